@@ -1,0 +1,58 @@
+"""medroute: plan medicine deliveries by motorbike — who picks up which order at which pharmacy,
+in what order and when — with time windows, cold chain, capacities and shifts respected.
+
+The public face::
+
+    import medroute
+    problem = medroute.Problem.from_json("day.json")
+    solution = medroute.solve(problem, time_limit=30)
+    assert medroute.check(problem, solution) == []
+"""
+
+import logging
+
+from .check import Rule as Rule
+from .check import Violation as Violation
+from .check import check as check
+from .coldchain import TemperatureClass as TemperatureClass
+from .compile import Instance as Instance
+from .compile import compile_problem as compile_problem
+from .errors import EngineError as EngineError
+from .errors import InvalidMatrixError as InvalidMatrixError
+from .errors import InvalidProblemError as InvalidProblemError
+from .errors import InvalidSolutionError as InvalidSolutionError
+from .errors import MedrouteError as MedrouteError
+from .errors import MissingDependencyError as MissingDependencyError
+from .errors import SchemaError as SchemaError
+from .errors import UnreachableLocationError as UnreachableLocationError
+from .geo import Location as Location
+from .model import CoolBox as CoolBox
+from .model import Flag as Flag
+from .model import Objective as Objective
+from .model import Order as Order
+from .model import Pharmacy as Pharmacy
+from .model import Problem as Problem
+from .model import Rider as Rider
+from .model import TimeWindow as TimeWindow
+from .reasons import Reason as Reason
+from .solution import Kpis as Kpis
+from .solution import Load as Load
+from .solution import Route as Route
+from .solution import Solution as Solution
+from .solution import Stop as Stop
+from .solution import StopKind as StopKind
+from .solution import Unassigned as Unassigned
+from .travel import TravelMatrix as TravelMatrix
+
+__version__ = "0.1.0"
+
+logging.getLogger("medroute").addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    # ``solve`` pulls in the engines (OR-Tools, PyVRP); import it on first use.
+    if name == "solve":
+        from .solve import solve
+
+        return solve
+    raise AttributeError(f"module 'medroute' has no attribute {name!r}")

@@ -1,0 +1,259 @@
+"""The independent feasibility checker.
+
+:func:`check` recomputes every route from its sequence of stops and the travel matrix — legs,
+arrivals, loads, time out of the fridge — and lists every rule the plan breaks. It imports no
+engine and no scheduling code: it reads the problem and the matrix and nothing else, so a bug in
+a solver cannot hide behind the same bug here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .model import Order, Problem, Rider, TimeWindow, matrices_for
+from .solution import Solution, Stop, StopKind
+from .timefmt import format_time
+
+
+class Rule(StrEnum):
+    """Every rule :func:`check` enforces."""
+
+    UNKNOWN_RIDER = "unknown_rider"
+    UNKNOWN_ORDER = "unknown_order"
+    ROUTE_SHAPE = "route_shape"
+    """A route must be start, visits, end."""
+    START = "start"
+    """The route leaves the rider's start no earlier than the rider is available and on shift."""
+    END = "end"
+    """The route finishes inside the shift (at the rider's end location when one is set)."""
+    MAX_WORK = "max_work"
+    LEG = "leg"
+    """Reported leg travel/distance must equal the matrix; arrival = previous departure + leg."""
+    EARLY_START = "early_start"
+    """Service cannot start before arrival."""
+    SERVICE = "service"
+    """Departure = service start + service time."""
+    RELEASE = "release"
+    OPENING = "opening"
+    """Pickup starts inside the pharmacy's opening windows."""
+    WINDOW = "window"
+    """Delivery starts inside the order's delivery windows (and by its latest time)."""
+    PICKUP_DELIVERY = "pickup_delivery"
+    """Each served order is picked up, then delivered, by the same rider."""
+    SERVED_TWICE = "served_twice"
+    MISSING = "missing"
+    """Every order is served exactly once or reported unassigned."""
+    LOCK = "lock"
+    """An order locked to (or carried by) a rider is served by that rider."""
+    CAPACITY = "capacity"
+    COOLBOX = "coolbox"
+    """Cold items ride only in a cool box, within its parcels and volume."""
+    COLD_BUDGET = "cold_budget"
+    """Time out of the fridge (pickup handover end → door service start) within budget."""
+    TRIP_LIMIT = "trip_limit"
+    LOAD_REPORT = "load_report"
+    """Reported loads and cold exposures must match the recomputed ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule, with the rider and order it concerns and a sentence."""
+
+    rule: Rule
+    message: str
+    rider: str | None = None
+    order: str | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.rule.value}] {self.message}"
+
+
+def _in(windows: tuple[TimeWindow, ...], t: int) -> bool:
+    return any(w.start_s <= t <= w.end_s for w in windows)
+
+
+def _fmt(windows: tuple[TimeWindow, ...]) -> str:
+    return ", ".join(str(w) for w in windows)
+
+
+def check(problem: Problem, solution: Solution, matrix: Any = None) -> list[Violation]:
+    """Every violation of ``solution`` against ``problem``; an empty list means feasible.
+
+    ``matrix`` is the travel matrix the plan was made with (a TravelMatrix over
+    ``problem.locations`` or a mapping profile → matrix); ``None`` = the haversine default.
+    """
+    mats = matrices_for(problem, matrix)
+    out: list[Violation] = []
+    served: Counter[str] = Counter()
+    for route in solution.routes:
+        rider = problem.rider.get(route.rider)
+        if rider is None:
+            out.append(Violation(Rule.UNKNOWN_RIDER, f"route of unknown rider {route.rider!r}", route.rider))
+            continue
+        out.extend(_check_route(problem, rider, route.stops, mats[rider.profile], served))
+    unassigned = Counter(u.order for u in solution.unassigned)
+    for oid, count in unassigned.items():
+        if oid not in problem.order:
+            out.append(Violation(Rule.UNKNOWN_ORDER, f"unassigned entry names unknown order {oid!r}", order=oid))
+        elif count > 1 or served[oid]:
+            out.append(Violation(Rule.SERVED_TWICE, f"order {oid!r} is reported unassigned but also "
+                                 "served or reported twice", order=oid))
+    for o in problem.orders:
+        if served[o.id] > 1:
+            out.append(Violation(Rule.SERVED_TWICE, f"order {o.id!r} is delivered {served[o.id]} times",
+                                 order=o.id))
+        if not served[o.id] and not unassigned[o.id]:
+            out.append(Violation(Rule.MISSING, f"order {o.id!r} is neither served nor reported unassigned",
+                                 order=o.id))
+    return out
+
+
+def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix: Any,
+                 served: Counter[str]) -> list[Violation]:
+    rid = rider.id
+    out: list[Violation] = []
+
+    def bad(rule: Rule, msg: str, order: str | None = None) -> None:
+        out.append(Violation(rule, f"rider {rid!r}: {msg}", rid, order))
+
+    if len(stops) < 2 or stops[0].kind != StopKind.START or stops[-1].kind != StopKind.END or any(
+            s.kind in (StopKind.START, StopKind.END) for s in stops[1:-1]):
+        bad(Rule.ROUTE_SHAPE, "a route must be one start stop, the visits, and one end stop")
+        return out
+    index = problem.location_index
+    dur = rider.scale_durations(matrix.durations_s)
+    dist = matrix.distances_m
+
+    # Where each stop is.
+    locs: list[int] = [index[rider.start]]
+    for s in stops[1:-1]:
+        order = problem.order.get(s.order or "")
+        if order is None:
+            bad(Rule.UNKNOWN_ORDER, f"stop names unknown order {s.order!r}", s.order)
+            return out
+        where = problem.pharmacy[order.pharmacy].location if s.kind == StopKind.PICKUP else order.location
+        locs.append(index[where])
+    locs.append(index[rider.end] if rider.end is not None else locs[-1])
+
+    start = stops[0]
+    if start.departure_s < rider.earliest_departure_s:
+        bad(Rule.START, f"leaves at {format_time(start.departure_s)}, before it is available and on "
+                        f"shift ({format_time(rider.earliest_departure_s)})")
+
+    # Items on board: order id -> (order, time it left the fridge).
+    on_board: dict[str, tuple[Order, int]] = {}
+    for o in problem.orders:
+        if o.picked_up_by == rid and o.picked_up_s is not None:
+            on_board[o.id] = (o, o.picked_up_s)
+    picked_here: set[str] = set()
+    prev_dep = start.departure_s
+    for i in range(1, len(stops)):
+        s, a, b = stops[i], locs[i - 1], locs[i]
+        leg_t, leg_d = int(dur[a, b]), int(dist[a, b])
+        if s.kind == StopKind.END and rider.end is None:
+            leg_t = leg_d = 0
+        if (s.travel_s, s.distance_m) != (leg_t, leg_d):
+            bad(Rule.LEG, f"leg into stop {i} is {leg_t} s / {leg_d} m by the matrix, reported "
+                          f"{s.travel_s} s / {s.distance_m} m", s.order)
+        if s.arrival_s != prev_dep + leg_t:
+            bad(Rule.LEG, f"arrives at stop {i} at {format_time(s.arrival_s)}, but leaving at "
+                          f"{format_time(prev_dep)} plus {leg_t} s gives {format_time(prev_dep + leg_t)}", s.order)
+        if s.start_s < s.arrival_s:
+            bad(Rule.EARLY_START, f"starts service at stop {i} before arriving", s.order)
+        if s.kind == StopKind.END:
+            break
+        o = problem.order[s.order or ""]
+        ph = problem.pharmacy[o.pharmacy]
+        service = ph.handover_s if s.kind == StopKind.PICKUP else o.service_s
+        if s.departure_s != s.start_s + service:
+            bad(Rule.SERVICE, f"order {o.id!r}: service takes {service} s, reported "
+                              f"{s.departure_s - s.start_s} s", o.id)
+        exposures = {oid: s.start_s - left for oid, (oo, left) in on_board.items() if oo.needs_coolbox}
+        if o.rider is not None and o.rider != rid:
+            bad(Rule.LOCK, f"order {o.id!r} is locked to rider {o.rider!r}", o.id)
+        if s.kind == StopKind.PICKUP:
+            if o.picked_up_by is not None or o.id in picked_here:
+                bad(Rule.PICKUP_DELIVERY, f"order {o.id!r} is picked up twice", o.id)
+            if s.start_s < o.release_s:
+                bad(Rule.RELEASE, f"order {o.id!r} picked up at {format_time(s.start_s)}, before its "
+                                  f"release {format_time(o.release_s)}", o.id)
+            if not _in(ph.opening, s.start_s):
+                bad(Rule.OPENING, f"order {o.id!r} picked up at {format_time(s.start_s)}, outside "
+                                  f"pharmacy {ph.id!r} opening {_fmt(ph.opening)}", o.id)
+            picked_here.add(o.id)
+            on_board[o.id] = (o, s.departure_s)
+            if problem.max_trip_m is not None:
+                trip = int(dist[index[ph.location], index[o.location]])
+                if trip > problem.max_trip_m:
+                    bad(Rule.TRIP_LIMIT, f"order {o.id!r}: pharmacy → door is {trip} m, over the "
+                                         f"{problem.max_trip_m} m limit", o.id)
+        if s.kind == StopKind.DELIVERY:
+            served[o.id] += 1
+            if o.id not in on_board:
+                bad(Rule.PICKUP_DELIVERY, f"order {o.id!r} is delivered before (or without) being "
+                                          "picked up on this route", o.id)
+            else:
+                exposure = s.start_s - on_board[o.id][1]
+                budget = o.max_ride_s
+                if o.needs_coolbox and rider.coolbox is not None:
+                    budget = rider.coolbox.hold_s if budget is None else min(budget, rider.coolbox.hold_s)
+                if budget is not None and exposure > budget:
+                    bad(Rule.COLD_BUDGET, f"order {o.id!r} is out of the fridge {exposure} s, over its "
+                                          f"budget of {budget} s", o.id)
+                del on_board[o.id]
+            if not _in(o.delivery_windows, s.start_s):
+                bad(Rule.WINDOW, f"order {o.id!r} delivered at {format_time(s.start_s)}, outside "
+                                 f"{_fmt(o.delivery_windows)}", o.id)
+        reported = dict(s.cold)
+        if reported != exposures:
+            bad(Rule.LOAD_REPORT, f"stop {i}: reported cold exposure {reported} differs from {exposures}",
+                o.id)
+        out.extend(_check_load(problem, rider, on_board, s, i, o.id))
+        prev_dep = s.departure_s
+    for oid in on_board:
+        bad(Rule.PICKUP_DELIVERY, f"order {oid!r} is picked up but never delivered", oid)
+    end = stops[-1]
+    if end.arrival_s > rider.shift.end_s:
+        bad(Rule.END, f"finishes at {format_time(end.arrival_s)}, after the shift ends "
+                      f"({format_time(rider.shift.end_s)})")
+    if rider.max_work_s is not None and end.arrival_s - start.departure_s > rider.max_work_s:
+        bad(Rule.MAX_WORK, f"works {end.arrival_s - start.departure_s} s, over the maximum "
+                           f"{rider.max_work_s} s")
+    return out
+
+
+def _check_load(problem: Problem, rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop,
+                i: int, oid: str) -> list[Violation]:
+    rid = rider.id
+    items = [o for o, _ in on_board.values()]
+    cold = [o for o in items if o.needs_coolbox]
+    warm = [o for o in items if not o.needs_coolbox]
+    weight, parcels = sum(o.weight_g for o in items), sum(o.parcels for o in items)
+    volume = sum(o.volume_ml for o in warm)
+    cold_parcels, cold_volume = sum(o.parcels for o in cold), sum(o.volume_ml for o in cold)
+    out: list[Violation] = []
+    for name, value, cap in (("weight", weight, rider.weight_g), ("volume", volume, rider.volume_ml),
+                             ("parcels", parcels, rider.parcels)):
+        if value > cap:
+            out.append(Violation(Rule.CAPACITY, f"rider {rid!r}: after stop {i} carries {value} {name}, "
+                                                f"over the capacity {cap}", rid, oid))
+    if cold:
+        box = rider.coolbox
+        if box is None:
+            out.append(Violation(Rule.COOLBOX, f"rider {rid!r}: carries cold order(s) "
+                                 f"{sorted(o.id for o in cold)} without a cool box", rid, oid))
+        else:
+            for name, value, cap in (("parcels", cold_parcels, box.parcels),
+                                     ("volume", cold_volume, box.volume_ml)):
+                if value > cap:
+                    out.append(Violation(Rule.COOLBOX, f"rider {rid!r}: cool box holds {value} {name} after "
+                                                       f"stop {i}, over its capacity {cap}", rid, oid))
+    recomputed = (weight, volume, parcels, cold_parcels, cold_volume)
+    if tuple(s.load.to_json()) != recomputed:
+        out.append(Violation(Rule.LOAD_REPORT, f"rider {rid!r}: stop {i} reports load "
+                             f"{tuple(s.load.to_json())}, recomputed {recomputed}", rid, oid))
+    return out

@@ -1,0 +1,217 @@
+"""Problem + travel matrices → :class:`Instance`: the flat integer arrays every engine reads.
+
+Node numbering, shared by all engines: order ``k`` has its pickup at node ``k`` and its
+delivery at node ``n + k`` (``n`` orders). Times are seconds, distances metres, weights grams.
+Costs are integer centi-Rupiah (``COST_SCALE`` per Rupiah) so engines can sum them exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .model import Flag, Problem, matrices_for
+from .travel.base import TravelMatrix
+
+COST_SCALE = 100
+"""Integer cost units per Rupiah."""
+
+NO_LIMIT = np.iinfo(np.int32).max // 2
+"""Stands for "no limit" in the integer arrays (seconds)."""
+
+DIMS = ("weight_g", "volume_ml", "parcels", "cold_parcels", "cold_volume_ml")
+"""Capacity dimensions, in the column order of :attr:`Instance.demand` and :attr:`Instance.capacity`."""
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A compiled problem. Arrays are read-only; index orders by ``k``, riders by ``r``.
+
+    Attributes
+    ----------
+    problem : the source problem.
+    n, m : number of orders and riders.
+    node_loc : (2n,) matrix row of each node (pickups then deliveries).
+    start_loc, end_loc : (m,) matrix row of each rider's start / end (``-1`` = open end).
+    durations : one (L, L) int32 seconds matrix per distinct (profile, speed factor);
+        ``rider_durations[r]`` picks the rider's.
+    distances : one (L, L) int32 metres matrix per profile; ``rider_distances[r]`` picks it.
+    service : (2n,) service seconds at each node.
+    windows : per node, a tuple of ``(start_s, end_s)`` windows (pickups: pharmacy opening cut
+        at the release time; deliveries: the order's hard windows).
+    demand : (n, 5) what an order occupies, columns :data:`DIMS`.
+    capacity : (m, 5) what a rider holds, columns :data:`DIMS`.
+    max_ride : (n, m) out-of-fridge budget of order k on rider r, seconds (``NO_LIMIT`` = none).
+    allowed : (n, m) bool, whether rider r may carry order k (cool box, locks, already on board).
+    carried_by : (n,) rider already carrying order k (``-1`` = still at the pharmacy).
+    carried_since : (n,) when the carried order was picked up, seconds.
+    target : (n,) soft target, seconds (``NO_LIMIT`` = none).
+    late_cost : (n,) cost units per second late.
+    drop_cost : (n,) cost units of leaving order k unserved.
+    required : (n,) bool.
+    depart : (m,) earliest departure of each rider, seconds.
+    shift_end : (m,) latest finish of each rider, seconds.
+    max_work : (m,) longest working time, seconds (``NO_LIMIT`` = none).
+    cost_per_m, cost_per_s : cost units per metre ridden and per second of riding.
+    rider_cost : cost units per rider used.
+    flagged : pre-check flags by order index; engines leave these orders out.
+    """
+
+    problem: Problem
+    matrices: Mapping[str, TravelMatrix]
+    n: int
+    m: int
+    node_loc: NDArray[np.int32]
+    start_loc: NDArray[np.int32]
+    end_loc: NDArray[np.int32]
+    durations: tuple[NDArray[np.int32], ...]
+    rider_durations: NDArray[np.int32]
+    distances: tuple[NDArray[np.int32], ...]
+    rider_distances: NDArray[np.int32]
+    service: NDArray[np.int32]
+    windows: tuple[tuple[tuple[int, int], ...], ...]
+    demand: NDArray[np.int64]
+    capacity: NDArray[np.int64]
+    max_ride: NDArray[np.int64]
+    allowed: NDArray[np.bool_]
+    carried_by: NDArray[np.int32]
+    carried_since: NDArray[np.int64]
+    target: NDArray[np.int64]
+    late_cost: NDArray[np.float64]
+    drop_cost: NDArray[np.float64]
+    required: NDArray[np.bool_]
+    depart: NDArray[np.int64]
+    shift_end: NDArray[np.int64]
+    max_work: NDArray[np.int64]
+    cost_per_m: float
+    cost_per_s: float
+    rider_cost: float
+    flagged: Mapping[int, Flag]
+
+    def pickup(self, k: int) -> int:
+        return k
+
+    def delivery(self, k: int) -> int:
+        return self.n + k
+
+    def order_of(self, node: int) -> int:
+        return node if node < self.n else node - self.n
+
+    def is_pickup(self, node: int) -> bool:
+        return node < self.n
+
+    def duration(self, r: int) -> NDArray[np.int32]:
+        """Rider r's travel-time matrix, seconds."""
+        return self.durations[int(self.rider_durations[r])]
+
+    def distance(self, r: int) -> NDArray[np.int32]:
+        """Rider r's distance matrix, metres."""
+        return self.distances[int(self.rider_distances[r])]
+
+    def arc_cost(self, r: int) -> NDArray[np.int64]:
+        """Rider r's cost of every arc between matrix rows, integer cost units."""
+        return np.rint(self.distance(r) * self.cost_per_m + self.duration(r) * self.cost_per_s).astype(np.int64)
+
+    @property
+    def open_orders(self) -> list[int]:
+        """Orders the engines should try to route (not flagged by the pre-checks)."""
+        return [k for k in range(self.n) if k not in self.flagged]
+
+
+def compile_problem(problem: Problem, matrix: Any = None) -> Instance:
+    """Compile ``problem`` with ``matrix`` (a TravelMatrix over ``problem.locations``, a mapping
+    profile → matrix, or ``None`` for the haversine default)."""
+    mats = matrices_for(problem, matrix)
+    index = problem.location_index
+    orders, riders = problem.orders, problem.riders
+    n, m = len(orders), len(riders)
+    rider_ids = {r.id: i for i, r in enumerate(riders)}
+
+    profiles = list(dict.fromkeys(r.profile for r in riders))
+    distances = tuple(mats[p].distances_m for p in profiles)
+    speed_keys = list(dict.fromkeys((r.profile, r.speed_factor) for r in riders))
+    durations = tuple(
+        next(r for r in riders if (r.profile, r.speed_factor) == key).scale_durations(mats[key[0]].durations_s)
+        for key in speed_keys
+    )
+    rider_durations = np.array([speed_keys.index((r.profile, r.speed_factor)) for r in riders], dtype=np.int32)
+    rider_distances = np.array([profiles.index(r.profile) for r in riders], dtype=np.int32)
+
+    node_loc = np.array([index[problem.pharmacy[o.pharmacy].location] for o in orders]
+                        + [index[o.location] for o in orders], dtype=np.int32)
+    start_loc = np.array([index[r.start] for r in riders], dtype=np.int32)
+    end_loc = np.array([index[r.end] if r.end is not None else -1 for r in riders], dtype=np.int32)
+    service = np.array([problem.pharmacy[o.pharmacy].handover_s for o in orders]
+                       + [o.service_s for o in orders], dtype=np.int32)
+
+    windows: list[tuple[tuple[int, int], ...]] = []
+    for o in orders:
+        opening = problem.pharmacy[o.pharmacy].opening
+        windows.append(tuple((max(w.start_s, o.release_s), w.end_s) for w in opening if w.end_s >= o.release_s))
+    for o in orders:
+        windows.append(tuple((w.start_s, w.end_s) for w in o.delivery_windows))
+
+    demand = np.zeros((n, 5), dtype=np.int64)
+    for k, o in enumerate(orders):
+        cold = o.needs_coolbox
+        demand[k] = (o.weight_g, 0 if cold else o.volume_ml, o.parcels,
+                     o.parcels if cold else 0, o.volume_ml if cold else 0)
+    capacity = np.zeros((m, 5), dtype=np.int64)
+    for i, r in enumerate(riders):
+        box = r.coolbox
+        capacity[i] = (r.weight_g, r.volume_ml, r.parcels,
+                       box.parcels if box else 0, box.volume_ml if box else 0)
+
+    max_ride = np.full((n, m), NO_LIMIT, dtype=np.int64)
+    allowed = np.ones((n, m), dtype=bool)
+    carried_by = np.full(n, -1, dtype=np.int32)
+    carried_since = np.zeros(n, dtype=np.int64)
+    for k, o in enumerate(orders):
+        for i, r in enumerate(riders):
+            limit = o.max_ride_s
+            if o.needs_coolbox:
+                if r.coolbox is None:
+                    allowed[k, i] = False
+                else:
+                    limit = r.coolbox.hold_s if limit is None else min(limit, r.coolbox.hold_s)
+            if limit is not None:
+                max_ride[k, i] = limit
+        lock = o.picked_up_by or o.rider
+        if lock is not None:
+            allowed[k] &= np.arange(m) == rider_ids[lock]
+        if o.picked_up_by is not None:
+            carried_by[k] = rider_ids[o.picked_up_by]
+            carried_since[k] = int(o.picked_up_s or 0)
+
+    obj = problem.objective
+    flags = problem.flags(mats)
+    order_index = {o.id: k for k, o in enumerate(orders)}
+    arrays: dict[str, Any] = {
+        "node_loc": node_loc, "start_loc": start_loc, "end_loc": end_loc, "service": service,
+        "demand": demand, "capacity": capacity, "max_ride": max_ride, "allowed": allowed,
+        "carried_by": carried_by, "carried_since": carried_since,
+        "rider_durations": rider_durations, "rider_distances": rider_distances,
+        "target": np.array([o.target_s if o.target_s is not None else NO_LIMIT for o in orders], dtype=np.int64),
+        "late_cost": np.array([obj.rupiah_per_late_minute / 60 * o.weight * COST_SCALE for o in orders]),
+        "drop_cost": np.array([obj.unassigned_cost(o) * COST_SCALE for o in orders]),
+        "required": np.array([o.required for o in orders], dtype=bool),
+        "depart": np.array([r.earliest_departure_s for r in riders], dtype=np.int64),
+        "shift_end": np.array([r.shift.end_s for r in riders], dtype=np.int64),
+        "max_work": np.array([r.max_work_s if r.max_work_s is not None else NO_LIMIT for r in riders],
+                             dtype=np.int64),
+    }
+    for arr in arrays.values():
+        arr.setflags(write=False)
+    return Instance(
+        problem=problem, matrices=mats, n=n, m=m, durations=durations, distances=distances,
+        windows=tuple(windows),
+        cost_per_m=obj.rupiah_per_km / 1000 * COST_SCALE,
+        cost_per_s=obj.rupiah_per_hour / 3600 * COST_SCALE,
+        rider_cost=obj.rupiah_per_rider * COST_SCALE,
+        flagged={order_index[f.id]: f for f in flags},
+        **arrays,
+    )

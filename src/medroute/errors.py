@@ -1,0 +1,51 @@
+"""The error hierarchy: one base, specific errors that also subclass the right built-in.
+
+Every message states the rule that was broken and names the offending id or JSON path,
+e.g. ``order 'rx-17': delivery window 10:00-09:30 ends before it starts``.
+"""
+
+from __future__ import annotations
+
+
+class MedrouteError(Exception):
+    """Base of every error medroute raises on purpose."""
+
+
+class InvalidProblemError(MedrouteError, ValueError):
+    """A problem (or one of its parts) breaks a modelling rule."""
+
+
+class SchemaError(InvalidProblemError):
+    """A JSON document does not match the published schema (the message names the JSON path)."""
+
+
+class InvalidSolutionError(MedrouteError, ValueError):
+    """A solution document is malformed or refers to unknown ids."""
+
+
+class InvalidMatrixError(MedrouteError, ValueError):
+    """A travel matrix has the wrong shape, negative entries or unknown ids."""
+
+
+class UnreachableLocationError(MedrouteError, ValueError):
+    """A location is too far from the road network or cannot reach / be reached by it."""
+
+
+class EngineError(MedrouteError, RuntimeError):
+    """An engine failed, or was asked for something it does not support."""
+
+
+class MissingDependencyError(MedrouteError, ImportError):
+    """An optional dependency is not installed; the message names the pip extra."""
+
+
+def require(module: str, extra: str) -> object:
+    """Import ``module`` lazily or raise :class:`MissingDependencyError` naming ``extra``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError(
+            f"optional dependency {module!r} is missing: pip install 'medroute[{extra}]'"
+        ) from exc

@@ -1,0 +1,768 @@
+"""The domain model: pharmacies, orders, riders and the problem that ties them together.
+
+Every class is immutable and validated on construction: a broken rule raises
+:class:`~medroute.errors.InvalidProblemError` naming the rule and the offending id. Times are
+integer seconds from midnight of the problem's day (``*_s``), weights grams, volumes millilitres,
+distances metres. Use :func:`dataclasses.replace` to derive a changed copy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .coldchain import DEFAULT_COOLBOX_HOLD_S, temperature_class
+from .errors import InvalidProblemError
+from .geo import Location
+from .jsonpath import Node, load_document
+from .reasons import Reason
+from .timefmt import format_time, parse_time
+
+DAY_END_S = 24 * 3600
+
+HANDOVER_S = 4 * 60
+"""Pickup at the hospital shelter, seconds: domain.md, Couriers: 3–5 min (E) → 4 min."""
+DOOR_SERVICE_S = 3 * 60
+"""Handover at the door, seconds: domain.md, Couriers: 2–5 min (E) → 3 min."""
+RIDER_WEIGHT_G = 20_000
+"""Go-Send Instant limit, 20 kg (P, domain.md, Couriers)."""
+RIDER_VOLUME_ML = 70 * 50 * 50
+"""Go-Send maximum package 70 × 50 × 50 cm = 175 l (P, domain.md, Couriers)."""
+RIDER_PARCELS = 20
+"""Parcels a motorbike box holds at once (E: 20 small pharmacy bags)."""
+COOLBOX_PARCELS = 4
+"""Cold items per cool bag: domain.md, Cold chain: "at most a few cold items per bag" (E) → 4."""
+COOLBOX_VOLUME_ML = 12_000
+"""A 12 l pre-conditioned motorbike cool bag (E)."""
+MAX_TRIP_M = 40_000
+"""Go-Send Instant: at most 40 km pickup → drop-off (P, domain.md, Couriers)."""
+RUPIAH_PER_KM = 2_500.0
+"""Ojek fare Zone I, Rp 2,000–2,500 per km from Sept 2022 (P, KP 564/2022): the upper end."""
+RUPIAH_PER_HOUR = 20_000.0
+"""Value of an hour of a rider's riding time, Rp (E: about the hourly earnings of an ojek rider)."""
+RUPIAH_PER_LATE_MINUTE = 1_000.0
+"""Cost of a minute past an order's soft target, Rp (E)."""
+RUPIAH_UNASSIGNED = 150_000.0
+"""Cost of leaving an order unserved, Rp: above the farthest fare ever paid, Siliragung
+Rp 140,000 (P, domain.md), so the search never prefers dropping a reachable order (D)."""
+
+
+def _check_id(value: object, what: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidProblemError(f"{what}: id must be a non-empty string, got {value!r}")
+
+
+def _nonneg(owner: str, name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidProblemError(f"{owner}: {name} must be an integer, got {value!r}")
+    if value < 0:
+        raise InvalidProblemError(f"{owner}: {name} must not be negative, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A closed interval ``[start_s, end_s]`` in seconds from the start of the problem's day."""
+
+    start_s: int
+    end_s: int
+
+    def __post_init__(self) -> None:
+        for name in ("start_s", "end_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidProblemError(f"time window: {name} must be integer seconds, got {value!r}")
+        if self.start_s < 0:
+            raise InvalidProblemError(f"time window: start {self.start_s} s is negative")
+        if self.end_s < self.start_s:
+            raise InvalidProblemError(
+                f"time window {format_time(self.start_s)}–{format_time(self.end_s)} ends before it starts"
+            )
+
+    def contains(self, t: int) -> bool:
+        return self.start_s <= t <= self.end_s
+
+    def __str__(self) -> str:
+        return f"{format_time(self.start_s)}–{format_time(self.end_s)}"
+
+
+WHOLE_DAY = TimeWindow(0, DAY_END_S)
+
+
+def _windows(owner: str, windows: Sequence[TimeWindow], what: str) -> tuple[TimeWindow, ...]:
+    ws = tuple(windows)
+    if not ws:
+        raise InvalidProblemError(f"{owner}: at least one {what} window is required")
+    for w in ws:
+        if not isinstance(w, TimeWindow):
+            raise InvalidProblemError(f"{owner}: {what} windows must be TimeWindow, got {w!r}")
+    for a, b in pairwise(ws):
+        if b.start_s <= a.end_s:
+            raise InvalidProblemError(
+                f"{owner}: {what} windows must be sorted and disjoint, {a} is followed by {b}"
+            )
+    return ws
+
+
+@dataclass(frozen=True, slots=True)
+class Pharmacy:
+    """A pickup site (hospital or puskesmas pharmacy, a rider shelter).
+
+    Parameters
+    ----------
+    id : unique name.
+    location : where riders pick up.
+    opening : sorted, disjoint windows in which a pickup may start.
+    handover_s : time to hand one order to a rider, seconds.
+    name : human-readable name.
+    """
+
+    id: str
+    location: Location
+    opening: tuple[TimeWindow, ...] = (WHOLE_DAY,)
+    handover_s: int = HANDOVER_S
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "pharmacy")
+        owner = f"pharmacy {self.id!r}"
+        if not isinstance(self.location, Location):
+            raise InvalidProblemError(f"{owner}: location must be a Location")
+        object.__setattr__(self, "opening", _windows(owner, self.opening, "opening"))
+        _nonneg(owner, "handover_s", self.handover_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One prescription to carry from a pharmacy to a patient's door.
+
+    Parameters
+    ----------
+    id : unique name.
+    pharmacy : id of the pharmacy where it is picked up.
+    location : the patient's door.
+    release_s : when the medicine is ready at the pharmacy; no pickup before it.
+    windows : sorted, disjoint delivery windows (hard); the door service starts inside one.
+    latest_s : hard latest delivery start; ``None`` = end of the last window.
+    target_s : soft target; every second later costs ``Objective.rupiah_per_late_minute / 60``.
+    weight_g, volume_ml, parcels : what the order occupies in a rider's box.
+    temperature : temperature class name (see :mod:`medroute.coldchain`).
+    max_ride_s : out-of-fridge budget, pickup handover end → door service start, seconds;
+        ``None`` takes the class default (ambient: no limit).
+    priority : 0 (normal) and up; lateness and non-service cost ``1 + priority`` times more.
+    required : whether the order must be served; an optional order may be dropped at ``penalty``.
+    penalty : cost of not serving it, Rp; ``None`` = ``Objective.rupiah_unassigned``.
+    service_s : handover at the door, seconds.
+    picked_up_by, picked_up_s : set when the rider already carries it (live dispatch): only the
+        delivery remains, on that rider, and the budget runs from ``picked_up_s``.
+    rider : lock the order to this rider.
+    """
+
+    id: str
+    pharmacy: str
+    location: Location
+    release_s: int = 0
+    windows: tuple[TimeWindow, ...] = (WHOLE_DAY,)
+    latest_s: int | None = None
+    target_s: int | None = None
+    weight_g: int = 500
+    volume_ml: int = 1_000
+    parcels: int = 1
+    temperature: str = "ambient"
+    max_ride_s: int | None = None
+    priority: int = 0
+    required: bool = True
+    penalty: float | None = None
+    service_s: int = DOOR_SERVICE_S
+    picked_up_by: str | None = None
+    picked_up_s: int | None = None
+    rider: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "order")
+        owner = f"order {self.id!r}"
+        _check_id(self.pharmacy, owner + ": pharmacy")
+        if not isinstance(self.location, Location):
+            raise InvalidProblemError(f"{owner}: location must be a Location")
+        ws = _windows(owner, self.windows, "delivery")
+        object.__setattr__(self, "windows", ws)
+        for name in ("release_s", "weight_g", "volume_ml", "parcels", "priority", "service_s"):
+            _nonneg(owner, name, getattr(self, name))
+        cls = temperature_class(self.temperature, where=owner)
+        if self.max_ride_s is None:
+            object.__setattr__(self, "max_ride_s", cls.budget_s)
+        else:
+            _nonneg(owner, "max_ride_s", self.max_ride_s)
+        if self.latest_s is not None:
+            _nonneg(owner, "latest_s", self.latest_s)
+            if self.latest_s < ws[0].start_s:
+                raise InvalidProblemError(
+                    f"{owner}: latest delivery {format_time(self.latest_s)} is before the first "
+                    f"delivery window {ws[0]} opens"
+                )
+        if self.target_s is not None:
+            _nonneg(owner, "target_s", self.target_s)
+        if self.penalty is not None and not (math.isfinite(self.penalty) and self.penalty >= 0):
+            raise InvalidProblemError(f"{owner}: penalty must be a finite number >= 0, got {self.penalty}")
+        if (self.picked_up_by is None) != (self.picked_up_s is None):
+            raise InvalidProblemError(f"{owner}: picked_up_by and picked_up_s go together")
+        if self.picked_up_s is not None:
+            _nonneg(owner, "picked_up_s", self.picked_up_s)
+
+    @property
+    def needs_coolbox(self) -> bool:
+        return temperature_class(self.temperature).needs_coolbox
+
+    @property
+    def is_cold(self) -> bool:
+        """Whether the order travels in a cool box (alias of :attr:`needs_coolbox`)."""
+        return self.needs_coolbox
+
+    @property
+    def delivery_windows(self) -> tuple[TimeWindow, ...]:
+        """The hard delivery windows, cut at :attr:`latest_s`."""
+        if self.latest_s is None:
+            return self.windows
+        out = [TimeWindow(w.start_s, min(w.end_s, self.latest_s)) for w in self.windows
+               if w.start_s <= self.latest_s]
+        return tuple(out)
+
+    @property
+    def weight(self) -> int:
+        """Multiplier ``1 + priority`` applied to lateness and non-service costs."""
+        return 1 + self.priority
+
+
+@dataclass(frozen=True, slots=True)
+class CoolBox:
+    """A rider's cool box: ``parcels`` cold items, ``volume_ml``, holds temperature ``hold_s``."""
+
+    parcels: int = COOLBOX_PARCELS
+    volume_ml: int = COOLBOX_VOLUME_ML
+    hold_s: int = DEFAULT_COOLBOX_HOLD_S
+
+    def __post_init__(self) -> None:
+        for name in ("parcels", "volume_ml", "hold_s"):
+            _nonneg("cool box", name, getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Rider:
+    """A courier on a motorbike.
+
+    Parameters
+    ----------
+    id : unique name.
+    start : where the rider is when available (a shelter, or mid-shift anywhere).
+    start_s : when the rider is available at ``start``.
+    end : where the route must end; ``None`` = wherever the last delivery is.
+    shift : the rider works inside this window (leaves ``start`` and finishes in it).
+    max_work_s : longest time from leaving ``start`` to finishing; ``None`` = no limit.
+    weight_g, volume_ml, parcels : box capacities (cold items count against the cool box's
+        volume instead of the box's).
+    coolbox : the cool box, or ``None``: only riders with one carry cold items.
+    profile : travel profile whose matrix applies (e.g. ``"motorbike"``).
+    speed_factor : travel durations are divided by it (1.2 = 20 % faster than the profile).
+    """
+
+    id: str
+    start: Location
+    start_s: int = 0
+    end: Location | None = None
+    shift: TimeWindow = WHOLE_DAY
+    max_work_s: int | None = None
+    weight_g: int = RIDER_WEIGHT_G
+    volume_ml: int = RIDER_VOLUME_ML
+    parcels: int = RIDER_PARCELS
+    coolbox: CoolBox | None = None
+    profile: str = "motorbike"
+    speed_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "rider")
+        owner = f"rider {self.id!r}"
+        if not isinstance(self.start, Location):
+            raise InvalidProblemError(f"{owner}: start must be a Location")
+        if self.end is not None and not isinstance(self.end, Location):
+            raise InvalidProblemError(f"{owner}: end must be a Location or None")
+        if not isinstance(self.shift, TimeWindow):
+            raise InvalidProblemError(f"{owner}: shift must be a TimeWindow")
+        for name in ("start_s", "weight_g", "volume_ml", "parcels"):
+            _nonneg(owner, name, getattr(self, name))
+        if self.max_work_s is not None:
+            _nonneg(owner, "max_work_s", self.max_work_s)
+        if self.start_s > self.shift.end_s:
+            raise InvalidProblemError(
+                f"{owner}: available at {format_time(self.start_s)}, after the shift {self.shift} ends"
+            )
+        if not (isinstance(self.speed_factor, (int, float)) and math.isfinite(self.speed_factor)
+                and self.speed_factor > 0):
+            raise InvalidProblemError(f"{owner}: speed_factor must be a finite number > 0")
+
+    @property
+    def earliest_departure_s(self) -> int:
+        """When the rider can leave ``start``: available and inside the shift."""
+        return max(self.start_s, self.shift.start_s)
+
+    def scale_durations(self, durations_s: NDArray[np.int32]) -> NDArray[np.int32]:
+        """The profile's durations for this rider: ``ceil(d / speed_factor)``, seconds."""
+        if self.speed_factor == 1.0:
+            return durations_s
+        return np.ceil(durations_s / self.speed_factor).astype(np.int32)
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """What a plan costs, in Rupiah. Defaults rest on domain.md (see the module constants).
+
+    ``rupiah_per_km`` of riding, ``rupiah_per_hour`` of riding time, ``rupiah_per_late_minute``
+    past an order's soft target (× ``1 + priority``), ``rupiah_unassigned`` per unserved order
+    (× ``1 + priority``, unless the order sets its own penalty) and ``rupiah_per_rider`` used.
+    """
+
+    rupiah_per_km: float = RUPIAH_PER_KM
+    rupiah_per_hour: float = RUPIAH_PER_HOUR
+    rupiah_per_late_minute: float = RUPIAH_PER_LATE_MINUTE
+    rupiah_unassigned: float = RUPIAH_UNASSIGNED
+    rupiah_per_rider: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute",
+                     "rupiah_unassigned", "rupiah_per_rider"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise InvalidProblemError(f"objective: {name} must be a finite number >= 0, got {value!r}")
+
+    def unassigned_cost(self, order: Order) -> float:
+        return (order.penalty if order.penalty is not None else self.rupiah_unassigned) * order.weight
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A warning about a problem that is valid but cannot be fully served (not an error)."""
+
+    reason: Reason
+    id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One planning problem: a day, its pharmacies, orders and riders, and the objective.
+
+    Locations are deduplicated into :attr:`locations`; a travel matrix for the problem is a
+    matrix over exactly that sequence. Construction checks cross-references (duplicate ids,
+    unknown pharmacies and riders); what is valid but unservable is reported by :meth:`flags`.
+    """
+
+    pharmacies: tuple[Pharmacy, ...]
+    orders: tuple[Order, ...]
+    riders: tuple[Rider, ...]
+    day: date = field(default_factory=lambda: date(2026, 1, 5))
+    timezone: str = "Asia/Jakarta"
+    objective: Objective = field(default_factory=Objective)
+    max_trip_m: int | None = MAX_TRIP_M
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for attr in ("pharmacies", "orders", "riders"):
+            object.__setattr__(self, attr, tuple(getattr(self, attr)))
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidProblemError(f"problem: unknown timezone {self.timezone!r}") from None
+        for kind, items, cls in (("pharmacy", self.pharmacies, Pharmacy), ("order", self.orders, Order),
+                                 ("rider", self.riders, Rider)):
+            seen: set[str] = set()
+            for item in items:
+                if not isinstance(item, cls):
+                    raise InvalidProblemError(f"problem: {kind} entries must be {cls.__name__}, got {item!r}")
+                if item.id in seen:
+                    raise InvalidProblemError(f"problem: duplicate {kind} id {item.id!r}")
+                seen.add(item.id)
+        pharmacy_ids = {p.id for p in self.pharmacies}
+        rider_ids = {r.id for r in self.riders}
+        for o in self.orders:
+            if o.pharmacy not in pharmacy_ids:
+                raise InvalidProblemError(f"order {o.id!r}: unknown pharmacy {o.pharmacy!r}")
+            for attr in ("picked_up_by", "rider"):
+                rid = getattr(o, attr)
+                if rid is not None and rid not in rider_ids:
+                    raise InvalidProblemError(f"order {o.id!r}: {attr} names unknown rider {rid!r}")
+            if o.picked_up_by is not None and o.rider is not None and o.rider != o.picked_up_by:
+                raise InvalidProblemError(
+                    f"order {o.id!r}: locked to rider {o.rider!r} but carried by {o.picked_up_by!r}"
+                )
+        if self.max_trip_m is not None:
+            _nonneg("problem", "max_trip_m", self.max_trip_m)
+
+    # -- lookups ----------------------------------------------------------------------------
+    @cached_property
+    def pharmacy(self) -> Mapping[str, Pharmacy]:
+        """Pharmacies by id."""
+        return {p.id: p for p in self.pharmacies}
+
+    @cached_property
+    def order(self) -> Mapping[str, Order]:
+        """Orders by id."""
+        return {o.id: o for o in self.orders}
+
+    @cached_property
+    def rider(self) -> Mapping[str, Rider]:
+        """Riders by id."""
+        return {r.id: r for r in self.riders}
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def locations(self) -> tuple[Location, ...]:
+        """Distinct locations in a fixed order: pharmacies, patients, rider starts, rider ends."""
+        seen: dict[Location, None] = {}
+        for p in self.pharmacies:
+            seen.setdefault(p.location)
+        for o in self.orders:
+            seen.setdefault(o.location)
+        for r in self.riders:
+            seen.setdefault(r.start)
+            if r.end is not None:
+                seen.setdefault(r.end)
+        return tuple(seen)
+
+    @cached_property
+    def location_index(self) -> Mapping[Location, int]:
+        """Row of each location in a travel matrix for this problem."""
+        return {loc: i for i, loc in enumerate(self.locations)}
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """Travel profiles the riders use (one matrix each)."""
+        return tuple(dict.fromkeys(r.profile for r in self.riders)) or ("motorbike",)
+
+    def replace(self, **changes: Any) -> Problem:
+        """A copy with ``changes`` applied (validated again)."""
+        return replace(self, **changes)
+
+    # -- flags --------------------------------------------------------------------------------
+    def flags(self, matrix: Any = None) -> list[Flag]:
+        """Orders that no plan can serve, found order by order (not errors: they come back unassigned).
+
+        ``matrix`` is a :class:`~medroute.travel.TravelMatrix` over :attr:`locations` (or a mapping
+        profile → matrix); ``None`` uses the haversine default.
+        """
+        matrices = _matrices_for(self, matrix)
+        out: list[Flag] = []
+        cool_riders = [r for r in self.riders if r.coolbox is not None]
+        for o in self.orders:
+            ph = self.pharmacy[o.pharmacy]
+            i, j = self.location_index[ph.location], self.location_index[o.location]
+            candidates = list(self.riders) if o.rider is None else [self.rider[o.rider]]
+            if o.picked_up_by is not None:
+                candidates = [self.rider[o.picked_up_by]]
+            if o.needs_coolbox:
+                candidates = [r for r in candidates if r.coolbox is not None]
+                if not cool_riders or not candidates:
+                    out.append(Flag(Reason.NO_COOLBOX_RIDER, o.id,
+                                    f"order {o.id!r}: {o.temperature} item but no rider with a cool box"))
+                    continue
+            fits = [r for r in candidates if o.weight_g <= r.weight_g and o.parcels <= r.parcels
+                    and (o.volume_ml <= (r.coolbox.volume_ml if o.needs_coolbox and r.coolbox else r.volume_ml))
+                    and (not o.needs_coolbox or (r.coolbox is not None and o.parcels <= r.coolbox.parcels))]
+            if not fits:
+                out.append(Flag(Reason.OVER_CAPACITY, o.id,
+                                f"order {o.id!r}: {o.weight_g} g / {o.volume_ml} ml / {o.parcels} parcels "
+                                "exceeds every eligible rider's capacity"))
+                continue
+            dist = int(matrices[fits[0].profile].distances_m[i, j])
+            if self.max_trip_m is not None and o.picked_up_by is None and dist > self.max_trip_m:
+                out.append(Flag(Reason.BEYOND_TRIP_LIMIT, o.id,
+                                f"order {o.id!r}: pharmacy → door is {dist} m, beyond the "
+                                f"{self.max_trip_m} m trip limit"))
+                continue
+            ride = min(int(r.scale_durations(matrices[r.profile].durations_s[i:i + 1, j:j + 1])[0, 0])
+                       for r in fits)
+            budget = o.max_ride_s
+            if o.needs_coolbox:
+                holds = [r.coolbox.hold_s for r in fits if r.coolbox is not None]
+                budget = max(holds) if budget is None else min(budget, max(holds))
+            if budget is not None and o.picked_up_by is None and ride > budget:
+                out.append(Flag(Reason.BUDGET_SHORTER_THAN_RIDE, o.id,
+                                f"order {o.id!r}: direct ride {ride} s exceeds its out-of-fridge budget "
+                                f"{budget} s"))
+                continue
+            if o.picked_up_by is None:
+                opening = [w for w in ph.opening if w.end_s >= o.release_s]
+                if not opening:
+                    out.append(Flag(Reason.WINDOW_UNREACHABLE, o.id,
+                                    f"order {o.id!r}: released at {format_time(o.release_s)}, after "
+                                    f"pharmacy {ph.id!r} closes"))
+                    continue
+                earliest = max(o.release_s, opening[0].start_s) + ph.handover_s + ride
+            else:
+                r = self.rider[o.picked_up_by]
+                k = self.location_index[r.start]
+                earliest = r.earliest_departure_s + int(
+                    r.scale_durations(matrices[r.profile].durations_s[k:k + 1, j:j + 1])[0, 0])
+            if not any(w.end_s >= earliest for w in o.delivery_windows):
+                out.append(Flag(Reason.WINDOW_UNREACHABLE, o.id,
+                                f"order {o.id!r}: cannot reach the door before "
+                                f"{format_time(o.delivery_windows[-1].end_s)} even by direct travel "
+                                f"(earliest {format_time(earliest)})"))
+        return out
+
+    # -- JSON -----------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict following ``docs/schema/problem.schema.json``."""
+        return _problem_to_json(self)
+
+    @classmethod
+    def from_json(cls, source: str | Path | dict[str, Any]) -> Problem:
+        """Read a problem from a path, a JSON string or a parsed dict; errors name the JSON path."""
+        return _problem_from_json(load_document(source, what="problem"))
+
+    def save(self, path: str | Path) -> None:
+        import json
+
+        Path(path).write_text(json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+
+
+def _matrices_for(problem: Problem, matrix: Any) -> Mapping[str, Any]:
+    """A profile → matrix mapping for ``problem``, checked for size; ``None`` = haversine."""
+    from .travel.base import TravelMatrix
+
+    n = len(problem.locations)
+    if matrix is None:
+        from .travel.haversine import HaversineBackend
+
+        backend = HaversineBackend()
+        return {p: backend.matrix(problem.locations, profile=p) for p in problem.profiles}
+    mats: dict[str, TravelMatrix] = (
+        dict.fromkeys(problem.profiles, matrix) if isinstance(matrix, TravelMatrix) else dict(matrix)
+    )
+    for profile in problem.profiles:
+        if profile not in mats:
+            from .errors import InvalidMatrixError
+
+            raise InvalidMatrixError(f"matrix: no matrix for travel profile {profile!r}")
+        if mats[profile].size != n:
+            from .errors import InvalidMatrixError
+
+            raise InvalidMatrixError(
+                f"matrix: profile {profile!r} has {mats[profile].size} locations, the problem has {n}"
+            )
+    return mats
+
+
+matrices_for = _matrices_for
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON (de)serialisation. The schema in docs/schema/problem.schema.json is generated from
+# medroute.schema and tested against these functions.
+
+def _loc_json(loc: Location) -> list[float]:
+    return [loc.lat, loc.lon]
+
+
+def _windows_json(ws: tuple[TimeWindow, ...]) -> list[list[str]]:
+    return [[format_time(w.start_s), format_time(w.end_s)] for w in ws]
+
+
+def _problem_to_json(p: Problem) -> dict[str, Any]:
+    def order(o: Order) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": o.id, "pharmacy": o.pharmacy, "location": _loc_json(o.location),
+            "release": format_time(o.release_s), "windows": _windows_json(o.windows),
+            "weight_g": o.weight_g, "volume_ml": o.volume_ml, "parcels": o.parcels,
+            "temperature": o.temperature, "priority": o.priority, "required": o.required,
+            "service_s": o.service_s,
+        }
+        if o.max_ride_s != temperature_class(o.temperature).budget_s:
+            d["max_ride_s"] = o.max_ride_s
+        for key, value in (("latest", o.latest_s), ("target", o.target_s), ("picked_up_at", o.picked_up_s)):
+            if value is not None:
+                d[key] = format_time(value)
+        for key, opt in (("penalty", o.penalty), ("picked_up_by", o.picked_up_by), ("rider", o.rider)):
+            if opt is not None:
+                d[key] = opt
+        return d
+
+    def rider(r: Rider) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": r.id, "start": _loc_json(r.start), "available": format_time(r.start_s),
+            "shift": [format_time(r.shift.start_s), format_time(r.shift.end_s)],
+            "weight_g": r.weight_g, "volume_ml": r.volume_ml, "parcels": r.parcels,
+            "profile": r.profile, "speed_factor": r.speed_factor,
+        }
+        if r.end is not None:
+            d["end"] = _loc_json(r.end)
+        if r.max_work_s is not None:
+            d["max_work_s"] = r.max_work_s
+        if r.coolbox is not None:
+            d["coolbox"] = {"parcels": r.coolbox.parcels, "volume_ml": r.coolbox.volume_ml,
+                            "hold_s": r.coolbox.hold_s}
+        return d
+
+    o = p.objective
+    doc: dict[str, Any] = {
+        "medroute": "problem/1",
+        "name": p.name,
+        "day": p.day.isoformat(),
+        "timezone": p.timezone,
+        "max_trip_m": p.max_trip_m,
+        "objective": {"rupiah_per_km": o.rupiah_per_km, "rupiah_per_hour": o.rupiah_per_hour,
+                      "rupiah_per_late_minute": o.rupiah_per_late_minute,
+                      "rupiah_unassigned": o.rupiah_unassigned, "rupiah_per_rider": o.rupiah_per_rider},
+        "pharmacies": [{"id": ph.id, "name": ph.name, "location": _loc_json(ph.location),
+                        "opening": _windows_json(ph.opening), "handover_s": ph.handover_s}
+                       for ph in p.pharmacies],
+        "orders": [order(x) for x in p.orders],
+        "riders": [rider(x) for x in p.riders],
+    }
+    return doc
+
+
+def _wrap(node: Node, fn: Any) -> Any:
+    """Run ``fn`` and prefix model errors with the JSON path of ``node``."""
+    from .errors import SchemaError
+
+    try:
+        return fn()
+    except SchemaError:
+        raise
+    except InvalidProblemError as exc:
+        raise InvalidProblemError(f"{node.path}: {exc}") from None
+
+
+def _problem_from_json(doc: dict[str, Any]) -> Problem:
+    root = Node(doc).obj(
+        required=("pharmacies", "orders", "riders"),
+        optional=("medroute", "name", "day", "timezone", "max_trip_m", "objective"),
+    )
+    if root.has("medroute") and root["medroute"].str() != "problem/1":
+        from .errors import SchemaError
+
+        raise SchemaError(f"$.medroute: unsupported document version {root['medroute'].value!r}")
+    day = date(2026, 1, 5)
+    if root.has("day"):
+        try:
+            day = date.fromisoformat(root["day"].str())
+        except ValueError:
+            from .errors import SchemaError
+
+            raise SchemaError(f"$.day: {root['day'].value!r} is not an ISO date (YYYY-MM-DD)") from None
+    tzname = root["timezone"].str() if root.has("timezone") else "Asia/Jakarta"
+    try:
+        tz = ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidProblemError(f"$.timezone: unknown timezone {tzname!r}") from None
+
+    def t(n: Node) -> int:
+        return _wrap(n, lambda: parse_time(n.time_value(), day=day, tz=tz, where=n.path))  # type: ignore[no-any-return]
+
+    def loc(n: Node) -> Location:
+        items = list(n.items())
+        if len(items) != 2:
+            from .errors import SchemaError
+
+            raise SchemaError(f"{n.path}: expected [lat, lon], got {n.value!r}")
+        lat, lon = items[0].float(), items[1].float()
+        return _wrap(n, lambda: Location(lat, lon))  # type: ignore[no-any-return]
+
+    def windows(n: Node) -> tuple[TimeWindow, ...]:
+        out = []
+        for w in n.items():
+            pair = list(w.items())
+            if len(pair) != 2:
+                from .errors import SchemaError
+
+                raise SchemaError(f"{w.path}: expected [start, end], got {w.value!r}")
+            a, b = t(pair[0]), t(pair[1])
+            out.append(_wrap(w, lambda a=a, b=b: TimeWindow(a, b)))
+        return tuple(out)
+
+    def opt(n: Node, key: str, conv: Any, default: Any) -> Any:
+        return conv(n[key]) if n.has(key) else default
+
+    pharmacies = []
+    for n in root["pharmacies"].items():
+        n.obj(required=("id", "location"), optional=("name", "opening", "handover_s"))
+        kw: dict[str, Any] = {"id": n["id"].str(), "location": loc(n["location"]),
+                              "name": n["name"].value if isinstance(n["name"].value, str) else ""}
+        if n.has("opening"):
+            kw["opening"] = windows(n["opening"])
+        if n.has("handover_s"):
+            kw["handover_s"] = n["handover_s"].int()
+        pharmacies.append(_wrap(n, lambda kw=kw: Pharmacy(**kw)))
+    orders = []
+    for n in root["orders"].items():
+        n.obj(required=("id", "pharmacy", "location"),
+              optional=("release", "windows", "latest", "target", "weight_g", "volume_ml", "parcels",
+                        "temperature", "max_ride_s", "priority", "required", "penalty", "service_s",
+                        "picked_up_by", "picked_up_at", "rider"))
+        kw = {"id": n["id"].str(), "pharmacy": n["pharmacy"].str(), "location": loc(n["location"])}
+        kw["release_s"] = opt(n, "release", t, 0)
+        if n.has("windows"):
+            kw["windows"] = windows(n["windows"])
+        kw["latest_s"] = opt(n, "latest", t, None)
+        kw["target_s"] = opt(n, "target", t, None)
+        kw["picked_up_s"] = opt(n, "picked_up_at", t, None)
+        for key in ("weight_g", "volume_ml", "parcels", "priority", "service_s", "max_ride_s"):
+            if n.has(key):
+                kw[key] = n[key].int()
+        for key in ("temperature", "picked_up_by", "rider"):
+            if n.has(key):
+                kw[key] = n[key].str()
+        if n.has("required"):
+            kw["required"] = n["required"].bool()
+        if n.has("penalty"):
+            kw["penalty"] = n["penalty"].float()
+        orders.append(_wrap(n, lambda kw=kw: Order(**kw)))
+    riders = []
+    for n in root["riders"].items():
+        n.obj(required=("id", "start"),
+              optional=("available", "end", "shift", "max_work_s", "weight_g", "volume_ml", "parcels",
+                        "coolbox", "profile", "speed_factor"))
+        kw = {"id": n["id"].str(), "start": loc(n["start"])}
+        if n.has("available"):
+            kw["start_s"] = t(n["available"])
+        if n.has("end"):
+            kw["end"] = loc(n["end"])
+        if n.has("shift"):
+            (w,) = windows(Node([n["shift"].value], n["shift"].path + "*"))
+            kw["shift"] = w
+        for key in ("max_work_s", "weight_g", "volume_ml", "parcels"):
+            if n.has(key):
+                kw[key] = n[key].int()
+        if n.has("profile"):
+            kw["profile"] = n["profile"].str()
+        if n.has("speed_factor"):
+            kw["speed_factor"] = n["speed_factor"].float()
+        if n.has("coolbox"):
+            c = n["coolbox"].obj(optional=("parcels", "volume_ml", "hold_s"))
+            ckw = {k: c[k].int() for k in ("parcels", "volume_ml", "hold_s") if c.has(k)}
+            kw["coolbox"] = _wrap(c, lambda ckw=ckw: CoolBox(**ckw))
+        riders.append(_wrap(n, lambda kw=kw: Rider(**kw)))
+    objective = Objective()
+    if root.has("objective"):
+        keys = ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute", "rupiah_unassigned",
+                "rupiah_per_rider")
+        on = root["objective"].obj(optional=keys)
+        objective = _wrap(on, lambda: Objective(**{k: on[k].float() for k in keys if on.has(k)}))
+    max_trip: int | None = MAX_TRIP_M
+    if "max_trip_m" in doc:
+        max_trip = None if doc["max_trip_m"] is None else root["max_trip_m"].int()
+    name = root["name"].value if isinstance(root["name"].value, str) else ""
+    return Problem(pharmacies=tuple(pharmacies), orders=tuple(orders), riders=tuple(riders), day=day,
+                   timezone=tzname, objective=objective, max_trip_m=max_trip, name=name)

@@ -1,0 +1,236 @@
+"""Timing a rider's sequence of stops, and turning engines' sequences into a :class:`Solution`.
+
+Engines decide *who visits what in which order*; this module decides *when*. For one route the
+constraints (travel, windows, releases, shift, working time, out-of-fridge budgets) form a
+system of difference constraints with disjunctive windows. :func:`schedule_route` finds its
+least solution by monotone fixed-point iteration: every stop as early as it can be, pickups
+pushed later only as far as a budget demands. That minimises lateness and respects every budget
+whenever the sequence admits it. The checker (:mod:`medroute.check`) shares none of this code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from .compile import COST_SCALE, NO_LIMIT, Instance
+from .reasons import Reason
+from .solution import Kpis, Load, Route, Solution, Stop, StopKind, Unassigned
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTimes:
+    """A feasible timing of one route. ``starts[i]`` is the service start at visit ``i``."""
+
+    depart_s: int
+    starts: tuple[int, ...]
+    end_s: int
+    loads: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Infeasible:
+    """Why a sequence cannot be timed: the binding constraint and the order it binds on."""
+
+    reason: Reason
+    order: int | None = None
+
+
+def _bump(t: int, windows: tuple[tuple[int, int], ...]) -> int | None:
+    """The earliest time ≥ ``t`` inside one of ``windows``; ``None`` if past the last."""
+    for a, b in windows:
+        if t <= b:
+            return max(t, a)
+    return None
+
+
+def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes | Infeasible:
+    """Time rider ``r`` visiting ``nodes`` (pickup ``k`` / delivery ``n + k``) in that order."""
+    n, dur = inst.n, inst.duration(r)
+    # Structure and capacity first: cheap and independent of time.
+    load = [0] * 5
+    on_board: dict[int, int] = {}
+    for k in range(n):
+        if inst.carried_by[k] == r:
+            on_board[k] = -1
+            for d in range(5):
+                load[d] += int(inst.demand[k, d])
+    loads: list[tuple[int, ...]] = []
+    seen_pick: dict[int, int] = {}
+    for pos, v in enumerate(nodes):
+        k = inst.order_of(v)
+        if not inst.allowed[k, r]:
+            reason = Reason.NO_COOLBOX_RIDER if inst.capacity[r, 3] == 0 and inst.demand[k, 3] else Reason.NO_RIDER
+            return Infeasible(reason, k)
+        sign = 1 if inst.is_pickup(v) else -1
+        if sign > 0:
+            if k in seen_pick or inst.carried_by[k] >= 0:
+                return Infeasible(Reason.NO_RIDER, k)
+            seen_pick[k] = pos
+            on_board[k] = pos
+        else:
+            if k not in on_board:
+                return Infeasible(Reason.NO_RIDER, k)
+            del on_board[k]
+        for d in range(5):
+            load[d] += sign * int(inst.demand[k, d])
+            if load[d] > inst.capacity[r, d]:
+                return Infeasible(Reason.CAPACITY, k)
+        loads.append(tuple(load))
+    if on_board:
+        return Infeasible(Reason.NO_RIDER, next(iter(on_board)))
+
+    locs = [int(inst.start_loc[r])] + [int(inst.node_loc[v]) for v in nodes]
+    gaps = [0] + [int(dur[locs[i - 1], locs[i]]) + (int(inst.service[nodes[i - 2]]) if i > 1 else 0)
+                  for i in range(1, len(locs))]
+    end_loc = int(inst.end_loc[r])
+    last_service = int(inst.service[nodes[-1]]) if nodes else 0
+    end_gap = (int(dur[locs[-1], end_loc]) if end_loc >= 0 else 0) + last_service
+    # back edges: t[pickup] >= t[delivery] - service(pickup) - budget
+    back = []
+    for pos, v in enumerate(nodes):
+        if not inst.is_pickup(v):
+            k = inst.order_of(v)
+            limit = int(inst.max_ride[k, r])
+            if limit < NO_LIMIT and k in seen_pick:
+                back.append((seen_pick[k] + 1, pos + 1, -int(inst.service[k]) - limit, k))
+    max_work = int(inst.max_work[r])
+
+    t: list[int] = [int(inst.depart[r])] + [-1] * len(nodes)
+    end = t[0]
+    for _ in range(2 * len(nodes) + 10):
+        for i in range(1, len(t)):
+            bumped = _bump(max(t[i], t[i - 1] + gaps[i]), inst.windows[nodes[i - 1]])
+            if bumped is None:
+                return Infeasible(Reason.TIME_WINDOW, inst.order_of(nodes[i - 1]))
+            t[i] = bumped
+        end = t[-1] + end_gap if nodes else t[0] + end_gap
+        changed = False
+        for i, j, w, _k in back:
+            if t[i] < t[j] + w:
+                t[i], changed = t[j] + w, True
+        if max_work < NO_LIMIT and t[0] < end - max_work:
+            t[0], changed = end - max_work, True
+        if not changed:
+            break
+    else:
+        bound: int | None = back[0][3] if back else None
+        return Infeasible(Reason.COLD_BUDGET if back else Reason.SHIFT, bound)
+    if nodes and max_work >= NO_LIMIT:
+        t[0] = max(t[0], t[1] - gaps[1])  # leave as late as the first stop allows
+    if end > inst.shift_end[r]:
+        return Infeasible(Reason.SHIFT, inst.order_of(nodes[-1]) if nodes else None)
+    for i, v in enumerate(nodes):
+        k = inst.order_of(v)
+        if (not inst.is_pickup(v) and inst.carried_by[k] == r
+                and t[i + 1] - inst.carried_since[k] > inst.max_ride[k, r]):
+            return Infeasible(Reason.COLD_BUDGET, k)
+    return RouteTimes(t[0], tuple(t[1:]), end, tuple(loads))
+
+
+def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) -> float:
+    """Cost units of a timed route: riding, lateness and the rider's fixed cost (0 if empty)."""
+    if not nodes:
+        return 0.0
+    cost = inst.rider_cost
+    arc = inst.distance(r), inst.duration(r)
+    locs = [int(inst.start_loc[r])] + [int(inst.node_loc[v]) for v in nodes]
+    if inst.end_loc[r] >= 0:
+        locs.append(int(inst.end_loc[r]))
+    for a, b in pairwise(locs):
+        cost += arc[0][a, b] * inst.cost_per_m + arc[1][a, b] * inst.cost_per_s
+    for v, s in zip(nodes, times.starts, strict=True):
+        k = inst.order_of(v)
+        if not inst.is_pickup(v) and s > inst.target[k]:
+            cost += (s - int(inst.target[k])) * float(inst.late_cost[k])
+    return float(cost)
+
+
+def build_solution(inst: Instance, routes: Sequence[Sequence[int]], *,
+                   reasons: Mapping[int, Reason] | None = None, engine: str = "", seed: int = 0,
+                   solve_time_s: float = 0.0, notes: Sequence[str] = ()) -> Solution:
+    """Time every rider's sequence and assemble the :class:`Solution` with its KPIs.
+
+    ``routes[r]`` is rider ``r``'s node sequence. Orders on no route are reported unassigned with
+    ``reasons[k]``, the pre-check flag, or :attr:`Reason.SEARCH_LIMIT`.
+    Raises :class:`~medroute.errors.EngineError` if a sequence cannot be timed.
+    """
+    from .errors import EngineError
+
+    p = inst.problem
+    reasons = dict(reasons or {})
+    out_routes: list[Route] = []
+    served: set[int] = set()
+    travel = dist = late_total = late_max = cold_max = used = 0
+    objective = 0.0
+    on_time = 0
+    leads: list[int] = []
+    for r, nodes in enumerate(routes):
+        nodes = list(nodes)
+        carried = [k for k in range(inst.n) if inst.carried_by[k] == r]
+        if not nodes and not carried:
+            continue
+        timed = schedule_route(inst, r, nodes)
+        if isinstance(timed, Infeasible):
+            what = p.orders[timed.order].id if timed.order is not None else "-"
+            raise EngineError(f"engine {engine!r}: rider {p.riders[r].id!r} route cannot be timed "
+                              f"({timed.reason.value} at order {what!r})")
+        used += 1
+        objective += route_cost(inst, r, nodes, timed)
+        dmat, tmat = inst.distance(r), inst.duration(r)
+        start_loc = int(inst.start_loc[r])
+        stops = [Stop(StopKind.START, None, int(p.riders[r].start_s), timed.depart_s, timed.depart_s,
+                      load=Load(*[int(x) for x in inst.demand[carried].sum(axis=0)]) if carried else Load())]
+        picked: dict[int, int] = {k: int(inst.carried_since[k]) for k in carried}
+        prev_loc, prev_dep = start_loc, timed.depart_s
+        for v, s, ld in zip(nodes, timed.starts, timed.loads, strict=True):
+            k, loc = inst.order_of(v), int(inst.node_loc[v])
+            leg_t, leg_d = int(tmat[prev_loc, loc]), int(dmat[prev_loc, loc])
+            dep = s + int(inst.service[v])
+            cold = tuple((p.orders[c].id, s - picked[c]) for c in sorted(picked) if inst.demand[c, 3] > 0)
+            if inst.is_pickup(v):
+                picked[k] = dep
+                kind = StopKind.PICKUP
+            else:
+                del picked[k]
+                kind = StopKind.DELIVERY
+                served.add(k)
+                late = max(0, s - int(inst.target[k]))
+                late_total, late_max = late_total + late, max(late_max, late)
+                on_time += late == 0
+                leads.append(s - p.orders[k].release_s)
+                cold_max = max([cold_max] + [e for o, e in cold if o == p.orders[k].id])
+            stops.append(Stop(kind, p.orders[k].id, prev_dep + leg_t, s, dep, leg_t, leg_d, Load(*ld), cold))
+            travel, dist = travel + leg_t, dist + leg_d
+            prev_loc, prev_dep = loc, dep
+        end_loc = int(inst.end_loc[r])
+        leg_t = int(tmat[prev_loc, end_loc]) if end_loc >= 0 else 0
+        leg_d = int(dmat[prev_loc, end_loc]) if end_loc >= 0 else 0
+        stops.append(Stop(StopKind.END, None, timed.end_s, timed.end_s, timed.end_s, leg_t, leg_d))
+        travel, dist = travel + leg_t, dist + leg_d
+        out_routes.append(Route(p.riders[r].id, tuple(stops)))
+    unassigned = []
+    for k, o in enumerate(p.orders):
+        if k in served:
+            continue
+        if k in inst.flagged:
+            reason, detail = inst.flagged[k].reason, inst.flagged[k].message
+        else:
+            reason = reasons.get(k, Reason.SEARCH_LIMIT)
+            detail = ""
+        unassigned.append(Unassigned(o.id, reason, detail))
+        objective += float(inst.drop_cost[k])
+    obj = p.objective
+    kpis = Kpis(
+        orders=inst.n, served=len(served), unassigned=len(unassigned), riders_used=used,
+        travel_s=travel, distance_m=dist,
+        on_time_share=on_time / inst.n if inst.n else 1.0,
+        total_late_s=late_total, max_late_s=late_max, max_cold_exposure_s=cold_max,
+        cost_rp=round(dist / 1000 * obj.rupiah_per_km, 2),
+        objective_rp=round(objective / COST_SCALE, 2),
+        mean_lead_s=sum(leads) / len(leads) if leads else 0.0,
+        max_lead_s=max(leads, default=0),
+    )
+    return Solution(routes=tuple(out_routes), unassigned=tuple(unassigned), kpis=kpis, engine=engine,
+                    seed=seed, solve_time_s=solve_time_s, notes=tuple(notes))

@@ -1,0 +1,97 @@
+"""The travel-backend contract: a protocol and the matrix every backend returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import InvalidMatrixError
+from ..geo import Location
+
+DEFAULT_PROFILE = "motorbike"
+
+
+@dataclass(frozen=True, eq=False)
+class TravelMatrix:
+    """Many-to-many travel between ``n`` locations.
+
+    Attributes
+    ----------
+    durations_s : (n, n) int32, seconds from row to column.
+    distances_m : (n, n) int32, metres from row to column.
+    snap_m : (n,) float64, how far each location was moved to reach the network, metres
+        (zero for backends without a network).
+    profile : the travel profile the matrix was computed for (e.g. ``"motorbike"``).
+    ids : optional names of the locations, for error messages and matching.
+    """
+
+    durations_s: NDArray[np.int32]
+    distances_m: NDArray[np.int32]
+    snap_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    profile: str = DEFAULT_PROFILE
+    ids: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        d = np.asarray(self.durations_s)
+        m = np.asarray(self.distances_m)
+        if d.ndim != 2 or d.shape[0] != d.shape[1]:
+            raise InvalidMatrixError(f"matrix: durations must be square, got shape {d.shape}")
+        if m.shape != d.shape:
+            raise InvalidMatrixError(
+                f"matrix: distances shape {m.shape} differs from durations shape {d.shape}"
+            )
+        for name, arr in (("durations_s", d), ("distances_m", m)):
+            if not np.issubdtype(arr.dtype, np.integer) and not np.all(np.isfinite(arr)):
+                raise InvalidMatrixError(f"matrix: {name} has non-finite entries")
+            if arr.size and arr.min() < 0:
+                i, j = np.unravel_index(int(np.argmin(arr)), arr.shape)
+                raise InvalidMatrixError(
+                    f"matrix: {name} must not be negative, entry ({self._name(int(i))}, "
+                    f"{self._name(int(j))}) is {arr[i, j]}"
+                )
+            if arr.size and arr.max() > np.iinfo(np.int32).max:
+                raise InvalidMatrixError(f"matrix: {name} exceeds the int32 range")
+        object.__setattr__(self, "durations_s", np.ascontiguousarray(d, dtype=np.int32))
+        object.__setattr__(self, "distances_m", np.ascontiguousarray(m, dtype=np.int32))
+        snap = np.asarray(self.snap_m, dtype=np.float64)
+        if snap.size == 0:
+            snap = np.zeros(d.shape[0])
+        if snap.shape != (d.shape[0],):
+            raise InvalidMatrixError(f"matrix: snap_m must have {d.shape[0]} entries, got {snap.shape}")
+        object.__setattr__(self, "snap_m", snap)
+        if self.ids is not None:
+            if len(self.ids) != d.shape[0]:
+                raise InvalidMatrixError(
+                    f"matrix: {len(self.ids)} ids for a {d.shape[0]} x {d.shape[0]} matrix"
+                )
+            if len(set(self.ids)) != len(self.ids):
+                raise InvalidMatrixError("matrix: ids must be unique")
+        for arr in (self.durations_s, self.distances_m, self.snap_m):
+            arr.setflags(write=False)
+
+    def _name(self, i: int) -> str:
+        return repr(self.ids[i]) if self.ids is not None else str(i)
+
+    @property
+    def size(self) -> int:
+        """Number of locations."""
+        return int(self.durations_s.shape[0])
+
+
+@runtime_checkable
+class TravelBackend(Protocol):
+    """What every travel backend provides."""
+
+    name: str
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
+        """Travel durations (s) and distances (m) between every pair of ``locations``."""
+        ...
+
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
+        """The geometry travelled from ``a`` to ``b`` (for maps), endpoints included."""
+        ...

@@ -1,0 +1,232 @@
+"""The independent checker: valid plans pass, and every kind of corruption is caught."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from medroute import (
+    CoolBox,
+    Load,
+    Location,
+    Order,
+    Pharmacy,
+    Problem,
+    Rider,
+    Rule,
+    Solution,
+    Stop,
+    StopKind,
+    TimeWindow,
+    Unassigned,
+    check,
+)
+from medroute.compile import compile_problem
+from medroute.reasons import Reason
+from medroute.schedule import build_solution
+from tests.strategies import RSUD_BLAMBANGAN, solved
+
+PATIENT = Location(-8.2200, 114.3500)
+FAR = Location(-8.2600, 114.3100)
+
+
+def tiny(**order_kw: object) -> Problem:
+    kw = {"release_s": 9 * 3600, "temperature": "refrigerated"} | order_kw
+    return Problem(
+        pharmacies=(Pharmacy("rsud", RSUD_BLAMBANGAN),),
+        orders=(Order("o1", "rsud", PATIENT, **kw), Order("o2", "rsud", FAR)),  # type: ignore[arg-type]
+        riders=(Rider("r1", RSUD_BLAMBANGAN, coolbox=CoolBox()), Rider("r2", RSUD_BLAMBANGAN)),
+    )
+
+
+def plan(problem: Problem, *seqs: list[int]) -> Solution:
+    return build_solution(compile_problem(problem), list(seqs))
+
+
+def rules(problem: Problem, solution: Solution) -> set[Rule]:
+    return {v.rule for v in check(problem, solution)}
+
+
+def with_stop(solution: Solution, route: int, stop: int, **changes: object) -> Solution:
+    r = solution.routes[route]
+    stops = list(r.stops)
+    stops[stop] = dataclasses.replace(stops[stop], **changes)  # type: ignore[arg-type]
+    routes = list(solution.routes)
+    routes[route] = dataclasses.replace(r, stops=tuple(stops))
+    return dataclasses.replace(solution, routes=tuple(routes))
+
+
+def test_a_timed_plan_passes() -> None:
+    p = tiny()
+    assert check(p, plan(p, [0, 1, 2, 3], [])) == []
+
+
+def test_pickup_after_delivery_is_caught() -> None:
+    p = tiny()
+    s = plan(p, [0, 2], [1, 3])
+    stops = s.routes[0].stops
+    swapped = dataclasses.replace(s.routes[0], stops=(stops[0], stops[2], stops[1], stops[3]))
+    bad = dataclasses.replace(s, routes=(swapped, s.routes[1]))
+    assert Rule.PICKUP_DELIVERY in rules(p, bad)
+
+
+def test_missing_order_is_caught_and_unassigned_is_accepted() -> None:
+    p = tiny()
+    s = plan(p, [0, 2], [])
+    assert s.unassigned == (Unassigned("o2", Reason.SEARCH_LIMIT),)
+    assert check(p, s) == []
+    dropped = dataclasses.replace(s, unassigned=())
+    assert [v.rule for v in check(p, dropped)] == [Rule.MISSING]
+
+
+def test_served_twice_is_caught() -> None:
+    p = tiny()
+    s = plan(p, [0, 2], [1, 3])
+    twice = dataclasses.replace(s, unassigned=(Unassigned("o1", Reason.CAPACITY),))
+    assert Rule.SERVED_TWICE in rules(p, twice)
+
+
+def test_release_and_window_and_opening() -> None:
+    p = tiny()
+    s = plan(p, [0, 1, 2, 3], [])
+    early = with_stop(s, 0, 1, start_s=8 * 3600, departure_s=8 * 3600 + 240)
+    assert Rule.RELEASE in rules(p, early)
+    narrow = tiny(windows=(TimeWindow(9 * 3600, 9 * 3600 + 60),))
+    assert Rule.WINDOW in rules(narrow, plan(tiny(), [0, 1, 2, 3], []))
+    closed = Problem(pharmacies=(Pharmacy("rsud", RSUD_BLAMBANGAN, opening=(TimeWindow(10 * 3600, 11 * 3600),)),),
+                     orders=p.orders, riders=p.riders)
+    assert Rule.OPENING in rules(closed, s)
+
+
+def test_cold_item_needs_a_coolbox_and_its_budget() -> None:
+    p = tiny()
+    s = plan(p, [0, 1, 2, 3], [])
+    no_box = dataclasses.replace(p, riders=(dataclasses.replace(p.riders[0], coolbox=None), p.riders[1]))
+    assert Rule.COOLBOX in rules(no_box, s)
+    exposure = s.routes[0].stops[3].cold[0][1]
+    assert s.routes[0].stops[3].order == "o1" and exposure > 60
+    short = tiny(max_ride_s=exposure - 1)
+    assert [v.rule for v in check(short, s)] == [Rule.COLD_BUDGET]
+    assert check(tiny(max_ride_s=exposure), s) == []
+    small_box = dataclasses.replace(p, riders=(dataclasses.replace(p.riders[0], coolbox=CoolBox(parcels=0)),
+                                               p.riders[1]))
+    assert Rule.COOLBOX in rules(small_box, s)
+
+
+def test_capacity_in_every_dimension() -> None:
+    p = tiny()
+    s = plan(p, [0, 1, 2, 3], [])
+    for field in ("weight_g", "volume_ml", "parcels"):
+        small = dataclasses.replace(p.riders[0], **{field: 1})
+        assert Rule.CAPACITY in rules(dataclasses.replace(p, riders=(small, p.riders[1])), s), field
+
+
+def test_shift_start_and_max_work() -> None:
+    p = tiny()
+    s = plan(p, [0, 1, 2, 3], [])
+    end = s.routes[0].stops[-1].arrival_s
+    short_shift = dataclasses.replace(p.riders[0], shift=TimeWindow(0, end - 1))
+    assert Rule.END in rules(dataclasses.replace(p, riders=(short_shift, p.riders[1])), s)
+    tired = dataclasses.replace(p.riders[0], max_work_s=60)
+    assert Rule.MAX_WORK in rules(dataclasses.replace(p, riders=(tired, p.riders[1])), s)
+    late = dataclasses.replace(p.riders[0], start_s=9 * 3600 + 30, shift=TimeWindow(0, 86400))
+    assert Rule.START in rules(dataclasses.replace(p, riders=(late, p.riders[1])), s)
+
+
+def test_leg_and_service_and_load_reports() -> None:
+    p = tiny()
+    s = plan(p, [0, 1, 2, 3], [])
+    assert Rule.LEG in rules(p, with_stop(s, 0, 3, arrival_s=s.routes[0].stops[3].arrival_s - 5))
+    assert Rule.LEG in rules(p, with_stop(s, 0, 3, distance_m=1))
+    assert Rule.EARLY_START in rules(p, with_stop(s, 0, 3, start_s=s.routes[0].stops[3].arrival_s - 1))
+    assert Rule.SERVICE in rules(p, with_stop(s, 0, 3, departure_s=s.routes[0].stops[3].start_s))
+    assert Rule.LOAD_REPORT in rules(p, with_stop(s, 0, 1, load=Load()))
+
+
+def test_lock_trip_limit_unknowns() -> None:
+    p = tiny()
+    locked = dataclasses.replace(p, orders=(p.orders[0], dataclasses.replace(p.orders[1], rider="r1")))
+    s = plan(p, [0, 2], [1, 3])
+    assert Rule.LOCK in rules(locked, s)
+    assert Rule.TRIP_LIMIT in rules(dataclasses.replace(p, max_trip_m=10), s)
+    ghost = dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], rider="ghost"), s.routes[1]))
+    assert Rule.UNKNOWN_RIDER in rules(p, ghost)
+    stray = with_stop(s, 0, 1, order="nope")
+    assert Rule.UNKNOWN_ORDER in rules(p, stray)
+    shape = dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], stops=s.routes[0].stops[1:]),
+                                           s.routes[1]))
+    assert Rule.ROUTE_SHAPE in rules(p, shape)
+
+
+def test_carried_item_counts_from_real_pickup() -> None:
+    p = tiny()
+    carried = dataclasses.replace(p.orders[0], picked_up_by="r1", picked_up_s=9 * 3600, max_ride_s=600)
+    live = dataclasses.replace(p, orders=(carried, p.orders[1]),
+                               riders=(dataclasses.replace(p.riders[0], start=PATIENT, start_s=9 * 3600 + 590),
+                                       p.riders[1]))
+    s = plan(live, [2], [1, 3])
+    assert check(live, s) == []
+    assert s.routes[0].stops[1].cold == (("o1", 590),)
+    tight = dataclasses.replace(live, orders=(dataclasses.replace(carried, max_ride_s=589), p.orders[1]))
+    assert [v.rule for v in check(tight, s)] == [Rule.COLD_BUDGET]
+
+
+@given(solved())
+def test_generated_plans_pass(case: tuple[Problem, Solution]) -> None:
+    problem, solution = case
+    assert check(problem, solution) == []
+    assert check(problem, Solution.from_json(solution.to_json())) == []
+
+
+@given(solved(), st.data())
+def test_any_shifted_visit_is_caught(case: tuple[Problem, Solution], data: st.DataObject) -> None:
+    problem, solution = case
+    r = data.draw(st.sampled_from(range(len(solution.routes))))
+    visits = [i for i, s in enumerate(solution.routes[r].stops) if s.kind in (StopKind.PICKUP, StopKind.DELIVERY)]
+    i = data.draw(st.sampled_from(visits))
+    delta = data.draw(st.integers(1, 600))
+    stop: Stop = solution.routes[r].stops[i]
+    moved = with_stop(solution, r, i, arrival_s=stop.arrival_s - delta)
+    assert Rule.LEG in rules(problem, moved)
+
+
+@given(solved(), st.data())
+def test_any_dropped_delivery_is_caught(case: tuple[Problem, Solution], data: st.DataObject) -> None:
+    problem, solution = case
+    r = data.draw(st.sampled_from(range(len(solution.routes))))
+    stops = solution.routes[r].stops
+    i = data.draw(st.sampled_from([i for i, s in enumerate(stops) if s.kind == StopKind.DELIVERY]))
+    cut = dataclasses.replace(solution.routes[r], stops=stops[:i] + stops[i + 1:])
+    routes = list(solution.routes)
+    routes[r] = cut
+    found = rules(problem, dataclasses.replace(solution, routes=tuple(routes)))
+    assert {Rule.MISSING, Rule.PICKUP_DELIVERY} <= found
+
+
+@given(solved(), st.data())
+def test_any_tightened_budget_or_capacity_is_caught(case: tuple[Problem, Solution], data: st.DataObject) -> None:
+    problem, solution = case
+    cold = [(o, e) for r in solution.routes for s in r.stops if s.kind == StopKind.DELIVERY
+            for o, e in s.cold if o == s.order]
+    if cold:
+        oid, exposure = data.draw(st.sampled_from(cold))
+        if exposure > 0:
+            orders = tuple(dataclasses.replace(o, max_ride_s=exposure - 1) if o.id == oid else o
+                           for o in problem.orders)
+            assert Rule.COLD_BUDGET in rules(dataclasses.replace(problem, orders=orders), solution)
+    route = data.draw(st.sampled_from(solution.routes))
+    peak = max(s.load.weight_g for s in route.stops)
+    riders = tuple(dataclasses.replace(r, weight_g=peak - 1) if r.id == route.rider else r
+                   for r in problem.riders)
+    assert Rule.CAPACITY in rules(dataclasses.replace(problem, riders=riders), solution)
+
+
+def test_matrix_of_the_wrong_size_is_refused() -> None:
+    from medroute import InvalidMatrixError, TravelMatrix
+
+    p = tiny()
+    with pytest.raises(InvalidMatrixError, match="locations"):
+        check(p, plan(p, [0, 2], [1, 3]), TravelMatrix([[0]], [[0]]))

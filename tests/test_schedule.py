@@ -1,0 +1,99 @@
+"""Timing sequences: earliest feasible times, budgets pushing pickups later, infeasibility reasons."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given
+
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, check
+from medroute.compile import Instance, compile_problem
+from medroute.schedule import Infeasible, RouteTimes, build_solution, schedule_route
+from medroute.travel import TravelMatrix
+from tests.strategies import solved
+
+A, B, C = Location(-8.0, 114.0), Location(-8.0, 114.1), Location(-8.0, 114.2)
+# Hand-checkable travel: A-B 600 s, B-C 600 s, A-C 1200 s.
+POINTS = (A, B, C)
+
+
+def matrix(p: Problem) -> TravelMatrix:
+    """The A-B-C line for the problem's locations (600 s and 5 km per step)."""
+    idx = [POINTS.index(loc) for loc in p.locations]
+    steps = [[abs(i - j) for j in idx] for i in idx]
+    return TravelMatrix([[600 * s for s in row] for row in steps], [[5000 * s for s in row] for row in steps])
+
+
+def compiled(p: Problem) -> Instance:
+    return compile_problem(p, matrix(p))
+
+
+def problem(*orders: Order, rider: Rider | None = None) -> Problem:
+    return Problem(pharmacies=(Pharmacy("ph", A, handover_s=60),), orders=orders,
+                   riders=(rider or Rider("r", A, start_s=3600, coolbox=CoolBox(hold_s=10_000)),), max_trip_m=None)
+
+
+def test_earliest_times_by_hand() -> None:
+    p = problem(Order("x", "ph", B, release_s=7200, service_s=120), Order("y", "ph", C, service_s=120))
+    inst = compiled(p)
+    t = schedule_route(inst, 0, [0, 1, 2, 3])
+    assert isinstance(t, RouteTimes)
+    # leave as late as the first pickup allows: pickup x at 7200 (release), y at 7260
+    assert t.depart_s == 7200 and t.starts == (7200, 7260, 7920, 8640) and t.end_s == 8760
+
+
+def test_second_window_is_taken_when_the_first_is_missed() -> None:
+    o = Order("x", "ph", C, release_s=3600, windows=(TimeWindow(0, 4000), TimeWindow(9000, 9500)))
+    inst = compiled(problem(o))
+    t = schedule_route(inst, 0, [0, 1])
+    assert isinstance(t, RouteTimes) and t.starts[1] == 9000
+
+
+def test_budget_pushes_the_pickup_later() -> None:
+    # Delivery window opens late: an early pickup would leave the insulin out too long.
+    o = Order("x", "ph", B, temperature="refrigerated", windows=(TimeWindow(14_000, 20_000),))
+    inst = compiled(problem(o))
+    t = schedule_route(inst, 0, [0, 1])
+    assert isinstance(t, RouteTimes)
+    assert t.starts[1] == 14_000 and t.starts[1] - (t.starts[0] + 60) <= 7200
+
+
+def test_reasons_for_infeasible_sequences() -> None:
+    cold = Order("x", "ph", C, temperature="refrigerated", max_ride_s=1000)
+    inst = compiled(problem(cold, Order("y", "ph", B, weight_g=19_000), Order("z", "ph", B, weight_g=2_000)))
+    # cold x carried past the other deliveries: 600 + 180 + 600 > 1000 s budget
+    assert schedule_route(inst, 0, [0, 1, 4, 3]) == Infeasible(Reason.COLD_BUDGET, 0)
+    assert schedule_route(inst, 0, [1, 2, 4, 5]) == Infeasible(Reason.CAPACITY, 2)
+    assert schedule_route(inst, 0, [3]).reason == Reason.NO_RIDER  # type: ignore[union-attr]
+    late = Order("w", "ph", C, windows=(TimeWindow(0, 3700),))
+    assert schedule_route(compiled(problem(late)), 0, [0, 1]) == Infeasible(Reason.TIME_WINDOW, 0)
+    tired = Rider("r", A, start_s=3600, shift=TimeWindow(0, 4000))
+    inst = compiled(problem(Order("v", "ph", C), rider=tired))
+    assert schedule_route(inst, 0, [0, 1]) == Infeasible(Reason.SHIFT, 0)
+
+
+def test_max_work_moves_the_departure() -> None:
+    o = Order("x", "ph", B, release_s=7200)
+    r = Rider("r", A, start_s=0, max_work_s=2000, end=A)
+    inst = compiled(problem(o, rider=r))
+    t = schedule_route(inst, 0, [0, 1])
+    assert isinstance(t, RouteTimes) and t.end_s - t.depart_s <= 2000 and t.starts[0] == 7200
+
+
+def test_build_solution_reports_kpis() -> None:
+    p = problem(Order("x", "ph", B, target_s=3600), Order("y", "ph", C, temperature="refrigerated"))
+    s = build_solution(compiled(p), [[0, 1, 2, 3]])
+    assert check(p, s, matrix(p)) == []
+    k = s.kpis
+    assert (k.served, k.riders_used, k.travel_s, k.distance_m) == (2, 1, 1200, 10000)
+    assert k.max_late_s == k.total_late_s == 3600 + 60 + 60 + 600 - 3600
+    assert k.on_time_share == 0.5
+    assert k.cost_rp == 10 * 2500
+    assert k.max_cold_exposure_s == 600 + 180 + 600
+
+
+@given(solved())
+def test_schedules_of_generated_plans_check(case: tuple[Problem, object]) -> None:
+    problem_, solution = case
+    assert check(problem_, solution) == []  # type: ignore[arg-type]
+    assert dataclasses.asdict(solution.kpis)["served"] == len(problem_.orders)  # type: ignore[attr-defined]
