@@ -30,7 +30,7 @@ test: lint typecheck pytest
 
 docs: $(STAMP)
 	$(PY) -m medroute.schema docs/schema >/dev/null
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache
