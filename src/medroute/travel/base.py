@@ -47,13 +47,13 @@ class TravelMatrix:
         for name, arr in (("durations_s", d), ("distances_m", m)):
             if not np.issubdtype(arr.dtype, np.integer) and not np.all(np.isfinite(arr)):
                 raise InvalidMatrixError(f"matrix: {name} has non-finite entries")
-            if arr.size and arr.min() < 0:
+            if arr.size and np.min(arr) < 0:
                 i, j = np.unravel_index(int(np.argmin(arr)), arr.shape)
                 raise InvalidMatrixError(
                     f"matrix: {name} must not be negative, entry ({self._name(int(i))}, "
                     f"{self._name(int(j))}) is {arr[i, j]}"
                 )
-            if arr.size and arr.max() > np.iinfo(np.int32).max:
+            if arr.size and np.max(arr) > np.iinfo(np.int32).max:
                 raise InvalidMatrixError(f"matrix: {name} exceeds the int32 range")
         object.__setattr__(self, "durations_s", np.ascontiguousarray(d, dtype=np.int32))
         object.__setattr__(self, "distances_m", np.ascontiguousarray(m, dtype=np.int32))
@@ -70,8 +70,9 @@ class TravelMatrix:
                 )
             if len(set(self.ids)) != len(self.ids):
                 raise InvalidMatrixError("matrix: ids must be unique")
-        for arr in (self.durations_s, self.distances_m, self.snap_m):
-            arr.setflags(write=False)
+        self.durations_s.setflags(write=False)
+        self.distances_m.setflags(write=False)
+        self.snap_m.setflags(write=False)
 
     def _name(self, i: int) -> str:
         return repr(self.ids[i]) if self.ids is not None else str(i)

@@ -1,0 +1,233 @@
+"""The ``matrix`` backend: travel times and distances supplied by the user.
+
+From numpy arrays, a ``.npz`` file, square CSV files or a long-format Parquet/CSV table. Every
+input is validated (square, same shapes, finite, non-negative, zero diagonal, unique ids), and a
+request for a location the matrix does not hold fails naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..errors import InvalidMatrixError, require
+from ..geo import Location
+from .base import DEFAULT_PROFILE, TravelMatrix
+
+
+class MatrixBackend:
+    """Answers ``matrix(locations)`` by looking each location up in a supplied matrix.
+
+    Parameters
+    ----------
+    durations_s : (n, n) travel times, seconds (rounded to integers).
+    distances_m : (n, n) travel distances, metres (rounded to integers).
+    locations : the n locations, in row order; requested locations match them by exact
+        coordinates. Optional when ``ids`` is given.
+    ids : the n location names, in row order; ``matrix(..., ids=...)`` matches by name.
+    profile : the one profile the matrix is for.
+
+    Raises
+    ------
+    InvalidMatrixError : bad shape, non-finite or negative entries, non-zero diagonal, duplicate
+        ids or locations, or neither ``locations`` nor ``ids``.
+    """
+
+    name = "matrix"
+
+    def __init__(self, durations_s: ArrayLike, distances_m: ArrayLike, *,
+                 locations: Sequence[Location] | None = None, ids: Sequence[str] | None = None,
+                 profile: str = DEFAULT_PROFILE) -> None:
+        d = _as_matrix(durations_s, "durations_s")
+        m = _as_matrix(distances_m, "distances_m")
+        if m.shape != d.shape:
+            raise InvalidMatrixError(
+                f"matrix: distances shape {m.shape} differs from durations shape {d.shape}")
+        n = d.shape[0]
+        if locations is None and ids is None:
+            raise InvalidMatrixError("matrix: give the row locations, the row ids, or both")
+        if locations is not None and len(locations) != n:
+            raise InvalidMatrixError(f"matrix: {len(locations)} locations for a {n} x {n} matrix")
+        if ids is not None:
+            if len(ids) != n:
+                raise InvalidMatrixError(f"matrix: {len(ids)} ids for a {n} x {n} matrix")
+            seen: set[str] = set()
+            for name_ in ids:
+                if name_ in seen:
+                    raise InvalidMatrixError(f"matrix: id {name_!r} appears twice")
+                seen.add(name_)
+        for name, arr in (("durations_s", d), ("distances_m", m)):
+            diag = np.flatnonzero(np.diag(arr) != 0)
+            if diag.size:
+                k = int(diag[0])
+                who = repr(ids[k]) if ids is not None else str(k)
+                raise InvalidMatrixError(
+                    f"matrix: {name} diagonal entry for {who} must be 0, got {arr[k, k]}")
+        self.durations_s = np.rint(d).astype(np.int32)
+        self.distances_m = np.rint(m).astype(np.int32)
+        TravelMatrix(self.durations_s, self.distances_m, ids=tuple(ids) if ids is not None else None)
+        self.ids = tuple(ids) if ids is not None else None
+        self.locations = tuple(locations) if locations is not None else None
+        self.profile = profile
+        self._by_id = {k: i for i, k in enumerate(self.ids or ())}
+        self._by_xy: dict[tuple[float, float], int] = {}
+        for i, p in enumerate(self.locations or ()):
+            key = (float(p.lat), float(p.lon))
+            if key in self._by_xy:
+                raise InvalidMatrixError(f"matrix: location {i} ({p.lat}, {p.lon}) appears twice")
+            self._by_xy[key] = i
+
+    # ----------------------------------------------------------------------------- loaders
+    @classmethod
+    def from_npz(cls, path: str | Path, **kw: Any) -> MatrixBackend:
+        """Load arrays ``durations_s``, ``distances_m`` and optionally ``ids``, ``lat``, ``lon``."""
+        with np.load(Path(path), allow_pickle=False) as z:
+            for key in ("durations_s", "distances_m"):
+                if key not in z:
+                    raise InvalidMatrixError(f"matrix file {str(path)!r}: array {key!r} is missing")
+            ids = [str(s) for s in z["ids"]] if "ids" in z else None
+            locs = ([Location(float(a), float(b)) for a, b in zip(z["lat"], z["lon"], strict=True)]
+                    if "lat" in z and "lon" in z else None)
+            return cls(z["durations_s"], z["distances_m"], ids=kw.pop("ids", ids),
+                       locations=kw.pop("locations", locs), **kw)
+
+    def to_npz(self, path: str | Path) -> None:
+        """Save in the format :meth:`from_npz` reads."""
+        arrays: dict[str, Any] = {"durations_s": self.durations_s, "distances_m": self.distances_m}
+        if self.ids is not None:
+            arrays["ids"] = np.array(self.ids, dtype=str)
+        if self.locations is not None:
+            arrays["lat"] = np.array([p.lat for p in self.locations])
+            arrays["lon"] = np.array([p.lon for p in self.locations])
+        np.savez(Path(path), **arrays)
+
+    @classmethod
+    def from_csv(cls, durations_path: str | Path, distances_path: str | Path, *,
+                 locations: Sequence[Location] | Mapping[str, Location] | None = None,
+                 profile: str = DEFAULT_PROFILE) -> MatrixBackend:
+        """Two square CSV files, first row and first column the location ids (same order in both).
+
+        ``locations`` gives coordinates, in id order or as a mapping id → Location.
+        """
+        pd: Any = require("pandas", "viz")
+        dur = pd.read_csv(durations_path, index_col=0)
+        dist = pd.read_csv(distances_path, index_col=0)
+        ids = [str(c) for c in dur.columns]
+        for name, frame in (("durations", dur), ("distances", dist)):
+            rows = [str(r) for r in frame.index]
+            cols = [str(c) for c in frame.columns]
+            if rows != ids or cols != ids:
+                raise InvalidMatrixError(
+                    f"matrix csv {name}: row and column ids must equal the durations header {ids[:5]}...")
+        return cls(dur.to_numpy(dtype=np.float64), dist.to_numpy(dtype=np.float64), ids=ids,
+                   locations=_locations_for(ids, locations), profile=profile)
+
+    @classmethod
+    def from_table(cls, path: str | Path, *,
+                   locations: Sequence[Location] | Mapping[str, Location] | None = None,
+                   profile: str = DEFAULT_PROFILE) -> MatrixBackend:
+        """A long table (``.parquet`` or ``.csv``) with columns ``from``, ``to``, ``duration_s``,
+        ``distance_m``: one row per ordered pair, diagonal optional (taken as 0)."""
+        pd: Any = require("pandas", "viz")
+        p = Path(path)
+        if p.suffix.lower() == ".parquet":
+            require("pyarrow", "osm")
+            df = pd.read_parquet(p)
+        else:
+            df = pd.read_csv(p)
+        need = {"from", "to", "duration_s", "distance_m"}
+        if not need <= set(df.columns):
+            missing = sorted(need - set(df.columns))
+            raise InvalidMatrixError(f"matrix table {str(p)!r}: columns {missing} missing")
+        src = df["from"].astype(str).to_numpy()
+        dst = df["to"].astype(str).to_numpy()
+        ids = list(dict.fromkeys([*src.tolist(), *dst.tolist()]))
+        pos = {k: i for i, k in enumerate(ids)}
+        n = len(ids)
+        r = np.array([pos[s] for s in src], dtype=np.int64)
+        c = np.array([pos[s] for s in dst], dtype=np.int64)
+        flat = r * n + c
+        uniq, counts = np.unique(flat, return_counts=True)
+        if (counts > 1).any():
+            k = int(uniq[counts > 1][0])
+            raise InvalidMatrixError(f"matrix table: pair ({ids[k // n]!r}, {ids[k % n]!r}) appears twice")
+        dur = np.full((n, n), np.nan)
+        dist = np.full((n, n), np.nan)
+        dur[r, c] = df["duration_s"].to_numpy(dtype=np.float64)
+        dist[r, c] = df["distance_m"].to_numpy(dtype=np.float64)
+        np.fill_diagonal(dur, np.where(np.isnan(np.diag(dur)), 0.0, np.diag(dur)))
+        np.fill_diagonal(dist, np.where(np.isnan(np.diag(dist)), 0.0, np.diag(dist)))
+        holes = np.argwhere(np.isnan(dur) | np.isnan(dist))
+        if holes.size:
+            i, j = (int(x) for x in holes[0])
+            raise InvalidMatrixError(f"matrix table: pair ({ids[i]!r}, {ids[j]!r}) is missing "
+                                     f"({len(holes)} pairs missing)")
+        return cls(dur, dist, ids=ids, locations=_locations_for(ids, locations), profile=profile)
+
+    # ----------------------------------------------------------------------------- backend
+    def cache_key(self) -> str:
+        h = hashlib.sha256(self.durations_s.tobytes() + self.distances_m.tobytes())
+        h.update(repr((self.ids, self.locations, self.profile)).encode())
+        return f"matrix:{h.hexdigest()}"
+
+    def _row(self, i: int, loc: Location, ids: Sequence[str] | None) -> int:
+        if ids is not None and self.ids is not None:
+            k = self._by_id.get(ids[i])
+            if k is None:
+                raise InvalidMatrixError(f"matrix: location {i} ({ids[i]!r}) is not in the matrix")
+            return k
+        k2 = self._by_xy.get((float(loc.lat), float(loc.lon)))
+        if k2 is None:
+            hint = "" if self.locations is not None else " (the matrix has ids only: pass ids=...)"
+            raise InvalidMatrixError(
+                f"matrix: location {i} at ({loc.lat}, {loc.lon}) is not in the matrix{hint}")
+        return k2
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
+               ids: Sequence[str] | None = None) -> TravelMatrix:
+        """The sub-matrix for ``locations`` (matched by ``ids`` when given, else by coordinates)."""
+        if profile != self.profile:
+            raise InvalidMatrixError(f"matrix: supplied for profile {self.profile!r}, asked for {profile!r}")
+        if ids is not None and len(ids) != len(locations):
+            raise InvalidMatrixError(f"matrix: {len(ids)} ids for {len(locations)} locations")
+        rows = np.array([self._row(i, p, ids) for i, p in enumerate(locations)], dtype=np.int64)
+        sel = np.ix_(rows, rows)
+        return TravelMatrix(self.durations_s[sel], self.distances_m[sel], np.zeros(len(rows)),
+                            profile=profile, ids=tuple(ids) if ids is not None else None)
+
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
+        """A straight segment: a supplied matrix carries no geometry."""
+        return [a, b]
+
+
+def _as_matrix(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMatrixError(f"matrix: {name} is not numeric ({exc})") from exc
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise InvalidMatrixError(f"matrix: {name} must be square, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        i, j = np.argwhere(~np.isfinite(arr))[0]
+        raise InvalidMatrixError(f"matrix: {name} entry ({i}, {j}) is not finite")
+    if arr.size and float(np.min(arr)) < 0:
+        i, j = np.unravel_index(int(np.argmin(arr)), arr.shape)
+        raise InvalidMatrixError(f"matrix: {name} must not be negative, entry ({i}, {j}) is {arr[i, j]}")
+    return arr
+
+
+def _locations_for(ids: list[str], locations: Sequence[Location] | Mapping[str, Location] | None
+                   ) -> list[Location] | None:
+    if locations is None:
+        return None
+    if isinstance(locations, Mapping):
+        missing = [k for k in ids if k not in locations]
+        if missing:
+            raise InvalidMatrixError(f"matrix: no location given for id {missing[0]!r}")
+        return [locations[k] for k in ids]
+    return list(locations)

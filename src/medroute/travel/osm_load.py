@@ -1,0 +1,201 @@
+"""Road graphs from files (OSM XML, GraphML, GeoJSON road lines) or, online, from OSM by place.
+
+Every loader returns a :class:`networkx.MultiDiGraph` in osmnx's convention: nodes carry ``x``
+(longitude, degrees) and ``y`` (latitude, degrees); edges carry ``length`` (metres) and, where
+known, ``highway``, ``maxspeed``, ``access`` and ``geometry``. Two-way roads are two directed edges.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from ..errors import MedrouteError, require
+from ..geo import haversine_m
+from .speeds import MOTORBIKE_CUSTOM_FILTER
+
+logger = logging.getLogger("medroute")
+
+COORD_ROUND_DEG = 1e-6
+"""Grid onto which GeoJSON vertices are rounded to find shared nodes, degrees (≈ 0.11 m)."""
+
+
+class GraphLoadError(MedrouteError, ValueError):
+    """A road-graph file could not be read or holds no usable roads."""
+
+
+def load_graph(path: str | Path) -> nx.MultiDiGraph:
+    """Load a road graph from ``.osm``, ``.osm.bz2``, ``.overpass.json[.gz]``, ``.graphml`` or
+    ``.geojson[.gz]``.
+
+    OSM XML is read unsimplified (``simplify=False, retain_all=True``) so every OSM node can be a
+    snap target and one-way tags are kept; GraphML is read as saved.
+
+    Parameters
+    ----------
+    path : the file.
+
+    Raises
+    ------
+    GraphLoadError : unknown suffix, or a file without roads.
+    MissingDependencyError : osmnx is needed (``pip install 'medroute[osm]'``) for OSM/GraphML.
+    """
+    p = Path(path)
+    name = p.name.lower()
+    if name.endswith((".osm", ".osm.bz2", ".xml", ".xml.bz2")):
+        ox: Any = require("osmnx", "osm")
+        graph = ox.graph_from_xml(p, bidirectional=False, simplify=False, retain_all=True)
+    elif name.endswith((".overpass.json", ".overpass.json.gz")):
+        graph = graph_from_overpass_json(p)
+    elif name.endswith(".graphml"):
+        ox = require("osmnx", "osm")
+        graph = ox.load_graphml(p)
+    elif name.endswith((".geojson", ".geojson.gz", ".json", ".json.gz")):
+        graph = graph_from_geojson_lines(p)
+    else:
+        raise GraphLoadError(f"road graph {str(p)!r}: unknown format; expected .osm, .osm.bz2, "
+                             ".graphml or .geojson(.gz)")
+    if graph.number_of_edges() == 0:
+        raise GraphLoadError(f"road graph {str(p)!r}: holds no road edges")
+    graph.graph.setdefault("source", str(p))
+    return graph
+
+
+def graph_from_geojson_lines(path: str | Path) -> nx.MultiDiGraph:
+    """An undirected road graph (as two directed edges per road) from GeoJSON (Multi)LineStrings.
+
+    Vertices are rounded to :data:`COORD_ROUND_DEG` so that lines sharing a vertex share a node;
+    repeated segments (either direction, any feature) become one road. Edge ``length`` is the
+    haversine distance in metres. No class, name or one-way is known: every edge gets
+    ``highway=None`` and rides at the unknown-class speed.
+    """
+    p = Path(path)
+    opener = gzip.open if p.name.lower().endswith(".gz") else open
+    try:
+        with opener(p, "rt", encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise GraphLoadError(f"road graph {str(p)!r}: not readable GeoJSON ({exc})") from exc
+    feats = doc.get("features", [doc]) if isinstance(doc, dict) else []
+    segs: list[np.ndarray] = []
+    for feat in feats:
+        geom = feat.get("geometry") or {}
+        kind = geom.get("type")
+        lines = [geom.get("coordinates", [])] if kind == "LineString" else (
+            geom.get("coordinates", []) if kind == "MultiLineString" else [])
+        for line in lines:
+            arr = np.asarray(line, dtype=np.float64)
+            if arr.ndim == 2 and arr.shape[0] >= 2:
+                q = np.rint(arr[:, :2] / COORD_ROUND_DEG).astype(np.int64)
+                segs.append(np.hstack([q[:-1], q[1:]]))
+    if not segs:
+        raise GraphLoadError(f"road graph {str(p)!r}: no LineString or MultiLineString roads")
+    seg = np.vstack(segs)
+    pts = seg.reshape(-1, 2)
+    uniq, inv = np.unique(pts, axis=0, return_inverse=True)
+    ends = inv.reshape(-1, 2)
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    ends = np.unique(np.sort(ends, axis=1), axis=0)
+    lon = uniq[:, 0] * COORD_ROUND_DEG
+    lat = uniq[:, 1] * COORD_ROUND_DEG
+    length = haversine_m(lat[ends[:, 0]], lon[ends[:, 0]], lat[ends[:, 1]], lon[ends[:, 1]])
+    graph = nx.MultiDiGraph(crs="epsg:4326", source=str(p))
+    graph.add_nodes_from((int(i), {"x": float(lon[i]), "y": float(lat[i])}) for i in range(len(uniq)))
+    for (a, b), m in zip(ends.tolist(), length.tolist(), strict=True):
+        graph.add_edge(a, b, length=m, highway=None)
+        graph.add_edge(b, a, length=m, highway=None)
+    return graph
+
+
+def graph_from_overpass_json(path: str | Path) -> nx.MultiDiGraph:
+    """A raw Overpass API JSON response (as osmnx caches it) read through OSM XML, unsimplified."""
+    import tempfile
+    from xml.sax.saxutils import quoteattr
+
+    p = Path(path)
+    opener = gzip.open if p.name.lower().endswith(".gz") else open
+    try:
+        with opener(p, "rt", encoding="utf-8") as fh:
+            doc = json.load(fh)
+        elements = doc["elements"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GraphLoadError(f"road graph {str(p)!r}: not an Overpass JSON response ({exc})") from exc
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">']
+    for el in elements:
+        tags = "".join(f"<tag k={quoteattr(str(k))} v={quoteattr(str(v))}/>"
+                       for k, v in (el.get("tags") or {}).items())
+        if el.get("type") == "node":
+            parts.append(f'<node id="{int(el["id"])}" lat="{el["lat"]}" lon="{el["lon"]}">{tags}</node>')
+        elif el.get("type") == "way":
+            nds = "".join(f'<nd ref="{int(r)}"/>' for r in el.get("nodes", []))
+            parts.append(f'<way id="{int(el["id"])}">{nds}{tags}</way>')
+    parts.append("</osm>\n")
+    ox: Any = require("osmnx", "osm")
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "overpass.osm"
+        xml.write_text("\n".join(parts), encoding="utf-8")
+        try:
+            graph: nx.MultiDiGraph = ox.graph_from_xml(xml, bidirectional=False, simplify=False,
+                                                       retain_all=True)
+        except ValueError as exc:
+            raise GraphLoadError(f"road graph {str(p)!r}: {exc}") from exc
+    return graph
+
+
+def road_clusters(graph: nx.MultiDiGraph) -> list[int]:
+    """Node counts of the graph's weakly connected clusters, largest first."""
+    return sorted((len(c) for c in nx.weakly_connected_components(graph)), reverse=True)
+
+
+def _cache_root(cache_dir: str | Path | None) -> Path:
+    from .cache import default_cache_dir
+
+    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
+
+
+def graph_from_place(query: str | dict[str, str] | Sequence[str], *, cache_dir: str | Path | None = None,
+                     custom_filter: str = MOTORBIKE_CUSTOM_FILTER) -> nx.MultiDiGraph:
+    """Download the motorbike road network of a place from OpenStreetMap (needs the internet once).
+
+    The result is saved as GraphML under ``<cache_dir>/osm/`` keyed by the query and the filter;
+    later calls read it from disk and never touch the network.
+
+    Parameters
+    ----------
+    query : a Nominatim place query, e.g. ``"Kecamatan Banyuwangi, Jawa Timur, Indonesia"``.
+    cache_dir : cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
+    custom_filter : Overpass QL way filter (default: the motorbike network).
+    """
+    key = hashlib.sha256(json.dumps(["place", query, custom_filter], sort_keys=True).encode()).hexdigest()
+    return _cached_download(key, cache_dir, lambda ox: ox.graph_from_place(
+        query, custom_filter=custom_filter, simplify=False, retain_all=True))
+
+
+def graph_from_polygon(polygon: Any, *, cache_dir: str | Path | None = None,
+                       custom_filter: str = MOTORBIKE_CUSTOM_FILTER) -> nx.MultiDiGraph:
+    """As :func:`graph_from_place` for a shapely (Multi)Polygon in WGS84 degrees."""
+    key = hashlib.sha256(json.dumps(["polygon", polygon.wkt, custom_filter]).encode()).hexdigest()
+    return _cached_download(key, cache_dir, lambda ox: ox.graph_from_polygon(
+        polygon, custom_filter=custom_filter, simplify=False, retain_all=True))
+
+
+def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.MultiDiGraph:
+    ox: Any = require("osmnx", "osm")
+    path = _cache_root(cache_dir) / "osm" / f"{key[:24]}.graphml"
+    if path.exists():
+        logger.debug("road graph from cache %s", path)
+        return ox.load_graphml(path)
+    graph = fetch(ox)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.graphml")
+    ox.save_graphml(graph, tmp)
+    tmp.replace(path)
+    return ox.load_graphml(path)

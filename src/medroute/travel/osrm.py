@@ -1,0 +1,477 @@
+"""The ``osrm`` backends: OSRM in-process (``osrm-bindings``) and over HTTP (``osrm-routed``).
+
+The in-process backend builds its own OSRM dataset (extract → partition → customize, MLD) from the
+same OSM data the ``osm`` backend reads, with medroute's motorbike Lua profile
+(``medroute/travel/profiles/motorbike.lua``, speeds from :mod:`medroute.travel.speeds`).
+Graphs without OSM XML (GraphML, GeoJSON road lines) are first written out as OSM XML.
+Datasets are cached under ``<cache_dir>/osrm/<key>/`` where the key hashes the input bytes, the
+rendered profile and the OSRM version.
+
+OSRM snaps each location to the nearest point *on an edge*; the snap distance is reported in
+``snap_m`` (not added to the travel), and a location beyond ``max_snap_m`` is refused.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import logging
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import networkx as nx
+import numpy as np
+
+from ..errors import InvalidProblemError, MedrouteError, UnreachableLocationError, require
+from ..geo import Location
+from .base import DEFAULT_PROFILE, TravelMatrix
+from .cache import default_cache_dir
+from .graph import DEFAULT_MAX_SNAP_M
+from .osm_load import load_graph
+from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, highway_class, parse_maxspeed_kmh
+
+logger = logging.getLogger("medroute")
+
+
+class OsrmError(MedrouteError, RuntimeError):
+    """An OSRM tool, engine or server failed; the message carries its own words."""
+
+
+# ----------------------------------------------------------------------------- profile and tools
+def profile_source() -> str:
+    """The text of the shipped motorbike Lua profile."""
+    return resources.files("medroute.travel").joinpath("profiles/motorbike.lua").read_text("utf-8")
+
+
+def render_profile(speeds_kmh: Mapping[str, float] | None = None,
+                   unknown_kmh: float = UNKNOWN_CLASS_KMH) -> str:
+    """The Lua profile with medroute's speed table (defaults merged with overrides) prepended."""
+    speeds = {**MOTORBIKE_SPEEDS_KMH, **(speeds_kmh or {})}
+    for cls, v in speeds.items():
+        if not v > 0:
+            raise InvalidProblemError(f"osrm: speed for highway class {cls!r} must be > 0 km/h, got {v}")
+    table = ", ".join(f'["{k}"] = {float(v)!r}' for k, v in sorted(speeds.items()))
+    return (f"MEDROUTE_SPEEDS = {{ {table} }}\nMEDROUTE_UNKNOWN_SPEED = {float(unknown_kmh)!r}\n"
+            + profile_source())
+
+
+def osrm_version() -> str:
+    try:
+        return importlib.metadata.version("osrm-bindings")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def osrm_tool(name: str) -> Path:
+    """Path of an OSRM executable (``osrm-extract``, ``osrm-routed``, ...) shipped in the wheel."""
+    mod: Any = require("osrm", "osrm")
+    candidate = Path(mod.__file__).parent / "bin" / name
+    if candidate.is_file():
+        return candidate
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    raise OsrmError(f"osrm: executable {name!r} not found in the osrm-bindings wheel or on PATH")
+
+
+def _osrm_module() -> Any:
+    return require("osrm", "osrm")
+
+
+def _profiles_lib_dir() -> Path:
+    mod: Any = require("osrm", "osrm")
+    return Path(mod.__file__).parent / "share" / "profiles"
+
+
+# ----------------------------------------------------------------------------- OSM XML writer
+def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write a road graph as OSM XML that ``osrm-extract`` reads.
+
+    One way per road: both directions present → a two-way way, one direction → ``oneway=yes``.
+    ``highway`` (``unclassified`` when unknown) and ``maxspeed`` (km/h) tags are kept; curved edge
+    geometries become extra nodes.
+    """
+    out = Path(path)
+    ids: dict[Any, int] = {}
+    lines: list[str] = []
+    extra: list[str] = []
+    ways: list[str] = []
+    next_id = [0]
+
+    def node_id(n: Any) -> int:
+        if n not in ids:
+            next_id[0] += 1
+            ids[n] = next_id[0]
+            d = graph.nodes[n]
+            lat, lon = float(d["y"]), float(d["x"])
+            lines.append(f'<node id="{ids[n]}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
+        return ids[n]
+
+    done: set[tuple[Any, Any]] = set()
+    way_id = 0
+    for u, v, data in graph.edges(data=True):
+        if (u, v) in done or u == v:
+            continue
+        two_way = graph.has_edge(v, u)
+        done.add((u, v))
+        if two_way:
+            done.add((v, u))
+        refs = [node_id(u)]
+        geom = data.get("geometry")
+        if geom is not None and hasattr(geom, "coords"):
+            for x, y in list(geom.coords)[1:-1]:
+                next_id[0] += 1
+                extra.append(f'<node id="{next_id[0]}" version="1" lat="{y:.7f}" lon="{x:.7f}"/>')
+                refs.append(next_id[0])
+        refs.append(node_id(v))
+        way_id += 1
+        tags = {"highway": highway_class(data.get("highway")) or "unclassified"}
+        cap = parse_maxspeed_kmh(data.get("maxspeed"))
+        if cap is not None:
+            tags["maxspeed"] = f"{cap:g}"
+        access = highway_class(data.get("access"))
+        if access:
+            tags["access"] = access
+        if not two_way:
+            tags["oneway"] = "yes"
+        body = "".join(f'<nd ref="{r}"/>' for r in refs)
+        body += "".join(f"<tag k={quoteattr(k)} v={quoteattr(val)}/>" for k, val in tags.items())
+        ways.append(f'<way id="{way_id}" version="1">{body}</way>')
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="medroute">\n'
+            + "\n".join(lines + extra + ways) + "\n</osm>\n")
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+# ----------------------------------------------------------------------------- dataset build
+def _run(args: list[str], cwd: Path) -> None:
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-8:])
+        raise OsrmError(f"osrm: {Path(args[0]).name} failed (exit {proc.returncode}):\n{tail}")
+
+
+def build_dataset(source: str | Path | nx.MultiDiGraph, *, cache_dir: str | Path | None = None,
+                  speeds_kmh: Mapping[str, float] | None = None, unknown_kmh: float = UNKNOWN_CLASS_KMH,
+                  threads: int = 2) -> Path:
+    """Build (or find in the cache) an OSRM MLD dataset for the motorbike profile.
+
+    Parameters
+    ----------
+    source : ``.osm`` / ``.osm.bz2`` file (used as is), another road-graph file or a networkx
+        graph (written as OSM XML first).
+    cache_dir : cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
+    speeds_kmh, unknown_kmh : speed overrides, km/h, as for the ``osm`` backend.
+    threads : threads for the OSRM tools.
+
+    Returns
+    -------
+    The ``.osrm`` base path to give to :class:`OsrmBackend` or ``osrm-routed``.
+    """
+    root = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "osrm"
+    root.mkdir(parents=True, exist_ok=True)
+    profile = render_profile(speeds_kmh, unknown_kmh)
+    with tempfile.TemporaryDirectory(dir=root, prefix="build-") as tmp_s:
+        tmp = Path(tmp_s)
+        if isinstance(source, (str, Path)) and Path(source).name.lower().endswith((".osm", ".osm.bz2")):
+            src = Path(source)
+            raw = src.read_bytes()
+            content = bz2.decompress(raw) if src.name.lower().endswith(".bz2") else raw
+            input_name = "data.osm.bz2" if src.name.lower().endswith(".bz2") else "data.osm"
+            (tmp / input_name).write_bytes(raw)
+        else:
+            graph = load_graph(source) if isinstance(source, (str, Path)) else source
+            input_name = "data.osm"
+            write_osm_xml(graph, tmp / input_name)
+            content = (tmp / input_name).read_bytes()
+        h = hashlib.sha256(content)
+        h.update(profile.encode())
+        h.update(osrm_version().encode())
+        key = h.hexdigest()[:24]
+        final = root / key
+        if (final / "data.osrm.done").exists():
+            return final / "data.osrm"
+        lua = tmp / "motorbike.lua"
+        lua.write_text(f'package.path = {json.dumps(str(_profiles_lib_dir()) + "/?.lua;")} .. package.path\n'
+                       + profile, encoding="utf-8")
+        t0 = time.perf_counter()
+        _run([str(osrm_tool("osrm-extract")), "-p", str(lua), "-t", str(threads), input_name], tmp)
+        _run([str(osrm_tool("osrm-partition")), "-t", str(threads), "data.osrm"], tmp)
+        _run([str(osrm_tool("osrm-customize")), "-t", str(threads), "data.osrm"], tmp)
+        (tmp / input_name).unlink()
+        (tmp / "data.osrm.done").write_text(json.dumps({"seconds": time.perf_counter() - t0}))
+        if final.exists():  # another process won the race
+            return final / "data.osrm"
+        tmp.rename(final)
+        tmp.mkdir()  # so that TemporaryDirectory cleanup finds a directory
+    logger.info("osrm dataset built in %s", final)
+    return final / "data.osrm"
+
+
+# ----------------------------------------------------------------------------- responses
+def _table_to_matrix(resp: Mapping[str, Any], n: int, *, ids: tuple[str, ...] | None, max_snap_m: float,
+                     profile: str) -> TravelMatrix:
+    if resp.get("code") != "Ok":
+        raise OsrmError(f"osrm table: {resp.get('code')}: {resp.get('message', '')}")
+    snap_m = np.array([float(w["distance"]) for w in resp["sources"]], dtype=np.float64)
+    _check_snap(snap_m, ids, max_snap_m, [tuple(w["location"]) for w in resp["sources"]])
+    dur = np.array(resp["durations"], dtype=np.float64).reshape(n, n)
+    dist = np.array(resp["distances"], dtype=np.float64).reshape(n, n)
+    bad = ~np.isfinite(dur) | ~np.isfinite(dist)
+    if bad.any():
+        counts = bad.sum(axis=0) + bad.sum(axis=1)
+        i = int(np.argmax(counts))
+        raise UnreachableLocationError(
+            f"location {_label(i, ids)} cannot reach or be reached from {int(counts[i])} other "
+            "location(s) on the OSRM network")
+    np.fill_diagonal(dur, 0.0)
+    np.fill_diagonal(dist, 0.0)
+    return TravelMatrix(np.rint(dur).astype(np.int32), np.rint(dist).astype(np.int32), snap_m,
+                        profile=profile, ids=ids)
+
+
+def _check_snap(snap_m: np.ndarray, ids: tuple[str, ...] | None, max_snap_m: float,
+                snapped: Sequence[tuple[float, ...]]) -> None:
+    far = np.flatnonzero(snap_m > max_snap_m)
+    if far.size:
+        i = int(far[0])
+        raise UnreachableLocationError(
+            f"location {_label(i, ids)} is {snap_m[i]:.0f} m from the nearest road, beyond "
+            f"max_snap_m={max_snap_m:.0f} m")
+
+
+def _label(i: int, ids: Sequence[str] | None) -> str:
+    return f"{i} ({ids[i]!r})" if ids is not None else str(i)
+
+
+def _ids(ids: Sequence[str] | None, n: int) -> tuple[str, ...] | None:
+    if ids is None:
+        return None
+    if len(ids) != n:
+        raise InvalidProblemError(f"osrm: {len(ids)} ids for {n} locations")
+    return tuple(ids)
+
+
+# ----------------------------------------------------------------------------- in-process
+class OsrmBackend:
+    """OSRM in-process (``osrm-bindings``), MLD, motorbike profile.
+
+    Parameters
+    ----------
+    source : road data (see :func:`build_dataset`); ignored when ``dataset`` is given.
+    dataset : an existing ``.osrm`` base path built with this profile.
+    cache_dir : cache root for built datasets.
+    max_snap_m : farthest a location may be from the road network, metres.
+    speeds_kmh, unknown_kmh : speed overrides, km/h.
+    """
+
+    name = "osrm"
+
+    def __init__(self, source: str | Path | nx.MultiDiGraph | None = None, *,
+                 dataset: str | Path | None = None, cache_dir: str | Path | None = None,
+                 max_snap_m: float = DEFAULT_MAX_SNAP_M, speeds_kmh: Mapping[str, float] | None = None,
+                 unknown_kmh: float = UNKNOWN_CLASS_KMH) -> None:
+        self._osrm = _osrm_module()
+        if dataset is None:
+            if source is None:
+                raise InvalidProblemError("osrm: give a road-data source or a built dataset")
+            dataset = build_dataset(source, cache_dir=cache_dir, speeds_kmh=speeds_kmh,
+                                    unknown_kmh=unknown_kmh)
+        self.dataset = Path(dataset)
+        if not Path(str(self.dataset) + ".properties").exists():
+            raise OsrmError(f"osrm: {str(self.dataset)!r} is not a built OSRM dataset")
+        self.max_snap_m = float(max_snap_m)
+        config = self._osrm.EngineConfig()
+        config.SetStorageConfig(str(self.dataset))
+        config.use_shared_memory = False
+        config.algorithm = "MLD"
+        try:
+            self._engine = self._osrm.OSRM(config)
+        except RuntimeError as exc:
+            raise OsrmError(f"osrm: cannot open {str(self.dataset)!r}: {exc}") from exc
+
+    def cache_key(self) -> str:
+        return f"osrm:{self.dataset.parent.name}:{self.max_snap_m}"
+
+    @staticmethod
+    def _check_profile(profile: str) -> None:
+        if profile != DEFAULT_PROFILE:
+            raise InvalidProblemError(
+                f"osrm: the dataset is built for {DEFAULT_PROFILE!r}, asked for {profile!r}")
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
+               ids: Sequence[str] | None = None) -> TravelMatrix:
+        """OSRM table: durations (s) and distances (m) of the fastest paths."""
+        self._check_profile(profile)
+        ids_t = _ids(ids, len(locations))
+        n = len(locations)
+        if n == 0:
+            z = np.zeros((0, 0), dtype=np.int32)
+            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
+        if n == 1:  # OSRM needs two coordinates; snap the one via a self pair
+            locations = [locations[0], locations[0]]
+        params = self._osrm.TableParameters(coordinates=[(p.lon, p.lat) for p in locations],
+                                            annotations=["duration", "distance"])
+        try:
+            res = self._engine.Table(params)
+        except RuntimeError as exc:
+            raise OsrmError(f"osrm table: {exc}") from exc
+        resp = {"code": res["code"], "durations": res["durations"], "distances": res["distances"],
+                "sources": [{"distance": w["distance"], "location": tuple(w["location"])}
+                            for w in res["sources"]]}
+        m = _table_to_matrix(resp, len(locations), ids=None, max_snap_m=self.max_snap_m, profile=profile) \
+            if ids_t is None else _table_to_matrix(resp, len(locations), ids=ids_t if n > 1 else None,
+                                                   max_snap_m=self.max_snap_m, profile=profile)
+        if n == 1:
+            return TravelMatrix(m.durations_s[:1, :1], m.distances_m[:1, :1], m.snap_m[:1], profile=profile,
+                                ids=ids_t)
+        return m
+
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
+        """Road geometry of the OSRM route from ``a`` to ``b``, endpoints included."""
+        self._check_profile(profile)
+        params = self._osrm.RouteParameters(coordinates=[(a.lon, a.lat), (b.lon, b.lat)],
+                                            geometries="geojson", overview="full")
+        try:
+            res = self._engine.Route(params)
+        except RuntimeError as exc:
+            raise OsrmError(f"osrm route: {exc}") from exc
+        coords = res["routes"][0]["geometry"]["coordinates"]
+        return [a, *(Location(float(c[1]), float(c[0])) for c in coords), b]
+
+
+# ----------------------------------------------------------------------------- HTTP
+class OsrmHttpBackend:
+    """An ``osrm-routed`` server's ``/table`` and ``/route`` services, over HTTP (stdlib urllib).
+
+    Parameters
+    ----------
+    base_url : e.g. ``"http://127.0.0.1:5000"``.
+    profile_url : the profile segment of the URL (``osrm-routed`` serves one dataset and ignores it).
+    timeout_s : per-request timeout, seconds.
+    max_snap_m : farthest a location may be from the road network, metres.
+
+    The server must allow tables of the size asked (``osrm-routed --max-table-size``); the whole
+    coordinate list travels in the URL, so keep to a few thousand points.
+    """
+
+    name = "osrm-http"
+
+    def __init__(self, base_url: str, *, profile_url: str = "driving", timeout_s: float = 60.0,
+                 max_snap_m: float = DEFAULT_MAX_SNAP_M) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise InvalidProblemError(
+                f"osrm-http: base_url must start with http:// or https://, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.profile_url = profile_url
+        self.timeout_s = float(timeout_s)
+        self.max_snap_m = float(max_snap_m)
+
+    def cache_key(self) -> str:
+        return f"osrm-http:{self.base_url}:{self.profile_url}:{self.max_snap_m}"
+
+    def _get(self, service: str, locations: Sequence[Location], query: str) -> dict[str, Any]:
+        coords = ";".join(f"{p.lon:.7f},{p.lat:.7f}" for p in locations)
+        url = f"{self.base_url}/{service}/v1/{self.profile_url}/{coords}?{query}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_s) as fh:
+                body = fh.read()
+        except urllib.error.HTTPError as exc:
+            body = exc.read()
+            with contextlib.suppress(ValueError):
+                doc = json.loads(body)
+                if doc.get("code") == "NoSegment":
+                    raise UnreachableLocationError(f"osrm-http {service}: {doc.get('message')}") from exc
+                raise OsrmError(f"osrm-http {service}: HTTP {exc.code}: {doc.get('code')}: "
+                                f"{doc.get('message', '')}") from exc
+            raise OsrmError(f"osrm-http {service}: HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise OsrmError(f"osrm-http {service}: cannot reach {self.base_url}: {exc}") from exc
+        doc = json.loads(body)
+        if not isinstance(doc, dict):
+            raise OsrmError(f"osrm-http {service}: unexpected response")
+        return doc
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
+               ids: Sequence[str] | None = None) -> TravelMatrix:
+        """``/table`` durations (s) and distances (m)."""
+        OsrmBackend._check_profile(profile)
+        ids_t = _ids(ids, len(locations))
+        n = len(locations)
+        if n == 0:
+            z = np.zeros((0, 0), dtype=np.int32)
+            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
+        locs = list(locations) if n > 1 else [locations[0], locations[0]]
+        resp = self._get("table", locs, "annotations=duration,distance")
+        m = _table_to_matrix(resp, len(locs), ids=ids_t if n > 1 else None, max_snap_m=self.max_snap_m,
+                             profile=profile)
+        if n == 1:
+            return TravelMatrix(m.durations_s[:1, :1], m.distances_m[:1, :1], m.snap_m[:1], profile=profile,
+                                ids=ids_t)
+        return m
+
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
+        """``/route`` geometry from ``a`` to ``b``, endpoints included."""
+        OsrmBackend._check_profile(profile)
+        doc = self._get("route", [a, b], "overview=full&geometries=geojson")
+        if doc.get("code") != "Ok":
+            raise OsrmError(f"osrm-http route: {doc.get('code')}: {doc.get('message', '')}")
+        coords = doc["routes"][0]["geometry"]["coordinates"]
+        return [a, *(Location(float(c[1]), float(c[0])) for c in coords), b]
+
+
+# ----------------------------------------------------------------------------- a local server
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def osrm_server(dataset: str | Path, *, port: int | None = None, max_table_size: int = 10_000,
+                threads: int = 2, startup_timeout_s: float = 30.0) -> Iterator[str]:
+    """Run ``osrm-routed`` on ``127.0.0.1`` for the duration of the ``with`` block; yields its URL."""
+    port = port or free_port()
+    args = [str(osrm_tool("osrm-routed")), "--algorithm", "mld", "--ip", "127.0.0.1", "--port", str(port),
+            "--max-table-size", str(max_table_size), "--max-viaroute-size", str(max_table_size),
+            "--threads", str(threads), str(dataset)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout_s
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise OsrmError(f"osrm-routed exited with {proc.returncode}: {err[-500:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise OsrmError(f"osrm-routed did not listen on port {port} within "
+                                    f"{startup_timeout_s} s") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()

@@ -1,0 +1,122 @@
+"""Which roads a motorbike uses and how fast it rides them, per OSM ``highway`` class.
+
+osmnx ships no motorbike network. A courier motorbike in an Indonesian town also uses service
+roads, tracks, living streets and alleys ("gang") that cars cannot (domain.md, Couriers: "Motorbikes
+use roads cars cannot", P), but not toll motorways (jalan tol are closed to two-wheelers in
+Indonesia) nor footway-only, steps, cycleway or construction ways.
+
+Speeds are *running* speeds on a road of that class, km/h. They rest on domain.md:
+
+* Couriers, "Speed limits: 30 km/h residential, 50 km/h urban, 80 km/h intercity (PM 111/2015)"
+  (P) -- the caps no class exceeds;
+* Couriers, "Measured motorbike averages in Jakarta: 19–32 km/h. In Banyuwangi: ~25–35 km/h in
+  town, 35–45 km/h on trunk roads" (P for Jakarta / E for Banyuwangi).
+
+Each class below says which row it uses and whether it is P or E.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+MOTORBIKE_SPEEDS_KMH: Mapping[str, float] = {
+    # trunk: "35–45 km/h on trunk roads" (E), the top of that range; below the 80 km/h
+    # intercity limit (P).
+    "trunk": 45.0,
+    "trunk_link": 35.0,
+    # primary: between the trunk range and the town range (E); below the 50 km/h urban limit (P).
+    "primary": 40.0,
+    "primary_link": 30.0,
+    # secondary: top of "~25–35 km/h in town" (E).
+    "secondary": 35.0,
+    "secondary_link": 30.0,
+    # tertiary / unclassified: middle of the town range, 30 km/h (E), at the residential limit (P).
+    "tertiary": 30.0,
+    "tertiary_link": 25.0,
+    "unclassified": 30.0,
+    "road": 25.0,
+    # residential: the 30 km/h residential limit (P) less junction slowing; the lower-middle of
+    # the Jakarta 19–32 km/h measurements (P) -> 25 (E).
+    "residential": 25.0,
+    # living streets, service roads, alleys ("gang"), tracks: narrow or unpaved, walking-pace
+    # crowds; 15 km/h (E), below the 19 km/h bottom of the measured averages (P).
+    "living_street": 15.0,
+    "service": 15.0,
+    "track": 15.0,
+    "busway": 25.0,
+}
+"""Default motorbike running speed per OSM ``highway`` class, km/h (see the module docstring)."""
+
+UNKNOWN_CLASS_KMH = 30.0
+"""Speed for a road with no class (e.g. attribute-less GeoJSON lines), km/h: the middle of
+domain.md's "~25–35 km/h in town" (E). Equal to ``unclassified``."""
+
+EXCLUDED_HIGHWAYS = frozenset({
+    "motorway", "motorway_link", "footway", "pedestrian", "steps", "cycleway", "bridleway",
+    "path", "corridor", "elevator", "escalator", "platform", "proposed", "construction",
+    "abandoned", "raceway", "bus_guideway", "via_ferrata", "disused", "razed",
+})
+"""OSM ``highway`` classes a motorbike does not ride (toll motorways, foot/cycle-only ways, ...)."""
+
+EXCLUDED_ACCESS = frozenset({"no", "private", "emergency"})
+"""``access`` values that close a way to couriers."""
+
+MOTORBIKE_CUSTOM_FILTER = (
+    '["highway"]["area"!~"yes"]["access"!~"private|no|emergency"]'
+    '["highway"!~"abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|'
+    'escalator|footway|motorway|motorway_link|path|pedestrian|planned|platform|proposed|raceway|'
+    'razed|steps|via_ferrata"]["service"!~"emergency_access"]'
+)
+"""Overpass QL filter for ``osmnx.graph_from_place(..., custom_filter=...)``: the motorbike network."""
+
+_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$")
+
+
+def parse_maxspeed_kmh(value: object) -> float | None:
+    """An OSM ``maxspeed`` tag as km/h, or ``None`` when absent/unparsable.
+
+    Lists (osmnx merges parallel ways) give their minimum; ``"mph"`` is converted.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        parsed = [p for p in (parse_maxspeed_kmh(v) for v in value) if p is not None]
+        return min(parsed) if parsed else None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) and value > 0 else None
+    text = str(value).split(";")[0]
+    m = _NUMBER.match(text)
+    if not m:
+        return None
+    speed = float(m.group(1))
+    if m.group(2) == "mph":
+        speed *= 1.609344
+    return speed if speed > 0 else None
+
+
+def highway_class(value: object) -> str | None:
+    """The first OSM ``highway`` value (osmnx may give a list), or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return str(value[0]) if value else None
+    return str(value)
+
+
+def edge_speed_kmh(highway: object, maxspeed: object, speeds_kmh: Mapping[str, float], *,
+                   unknown_kmh: float = UNKNOWN_CLASS_KMH, access: object = None) -> float | None:
+    """Speed on an edge, km/h: its class speed capped by its ``maxspeed`` tag.
+
+    ``None`` means the edge is not part of the motorbike network (excluded class or access).
+    A class missing from ``speeds_kmh`` (or no class at all) rides at ``unknown_kmh``.
+    """
+    cls = highway_class(highway)
+    if cls in EXCLUDED_HIGHWAYS:
+        return None
+    if highway_class(access) in EXCLUDED_ACCESS:
+        return None
+    speed = unknown_kmh if cls is None else speeds_kmh.get(cls, unknown_kmh)
+    cap = parse_maxspeed_kmh(maxspeed)
+    return min(speed, cap) if cap is not None else speed

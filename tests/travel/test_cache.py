@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from medroute.errors import InvalidProblemError
+from medroute.geo import Location
+from medroute.travel.base import TravelMatrix
+from medroute.travel.cache import CachedBackend, backend_fingerprint, default_cache_dir, matrix_key
+from medroute.travel.graph import GraphBackend
+from medroute.travel.haversine import HaversineBackend
+
+PTS = [Location(-8.20, 114.36), Location(-8.21, 114.37), Location(-8.22, 114.35)]
+
+
+def test_hit_after_miss_is_identical(tmp_path: Path) -> None:
+    c = CachedBackend(HaversineBackend(), tmp_path)
+    a = c.matrix(PTS)
+    b = c.matrix(PTS)
+    assert (c.misses, c.hits) == (1, 1)
+    assert np.array_equal(a.durations_s, b.durations_s) and np.array_equal(a.snap_m, b.snap_m)
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    c.matrix(PTS[::-1])
+    c.matrix(PTS, profile="walk")
+    assert c.misses == 3
+
+
+def test_key_depends_on_backend_params_points_and_ids() -> None:
+    base = matrix_key(HaversineBackend(), PTS, "motorbike")
+    assert matrix_key(HaversineBackend(detour=1.2), PTS, "motorbike") != base
+    assert matrix_key(HaversineBackend(), PTS[:2], "motorbike") != base
+    assert matrix_key(HaversineBackend(), PTS, "motorbike", ids=["a", "b", "c"]) != base
+    assert matrix_key(HaversineBackend(), list(PTS), "motorbike") == base
+
+
+def test_graph_content_changes_key(pancer_file: Path) -> None:
+    a = GraphBackend(pancer_file)
+    b = GraphBackend(pancer_file, speeds_kmh={"residential": 20.0})
+    assert backend_fingerprint(a) != backend_fingerprint(b)
+    assert a.graph.content_hash in backend_fingerprint(a)
+
+
+def test_corrupt_file_is_recomputed(tmp_path: Path) -> None:
+    c = CachedBackend(HaversineBackend(), tmp_path)
+    c.matrix(PTS)
+    next(tmp_path.glob("*.npz")).write_bytes(b"garbage")
+    m = c.matrix(PTS)
+    assert c.misses == 2 and isinstance(m, TravelMatrix)
+
+
+def test_default_dir_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEDROUTE_CACHE", str(tmp_path / "c"))
+    assert default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("MEDROUTE_CACHE")
+    assert default_cache_dir() == Path.home() / ".cache" / "medroute"
+
+
+def test_uncacheable_backend_refused() -> None:
+    class Opaque:
+        name = "opaque"
+
+    with pytest.raises(InvalidProblemError, match="no cache_key"):
+        backend_fingerprint(Opaque())
+
+    @dataclass(frozen=True)
+    class Simple:
+        speed: float = 1.0
+
+    assert "speed=1.0" in backend_fingerprint(Simple())
+
+
+def test_path_delegates(tmp_path: Path) -> None:
+    assert CachedBackend(HaversineBackend(), tmp_path).path(PTS[0], PTS[1]) == [PTS[0], PTS[1]]

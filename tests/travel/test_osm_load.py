@@ -1,0 +1,117 @@
+"""Every file in the shared data's osm/ directory goes through the loader (or is refused clearly)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from medroute.travel.osm_load import GraphLoadError, graph_from_place, load_graph, road_clusters
+
+# file -> (nodes, directed edges, largest weakly connected cluster), from SOURCES.md (raw graphs)
+ROAD_FILES = {
+    "banyuwangi_pancer_drive.osm": (734, 1568, 734),
+    "banyuwangi_pancer_drive.overpass.json": (734, 1568, 734),
+    "probolinggo_drive.osm.bz2": (22666, 47437, None),
+    "probolinggo_drive.overpass.json.gz": (22666, 47437, None),
+    "surabaya_south_drive.osm.bz2": (22017, 42835, None),
+    "surabaya_south_drive.overpass.json.gz": (22017, 42835, None),
+    "balikpapan_kota_drive.graphml": (1207, 2683, None),
+    "banyuwangi_faskes_service_area_roads_3km.geojson.gz": (15154, 2 * 15743, 4101),
+}
+NOT_ROADS = ["banyuwangi_faskes_20.geojson", "banyuwangi_regency_boundary.geojson.gz"]
+
+
+def test_every_data_file_is_covered(osm_dir: Path) -> None:
+    present = {p.name for p in osm_dir.iterdir() if p.name != "SOURCES.md"}
+    assert present == set(ROAD_FILES) | set(NOT_ROADS)
+
+
+@pytest.mark.parametrize("name", sorted(ROAD_FILES))
+def test_load_road_file(osm_dir: Path, name: str) -> None:
+    if not name.endswith((".geojson.gz",)):
+        pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
+    graph = load_graph(osm_dir / name)
+    nodes, edges, largest = ROAD_FILES[name]
+    assert graph.number_of_nodes() == nodes
+    assert graph.number_of_edges() == edges
+    assert all("x" in d and "y" in d for _, d in graph.nodes(data=True))
+    assert all(d["length"] >= 0 for _, _, d in graph.edges(data=True))
+    if largest is not None:
+        assert road_clusters(graph)[0] == largest
+
+
+def test_geojson_roads_have_nine_clusters(osm_dir: Path) -> None:
+    graph = load_graph(osm_dir / "banyuwangi_faskes_service_area_roads_3km.geojson.gz")
+    clusters = road_clusters(graph)
+    assert len(clusters) == 9 and clusters[0] == 4101
+    km = sum(d["length"] for _, _, d in graph.edges(data=True)) / 2 / 1000
+    assert km == pytest.approx(765.9, abs=0.5)
+
+
+@pytest.mark.parametrize("name", NOT_ROADS)
+def test_non_road_files_refused_clearly(osm_dir: Path, name: str) -> None:
+    with pytest.raises(GraphLoadError, match="no LineString"):
+        load_graph(osm_dir / name)
+
+
+def test_unknown_suffix(tmp_path: Path) -> None:
+    (tmp_path / "x.shp").write_text("")
+    with pytest.raises(GraphLoadError, match="unknown format"):
+        load_graph(tmp_path / "x.shp")
+
+
+def test_geojson_dedup_and_rounding(tmp_path: Path) -> None:
+    (tmp_path / "r.geojson").write_text(
+        '{"type":"FeatureCollection","features":['
+        '{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":'
+        '[[[114.0,-8.0],[114.001,-8.0],[114.002,-8.0]],[[114.002,-8.0],[114.0010000001,-8.0]]]}},'
+        '{"type":"Feature","geometry":{"type":"LineString","coordinates":[[114.0,-8.0],[114.0,-8.001]]}}]}')
+    g = load_graph(tmp_path / "r.geojson")
+    assert g.number_of_nodes() == 4 and g.number_of_edges() == 6  # 3 roads, both directions
+    assert road_clusters(g) == [4]
+
+
+def _tiny() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(crs="epsg:4326")
+    g.add_node(1, x=114.0, y=-8.0)
+    g.add_node(2, x=114.001, y=-8.0)
+    g.add_edge(1, 2, length=110.0, highway="residential")
+    g.add_edge(2, 1, length=110.0, highway="residential")
+    return g
+
+
+def test_graph_from_place_downloads_once_then_reads_the_cache(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    ox: Any = pytest.importorskip("osmnx")
+    calls: list[dict[str, Any]] = []
+
+    def fake(query: str, **kw: Any) -> nx.MultiDiGraph:
+        calls.append({"query": query, **kw})
+        return _tiny()
+
+    monkeypatch.setattr(ox, "graph_from_place", fake)
+    g1 = graph_from_place("Kecamatan Banyuwangi", cache_dir=tmp_path)
+    g2 = graph_from_place("Kecamatan Banyuwangi", cache_dir=tmp_path)
+    assert len(calls) == 1
+    assert "motorway" in calls[0]["custom_filter"] and calls[0]["simplify"] is False
+    assert g1.number_of_edges() == g2.number_of_edges() == 2
+    assert list((tmp_path / "osm").glob("*.graphml"))
+    graph_from_place("Kecamatan Giri", cache_dir=tmp_path)
+    assert len(calls) == 2
+
+
+def test_graph_from_polygon_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ox: Any = pytest.importorskip("osmnx")
+    shapely = pytest.importorskip("shapely.geometry")
+    from medroute.travel.osm_load import graph_from_polygon
+
+    calls: list[object] = []
+    monkeypatch.setattr(ox, "graph_from_polygon", lambda poly, **kw: calls.append(poly) or _tiny())
+    poly = shapely.box(114.0, -8.01, 114.01, -8.0)
+    graph_from_polygon(poly, cache_dir=tmp_path)
+    graph_from_polygon(poly, cache_dir=tmp_path)
+    assert len(calls) == 1
+
