@@ -42,17 +42,10 @@ from .solution import Solution as Solution
 from .solution import Stop as Stop
 from .solution import StopKind as StopKind
 from .solution import Unassigned as Unassigned
+from .solve import solve as solve
 from .travel import TravelMatrix as TravelMatrix
 
 __version__ = "0.1.0"
 
 logging.getLogger("medroute").addHandler(logging.NullHandler())
 
-
-def __getattr__(name: str) -> object:
-    # ``solve`` pulls in the engines (OR-Tools, PyVRP); import it on first use.
-    if name == "solve":
-        from .solve import solve
-
-        return solve
-    raise AttributeError(f"module 'medroute' has no attribute {name!r}")
