@@ -1,0 +1,524 @@
+"""The default portfolio: PyVRP's search quality, every medroute rule kept.
+
+:class:`AutoEngine` splits its budget explicitly between stages and keeps the best *feasible*
+plan among their candidates:
+
+1. **construct** (≤ 10 %): cheapest feasible insertion of every order, timed by
+   :func:`~medroute.schedule.schedule_route` — a feasible plan exists from the first second;
+2. **pyvrp**, warm-started from it: 90 % of the budget when PyVRP models the instance exactly,
+   60 % when only soft targets are missing (lateness is then left to stage 3), 35 % when PyVRP
+   has to relax rules (out-of-fridge budgets, several windows). Its plan is **repaired**: orders
+   on routes that do not time are removed one at a time (the one the timing blames) and put
+   back by cheapest feasible insertion;
+2b. **pyvrp-anchored**, when PyVRP relaxed rules (30 %): the instance is restricted around the
+   best plan's timing (:func:`anchored_instance`: each budgeted order's pickup may not start
+   before an anchor and its delivery must start by anchor + budget; several windows → the one
+   used) so that every plan PyVRP finds feasible keeps the budgets; PyVRP runs again on it,
+   warm-started from that plan;
+3. **ortools**, when PyVRP relaxed something: OR-Tools' full model warm-started (``initial=``)
+   from the best candidate so far, for the rest of the budget, in a forked child killed at the
+   stage deadline (:func:`run_with_deadline`); its plan is repaired too. Time still left
+   (OR-Tools missing, failed or done early) goes to more anchored PyVRP rounds.
+
+The candidates are ranked by the number of required orders they leave out, then by medroute's
+objective (:func:`~medroute.schedule.route_cost` plus the drop cost of unserved orders); the
+best one that times route by route *and* passes :func:`medroute.check` is returned. Nothing
+infeasible is ever returned as a plan: if every candidate failed, the orders come back
+unassigned.
+
+Determinism: the construction and the repair are deterministic; PyVRP runs on an iteration
+budget (see :mod:`medroute.engines.pyvrp`); the OR-Tools stage is as deterministic as that
+engine is. The notes say which stage produced the plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..compile import NO_LIMIT, Instance
+from ..reasons import Reason
+from ..schedule import Infeasible, RouteTimes, route_cost, schedule_route
+from .base import Engine, EngineResult
+from .pyvrp import PyVrpEngine, relaxations
+
+Routes = list[list[int]]
+
+_log = logging.getLogger("medroute")
+
+_TRIES = 60
+"""Insertion positions timed per order before giving up on it (cheapest detour first)."""
+_PER_RIDER = 6
+"""Of which at most this many on one rider, so that an idle rider is always among them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A feasible plan from one stage, with its objective in cost units."""
+
+    stage: str
+    routes: tuple[tuple[int, ...], ...]
+    objective: float
+    unserved_required: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rank(self) -> tuple[int, float, str]:
+        """Fewest unserved required orders first, then the lowest objective."""
+        return self.unserved_required, self.objective, self.stage
+
+
+class _Clock:
+    def __init__(self, budget_s: float) -> None:
+        self.start = time.perf_counter()
+        self.deadline = self.start + budget_s
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def over(self) -> bool:
+        return time.perf_counter() >= self.deadline
+
+
+def _needs_route(inst: Instance, r: int, nodes: Sequence[int]) -> bool:
+    return bool(nodes) or bool(np.any(inst.carried_by == r))
+
+
+def plan_objective(inst: Instance, routes: Sequence[Sequence[int]]) -> float | None:
+    """Medroute's objective of ``routes`` in cost units; ``None`` if a route does not time."""
+    total = 0.0
+    served: set[int] = set()
+    for r, nodes in enumerate(routes):
+        if not _needs_route(inst, r, nodes):
+            continue
+        timed = schedule_route(inst, r, nodes)
+        if isinstance(timed, Infeasible):
+            return None
+        total += route_cost(inst, r, nodes, timed)
+        served.update(inst.order_of(v) for v in nodes)
+    total += sum(float(inst.drop_cost[k]) for k in range(inst.n) if k not in served)
+    return total
+
+
+class Inserter:
+    """Cheapest feasible insertion of orders into per-rider node sequences.
+
+    The detour cost of every (pickup position, delivery position) pair is computed at once with
+    numpy; positions are then timed cheapest first with :func:`schedule_route` until one fits
+    (at most ``_TRIES`` per order, ``_PER_RIDER`` per rider).
+    """
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        n_loc = int(inst.durations[0].shape[0])
+        self.open_end = n_loc
+        self._costs: dict[tuple[int, int], NDArray[np.int64]] = {}
+        self.cost: list[NDArray[np.int64]] = []
+        for r in range(inst.m):
+            key = (int(inst.rider_distances[r]), int(inst.rider_durations[r]))
+            if key not in self._costs:
+                c = np.zeros((n_loc + 1, n_loc + 1), dtype=np.int64)
+                c[:n_loc, :n_loc] = inst.arc_cost(r)
+                self._costs[key] = c
+            self.cost.append(self._costs[key])
+
+    def _timed_cost(self, r: int, nodes: Sequence[int]) -> float | None:
+        if not _needs_route(self.inst, r, nodes):
+            return 0.0
+        timed = schedule_route(self.inst, r, nodes)
+        if isinstance(timed, Infeasible):
+            return None
+        return route_cost(self.inst, r, nodes, timed)
+
+    def best_insertion(self, routes: Routes, k: int,
+                       base: Sequence[float | None]) -> tuple[float, int, list[int]] | None:
+        """The cheapest feasible way found to add order ``k``: (cost change, rider, new sequence).
+
+        Positions on all eligible riders are ranked by detour cost; they are timed in that order
+        and the first that times wins.
+        """
+        inst = self.inst
+        carried = int(inst.carried_by[k])
+        riders = [carried] if carried >= 0 else [r for r in range(inst.m) if inst.allowed[k, r]]
+        options: list[tuple[float, int, int, int]] = []
+        p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
+        for r in riders:
+            if base[r] is None and carried < 0:
+                continue
+            seq = routes[r]
+            c = self.cost[r]
+            locs = np.array([int(inst.start_loc[r])] + [int(inst.node_loc[v]) for v in seq], dtype=np.int64)
+            end = int(inst.end_loc[r])
+            nxt = np.append(locs[1:], end if end >= 0 else self.open_end)
+            base_arc = c[locs, nxt]
+            dd = c[locs, d] + c[d, nxt] - base_arc
+            size = len(seq) + 1
+            if carried >= 0:
+                options += [(float(dd[j]), r, -1, j) for j in np.argsort(dd, kind="stable")[:_PER_RIDER]]
+                continue
+            dp = c[locs, p] + c[p, nxt] - base_arc
+            same = c[locs, p] + c[p, d] + c[d, nxt] - base_arc
+            delta = dp[:, None] + dd[None, :]
+            delta[np.tril_indices(size, -1)] = np.iinfo(np.int64).max // 4
+            np.fill_diagonal(delta, same)
+            flat = np.argsort(delta, axis=None, kind="stable")[:_PER_RIDER]
+            options += [(float(delta.flat[f]), r, int(f) // size, int(f) % size) for f in flat
+                        if int(f) % size >= int(f) // size]
+        options.sort()
+        for _, r, i, j in options[:_TRIES]:
+            seq = routes[r]
+            if i < 0:
+                new = [*seq[:j], inst.delivery(k), *seq[j:]]
+            else:
+                new = [*seq[:i], inst.pickup(k), *seq[i:j], inst.delivery(k), *seq[j:]]
+            cost = self._timed_cost(r, new)
+            if cost is not None:
+                return cost - (base[r] or 0.0), r, new
+        return None
+
+    def insert(self, routes: Routes, orders: Sequence[int], clock: _Clock) -> tuple[Routes, dict[int, Reason]]:
+        """Insert ``orders`` one by one (hardest first) where each costs least; returns the routes
+        and a reason for every order left out."""
+        inst = self.inst
+        routes = [list(s) for s in routes]
+        base: list[float | None] = [self._timed_cost(r, s) for r, s in enumerate(routes)]
+        reasons: dict[int, Reason] = {}
+
+        def hardness(k: int) -> tuple[int, int, int, int, int]:
+            cold = bool(np.any(inst.max_ride[k] < NO_LIMIT))
+            deadline = inst.windows[inst.delivery(k)][-1][1] if inst.windows[inst.delivery(k)] else 0
+            return (0 if inst.carried_by[k] >= 0 else 1, 0 if inst.required[k] else 1, 0 if cold else 1,
+                    deadline, k)
+
+        for k in sorted(orders, key=hardness):
+            if clock.over():
+                reasons[k] = Reason.SEARCH_LIMIT
+                continue
+            found = self.best_insertion(routes, k, base)
+            if found is None:
+                reasons[k] = Reason.COLD_BUDGET if np.any(inst.max_ride[k] < NO_LIMIT) else Reason.TIME_WINDOW
+                continue
+            change, r, new = found
+            if inst.carried_by[k] < 0 and not inst.required[k] and change >= float(inst.drop_cost[k]):
+                reasons[k] = Reason.NOT_WORTH_IT
+                continue
+            routes[r] = new
+            base[r] = self._timed_cost(r, new)
+        return routes, reasons
+
+
+def repair(inst: Instance, routes: Sequence[Sequence[int]], inserter: Inserter,
+           clock: _Clock) -> tuple[Routes, dict[int, Reason], int]:
+    """Make ``routes`` feasible: drop the orders the timing blames until each route times, then
+    reinsert every unserved open order by cheapest feasible insertion.
+
+    Returns the routes, reasons for orders still left out, and how many orders were removed.
+    """
+    out: Routes = []
+    seen: set[int] = set()
+    removed = 0
+    for r, nodes in enumerate(routes):
+        # Keep only well-formed visits: known nodes, each order once, on an allowed rider.
+        seq: list[int] = []
+        for v in nodes:
+            k = inst.order_of(v) if 0 <= v < 2 * inst.n else -1
+            if k < 0 or (k in inst.flagged and inst.carried_by[k] < 0) or not inst.allowed[k, r]:
+                continue
+            if (inst.is_pickup(v) and k in seen) or (not inst.is_pickup(v) and v in seq):
+                continue
+            seq.append(v)
+            if inst.is_pickup(v):
+                seen.add(k)
+        orders = [inst.order_of(v) for v in seq if not inst.is_pickup(v)]
+        complete = {k for k in orders if inst.carried_by[k] == r
+                    or (k in seen and seq.index(k) < seq.index(inst.delivery(k)))}
+        seq = [v for v in seq if inst.order_of(v) in complete]
+        while _needs_route(inst, r, seq):
+            timed = schedule_route(inst, r, seq)
+            if isinstance(timed, RouteTimes):
+                break
+            blame = timed.order
+            movable = [inst.order_of(v) for v in seq if inst.carried_by[inst.order_of(v)] < 0]
+            if blame is None or blame not in movable:
+                if not movable:
+                    break
+                blame = movable[-1]
+            seq = [v for v in seq if inst.order_of(v) != blame]
+            removed += 1
+        out.append(seq)
+    served = {inst.order_of(v) for s in out for v in s}
+    missing = [k for k in range(inst.n) if k not in served and (k not in inst.flagged or inst.carried_by[k] >= 0)]
+    routes_out, reasons = inserter.insert(out, missing, clock)
+    return routes_out, reasons, removed
+
+
+def anchored_instance(inst: Instance, routes: Sequence[Sequence[int]]) -> Instance:
+    """``inst`` restricted around the timing of a feasible plan so that PyVRP can model it exactly.
+
+    For every order with an out-of-fridge budget ``B`` served at pickup ``t_p`` and delivery
+    ``t_d`` in ``routes``, the pickup may not start before ``a = t_p - slack / 2`` and the
+    delivery must start by ``a + service + B`` (``slack = t_p + service + B - t_d``): any timing
+    inside these windows keeps the budget, and the plan itself stays inside them. Nodes with
+    several windows keep the one the plan uses. Budgeted orders the plan leaves out get no
+    window at all (the PyVRP model then leaves them out too). Windows only shrink, so every plan
+    PyVRP finds feasible here is feasible for ``inst``.
+    """
+    windows = [list(w) for w in inst.windows]
+    allowed = inst.allowed.copy()
+    timed: dict[int, tuple[int, int, int]] = {}
+    for r, nodes in enumerate(routes):
+        if not _needs_route(inst, r, nodes):
+            continue
+        t = schedule_route(inst, r, nodes)
+        if isinstance(t, Infeasible):
+            raise ValueError(f"anchored_instance: rider {r}'s route does not time")
+        for v, start in zip(nodes, t.starts, strict=True):
+            for w in inst.windows[v]:
+                if w[0] <= start <= w[1]:
+                    windows[v] = [w]
+            k = inst.order_of(v)
+            if not inst.is_pickup(v):
+                timed[k] = (r, timed.get(k, (r, -1, start))[1], start)
+            else:
+                timed[k] = (r, start, -1)
+    for k in range(inst.n):
+        limits = inst.max_ride[k][inst.allowed[k]]
+        if inst.carried_by[k] >= 0 or not np.any(limits < NO_LIMIT):
+            continue
+        if k not in timed:
+            windows[inst.pickup(k)] = []
+            windows[inst.delivery(k)] = []
+            continue
+        r, t_p, t_d = timed[k]
+        budget = int(inst.max_ride[k, r])
+        allowed[k] &= inst.max_ride[k] >= budget
+        service = int(inst.service[inst.pickup(k)])
+        slack = t_p + service + budget - t_d
+        a = t_p - slack // 2
+        windows[inst.pickup(k)] = [(max(x, a), y) for x, y in windows[inst.pickup(k)] if y >= a]
+        windows[inst.delivery(k)] = [(x, min(y, a + service + budget)) for x, y in windows[inst.delivery(k)]
+                                     if x <= a + service + budget]
+    allowed.setflags(write=False)
+    return dataclasses.replace(inst, windows=tuple(tuple(w) for w in windows), allowed=allowed)
+
+
+def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineResult | None:
+    """``fn()``, or ``None`` if it has not returned after ``seconds``.
+
+    On Linux ``fn`` runs in a forked child that is killed at the deadline, so that a stage that
+    overruns its own time limit (or holds the GIL in native code) cannot make :class:`AutoEngine`
+    overrun its budget; elsewhere it runs in-process. Exceptions in ``fn`` are raised again here.
+    """
+    if not sys.platform.startswith("linux"):
+        return fn()
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(fn())
+        except BaseException as exc:
+            send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        finally:
+            send.close()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process: child only computes
+        proc = ctx.Process(target=child, daemon=True)
+        proc.start()
+    send.close()
+    out: object = None
+    try:
+        if recv.poll(max(0.0, seconds)):
+            out = recv.recv()
+    except EOFError:
+        out = None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        recv.close()
+    if isinstance(out, BaseException):
+        raise out
+    return out if isinstance(out, EngineResult) else None
+
+
+def _try_import(kind: str) -> Engine | None:
+    """The greedy or OR-Tools engine if it is installed in this tree (it is optional here)."""
+    try:
+        if kind == "ortools":
+            from .ortools import OrToolsEngine
+
+            return OrToolsEngine()
+    except ImportError:
+        return None
+    return None
+
+
+class AutoEngine:
+    """The default portfolio (see the module docstring).
+
+    Parameters
+    ----------
+    pyvrp : the PyVRP engine to use (default :class:`PyVrpEngine` with its iteration budget).
+    use_ortools : whether stage 3 may run OR-Tools.
+    """
+
+    name = "auto"
+
+    def __init__(self, *, pyvrp: PyVrpEngine | None = None, use_ortools: bool = True) -> None:
+        self.pyvrp = pyvrp or PyVrpEngine()
+        self.use_ortools = use_ortools
+
+    def supports(self, instance: Instance) -> bool | str:
+        """Always ``True``: what PyVRP cannot model, construction, repair and OR-Tools cover."""
+        return True
+
+    def solve(self, instance: Instance, *, time_limit: float, seed: int,
+              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+        """Run the portfolio for at most ``time_limit`` seconds and return its best checked plan.
+
+        Parameters
+        ----------
+        instance : the compiled problem.
+        time_limit : wall-clock budget, seconds; held to within 5 % + 1 s.
+        seed : random seed passed to every stage.
+        initial : optional per-rider node sequences; repaired and kept as a candidate.
+
+        Returns
+        -------
+        EngineResult
+            The best plan that times route by route and passes :func:`medroute.check`; notes
+            list each stage's objective (Rupiah) and the stage the plan comes from.
+        """
+        inst = instance
+        clock = _Clock(max(0.0, time_limit))
+        reserve = min(0.5, 0.05 * time_limit)
+        notes: list[str] = []
+        cands: list[Candidate] = []
+        all_reasons: dict[str, dict[int, Reason]] = {}
+        inserter = Inserter(inst)
+        empty: Routes = [[] for _ in range(inst.m)]
+        if inst.m == 0:
+            return EngineResult(tuple(() for _ in range(inst.m)),
+                                dict.fromkeys(inst.open_orders, Reason.NO_RIDER), ("no riders",))
+
+        def add(stage: str, routes: Routes, reasons: dict[int, Reason], extra: Sequence[str] = ()) -> None:
+            if stage in all_reasons:
+                stage = f"{stage}#{sum(c.stage.startswith(stage) for c in cands) + 1}"
+            obj = plan_objective(inst, routes)
+            if obj is None:
+                notes.append(f"{stage}: plan does not time after repair; discarded")
+                return
+            served = {inst.order_of(v) for s in routes for v in s}
+            missing = sum(1 for k in inst.open_orders if inst.required[k] and k not in served)
+            cands.append(Candidate(stage, tuple(tuple(s) for s in routes), obj, missing, tuple(extra)))
+            all_reasons[stage] = reasons
+            notes.append(f"{stage}: objective Rp {obj / 100:,.0f}"
+                         + (f", {missing} required orders unserved" if missing else ""))
+
+        found = relaxations(inst)
+        hard = [x for x in found if x.hard]
+        # Stage 1: construction (and a given initial plan).
+        stage_clock = _Clock(min(clock.left(), 0.10 * time_limit + 0.05))
+        routes, reasons = inserter.insert(empty, [k for k in range(inst.n) if k not in inst.flagged
+                                                  or inst.carried_by[k] >= 0], stage_clock)
+        add("construct", routes, reasons)
+        if initial is not None:
+            fixed, reasons, _ = repair(inst, initial, inserter, _Clock(min(clock.left(), 0.05 * time_limit)))
+            add("initial", fixed, reasons)
+        start = min(cands, key=lambda c: c.rank).routes if cands else None
+
+        # Stage 2: PyVRP, warm-started.
+        share = 0.90 if not found else (0.60 if not hard else 0.30)
+        pv_budget = min(clock.left() - reserve, share * time_limit)
+        if pv_budget > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
+            res = self.pyvrp.solve(inst, time_limit=pv_budget, seed=seed, initial=start)
+            raw = plan_objective(inst, res.routes)
+            fixed, reasons, removed = repair(inst, res.routes, inserter,
+                                             _Clock(max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
+            extra = [] if raw is not None else [f"{removed} orders moved by the repair"]
+            add("pyvrp" if raw is not None else "pyvrp+repair", fixed, reasons, extra)
+            if raw is None:
+                notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")
+
+        def anchored_round(share: float) -> None:
+            # PyVRP again, exact this time: windows anchored on the best plan imply the budgets.
+            best = min(cands, key=lambda c: c.rank)
+            budget = min(clock.left() - reserve, share * time_limit)
+            if budget > 0.05:
+                anchored = anchored_instance(inst, best.routes)
+                res = self.pyvrp.solve(anchored, time_limit=budget, seed=seed, initial=best.routes)
+                fixed, reasons, removed = repair(inst, res.routes, inserter,
+                                                 _Clock(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
+                add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons)
+
+        if hard and cands:
+            anchored_round(0.30)
+
+        # Stage 3: OR-Tools with the full model, warm-started from the best so far.
+        ortools = _try_import("ortools") if self.use_ortools and found else None
+        left = clock.left() - reserve
+        if ortools is not None and left > 0.3 and ortools.supports(inst) is True:
+            best = min(cands, key=lambda c: c.rank).routes if cands else None
+            engine = ortools
+            res_o: EngineResult | None = None
+            try:
+                res_o = run_with_deadline(lambda: engine.solve(inst, time_limit=left, seed=seed, initial=best),
+                                          left + min(0.5, 0.04 * time_limit))
+                if res_o is None:
+                    notes.append("ortools: did not finish within its share of the time limit; skipped")
+            except Exception as exc:  # a failing stage must not lose the plans already found
+                _log.warning("auto: the ortools stage failed: %r", exc)
+                notes.append(f"ortools: failed ({type(exc).__name__}: {exc}); skipped")
+            if res_o is not None:
+                fixed, reasons, removed = repair(inst, res_o.routes, inserter,
+                                                 _Clock(max(0.0, clock.left() - reserve / 2)))
+                add("ortools" if removed == 0 else "ortools+repair", fixed, reasons)
+        elif self.use_ortools and found and ortools is None:
+            notes.append("ortools: engine not available; skipped")
+
+        # Time left (OR-Tools absent, failed or done early): more anchored PyVRP rounds.
+        rounds = 0
+        while hard and cands and rounds < 4 and clock.left() - reserve > max(0.3, 0.1 * time_limit):
+            anchored_round(0.25)
+            rounds += 1
+
+        # Final: the best candidate that passes the independent checker.
+        for cand in sorted(cands, key=lambda c: c.rank):
+            problems = _check(inst, cand.routes)
+            if problems:
+                notes.append(f"{cand.stage}: rejected by medroute.check ({problems[0]})")
+                continue
+            notes.append(f"plan from stage {cand.stage!r}")
+            served = {inst.order_of(v) for s in cand.routes for v in s}
+            reasons = {k: r for k, r in all_reasons.get(cand.stage, {}).items() if k not in served}
+            return EngineResult(cand.routes, reasons, (*notes, *cand.notes))
+        notes.append("no candidate passed the checks; every order is left unassigned")
+        return EngineResult(tuple(() for _ in range(inst.m)),
+                            dict.fromkeys(inst.open_orders, Reason.SEARCH_LIMIT), tuple(notes))
+
+
+def _check(inst: Instance, routes: Sequence[Sequence[int]]) -> list[str]:
+    """Violations :func:`medroute.check` finds in ``routes`` (as sentences; empty = feasible)."""
+    from ..errors import EngineError
+    from ..schedule import build_solution
+
+    try:
+        solution = build_solution(inst, routes, engine="auto")
+    except EngineError as exc:
+        return [str(exc)]
+    try:
+        from ..check import check
+    except ImportError:  # pragma: no cover - the checker ships with medroute
+        return []
+    return [str(v) for v in check(inst.problem, solution, matrix=dict(inst.matrices))]

@@ -1,0 +1,183 @@
+"""The dispatcher's rule of thumb, as an engine: first come, nearest free rider.
+
+Orders are taken in release order (ties by order id). Each goes to the rider who can reach its
+pharmacy earliest from where their current plan leaves them, appended at the end of that rider's
+sequence as pickup then delivery. A rider whose plan ends with a batch picked up at the same
+pharmacy (pickups there, then only those deliveries) may take the order into the batch: its
+pickup joins the others and its delivery goes last. Every candidate is timed with
+:func:`~medroute.schedule.schedule_route`, so no infeasible route is ever returned; an order no
+rider can take is left out with the reason the nearest rider's timing gave.
+
+Orders a rider already carries (live dispatch) come first: their deliveries are put on that
+rider's route, earliest deadline first. The engine is deterministic and ignores ``seed``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from ..compile import Instance
+from ..reasons import Reason
+from ..schedule import Infeasible, RouteTimes, schedule_route
+from .base import EngineResult
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """One way to give an order to a rider: ``reach_s`` orders the options (earliest first)."""
+
+    reach_s: int
+    rider: int
+    batch: bool
+    nodes: tuple[int, ...]
+
+
+def _free_at(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes | None) -> tuple[int, int]:
+    """Where (matrix row) and when (seconds) rider ``r`` is free after ``nodes``."""
+    if not nodes or times is None:
+        return int(inst.start_loc[r]), int(inst.depart[r])
+    last = nodes[-1]
+    return int(inst.node_loc[last]), times.starts[-1] + int(inst.service[last])
+
+
+def _quick_reject(inst: Instance, r: int, k: int, reach_s: int) -> Reason | None:
+    """A reason appending order ``k`` to rider ``r`` (free to reach its pharmacy at ``reach_s``)
+    cannot time, found without timing the route; ``None`` when it may.
+
+    The current route's times are lower bounds (adding stops only delays them), so the earliest
+    delivery is ``reach`` bumped into the pickup window, plus handover and the direct ride.
+    """
+    pick = next((max(reach_s, a) for a, b in inst.windows[k] if reach_s <= b), None)
+    if pick is None:
+        return Reason.TIME_WINDOW
+    d = inst.delivery(k)
+    door = pick + int(inst.service[k]) + int(inst.duration(r)[inst.node_loc[k], inst.node_loc[d]])
+    if not inst.windows[d] or door > inst.windows[d][-1][1]:
+        return Reason.TIME_WINDOW
+    if door + int(inst.service[d]) > inst.shift_end[r]:
+        return Reason.SHIFT
+    return None
+
+
+def _batch_insert(inst: Instance, nodes: Sequence[int], k: int) -> tuple[int, ...] | None:
+    """``nodes`` with order ``k`` joined to the trailing same-pharmacy batch, or ``None``.
+
+    The trailing batch is the last run of pickups at ``k``'s pharmacy followed only by their own
+    deliveries; the new pickup goes after the batch's pickups and the delivery goes last.
+    """
+    pharmacy = int(inst.node_loc[k])
+    i = len(nodes)
+    tail: set[int] = set()
+    while i > 0 and not inst.is_pickup(nodes[i - 1]):
+        tail.add(inst.order_of(nodes[i - 1]))
+        i -= 1
+    j = i
+    picks: set[int] = set()
+    while j > 0 and inst.is_pickup(nodes[j - 1]) and int(inst.node_loc[nodes[j - 1]]) == pharmacy:
+        picks.add(nodes[j - 1])
+        j -= 1
+    if not picks or not tail <= picks:
+        return None
+    return (*nodes[:i], k, *nodes[i:], inst.delivery(k))
+
+
+def _deadline(inst: Instance, k: int, *, r: int) -> tuple[int, int]:
+    """Latest delivery start of carried order ``k`` on rider ``r`` (window or budget), then ``k``."""
+    ws = inst.windows[inst.delivery(k)]
+    last = ws[-1][1] if ws else 0
+    return min(last, int(inst.carried_since[k] + inst.max_ride[k, r])), k
+
+
+def _carried_first(inst: Instance) -> tuple[list[list[int]], list[str]]:
+    """Per rider, the deliveries of what they already carry, earliest deadline first."""
+    routes: list[list[int]] = [[] for _ in range(inst.m)]
+    notes: list[str] = []
+    for r in range(inst.m):
+        carried = [k for k in range(inst.n) if inst.carried_by[k] == r]
+        if not carried:
+            continue
+
+        routes[r] = [inst.delivery(k) for k in sorted(carried, key=partial(_deadline, inst, r=r))]
+        if isinstance(schedule_route(inst, r, routes[r]), Infeasible):
+            notes.append(f"greedy: rider {inst.problem.riders[r].id!r} cannot deliver what they "
+                         "carry in time in deadline order")
+    return routes, notes
+
+
+class GreedyEngine:
+    """First come, nearest free rider (see the module docstring). Always supported."""
+
+    name = "greedy"
+
+    def supports(self, instance: Instance) -> bool | str:
+        """Always ``True``: every rule is checked by timing the candidate route."""
+        return True
+
+    def solve(self, instance: Instance, *, time_limit: float, seed: int,
+              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+        """Dispatch the orders one by one.
+
+        Parameters
+        ----------
+        instance : the compiled problem.
+        time_limit : wall-clock budget, seconds; orders not reached in time are left out with
+            :attr:`Reason.SEARCH_LIMIT`.
+        seed : ignored (the rule is deterministic).
+        initial : ignored; the greedy always starts from empty routes.
+
+        Returns
+        -------
+        EngineResult
+            One feasible node sequence per rider and a reason per order left out.
+        """
+        inst = instance
+        deadline = time.perf_counter() + max(0.0, time_limit)
+        routes, notes = _carried_first(inst)
+        timed: list[RouteTimes | None] = []
+        for r in range(inst.m):
+            t = schedule_route(inst, r, routes[r]) if routes[r] else None
+            timed.append(t if isinstance(t, RouteTimes) else None)
+        reasons: dict[int, Reason] = {}
+        problem = inst.problem
+        queue = sorted((k for k in inst.open_orders if inst.carried_by[k] < 0),
+                       key=lambda k: (problem.orders[k].release_s, problem.orders[k].id))
+        for k in queue:
+            if time.perf_counter() > deadline:
+                reasons[k] = Reason.SEARCH_LIMIT
+                continue
+            riders = [r for r in range(inst.m) if inst.allowed[k, r]
+                      and (not routes[r] or timed[r] is not None)]
+            if not riders:
+                reasons[k] = Reason.NO_RIDER
+                continue
+            options: list[_Option] = []
+            why: Counter[Reason] = Counter()
+            for r in riders:
+                loc, free = _free_at(inst, r, routes[r], timed[r])
+                batch = _batch_insert(inst, routes[r], k)
+                times = timed[r]
+                if batch is not None and times is not None:
+                    last_pick = max(i for i, v in enumerate(routes[r]) if inst.is_pickup(v))
+                    options.append(_Option(times.starts[last_pick], r, True, batch))
+                reach = free + int(inst.duration(r)[loc, inst.node_loc[k]])
+                quick = _quick_reject(inst, r, k, reach)
+                if quick is not None:
+                    why[quick] += 1
+                    continue
+                options.append(_Option(reach, r, False, (*routes[r], k, inst.delivery(k))))
+            options.sort(key=lambda o: (o.reach_s, o.rider, not o.batch))
+            for opt in options:
+                res = schedule_route(inst, opt.rider, opt.nodes)
+                if isinstance(res, RouteTimes):
+                    routes[opt.rider], timed[opt.rider] = list(opt.nodes), res
+                    break
+                why[res.reason] += 1
+            else:
+                reasons[k] = why.most_common(1)[0][0] if why else Reason.SEARCH_LIMIT
+        served = sum(1 for s in routes for v in s if not inst.is_pickup(v))
+        notes.append(f"greedy: {served} of {inst.n} orders dispatched")
+        return EngineResult(tuple(tuple(s) for s in routes), reasons, tuple(notes))

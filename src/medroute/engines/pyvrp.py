@@ -1,0 +1,421 @@
+"""The PyVRP engine: medroute orders as PyVRP 0.14 *shipments* (paired pickup and delivery).
+
+PyVRP 0.14 models paired pickup-and-delivery natively (:class:`pyvrp.Shipment`: picked up and
+delivered by the same vehicle, pickup first), so every order becomes one shipment and general
+PDPTW instances (Li & Lim) are solvable here. What the translation keeps exactly:
+
+* rider starts and ends as depots (``VehicleType(start_depot, end_depot)``); an open end is a
+  depot at a dummy location that is zero seconds and zero cost from everywhere;
+* a pickup window from the pharmacy opening cut at the release time, a delivery window from
+  the order's hard windows (a single window each, see below);
+* capacities in every :data:`~medroute.compile.DIMS` dimension an order uses; cool boxes through
+  the cold dimensions (a rider without one has capacity 0 there); any other restriction on
+  which rider may carry an order (locks, orders already on board) through one extra dimension
+  per distinct set of allowed riders;
+* shifts (``tw_early`` = earliest departure, ``tw_late`` = shift end) and working time
+  (``shift_duration``);
+* per-rider travel profiles and speed factors (one PyVRP profile per distinct matrix pair);
+* riding cost: PyVRP's "distance" matrix *is* medroute's arc cost (metres × cost per metre +
+  seconds × cost per second, integer cost units), ``unit_distance_cost = 1``;
+* the fixed cost per rider used; every order optional with ``prize`` = its drop cost (plus, for
+  a required order, more than any plan can cost), so that PyVRP serves every required order it
+  can and otherwise minimises medroute's objective (routing + unserved) up to a constant;
+* orders already on board (live dispatch) as required delivery-only clients of their rider.
+
+What it cannot express is listed by :func:`relaxations` and said by
+:meth:`PyVrpEngine.supports`: out-of-fridge budgets (a maximum pickup → delivery time; PyVRP
+has no maximum ride time), several windows per stop (their hull is used) and soft delivery
+targets (lateness cost is ignored by the search). :meth:`PyVrpEngine.solve` still runs on
+such instances — as a relaxation — and its notes say what was relaxed and which routes no
+longer time. The reload-depot / multi-trip feature of PyVRP 0.14 (``reload_depots``) is not
+needed: shipments already let a rider go back to a pharmacy mid-route.
+
+Determinism: PyVRP's iterated local search is deterministic for a seed and an iteration count,
+not for a wall-clock budget. The engine therefore stops at whichever comes first of an
+iteration budget (derived from ``time_limit`` at a conservative rate, or set explicitly) and
+``time_limit``; the notes say when the clock stopped the search (only then can the same seed
+give a different plan).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..compile import DIMS, NO_LIMIT, Instance
+from ..reasons import Reason
+from ..schedule import Infeasible, schedule_route
+from .base import EngineResult
+
+if TYPE_CHECKING:
+    import pyvrp as pyvrp_types
+
+LOAD_SCALE = 1_000_000
+"""Capacity units the largest capacity of each load dimension is scaled to (see :func:`build_model`)."""
+PENALTY_UPDATE_EVERY = 50
+"""Solutions between PyVRP penalty updates (PyVRP's default, 500, is more than short runs make)."""
+
+_MAX_LISTED = 5
+"""How many order ids a relaxation sentence names before it says "and N more"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    """Something of an instance PyVRP cannot model.
+
+    Attributes
+    ----------
+    what : a sentence fragment naming the feature and the orders it concerns.
+    hard : ``True`` if a PyVRP plan may break a rule because of it (budgets, windows);
+        ``False`` if only the objective differs (soft targets).
+    orders : the order indices concerned.
+    """
+
+    what: str
+    hard: bool
+    orders: tuple[int, ...]
+
+
+def _ids(inst: Instance, ks: Sequence[int]) -> str:
+    names = [repr(inst.problem.orders[k].id) for k in ks[:_MAX_LISTED]]
+    more = f" and {len(ks) - _MAX_LISTED} more" if len(ks) > _MAX_LISTED else ""
+    return ", ".join(names) + more
+
+
+def _routed_orders(inst: Instance) -> list[int]:
+    """Orders the engine routes: the open ones plus any already on board (they must be delivered)."""
+    flagged = set(inst.flagged)
+    return [k for k in range(inst.n) if k not in flagged or inst.carried_by[k] >= 0]
+
+
+def relaxations(inst: Instance) -> list[Relaxation]:
+    """What of ``inst`` the PyVRP model leaves out, one entry per feature (empty = exact)."""
+    ks = _routed_orders(inst)
+    out: list[Relaxation] = []
+    budget = [k for k in ks if bool(np.any((inst.max_ride[k] < NO_LIMIT) & inst.allowed[k]))]
+    if budget:
+        out.append(Relaxation(
+            f"out-of-fridge budgets (maximum ride time pickup → door) on {len(budget)} "
+            f"order{'s' if len(budget) > 1 else ''} ({_ids(inst, budget)})", True, tuple(budget)))
+    several_d = [k for k in ks if len(inst.windows[inst.delivery(k)]) > 1]
+    if several_d:
+        out.append(Relaxation(
+            f"several delivery windows on order{'s' if len(several_d) > 1 else ''} "
+            f"{_ids(inst, several_d)} (their hull is used)", True, tuple(several_d)))
+    several_p = [k for k in ks if inst.carried_by[k] < 0 and len(inst.windows[inst.pickup(k)]) > 1]
+    if several_p:
+        out.append(Relaxation(
+            f"several pharmacy opening windows for the pickup of order{'s' if len(several_p) > 1 else ''} "
+            f"{_ids(inst, several_p)} (their hull is used)", True, tuple(several_p)))
+    soft = [k for k in ks if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0]
+    if soft:
+        out.append(Relaxation(
+            f"soft delivery targets (lateness cost) on {len(soft)} order{'s' if len(soft) > 1 else ''} "
+            f"({_ids(inst, soft)}), ignored by the search", False, tuple(soft)))
+    return out
+
+
+def relaxed_instance(inst: Instance) -> Instance:
+    """``inst`` with what PyVRP cannot model relaxed: no out-of-fridge budgets, each node's
+    windows replaced by their hull. Timing a PyVRP plan on it gives the times PyVRP assumed;
+    :func:`medroute.check` on the real problem then shows what the relaxation broke."""
+    windows = tuple((_hull(w),) if len(w) > 1 else w for w in inst.windows)
+    max_ride = np.full_like(inst.max_ride, NO_LIMIT)
+    max_ride.setflags(write=False)
+    return dataclasses.replace(inst, windows=windows, max_ride=max_ride)
+
+
+@dataclass(frozen=True, eq=False)
+class PyVrpModel:
+    """A medroute instance translated to PyVRP.
+
+    Attributes
+    ----------
+    data : the :class:`pyvrp.ProblemData`.
+    ship_order : order index ``k`` of each PyVRP shipment.
+    client_order : order index ``k`` of each PyVRP client (orders already on board).
+    type_riders : rider indices of each PyVRP vehicle type, in the order routes are assigned.
+    rider_type : PyVRP vehicle type of each rider.
+    """
+
+    data: pyvrp_types.ProblemData
+    ship_order: tuple[int, ...]
+    client_order: tuple[int, ...]
+    type_riders: tuple[tuple[int, ...], ...]
+    rider_type: tuple[int, ...]
+
+
+def _hull(windows: tuple[tuple[int, int], ...]) -> tuple[int, int]:
+    if not windows:
+        return 0, -1
+    return windows[0][0], windows[-1][1]
+
+
+def build_model(inst: Instance) -> PyVrpModel:
+    """Translate ``inst`` to a :class:`PyVrpModel` (see the module docstring for the mapping)."""
+    import pyvrp
+
+    n, m = inst.n, inst.m
+    ks = [k for k in _routed_orders(inst) if _hull(inst.windows[inst.delivery(k)])[1] >= 0
+          and (inst.carried_by[k] >= 0 or _hull(inst.windows[inst.pickup(k)])[1] >= 0)]
+
+    # Capacity dimensions: the DIMS an order uses, plus one per allowed-rider set not implied by them.
+    used_dims = [d for d in range(len(DIMS)) if any(inst.demand[k, d] > 0 for k in ks)]
+    fits = np.all(inst.capacity[None, :, used_dims] >= inst.demand[ks][:, None, used_dims], axis=2) \
+        if ks else np.zeros((0, m), dtype=bool)
+    signatures: dict[tuple[int, ...], int] = {}
+    order_sig: dict[int, int] = {}
+    for i, k in enumerate(ks):
+        allowed = inst.allowed[k]
+        if np.any(fits[i] & ~allowed):
+            sig = tuple(int(r) for r in np.flatnonzero(allowed))
+            order_sig[k] = signatures.setdefault(sig, len(signatures))
+    n_dims = len(used_dims) + len(signatures)
+    # PyVRP penalises excess load per unit with one scale for every dimension (about 5e4 cost
+    # units at first): grams and parcels must weigh alike, so each dimension is multiplied by
+    # an integer factor bringing the largest capacity near LOAD_SCALE. Exact: both sides scale.
+    scale = [max(1, LOAD_SCALE // max(1, int(np.max(inst.capacity[:, d], initial=1)))) for d in used_dims]
+    scale += [max(1, LOAD_SCALE // max(1, len(ks)))] * len(signatures)
+
+    def amount(k: int) -> list[int]:
+        extra = [0] * len(signatures)
+        if k in order_sig:
+            extra[order_sig[k]] = 1
+        return [x * f for x, f in zip([int(inst.demand[k, d]) for d in used_dims] + extra, scale, strict=True)]
+
+    def capacity(r: int) -> list[int]:
+        extra = [len(ks) if r in sig else 0 for sig in signatures]
+        return [x * f for x, f in zip([int(inst.capacity[r, d]) for d in used_dims] + extra, scale, strict=True)]
+
+    # Locations: the matrix rows, plus a dummy for open ends (zero time and cost to and from it).
+    n_loc = int(inst.durations[0].shape[0])
+    dummy = n_loc
+    locations = [pyvrp.Location(float(i), 0.0) for i in range(n_loc + 1)]
+
+    profile_keys = list(dict.fromkeys((int(inst.rider_distances[r]), int(inst.rider_durations[r]))
+                                      for r in range(m)))
+    dist_mats: list[NDArray[np.int64]] = []
+    dur_mats: list[NDArray[np.int64]] = []
+    for key in profile_keys:
+        r = next(r for r in range(m) if (int(inst.rider_distances[r]), int(inst.rider_durations[r])) == key)
+        cost = np.zeros((n_loc + 1, n_loc + 1), dtype=np.int64)
+        cost[:n_loc, :n_loc] = inst.arc_cost(r)
+        dur = np.zeros((n_loc + 1, n_loc + 1), dtype=np.int64)
+        dur[:n_loc, :n_loc] = inst.duration(r)
+        dist_mats.append(cost)
+        dur_mats.append(dur)
+
+    depot_of: dict[int, int] = {}
+    depots: list[pyvrp_types.Depot] = []
+
+    def depot(loc: int) -> int:
+        if loc not in depot_of:
+            depot_of[loc] = len(depots)
+            depots.append(pyvrp.Depot(location=loc))
+        return depot_of[loc]
+
+    type_keys: dict[tuple[int, int, tuple[int, ...], int, int, int, int | None, int], list[int]] = {}
+    for r in range(m):
+        end = int(inst.end_loc[r])
+        tkey = (depot(int(inst.start_loc[r])), depot(end if end >= 0 else dummy), tuple(capacity(r)),
+               round(float(inst.rider_cost)), int(inst.depart[r]), int(inst.shift_end[r]),
+               int(inst.max_work[r]) if inst.max_work[r] < NO_LIMIT else None,
+               profile_keys.index((int(inst.rider_distances[r]), int(inst.rider_durations[r]))))
+        type_keys.setdefault(tkey, []).append(r)
+    vehicle_types = []
+    rider_type = [0] * m
+    for t, (tkey, riders) in enumerate(type_keys.items()):
+        start, end_depot, cap, fixed, early, late, work, profile = tkey
+        vehicle_types.append(pyvrp.VehicleType(
+            num_available=len(riders), capacity=list(cap), start_depot=start, end_depot=end_depot,
+            fixed_cost=fixed, tw_early=early, tw_late=max(late, early),
+            shift_duration=work if work is not None else int(np.iinfo(np.int64).max), unit_distance_cost=1,
+            unit_duration_cost=0, profile=profile, name=",".join(inst.problem.riders[r].id for r in riders)))
+        for r in riders:
+            rider_type[r] = t
+
+    # A required order outweighs any routing saving: its prize exceeds the cost of any plan
+    # (at most 2 arcs per order plus 2 per rider, each at most the dearest arc, plus fixed costs).
+    dearest = max((int(np.max(c, initial=0)) for c in dist_mats), default=0)
+    must = dearest * (2 * len(ks) + 2 * m + 2) + round(float(inst.rider_cost)) * m + 1
+    shipments, ship_order, clients, client_order = [], [], [], []
+    for k in ks:
+        d_early, d_late = _hull(inst.windows[inst.delivery(k)])
+        name = inst.problem.orders[k].id
+        if inst.carried_by[k] >= 0:
+            clients.append(pyvrp.Client(
+                location=int(inst.node_loc[inst.delivery(k)]), delivery=amount(k),
+                service_duration=int(inst.service[inst.delivery(k)]), tw_early=d_early, tw_late=d_late,
+                required=True, name=name))
+            client_order.append(k)
+            continue
+        p_early, p_late = _hull(inst.windows[inst.pickup(k)])
+        shipments.append(pyvrp.Shipment(
+            pickup_location=int(inst.node_loc[inst.pickup(k)]),
+            delivery_location=int(inst.node_loc[inst.delivery(k)]),
+            pickup_tw_early=p_early, pickup_tw_late=p_late,
+            pickup_service_duration=int(inst.service[inst.pickup(k)]),
+            delivery_tw_early=d_early, delivery_tw_late=d_late,
+            delivery_service_duration=int(inst.service[inst.delivery(k)]),
+            amount=amount(k) if n_dims else [],
+            prize=round(float(inst.drop_cost[k])) + (must if inst.required[k] else 0), required=False,
+            name=name))
+        ship_order.append(k)
+    del n
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, dist_mats, dur_mats,  # type: ignore[arg-type]
+                             shipments=shipments)
+    return PyVrpModel(data, tuple(ship_order), tuple(client_order),
+                      tuple(tuple(rs) for rs in type_keys.values()), tuple(rider_type))
+
+
+def _to_pyvrp_solution(model: PyVrpModel, inst: Instance,
+                       routes: Sequence[Sequence[int]]) -> pyvrp_types.Solution | None:
+    """A PyVRP solution for per-rider node sequences (orders the model lacks are skipped)."""
+    import pyvrp
+
+    ship_of = {k: s for s, k in enumerate(model.ship_order)}
+    client_of = {k: c for c, k in enumerate(model.client_order)}
+    out = []
+    for r, nodes in enumerate(routes):
+        acts = []
+        for v in nodes:
+            k = inst.order_of(v)
+            if k in client_of:
+                if not inst.is_pickup(v):
+                    acts.append(pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[k]))
+            elif k in ship_of:
+                kind = pyvrp.ActivityType.PICKUP if inst.is_pickup(v) else pyvrp.ActivityType.DELIVERY
+                acts.append(pyvrp.Activity(kind, ship_of[k]))
+        if acts:
+            out.append(pyvrp.Route(model.data, acts, model.rider_type[r]))
+    try:
+        return pyvrp.Solution(model.data, out)
+    except (RuntimeError, ValueError, IndexError):
+        return None
+
+
+def _from_pyvrp_solution(model: PyVrpModel, inst: Instance,
+                         solution: pyvrp_types.Solution) -> tuple[tuple[int, ...], ...]:
+    """Per-rider node sequences of a PyVRP solution (pickup ``k`` / delivery ``n + k``)."""
+    import pyvrp
+
+    free = [list(rs) for rs in model.type_riders]
+    routes: list[tuple[int, ...]] = [() for _ in range(inst.m)]
+    for route in solution.routes():
+        r = free[route.vehicle_type()].pop(0)
+        nodes: list[int] = []
+        for act in route.schedule():
+            if act.type == pyvrp.ActivityType.PICKUP:
+                nodes.append(inst.pickup(model.ship_order[act.idx]))
+            elif act.type == pyvrp.ActivityType.DELIVERY:
+                nodes.append(inst.delivery(model.ship_order[act.idx]))
+            elif act.type == pyvrp.ActivityType.CLIENT:
+                nodes.append(inst.delivery(model.client_order[act.idx]))
+        routes[r] = tuple(nodes)
+    return tuple(routes)
+
+
+class PyVrpEngine:
+    """PyVRP's iterated local search on the shipment model of an instance.
+
+    Parameters
+    ----------
+    iterations : iteration budget; ``None`` derives one from ``time_limit`` at
+        ``iterations_per_second`` scaled by the instance size.
+    iterations_per_second : search speed at 100 orders, iterations per second, used to turn a
+        time limit into a deterministic iteration budget; an iteration costs about the square of
+        the number of orders, so 50 orders get four times as many. The default is about half of
+        what PyVRP 0.14 does on a 2020s laptop core on Banyuwangi-like instances.
+    """
+
+    name = "pyvrp"
+
+    def __init__(self, *, iterations: int | None = None, iterations_per_second: float = 25.0) -> None:
+        if iterations is not None and iterations < 1:
+            raise ValueError(f"pyvrp engine: iterations must be >= 1, got {iterations}")
+        if not iterations_per_second > 0:
+            raise ValueError(f"pyvrp engine: iterations_per_second must be > 0, got {iterations_per_second}")
+        self.iterations = iterations
+        self.iterations_per_second = iterations_per_second
+
+    def supports(self, instance: Instance) -> bool | str:
+        """``True``, or a sentence saying what PyVRP cannot model for this instance."""
+        found = relaxations(instance)
+        if not found:
+            return True
+        return "PyVRP cannot model " + "; ".join(x.what for x in found) + "."
+
+    def iteration_budget(self, instance: Instance, time_limit: float) -> int:
+        """The iteration budget for ``time_limit`` seconds (see ``iterations_per_second``)."""
+        if self.iterations is not None:
+            return self.iterations
+        size = max(10, len(_routed_orders(instance)))
+        return max(20, int(time_limit * self.iterations_per_second * (100 / size) ** 2))
+
+    def solve(self, instance: Instance, *, time_limit: float, seed: int,
+              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+        """Search for at most ``time_limit`` seconds with ``seed``; warm-start from ``initial``.
+
+        Parameters
+        ----------
+        instance : the compiled problem.
+        time_limit : wall-clock budget, seconds (model building included).
+        seed : random seed; with the same iteration budget, the same seed gives the same plan.
+        initial : optional per-rider node sequences to start from.
+
+        Returns
+        -------
+        EngineResult
+            Routes re-read as medroute node sequences; notes name any relaxation, the stopping
+            criterion, and every route that does not time under the full rules.
+        """
+        import pyvrp
+        from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+        t0 = time.perf_counter()
+        inst = instance
+        notes: list[str] = []
+        support = self.supports(inst)
+        if isinstance(support, str):
+            notes.append("relaxed: " + support)
+        empty = tuple(() for _ in range(inst.m))
+        if inst.m == 0:
+            return EngineResult(empty, dict.fromkeys(inst.open_orders, Reason.NO_RIDER), tuple(notes))
+        model = build_model(inst)
+        if not model.ship_order and not model.client_order:
+            return EngineResult(empty, {}, tuple(notes))
+        init = _to_pyvrp_solution(model, inst, initial) if initial is not None else None
+        if initial is not None and init is None:
+            notes.append("the initial solution could not be read by PyVRP and was ignored")
+        iterations = self.iteration_budget(inst, time_limit)
+        margin = min(0.2, 0.05 * time_limit)
+        runtime = max(0.01, time_limit - (time.perf_counter() - t0) - margin)
+        stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(runtime)])
+        params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY))
+        result = pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
+                             display=False, initial_solution=init, params=params)
+        if result.num_iterations < iterations:
+            notes.append(f"stopped by the time limit after {result.num_iterations} of {iterations} "
+                         "iterations (the same seed may then give a different plan)")
+        if not result.best.is_feasible():
+            notes.append("PyVRP's best plan breaks its own model (time warp, excess load or a missed "
+                         "required delivery)")
+        routes = _from_pyvrp_solution(model, inst, result.best)
+        for r, nodes in enumerate(routes):
+            if not nodes and not np.any(inst.carried_by == r):
+                continue
+            timed = schedule_route(inst, r, nodes)
+            if isinstance(timed, Infeasible):
+                what = inst.problem.orders[timed.order].id if timed.order is not None else "-"
+                notes.append(f"rider {inst.problem.riders[r].id!r}: route does not time under the full "
+                             f"rules ({timed.reason.value} at order {what!r})")
+        served = {inst.order_of(v) for nodes in routes for v in nodes}
+        reasons = {k: Reason.NOT_WORTH_IT for k in inst.open_orders
+                   if k not in served and not bool(inst.required[k])}
+        return EngineResult(routes, reasons, tuple(notes))

@@ -1,0 +1,103 @@
+"""The auto portfolio: every plan it returns passes the checker, same seed → same plan, time held."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from hypothesis import given, settings
+
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
+from medroute.compile import Instance, compile_problem
+from medroute.engines import Engine
+from medroute.engines.auto import AutoEngine, anchored_instance, plan_objective
+from medroute.engines.pyvrp import PyVrpEngine
+from medroute.schedule import Infeasible, build_solution, schedule_route
+from tests.strategies import problems
+
+A, C, D = Location(-8.0, 114.0), Location(-8.0, 114.2), Location(-8.0, 114.3)
+
+
+def checked(inst: Instance, routes: tuple[tuple[int, ...], ...]) -> list[str]:
+    sol = build_solution(inst, routes)
+    return [str(v) for v in check(inst.problem, sol, matrix=dict(inst.matrices))]
+
+
+def town(n: int, m: int, seed: int) -> Problem:
+    """A seeded Banyuwangi-like day: 3 pharmacies, ``n`` orders (a fifth refrigerated), ``m`` riders."""
+    rnd = random.Random(seed)
+
+    def loc() -> Location:
+        return Location(rnd.uniform(-8.30, -8.15), rnd.uniform(114.28, 114.40))
+
+    phs = tuple(Pharmacy(f"ph{i}", loc(), opening=(TimeWindow(7 * 3600, 20 * 3600),)) for i in range(3))
+    riders = tuple(Rider(f"r{i}", loc(), start_s=7 * 3600, shift=TimeWindow(7 * 3600, 20 * 3600),
+                         coolbox=CoolBox() if i % 2 == 0 else None) for i in range(m))
+    orders = []
+    for k in range(n):
+        release = rnd.randint(8 * 3600, 12 * 3600)
+        orders.append(Order(f"o{k}", f"ph{rnd.randrange(3)}", loc(), release_s=release,
+                            windows=(TimeWindow(release, 19 * 3600),),
+                            temperature="refrigerated" if rnd.random() < 0.2 else "ambient"))
+    return Problem(pharmacies=phs, orders=tuple(orders), riders=riders)
+
+
+def test_is_an_engine_that_supports_everything() -> None:
+    inst = compile_problem(town(5, 2, 0))
+    engine = AutoEngine()
+    assert isinstance(engine, Engine) and engine.name == "auto"
+    assert engine.supports(inst) is True
+
+
+def test_keeps_the_budget_pyvrp_breaks() -> None:
+    # Two insulin orders, 1850 s budget, doors at C and D on a line from the pharmacy at A: the
+    # shortest plan carries both (D's rides >= 1980 s); auto goes back to the pharmacy.
+    from tests.engines.test_pyvrp import compiled
+
+    o1 = Order("i1", "ph", C, temperature="refrigerated", max_ride_s=1850)
+    o2 = Order("i2", "ph", D, temperature="refrigerated", max_ride_s=1850)
+    inst = compiled(o1, o2)
+    relaxed = PyVrpEngine(iterations=200).solve(inst, time_limit=5, seed=0)
+    assert isinstance(schedule_route(inst, 0, relaxed.routes[0]), Infeasible)
+    res = AutoEngine().solve(inst, time_limit=2, seed=0)
+    (route,) = res.routes
+    assert len(route) == 4
+    assert checked(inst, res.routes) == []
+
+
+@settings(max_examples=6, deadline=None)
+@given(problems(max_orders=6, max_riders=3))
+def test_never_returns_a_plan_the_checker_rejects(problem: Problem) -> None:
+    inst = compile_problem(problem)
+    res = AutoEngine().solve(inst, time_limit=1.0, seed=3)
+    assert checked(inst, res.routes) == []
+    served = {inst.order_of(v) for r in res.routes for v in r}
+    assert served | set(inst.flagged) | set(res.reasons) >= set(range(inst.n))
+
+
+def test_same_seed_same_plan() -> None:
+    # Deterministic whenever the iteration budgets bind before the clock: small budget, ample time.
+    inst = compile_problem(town(20, 4, 1))
+    engine = AutoEngine(pyvrp=PyVrpEngine(iterations=150), use_ortools=False)
+    first = engine.solve(inst, time_limit=5, seed=5)
+    assert engine.solve(inst, time_limit=5, seed=5).routes == first.routes
+    assert AutoEngine().solve(inst, time_limit=2, seed=5).routes != ()
+
+
+def test_time_limit_is_held_and_the_plan_is_complete() -> None:
+    inst = compile_problem(town(50, 6, 2))
+    t0 = time.perf_counter()
+    res = AutoEngine().solve(inst, time_limit=3.0, seed=0)
+    assert time.perf_counter() - t0 <= 3.0 * 1.05 + 1.0
+    assert checked(inst, res.routes) == []
+    assert any(n.startswith("plan from stage") for n in res.notes)
+
+
+def test_anchored_instance_keeps_the_plan_and_only_shrinks_windows() -> None:
+    inst = compile_problem(town(12, 3, 4))
+    res = AutoEngine(use_ortools=False).solve(inst, time_limit=1.5, seed=0)
+    anchored = anchored_instance(inst, res.routes)
+    assert plan_objective(anchored, res.routes) == plan_objective(inst, res.routes)
+    for wide, narrow in zip(inst.windows, anchored.windows, strict=True):
+        for a, b in narrow:
+            assert any(x <= a and b <= y for x, y in wide)

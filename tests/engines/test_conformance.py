@@ -1,0 +1,114 @@
+"""One suite, every engine: each plan passes medroute.check, serves every order once or reports
+it, is reproducible from its seed, and holds the time limit."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import time
+from collections import Counter
+
+import pytest
+
+import medroute
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
+from medroute.compile import compile_problem
+from medroute.engines.registry import ENGINES, engine_names, get_engine
+from medroute.solve import solve
+
+H = 3600
+
+
+def generate(seed: int, *, n: int = 8, m: int = 3, coolbox: bool = True, cold_share: float = 0.25,
+             plain: bool = False) -> Problem:
+    """A seeded Banyuwangi-sized problem: 2 pharmacies, windows, some cold orders, mixed riders.
+
+    ``plain`` keeps to what every engine models exactly: one opening window, no soft targets and
+    no out-of-fridge budgets beyond the cool box's hold time.
+    """
+    rng = random.Random(seed)
+
+    def loc() -> Location:
+        return Location(-8.28 + rng.random() * 0.1, 114.30 + rng.random() * 0.08)
+
+    opening = (TimeWindow(7 * H, 20 * H),) if plain else (TimeWindow(7 * H, 12 * H), TimeWindow(13 * H, 20 * H))
+    pharmacies = tuple(Pharmacy(f"ph{i}", loc(), opening=opening) for i in range(2))
+    riders = tuple(Rider(f"r{i}", loc(), start_s=7 * H, shift=TimeWindow(7 * H, 21 * H),
+                         coolbox=CoolBox(parcels=2, hold_s=2 * H) if coolbox and i % 2 == 0 else None)
+                   for i in range(m))
+    orders = []
+    for k in range(n):
+        release = rng.randint(8 * H, 14 * H)
+        orders.append(Order(
+            f"o{k}", rng.choice(pharmacies).id, loc(), release_s=release,
+            windows=(TimeWindow(release, release + 3 * H),), target_s=None if plain else release + H,
+            temperature="ambient" if plain or rng.random() >= cold_share else "refrigerated",
+            max_ride_s=45 * 60 if not plain and rng.random() < 0.5 else None,
+            required=rng.random() < 0.8, priority=rng.randint(0, 1)))
+    return Problem(pharmacies=pharmacies, orders=tuple(orders), riders=riders)
+
+
+def no_coolbox_problem() -> Problem:
+    """A problem with a cold order and no cool-box rider: that order can only come back unassigned."""
+    p = generate(7, n=5, m=2, coolbox=False, plain=True)
+    cold = Order("cold", "ph0", Location(-8.22, 114.35), release_s=9 * H, temperature="refrigerated")
+    return p.replace(orders=(*p.orders, cold))
+
+
+PROBLEMS = {
+    "plain": lambda: generate(5, n=10, m=3, plain=True),
+    "small": lambda: generate(1, n=6, m=2),
+    "medium": lambda: generate(2, n=14, m=4),
+    "no-coolbox": no_coolbox_problem,
+}
+
+
+def _solve(problem: Problem, engine: str, **kw: float) -> medroute.Solution:
+    """``solve``, skipping the test when the engine declares it cannot model the problem
+    (that refusal itself is tested in tests/test_solve.py)."""
+    reason = get_engine(engine).supports(compile_problem(problem))
+    if reason is not True:
+        pytest.skip(f"engine {engine!r} does not support this problem: {str(reason)[:80]}")
+    return solve(problem, engine=engine, **kw)  # type: ignore[arg-type]
+
+
+def _engine_or_skip(name: str) -> str:
+    module = ENGINES[name][0]
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"engine {name!r}: module {module} does not exist yet")
+    return name
+
+
+@pytest.fixture(params=engine_names())
+def engine(request: pytest.FixtureRequest) -> str:
+    return _engine_or_skip(str(request.param))
+
+
+@pytest.mark.parametrize("key", sorted(PROBLEMS))
+def test_plan_is_feasible_and_complete(engine: str, key: str) -> None:
+    problem = PROBLEMS[key]()
+    limit = 1.0
+    t0 = time.perf_counter()
+    solution = _solve(problem, engine, time_limit=limit, seed=3)
+    elapsed = time.perf_counter() - t0
+    assert elapsed <= 1.05 * limit + 1.0
+    assert medroute.check(problem, solution) == []
+    counts = Counter(solution.served) + Counter(u.order for u in solution.unassigned)
+    assert counts == Counter(o.id for o in problem.orders)
+    assert solution.engine == engine
+    assert solution.seed == 3
+    assert 0 < solution.solve_time_s <= elapsed
+
+
+def test_unservable_cold_order_is_reported(engine: str) -> None:
+    solution = _solve(no_coolbox_problem(), engine, time_limit=1.0)
+    (u,) = [u for u in solution.unassigned if u.order == "cold"]
+    assert u.reason == Reason.NO_COOLBOX_RIDER
+
+
+def test_same_seed_same_routes(engine: str) -> None:
+    problem = generate(4, n=8, m=3, plain=engine == "pyvrp")
+    a = _solve(problem, engine, time_limit=1.0, seed=11).to_json()
+    b = _solve(problem, engine, time_limit=1.0, seed=11).to_json()
+    assert a["routes"] == b["routes"]
+    assert a["unassigned"] == b["unassigned"]

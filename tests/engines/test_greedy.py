@@ -1,0 +1,67 @@
+"""The greedy dispatcher on hand-checkable problems."""
+
+from __future__ import annotations
+
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
+from medroute.compile import compile_problem
+from medroute.engines.greedy import GreedyEngine
+from medroute.schedule import RouteTimes, schedule_route
+
+H = 3600
+PH = Location(-8.2084, 114.3662)
+NEAR = Location(-8.2090, 114.3670)
+FAR = Location(-8.3000, 114.3000)
+
+
+def _problem(orders: tuple[Order, ...], riders: tuple[Rider, ...]) -> Problem:
+    return Problem(pharmacies=(Pharmacy("ph", PH),), orders=orders, riders=riders)
+
+
+def _run(problem: Problem) -> tuple[tuple[tuple[int, ...], ...], dict[int, Reason]]:
+    inst = compile_problem(problem)
+    res = GreedyEngine().solve(inst, time_limit=1.0, seed=0)
+    for r, seq in enumerate(res.routes):
+        assert isinstance(schedule_route(inst, r, seq), RouteTimes)
+    return res.routes, res.reasons
+
+
+def test_nearest_free_rider_gets_the_order() -> None:
+    order = Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H)
+    routes, _ = _run(_problem((order,), (Rider("far", FAR, start_s=7 * H), Rider("near", NEAR, start_s=7 * H))))
+    assert routes == ((), (0, 1))
+
+
+def test_same_pharmacy_orders_are_batched() -> None:
+    orders = (Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H),
+              Order("b", "ph", Location(-8.23, 114.36), release_s=8 * H))
+    routes, _ = _run(_problem(orders, (Rider("r", NEAR, start_s=7 * H),)))
+    assert routes == ((0, 1, 2, 3),)  # pickups a, b, then deliveries a, b
+
+
+def test_full_box_means_no_batch() -> None:
+    orders = (Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H),
+              Order("b", "ph", Location(-8.23, 114.36), release_s=8 * H))
+    routes, _ = _run(_problem(orders, (Rider("r", NEAR, start_s=7 * H, parcels=1),)))
+    assert routes == ((0, 2, 1, 3),)
+
+
+def test_release_order_then_id() -> None:
+    orders = (Order("late", "ph", Location(-8.22, 114.37), release_s=9 * H),
+              Order("early", "ph", Location(-8.23, 114.36), release_s=8 * H))
+    routes, _ = _run(_problem(orders, (Rider("r", NEAR, start_s=7 * H, parcels=1),)))
+    assert routes == ((1, 3, 0, 2),)
+
+
+def test_order_nobody_can_take_gets_a_reason() -> None:
+    orders = (Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H),)
+    rider = Rider("r", NEAR, start_s=7 * H, shift=TimeWindow(7 * H, 8 * H))
+    routes, reasons = _run(_problem(orders, (rider,)))
+    assert routes == ((),)
+    assert reasons == {0: Reason.SHIFT}
+
+
+def test_cold_order_goes_to_coolbox_rider() -> None:
+    orders = (Order("ins", "ph", Location(-8.22, 114.37), release_s=8 * H, temperature="refrigerated"),)
+    riders = (Rider("plain", NEAR, start_s=7 * H), Rider("cool", FAR, start_s=7 * H, coolbox=CoolBox()))
+    routes, _ = _run(_problem(orders, riders))
+    assert routes == ((), (0, 1))

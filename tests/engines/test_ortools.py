@@ -1,0 +1,86 @@
+"""The OR-Tools engine on hand-checkable problems."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import medroute
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
+from medroute.compile import compile_problem
+from medroute.engines.ortools import OrToolsEngine, build_model
+from medroute.schedule import RouteTimes, schedule_route
+from medroute.solve import solve
+
+H = 3600
+PH = Location(-8.2084, 114.3662)
+START = Location(-8.2090, 114.3670)
+
+
+def _problem(orders: tuple[Order, ...], riders: tuple[Rider, ...]) -> Problem:
+    return Problem(pharmacies=(Pharmacy("ph", PH),), orders=orders, riders=riders)
+
+
+def test_all_orders_served_and_checked() -> None:
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.01 * i, 114.37), release_s=8 * H) for i in range(4))
+    problem = _problem(orders, (Rider("a", START, start_s=7 * H), Rider("b", START, start_s=7 * H)))
+    solution = solve(problem, engine="ortools", time_limit=1.0)
+    assert sorted(solution.served) == ["o0", "o1", "o2", "o3"]
+    assert medroute.check(problem, solution) == []
+
+
+def test_cold_budget_forbids_carrying_two_far_apart() -> None:
+    # Two cold orders to doors ~8 km apart with a 20-minute budget: one rider may not carry both
+    # at once; OR-Tools must deliver one before picking up the other (or split riders).
+    orders = (Order("x", "ph", Location(-8.19, 114.40), release_s=8 * H, temperature="refrigerated",
+                    max_ride_s=20 * 60),
+              Order("y", "ph", Location(-8.25, 114.34), release_s=8 * H, temperature="refrigerated",
+                    max_ride_s=20 * 60))
+    problem = _problem(orders, (Rider("c", START, start_s=7 * H, coolbox=CoolBox()),))
+    inst = compile_problem(problem)
+    res = OrToolsEngine().solve(inst, time_limit=1.0, seed=0)
+    (seq,) = res.routes
+    assert sorted(seq) == [0, 1, 2, 3]
+    times = schedule_route(inst, 0, seq)
+    assert isinstance(times, RouteTimes)
+    first = inst.order_of(seq[0])
+    assert seq[1] == inst.delivery(first)  # delivered before the next pickup
+
+
+def test_optional_order_not_worth_it_is_dropped() -> None:
+    orders = (Order("near", "ph", Location(-8.21, 114.37), release_s=8 * H),
+              Order("far", "ph", Location(-8.40, 114.25), release_s=8 * H, required=False, penalty=100.0))
+    problem = _problem(orders, (Rider("a", START, start_s=7 * H),))
+    solution = solve(problem, engine="ortools", time_limit=1.0)
+    assert solution.served == ("near",)
+    assert [(u.order, u.reason) for u in solution.unassigned] == [("far", Reason.NOT_WORTH_IT)]
+
+
+def test_required_but_unservable_comes_back_unassigned() -> None:
+    # Both doors need a delivery in the same 10 minutes far apart: only one fits.
+    w = (TimeWindow(8 * H + 600, 8 * H + 1500),)
+    orders = (Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H, windows=w),
+              Order("b", "ph", Location(-8.22, 114.30), release_s=8 * H, windows=w))
+    problem = _problem(orders, (Rider("r", START, start_s=8 * H),))
+    solution = solve(problem, engine="ortools", time_limit=1.0)
+    assert medroute.check(problem, solution) == []
+    assert len(solution.served) == 1
+    (u,) = solution.unassigned
+    assert u.reason == Reason.TIME_WINDOW
+
+
+def test_warm_start_is_used() -> None:
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.01 * i, 114.37), release_s=8 * H) for i in range(3))
+    problem = _problem(orders, (Rider("a", START, start_s=7 * H),))
+    inst = compile_problem(problem)
+    initial = [[0, 3, 1, 4, 2, 5]]
+    res = OrToolsEngine().solve(inst, time_limit=1.0, seed=0, initial=initial)
+    assert not any("could not be restored" in note for note in res.notes)
+    assert Counter(inst.order_of(v) for v in res.routes[0]) == Counter({0: 2, 1: 2, 2: 2})
+
+
+def test_flagged_orders_are_not_in_the_model() -> None:
+    orders = (Order("ok", "ph", Location(-8.22, 114.37), release_s=8 * H),
+              Order("cold", "ph", Location(-8.22, 114.37), release_s=8 * H, temperature="refrigerated"))
+    inst = compile_problem(_problem(orders, (Rider("a", START),)))
+    model = build_model(inst)
+    assert sorted(model.nodes) == [0, 2]

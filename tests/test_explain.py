@@ -1,0 +1,55 @@
+"""Reasons for orders the search left out."""
+
+from __future__ import annotations
+
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
+from medroute.compile import compile_problem
+from medroute.explain import explain, explain_order
+
+H = 3600
+PH = Location(-8.2084, 114.3662)
+DOOR = Location(-8.22, 114.37)
+
+
+def _inst(orders: tuple[Order, ...], riders: tuple[Rider, ...]):  # type: ignore[no-untyped-def]
+    return compile_problem(Problem(pharmacies=(Pharmacy("ph", PH),), orders=orders, riders=riders))
+
+
+def test_feasible_insertion_is_search_limit() -> None:
+    inst = _inst((Order("a", "ph", DOOR, release_s=8 * H),), (Rider("r", PH),))
+    assert explain(inst, [[]]) == {0: Reason.SEARCH_LIMIT}
+
+
+def test_optional_with_tiny_penalty_is_not_worth_it() -> None:
+    inst = _inst((Order("a", "ph", DOOR, release_s=8 * H, required=False, penalty=1.0),), (Rider("r", PH),))
+    assert explain_order(inst, [[]], 0) == Reason.NOT_WORTH_IT
+
+
+def test_shift_over_before_release() -> None:
+    inst = _inst((Order("a", "ph", DOOR, release_s=10 * H),),
+                 (Rider("r", PH, start_s=7 * H, shift=TimeWindow(7 * H, 9 * H)),))
+    assert 0 not in inst.flagged
+    assert explain_order(inst, [[]], 0) == Reason.SHIFT
+
+
+def test_window_missed_from_where_the_rider_is() -> None:
+    far = Location(-8.45, 114.20)
+    inst = _inst((Order("a", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(8 * H, 8 * H + 1800),)),),
+                 (Rider("r", far, start_s=8 * H),))
+    assert 0 not in inst.flagged
+    assert explain_order(inst, [[]], 0) == Reason.TIME_WINDOW
+
+
+def test_capacity_when_the_box_is_full_all_day() -> None:
+    # The carried order fills the box and its delivery window opens late: nothing fits before it.
+    orders = (Order("held", "ph", DOOR, windows=(TimeWindow(18 * H, 19 * H),), picked_up_by="r",
+                    picked_up_s=8 * H, parcels=2),
+              Order("new", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(8 * H, 12 * H),)))
+    inst = _inst(orders, (Rider("r", PH, start_s=8 * H, parcels=2, coolbox=CoolBox()),))
+    assert explain_order(inst, [[inst.delivery(0)]], 1) in (Reason.CAPACITY,)
+
+
+def test_served_and_flagged_orders_are_not_explained() -> None:
+    orders = (Order("a", "ph", DOOR, release_s=8 * H), Order("cold", "ph", DOOR, temperature="refrigerated"))
+    inst = _inst(orders, (Rider("r", PH),))
+    assert explain(inst, [[0, 2]]) == {}

@@ -1,0 +1,92 @@
+"""medroute.solve: engine choice, no silent fallback, bookkeeping, time limit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import pytest
+
+import medroute
+from medroute import EngineError, Location, Order, Pharmacy, Problem, Rider
+from medroute.compile import Instance
+from medroute.engines import registry
+from medroute.engines.base import EngineResult
+from medroute.solve import solve
+
+H = 3600
+
+
+def _problem() -> Problem:
+    return Problem(pharmacies=(Pharmacy("ph", Location(-8.2084, 114.3662)),),
+                   orders=(Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H),),
+                   riders=(Rider("r", Location(-8.209, 114.367), start_s=7 * H),))
+
+
+class _Refusing:
+    name = "refusing"
+
+    def supports(self, instance: Instance) -> bool | str:
+        return "refusing cannot model motorbikes"
+
+    def solve(self, instance: Instance, *, time_limit: float, seed: int,
+              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+        raise AssertionError("must not run")
+
+
+class _Lazy:
+    """Serves nothing: solve() must fill the reason in via explain."""
+
+    name = "lazy"
+    budget = -1.0
+
+    def supports(self, instance: Instance) -> bool | str:
+        return True
+
+    def solve(self, instance: Instance, *, time_limit: float, seed: int,
+              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+        self.budget = time_limit
+        return EngineResult(tuple(() for _ in range(instance.m)))
+
+
+def test_public_solve_is_the_function() -> None:
+    assert medroute.solve is solve
+
+
+def test_unknown_engine() -> None:
+    with pytest.raises(EngineError, match="unknown engine"):
+        solve(_problem(), engine="simplex")
+
+
+def test_missing_engine_module_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.ENGINES, "ghost", ("medroute.engines.no_such_module", "Ghost"))
+    with pytest.raises(EngineError, match="engine 'ghost' is not available"):
+        solve(_problem(), engine="ghost")
+
+
+def test_unsupported_problem_raises_quoting_the_engine() -> None:
+    with pytest.raises(EngineError, match="refusing cannot model motorbikes"):
+        solve(_problem(), engine=_Refusing())
+
+
+@pytest.mark.parametrize("limit", [0, -1.0, float("nan"), float("inf")])
+def test_bad_time_limit(limit: float) -> None:
+    with pytest.raises(ValueError, match="time_limit"):
+        solve(_problem(), engine="greedy", time_limit=limit)
+
+
+def test_left_out_orders_are_explained_and_budget_passed_on() -> None:
+    lazy = _Lazy()
+    t0 = time.perf_counter()
+    solution = solve(_problem(), engine=lazy, time_limit=2.0, seed=5)
+    assert time.perf_counter() - t0 <= 2.0 * 1.05 + 1
+    assert 0 < lazy.budget < 2.0
+    assert [(u.order, u.reason) for u in solution.unassigned] == [("a", medroute.Reason.SEARCH_LIMIT)]
+    assert (solution.engine, solution.seed) == ("lazy", 5)
+    assert solution.solve_time_s > 0
+
+
+def test_greedy_by_name() -> None:
+    solution = solve(_problem(), engine="greedy", time_limit=1.0)
+    assert solution.served == ("a",)
+    assert solution.engine == "greedy"
