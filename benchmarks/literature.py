@@ -1,0 +1,260 @@
+"""Literature benchmarks: medroute's engines on Li & Lim, Solomon and Cordeau's DARP instances.
+
+Every run goes through the independent checker (``medroute.check``) and through the literature's
+own rules in double precision (``LiteratureInstance.violations``); distances are recomputed in
+double precision from the coordinates and compared with the best-known solutions under the
+hierarchical convention (vehicles first, then distance). See ``benchmarks/README.md``.
+
+    .venv/bin/python benchmarks/literature.py --set lilim --engines pyvrp --time-limit 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fnmatch
+import json
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from medroute.io import bks_path, instance_paths, read_bks, read_instance
+from medroute.io.literature import KINDS, LiteratureInstance
+from medroute.solution import Solution, StopKind
+
+Solver = Callable[..., Solution]
+"""``solver(problem, engine=..., time_limit=..., seed=..., matrix=...) -> Solution``."""
+
+FIELDS = ("set", "instance", "engine", "status", "vehicles", "distance", "bks_vehicles", "bks_distance",
+          "vehicle_match", "gap_pct", "unassigned", "violations", "literature_violations", "max_ride",
+          "max_ride_limit", "max_duration", "max_duration_limit", "time_s", "error")
+
+
+def default_solver(problem: Any, **kwargs: Any) -> Solution:
+    """``medroute.solve``, imported on first use (it pulls in the engines)."""
+    from medroute.solve import solve
+
+    return solve(problem, **kwargs)
+
+
+def ride_and_duration(inst: LiteratureInstance, solution: Solution) -> tuple[float, float]:
+    """Largest ride time (delivery start − pickup end) and route duration, literature units."""
+    ride = duration = 0.0
+    for route in solution.routes:
+        if not route.visits:
+            continue
+        left: dict[str, int] = {}
+        for s in route.stops:
+            if s.kind == StopKind.PICKUP and s.order is not None:
+                left[s.order] = s.departure_s
+            elif s.kind == StopKind.DELIVERY and s.order in left:
+                ride = max(ride, (s.start_s - left[s.order]) / inst.scale)
+        duration = max(duration, (route.stops[-1].arrival_s - route.stops[0].departure_s) / inst.scale)
+    return ride, duration
+
+
+def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elapsed_s: float,
+             bks: tuple[int, float] | None, violations: int) -> dict[str, Any]:
+    """One run's record: vehicles, double-precision distance, gap to the BKS, feasibility counts.
+
+    ``gap_pct`` = 100 (distance − BKS distance) / BKS distance; it is a like-for-like comparison
+    only when ``vehicle_match`` (same vehicle count as the BKS) and nothing is unassigned.
+    """
+    vehicles, distance = inst.vehicles(solution), inst.distance(solution)
+    lit = [v for v in inst.violations(solution) if not v.endswith("is not served")]
+    rec: dict[str, Any] = {
+        "set": inst.kind, "instance": inst.name, "engine": engine, "status": "ok", "vehicles": vehicles,
+        "distance": round(distance, 4), "bks_vehicles": None, "bks_distance": None, "vehicle_match": None,
+        "gap_pct": None, "unassigned": len(solution.unassigned), "violations": violations,
+        "literature_violations": len(lit), "max_ride": None, "max_ride_limit": inst.max_ride,
+        "max_duration": None, "max_duration_limit": inst.max_duration, "time_s": round(elapsed_s, 2), "error": "",
+    }
+    if bks is not None:
+        rec["bks_vehicles"], rec["bks_distance"] = bks
+        rec["vehicle_match"] = vehicles == bks[0] and not solution.unassigned
+        rec["gap_pct"] = round(100.0 * (distance - bks[1]) / bks[1], 3) + 0.0 if bks[1] > 0 else None
+    if inst.kind == "darp":
+        ride, duration = ride_and_duration(inst, solution)
+        rec["max_ride"], rec["max_duration"] = round(ride, 3), round(duration, 3)
+    return rec
+
+
+def run_one(kind: str, path: Path, engine: str, time_limit: float, bks: tuple[int, float] | None,
+            solver: Solver | None = None) -> dict[str, Any]:
+    """Read, solve, check and score one instance with one engine; errors become a record."""
+    import medroute
+
+    inst = read_instance(path, kind)
+    t0 = time.perf_counter()
+    try:
+        sol = (solver or default_solver)(inst.problem, engine=engine, time_limit=time_limit, seed=0,
+                                         matrix=inst.matrix)
+    except Exception as exc:  # a failing engine is a result, not the end of the benchmark
+        rec = dict.fromkeys(FIELDS)
+        rec.update({"set": kind, "instance": inst.name, "engine": engine, "status": "error",
+                    "time_s": round(time.perf_counter() - t0, 2), "error": f"{type(exc).__name__}: {exc}"[:300]})
+        return rec
+    elapsed = sol.solve_time_s or (time.perf_counter() - t0)
+    violations = medroute.check(inst.problem, sol, inst.matrix)
+    return evaluate(inst, sol, engine=engine, elapsed_s=elapsed, bks=bks, violations=len(violations))
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    vals = list(values)
+    return round(statistics.fmean(vals), 3) if vals else None
+
+
+def summarise(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (set, engine): runs, errors, infeasible, incomplete, BKS vehicle matches, mean gaps, time."""
+    out = []
+    for key in sorted({(r["set"], r["engine"]) for r in records}):
+        rs = [r for r in records if (r["set"], r["engine"]) == key]
+        ok = [r for r in rs if r["status"] == "ok"]
+        complete = [r for r in ok if not r["unassigned"] and not r["violations"]
+                    and not r["literature_violations"]]
+        with_bks = [r for r in complete if r["gap_pct"] is not None]
+        matched = [r for r in with_bks if r["vehicle_match"]]
+        row: dict[str, Any] = {
+            "set": key[0], "engine": key[1], "runs": len(rs), "errors": len(rs) - len(ok),
+            "infeasible": sum(1 for r in ok if r["violations"] or r["literature_violations"]),
+            "incomplete": sum(1 for r in ok if r["unassigned"]),
+            "bks_vehicle_matches": len(matched) if any(r["bks_vehicles"] is not None for r in ok) else None,
+            "mean_vehicle_excess": _mean(r["vehicles"] - r["bks_vehicles"] for r in with_bks),
+            "mean_gap_pct_all": _mean(r["gap_pct"] for r in with_bks),
+            "mean_gap_pct_matched": _mean(r["gap_pct"] for r in matched),
+            "mean_distance": _mean(r["distance"] for r in complete),
+            "ride_limit_breaches": sum(1 for r in ok if r["max_ride"] is not None and r["max_ride_limit"] is not None
+                                       and r["max_ride"] > r["max_ride_limit"] + 1e-6),
+            "mean_time_s": _mean(r["time_s"] for r in ok),
+        }
+        out.append(row)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}" if math.isfinite(value) else str(value)
+    return str(value).replace("|", "\\|")
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return lines
+
+
+def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs: bool = True) -> str:
+    """The report: per set, the per-engine summary, then (``with_runs``) every run."""
+    lines = ["# Literature benchmarks", "",
+             f"Time limit {time_limit:g} s per run, seed 0. Distances in literature units, recomputed in "
+             "double precision from the coordinates. `gap %` compares with the best-known distance and is "
+             "like-for-like only when the vehicle count matches the BKS (hierarchical convention). "
+             "`violations` = `medroute.check`, `literature_violations` = the literature's rules in double precision "
+             "(unserved orders excluded; they are counted in `unassigned`).", ""]
+    summary = summarise(records)
+    for kind in KINDS:
+        runs = [r for r in records if r["set"] == kind]
+        if not runs:
+            continue
+        lines += [f"## {kind}", "", "### Per engine", ""]
+        cols = ["engine", "runs", "errors", "infeasible", "incomplete", "bks_vehicle_matches",
+                "mean_vehicle_excess", "mean_gap_pct_all", "mean_gap_pct_matched", "mean_time_s"]
+        if kind == "darp":
+            cols = ["engine", "runs", "errors", "infeasible", "incomplete", "mean_distance",
+                    "ride_limit_breaches", "mean_time_s"]
+        lines += _table([s for s in summary if s["set"] == kind], cols)
+        if not with_runs:
+            lines.append("")
+            continue
+        lines += ["", "### Runs", ""]
+        cols = ["instance", "engine", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct",
+                "unassigned", "violations", "literature_violations", "time_s", "error"]
+        if kind == "darp":
+            cols = ["instance", "engine", "vehicles", "distance", "unassigned", "violations",
+                    "literature_violations", "max_ride", "max_ride_limit", "max_duration", "max_duration_limit",
+                    "time_s", "error"]
+        lines += _table(sorted(runs, key=lambda r: (r["instance"], r["engine"])), cols)
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str, Any]]:
+    """Run every selected (instance, engine) pair and write ``<out>/<set>.{csv,json,md}``."""
+    kinds = list(KINDS) if args.set == "all" else [args.set]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    tasks: list[tuple[str, Path, str, float, tuple[int, float] | None]] = []
+    for kind in kinds:
+        table = bks_path(kind, root=args.root)
+        bks = read_bks(table) if table is not None else {}
+        for path in instance_paths(kind, root=args.root):
+            if args.instances and not fnmatch.fnmatchcase(path.stem.lower(), args.instances.lower()):
+                continue
+            tasks += [(kind, path, engine, args.time_limit, bks.get(path.stem)) for engine in engines]
+    records: list[dict[str, Any]] = []
+    if args.jobs > 1 and solver is None:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(run_one, *task) for task in tasks]
+            for fut in futures:
+                records.append(fut.result())
+                _progress(records[-1], len(records), len(tasks))
+    else:
+        for task in tasks:
+            records.append(run_one(*task, solver=solver))
+            _progress(records[-1], len(records), len(tasks))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = args.set
+    with (out / f"{stem}.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(records)
+    (out / f"{stem}.json").write_text(json.dumps({"time_limit_s": args.time_limit, "engines": engines,
+                                                  "runs": records, "summary": summarise(records)}, indent=1)
+                                      + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown(records, time_limit=args.time_limit), encoding="utf-8")
+    return records
+
+
+def _progress(rec: dict[str, Any], done: int, total: int) -> None:
+    if rec["status"] == "error":
+        detail = rec["error"]
+    else:
+        bks = (f" (BKS {rec['bks_vehicles']} / {rec['bks_distance']}, gap {rec['gap_pct']}%)"
+               if rec["bks_vehicles"] else "")
+        detail = (f"{rec['vehicles']} veh, {rec['distance']:.2f}{bks}, unassigned {rec['unassigned']}, "
+                  f"violations {rec['violations']}/{rec['literature_violations']}")
+    print(f"[{done}/{total}] {rec['set']} {rec['instance']} {rec['engine']}: {detail} ({rec['time_s']} s)",
+          file=sys.stderr, flush=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--set", choices=[*KINDS, "all"], default="all", help="which literature set (default all)")
+    ap.add_argument("--engines", default="auto,ortools,pyvrp,greedy", help="comma-separated engine names")
+    ap.add_argument("--time-limit", type=float, default=30.0, help="seconds per run (default 30)")
+    ap.add_argument("--instances", default="",
+                    help="glob on instance names, case-insensitive, e.g. 'lc1*' (default all)")
+    ap.add_argument("--out", default="benchmarks/results/literature", help="output directory")
+    ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes; timings then share CPUs)")
+    ap.add_argument("--root", default=None, help="data directory (default $MEDROUTE_DATA or ../shared/data)")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    records = run(args)
+    print(markdown(records, time_limit=args.time_limit, with_runs=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

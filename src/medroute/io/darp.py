@@ -1,0 +1,117 @@
+"""Cordeau (2006) dial-a-ride instances with a maximum ride time (DARP).
+
+Format: a first line ``K n T Q L`` (vehicles, requests, maximum route duration, capacity, maximum
+ride time), then one line per node ``i x y d q e l`` (id, coordinates, service duration, load
+change, window). Node 0 is the depot, nodes ``1..n`` the pickups, ``n + i`` the delivery of
+request ``i`` and node ``2n + 1`` a copy of the depot where routes end.
+
+Mapping (``docs/literature.md``): request ``i`` becomes a :class:`~medroute.model.Pharmacy`
+``"p<i>"`` at its pickup (open in the pickup window, handover ``d_i``) and an
+:class:`~medroute.model.Order` ``"<i>"`` with ``max_ride_s = L``: the DARP ride time (service
+start at ``n + i`` − end of service at ``i``) is exactly medroute's time out of the fridge.
+``K`` riders from the depot back to the depot copy, ``max_work_s = T``. Distance-only objective.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InvalidProblemError
+from ..model import Order, Pharmacy, Problem, Rider, TimeWindow
+from .literature import (
+    NO_BIND_PARCELS,
+    NO_BIND_VOLUME_ML,
+    SCALE,
+    LiteratureFormatError,
+    LiteratureInstance,
+    build_matrix,
+    integral,
+    literature_objective,
+    location,
+    numbers,
+    read_rows,
+    scaled,
+)
+
+
+def read_darp(path: str | Path, *, scale: int = SCALE) -> LiteratureInstance:
+    """Read a Cordeau (2006) DARP file.
+
+    Parameters
+    ----------
+    path : the instance file (e.g. ``a2-16.txt``); the name is the file's stem.
+    scale : seconds (and metres) per literature unit (minutes in Cordeau's instances).
+
+    Returns
+    -------
+    LiteratureInstance
+        Distance-only objective; ``max_ride`` = L and ``max_duration`` = T, literature units.
+
+    Raises
+    ------
+    LiteratureFormatError
+        A malformed file, naming the file and the line number.
+    """
+    p = Path(path)
+    rows = read_rows(p)
+    if not rows:
+        raise LiteratureFormatError(p, None, "empty file")
+    h = rows[0]
+    K_f, n_f, T, Q_f, L = numbers(p, h, 5, "header 'K n T Q L'")
+    K, n, Q = integral(p, h.line, K_f, "K"), integral(p, h.line, n_f, "n"), integral(p, h.line, Q_f, "Q")
+    if K < 1 or n < 1 or Q < 0 or T < 0 or L < 0:
+        raise LiteratureFormatError(p, h.line, f"need K, n >= 1 and T, Q, L >= 0, got {K} {n} {T:g} {Q} {L:g}")
+    nodes = rows[1:]
+    N = 2 * n + 2
+    if len(nodes) != N:
+        raise LiteratureFormatError(p, nodes[-1].line if nodes else h.line,
+                                    f"expected {N} node lines for n = {n}, got {len(nodes)}")
+    coords = np.zeros((N, 2))
+    ready, due, service = np.zeros(N), np.zeros(N), np.zeros(N)
+    load = [0] * N
+    for i, row in enumerate(nodes):
+        v = numbers(p, row, 7, "node 'i x y d q e l'")
+        if integral(p, row.line, v[0], "node id") != i:
+            raise LiteratureFormatError(p, row.line, f"node ids must run 0, 1, 2, ...; expected {i}, got {v[0]:g}")
+        coords[i] = v[1], v[2]
+        service[i], ready[i], due[i] = v[3], v[5], v[6]
+        load[i] = integral(p, row.line, v[4], "load q")
+        if due[i] < ready[i]:
+            raise LiteratureFormatError(p, row.line, f"node {i}: window [{v[5]:g}, {v[6]:g}] ends before it starts")
+    line = {i: nodes[i].line for i in range(N)}
+    for i in range(1, n + 1):
+        if load[i] < 0 or load[n + i] != -load[i]:
+            raise LiteratureFormatError(p, line[n + i], f"node {n + i} must unload the {load[i]} of pickup {i}")
+
+    def sc(i: int, value: float, what: str) -> int:
+        return scaled(p, line[i], value, what, scale=scale)
+
+    def window(i: int) -> TimeWindow:
+        return TimeWindow(sc(i, ready[i], "window start"), sc(i, due[i], "window end"))
+
+    locs = [location(float(x), float(y)) for x, y in coords]
+    try:
+        pharmacies = tuple(Pharmacy(f"p{i}", locs[i], opening=(window(i),), handover_s=sc(i, service[i], "service"),
+                                    name=f"pickup node {i}") for i in range(1, n + 1))
+        orders = tuple(
+            Order(str(i), f"p{i}", locs[n + i], release_s=0, windows=(window(n + i),),
+                  service_s=sc(n + i, service[n + i], "service"), weight_g=load[i], volume_ml=0, parcels=0,
+                  temperature="ambient", max_ride_s=scaled(p, h.line, L, "L", scale=scale))
+            for i in range(1, n + 1))
+        shift = TimeWindow(sc(0, ready[0], "depot window start"), sc(N - 1, due[N - 1], "depot window end"))
+        riders = tuple(Rider(f"v{k}", locs[0], start_s=shift.start_s, end=locs[N - 1], shift=shift, weight_g=Q,
+                             volume_ml=NO_BIND_VOLUME_ML, parcels=NO_BIND_PARCELS,
+                             max_work_s=scaled(p, h.line, T, "T", scale=scale)) for k in range(1, K + 1))
+        problem = Problem(pharmacies=pharmacies, orders=orders, riders=riders,
+                          objective=literature_objective(hierarchical=False), max_trip_m=None, name=p.stem)
+    except LiteratureFormatError:
+        raise
+    except InvalidProblemError as exc:
+        raise LiteratureFormatError(p, None, str(exc)) from None
+    return LiteratureInstance(
+        name=p.stem, kind="darp", problem=problem, matrix=build_matrix(problem, locs, coords, path=p, scale=scale),
+        coords=coords, scale=scale, ready=ready, due=due, service=service, capacity=Q, vehicles_available=K,
+        pickup_node={str(i): i for i in range(1, n + 1)}, delivery_node={str(i): n + i for i in range(1, n + 1)},
+        depot=0, end_depot=N - 1, max_ride=L, max_duration=T, path=p)
