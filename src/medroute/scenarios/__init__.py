@@ -1,0 +1,133 @@
+"""Named, seeded delivery days for Banyuwangi and stand-in towns: the scenario registry.
+
+::
+
+    from medroute import scenarios
+    sc = scenarios.load("historic", seed=1)
+    sc.problem, sc.matrix            # a Problem and a TravelMatrix over problem.locations
+    print(sc.description)            # where the data came from, and any fallback
+    scenarios.load("surabaya", orders=2000)   # any parameter of scenarios.params by name
+
+Scenarios (defaults and their sources in :mod:`medroute.scenarios.params` and ``docs/scenarios.md``):
+
+* ``historic``: RSUD Blambangan and RSUD Genteng, 20 orders, 15 riders (the 2017 launch).
+  Without a data directory: the embedded fallback (two embedded coordinates, haversine travel).
+* ``expanded``: all 20 real facilities, 200 orders.
+* ``surge``: 5 × expanded, 1,000 orders.
+* ``pancer``: the real OSM extract around Pancer, 6 orders from the nearest facility.
+* ``probolinggo``, ``surabaya``: the same generator on those towns' OSM graphs with synthetic
+  pickup sites, for the scale curve (``orders=20`` … ``2000``).
+
+The same name, seed and overrides always give the identical problem (``problem.to_json()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import InvalidProblemError
+from ..model import Problem
+from ..travel.base import TravelBackend, TravelMatrix
+from .params import PARAMS as PARAMS
+from .params import Param as Param
+from .params import ParamValue, resolve
+
+BACKENDS = ("auto", "osm", "haversine", "osmnx-download")
+"""Values of ``load(..., backend=)``: ``auto`` = the road graph when the data is there, else the
+embedded haversine fallback (``historic`` only); ``osm`` insists on the graph; ``haversine`` uses
+straight lines for travel (patients are still placed on roads when the graph is there);
+``osmnx-download`` builds the regency's road graph with osmnx (needs the internet once)."""
+
+_NAMES = ("historic", "expanded", "surge", "pancer", "probolinggo", "surabaya")
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A generated day, ready to solve.
+
+    Attributes
+    ----------
+    name : the scenario name.
+    seed : the seed it was generated with.
+    problem : the problem.
+    matrix : travel durations (s) and distances (m) over ``problem.locations``.
+    backend_name : ``"osm"`` (road graph) or ``"haversine"``.
+    description : one paragraph: what it is, where the data came from, any fallback.
+    params : the parameter values used (defaults, scenario defaults and overrides).
+    travel_backend : the backend that computed ``matrix``; its ``path(a, b)`` draws road paths.
+    """
+
+    name: str
+    seed: int
+    problem: Problem
+    matrix: TravelMatrix
+    backend_name: str
+    description: str
+    params: Mapping[str, ParamValue]
+    travel_backend: TravelBackend
+
+
+def names() -> tuple[str, ...]:
+    """The registered scenario names."""
+    return _NAMES
+
+
+def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str = "auto",
+         cache_dir: Path | None = None, **overrides: Any) -> Scenario:
+    """Generate scenario ``name``.
+
+    Parameters
+    ----------
+    name : one of :func:`names`.
+    seed : random seed; the same seed (and overrides) gives the identical problem.
+    data_dir : the shared data directory; ``None`` = :func:`medroute.datadir.data_dir`.
+    backend : one of :data:`BACKENDS`.
+    cache_dir : when given, travel matrices are cached there as ``.npz`` (keyed by graph
+        content and points) and ``osmnx-download`` graphs are kept there.
+    **overrides : generator parameters by name (see :data:`PARAMS`), e.g. ``orders=500``.
+
+    Raises
+    ------
+    InvalidProblemError : unknown scenario, backend or parameter, or a bad parameter value.
+    DataNotFoundError : the scenario needs a data file that is absent (only ``historic`` falls
+        back to the embedded default, and only with ``backend="auto"`` or ``"haversine"``).
+    """
+    if name not in _NAMES:
+        raise InvalidProblemError(f"scenario {name!r} is unknown; choose one of {list(_NAMES)}")
+    if backend not in BACKENDS:
+        raise InvalidProblemError(f"scenario {name!r}: backend {backend!r} is unknown; choose one of {list(BACKENDS)}")
+    if backend == "osmnx-download" and name not in ("historic", "expanded", "surge"):
+        raise InvalidProblemError(f"scenario {name!r}: backend 'osmnx-download' is for the Banyuwangi regency "
+                                  "scenarios (historic, expanded, surge)")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidProblemError(f"scenario {name!r}: seed must be an integer, got {seed!r}")
+    values = resolve(name, overrides)
+    root = _root(data_dir)
+    from . import banyuwangi as bw
+
+    kw: dict[str, Any] = {"seed": seed, "root": root, "backend": backend, "values": values,
+                          "cache_dir": Path(cache_dir) if cache_dir is not None else None}
+    if name == "historic":
+        gen = bw.build_banyuwangi(name, which="rsud", **kw)
+    elif name in ("expanded", "surge"):
+        gen = bw.build_banyuwangi(name, which="all", **kw)
+    elif name == "pancer":
+        gen = bw.build_pancer(**kw)
+    else:
+        gen = bw.build_stand_in(name, **kw)
+    return Scenario(name=name, seed=seed, problem=gen.problem, matrix=gen.matrix, backend_name=gen.backend_name,
+                    description=gen.description, params=MappingProxyType(dict(values)),
+                    travel_backend=gen.travel_backend)
+
+
+def _root(data_dir: Path | None) -> Path | None:
+    if data_dir is not None:
+        path = Path(data_dir)
+        return path if path.is_dir() else None
+    from .. import datadir
+
+    return datadir.data_dir()
