@@ -117,7 +117,13 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
     else:
         bound: int | None = back[0][3] if back else None
         return Infeasible(Reason.COLD_BUDGET if back else Reason.SHIFT, bound)
-    if nodes and max_work >= NO_LIMIT:
+    # Every pickup as late as the stop after it allows (last first, so chains of pickups move
+    # together): less time out of the fridge, and no other stop moves.
+    for i in range(len(nodes) - 1, 0, -1):
+        if inst.is_pickup(nodes[i - 1]):
+            window_end = next(b for a, b in inst.windows[nodes[i - 1]] if a <= t[i] <= b)
+            t[i] = max(t[i], min(window_end, t[i + 1] - gaps[i + 1]))
+    if nodes:
         t[0] = max(t[0], t[1] - gaps[1])  # leave as late as the first stop allows
     if end > inst.shift_end[r]:
         return Infeasible(Reason.SHIFT, inst.order_of(nodes[-1]) if nodes else None)

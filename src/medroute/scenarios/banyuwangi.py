@@ -382,14 +382,16 @@ def generate_problem(scenario: str, sites: Sequence[Facility], place: Placer, va
     for rank, i in enumerate(order_rank, start=1):
         rel = int(release[i])
         windows = (TimeWindow(rel, deadline),)
+        target: int | None = rel + target_after
         first = -(-(rel + 3600) // 3600) * 3600
         last = deadline - slot_s
         if slot_u[i] < _float(values, "slot_share") and slot_s > 0 and first <= last:
             start = first + 3600 * int(slot_pick[i] * ((last - first) // 3600 + 1))
             windows = (TimeWindow(start, start + slot_s),)
+            target = None  # the booked slot is the promise: anywhere inside it is on time
         orders.append(Order(
             id=f"rx-{rank:0{width}d}", pharmacy=sites[int(site_of[i])].id, location=patient[i], release_s=rel,
-            windows=windows, latest_s=deadline, target_s=rel + target_after, weight_g=int(weight[i]),
+            windows=windows, latest_s=deadline, target_s=target, weight_g=int(weight[i]),
             volume_ml=round(int(weight[i]) * ml_per_g),
             temperature=cold_class if cold[i] else "ambient"))
 
