@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/medroute demo --output out
+	$(VENV)/bin/medroute demo --out out
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples

@@ -1,0 +1,172 @@
+"""A plan as a GeoJSON FeatureCollection: pharmacies, stops with ETAs and cold exposure, the legs
+ridden (road geometry when a travel backend can draw it) and unassigned orders.
+
+Coordinates follow RFC 7946: ``[lon, lat]`` in WGS84 degrees. Times are given both as seconds from
+the start of the problem's day (``*_s``) and as ``"HH:MM"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import MedrouteError, require
+from .frames import cold_budget_s, order_outcomes, placed_stops
+from .geo import Location
+from .model import Problem
+from .solution import Solution, StopKind
+from .timefmt import format_time
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+"""Route colours (matplotlib's tab10), assigned to riders in route order."""
+
+
+def rider_colors(riders: Sequence[str]) -> dict[str, str]:
+    """A ``#rrggbb`` colour per rider id, cycling through :data:`PALETTE`."""
+    return {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(riders)}
+
+
+def _pt(loc: Location) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [round(loc.lon, 7), round(loc.lat, 7)]}
+
+
+def _line(points: Sequence[Location]) -> dict[str, Any]:
+    return {"type": "LineString", "coordinates": [[round(p.lon, 7), round(p.lat, 7)] for p in points]}
+
+
+class PathCache:
+    """Wraps a travel backend so each ``path(a, b, profile=...)`` is computed once (writing the
+    GeoJSON, the figure and the map of one plan asks for the same legs three times)."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.name = getattr(backend, "name", "cached")
+        self._paths: dict[tuple[Location, Location, str], list[Location]] = {}
+
+    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
+        key = (a, b, profile)
+        if key not in self._paths:
+            self._paths[key] = list(self.backend.path(a, b, profile=profile))
+        return self._paths[key]
+
+
+def leg_geometry(backend: Any, a: Location, b: Location, profile: str,
+                 cache: dict[tuple[Location, Location, str], tuple[list[Location], str]] | None = None
+                 ) -> tuple[list[Location], str]:
+    """The points ridden from ``a`` to ``b`` and how they were found.
+
+    Returns ``(points, "road")`` from ``backend.path(a, b, profile=...)`` when the backend draws
+    one with more than its two endpoints, else ``(points, "straight")``: a straight segment (no
+    backend, a straight-line backend such as haversine, or a path the backend could not find —
+    a :class:`~medroute.errors.MedrouteError` from ``path`` is not raised, the leg is drawn
+    straight and marked so).
+    """
+    key = (a, b, profile)
+    if cache is not None and key in cache:
+        return cache[key]
+    result: tuple[list[Location], str] = ([a, b], "straight")
+    if backend is not None and a != b:
+        try:
+            pts = list(backend.path(a, b, profile=profile))
+        except MedrouteError:
+            pts = []
+        if len(pts) > 2:
+            result = (pts, "road")
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) -> dict[str, Any]:
+    """The plan as a GeoJSON ``FeatureCollection`` (a JSON-ready dict).
+
+    Parameters
+    ----------
+    problem : the problem the plan is for.
+    solution : the plan.
+    backend : a travel backend with ``path(a, b, *, profile)`` (e.g. the ``osm`` graph or OSRM)
+        to draw legs along the roads; ``None`` draws straight segments.
+
+    Returns
+    -------
+    dict
+        Features, each with ``properties.feature`` naming its kind:
+
+        - ``"pharmacy"`` (Point): ``id``, ``name``.
+        - ``"stop"`` (Point): ``rider``, ``seq``, ``kind`` (start / pickup / delivery / end),
+          ``order``, ``arrival`` / ``start`` / ``departure`` (``HH:MM``) and ``*_s`` (seconds),
+          ``wait_s``, ``cold`` (``{order: seconds out of the fridge}`` for every cold item on
+          board), ``cold_exposure_s`` and ``cold_budget_s`` for the order delivered there,
+          ``late_s`` past its soft target, ``color``.
+        - ``"leg"`` (LineString): ``rider``, ``seq`` (of the stop it leads to), ``from`` / ``to``
+          (``HH:MM``), ``travel_s``, ``distance_m``, ``path`` (``"road"`` or ``"straight"``),
+          ``color``.
+        - ``"unassigned"`` (Point at the door): ``order``, ``reason``, ``detail``.
+
+        The collection's own ``properties`` hold the KPIs, the engine and the problem's name.
+
+    Raises
+    ------
+    InvalidSolutionError : the plan names a rider or order the problem does not have.
+    """
+    colors = rider_colors([r.rider for r in solution.routes])
+    features: list[dict[str, Any]] = []
+    for ph in problem.pharmacies:
+        features.append({"type": "Feature", "geometry": _pt(ph.location),
+                         "properties": {"feature": "pharmacy", "id": ph.id, "name": ph.name or ph.id}})
+    cache: dict[tuple[Location, Location, str], tuple[list[Location], str]] = {}
+    for route in solution.routes:
+        color = colors[route.rider]
+        prev: Location | None = None
+        prev_dep = 0
+        for ps in placed_stops(problem, route):
+            s, o = ps.stop, ps.order
+            if prev is not None and (prev != ps.location or s.travel_s > 0):
+                pts, how = leg_geometry(backend, prev, ps.location, ps.rider.profile, cache)
+                features.append({"type": "Feature", "geometry": _line(pts), "properties": {
+                    "feature": "leg", "rider": route.rider, "seq": ps.seq, "from": format_time(prev_dep),
+                    "to": format_time(s.arrival_s), "from_s": prev_dep, "to_s": s.arrival_s,
+                    "travel_s": s.travel_s, "distance_m": s.distance_m, "path": how, "color": color}})
+            props: dict[str, Any] = {
+                "feature": "stop", "rider": route.rider, "seq": ps.seq, "kind": s.kind.value,
+                "order": s.order, "arrival": format_time(s.arrival_s), "start": format_time(s.start_s),
+                "departure": format_time(s.departure_s), "arrival_s": s.arrival_s, "start_s": s.start_s,
+                "departure_s": s.departure_s, "wait_s": s.wait_s, "cold": dict(s.cold), "color": color,
+            }
+            if s.kind == StopKind.DELIVERY and o is not None:
+                props["cold_exposure_s"] = dict(s.cold).get(o.id)
+                props["cold_budget_s"] = cold_budget_s(problem, o, ps.rider) if o.needs_coolbox else o.max_ride_s
+                props["late_s"] = max(0, s.start_s - o.target_s) if o.target_s is not None else 0
+                props["windows"] = ", ".join(str(w) for w in o.delivery_windows)
+                props["temperature"] = o.temperature
+            if s.kind == StopKind.PICKUP and o is not None:
+                props["pharmacy"] = o.pharmacy
+                props["temperature"] = o.temperature
+            features.append({"type": "Feature", "geometry": _pt(ps.location), "properties": props})
+            prev, prev_dep = ps.location, s.departure_s
+    for oc in order_outcomes(problem, solution):
+        if oc.served:
+            continue
+        features.append({"type": "Feature", "geometry": _pt(oc.order.location), "properties": {
+            "feature": "unassigned", "order": oc.order.id, "pharmacy": oc.order.pharmacy,
+            "reason": oc.reason, "detail": oc.detail}})
+    kpis = {k: getattr(solution.kpis, k) for k in solution.kpis.__dataclass_fields__}
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"problem": problem.name, "day": problem.day.isoformat(),
+                           "timezone": problem.timezone, "engine": solution.engine, "kpis": kpis}}
+
+
+def to_geojson(problem: Problem, solution: Solution, backend: Any = None) -> dict[str, Any]:
+    """Alias of :func:`solution_geojson`."""
+    return solution_geojson(problem, solution, backend)
+
+
+def to_geodataframe(problem: Problem, solution: Solution, backend: Any = None) -> Any:
+    """The features of :func:`solution_geojson` as a :class:`geopandas.GeoDataFrame` (EPSG:4326).
+
+    Nested properties (``cold``) stay Python dicts. Needs geopandas (``medroute[osm]``).
+    """
+    gpd: Any = require("geopandas", "osm")
+    fc = solution_geojson(problem, solution, backend)
+    return gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")

@@ -1,0 +1,182 @@
+"""The command line: help texts, a full solve → check round trip, and every error path (one line,
+no traceback, the documented exit code)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS, app
+from tests.plans import small_problem
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def problem_file(tmp_path: Path) -> Path:
+    path = tmp_path / "problem.json"
+    small_problem().save(path)
+    return path
+
+
+def _err(result: object) -> str:
+    return getattr(result, "stderr", "") or getattr(result, "output", "")
+
+
+@pytest.mark.parametrize("args", [[], ["solve"], ["demo"], ["check"], ["graph"], ["graph", "build"]])
+def test_help(args: list[str]) -> None:
+    result = runner.invoke(app, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+    assert "Exit codes" in result.output
+
+
+def test_no_bench_or_simulate_command() -> None:
+    out = runner.invoke(app, ["--help"]).output
+    assert "simulate" not in out
+
+
+def test_solve_then_check(problem_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy",
+                                 "--time-limit", "2", "--seed", "1"])
+    assert result.exit_code == EXIT_OK, _err(result)
+    for name in ("plan.json", "plan.geojson", "problem.json", "report.md", "stops.csv", "routes.csv",
+                 "orders.csv", "kpis.csv", "map.html", "figures/routes.png", "figures/timeline.png",
+                 "figures/cold_exposure.png"):
+        assert (out / name).is_file(), name
+    assert "served" in result.output
+    checked = runner.invoke(app, ["check", str(problem_file), str(out / "plan.json")])
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "feasible" in checked.output
+
+
+def test_check_reports_violations(problem_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy",
+                               "--time-limit", "2", "--no-figures"]).exit_code == EXIT_OK
+    plan = json.loads((out / "plan.json").read_text())
+    stop = next(s for r in plan["routes"] for s in r["stops"] if s["kind"] == "delivery")
+    stop["start_s"] -= 3 * 3600  # before the rider arrives
+    bad = tmp_path / "bad_plan.json"
+    bad.write_text(json.dumps(plan))
+    result = runner.invoke(app, ["check", str(problem_file), str(bad)])
+    assert result.exit_code == EXIT_VIOLATIONS
+    assert "[early_start]" in result.output
+
+
+def _assert_one_line_error(result: object, code: int, *needles: str) -> None:
+    assert getattr(result, "exit_code", None) == code, getattr(result, "output", "")
+    text = _err(result)
+    assert "Traceback" not in text
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, text
+    assert lines[0].startswith("error:")
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+def test_bad_json(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text("{not json")
+    _assert_one_line_error(runner.invoke(app, ["solve", str(path)]), EXIT_BAD_INPUT, "not valid JSON")
+
+
+def test_schema_mismatch_names_path(problem_file: Path) -> None:
+    doc = json.loads(problem_file.read_text())
+    doc["orders"][1]["weight_g"] = "heavy"
+    problem_file.write_text(json.dumps(doc))
+    _assert_one_line_error(runner.invoke(app, ["solve", str(problem_file)]), EXIT_BAD_INPUT,
+                           "$.orders[1].weight_g")
+
+
+def test_unknown_id(problem_file: Path) -> None:
+    doc = json.loads(problem_file.read_text())
+    doc["orders"][0]["pharmacy"] = "nowhere"
+    problem_file.write_text(json.dumps(doc))
+    _assert_one_line_error(runner.invoke(app, ["solve", str(problem_file)]), EXIT_BAD_INPUT, "nowhere")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    _assert_one_line_error(runner.invoke(app, ["solve", str(tmp_path / "absent.json")]), EXIT_BAD_INPUT,
+                           "absent.json", "does not exist")
+
+
+def test_unknown_engine(problem_file: Path, tmp_path: Path) -> None:
+    _assert_one_line_error(runner.invoke(app, ["solve", str(problem_file), "-o", str(tmp_path / "o"),
+                                               "--engine", "quantum"]), EXIT_BAD_INPUT, "quantum")
+
+
+def test_unknown_backend_and_missing_graph(problem_file: Path, tmp_path: Path) -> None:
+    _assert_one_line_error(runner.invoke(app, ["solve", str(problem_file), "--backend", "teleport"]),
+                           EXIT_BAD_INPUT, "teleport")
+    _assert_one_line_error(runner.invoke(app, ["solve", str(problem_file), "--backend", "osm"]),
+                           EXIT_BAD_INPUT, "--graph")
+
+
+def test_check_unknown_order_in_plan(problem_file: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"routes": [], "unassigned": [{"order": "ghost", "reason": "no_rider"}]}))
+    result = runner.invoke(app, ["check", str(problem_file), str(plan)])
+    assert result.exit_code == EXIT_VIOLATIONS
+    assert "ghost" in result.output
+
+
+def test_check_plan_schema_error(problem_file: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"routes": [{"rider": "ani", "stops": [{"kind": "teleport"}]}]}))
+    _assert_one_line_error(runner.invoke(app, ["check", str(problem_file), str(plan)]), EXIT_BAD_INPUT,
+                           "$.routes[0].stops[0]")
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text("[]")
+    result = runner.invoke(app, ["solve", str(path), "--debug"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "Traceback" in _err(result)
+
+
+def test_graph_build_from_geojson(tmp_path: Path) -> None:
+    pytest.importorskip("osmnx")
+    roads = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"highway": "residential"},
+         "geometry": {"type": "LineString", "coordinates": [[114.36, -8.21], [114.365, -8.21], [114.37, -8.215]]}}]}
+    src = tmp_path / "roads.geojson"
+    src.write_text(json.dumps(roads))
+    out = tmp_path / "g.graphml"
+    result = runner.invoke(app, ["graph", "build", "--file", str(src), "-o", str(out)])
+    assert result.exit_code == EXIT_OK, _err(result)
+    assert out.is_file()
+    assert "nodes" in result.output
+
+
+def test_graph_build_needs_one_source(tmp_path: Path) -> None:
+    _assert_one_line_error(runner.invoke(app, ["graph", "build", "-o", str(tmp_path / "g.graphml")]),
+                           EXIT_BAD_INPUT, "--file")
+    _assert_one_line_error(runner.invoke(app, ["graph", "build", "--file", str(tmp_path / "none.osm"),
+                                               "-o", str(tmp_path / "g.graphml")]), EXIT_BAD_INPUT, "none.osm")
+
+
+def test_demo(tmp_path: Path) -> None:
+    scenarios = pytest.importorskip("medroute.scenarios")
+    if not hasattr(scenarios, "load"):
+        pytest.skip("medroute.scenarios.load not available yet")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["demo", "-o", str(out), "--time-limit", "3"])
+    assert result.exit_code in (EXIT_OK, EXIT_VIOLATIONS), _err(result)
+    assert result.exit_code == EXIT_OK, result.output
+    for name in ("plan.json", "plan.geojson", "report.md", "map.html", "figures/routes.png"):
+        assert (out / name).is_file(), name
+    assert "on_time_share" in result.output
+
+
+def test_demo_unknown_scenario(tmp_path: Path) -> None:
+    scenarios = pytest.importorskip("medroute.scenarios")
+    if not hasattr(scenarios, "load"):
+        pytest.skip("medroute.scenarios.load not available yet")
+    result = runner.invoke(app, ["demo", "-o", str(tmp_path), "--scenario", "atlantis"])
+    _assert_one_line_error(result, EXIT_BAD_INPUT, "atlantis")

@@ -1,0 +1,65 @@
+"""Figures, tested by structure (artists, labels), not pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medroute.geo import Location
+from medroute.plot import plot_cold_exposure, plot_routes, plot_timeline, save_figure
+from tests.plans import small_plan
+
+pytest.importorskip("matplotlib")
+
+
+def test_routes_one_line_per_route() -> None:
+    p, s = small_plan()
+    fig = plot_routes(p, s)
+    (ax,) = fig.axes
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    assert sorted(ln.get_label() for ln in lines) == sorted(r.rider for r in s.routes)
+    labels = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"pharmacy", "delivered", "unassigned", "ani", "budi"} <= labels
+    assert ax.get_xlabel().startswith("longitude")
+
+
+def test_routes_on_road_graph(tmp_path: Path) -> None:
+    import networkx as nx
+
+    p, s = small_plan()
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=114.36, y=-8.21)
+    g.add_node(2, x=114.37, y=-8.22)
+    g.add_edge(1, 2)
+
+    class Bendy:
+        def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
+            return [a, Location(a.lat, b.lon), b]
+
+    fig = plot_routes(p, s, graph=g, backend=Bendy())
+    ax = fig.axes[0]
+    assert len(ax.collections) >= 1  # roads + scatters
+    ani = next(ln for ln in ax.get_lines() if ln.get_label() == "ani")
+    assert len(ani.get_xdata()) > len(s.route_of("ani").stops)  # type: ignore[union-attr]
+    save_figure(fig, tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_timeline() -> None:
+    p, s = small_plan()
+    fig = plot_timeline(p, s)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ani", "budi"]
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"riding", "waiting", "pickup", "delivery", "cold items on board"} == legend
+    assert any(c.get_label() == "_cold" for c in ax.collections)  # ani carries rx-2 cold
+
+
+def test_cold_exposure() -> None:
+    p, s = small_plan()
+    fig = plot_cold_exposure(p, s)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["rx-2"]
+    assert len(ax.patches) == 1
+    assert ax.patches[0].get_width() == pytest.approx(411 / 60)
