@@ -110,7 +110,8 @@ _PARAMS = (
           "hard same-day latest delivery start"),
     Param("target_after_s", 2 * 3600, "s", "E",
           "Couriers: Go-Send 'Instant' ≈ ≤ 4 h (P); half of it as a service goal (E)",
-          "soft target = release + this (orders with a booked slot have none); later costs Objective.rupiah_per_late_minute"),
+          ("soft target = release + this (orders with a booked slot have none); later costs "
+           "Objective.rupiah_per_late_minute")),
     Param("slot_share", 0.2, "share of orders", "E",
           "estimate: some patients are at home only part of the afternoon",
           "share of orders with a narrower delivery slot instead of release → deadline"),
