@@ -26,7 +26,7 @@ def _err(result: object) -> str:
     return getattr(result, "stderr", "") or getattr(result, "output", "")
 
 
-@pytest.mark.parametrize("args", [[], ["solve"], ["demo"], ["check"], ["graph"], ["graph", "build"]])
+@pytest.mark.parametrize("args", [[], ["solve"], ["demo"], ["check"], ["simulate"], ["graph"], ["graph", "build"]])
 def test_help(args: list[str]) -> None:
     result = runner.invoke(app, [*args, "--help"])
     assert result.exit_code == 0, result.output
@@ -34,9 +34,21 @@ def test_help(args: list[str]) -> None:
     assert "Exit codes" in result.output
 
 
-def test_no_bench_or_simulate_command() -> None:
-    out = runner.invoke(app, ["--help"]).output
-    assert "simulate" not in out
+def test_simulate_writes_report_and_timelines(problem_file: Path, tmp_path: Path) -> None:
+    prefix = tmp_path / "day"
+    result = runner.invoke(app, ["simulate", str(problem_file), "-o", str(prefix), "--policy", "greedy",
+                                 "--policy", "pharmacy_wait", "--engine", "none"])
+    assert result.exit_code == EXIT_OK, _err(result)
+    report = (prefix.with_suffix(".md")).read_text()
+    assert "| KPI | greedy | pharmacy_wait |" in report
+    rows = (prefix.with_suffix(".csv")).read_text().splitlines()
+    assert len(rows) == 1 + 2 * len(small_problem().orders)
+
+
+def test_simulate_unknown_policy(problem_file: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", str(problem_file), "-o", str(tmp_path / "x"), "--policy", "teleport"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "teleport" in _err(result)
 
 
 def test_solve_then_check(problem_file: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from .check import Rule as Rule
 from .check import Violation as Violation
 from .check import check as check
 from .coldchain import TemperatureClass as TemperatureClass
+from .dispatch import Dispatcher as Dispatcher
 from .compile import Instance as Instance
 from .compile import compile_problem as compile_problem
 from .errors import EngineError as EngineError
@@ -42,6 +43,7 @@ from .solution import Solution as Solution
 from .solution import Stop as Stop
 from .solution import StopKind as StopKind
 from .solution import Unassigned as Unassigned
+from .simulate import simulate as simulate
 from .solve import solve as solve
 from .travel import TravelMatrix as TravelMatrix
 

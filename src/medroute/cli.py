@@ -1,6 +1,6 @@
 """The ``medroute`` command line: a thin layer over the library.
 
-Commands: ``solve``, ``demo``, ``check`` and ``graph build``. Errors print as one line naming the
+Commands: ``solve``, ``demo``, ``check``, ``simulate``, ``bench`` and ``graph build``. Errors print as one line naming the
 rule and the offending id or JSON path; ``--debug`` adds the traceback. Exit codes are listed in
 :data:`EXIT_CODES` and ``docs/cli.md``.
 """
@@ -247,6 +247,36 @@ def check(
             out_console.print(str(v), markup=False)
         out_console.print(f"{len(violations)} violation(s)")
         return EXIT_VIOLATIONS
+
+    _guard(debug, body)
+
+
+@app.command(epilog=EPILOG)
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="Scenario name (historic, expanded, surge, ...) or a problem JSON.")]
+    = "expanded",
+    policy: Annotated[list[str] | None, typer.Option(
+        "--policy", help="medroute, greedy or pharmacy_wait; repeat for several (default: all three).")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Path prefix of the report (.md) and timelines (.csv).")]
+    = Path("simulate"),
+    seed: Annotated[int, typer.Option(help="Seed of the day: waits, travel noise, failures, cancellations.")] = 0,
+    engine: Annotated[str, typer.Option(help="Engine of the medroute policy (none = insertion only).")] = "ortools",
+    time_budget: Annotated[float, typer.Option(help="Wall-clock budget per replan, seconds.")] = 1.0,
+    replan_every: Annotated[int, typer.Option(help="Seconds of simulated time between replans.")] = 300,
+    noise: Annotated[float, typer.Option(help="Sigma of the lognormal travel-time factor.")] = 0.15,
+    failure_rate: Annotated[float, typer.Option(help="Probability a delivery attempt fails.")] = 0.05,
+    cancel_rate: Annotated[float, typer.Option(help="Probability an order is cancelled.")] = 0.02,
+    debug: Debug = False,
+) -> None:
+    """Replay a day event by event under one or more dispatch policies and write a KPI report."""
+
+    def body() -> int:
+        from .simulate_cli import simulate_command
+
+        simulate_command(scenario, policy, seed, out, engine=engine, time_budget=time_budget,
+                         replan_every=replan_every, noise=noise, failure_rate=failure_rate,
+                         cancel_rate=cancel_rate)
+        return EXIT_OK
 
     _guard(debug, body)
 

@@ -10,7 +10,7 @@ from typing import Any
 from .compile import compile_problem
 from .engines.base import Engine
 from .engines.registry import get_engine
-from .errors import EngineError
+from .errors import EngineError, InvalidProblemError
 from .explain import explain
 from .model import Problem
 from .schedule import build_solution
@@ -47,7 +47,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     """
     t0 = time.perf_counter()
     if not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit) and time_limit > 0):
-        raise ValueError(f"solve: time_limit must be a finite number of seconds > 0, got {time_limit!r}")
+        raise InvalidProblemError(f"solve: time_limit must be a finite number of seconds > 0, got {time_limit!r}")
     eng = get_engine(engine) if isinstance(engine, str) else engine
     inst = compile_problem(problem, matrix)
     ok = eng.supports(inst)

@@ -1,0 +1,215 @@
+"""Dispatcher unit tests: events change the state as documented, replans keep the invariants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from medroute import TimeWindow, check
+from medroute.dispatch import Dispatcher, DispatchError, MatrixLookup, OrderStatus
+from medroute.events import (
+    Delivered,
+    DeliveryFailed,
+    OrderCancelled,
+    OrderCreated,
+    OrderReleased,
+    PickedUp,
+    RiderOffline,
+    TravelDelay,
+)
+from medroute.travel import TravelMatrix
+from medroute.travel.haversine import HaversineBackend
+from tests.test_dispatch_conformance import (
+    BLAMBANGAN,
+    GENTENG,
+    PHARMACIES,
+    H,
+    dispatcher,
+    do_committed,
+    order,
+    replan,
+)
+
+
+def test_first_plan_serves_everything_and_checks() -> None:
+    d = dispatcher(2)
+    for i in range(4):
+        d.apply(OrderCreated(8 * H, order(i)))
+    plan = replan(d, 8 * H)
+    assert sorted(plan.solution.served) == ["o0", "o1", "o2", "o3"]
+    assert plan.stage == "keep" and plan.moves == 0
+    assert set(plan.diff.riders) <= {"r0", "r1"}
+    assert sum(len(rd.added) for rd in plan.diff.riders.values()) == 4
+
+
+def test_pickup_then_budget_runs_from_the_real_pickup_time() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, cold=True, release_s=8 * H), released=True))
+    replan(d, 8 * H)
+    assert d.riders["r0"].committed == ("pickup", "o0")
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    plan = replan(d, 8 * H + 900)
+    live = plan.problem.order["o0"]
+    assert (live.picked_up_by, live.picked_up_s) == ("r0", 8 * H + 600)
+    delivery = plan.next_stop("r0")
+    assert delivery is not None and delivery.kind.value == "delivery"
+    assert dict(delivery.cold)["o0"] == delivery.start_s - (8 * H + 600)
+
+
+def test_items_that_cannot_make_their_budget_are_delivered_asap_not_dropped() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, cold=True, release_s=8 * H), released=True))
+    replan(d, 8 * H)
+    d.apply(PickedUp(8 * H + 60, "o0", "r0"))
+    d.apply(TravelDelay(8 * H + 120, "r0", 3 * H))  # stuck far past the 2 h refrigerated budget
+    plan = replan(d, 8 * H + 200)
+    assert d.orders["o0"].relaxed
+    assert "o0" in plan.solution.served
+    assert any("out-of-fridge" in n for n in plan.notes)
+
+
+def test_committed_stop_stays_first_when_a_closer_order_arrives() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(1, pharmacy="genteng", release_s=8 * H), released=True))
+    replan(d, 8 * H)
+    assert d.riders["r0"].committed == ("pickup", "o1")
+    d.apply(OrderCreated(8 * H + 60, order(2, pharmacy="blambangan", release_s=8 * H), released=True))
+    plan = replan(d, 8 * H + 60)  # r0 starts at Blambangan, o2 is there; o1 is committed anyway
+    first = plan.next_stop("r0")
+    assert first is not None and (first.kind.value, first.order) == ("pickup", "o1")
+
+
+def test_locked_order_goes_to_its_rider_only() -> None:
+    d = dispatcher(2)
+    d.apply(OrderCreated(8 * H, order(0, rider_lock="r1")))
+    plan = replan(d, 8 * H)
+    route = plan.solution.route_of("r1")
+    assert route is not None and "o0" in route.orders
+    d.apply(PickedUp(9 * H, "o0", "r1"))
+    with pytest.raises(DispatchError, match="on board"):
+        d.lock("o0", "r0")
+
+
+def test_stability_penalty_keeps_assignments() -> None:
+    def moves(stability: float) -> int:
+        d = dispatcher(3, engine="ortools", stability_rp=stability)
+        for i in range(8):
+            d.apply(OrderCreated(8 * H, order(i, release_s=9 * H + 600 * i)))
+        replan(d, 8 * H)
+        for i in range(8, 11):
+            d.apply(OrderCreated(8 * H + 60, order(i, release_s=9 * H)))
+        return replan(d, 8 * H + 60, 0.8).moves
+
+    assert moves(1e9) == 0
+
+
+def test_diff_reports_added_removed_and_cancelled() -> None:
+    d = dispatcher(1)
+    for i in range(3):
+        d.apply(OrderCreated(8 * H, order(2 * i)))
+    replan(d, 8 * H)
+    d.apply(OrderCancelled(8 * H + 60, "o2"))
+    d.apply(OrderCreated(8 * H + 60, order(6)))
+    plan = replan(d, 8 * H + 60)
+    rd = plan.diff.riders["r0"]
+    assert rd.added == ("o6",)
+    assert d.orders["o2"].status == OrderStatus.CANCELLED and "o2" not in plan.solution.served
+
+
+def test_failed_delivery_returns_the_item_and_retry_keeps_it() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(OrderCreated(8 * H, order(2, release_s=8 * H), released=True))
+    replan(d, 8 * H)
+    t = 8 * H
+    while d.orders["o0"].carrier is None or d.orders["o2"].carrier is None:
+        t = do_committed(d, "r0", t) or t
+        replan(d, t)
+    d.apply(DeliveryFailed(t + 60, "o0"))
+    d.apply(DeliveryFailed(t + 60, "o2", retry=TimeWindow(14 * H, 15 * H)))
+    plan = replan(d, t + 60)
+    assert d.orders["o0"].status == OrderStatus.FAILED and d.orders["o0"].returning
+    back = plan.problem.order["o0"]
+    assert back.location == BLAMBANGAN.location
+    retry = next(s for s in plan.route("r0") if s.order == "o2")
+    assert 14 * H <= retry.start_s <= 15 * H
+    with pytest.raises(DispatchError, match="cannot fail"):
+        d.apply(DeliveryFailed(t + 120, "o0"))
+
+
+def test_offline_rider_delivers_what_is_on_board_and_takes_nothing_new() -> None:
+    d = dispatcher(2, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    replan(d, 8 * H)
+    rid = next(r for r, rs in d.riders.items() if rs.committed)
+    t = do_committed(d, rid, 8 * H) or 8 * H
+    d.apply(RiderOffline(t, rid))
+    for i in range(1, 4):
+        d.apply(OrderCreated(t, order(2 * i, release_s=t), released=True))
+    plan = replan(d, t)
+    route = plan.solution.route_of(rid)
+    assert route is not None and route.orders == ("o0",)
+    t = do_committed(d, rid, t) or t
+    assert not d.riders[rid].online
+
+
+def test_bad_events_raise_rule_stating_errors() -> None:
+    d = dispatcher(1)
+    with pytest.raises(DispatchError, match="order 'nope': unknown order"):
+        d.apply(OrderReleased(0, "nope"))
+    d.apply(OrderCreated(0, order(0)))
+    with pytest.raises(DispatchError, match="created twice"):
+        d.apply(OrderCreated(0, order(0)))
+    with pytest.raises(DispatchError, match="not on board"):
+        d.apply(Delivered(10, "o0"))
+
+
+def test_save_restore_round_trip(tmp_path: Path) -> None:
+    d = dispatcher(3, commit_within_s=24 * H, engine="greedy")
+    for i in range(6):
+        d.apply(OrderCreated(8 * H, order(i, cold=i == 1, release_s=8 * H), released=i < 4))
+    replan(d, 8 * H)
+    t = 8 * H
+    for rid in sorted(d.riders):
+        t = do_committed(d, rid, t) or t
+    d.apply(TravelDelay(t, "r0", 300))
+    replan(d, t)
+    path = tmp_path / "state.json"
+    d.save(path)
+    e = Dispatcher.from_json(path)
+    assert json.loads(path.read_text()) == e.to_json()
+    assert e.to_json() == d.to_json()
+    a, b = d.replan(t + 60, time_budget=0.3), e.replan(t + 60, time_budget=0.3)
+    assert [r.orders for r in a.solution.routes] == [r.orders for r in b.solution.routes]
+    assert check(b.problem, b.solution, b.matrix) == []
+
+
+def test_matrix_is_computed_once_per_location_set() -> None:
+    calls: list[int] = []
+    backend = HaversineBackend()
+
+    def fn(locs: object, profile: str) -> TravelMatrix:
+        calls.append(len(locs))  # type: ignore[arg-type]
+        return backend.matrix(locs, profile=profile)  # type: ignore[arg-type]
+
+    d = Dispatcher(PHARMACIES, [], matrix_fn=fn, engine=None)
+    from tests.test_dispatch_conformance import rider
+
+    d = Dispatcher(PHARMACIES, [rider(0)], matrix_fn=fn, engine=None)
+    d.apply(OrderCreated(8 * H, order(0)))
+    d.replan(8 * H)
+    d.replan(8 * H + 60)
+    assert len(calls) == 1
+    d.apply(OrderCreated(8 * H, order(1)))
+    d.replan(8 * H + 120)
+    assert len(calls) == 2
+
+
+def test_matrix_lookup_backend() -> None:
+    locs = [BLAMBANGAN.location, GENTENG.location]
+    full = HaversineBackend().matrix(locs)
+    lookup = MatrixLookup(locs, full)
+    sub = lookup.matrix([GENTENG.location])
+    assert sub.size == 1 and int(sub.durations_s[0, 0]) == 0
