@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -115,6 +116,28 @@ class Instance:
     def arc_cost(self, r: int) -> NDArray[np.int64]:
         """Rider r's cost of every arc between matrix rows, integer cost units."""
         return np.rint(self.distance(r) * self.cost_per_m + self.duration(r) * self.cost_per_s).astype(np.int64)
+
+    # Python-native copies for the per-route hot path (numpy scalar access costs ~100 ns each).
+    @cached_property
+    def carried(self) -> tuple[tuple[int, ...], ...]:
+        """Orders each rider already carries."""
+        return tuple(tuple(int(k) for k in np.flatnonzero(self.carried_by == r)) for r in range(self.m))
+
+    @cached_property
+    def demand_rows(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(int(x) for x in row) for row in self.demand)
+
+    @cached_property
+    def capacity_rows(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(int(x) for x in row) for row in self.capacity)
+
+    @cached_property
+    def service_list(self) -> tuple[int, ...]:
+        return tuple(int(x) for x in self.service)
+
+    @cached_property
+    def node_loc_list(self) -> tuple[int, ...]:
+        return tuple(int(x) for x in self.node_loc)
 
     @property
     def open_orders(self) -> list[int]:

@@ -47,45 +47,44 @@ def _bump(t: int, windows: tuple[tuple[int, int], ...]) -> int | None:
 
 def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes | Infeasible:
     """Time rider ``r`` visiting ``nodes`` (pickup ``k`` / delivery ``n + k``) in that order."""
-    n, dur = inst.n, inst.duration(r)
+    dur = inst.duration(r)
+    demand, cap = inst.demand_rows, inst.capacity_rows[r]
     # Structure and capacity first: cheap and independent of time.
     load = [0] * 5
     on_board: dict[int, int] = {}
-    for k in range(n):
-        if inst.carried_by[k] == r:
-            on_board[k] = -1
-            for d in range(5):
-                load[d] += int(inst.demand[k, d])
+    for k in inst.carried[r]:
+        on_board[k] = -1
+        load = [a + b for a, b in zip(load, demand[k], strict=True)]
     loads: list[tuple[int, ...]] = []
     seen_pick: dict[int, int] = {}
     for pos, v in enumerate(nodes):
         k = inst.order_of(v)
         if not inst.allowed[k, r]:
-            reason = Reason.NO_COOLBOX_RIDER if inst.capacity[r, 3] == 0 and inst.demand[k, 3] else Reason.NO_RIDER
+            reason = Reason.NO_COOLBOX_RIDER if cap[3] == 0 and demand[k][3] else Reason.NO_RIDER
             return Infeasible(reason, k)
-        sign = 1 if inst.is_pickup(v) else -1
-        if sign > 0:
+        if v < inst.n:
             if k in seen_pick or inst.carried_by[k] >= 0:
                 return Infeasible(Reason.NO_RIDER, k)
             seen_pick[k] = pos
             on_board[k] = pos
+            load = [a + b for a, b in zip(load, demand[k], strict=True)]
         else:
             if k not in on_board:
                 return Infeasible(Reason.NO_RIDER, k)
             del on_board[k]
-        for d in range(5):
-            load[d] += sign * int(inst.demand[k, d])
-            if load[d] > inst.capacity[r, d]:
-                return Infeasible(Reason.CAPACITY, k)
+            load = [a - b for a, b in zip(load, demand[k], strict=True)]
+        if any(a > c for a, c in zip(load, cap, strict=True)):
+            return Infeasible(Reason.CAPACITY, k)
         loads.append(tuple(load))
     if on_board:
         return Infeasible(Reason.NO_RIDER, next(iter(on_board)))
 
-    locs = [int(inst.start_loc[r])] + [int(inst.node_loc[v]) for v in nodes]
-    gaps = [0] + [int(dur[locs[i - 1], locs[i]]) + (int(inst.service[nodes[i - 2]]) if i > 1 else 0)
+    service, node_loc = inst.service_list, inst.node_loc_list
+    locs = [int(inst.start_loc[r])] + [node_loc[v] for v in nodes]
+    gaps = [0] + [int(dur[locs[i - 1], locs[i]]) + (service[nodes[i - 2]] if i > 1 else 0)
                   for i in range(1, len(locs))]
     end_loc = int(inst.end_loc[r])
-    last_service = int(inst.service[nodes[-1]]) if nodes else 0
+    last_service = service[nodes[-1]] if nodes else 0
     end_gap = (int(dur[locs[-1], end_loc]) if end_loc >= 0 else 0) + last_service
     # back edges: t[pickup] >= t[delivery] - service(pickup) - budget
     back = []
@@ -94,7 +93,7 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
             k = inst.order_of(v)
             limit = int(inst.max_ride[k, r])
             if limit < NO_LIMIT and k in seen_pick:
-                back.append((seen_pick[k] + 1, pos + 1, -int(inst.service[k]) - limit, k))
+                back.append((seen_pick[k] + 1, pos + 1, -service[k] - limit, k))
     max_work = int(inst.max_work[r])
 
     t: list[int] = [int(inst.depart[r])] + [-1] * len(nodes)
