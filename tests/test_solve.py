@@ -90,3 +90,32 @@ def test_greedy_by_name() -> None:
     solution = solve(_problem(), engine="greedy", time_limit=1.0)
     assert solution.served == ("a",)
     assert solution.engine == "greedy"
+
+
+class _Careless:
+    """Returns one route that breaks a window: order b is delivered after it closes."""
+
+    name = "careless"
+
+    def supports(self, instance: Instance) -> bool | str:
+        return True
+
+    def solve(self, instance: Instance, *, time_limit: float, seed: int,
+              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+        n = instance.n
+        return EngineResult(routes=((0, n, 1, n + 1),))
+
+
+def test_untimable_routes_lose_the_blamed_order_not_the_plan() -> None:
+    from medroute import Reason, TimeWindow, check
+
+    home = Location(-8.2084, 114.36617)
+    p = Problem(pharmacies=(Pharmacy("ph", home),),
+                orders=(Order("a", "ph", Location(-8.30, 114.30)),
+                        Order("b", "ph", Location(-8.21, 114.365), windows=(TimeWindow(0, 700),))),
+                riders=(Rider("r", home),))
+    s = solve(p, engine=_Careless(), time_limit=2)
+    assert [r.orders for r in s.routes] == [("a",)]
+    assert [(u.order, u.reason) for u in s.unassigned] == [("b", Reason.TIME_WINDOW)]
+    assert any("'b' taken off rider 'r'" in n for n in s.notes)
+    assert check(p, s) == []
