@@ -15,9 +15,9 @@ from .check import Rule as Rule
 from .check import Violation as Violation
 from .check import check as check
 from .coldchain import TemperatureClass as TemperatureClass
-from .dispatch import Dispatcher as Dispatcher
 from .compile import Instance as Instance
 from .compile import compile_problem as compile_problem
+from .dispatch import Dispatcher as Dispatcher
 from .errors import EngineError as EngineError
 from .errors import InvalidMatrixError as InvalidMatrixError
 from .errors import InvalidProblemError as InvalidProblemError
@@ -36,6 +36,7 @@ from .model import Problem as Problem
 from .model import Rider as Rider
 from .model import TimeWindow as TimeWindow
 from .reasons import Reason as Reason
+from .simulate import simulate as simulate
 from .solution import Kpis as Kpis
 from .solution import Load as Load
 from .solution import Route as Route
@@ -43,7 +44,6 @@ from .solution import Solution as Solution
 from .solution import Stop as Stop
 from .solution import StopKind as StopKind
 from .solution import Unassigned as Unassigned
-from .simulate import simulate as simulate
 from .solve import solve as solve
 from .travel import TravelMatrix as TravelMatrix
 

@@ -50,7 +50,6 @@ import numpy as np
 
 from .check import Violation, check
 from .compile import COST_SCALE, Instance, compile_problem
-from .engines.auto import Inserter, _Clock, plan_objective, repair
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidMatrixError, MedrouteError, SchemaError
 from .events import (
@@ -75,6 +74,7 @@ from .events import (
     rider_to_json,
 )
 from .geo import Location
+from .insertion import Deadline, Inserter, plan_objective, repair
 from .model import DAY_END_S, MAX_TRIP_M, Objective, Order, Pharmacy, Problem, Rider, TimeWindow
 from .reasons import Reason
 from .schedule import build_solution
@@ -884,17 +884,17 @@ class Dispatcher:
         engine = self._engine()
         if self.incremental or engine is None or final:
             share = 0.3 if engine is not None else 0.9
-            routes, reasons, _ = repair(inst, initial, inserter, _Clock(max(0.02, share * left)))
+            routes, reasons, _ = repair(inst, initial, inserter, Deadline(max(0.02, share * left)))
             add("keep", routes, reasons)
         left = deadline - time.perf_counter()
         reserve = min(0.3, 0.1 * (deadline - time.perf_counter() + 0.1)) + 0.02
         if engine is not None and not final and left - reserve > 0.05:
             start = min(cands)[2] if cands else None
             res = engine.solve(inst, time_limit=left - reserve, seed=self.seed, initial=start)
-            fixed, reasons, _ = repair(inst, res.routes, inserter, _Clock(max(0.02, reserve / 2)))
+            fixed, reasons, _ = repair(inst, res.routes, inserter, Deadline(max(0.02, reserve / 2)))
             add(engine.name, fixed, {**res.reasons, **reasons})
         if not cands:
-            routes, reasons, _ = repair(inst, initial, inserter, _Clock(0.5))
+            routes, reasons, _ = repair(inst, initial, inserter, Deadline(0.5))
             add("keep", routes, reasons)
         problems = "no candidate times"
         for _score, stage, routes, reasons, obj, moves in sorted(cands, key=lambda c: (c[0], c[1])):
