@@ -1,8 +1,8 @@
 """The ``medroute`` command line: a thin layer over the library.
 
 Commands: ``solve``, ``demo``, ``check``, ``simulate``, ``bench`` and ``graph build``. Errors
-print as one line naming the rule and the offending id or JSON path; ``--debug`` adds the traceback. Exit codes are listed in
-:data:`EXIT_CODES` and ``docs/cli.md``.
+print as one line naming the rule and the offending id or JSON path; ``--debug`` adds the
+traceback. Exit codes are listed in :data:`EXIT_CODES` and ``docs/cli.md``.
 """
 
 from __future__ import annotations
