@@ -26,7 +26,8 @@ def _err(result: object) -> str:
     return getattr(result, "stderr", "") or getattr(result, "output", "")
 
 
-@pytest.mark.parametrize("args", [[], ["solve"], ["demo"], ["check"], ["simulate"], ["graph"], ["graph", "build"]])
+@pytest.mark.parametrize("args", [[], ["solve"], ["demo"], ["check"], ["simulate"], ["bench"], ["graph"],
+                                  ["graph", "build"]])
 def test_help(args: list[str]) -> None:
     result = runner.invoke(app, [*args, "--help"])
     assert result.exit_code == 0, result.output
@@ -43,6 +44,12 @@ def test_simulate_writes_report_and_timelines(problem_file: Path, tmp_path: Path
     assert "| KPI | greedy | pharmacy_wait |" in report
     rows = (prefix.with_suffix(".csv")).read_text().splitlines()
     assert len(rows) == 1 + 2 * len(small_problem().orders)
+
+
+def test_bench_unknown_suite(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["bench", "--suite", "olympics", "-o", str(tmp_path)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "olympics" in _err(result)
 
 
 def test_simulate_unknown_policy(problem_file: Path, tmp_path: Path) -> None:

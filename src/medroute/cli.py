@@ -281,6 +281,34 @@ def simulate(
     _guard(debug, body)
 
 
+@app.command(epilog=EPILOG)
+def bench(
+    suite: Annotated[str, typer.Option(help="Benchmark suite: banyuwangi (the committed report) or quick.")]
+    = "banyuwangi",
+    budget: Annotated[list[float] | None, typer.Option(
+        "--budget", help="Time budget per solve, seconds; repeat for several (default: the suite's).")] = None,
+    engine: Annotated[list[str] | None, typer.Option(
+        "--engine", help="Engine to compare; repeat for several (default: auto, ortools, pyvrp, vroom, greedy).")]
+    = None,
+    seed: Annotated[list[int] | None, typer.Option("--seed", help="Scenario and solver seed; repeatable.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for RESULTS.md, runs.csv/json, plots.")]
+    = Path("benchmarks"),
+    quick: Annotated[bool, typer.Option("--quick", help="Smoke-sized run (seconds, not minutes).")] = False,
+    scale: Annotated[bool, typer.Option("--scale", help="Also run the scale curve (20 → 2,000 orders).")] = False,
+    debug: Debug = False,
+) -> None:
+    """Run every engine on the Banyuwangi scenarios, check every plan, and write a report
+    (exit 1 if an ``auto`` plan breaks a rule)."""
+
+    def body() -> int:
+        from .bench_cli import bench_command
+
+        return bench_command(suite, budget, engine, output, seed, quick=quick, scale=scale,
+                             command="medroute bench " + " ".join(sys.argv[2:]))
+
+    _guard(debug, body)
+
+
 @graph_app.command("build", epilog=EPILOG)
 def graph_build(
     out: Annotated[Path, typer.Option("-o", "--out", help="GraphML file to write.")],

@@ -4,7 +4,8 @@
 plan among their candidates:
 
 1. **construct** (≤ 10 %): cheapest feasible insertion of every order, timed by
-   :func:`~medroute.schedule.schedule_route` — a feasible plan exists from the first second;
+   :func:`~medroute.schedule.schedule_route` — a feasible plan exists from the first second —
+   and the ``greedy`` dispatcher's plan (≤ 15 %), so auto is never worse than the baseline;
 2. **pyvrp**, warm-started from it: 90 % of the budget when PyVRP models the instance exactly,
    60 % when only soft targets are missing (lateness is then left to stage 3), 35 % when PyVRP
    has to relax rules (out-of-fridge budgets, several windows). Its plan is **repaired**: orders
@@ -166,6 +167,10 @@ def _try_import(kind: str) -> Engine | None:
             from .ortools import OrToolsEngine
 
             return OrToolsEngine()
+        if kind == "greedy":
+            from .greedy import GreedyEngine
+
+            return GreedyEngine()
     except ImportError:
         return None
     return None
@@ -240,6 +245,14 @@ class AutoEngine:
         routes, reasons = inserter.insert(empty, [k for k in range(inst.n) if k not in inst.flagged
                                                   or inst.carried_by[k] >= 0], stage_clock)
         add("construct", routes, reasons)
+        # The dispatcher's baseline as a candidate too: first come, nearest free rider. Cheap, and
+        # when lateness dominates the objective it is hard to beat, so auto is never worse.
+        greedy = _try_import("greedy")
+        g_budget = min(clock.left() - reserve, 0.15 * time_limit)
+        if greedy is not None and g_budget > 0.05:
+            res_g = greedy.solve(inst, time_limit=g_budget, seed=seed)
+            fixed, reasons, _ = repair(inst, res_g.routes, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
+            add("greedy", fixed, reasons)
         if initial is not None:
             fixed, reasons, _ = repair(inst, initial, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
             add("initial", fixed, reasons)

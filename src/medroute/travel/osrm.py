@@ -357,15 +357,15 @@ class OsrmBackend:
 class OsrmHttpBackend:
     """An ``osrm-routed`` server's ``/table`` and ``/route`` services, over HTTP (stdlib urllib).
 
+    The server must allow tables of the size asked (``osrm-routed --max-table-size``); the whole
+    coordinate list travels in the URL, so keep to a few thousand points.
+
     Parameters
     ----------
     base_url : e.g. ``"http://127.0.0.1:5000"``.
     profile_url : the profile segment of the URL (``osrm-routed`` serves one dataset and ignores it).
     timeout_s : per-request timeout, seconds.
     max_snap_m : farthest a location may be from the road network, metres.
-
-    The server must allow tables of the size asked (``osrm-routed --max-table-size``); the whole
-    coordinate list travels in the URL, so keep to a few thousand points.
     """
 
     name = "osrm-http"

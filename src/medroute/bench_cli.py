@@ -1,0 +1,79 @@
+"""``medroute bench``: the benchmark suite with a rich progress bar.
+
+The CLI (:mod:`medroute.cli`) wires :func:`bench_command` as ``medroute bench``; the script
+``benchmarks/banyuwangi.py`` calls it directly. All the work is done by
+:func:`medroute.bench.run_suite` and :func:`medroute.bench.run_scale`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .bench import SUITES, Loader, RunRecord, Suite, headline, run_scale, run_suite
+
+
+def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = None,
+                  engines: Sequence[str] | None = None, output: Path | str = Path("benchmarks"),
+                  seeds: Sequence[int] | None = None, *, quick: bool = False, scale: bool = False,
+                  loader: Loader | None = None, command: str | None = None) -> int:
+    """Run a benchmark suite (and optionally the scale curve) with a progress bar.
+
+    Parameters
+    ----------
+    suite : suite name, one of :data:`medroute.bench.SUITES` (``banyuwangi``, ``quick``).
+    budgets : time budgets per solve, seconds, replacing the suite's; ``None`` keeps them
+        (``banyuwangi``: historic and expanded 10 and 30 s, surge 30 and 60 s).
+    engines : engine names (default: auto, ortools, pyvrp, vroom, greedy).
+    output : directory for ``RESULTS.md``, ``runs.csv``, ``runs.json`` and the PNG plots.
+    seeds : solver seeds (default ``0``).
+    quick : run the CI-size ``quick`` suite (about half a minute).
+    scale : also run the scale curve of ``auto`` into ``output/results``.
+    loader : scenario loader (default :func:`medroute.scenarios.load`); for tests.
+    command : the command line to print at the top of the report.
+
+    Returns
+    -------
+    int
+        0 if ``auto`` produced no plan with violations, 1 otherwise (a CI gate), 2 for an
+        unknown suite.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    name = "quick" if quick else suite
+    if name not in SUITES:
+        console.print(f"[red]unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+        return 2
+    spec: Suite = SUITES[name]
+    runs = spec.runs if budgets is None else (
+        len(spec.scenarios) * len(budgets) * len(engines or spec.engines) * len(seeds or spec.seeds))
+    console.print(f"suite [bold]{name}[/]: {runs} solves → {Path(output) / 'RESULTS.md'}")
+    records: list[RunRecord]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("starting", total=runs)
+
+        def advance(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label[:70])
+
+        records = run_suite(name, budgets, engines, seeds, Path(output), advance, loader=loader, command=command)
+        if scale:
+            stask = bar.add_task("scale curve", total=7)
+
+            def advance_scale(done: int, total: int, label: str) -> None:
+                bar.update(stask, completed=done, total=total, description=f"scale: {label}")
+
+            run_scale(out=Path(output) / "results", loader=loader, progress=advance_scale)
+    table = Table(title=f"suite {name}: auto against the others")
+    for col in ("scenario", "budget s", "auto viol.", "auto/best", "greedy/auto", "ortools/auto", "best"):
+        table.add_column(col)
+    for h in headline(records):
+        table.add_row(h["scenario"], f"{h['budget_s']:g}", str(h["auto_violations"]),
+                      f"{h['auto_over_best']:.3f}", f"{h['greedy_over_auto']:.3f}",
+                      f"{h['ortools_over_auto']:.3f}", h["best_engine"])
+    Console().print(table)
+    bad = any(r.engine == "auto" and not r.feasible for r in records)
+    return 1 if bad else 0

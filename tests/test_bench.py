@@ -1,0 +1,115 @@
+"""The benchmark runner on a tiny suite (seconds), its report files and the scale curve."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow
+from medroute.bench import (
+    SUITES,
+    RunRecord,
+    ScenarioRun,
+    Suite,
+    headline,
+    rerender,
+    run_scale,
+    run_suite,
+    with_ratios,
+)
+from medroute.bench_cli import bench_command
+
+PH = Location(-8.22, 114.37)
+
+
+def tiny(name: str, *, seed: int = 0, orders: int = 4) -> Any:
+    """A hand-sized Banyuwangi day: one pharmacy, two riders (one with a cool box)."""
+    doors = [Location(-8.22 + 0.01 * (i % 3 + 1), 114.37 + 0.01 * (i % 2 + 1)) for i in range(orders)]
+    os_ = tuple(Order(f"o{i}", "ph", d, release_s=8 * 3600, windows=(TimeWindow(8 * 3600, 14 * 3600),),
+                      temperature="refrigerated" if i % 3 == 0 else "ambient")
+                for i, d in enumerate(doors))
+    riders = (Rider("cool", PH, start_s=8 * 3600, coolbox=CoolBox()), Rider("warm", PH, start_s=8 * 3600))
+    problem = Problem(pharmacies=(Pharmacy("ph", PH),), orders=os_, riders=riders)
+    return SimpleNamespace(problem=problem, matrix=None, description=f"tiny {name}", backend_name="haversine")
+
+
+SUITE = Suite("tiny", (ScenarioRun("tiny", (1.0,)),), engines=("auto", "pyvrp", "vroom", "greedy"))
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[RunRecord]]:
+    out = tmp_path_factory.mktemp("bench")
+    return out, run_suite(SUITE, out=out, progress=False, loader=tiny, command="pytest tiny")
+
+
+def test_every_run_is_recorded_and_checked(ran: tuple[Path, list[RunRecord]]) -> None:
+    _, records = ran
+    assert [r.engine for r in records] == ["auto", "pyvrp", "vroom", "greedy"]
+    assert all(r.mode in ("full", "relaxed") for r in records), [r.note for r in records]
+    auto = records[0]
+    assert auto.mode == "full"
+    assert auto.violations == 0
+    assert auto.served == 4
+    assert math.isclose(min(r.ratio for r in records if r.feasible), 1.0)
+    vroom = records[2]
+    assert vroom.mode == "relaxed"  # cold budgets: VROOM runs relaxed, repaired by dropping
+    assert vroom.violations == 0
+
+
+def test_report_files(ran: tuple[Path, list[RunRecord]]) -> None:
+    out, records = ran
+    md = (out / "RESULTS.md").read_text(encoding="utf-8")
+    assert "pytest tiny" in md
+    assert "auto/best" in md
+    assert "Machine load" in md
+    for png in ("ratio.png", "violations.png", "solve_time.png"):
+        assert (out / png).stat().st_size > 1000
+        assert f"({png})" in md
+    doc = json.loads((out / "runs.json").read_text(encoding="utf-8"))
+    assert len(doc["runs"]) == len(records)
+    assert doc["meta"]["command"] == "pytest tiny"
+    assert (out / "runs.csv").read_text(encoding="utf-8").count("\n") == len(records) + 1
+
+
+def test_ratios_use_feasible_runs_only() -> None:
+    base = RunRecord("s", "x", 1, 1, 1.0, "a", 0, "full", objective_rp=200.0)
+    cheap_but_broken = RunRecord("s", "x", 1, 1, 1.0, "b", 0, "relaxed", objective_rp=100.0, violations=2)
+    out = with_ratios([base, cheap_but_broken])
+    assert [r.ratio for r in out] == [1.0, 0.5]
+    (h,) = headline(out)
+    assert h["best_engine"] == "a"
+
+
+def test_budget_plan_fits_half_an_hour() -> None:
+    suite = SUITES["banyuwangi"]
+    assert suite.runs == 6 * 5
+    assert suite.planned_s == 4 * (10 + 30 + 10 + 30) + 3 * (30 + 60)  # no VROOM on surge
+    assert suite.planned_s < 0.5 * 30 * 60  # leaves room for loading, checking and load from others
+
+
+def test_scale_curve(tmp_path: Path) -> None:
+    points = run_scale("tiny", (3, 6), budget=lambda n: 1.0, out=tmp_path, loader=tiny, progress=False)
+    assert [p.orders for p in points] == [3, 6]
+    assert all(p.violations == 0 for p in points)
+    assert (tmp_path / "scale.png").stat().st_size > 1000
+    assert "| 6 |" in (tmp_path / "scale.md").read_text(encoding="utf-8")
+
+
+def test_bench_command(tmp_path: Path) -> None:
+    code = bench_command("quick", budgets=[1.0], engines=["greedy"], output=tmp_path, loader=tiny)
+    assert code == 0
+    assert (tmp_path / "RESULTS.md").exists()
+    assert bench_command("nope", output=tmp_path) == 2
+
+
+def test_targets_and_rerender(ran: tuple[Path, list[RunRecord]]) -> None:
+    out, _ = ran
+    (out / "RESULTS.md").unlink()
+    rerender(out)
+    md = (out / "RESULTS.md").read_text(encoding="utf-8")
+    assert "auto has no violations on any run: **met**" in md
