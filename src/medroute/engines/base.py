@@ -20,6 +20,40 @@ class EngineResult:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    """Something of an instance an engine cannot model.
+
+    Attributes
+    ----------
+    what : a sentence fragment naming the feature and the orders it concerns.
+    hard : ``True`` if the engine's plan may break a rule because of it (budgets, windows), so
+        its routes must be re-timed and repaired; ``False`` if only the objective differs.
+    orders : the order indices concerned.
+    """
+
+    what: str
+    hard: bool
+    orders: tuple[int, ...]
+
+
+MAX_LISTED = 5
+"""How many order ids a sentence names before it says "and N more"."""
+
+
+def order_ids(inst: Instance, ks: Sequence[int]) -> str:
+    """``'rx-1', 'rx-2' and 3 more``: the ids of orders ``ks`` for a sentence."""
+    names = [repr(inst.problem.orders[k].id) for k in ks[:MAX_LISTED]]
+    more = f" and {len(ks) - MAX_LISTED} more" if len(ks) > MAX_LISTED else ""
+    return ", ".join(names) + more
+
+
+def routed_orders(inst: Instance) -> list[int]:
+    """Orders an engine routes: the open ones plus any already on board (they must be delivered)."""
+    flagged = set(inst.flagged)
+    return [k for k in range(inst.n) if k not in flagged or inst.carried_by[k] >= 0]
+
+
 @runtime_checkable
 class Engine(Protocol):
     """A solver. ``supports`` returns ``True`` or a sentence saying what it cannot model."""

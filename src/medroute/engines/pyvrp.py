@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 from ..compile import DIMS, NO_LIMIT, Instance
 from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
-from .base import EngineResult
+from .base import EngineResult, Relaxation, order_ids, routed_orders
 
 if TYPE_CHECKING:
     import pyvrp as pyvrp_types
@@ -61,63 +61,30 @@ LOAD_SCALE = 1_000_000
 PENALTY_UPDATE_EVERY = 50
 """Solutions between PyVRP penalty updates (PyVRP's default, 500, is more than short runs make)."""
 
-_MAX_LISTED = 5
-"""How many order ids a relaxation sentence names before it says "and N more"."""
-
-
-@dataclass(frozen=True, slots=True)
-class Relaxation:
-    """Something of an instance PyVRP cannot model.
-
-    Attributes
-    ----------
-    what : a sentence fragment naming the feature and the orders it concerns.
-    hard : ``True`` if a PyVRP plan may break a rule because of it (budgets, windows);
-        ``False`` if only the objective differs (soft targets).
-    orders : the order indices concerned.
-    """
-
-    what: str
-    hard: bool
-    orders: tuple[int, ...]
-
-
-def _ids(inst: Instance, ks: Sequence[int]) -> str:
-    names = [repr(inst.problem.orders[k].id) for k in ks[:_MAX_LISTED]]
-    more = f" and {len(ks) - _MAX_LISTED} more" if len(ks) > _MAX_LISTED else ""
-    return ", ".join(names) + more
-
-
-def _routed_orders(inst: Instance) -> list[int]:
-    """Orders the engine routes: the open ones plus any already on board (they must be delivered)."""
-    flagged = set(inst.flagged)
-    return [k for k in range(inst.n) if k not in flagged or inst.carried_by[k] >= 0]
-
-
 def relaxations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the PyVRP model leaves out, one entry per feature (empty = exact)."""
-    ks = _routed_orders(inst)
+    ks = routed_orders(inst)
     out: list[Relaxation] = []
     budget = [k for k in ks if bool(np.any((inst.max_ride[k] < NO_LIMIT) & inst.allowed[k]))]
     if budget:
         out.append(Relaxation(
             f"out-of-fridge budgets (maximum ride time pickup → door) on {len(budget)} "
-            f"order{'s' if len(budget) > 1 else ''} ({_ids(inst, budget)})", True, tuple(budget)))
+            f"order{'s' if len(budget) > 1 else ''} ({order_ids(inst, budget)})", True, tuple(budget)))
     several_d = [k for k in ks if len(inst.windows[inst.delivery(k)]) > 1]
     if several_d:
         out.append(Relaxation(
             f"several delivery windows on order{'s' if len(several_d) > 1 else ''} "
-            f"{_ids(inst, several_d)} (their hull is used)", True, tuple(several_d)))
+            f"{order_ids(inst, several_d)} (their hull is used)", True, tuple(several_d)))
     several_p = [k for k in ks if inst.carried_by[k] < 0 and len(inst.windows[inst.pickup(k)]) > 1]
     if several_p:
         out.append(Relaxation(
             f"several pharmacy opening windows for the pickup of order{'s' if len(several_p) > 1 else ''} "
-            f"{_ids(inst, several_p)} (their hull is used)", True, tuple(several_p)))
+            f"{order_ids(inst, several_p)} (their hull is used)", True, tuple(several_p)))
     soft = [k for k in ks if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0]
     if soft:
         out.append(Relaxation(
             f"soft delivery targets (lateness cost) on {len(soft)} order{'s' if len(soft) > 1 else ''} "
-            f"({_ids(inst, soft)}), ignored by the search", False, tuple(soft)))
+            f"({order_ids(inst, soft)}), ignored by the search", False, tuple(soft)))
     return out
 
 
@@ -162,7 +129,7 @@ def build_model(inst: Instance) -> PyVrpModel:
     import pyvrp
 
     n, m = inst.n, inst.m
-    ks = [k for k in _routed_orders(inst) if _hull(inst.windows[inst.delivery(k)])[1] >= 0
+    ks = [k for k in routed_orders(inst) if _hull(inst.windows[inst.delivery(k)])[1] >= 0
           and (inst.carried_by[k] >= 0 or _hull(inst.windows[inst.pickup(k)])[1] >= 0)]
 
     # Capacity dimensions: the DIMS an order uses, plus one per allowed-rider set not implied by them.
@@ -355,7 +322,7 @@ class PyVrpEngine:
         """The iteration budget for ``time_limit`` seconds (see ``iterations_per_second``)."""
         if self.iterations is not None:
             return self.iterations
-        size = max(10, len(_routed_orders(instance)))
+        size = max(10, len(routed_orders(instance)))
         return max(20, int(time_limit * self.iterations_per_second * (100 / size) ** 2))
 
     def solve(self, instance: Instance, *, time_limit: float, seed: int,

@@ -69,7 +69,7 @@ from ..compile import NO_LIMIT, Instance
 from ..errors import require
 from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
-from .base import EngineResult
+from .base import EngineResult, Relaxation, order_ids, routed_orders
 
 COOLBOX_SKILL = 1
 """VROOM skill of riders with a cool box, required by every cold order."""
@@ -80,42 +80,12 @@ MAX_PRIORITY = 100
 UINT32_MAX = int(np.iinfo(np.uint32).max)
 """VROOM matrices are unsigned 32-bit; larger entries are clipped to this."""
 
-_MAX_LISTED = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Limitation:
-    """Something of an instance VROOM cannot model.
-
-    Attributes
-    ----------
-    what : a sentence fragment naming the feature and the orders it concerns.
-    hard : ``True`` if a VROOM route may break a rule because of it (then repaired by dropping
-        orders); ``False`` if only the objective differs.
-    orders : the order indices concerned.
-    """
-
-    what: str
-    hard: bool
-    orders: tuple[int, ...]
-
-
-def _ids(inst: Instance, ks: Sequence[int]) -> str:
-    names = [repr(inst.problem.orders[k].id) for k in ks[:_MAX_LISTED]]
-    more = f" and {len(ks) - _MAX_LISTED} more" if len(ks) > _MAX_LISTED else ""
-    return ", ".join(names) + more
-
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def _routed(inst: Instance) -> list[int]:
-    """Orders the engine routes: open orders plus any already on board (they must be delivered)."""
-    return [k for k in range(inst.n) if k not in inst.flagged or inst.carried_by[k] >= 0]
-
-
-def limitations(inst: Instance) -> list[Limitation]:
+def limitations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the VROOM model leaves out, one entry per feature (empty = exact).
 
     Parameters
@@ -124,27 +94,27 @@ def limitations(inst: Instance) -> list[Limitation]:
 
     Returns
     -------
-    list of Limitation
+    list of Relaxation
         Out-of-fridge budgets of orders still at the pharmacy (hard), soft delivery targets
         (objective only) and optional orders (objective only).
     """
-    ks = _routed(inst)
-    out: list[Limitation] = []
+    ks = routed_orders(inst)
+    out: list[Relaxation] = []
     budget = [k for k in ks if inst.carried_by[k] < 0
               and bool(np.any((inst.max_ride[k] < NO_LIMIT) & inst.allowed[k]))]
     if budget:
-        out.append(Limitation(
+        out.append(Relaxation(
             f"out-of-fridge budgets (maximum ride time pickup → door) on {_plural(len(budget), 'cold order')} "
-            f"({_ids(inst, budget)})", True, tuple(budget)))
+            f"({order_ids(inst, budget)})", True, tuple(budget)))
     soft = [k for k in ks if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0]
     if soft:
-        out.append(Limitation(
-            f"soft delivery targets (lateness cost) on {_plural(len(soft), 'order')} ({_ids(inst, soft)})",
+        out.append(Relaxation(
+            f"soft delivery targets (lateness cost) on {_plural(len(soft), 'order')} ({order_ids(inst, soft)})",
             False, tuple(soft)))
     optional = [k for k in ks if not bool(inst.required[k]) and inst.carried_by[k] < 0]
     if optional:
-        out.append(Limitation(
-            f"penalties of {_plural(len(optional), 'optional order')} ({_ids(inst, optional)}): VROOM "
+        out.append(Relaxation(
+            f"penalties of {_plural(len(optional), 'optional order')} ({order_ids(inst, optional)}): VROOM "
             "serves every order it can", False, tuple(optional)))
     return out
 
@@ -231,7 +201,7 @@ def build_model(inst: Instance) -> VroomModel:
     for key, dur in enumerate(inst.durations):
         inp.set_durations_matrix(f"p{key}", np.clip(dur, 0, UINT32_MAX).astype(np.uint32))
         inp.set_costs_matrix(f"p{key}", _cost_matrix(inst, key, scale))
-    ks = _routed(inst)
+    ks = routed_orders(inst)
     rider_skills, order_skills = _skill_sets(inst, ks)
     for r in range(inst.m):
         depart = int(inst.depart[r])
