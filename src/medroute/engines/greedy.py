@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
+
 from ..compile import Instance
 from ..reasons import Reason
 from ..schedule import Infeasible, RouteTimes, schedule_route
@@ -42,25 +44,6 @@ def _free_at(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes | N
         return int(inst.start_loc[r]), int(inst.depart[r])
     last = nodes[-1]
     return int(inst.node_loc[last]), times.starts[-1] + int(inst.service[last])
-
-
-def _quick_reject(inst: Instance, r: int, k: int, reach_s: int) -> Reason | None:
-    """A reason appending order ``k`` to rider ``r`` (free to reach its pharmacy at ``reach_s``)
-    cannot time, found without timing the route; ``None`` when it may.
-
-    The current route's times are lower bounds (adding stops only delays them), so the earliest
-    delivery is ``reach`` bumped into the pickup window, plus handover and the direct ride.
-    """
-    pick = next((max(reach_s, a) for a, b in inst.windows[k] if reach_s <= b), None)
-    if pick is None:
-        return Reason.TIME_WINDOW
-    d = inst.delivery(k)
-    door = pick + int(inst.service[k]) + int(inst.duration(r)[inst.node_loc[k], inst.node_loc[d]])
-    if not inst.windows[d] or door > inst.windows[d][-1][1]:
-        return Reason.TIME_WINDOW
-    if door + int(inst.service[d]) > inst.shift_end[r]:
-        return Reason.SHIFT
-    return None
 
 
 def _batch_insert(inst: Instance, nodes: Sequence[int], k: int) -> tuple[int, ...] | None:
@@ -141,6 +124,22 @@ class GreedyEngine:
         for r in range(inst.m):
             t = schedule_route(inst, r, routes[r]) if routes[r] else None
             timed.append(t if isinstance(t, RouteTimes) else None)
+        # Where and when each rider is free, kept as arrays so that every order looks at all
+        # riders at once (a Python loop over riders per order dominated at 1,000 orders).
+        free_loc = np.zeros(inst.m, dtype=np.int64)
+        free_t = np.zeros(inst.m, dtype=np.int64)
+        last_pick_loc = np.full(inst.m, -1, dtype=np.int64)
+        usable = np.ones(inst.m, dtype=bool)
+
+        def refresh(r: int) -> None:
+            free_loc[r], free_t[r] = _free_at(inst, r, routes[r], timed[r])
+            usable[r] = not routes[r] or timed[r] is not None
+            picks = [v for v in routes[r] if inst.is_pickup(v)]
+            last_pick_loc[r] = inst.node_loc[picks[-1]] if picks else -1
+
+        for r in range(inst.m):
+            refresh(r)
+        groups = [(g, np.flatnonzero(inst.rider_durations == g)) for g in range(len(inst.durations))]
         reasons: dict[int, Reason] = {}
         problem = inst.problem
         queue = sorted((k for k in inst.open_orders if inst.carried_by[k] < 0),
@@ -149,31 +148,50 @@ class GreedyEngine:
             if time.perf_counter() > deadline:
                 reasons[k] = Reason.SEARCH_LIMIT
                 continue
-            riders = [r for r in range(inst.m) if inst.allowed[k, r]
-                      and (not routes[r] or timed[r] is not None)]
-            if not riders:
+            cand = inst.allowed[k] & usable
+            if not cand.any():
                 reasons[k] = Reason.NO_RIDER
                 continue
-            options: list[_Option] = []
+            pick_loc, d = int(inst.node_loc[k]), inst.delivery(k)
+            door_loc = int(inst.node_loc[d])
+            reach = np.zeros(inst.m, dtype=np.int64)
+            ride = np.zeros(inst.m, dtype=np.int64)
+            for g, members in groups:
+                dur = inst.durations[g]
+                reach[members] = free_t[members] + dur[free_loc[members], pick_loc]
+                ride[members] = int(dur[pick_loc, door_loc])
             why: Counter[Reason] = Counter()
-            for r in riders:
-                loc, free = _free_at(inst, r, routes[r], timed[r])
+            options: list[_Option] = []
+            # Join a trailing batch at this pharmacy (validated by _batch_insert).
+            for rr in np.flatnonzero(cand & (last_pick_loc == pick_loc)):
+                r = int(rr)
                 batch = _batch_insert(inst, routes[r], k)
                 times = timed[r]
                 if batch is not None and times is not None:
                     last_pick = max(i for i, v in enumerate(routes[r]) if inst.is_pickup(v))
                     options.append(_Option(times.starts[last_pick], r, True, batch))
-                reach = free + int(inst.duration(r)[loc, inst.node_loc[k]])
-                quick = _quick_reject(inst, r, k, reach)
-                if quick is not None:
-                    why[quick] += 1
-                    continue
-                options.append(_Option(reach, r, False, (*routes[r], k, inst.delivery(k))))
+            # Append at the end, unless even the direct ride misses: the current route's times
+            # are lower bounds (more stops only delay them), so the earliest delivery is the
+            # reach time bumped into the pickup window, plus handover and the direct ride.
+            pick = np.full(inst.m, -1, dtype=np.int64)
+            for a, b in reversed(inst.windows[k]):
+                fits = reach <= b
+                pick[fits] = np.maximum(reach[fits], a)
+            door = pick + int(inst.service[k]) + ride
+            last_window = inst.windows[d][-1][1] if inst.windows[d] else -1
+            late = cand & ((pick < 0) | (door > last_window))
+            shift = cand & ~late & (door + int(inst.service[d]) > inst.shift_end)
+            why[Reason.TIME_WINDOW] += int(late.sum())
+            why[Reason.SHIFT] += int(shift.sum())
+            for rr in np.flatnonzero(cand & ~late & ~shift):
+                r = int(rr)
+                options.append(_Option(int(reach[r]), r, False, (*routes[r], k, d)))
             options.sort(key=lambda o: (o.reach_s, o.rider, not o.batch))
             for opt in options:
                 res = schedule_route(inst, opt.rider, opt.nodes)
                 if isinstance(res, RouteTimes):
                     routes[opt.rider], timed[opt.rider] = list(opt.nodes), res
+                    refresh(opt.rider)
                     break
                 why[res.reason] += 1
             else:
