@@ -106,7 +106,8 @@ class PyVrpModel:
     ----------
     data : the :class:`pyvrp.ProblemData`.
     ship_order : order index ``k`` of each PyVRP shipment.
-    client_order : order index ``k`` of each PyVRP client (orders already on board).
+    client_order : order index ``k`` of each PyVRP client (orders already on board, or loaded at
+        the riders' start: see :func:`loaded_at_start`).
     type_riders : rider indices of each PyVRP vehicle type, in the order routes are assigned.
     rider_type : PyVRP vehicle type of each rider.
     """
@@ -122,6 +123,16 @@ def _hull(windows: tuple[tuple[int, int], ...]) -> tuple[int, int]:
     if not windows:
         return 0, -1
     return windows[0][0], windows[-1][1]
+
+
+def loaded_at_start(inst: Instance, k: int) -> bool:
+    """Whether order ``k`` is picked up where every rider allowed to carry it starts, with no
+    handover, inside its pickup window at that rider's departure: then picking it up is free and
+    PyVRP can treat it as a plain delivery (the classic VRPTW depot, e.g. Solomon's)."""
+    riders = np.flatnonzero(inst.allowed[k])
+    return (inst.carried_by[k] < 0 and int(inst.service[k]) == 0 and len(riders) > 0
+            and all(int(inst.start_loc[r]) == int(inst.node_loc[k])
+                    and any(a <= int(inst.depart[r]) <= b for a, b in inst.windows[k]) for r in riders))
 
 
 def build_model(inst: Instance) -> PyVrpModel:
@@ -215,11 +226,15 @@ def build_model(inst: Instance) -> PyVrpModel:
     for k in ks:
         d_early, d_late = _hull(inst.windows[inst.delivery(k)])
         name = inst.problem.orders[k].id
-        if inst.carried_by[k] >= 0:
+        if inst.carried_by[k] >= 0 or loaded_at_start(inst, k):
+            # Already on board, or loaded where every allowed rider starts, at departure, with
+            # no handover (the classic VRPTW depot): a plain delivery client.
+            carried = inst.carried_by[k] >= 0
             clients.append(pyvrp.Client(
                 location=int(inst.node_loc[inst.delivery(k)]), delivery=amount(k),
                 service_duration=int(inst.service[inst.delivery(k)]), tw_early=d_early, tw_late=d_late,
-                required=True, name=name))
+                required=carried, prize=0 if carried else round(float(inst.drop_cost[k])) + (
+                    must if inst.required[k] else 0), name=name))
             client_order.append(k)
             continue
         p_early, p_late = _hull(inst.windows[inst.pickup(k)])
@@ -284,7 +299,11 @@ def _from_pyvrp_solution(model: PyVrpModel, inst: Instance,
                 nodes.append(inst.delivery(model.ship_order[act.idx]))
             elif act.type == pyvrp.ActivityType.CLIENT:
                 nodes.append(inst.delivery(model.client_order[act.idx]))
-        routes[r] = tuple(nodes)
+        # Client orders not on board were loaded at the start: picked up there, before any stop.
+        clients = set(model.client_order)
+        loads = [inst.order_of(v) for v in nodes if not inst.is_pickup(v) and inst.order_of(v) in clients
+                 and inst.carried_by[inst.order_of(v)] < 0]
+        routes[r] = (*loads, *nodes)
     return tuple(routes)
 
 
