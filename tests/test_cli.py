@@ -181,9 +181,6 @@ def test_graph_build_needs_one_source(tmp_path: Path) -> None:
 
 
 def test_demo(tmp_path: Path) -> None:
-    scenarios = pytest.importorskip("medroute.scenarios")
-    if not hasattr(scenarios, "load"):
-        pytest.skip("medroute.scenarios.load not available yet")
     out = tmp_path / "out"
     result = runner.invoke(app, ["demo", "-o", str(out), "--time-limit", "3"])
     assert result.exit_code in (EXIT_OK, EXIT_VIOLATIONS), _err(result)
@@ -193,9 +190,17 @@ def test_demo(tmp_path: Path) -> None:
     assert "on_time_share" in result.output
 
 
+def test_demo_without_data_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "data"
+    empty.mkdir()
+    monkeypatch.setenv("MEDROUTE_DATA", str(empty))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["demo", "-o", str(out), "--time-limit", "3"])
+    assert result.exit_code == EXIT_OK, _err(result)
+    assert "EMBEDDED FALLBACK" in _err(result)
+    assert json.loads((out / "plan.json").read_text())["kpis"]["served"] == 20
+
+
 def test_demo_unknown_scenario(tmp_path: Path) -> None:
-    scenarios = pytest.importorskip("medroute.scenarios")
-    if not hasattr(scenarios, "load"):
-        pytest.skip("medroute.scenarios.load not available yet")
     result = runner.invoke(app, ["demo", "-o", str(tmp_path), "--scenario", "atlantis"])
     _assert_one_line_error(result, EXIT_BAD_INPUT, "atlantis")
