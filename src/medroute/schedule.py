@@ -134,6 +134,37 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
     return RouteTimes(t[0], tuple(t[1:]), end, tuple(loads))
 
 
+def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: str
+                   ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
+    """Take orders off each route until it times: the order the timing blames, or, when that
+    one is already on board (it cannot be taken off), the last order that can be.
+
+    Returns the routes, the binding reason of each dropped order, and a note per drop (prefixed
+    with ``label``).
+    """
+    out: list[list[int]] = []
+    dropped: dict[int, Reason] = {}
+    notes: list[str] = []
+    for r, nodes in enumerate(routes):
+        seq = list(nodes)
+        while seq:
+            timed = schedule_route(inst, r, seq)
+            if not isinstance(timed, Infeasible):
+                break
+            movable = [inst.order_of(v) for v in seq if inst.carried_by[inst.order_of(v)] < 0]
+            if not movable:
+                notes.append(f"{label}: rider {inst.problem.riders[r].id!r} cannot deliver what they carry "
+                             f"({timed.reason.value})")
+                break
+            k = timed.order if timed.order in movable else movable[-1]
+            dropped[k] = timed.reason
+            seq = [v for v in seq if inst.order_of(v) != k]
+            notes.append(f"{label}: order {inst.problem.orders[k].id!r} taken off rider "
+                         f"{inst.problem.riders[r].id!r} (dropped: its route does not time, {timed.reason.value})")
+        out.append(seq)
+    return out, dropped, notes
+
+
 def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) -> float:
     """Cost units of a timed route: riding, lateness and the rider's fixed cost (0 if empty)."""
     if not nodes:

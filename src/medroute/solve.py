@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .compile import Instance, compile_problem
+from .compile import compile_problem
 from .engines.base import Engine
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
 from .model import Problem
-from .reasons import Reason
-from .schedule import Infeasible, build_solution, schedule_route
+from .schedule import build_solution, drop_untimable
 from .solution import Solution
 
 
@@ -61,30 +59,9 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     reserve = min(1.0, 0.1 * time_limit)
     budget = max(0.0, end - reserve - time.perf_counter())
     result = eng.solve(inst, time_limit=budget, seed=seed)
-    routes, dropped, notes = drop_untimable(inst, result.routes)
+    routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
     reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=end - reserve / 2) | dropped
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
     return replace(solution, solve_time_s=time.perf_counter() - t0)
 
-
-def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]]
-                   ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
-    """Take off each route the orders its timing blames until it times (orders already on board
-    stay: they cannot be taken off). Returns the routes, the dropped orders' reasons, and notes."""
-    out: list[list[int]] = []
-    dropped: dict[int, Reason] = {}
-    notes: list[str] = []
-    for r, nodes in enumerate(routes):
-        seq = list(nodes)
-        while seq:
-            timed = schedule_route(inst, r, seq)
-            if not isinstance(timed, Infeasible) or timed.order is None or inst.carried_by[timed.order] == r:
-                break
-            k = timed.order
-            dropped[k] = timed.reason
-            seq = [v for v in seq if inst.order_of(v) != k]
-            notes.append(f"order {inst.problem.orders[k].id!r} taken off rider {inst.problem.riders[r].id!r}: "
-                         f"its route does not time ({timed.reason.value})")
-        out.append(seq)
-    return out, dropped, notes

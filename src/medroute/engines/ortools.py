@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 from ..compile import DIMS, NO_LIMIT, Instance
 from ..errors import require
 from ..reasons import Reason
-from ..schedule import Infeasible, schedule_route
+from ..schedule import drop_untimable
 from .base import EngineResult
 
 REQUIRED_PENALTY = 10**12
@@ -279,33 +279,6 @@ def _extract(inst: Instance, model: RoutingModel, assignment: Any) -> list[list[
     return routes
 
 
-def verify(inst: Instance, routes: list[list[int]]) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
-    """Re-time every route; remove orders until each times (never return an infeasible route).
-
-    Returns the routes, a reason per removed order, and a note per removal.
-    """
-    reasons: dict[int, Reason] = {}
-    notes: list[str] = []
-    out = []
-    for r, seq in enumerate(routes):
-        seq = list(seq)
-        while True:
-            res = schedule_route(inst, r, seq)
-            if not isinstance(res, Infeasible):
-                break
-            movable = [inst.order_of(v) for v in seq if inst.carried_by[inst.order_of(v)] < 0]
-            if not movable:
-                notes.append(f"ortools: rider {inst.problem.riders[r].id!r} cannot deliver what they carry")
-                break
-            blame = res.order if res.order is not None and res.order in movable else movable[-1]
-            seq = [v for v in seq if inst.order_of(v) != blame]
-            reasons[blame] = res.reason
-            notes.append(f"ortools: order {inst.problem.orders[blame].id!r} removed from rider "
-                         f"{inst.problem.riders[r].id!r}'s route, which did not time ({res.reason.value})")
-        out.append(seq)
-    return out, reasons, notes
-
-
 class OrToolsEngine:
     """OR-Tools routing with every medroute rule modelled (see the module docstring).
 
@@ -388,6 +361,6 @@ class OrToolsEngine:
             notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit before the solution "
                          f"budget ({budget}); the plan may vary from run to run")
         notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)")
-        routes, reasons, more = verify(inst, _extract(inst, model, solution))
+        routes, reasons, more = drop_untimable(inst, _extract(inst, model, solution), label="ortools")
         notes.extend(more)
         return EngineResult(tuple(tuple(s) for s in routes), {**model.left_out, **reasons}, tuple(notes))

@@ -68,7 +68,7 @@ from numpy.typing import NDArray
 from ..compile import NO_LIMIT, Instance
 from ..errors import require
 from ..reasons import Reason
-from ..schedule import Infeasible, schedule_route
+from ..schedule import drop_untimable
 from .base import EngineResult, Relaxation, order_ids, routed_orders
 
 COOLBOX_SKILL = 1
@@ -276,7 +276,6 @@ def repair(inst: Instance, routes: list[list[int]]) -> tuple[list[list[int]], di
         Routes that all time with :func:`~medroute.schedule.schedule_route`, the binding reason
         of each dropped order, and one note per drop.
     """
-    reasons: dict[int, Reason] = {}
     notes: list[str] = []
     out: list[list[int]] = []
     for r, nodes in enumerate(routes):
@@ -286,24 +285,9 @@ def repair(inst: Instance, routes: list[list[int]]) -> tuple[list[list[int]], di
                 seq.append(inst.delivery(c))
                 notes.append(f"rider {inst.problem.riders[r].id!r}: VROOM left order "
                              f"{inst.problem.orders[c].id!r} on board; its delivery is appended")
-        while seq:
-            timed = schedule_route(inst, r, seq)
-            if not isinstance(timed, Infeasible):
-                break
-            k = timed.order if timed.order is not None else inst.order_of(seq[-1])
-            if inst.carried_by[k] >= 0:
-                notes.append(f"rider {inst.problem.riders[r].id!r}: order {inst.problem.orders[k].id!r} "
-                             f"on board breaks {timed.reason.value} under the full rules")
-                k = next((inst.order_of(v) for v in reversed(seq) if inst.carried_by[inst.order_of(v)] < 0),
-                         k)
-                if inst.carried_by[k] >= 0:
-                    break  # only orders on board are left: nothing to drop
-            seq = [v for v in seq if inst.order_of(v) != k]
-            reasons[k] = timed.reason
-            notes.append(f"rider {inst.problem.riders[r].id!r}: order {inst.problem.orders[k].id!r} "
-                         f"dropped, the VROOM route breaks {timed.reason.value} under the full rules")
         out.append(seq)
-    return out, reasons, notes
+    out, reasons, more = drop_untimable(inst, out, label="vroom")
+    return out, reasons, notes + more
 
 
 class VroomEngine:
