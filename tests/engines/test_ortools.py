@@ -84,3 +84,28 @@ def test_flagged_orders_are_not_in_the_model() -> None:
     inst = compile_problem(_problem(orders, (Rider("a", START),)))
     model = build_model(inst)
     assert sorted(model.nodes) == [0, 2]
+
+
+def test_large_instance_starts_from_the_greedy_plan(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Pretend OR-Tools' own first solution is slow: the search must start from greedy's plan,
+    # say so, and still serve every order within the limit.
+    from medroute.engines import ortools as ortools_engine
+
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.01 * i, 114.37), release_s=8 * H) for i in range(4))
+    problem = _problem(orders, (Rider("a", START, start_s=7 * H), Rider("b", START, start_s=7 * H)))
+    inst = compile_problem(problem)
+    monkeypatch.setattr(ortools_engine, "PCI_SECONDS_AT_200", 1e6)
+    res = OrToolsEngine().solve(inst, time_limit=1.0, seed=0)
+    assert any("started from the greedy dispatcher's plan" in note for note in res.notes)
+    assert sorted(v for seq in res.routes for v in seq) == list(range(2 * inst.n))
+    monkeypatch.undo()
+    res = OrToolsEngine().solve(inst, time_limit=1.0, seed=0)
+    assert not any("greedy" in note for note in res.notes)
+
+
+def test_first_solution_estimate_is_cubic_in_orders() -> None:
+    from medroute.engines.ortools import PCI_SECONDS_AT_200, first_solution_seconds
+
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22, 114.37), release_s=8 * H) for i in range(10))
+    inst = compile_problem(_problem(orders, (Rider("a", START, start_s=7 * H),)))
+    assert first_solution_seconds(inst) == PCI_SECONDS_AT_200 * (10 / 200) ** 3
