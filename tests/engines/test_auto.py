@@ -101,3 +101,24 @@ def test_anchored_instance_keeps_the_plan_and_only_shrinks_windows() -> None:
     for wide, narrow in zip(inst.windows, anchored.windows, strict=True):
         for a, b in narrow:
             assert any(x <= a and b <= y for x, y in wide)
+
+
+def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
+    # Greedy spreads 6 orders over the 3 riders; with a rider cost and PyVRP held to one
+    # iteration per call, only the route-elimination stage can bring the plan down to one rider.
+    from medroute import Objective
+    from medroute.engines.pyvrp import relaxations
+
+    rnd = random.Random(3)
+    orders = tuple(Order(f"o{k}", "ph", Location(-8.0 + rnd.uniform(-0.05, 0.05), 114.0 + rnd.uniform(0, 0.1)),
+                         release_s=8 * 3600 + 600 * k) for k in range(6))
+    riders = tuple(Rider(f"r{i}", A, start_s=8 * 3600) for i in range(3))
+    problem = Problem(pharmacies=(Pharmacy("ph", A),), orders=orders, riders=riders,
+                      objective=Objective(rupiah_per_rider=1e6, rupiah_per_late_minute=0))
+    inst = compile_problem(problem)
+    assert relaxations(inst) == []
+    res = AutoEngine(pyvrp=PyVrpEngine(iterations=1)).solve(inst, time_limit=10, seed=0)
+    assert any(n.startswith("greedy:") for n in res.notes)
+    assert any(n.startswith("pyvrp-fleet:") for n in res.notes), res.notes
+    assert sum(1 for s in res.routes if s) == 1
+    assert checked(inst, res.routes) == []

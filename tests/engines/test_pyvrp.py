@@ -134,3 +134,43 @@ def test_time_limit_is_held() -> None:
 def test_rejects_a_non_positive_iteration_budget(bad: int) -> None:
     with pytest.raises(ValueError, match="iterations must be >= 1"):
         PyVrpEngine(iterations=bad)
+
+
+def two_rider_instance(windows: tuple[TimeWindow, ...] | None = None) -> Instance:
+    riders = tuple(Rider(f"r{i}", A, start_s=3600) for i in range(2))
+    if windows is None:
+        return compiled(Order("x", "ph", B), Order("y", "ph", D), riders=riders)
+    return compiled(Order("x", "ph", B, windows=windows), Order("y", "ph", D, windows=windows), riders=riders)
+
+
+def test_reduce_fleet_serves_every_order_with_one_rider_fewer() -> None:
+    inst = two_rider_instance()
+    assert relaxations(inst) == []
+    fewer, spent = ENGINE.reduce_fleet(inst, [(0, 2), (1, 3)], time_limit=5, seed=0)
+    assert fewer is not None and spent >= 0
+    assert sum(1 for s in fewer if s) == 1
+    assert sorted(v for s in fewer for v in s) == [0, 1, 2, 3]
+    assert checked_ok(inst, fewer)
+
+
+def test_reduce_fleet_gives_up_when_one_rider_cannot_do_it() -> None:
+    # Both doors (B and D, 20 minutes apart) within the same 200 s: two riders are needed.
+    w = (TimeWindow(3600 + 1800, 3600 + 2000),)
+    inst = two_rider_instance(w)
+    assert checked_ok(inst, ((0, 2), (1, 3)))
+    fewer, spent = PyVrpEngine(iterations=50).reduce_fleet(inst, [(0, 2), (1, 3)], time_limit=5, seed=0)
+    assert fewer is None and spent == 50
+    assert ENGINE.reduce_fleet(inst, [(0, 2, 1, 3), ()], time_limit=5, seed=0) == (None, 0)  # one rider
+
+
+def test_reduce_fleet_refuses_what_pyvrp_relaxes() -> None:
+    cold = Order("x", "ph", B, temperature="refrigerated", max_ride_s=3600)
+    riders = tuple(Rider(f"r{i}", A, start_s=3600, coolbox=CoolBox()) for i in range(2))
+    inst = compiled(cold, Order("y", "ph", C), riders=riders)
+    assert relaxations(inst)
+    assert ENGINE.reduce_fleet(inst, [(0, 2), (1, 3)], time_limit=5, seed=0) == (None, 0)
+
+
+def checked_ok(inst: Instance, routes: tuple[tuple[int, ...], ...]) -> bool:
+    sol = build_solution(inst, routes)
+    return check(inst.problem, sol, matrix=dict(inst.matrices)) == []

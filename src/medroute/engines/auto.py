@@ -11,7 +11,14 @@ plan among their candidates:
    has to relax rules (out-of-fridge budgets, several windows). Its plan is **repaired**: orders
    on routes that do not time are removed one at a time (the one the timing blames) and put
    back by cheapest feasible insertion;
-2b. **pyvrp-anchored**, when PyVRP relaxed rules (30 %): the instance is restricted around the
+2b. **pyvrp-fleet**, when PyVRP models the instance exactly and riders cost something (the
+   literature's vehicles-first objective): stage 2 gets 35 %, then route elimination
+   (:meth:`~medroute.engines.pyvrp.PyVrpEngine.reduce_fleet`: the shortest route's rider is
+   taken out and PyVRP must serve every order with the others) repeats while it succeeds,
+   within :data:`FLEET_SHARE` of the budget as PyVRP iterations; the smaller plan is a
+   candidate, and PyVRP searches on from the best candidate for the remaining 45 %. The candidates' objective
+   (rider cost included) decides whether fewer riders pays off;
+2c. **pyvrp-anchored**, when PyVRP relaxed rules (30 %): the instance is restricted around the
    best plan's timing (:func:`anchored_instance`: each budgeted order's pickup may not start
    before an anchor and its delivery must start by anchor + budget; several windows → the one
    used) so that every plan PyVRP finds feasible keeps the budgets; PyVRP runs again on it,
@@ -52,6 +59,12 @@ from .base import Engine, EngineResult
 from .pyvrp import PyVrpEngine, relaxations
 
 _log = logging.getLogger("medroute")
+
+FLEET_SHARE = 0.20
+"""Share of the time limit (as PyVRP iterations) for route elimination (stage 2b)."""
+FINAL_SHARE = 0.45
+"""Share of the time limit for PyVRP's search after route elimination; at least half of it is
+kept in wall time whatever the elimination takes."""
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -195,6 +208,38 @@ class AutoEngine:
         """Always ``True``: what PyVRP cannot model, construction, repair and OR-Tools cover."""
         return True
 
+    def _fewer_riders(self, inst: Instance, cands: list[Candidate], add: Callable[..., None], clock: Deadline,
+                      reserve: float, time_limit: float, seed: int) -> None:
+        """Stage 2b: route elimination, then PyVRP again from the smaller fleet (see the module
+        docstring). Iterations come from fixed shares of ``time_limit`` (deterministic); the
+        clock only caps them."""
+        best = min(cands, key=lambda c: c.rank)
+        if best.unserved_required or any(k not in {inst.order_of(v) for s in best.routes for v in s}
+                                         for k in inst.open_orders):
+            return
+        pool = self.pyvrp.iteration_budget(inst, FLEET_SHARE * time_limit)
+        current: tuple[tuple[int, ...], ...] | None = None
+        routes: Sequence[Sequence[int]] = best.routes
+        keep = reserve + FINAL_SHARE * time_limit / 2  # wall time kept for the search after
+        while pool > 0 and clock.left() - keep > 0.05:
+            fewer, spent = self.pyvrp.reduce_fleet(inst, routes, time_limit=clock.left() - keep,
+                                                   seed=seed, iterations=pool)
+            pool -= max(1, spent)
+            if fewer is None:
+                break
+            current = routes = fewer
+        if current is not None:
+            riders = sum(1 for s in current if s)
+            add("pyvrp-fleet", [list(s) for s in current], {}, [f"route elimination: {riders} riders"])
+        # PyVRP searches on from the best plan (the smaller fleet's if it is better).
+        budget = min(clock.left() - reserve, FINAL_SHARE * time_limit)
+        if budget > 0.05:
+            start = min(cands, key=lambda c: c.rank).routes
+            res = self.pyvrp.solve(inst, time_limit=budget, seed=seed, initial=start)
+            fixed, reasons, _ = repair(inst, res.routes, Inserter(inst),
+                                       Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
+            add("pyvrp-fleet-search", fixed, reasons)
+
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
               initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
         """Run the portfolio for at most ``time_limit`` seconds and return its best checked plan.
@@ -258,8 +303,9 @@ class AutoEngine:
             add("initial", fixed, reasons)
         start = min(cands, key=lambda c: c.rank).routes if cands else None
 
-        # Stage 2: PyVRP, warm-started.
-        share = 0.90 if not found else (0.60 if not hard else 0.30)
+        # Stage 2: PyVRP, warm-started. With a rider cost on an exact model, stage 2b may need time.
+        fleet = not found and float(inst.rider_cost) > 0
+        share = (0.35 if fleet else 0.90) if not found else (0.60 if not hard else 0.30)
         pv_budget = min(clock.left() - reserve, share * time_limit)
         if pv_budget > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
             res = self.pyvrp.solve(inst, time_limit=pv_budget, seed=seed, initial=start)
@@ -270,6 +316,9 @@ class AutoEngine:
             add("pyvrp" if raw is not None else "pyvrp+repair", fixed, reasons, extra)
             if raw is None:
                 notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")
+
+        if fleet and cands:
+            self._fewer_riders(inst, cands, add, clock, reserve, time_limit, seed)
 
         def anchored_round(share: float) -> None:
             # PyVRP again, exact this time: windows anchored on the best plan imply the budgets.

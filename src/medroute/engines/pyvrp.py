@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -137,8 +137,12 @@ def loaded_at_start(inst: Instance, k: int) -> bool:
                     and any(a <= int(inst.depart[r]) <= b for a, b in inst.windows[k]) for r in riders))
 
 
-def build_model(inst: Instance) -> PyVrpModel:
-    """Translate ``inst`` to a :class:`PyVrpModel` (see the module docstring for the mapping)."""
+def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
+    """Translate ``inst`` to a :class:`PyVrpModel` (see the module docstring for the mapping).
+
+    ``require``: orders PyVRP must serve (``required=True``, no prize) instead of optional with
+    a prize; used by :meth:`PyVrpEngine.reduce_fleet`, where a plan missing one is infeasible.
+    """
     import pyvrp
 
     n, m = inst.n, inst.m
@@ -231,11 +235,11 @@ def build_model(inst: Instance) -> PyVrpModel:
         if inst.carried_by[k] >= 0 or loaded_at_start(inst, k):
             # Already on board, or loaded where every allowed rider starts, at departure, with
             # no handover (the classic VRPTW depot): a plain delivery client.
-            carried = inst.carried_by[k] >= 0
+            forced = inst.carried_by[k] >= 0 or k in require
             clients.append(pyvrp.Client(
                 location=int(inst.node_loc[inst.delivery(k)]), delivery=amount(k),
                 service_duration=int(inst.service[inst.delivery(k)]), tw_early=d_early, tw_late=d_late,
-                required=carried, prize=0 if carried else round(float(inst.drop_cost[k])) + (
+                required=forced, prize=0 if forced else round(float(inst.drop_cost[k])) + (
                     must if inst.required[k] else 0), name=name))
             client_order.append(k)
             continue
@@ -248,8 +252,8 @@ def build_model(inst: Instance) -> PyVrpModel:
             delivery_tw_early=d_early, delivery_tw_late=d_late,
             delivery_service_duration=int(inst.service[inst.delivery(k)]),
             amount=amount(k) if n_dims else [],
-            prize=round(float(inst.drop_cost[k])) + (must if inst.required[k] else 0), required=False,
-            name=name))
+            prize=0 if k in require else round(float(inst.drop_cost[k])) + (must if inst.required[k] else 0),
+            required=k in require, name=name))
         ship_order.append(k)
     del n
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, dist_mats, dur_mats,  # type: ignore[arg-type]
@@ -309,6 +313,39 @@ def _from_pyvrp_solution(model: PyVrpModel, inst: Instance,
     return tuple(routes)
 
 
+def _solve_params(inst: Instance) -> pyvrp_types.SolveParams:
+    """PyVRP's parameters for ``inst``: penalties updated every :data:`PENALTY_UPDATE_EVERY`
+    solutions and allowed to grow past the dearest rider.
+
+    PyVRP caps its penalty per unit of time warp / excess load (1e5 by default). With a rider
+    cost of, say, 1e10 (the literature's vehicles-first objective) a route breaking windows by a
+    few seconds then beats adding a rider, and the search ends infeasible.
+    """
+    import pyvrp
+
+    cap = max(DEFAULT_MAX_PENALTY, 10.0 * (float(inst.rider_cost) + float(np.max(inst.drop_cost, initial=0))))
+    return pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY,
+                                                         max_penalty=cap))
+
+
+def _fewer_riders(model: PyVrpModel, riders: Sequence[int]) -> PyVrpModel:
+    """``model`` whose fleet is exactly ``riders`` (each vehicle type keeps its riders among them;
+    types left without one are removed)."""
+    kept: list[tuple[int, tuple[int, ...]]] = []
+    fleet = set(riders)
+    for t, of_type in enumerate(model.type_riders):
+        mine = tuple(r for r in of_type if r in fleet)
+        if mine:
+            kept.append((t, mine))
+    types = [model.data.vehicle_type(t).replace(num_available=len(mine)) for t, mine in kept]
+    rider_type = [0] * len(model.rider_type)
+    for new, (_, mine) in enumerate(kept):
+        for r in mine:
+            rider_type[r] = new
+    return dataclasses.replace(model, data=model.data.replace(vehicle_types=types),
+                               type_riders=tuple(mine for _, mine in kept), rider_type=tuple(rider_type))
+
+
 class PyVrpEngine:
     """PyVRP's iterated local search on the shipment model of an instance.
 
@@ -350,6 +387,56 @@ class PyVrpEngine:
         # so at most 4 times the 100-order speed (a small instance then still ends on its budget).
         return max(20, int(time_limit * self.iterations_per_second * min(4.0, (100 / size) ** 2)))
 
+    def reduce_fleet(self, instance: Instance, routes: Sequence[Sequence[int]], *, time_limit: float,
+                     seed: int, iterations: int | None = None) -> tuple[tuple[tuple[int, ...], ...] | None, int]:
+        """Serve every order of ``routes`` with one rider fewer than ``routes`` uses, if PyVRP can.
+
+        The rider with the fewest stops is taken out; PyVRP must serve every order of ``routes``
+        (:func:`build_model` with ``require``) with the other riders ``routes`` uses, starting from
+        ``routes`` without that rider's route, and stops at the first feasible plan, after
+        ``iterations`` (default: the budget for ``time_limit``) or at ``time_limit`` seconds. Only
+        for instances PyVRP models exactly (:func:`relaxations` empty): there a feasible PyVRP plan
+        is a feasible medroute plan. This is the route-elimination step of the literature's
+        vehicles-first objective (like ``pyvrp.minimise_fleet``, which refuses optional orders
+        and several vehicle types).
+
+        Returns
+        -------
+        tuple
+            The per-rider node sequences (``None`` when none was found, the instance is relaxed
+            or ``routes`` uses fewer than two riders) and the iterations spent.
+        """
+        import warnings
+
+        import pyvrp
+        from pyvrp.exceptions import PenaltyBoundWarning
+        from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
+
+        t0 = time.perf_counter()
+        inst = instance
+        used = [r for r, nodes in enumerate(routes) if nodes]
+        if len(used) < 2 or relaxations(inst):
+            return None, 0
+        served = {inst.order_of(v) for nodes in routes for v in nodes}
+        model = build_model(inst, require=served)
+        if not served <= set(model.ship_order) | set(model.client_order):
+            return None, 0
+        drop = min(used, key=lambda r: (len(routes[r]), r))
+        smaller = _fewer_riders(model, [r for r in used if r != drop])
+        init = _to_pyvrp_solution(smaller, inst, [() if r == drop else tuple(nodes) for r, nodes in enumerate(routes)])
+        if init is None:
+            return None, 0
+        budget = iterations if iterations is not None else self.iteration_budget(inst, time_limit)
+        runtime = max(0.01, time_limit - (time.perf_counter() - t0))
+        stop = MultipleCriteria([FirstFeasible(), MaxIterations(max(1, budget)), MaxRuntime(runtime)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PenaltyBoundWarning)  # expected while the fleet is too small
+            result = pyvrp.solve(smaller.data, stop, seed=int(seed) % (2**32), collect_stats=False,
+                                 display=False, initial_solution=init, params=_solve_params(inst))
+        if not (result.best.is_feasible() and result.best.is_complete()):
+            return None, result.num_iterations
+        return _from_pyvrp_solution(smaller, inst, result.best), result.num_iterations
+
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
               initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
         """Search for at most ``time_limit`` seconds with ``seed``; warm-start from ``initial``.
@@ -389,15 +476,8 @@ class PyVrpEngine:
         margin = min(0.2, 0.05 * time_limit)
         runtime = max(0.01, time_limit - (time.perf_counter() - t0) - margin)
         stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(runtime)])
-        # PyVRP caps its penalty per unit of time warp / excess load (1e5 by default). With a rider
-        # cost of, say, 1e10 (the literature's vehicles-first objective) a route breaking windows
-        # by a few seconds then beats adding a rider, and the search ends infeasible. Let the
-        # penalty grow past the dearest rider.
-        cap = max(DEFAULT_MAX_PENALTY, 10.0 * (float(inst.rider_cost) + float(np.max(inst.drop_cost, initial=0))))
-        params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY,
-                                                               max_penalty=cap))
         result = pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
-                             display=False, initial_solution=init, params=params)
+                             display=False, initial_solution=init, params=_solve_params(inst))
         if result.num_iterations < iterations:
             notes.append(f"stopped by the time limit after {result.num_iterations} of {iterations} "
                          "iterations (the same seed may then give a different plan)")
