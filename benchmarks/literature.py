@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from medroute.engines.base import CLOCK_STOPPED_NOTE
 from medroute.io import bks_path, instance_paths, read_bks, read_instance
 from medroute.io.literature import KINDS, LiteratureInstance
 from medroute.solution import Solution, StopKind
@@ -32,7 +33,7 @@ Solver = Callable[..., Solution]
 
 FIELDS = ("set", "instance", "engine", "status", "vehicles", "distance", "bks_vehicles", "bks_distance",
           "vehicle_match", "gap_pct", "unassigned", "violations", "literature_violations", "max_ride",
-          "max_ride_limit", "max_duration", "max_duration_limit", "time_s", "error")
+          "max_ride_limit", "max_duration", "max_duration_limit", "time_s", "clock_stopped", "error")
 
 
 def default_solver(problem: Any, **kwargs: Any) -> Solution:
@@ -72,7 +73,8 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
         "distance": round(distance, 4), "bks_vehicles": None, "bks_distance": None, "vehicle_match": None,
         "gap_pct": None, "unassigned": len(solution.unassigned), "violations": violations,
         "literature_violations": len(lit), "max_ride": None, "max_ride_limit": inst.max_ride,
-        "max_duration": None, "max_duration_limit": inst.max_duration, "time_s": round(elapsed_s, 2), "error": "",
+        "max_duration": None, "max_duration_limit": inst.max_duration, "time_s": round(elapsed_s, 2),
+        "clock_stopped": CLOCK_STOPPED_NOTE in solution.notes, "error": "",
     }
     if bks is not None:
         rec["bks_vehicles"], rec["bks_distance"] = bks
@@ -131,6 +133,7 @@ def summarise(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "ride_limit_breaches": sum(1 for r in ok if r["max_ride"] is not None and r["max_ride_limit"] is not None
                                        and r["max_ride"] > r["max_ride_limit"] + 1e-6),
             "mean_time_s": _mean(r["time_s"] for r in ok),
+            "clock_stopped": sum(1 for r in ok if r["clock_stopped"]),
         }
         out.append(row)
     return out
@@ -159,7 +162,8 @@ def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs:
              "double precision from the coordinates. `gap %` compares with the best-known distance and is "
              "like-for-like only when the vehicle count matches the BKS (hierarchical convention). "
              "`violations` = `medroute.check`, `literature_violations` = the literature's rules in double precision "
-             "(unserved orders excluded; they are counted in `unassigned`).", ""]
+             "(unserved orders excluded; they are counted in `unassigned`). `clock_stopped`: the clock, not the "
+             "engines' work budgets, ended a search, so the same seed may give a different plan.", ""]
     summary = summarise(records)
     for kind in KINDS:
         runs = [r for r in records if r["set"] == kind]
@@ -167,21 +171,21 @@ def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs:
             continue
         lines += [f"## {kind}", "", "### Per engine", ""]
         cols = ["engine", "runs", "errors", "infeasible", "incomplete", "bks_vehicle_matches",
-                "mean_vehicle_excess", "mean_gap_pct_all", "mean_gap_pct_matched", "mean_time_s"]
+                "mean_vehicle_excess", "mean_gap_pct_all", "mean_gap_pct_matched", "mean_time_s", "clock_stopped"]
         if kind == "darp":
             cols = ["engine", "runs", "errors", "infeasible", "incomplete", "mean_distance",
-                    "ride_limit_breaches", "mean_time_s"]
+                    "ride_limit_breaches", "mean_time_s", "clock_stopped"]
         lines += _table([s for s in summary if s["set"] == kind], cols)
         if not with_runs:
             lines.append("")
             continue
         lines += ["", "### Runs", ""]
         cols = ["instance", "engine", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct",
-                "unassigned", "violations", "literature_violations", "time_s", "error"]
+                "unassigned", "violations", "literature_violations", "time_s", "clock_stopped", "error"]
         if kind == "darp":
             cols = ["instance", "engine", "vehicles", "distance", "unassigned", "violations",
                     "literature_violations", "max_ride", "max_ride_limit", "max_duration", "max_duration_limit",
-                    "time_s", "error"]
+                    "time_s", "clock_stopped", "error"]
         lines += _table(sorted(runs, key=lambda r: (r["instance"], r["engine"])), cols)
         lines.append("")
     return "\n".join(lines) + "\n"

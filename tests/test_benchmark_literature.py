@@ -77,3 +77,19 @@ def test_an_infeasible_plan_is_counted(tmp_path: Path) -> None:
     assert records[0]["violations"] > 0 and records[0]["literature_violations"] == 0
     assert summarise(records)[0]["infeasible"] == 1
     assert inst.name in markdown(records, time_limit=1)
+
+
+def test_runs_the_clock_cut_short_are_counted(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from medroute.engines.base import CLOCK_STOPPED_NOTE
+
+    def clocked(problem: Problem, *, engine: str, matrix: Any, **_: Any) -> Solution:
+        sol = stub(problem, engine=engine, matrix=matrix)
+        return replace(sol, notes=(CLOCK_STOPPED_NOTE,)) if engine == "slow" else sol
+
+    records = run(parser().parse_args(["--set", "lilim", "--engines", "slow,fast", "--instances", "tiny1",
+                                       "--out", str(tmp_path / "o"), "--root", str(data_root(tmp_path))]),
+                  solver=clocked)
+    assert [(r["engine"], r["clock_stopped"]) for r in records] == [("slow", True), ("fast", False)]
+    assert {s["engine"]: s["clock_stopped"] for s in summarise(records)} == {"slow": 1, "fast": 0}

@@ -119,3 +119,18 @@ def test_untimable_routes_lose_the_blamed_order_not_the_plan() -> None:
     assert [(u.order, u.reason) for u in s.unassigned] == [("b", Reason.TIME_WINDOW)]
     assert any("'b' taken off rider 'r'" in n for n in s.notes)
     assert check(p, s) == []
+
+
+def test_a_search_cut_short_by_the_clock_says_so() -> None:
+    # A PyVRP iteration budget far beyond the time limit: the clock ends the search, and the
+    # solution must say that the same seed may then give a different plan.
+    from medroute.engines.base import CLOCK_STOPPED_NOTE
+    from medroute.engines.pyvrp import PyVrpEngine
+
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.01 * i, 114.37), release_s=8 * 3600) for i in range(4))
+    problem = Problem(pharmacies=(Pharmacy("ph", Location(-8.2084, 114.3662)),), orders=orders,
+                      riders=(Rider("a", Location(-8.2090, 114.3670), start_s=7 * 3600),))
+    cut = solve(problem, engine=PyVrpEngine(iterations=10**9), time_limit=0.5)
+    assert CLOCK_STOPPED_NOTE in cut.notes
+    whole = solve(problem, engine=PyVrpEngine(iterations=50), time_limit=5)
+    assert CLOCK_STOPPED_NOTE not in whole.notes

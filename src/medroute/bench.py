@@ -123,7 +123,8 @@ class Suite:
 
 VROOM_SURGE_SKIP = ("VROOM 1.15's construction phase does not stop at its timeout: on 1,000 shipments "
                     "with 125+ riders it took 90 s (exploration 1) to 350 s (exploration 5) at a 20–30 s "
-                    "budget, beyond any budget of the suite")
+                    "budget, beyond any budget of the suite; the engine kills it at the limit, so it would "
+                    "return no plan")
 """Why the ``banyuwangi`` suite does not run VROOM on ``surge``."""
 
 SUITES: dict[str, Suite] = {

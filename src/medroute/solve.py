@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from .compile import compile_problem
-from .engines.base import Engine
+from .engines.base import CLOCK_STOPPED_NOTE, Engine
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
@@ -29,7 +29,9 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
         ``supports()`` returns a sentence raises :class:`~medroute.errors.EngineError` quoting it.
     time_limit : wall-clock budget of the whole call (compile, search, explanation), seconds;
         held to within 5 % + 1 s.
-    seed : random seed; the same seed gives the same plan.
+    seed : random seed; the same seed gives the same plan whenever the engines' work budgets
+        (iterations, solutions), not the clock, end their searches — otherwise the solution's
+        notes include :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`.
     matrix : a :class:`~medroute.travel.TravelMatrix` over ``problem.locations``, a mapping
         profile → matrix, or ``None`` for the haversine default.
 
@@ -60,6 +62,8 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     budget = max(0.0, end - reserve - time.perf_counter())
     result = eng.solve(inst, time_limit=budget, seed=seed)
     routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
+    if result.clock_stopped:
+        notes = [*notes, CLOCK_STOPPED_NOTE]
     reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=end - reserve / 2) | dropped
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))

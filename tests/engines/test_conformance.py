@@ -13,6 +13,7 @@ import pytest
 import medroute
 from medroute import CoolBox, EngineError, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
 from medroute.compile import compile_problem
+from medroute.engines.base import CLOCK_STOPPED_NOTE
 from medroute.engines.registry import engine_names, get_engine
 from medroute.solve import solve
 
@@ -113,3 +114,21 @@ def test_same_seed_same_routes(engine: str) -> None:
     a, b = first.to_json(), second.to_json()
     assert a["routes"] == b["routes"]
     assert a["unassigned"] == b["unassigned"]
+    # On a problem this small every work budget ends before the clock: no run may say otherwise.
+    assert CLOCK_STOPPED_NOTE not in first.notes and CLOCK_STOPPED_NOTE not in second.notes
+
+
+def test_same_plan_whatever_the_thread_count(engine: str) -> None:
+    # The plan may not depend on how many solves share the process: one at a time, or two
+    # concurrently on a thread pool (as a dispatch service or solve_many would run them).
+    from concurrent.futures import ThreadPoolExecutor
+
+    problem = generate(6, n=8, m=3, plain=engine in ("pyvrp", "vroom"))
+    alone = _solve(problem, engine, time_limit=2.0, seed=5)
+    if alone is None:
+        return
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: solve(problem, engine=engine, time_limit=2.0, seed=5), range(2)))
+    for other in both:
+        assert other.to_json()["routes"] == alone.to_json()["routes"]
+        assert other.to_json()["unassigned"] == alone.to_json()["unassigned"]

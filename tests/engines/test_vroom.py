@@ -135,3 +135,18 @@ def test_no_riders() -> None:
     result = ENGINE.solve(compile_problem(p, line(p)), time_limit=1.0, seed=0)
     assert result.routes == ()
     assert set(result.reasons.values()) <= {Reason.NO_RIDER}
+
+
+def test_a_vroom_past_the_time_limit_is_killed_and_says_so() -> None:
+    # No VROOM finishes (fork included) within a millisecond: the child is killed at the
+    # deadline, nothing is planned, and every order comes back with the reason.
+    import time
+
+    p = problem(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(6)))
+    inst = compile_problem(p, line(p))
+    t0 = time.perf_counter()
+    result = ENGINE.solve(inst, time_limit=0.001, seed=0)
+    assert time.perf_counter() - t0 < 1.0
+    assert result.routes == ((),)
+    assert result.reasons == dict.fromkeys(range(6), Reason.SEARCH_LIMIT)
+    assert any("does not check its timeout while constructing" in n for n in result.notes)

@@ -7,7 +7,7 @@ plan among their candidates:
    :func:`~medroute.schedule.schedule_route` — a feasible plan exists from the first second —
    and the ``greedy`` dispatcher's plan (≤ 15 %), so auto is never worse than the baseline;
 2. **pyvrp**, warm-started from it: 90 % of the budget when PyVRP models the instance exactly,
-   60 % when only soft targets are missing (lateness is then left to stage 3), 35 % when PyVRP
+   60 % when only soft targets are missing (lateness is then left to stage 3), 30 % when PyVRP
    has to relax rules (out-of-fridge budgets, several windows). Its plan is **repaired**: orders
    on routes that do not time are removed one at a time (the one the timing blames) and put
    back by cheapest feasible insertion;
@@ -16,8 +16,8 @@ plan among their candidates:
    (:meth:`~medroute.engines.pyvrp.PyVrpEngine.reduce_fleet`: the shortest route's rider is
    taken out and PyVRP must serve every order with the others) repeats while it succeeds,
    within :data:`FLEET_SHARE` of the budget as PyVRP iterations; the smaller plan is a
-   candidate, and PyVRP searches on from the best candidate for the remaining 45 %. The candidates' objective
-   (rider cost included) decides whether fewer riders pays off;
+   candidate, and PyVRP searches on from the best candidate for :data:`FINAL_SHARE`. The
+   candidates' objective (rider cost included) decides whether fewer riders pays off;
 2c. **pyvrp-anchored**, when PyVRP relaxed rules (30 %): the instance is restricted around the
    best plan's timing (:func:`anchored_instance`: each budgeted order's pickup may not start
    before an anchor and its delivery must start by anchor + budget; several windows → the one
@@ -25,8 +25,9 @@ plan among their candidates:
    warm-started from that plan;
 3. **ortools**, when PyVRP relaxed something: OR-Tools' full model warm-started (``initial=``)
    from the best candidate so far, for the rest of the budget, in a forked child killed at the
-   stage deadline (:func:`run_with_deadline`); its plan is repaired too. Time still left
-   (OR-Tools missing, failed or done early) goes to more anchored PyVRP rounds.
+   stage deadline (:func:`run_with_deadline`), on a solution budget from
+   :data:`ORTOOLS_SHARE`; its plan is repaired too. When OR-Tools is missing, skipped or
+   failed, two more anchored PyVRP rounds take its share.
 
 The candidates are ranked by the number of required orders they leave out, then by medroute's
 objective (:func:`~medroute.schedule.route_cost` plus the drop cost of unserved orders); the
@@ -34,18 +35,19 @@ best one that times route by route *and* passes :func:`medroute.check` is return
 infeasible is ever returned as a plan: if every candidate failed, the orders come back
 unassigned.
 
-Determinism: the construction and the repair are deterministic; PyVRP runs on an iteration
-budget (see :mod:`medroute.engines.pyvrp`); the OR-Tools stage is as deterministic as that
-engine is. The notes say which stage produced the plan.
+Determinism: the construction and the repair are deterministic; every search stage runs on a
+work budget taken from a fixed share of ``time_limit`` — PyVRP iterations (see
+:mod:`medroute.engines.pyvrp`), OR-Tools solutions (:data:`ORTOOLS_SHARE`) — with the clock
+only as a cap. The same seed gives the same plan unless the clock cut a stage short: then the
+notes name the stages ("the clock cut short: …") and the result has ``clock_stopped`` set
+(:func:`medroute.solve` adds :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`). Time the work
+budgets leave unused is not spent. The notes also say which stage produced the plan.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import multiprocessing
-import sys
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -56,12 +58,15 @@ from ..insertion import Deadline, Inserter, Routes, needs_route, plan_objective,
 from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
 from .base import Engine, EngineResult
+from .deadline import run_with_deadline
 from .pyvrp import PyVrpEngine, relaxations
 
 _log = logging.getLogger("medroute")
 
 FLEET_SHARE = 0.20
 """Share of the time limit (as PyVRP iterations) for route elimination (stage 2b)."""
+ORTOOLS_SHARE = 0.30
+"""Nominal share of the time limit for stage 3, as OR-Tools solutions (its solution budget)."""
 FINAL_SHARE = 0.45
 """Share of the time limit for PyVRP's search after route elimination; at least half of it is
 kept in wall time whatever the elimination takes."""
@@ -132,47 +137,6 @@ def anchored_instance(inst: Instance, routes: Sequence[Sequence[int]]) -> Instan
     return dataclasses.replace(inst, windows=tuple(tuple(w) for w in windows), allowed=allowed)
 
 
-def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineResult | None:
-    """``fn()``, or ``None`` if it has not returned after ``seconds``.
-
-    On Linux ``fn`` runs in a forked child that is killed at the deadline, so that a stage that
-    overruns its own time limit (or holds the GIL in native code) cannot make :class:`AutoEngine`
-    overrun its budget; elsewhere it runs in-process. Exceptions in ``fn`` are raised again here.
-    """
-    if not sys.platform.startswith("linux"):
-        return fn()
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            send.send(fn())
-        except BaseException as exc:
-            send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
-        finally:
-            send.close()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process: child only computes
-        proc = ctx.Process(target=child, daemon=True)
-        proc.start()
-    send.close()
-    out: object = None
-    try:
-        if recv.poll(max(0.0, seconds)):
-            out = recv.recv()
-    except EOFError:
-        out = None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        recv.close()
-    if isinstance(out, BaseException):
-        raise out
-    return out if isinstance(out, EngineResult) else None
-
-
 def _try_import(kind: str) -> Engine | None:
     """The greedy or OR-Tools engine if it is installed in this tree (it is optional here)."""
     try:
@@ -209,14 +173,15 @@ class AutoEngine:
         return True
 
     def _fewer_riders(self, inst: Instance, cands: list[Candidate], add: Callable[..., None], clock: Deadline,
-                      reserve: float, time_limit: float, seed: int) -> None:
-        """Stage 2b: route elimination, then PyVRP again from the smaller fleet (see the module
+                      reserve: float, time_limit: float, seed: int) -> bool:
+        """Stage 2b: route elimination, then PyVRP again from the best plan (see the module
         docstring). Iterations come from fixed shares of ``time_limit`` (deterministic); the
-        clock only caps them."""
+        clock only caps them. Returns whether the clock cut the stage short."""
         best = min(cands, key=lambda c: c.rank)
         if best.unserved_required or any(k not in {inst.order_of(v) for s in best.routes for v in s}
                                          for k in inst.open_orders):
-            return
+            return False
+        cut = False
         pool = self.pyvrp.iteration_budget(inst, FLEET_SHARE * time_limit)
         current: tuple[tuple[int, ...], ...] | None = None
         routes: Sequence[Sequence[int]] = best.routes
@@ -224,6 +189,7 @@ class AutoEngine:
         while pool > 0 and clock.left() - keep > 0.05:
             fewer, spent = self.pyvrp.reduce_fleet(inst, routes, time_limit=clock.left() - keep,
                                                    seed=seed, iterations=pool)
+            cut = cut or (fewer is None and spent < pool)
             pool -= max(1, spent)
             if fewer is None:
                 break
@@ -238,7 +204,8 @@ class AutoEngine:
             res = self.pyvrp.solve(inst, time_limit=budget, seed=seed, initial=start)
             fixed, reasons, _ = repair(inst, res.routes, Inserter(inst),
                                        Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
-            add("pyvrp-fleet-search", fixed, reasons)
+            add("pyvrp-fleet-search", fixed, reasons, clock_stopped=res.clock_stopped)
+        return cut
 
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
               initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
@@ -269,7 +236,12 @@ class AutoEngine:
             return EngineResult(tuple(() for _ in range(inst.m)),
                                 dict.fromkeys(inst.open_orders, Reason.NO_RIDER), ("no riders",))
 
-        def add(stage: str, routes: Routes, reasons: dict[int, Reason], extra: Sequence[str] = ()) -> None:
+        clocked: list[str] = []  # stages the clock, not a work budget, cut short
+
+        def add(stage: str, routes: Routes, reasons: dict[int, Reason], extra: Sequence[str] = (),
+                clock_stopped: bool = False) -> None:
+            if clock_stopped or Reason.SEARCH_LIMIT in reasons.values():
+                clocked.append(stage)
             if stage in all_reasons:
                 stage = f"{stage}#{sum(c.stage.startswith(stage) for c in cands) + 1}"
             obj = plan_objective(inst, routes)
@@ -297,7 +269,7 @@ class AutoEngine:
         if greedy is not None and g_budget > 0.05:
             res_g = greedy.solve(inst, time_limit=g_budget, seed=seed)
             fixed, reasons, _ = repair(inst, res_g.routes, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
-            add("greedy", fixed, reasons)
+            add("greedy", fixed, reasons, clock_stopped=res_g.clock_stopped)
         if initial is not None:
             fixed, reasons, _ = repair(inst, initial, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
             add("initial", fixed, reasons)
@@ -313,12 +285,12 @@ class AutoEngine:
             fixed, reasons, removed = repair(inst, res.routes, inserter,
                                              Deadline(max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
             extra = [] if raw is not None else [f"{removed} orders moved by the repair"]
-            add("pyvrp" if raw is not None else "pyvrp+repair", fixed, reasons, extra)
+            add("pyvrp" if raw is not None else "pyvrp+repair", fixed, reasons, extra, res.clock_stopped)
             if raw is None:
                 notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")
 
-        if fleet and cands:
-            self._fewer_riders(inst, cands, add, clock, reserve, time_limit, seed)
+        if fleet and cands and self._fewer_riders(inst, cands, add, clock, reserve, time_limit, seed):
+            clocked.append("pyvrp-fleet")
 
         def anchored_round(share: float) -> None:
             # PyVRP again, exact this time: windows anchored on the best plan imply the budgets.
@@ -329,7 +301,8 @@ class AutoEngine:
                 res = self.pyvrp.solve(anchored, time_limit=budget, seed=seed, initial=best.routes)
                 fixed, reasons, removed = repair(inst, res.routes, inserter,
                                                  Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
-                add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons)
+                add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons,
+                    clock_stopped=res.clock_stopped)
 
         if hard and cands:
             anchored_round(0.30)
@@ -337,14 +310,19 @@ class AutoEngine:
         # Stage 3: OR-Tools with the full model, warm-started from the best so far.
         ortools = _try_import("ortools") if self.use_ortools and found else None
         left = clock.left() - reserve
+        res_o: EngineResult | None = None
         if ortools is not None and left > 0.3 and ortools.supports(inst) is True:
             best = min(cands, key=lambda c: c.rank).routes if cands else None
-            engine = ortools
-            res_o: EngineResult | None = None
+            # A solution budget from the nominal rest of the budget, not from the clock.
+            from .ortools import OrToolsEngine
+
+            engine = OrToolsEngine(solutions=max(50, int(OrToolsEngine().solutions_per_second
+                                                          * ORTOOLS_SHARE * time_limit)))
             try:
                 res_o = run_with_deadline(lambda: engine.solve(inst, time_limit=left, seed=seed, initial=best),
                                           left + min(0.5, 0.04 * time_limit))
                 if res_o is None:
+                    clocked.append("ortools")
                     notes.append("ortools: did not finish within its share of the time limit; skipped")
             except Exception as exc:  # a failing stage must not lose the plans already found
                 _log.warning("auto: the ortools stage failed: %r", exc)
@@ -352,15 +330,15 @@ class AutoEngine:
             if res_o is not None:
                 fixed, reasons, removed = repair(inst, res_o.routes, inserter,
                                                  Deadline(max(0.0, clock.left() - reserve / 2)))
-                add("ortools" if removed == 0 else "ortools+repair", fixed, reasons)
+                add("ortools" if removed == 0 else "ortools+repair", fixed, reasons,
+                    clock_stopped=res_o.clock_stopped)
         elif self.use_ortools and found and ortools is None:
             notes.append("ortools: engine not available; skipped")
 
-        # Time left (OR-Tools absent, failed or done early): more anchored PyVRP rounds.
-        rounds = 0
-        while hard and cands and rounds < 4 and clock.left() - reserve > max(0.3, 0.1 * time_limit):
-            anchored_round(0.25)
-            rounds += 1
+        # OR-Tools absent, skipped or failed: two more anchored PyVRP rounds in its place.
+        if hard and cands and res_o is None:
+            for _ in range(2):
+                anchored_round(ORTOOLS_SHARE / 2)
 
         # Final: the best candidate that passes the independent checker.
         for cand in sorted(cands, key=lambda c: c.rank):
@@ -369,12 +347,14 @@ class AutoEngine:
                 notes.append(f"{cand.stage}: rejected by medroute.check ({problems[0]})")
                 continue
             notes.append(f"plan from stage {cand.stage!r}")
+            if clocked:
+                notes.append("the clock cut short: " + ", ".join(dict.fromkeys(clocked)))
             served = {inst.order_of(v) for s in cand.routes for v in s}
             reasons = {k: r for k, r in all_reasons.get(cand.stage, {}).items() if k not in served}
-            return EngineResult(cand.routes, reasons, (*notes, *cand.notes))
+            return EngineResult(cand.routes, reasons, (*notes, *cand.notes), clock_stopped=bool(clocked))
         notes.append("no candidate passed the checks; every order is left unassigned")
         return EngineResult(tuple(() for _ in range(inst.m)),
-                            dict.fromkeys(inst.open_orders, Reason.SEARCH_LIMIT), tuple(notes))
+                            dict.fromkeys(inst.open_orders, Reason.SEARCH_LIMIT), tuple(notes), clock_stopped=True)
 
 
 def _check(inst: Instance, routes: Sequence[Sequence[int]]) -> list[str]:

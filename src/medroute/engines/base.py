@@ -13,11 +13,18 @@ from ..reasons import Reason
 @dataclass(frozen=True)
 class EngineResult:
     """What an engine found: one node sequence per rider (pickup ``k`` = node ``k``, delivery =
-    node ``n + k``), reasons for orders it left out, and free-text notes."""
+    node ``n + k``), reasons for orders it left out, and free-text notes. ``clock_stopped`` is
+    ``True`` when the clock, not a work budget (iterations, solutions), ended some search: only
+    then may the same seed give a different plan."""
 
     routes: tuple[tuple[int, ...], ...]
     reasons: dict[int, Reason] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    clock_stopped: bool = False
+
+
+CLOCK_STOPPED_NOTE = "the clock, not the work budget, ended the search: the same seed may give a different plan"
+"""The note :func:`medroute.solve` adds to a solution whose engine reported ``clock_stopped``."""
 
 
 @dataclass(frozen=True, slots=True)

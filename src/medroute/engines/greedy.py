@@ -198,4 +198,5 @@ class GreedyEngine:
                 reasons[k] = why.most_common(1)[0][0] if why else Reason.SEARCH_LIMIT
         served = sum(1 for s in routes for v in s if not inst.is_pickup(v))
         notes.append(f"greedy: {served} of {inst.n} orders dispatched")
-        return EngineResult(tuple(tuple(s) for s in routes), reasons, tuple(notes))
+        return EngineResult(tuple(tuple(s) for s in routes), reasons, tuple(notes),
+                            clock_stopped=Reason.SEARCH_LIMIT in reasons.values())

@@ -308,12 +308,17 @@ class OrToolsEngine:
         makes the result independent of machine speed and load whenever it binds first; OR-Tools
         routing is single-threaded and has no random seed, so the same input then gives the
         same plan. Notes say when the clock stopped the search instead.
+    solutions : a fixed solution budget instead (at least 1), e.g. when the caller's
+        ``time_limit`` depends on the clock but the plan should not.
     """
 
     name = "ortools"
 
-    def __init__(self, *, solutions_per_second: float = 400.0) -> None:
+    def __init__(self, *, solutions_per_second: float = 400.0, solutions: int | None = None) -> None:
+        if solutions is not None and solutions < 1:
+            raise ValueError(f"ortools engine: solutions must be >= 1, got {solutions}")
         self.solutions_per_second = solutions_per_second
+        self.solutions = solutions
 
     def supports(self, instance: Instance) -> bool | str:
         """``True`` when OR-Tools is installed, else the sentence naming the pip extra."""
@@ -351,7 +356,7 @@ class OrToolsEngine:
         model = build_model(inst)
         routing = model.routing
         notes = list(model.notes)
-        budget = max(50, int(self.solutions_per_second * time_limit))
+        budget = self.solutions or max(50, int(self.solutions_per_second * time_limit))
         left = max(0.05, time_limit - (time.perf_counter() - t0) - 0.05)
         solution = None
         if initial is None and first_solution_seconds(inst) > GREEDY_START_SHARE * time_limit:
@@ -384,11 +389,14 @@ class OrToolsEngine:
             notes.append("ortools: no solution found in time; every order is left unassigned")
             routes: list[list[int]] = [[inst.delivery(k) for k in range(inst.n) if inst.carried_by[k] == r]
                                        for r in range(inst.m)]
-            return EngineResult(tuple(tuple(s) for s in routes), dict(model.left_out), tuple(notes))
-        if elapsed >= 0.95 * time_limit:
+            return EngineResult(tuple(tuple(s) for s in routes), dict(model.left_out), tuple(notes),
+                                clock_stopped=True)
+        clock = elapsed >= 0.95 * time_limit
+        if clock:
             notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit before the solution "
                          f"budget ({budget}); the plan may vary from run to run")
         notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)")
         routes, reasons, more = drop_untimable(inst, _extract(inst, model, solution), label="ortools")
         notes.extend(more)
-        return EngineResult(tuple(tuple(s) for s in routes), {**model.left_out, **reasons}, tuple(notes))
+        return EngineResult(tuple(tuple(s) for s in routes), {**model.left_out, **reasons}, tuple(notes),
+                            clock_stopped=clock)

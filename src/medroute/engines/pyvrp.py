@@ -353,17 +353,19 @@ class PyVrpEngine:
     ----------
     iterations : iteration budget; ``None`` derives one from ``time_limit`` at
         ``iterations_per_second`` scaled by the instance size.
-    iterations_per_second : search speed at 100 orders, iterations per second, used to turn a
-        time limit into a deterministic iteration budget; an iteration costs about the square of
-        the number of orders, so 50 orders get four times as many. The default, 250, is about
-        60 % of what PyVRP 0.14 did here on 100-order Solomon and Li & Lim instances (350–470
-        iterations/s on a shared core), so the iteration budget, not the clock, usually ends
-        the search and the same seed gives the same plan.
+    iterations_per_second : search speed at 100 PyVRP nodes (a client counts 1, a shipment 2),
+        iterations per second, used to turn a time limit into a deterministic iteration budget;
+        the speed is taken as inversely proportional to the nodes (at most 4 times the
+        100-node speed). Measured here with PyVRP 0.14, the other core busy: 321–1,196 it/s on
+        Li & Lim (106 nodes), 531–1,457 on Solomon (100), 505 at 100 Banyuwangi orders (200
+        nodes), 307 at 200 orders (400). The default, 300, is the slowest of these, so the
+        iteration budget, not the clock, usually ends the search and the same seed gives the
+        same plan; faster instances finish before the time limit.
     """
 
     name = "pyvrp"
 
-    def __init__(self, *, iterations: int | None = None, iterations_per_second: float = 250.0) -> None:
+    def __init__(self, *, iterations: int | None = None, iterations_per_second: float = 300.0) -> None:
         if iterations is not None and iterations < 1:
             raise ValueError(f"pyvrp engine: iterations must be >= 1, got {iterations}")
         if not iterations_per_second > 0:
@@ -382,10 +384,11 @@ class PyVrpEngine:
         """The iteration budget for ``time_limit`` seconds (see ``iterations_per_second``)."""
         if self.iterations is not None:
             return self.iterations
-        size = max(10, len(routed_orders(instance)))
-        # Quadratic in the size above 50 orders; below, a fixed overhead per iteration dominates,
-        # so at most 4 times the 100-order speed (a small instance then still ends on its budget).
-        return max(20, int(time_limit * self.iterations_per_second * min(4.0, (100 / size) ** 2)))
+        nodes = sum(1 if instance.carried_by[k] >= 0 or loaded_at_start(instance, k) else 2
+                    for k in routed_orders(instance))
+        # About inversely proportional to the PyVRP nodes (a client 1, a shipment 2), at most 4 times
+        # the 100-node speed (below, a fixed overhead per iteration dominates).
+        return max(20, int(time_limit * self.iterations_per_second * min(4.0, 100 / max(10, nodes))))
 
     def reduce_fleet(self, instance: Instance, routes: Sequence[Sequence[int]], *, time_limit: float,
                      seed: int, iterations: int | None = None) -> tuple[tuple[tuple[int, ...], ...] | None, int]:
@@ -478,7 +481,8 @@ class PyVrpEngine:
         stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(runtime)])
         result = pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
                              display=False, initial_solution=init, params=_solve_params(inst))
-        if result.num_iterations < iterations:
+        clock = result.num_iterations < iterations
+        if clock:
             notes.append(f"stopped by the time limit after {result.num_iterations} of {iterations} "
                          "iterations (the same seed may then give a different plan)")
         if not result.best.is_feasible():
@@ -496,4 +500,4 @@ class PyVrpEngine:
         served = {inst.order_of(v) for nodes in routes for v in nodes}
         reasons = {k: Reason.NOT_WORTH_IT for k in inst.open_orders
                    if k not in served and not bool(inst.required[k])}
-        return EngineResult(routes, reasons, tuple(notes))
+        return EngineResult(routes, reasons, tuple(notes), clock_stopped=clock)
