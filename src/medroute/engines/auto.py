@@ -178,8 +178,8 @@ class AutoEngine:
         docstring). Iterations come from fixed shares of ``time_limit`` (deterministic); the
         clock only caps them. Returns whether the clock cut the stage short."""
         best = min(cands, key=lambda c: c.rank)
-        if best.unserved_required or any(k not in {inst.order_of(v) for s in best.routes for v in s}
-                                         for k in inst.open_orders):
+        served = {inst.order_of(v) for s in best.routes for v in s}
+        if best.unserved_required or any(k not in served for k in inst.open_orders):
             return False
         cut = False
         pool = self.pyvrp.iteration_budget(inst, FLEET_SHARE * time_limit)

@@ -358,9 +358,13 @@ class PyVrpEngine:
         the speed is taken as inversely proportional to the nodes (at most 4 times the
         100-node speed). Measured here with PyVRP 0.14, the other core busy: 321–1,196 it/s on
         Li & Lim (106 nodes), 531–1,457 on Solomon (100), 505 at 100 Banyuwangi orders (200
-        nodes), 307 at 200 orders (400). The default, 300, is the slowest of these, so the
-        iteration budget, not the clock, usually ends the search and the same seed gives the
-        same plan; faster instances finish before the time limit.
+        nodes), 307 at 200 orders (400). The default, 300, is about the slowest of these, so on
+        short routes the iteration budget, not the clock, ends the search and the same seed gives
+        the same plan. Long routes are slower (Li & Lim lr204, ~50 stops per route: under
+        200 it/s, and 46 it/s while route elimination searches a fleet that is too small): there
+        the clock may end the search, and the result says so (``clock_stopped``). 200 it/s was
+        tried: it halved the clock-stopped Solomon runs (20 → 10 of 56) but not Li & Lim's
+        (27 → 26), and cost Solomon quality (47 → 46 BKS vehicle counts, gap 0.71 → 1.11 %).
     """
 
     name = "pyvrp"
