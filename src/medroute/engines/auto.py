@@ -22,12 +22,12 @@ plan among their candidates:
    best plan's timing (:func:`anchored_instance`: each budgeted order's pickup may not start
    before an anchor and its delivery must start by anchor + budget; several windows → the one
    used) so that every plan PyVRP finds feasible keeps the budgets; PyVRP runs again on it,
-   warm-started from that plan, then twice more (:data:`ANCHORED_EXTRA_SHARE` each), each time
-   anchored on the best plan so far;
+   warm-started from that plan;
 3. **ortools**, when PyVRP relaxed something: OR-Tools' full model warm-started (``initial=``)
    from the best candidate so far, for the rest of the budget, in a forked child killed at the
    stage deadline (:func:`run_with_deadline`), on a solution budget from
-   :data:`ORTOOLS_SHARE`; its plan is repaired too.
+   :data:`ORTOOLS_SHARE`; its plan is repaired too. When OR-Tools is missing, skipped or
+   failed, two more anchored PyVRP rounds take its share.
 
 The candidates are ranked by the number of required orders they leave out, then by medroute's
 objective (:func:`~medroute.schedule.route_cost` plus the drop cost of unserved orders); the
@@ -65,8 +65,6 @@ _log = logging.getLogger("medroute")
 
 FLEET_SHARE = 0.20
 """Share of the time limit (as PyVRP iterations) for route elimination (stage 2b)."""
-ANCHORED_EXTRA_SHARE = 0.15
-"""Share of the time limit of each of the two extra anchored PyVRP rounds (stage 2c)."""
 ORTOOLS_SHARE = 0.30
 """Nominal share of the time limit for stage 3, as OR-Tools solutions (its solution budget)."""
 FINAL_SHARE = 0.45
@@ -307,10 +305,7 @@ class AutoEngine:
                     clock_stopped=res.clock_stopped)
 
         if hard and cands:
-            # One long anchored round, then two shorter ones from each new best plan.
             anchored_round(0.30)
-            for _ in range(2):
-                anchored_round(ANCHORED_EXTRA_SHARE)
 
         # Stage 3: OR-Tools with the full model, warm-started from the best so far.
         ortools = _try_import("ortools") if self.use_ortools and found else None
@@ -340,6 +335,10 @@ class AutoEngine:
         elif self.use_ortools and found and ortools is None:
             notes.append("ortools: engine not available; skipped")
 
+        # OR-Tools absent, skipped or failed: two more anchored PyVRP rounds in its place.
+        if hard and cands and res_o is None:
+            for _ in range(2):
+                anchored_round(ORTOOLS_SHARE / 2)
 
         # Final: the best candidate that passes the independent checker.
         for cand in sorted(cands, key=lambda c: c.rank):
