@@ -46,6 +46,7 @@ import numpy as np
 
 from .check import Rule, check
 from .compile import NO_LIMIT, Instance, compile_problem
+from .engines.base import CLOCK_STOPPED_NOTE
 from .errors import EngineError
 from .model import Problem
 from .solution import Solution
@@ -755,7 +756,9 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
             points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size),
                                      round(sol.solve_time_s, 2), k.served, k.riders_used, k.objective_rp,
                                      k.objective_rp / max(1, len(problem.orders)), violations, la, g,
-                                     k.objective_rp / g if g else math.nan, "" if mode == "full" else mode))
+                                     k.objective_rp / g if g else math.nan,
+                                     ", ".join(x for x in ("" if mode == "full" else mode, "clock-stopped"
+                                                           if CLOCK_STOPPED_NOTE in sol.notes else "") if x)))
         except Exception as exc:  # recorded in the table
             note = f"{type(exc).__name__}: {exc}"[:200]
             points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size), math.nan, 0, 0,
@@ -773,7 +776,8 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
         md += ["```", command, "```", ""]
     md += [f"Budget rule: time_limit = max(5, orders / 20) s, seed {seed}; {os.cpu_count()} CPUs; wall time "
            f"{wall / 60:.1f} min (greedy reference runs included). Load = 1-minute load average before the "
-           "solve.", "",
+           "solve. Note `clock-stopped`: the clock, not the engines' work budgets, ended a search, so the "
+           "same seed may give another plan.", "",
            _table(["orders", "riders", "budget s", "solve s", "served", "riders used", "objective Rp",
                    "Rp / order", "viol.", f"{engine}/greedy", "load", "note"], rows), "",
            "![scale](scale.png)", ""]

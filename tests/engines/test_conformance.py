@@ -115,10 +115,7 @@ def test_same_seed_same_routes(engine: str) -> None:
     assert a["routes"] == b["routes"]
     assert a["unassigned"] == b["unassigned"]
     # On a problem this small every work budget ends before the clock: no run may say otherwise.
-    # Except OR-Tools: its 400 solutions/s budget lost to the clock once under CI load (the
-    # routes still matched), so for it the note is only required to be truthful, not absent.
-    if engine != "ortools":
-        assert CLOCK_STOPPED_NOTE not in first.notes and CLOCK_STOPPED_NOTE not in second.notes
+    assert CLOCK_STOPPED_NOTE not in first.notes and CLOCK_STOPPED_NOTE not in second.notes
 
 
 def test_same_plan_whatever_the_thread_count(engine: str) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 import medroute
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
-from medroute.compile import compile_problem
-from medroute.engines.ortools import OrToolsEngine, build_model
+from medroute.compile import Instance, compile_problem
+from medroute.engines.ortools import NEIGHBORS_PER_SECOND, SOFT_TARGET_SLOWDOWN, OrToolsEngine, build_model
 from medroute.schedule import RouteTimes, schedule_route
 from medroute.solve import solve
 
@@ -109,3 +111,68 @@ def test_first_solution_estimate_is_cubic_in_orders() -> None:
     orders = tuple(Order(f"o{i}", "ph", Location(-8.22, 114.37), release_s=8 * H) for i in range(10))
     inst = compile_problem(_problem(orders, (Rider("a", START, start_s=7 * H),)))
     assert first_solution_seconds(inst) == PCI_SECONDS_AT_200 * (10 / 200) ** 3
+
+
+def _eight_orders() -> Problem:
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.005 * i, 114.37 + 0.004 * (i % 3)), release_s=8 * H)
+                   for i in range(8))
+    return _problem(orders, (Rider("a", START, start_s=7 * H), Rider("b", START, start_s=7 * H)))
+
+
+def test_the_neighbour_budget_not_the_clock_ends_the_search() -> None:
+    # A generous limit: the budget ends the search, says so, and the plan repeats exactly.
+    inst = compile_problem(_eight_orders())
+    runs = [OrToolsEngine(neighbors=3000).solve(inst, time_limit=60.0, seed=0) for _ in range(2)]
+    for res in runs:
+        assert not res.clock_stopped
+        assert "ortools: 3,000 of 3,000 neighbours" in res.notes
+    assert runs[0].routes == runs[1].routes
+    # The default budget follows the time limit, at the modelled speed.
+    assert OrToolsEngine().budget(inst, 2.0) == int(2 * OrToolsEngine().search_rate(inst))
+    assert OrToolsEngine(neighbors=7).budget(inst, 2.0) == 7
+
+
+def test_search_rate_falls_with_size_and_soft_targets() -> None:
+    def inst(n: int, target: bool) -> Instance:
+        orders = tuple(Order(f"o{i}", "ph", Location(-8.22, 114.37), release_s=8 * H,
+                             target_s=10 * H if target else None) for i in range(n))
+        return compile_problem(_problem(orders, (Rider("a", START, start_s=7 * H),)))
+
+    engine = OrToolsEngine()
+    assert engine.search_rate(inst(50, False)) == engine.search_rate(inst(100, False)) == NEIGHBORS_PER_SECOND
+    assert engine.search_rate(inst(200, False)) == pytest.approx(NEIGHBORS_PER_SECOND * 0.5**2.7)
+    assert engine.search_rate(inst(3, False)) == pytest.approx(NEIGHBORS_PER_SECOND * 0.5**0.5)
+    assert engine.search_rate(inst(50, True)) == pytest.approx(NEIGHBORS_PER_SECOND * SOFT_TARGET_SLOWDOWN)
+
+
+def test_a_search_the_clock_stops_says_so() -> None:
+    inst = compile_problem(_eight_orders())
+    res = OrToolsEngine(neighbors=10**12).solve(inst, time_limit=0.5, seed=0)
+    assert res.clock_stopped
+    assert any("stopped by the 0.5 s time limit" in n for n in res.notes)
+    # Without a budget OR-Tools runs at full speed to the limit, and says the plan may vary.
+    free = OrToolsEngine(neighbors_per_second=None)
+    assert free.budget(inst, 1.0) is None
+    res = free.solve(inst, time_limit=0.5, seed=0)
+    assert res.clock_stopped
+    assert any("no neighbour budget" in n for n in res.notes)
+    assert sorted(v for seq in res.routes for v in seq) == list(range(2 * inst.n))
+
+
+def test_a_solution_budget_runs_without_the_counter_and_binds_on_small_problems() -> None:
+    inst = compile_problem(_eight_orders())
+    runs = [OrToolsEngine(neighbors_per_second=None, solutions=60).solve(inst, time_limit=30.0, seed=0)
+            for _ in range(2)]
+    for res in runs:
+        assert not res.clock_stopped
+        assert "ortools: 60 solutions" in res.notes
+    assert runs[0].routes == runs[1].routes
+
+
+@pytest.mark.parametrize(("kw", "msg"), [({"neighbors": 0}, "neighbors must be >= 1"),
+                                         ({"neighbors_per_second": 0.0}, "neighbors_per_second must be > 0"),
+                                         ({"solutions": 5}, "needs neighbors_per_second=None"),
+                                         ({"neighbors_per_second": None, "solutions": 0}, "solutions must be >= 1")])
+def test_bad_budgets_are_refused(kw: dict[str, float], msg: str) -> None:
+    with pytest.raises(ValueError, match=msg):
+        OrToolsEngine(**kw)  # type: ignore[arg-type]

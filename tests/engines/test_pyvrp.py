@@ -174,3 +174,38 @@ def test_reduce_fleet_refuses_what_pyvrp_relaxes() -> None:
 def checked_ok(inst: Instance, routes: tuple[tuple[int, ...], ...]) -> bool:
     sol = build_solution(inst, routes)
     return check(inst.problem, sol, matrix=dict(inst.matrices)) == []
+
+
+def many_orders(n: int, riders: int) -> Instance:
+    return compiled(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(n)),
+                    riders=tuple(Rider(f"r{i}", A, start_s=3600) for i in range(riders)))
+
+
+def test_search_rate_falls_with_route_length_and_for_route_elimination() -> None:
+    inst = many_orders(60, 6)  # 60 shipments: 120 PyVRP nodes
+    engine = PyVrpEngine(iterations_per_second=300)
+    short = engine.search_rate(inst)
+    assert short == pytest.approx(300 * 100 / 120)
+    assert engine.search_rate(inst, [[0]] * 10) == pytest.approx(short)  # 12 nodes per route
+    by_length = [engine.search_rate(inst, [[0]] * r) for r in (10, 6, 4, 2, 1)]
+    assert by_length == sorted(by_length, reverse=True) and by_length[-1] < short / 2
+    assert engine.search_rate(inst, [[0]] * 4, fleet=True) < engine.search_rate(inst, [[0]] * 4) / 4
+    assert engine.iteration_budget(inst, 2.0, [[0]] * 2) == int(2.0 * by_length[-2])
+    assert PyVrpEngine(iterations=7).iteration_budget(inst, 2.0, [[0]] * 2, fleet=True) == 7
+
+
+def test_work_seconds_not_the_clock_set_the_plan() -> None:
+    # The same work budget under two different wall-clock caps: the same plan, not clock-stopped.
+    inst = many_orders(24, 3)
+    engine = PyVrpEngine(iterations_per_second=40)
+    a = engine.solve(inst, time_limit=20, seed=3, work_seconds=1.0)
+    b = engine.solve(inst, time_limit=40, seed=3, work_seconds=1.0)
+    assert not a.clock_stopped and not b.clock_stopped
+    assert a.routes == b.routes
+
+
+def test_a_search_the_clock_stops_says_so() -> None:
+    inst = many_orders(40, 4)
+    res = PyVrpEngine(iterations_per_second=10**7).solve(inst, time_limit=0.5, seed=0)
+    assert res.clock_stopped
+    assert any("stopped by the time limit" in n for n in res.notes)

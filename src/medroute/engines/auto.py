@@ -12,12 +12,13 @@ plan among their candidates:
    on routes that do not time are removed one at a time (the one the timing blames) and put
    back by cheapest feasible insertion;
 2b. **pyvrp-fleet**, when PyVRP models the instance exactly and riders cost something (the
-   literature's vehicles-first objective): stage 2 gets 35 %, then route elimination
+   literature's vehicles-first objective): stage 2 gets 30 %, then route elimination
    (:meth:`~medroute.engines.pyvrp.PyVrpEngine.reduce_fleet`: the shortest route's rider is
    taken out and PyVRP must serve every order with the others) repeats while it succeeds,
-   within :data:`FLEET_SHARE` of the budget as PyVRP iterations; the smaller plan is a
-   candidate, and PyVRP searches on from the best candidate for :data:`FINAL_SHARE`. The
-   candidates' objective (rider cost included) decides whether fewer riders pays off;
+   within :data:`FLEET_SHARE` of the budget as PyVRP iterations at the modelled elimination
+   speed; the smaller plan is a candidate, and PyVRP searches on from the best candidate for
+   :data:`FINAL_SHARE` plus the nominal time elimination left unused. The candidates'
+   objective (rider cost included) decides whether fewer riders pays off;
 2c. **pyvrp-anchored**, when PyVRP relaxed rules (30 %): the instance is restricted around the
    best plan's timing (:func:`anchored_instance`: each budgeted order's pickup may not start
    before an anchor and its delivery must start by anchor + budget; several windows → the one
@@ -25,8 +26,10 @@ plan among their candidates:
    warm-started from that plan;
 3. **ortools**, when PyVRP relaxed something: OR-Tools' full model warm-started (``initial=``)
    from the best candidate so far, for the rest of the budget, in a forked child killed at the
-   stage deadline (:func:`run_with_deadline`), on a solution budget from
-   :data:`ORTOOLS_SHARE`; its plan is repaired too. When OR-Tools is missing, skipped or
+   stage deadline (:func:`run_with_deadline`), at full speed on a solution budget
+   (:data:`ORTOOLS_SOLUTIONS_PER_SECOND` × :data:`ORTOOLS_SHARE`, reached on small problems),
+   not on the neighbour budget (its counter slows OR-Tools 3–5×, see
+   :class:`~medroute.engines.ortools.OrToolsEngine`); its plan is repaired too. When OR-Tools is missing, skipped or
    failed, two more anchored PyVRP rounds take its share.
 
 The candidates are ranked by the number of required orders they leave out, then by medroute's
@@ -35,13 +38,16 @@ best one that times route by route *and* passes :func:`medroute.check` is return
 infeasible is ever returned as a plan: if every candidate failed, the orders come back
 unassigned.
 
-Determinism: the construction and the repair are deterministic; every search stage runs on a
-work budget taken from a fixed share of ``time_limit`` — PyVRP iterations (see
-:mod:`medroute.engines.pyvrp`), OR-Tools solutions (:data:`ORTOOLS_SHARE`) — with the clock
-only as a cap. The same seed gives the same plan unless the clock cut a stage short: then the
-notes name the stages ("the clock cut short: …") and the result has ``clock_stopped`` set
-(:func:`medroute.solve` adds :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`). Time the work
-budgets leave unused is not spent. The notes also say which stage produced the plan.
+Determinism: the construction and the repair are deterministic; every PyVRP stage runs on a
+work budget taken from a fixed share of ``time_limit`` — iterations at the speed
+:meth:`~medroute.engines.pyvrp.PyVrpEngine.search_rate` models for the plan it starts from —
+never from the clock. The clock is only a cap: a stage slower than modelled may run into half of
+the later stages' nominal time. The exception is stage 3 (OR-Tools, relaxed instances only),
+which the clock ends unless its solution budget binds first (small problems). The same seed
+gives the same plan unless the clock cut a stage short: then the notes name the stages ("the
+clock cut short: …") and the result has ``clock_stopped`` set (:func:`medroute.solve` adds
+:data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`). Time the work budgets leave unused is not
+spent. The notes also say which stage produced the plan.
 """
 
 from __future__ import annotations
@@ -63,11 +69,14 @@ from .pyvrp import PyVrpEngine, relaxations
 
 _log = logging.getLogger("medroute")
 
-FLEET_SHARE = 0.20
+FLEET_SHARE = 0.30
 """Share of the time limit (as PyVRP iterations) for route elimination (stage 2b)."""
 ORTOOLS_SHARE = 0.30
-"""Nominal share of the time limit for stage 3, as OR-Tools solutions (its solution budget)."""
-FINAL_SHARE = 0.45
+"""Nominal share of the time limit for stage 3, as OR-Tools solutions."""
+ORTOOLS_SOLUTIONS_PER_SECOND = 400
+"""Stage 3's solution budget per second of its share: reached on small problems, where it makes
+the stage reproducible; on larger ones the stage deadline ends the search."""
+FINAL_SHARE = 0.40
 """Share of the time limit for PyVRP's search after route elimination; at least half of it is
 kept in wall time whatever the elimination takes."""
 
@@ -182,29 +191,34 @@ class AutoEngine:
         if best.unserved_required or any(k not in served for k in inst.open_orders):
             return False
         cut = False
-        pool = self.pyvrp.iteration_budget(inst, FLEET_SHARE * time_limit)
+        pool = FLEET_SHARE * time_limit  # nominal seconds, spent as iterations at the modelled speed
         current: tuple[tuple[int, ...], ...] | None = None
         routes: Sequence[Sequence[int]] = best.routes
         keep = reserve + FINAL_SHARE * time_limit / 2  # wall time kept for the search after
         while pool > 0 and clock.left() - keep > 0.05:
+            iterations = self.pyvrp.iteration_budget(inst, pool, routes, fleet=True)
             fewer, spent = self.pyvrp.reduce_fleet(inst, routes, time_limit=clock.left() - keep,
-                                                   seed=seed, iterations=pool)
-            cut = cut or (fewer is None and spent < pool)
-            pool -= max(1, spent)
+                                                   seed=seed, iterations=iterations)
+            cut = cut or (fewer is None and spent < iterations)
+            pool -= max(1, spent) / self.pyvrp.search_rate(inst, routes, fleet=True)
             if fewer is None:
                 break
             current = routes = fewer
         if current is not None:
             riders = sum(1 for s in current if s)
             add("pyvrp-fleet", [list(s) for s in current], {}, [f"route elimination: {riders} riders"])
-        # PyVRP searches on from the best plan (the smaller fleet's if it is better).
-        budget = min(clock.left() - reserve, FINAL_SHARE * time_limit)
-        if budget > 0.05:
+        # PyVRP searches on from the best plan (the smaller fleet's if it is better), on its share
+        # and the nominal time route elimination left unused.
+        cap = clock.left() - reserve
+        if cap > 0.05:
             start = min(cands, key=lambda c: c.rank).routes
-            res = self.pyvrp.solve(inst, time_limit=budget, seed=seed, initial=start)
+            res = self.pyvrp.solve(inst, time_limit=cap, seed=seed, initial=start,
+                                   work_seconds=FINAL_SHARE * time_limit + max(0.0, pool))
             fixed, reasons, _ = repair(inst, res.routes, Inserter(inst),
                                        Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
             add("pyvrp-fleet-search", fixed, reasons, clock_stopped=res.clock_stopped)
+        else:
+            cut = True
         return cut
 
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
@@ -277,10 +291,16 @@ class AutoEngine:
 
         # Stage 2: PyVRP, warm-started. With a rider cost on an exact model, stage 2b may need time.
         fleet = not found and float(inst.rider_cost) > 0
-        share = (0.35 if fleet else 0.90) if not found else (0.60 if not hard else 0.30)
-        pv_budget = min(clock.left() - reserve, share * time_limit)
-        if pv_budget > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
-            res = self.pyvrp.solve(inst, time_limit=pv_budget, seed=seed, initial=start)
+        share = (0.30 if fleet else 0.90) if not found else (0.60 if not hard else 0.30)
+        later = (FLEET_SHARE + FINAL_SHARE if fleet else 0.0) if not found else ORTOOLS_SHARE + (0.30 if hard else 0.0)
+
+        def cap(later: float) -> float:
+            # A stage whose work budget runs slower than modelled may use half the later stages' time.
+            return clock.left() - reserve - 0.5 * later * time_limit
+
+        if cap(later) > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
+            res = self.pyvrp.solve(inst, time_limit=cap(later), seed=seed, initial=start,
+                                   work_seconds=share * time_limit)
             raw = plan_objective(inst, res.routes)
             fixed, reasons, removed = repair(inst, res.routes, inserter,
                                              Deadline(max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
@@ -292,20 +312,20 @@ class AutoEngine:
         if fleet and cands and self._fewer_riders(inst, cands, add, clock, reserve, time_limit, seed):
             clocked.append("pyvrp-fleet")
 
-        def anchored_round(share: float) -> None:
+        def anchored_round(share: float, later: float) -> None:
             # PyVRP again, exact this time: windows anchored on the best plan imply the budgets.
             best = min(cands, key=lambda c: c.rank)
-            budget = min(clock.left() - reserve, share * time_limit)
-            if budget > 0.05:
+            if cap(later) > 0.05:
                 anchored = anchored_instance(inst, best.routes)
-                res = self.pyvrp.solve(anchored, time_limit=budget, seed=seed, initial=best.routes)
+                res = self.pyvrp.solve(anchored, time_limit=cap(later), seed=seed, initial=best.routes,
+                                       work_seconds=share * time_limit)
                 fixed, reasons, removed = repair(inst, res.routes, inserter,
                                                  Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
                 add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons,
                     clock_stopped=res.clock_stopped)
 
         if hard and cands:
-            anchored_round(0.30)
+            anchored_round(0.30, ORTOOLS_SHARE)
 
         # Stage 3: OR-Tools with the full model, warm-started from the best so far.
         ortools = _try_import("ortools") if self.use_ortools and found else None
@@ -313,11 +333,13 @@ class AutoEngine:
         res_o: EngineResult | None = None
         if ortools is not None and left > 0.3 and ortools.supports(inst) is True:
             best = min(cands, key=lambda c: c.rank).routes if cands else None
-            # A solution budget from the nominal rest of the budget, not from the clock.
+            # At full speed on a solution budget (reached on small problems only), not on the
+            # neighbour budget: its counter slows OR-Tools 3-5x, and then this stage leaves
+            # ride-limited orders unserved (DARP a8-96, 10 s: 30 requests with it, none without).
             from .ortools import OrToolsEngine
 
-            engine = OrToolsEngine(solutions=max(50, int(OrToolsEngine().solutions_per_second
-                                                          * ORTOOLS_SHARE * time_limit)))
+            engine = OrToolsEngine(neighbors_per_second=None,
+                                   solutions=max(50, int(ORTOOLS_SOLUTIONS_PER_SECOND * ORTOOLS_SHARE * time_limit)))
             try:
                 res_o = run_with_deadline(lambda: engine.solve(inst, time_limit=left, seed=seed, initial=best),
                                           left + min(0.5, 0.04 * time_limit))
@@ -337,8 +359,8 @@ class AutoEngine:
 
         # OR-Tools absent, skipped or failed: two more anchored PyVRP rounds in its place.
         if hard and cands and res_o is None:
-            for _ in range(2):
-                anchored_round(ORTOOLS_SHARE / 2)
+            for i in range(2):
+                anchored_round(ORTOOLS_SHARE / 2, ORTOOLS_SHARE / 2 * (1 - i))
 
         # Final: the best candidate that passes the independent checker.
         for cand in sorted(cands, key=lambda c: c.rank):

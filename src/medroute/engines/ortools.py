@@ -26,7 +26,7 @@ Mapping (see ``docs/engines.md`` for the reasoning):
 * per-rider arc costs from :meth:`Instance.arc_cost` and the fixed cost ``inst.rider_cost``.
 
 Search: parallel cheapest insertion, then guided local search until ``time_limit`` or a
-solution budget proportional to it (see :class:`OrToolsEngine`), whichever comes first.
+budget of neighbours proportional to it (see :class:`OrToolsEngine`), whichever comes first.
 Parallel cheapest insertion grows with about the cube of the number of orders (measured on the
 ``expanded`` scenario: 0.09 s at 100 orders, 0.65 s at 200, 7.1 s at 500, 71 s at 1,000; see
 :func:`first_solution_seconds`); when it would take more than a quarter of the budget, the
@@ -259,9 +259,16 @@ def build_model(inst: Instance) -> RoutingModel:
     return model
 
 
-PCI_SECONDS_AT_200 = 0.8
-"""Parallel cheapest insertion at 200 orders, seconds: the measurement on the ``expanded``
-scenario (0.65 s), rounded up."""
+PCI_SECONDS_AT_200 = 1.2
+"""Parallel cheapest insertion at 200 orders, seconds: the slower of the measurements on the
+``expanded`` scenario (0.65 s by hand, 1.13 s in ``benchmarks/results/engine_speed.md``),
+rounded up."""
+NEIGHBORS_PER_SECOND = 100_000.0
+"""Neighbours per second of ``time_limit`` at up to 100 orders without soft targets; scaled by
+:meth:`OrToolsEngine.search_rate`."""
+SOFT_TARGET_SLOWDOWN = 0.2
+"""Search speed with soft delivery targets relative to without (``SetCumulVarSoftUpperBound``
+filters: 25,000 against 120,000 neighbours/s at 100 ``expanded`` orders, measured by hand)."""
 GREEDY_START_SHARE = 0.25
 """Above this share of the time limit for :func:`first_solution_seconds`, start from greedy."""
 
@@ -269,20 +276,54 @@ GREEDY_START_SHARE = 0.25
 def first_solution_seconds(inst: Instance) -> float:
     """Estimated seconds of OR-Tools' parallel cheapest insertion on ``inst``: cubic in the
     number of orders, scaled from :data:`PCI_SECONDS_AT_200` (an upper estimate: it predicts
-    0.1 s, 12.5 s and 100 s at 100, 500 and 1,000 orders against 0.09 s, 7.1 s and 71 s measured)."""
+    0.15 s, 19 s and 150 s at 100, 500 and 1,000 orders against 0.09–0.19 s, 7.1–14.8 s and 71 s
+    measured)."""
     return PCI_SECONDS_AT_200 * (inst.n / 200) ** 3
 
 
-def _params(time_limit: float, solution_limit: int, first: str) -> Any:
+def _params(time_limit: float, first: str, solution_limit: int | None = None) -> Any:
     pywrapcp: Any = require("ortools.constraint_solver.pywrapcp", "ortools")
     enums: Any = require("ortools.constraint_solver.routing_enums_pb2", "ortools")
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(enums.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
-    params.solution_limit = solution_limit
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
     params.log_search = False
     return params
+
+
+def neighbor_limit(routing: Any, budget: int) -> Callable[[], int]:
+    """Stop ``routing``'s search once its local search has evaluated ``budget`` neighbours.
+
+    A search monitor counts the candidate moves the local search generates (each is offered to
+    the monitors' ``AcceptDelta``) and a ``CustomLimit`` ends the search at the budget: a work
+    unit that does not depend on the clock, so the stop — and the plan — is the same on every run. Returns the counter
+    (neighbours evaluated so far); the monitor lives as long as the counter is referenced.
+    """
+    pywrapcp: Any = require("ortools.constraint_solver.pywrapcp", "ortools")
+
+    class Count(pywrapcp.SearchMonitor):  # type: ignore[misc]
+        def __init__(self, solver: Any) -> None:
+            super().__init__(solver)
+            self.n = 0
+
+        def AcceptDelta(self, delta: Any, deltadelta: Any) -> bool:  # noqa: N802 (OR-Tools' name)
+            self.n += 1
+            return True
+
+    solver = routing.solver()
+    count = Count(solver)
+    limit = solver.CustomLimit(lambda: count.n >= budget)
+    routing.AddSearchMonitor(count)
+    routing.AddSearchMonitor(limit)
+
+    def neighbors() -> int:
+        _ = limit  # keep the limit's callback alive with the counter
+        return count.n
+
+    return neighbors
 
 
 def _extract(inst: Instance, model: RoutingModel, assignment: Any) -> list[list[int]]:
@@ -303,22 +344,66 @@ class OrToolsEngine:
 
     Parameters
     ----------
-    solutions_per_second : the search stops after ``solutions_per_second * time_limit``
-        solutions (at least 50) or at ``time_limit``, whichever comes first. The solution budget
-        makes the result independent of machine speed and load whenever it binds first; OR-Tools
-        routing is single-threaded and has no random seed, so the same input then gives the
-        same plan. Notes say when the clock stopped the search instead.
-    solutions : a fixed solution budget instead (at least 1), e.g. when the caller's
+    neighbors_per_second : the search stops after ``search_rate(instance) * time_limit``
+        neighbours evaluated by the local search (:func:`neighbor_limit`) or at ``time_limit``,
+        whichever comes first; this is the rate at up to 100 orders without soft targets. The
+        neighbour budget makes the result independent of machine speed and load whenever it
+        binds first; OR-Tools routing is single-threaded and has no random seed, so the same
+        input then gives the same plan. Notes say when the clock stopped the search instead.
+        ``None``: no budget and no counter — OR-Tools at full speed until ``time_limit``, every
+        run clock-stopped. The counter is a Python callback per neighbour and slows the search
+        3–5× (Solomon R111 from the construction, 4 s: 13 riders without it, 16 with it); use
+        ``None`` to compare OR-Tools itself rather than a reproducible plan.
+    neighbors : a fixed neighbour budget instead (at least 1), e.g. when the caller's
         ``time_limit`` depends on the clock but the plan should not.
+    solutions : with ``neighbors_per_second=None``, stop after this many solutions (at least 1;
+        OR-Tools' own ``solution_limit``, no callback): reproducible where it binds before the
+        clock, which guided local search reaches only on small problems (it accepts 4.7–110
+        solutions per second on the literature's 50–100 orders).
     """
 
     name = "ortools"
 
-    def __init__(self, *, solutions_per_second: float = 400.0, solutions: int | None = None) -> None:
-        if solutions is not None and solutions < 1:
-            raise ValueError(f"ortools engine: solutions must be >= 1, got {solutions}")
-        self.solutions_per_second = solutions_per_second
+    def __init__(self, *, neighbors_per_second: float | None = NEIGHBORS_PER_SECOND,
+                 neighbors: int | None = None, solutions: int | None = None) -> None:
+        if neighbors is not None and neighbors < 1:
+            raise ValueError(f"ortools engine: neighbors must be >= 1, got {neighbors}")
+        if solutions is not None and (solutions < 1 or neighbors_per_second is not None or neighbors is not None):
+            raise ValueError(f"ortools engine: solutions must be >= 1 and needs neighbors_per_second=None and "
+                             f"no neighbors, got solutions={solutions}")
+        if neighbors_per_second is not None and neighbors_per_second <= 0:
+            raise ValueError(f"ortools engine: neighbors_per_second must be > 0, got {neighbors_per_second}")
+        self.neighbors_per_second = neighbors_per_second
+        self.neighbors = neighbors
         self.solutions = solutions
+
+    def search_rate(self, instance: Instance) -> float:
+        """Modelled speed of the guided local search on ``instance``, neighbours per second.
+
+        ``neighbors_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
+        ``expanded`` without soft targets, by hand: 120,000, 33,000 and 7,600 neighbours/s at 100, 200 and
+        400 orders; with them 26,000, 5,200 and 490 at 100, 200 and 500) ×
+        ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at every
+        move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target. The literature
+        (no soft targets, up to 100 orders) ran at 121,000–370,000 with the other core busy. Figures:
+        ``benchmarks/results/engine_speed.md``.
+        """
+        inst = instance
+        n = max(1, inst.n)
+        base = self.neighbors_per_second or NEIGHBORS_PER_SECOND
+        rate = float(base * min(1.0, (100 / n) ** 2.7) * min(1.0, ((n + 1) / 8) ** 0.5))
+        if bool(np.any((inst.target < NO_LIMIT) & (inst.late_cost > 0))):
+            rate *= SOFT_TARGET_SLOWDOWN
+        return rate
+
+    def budget(self, instance: Instance, time_limit: float) -> int | None:
+        """Neighbours the search may evaluate within ``time_limit`` seconds (or the fixed budget);
+        ``None`` without a budget."""
+        if self.neighbors is not None:
+            return self.neighbors
+        if self.neighbors_per_second is None:
+            return None
+        return max(1, int(self.search_rate(instance) * time_limit))
 
     def supports(self, instance: Instance) -> bool | str:
         """``True`` when OR-Tools is installed, else the sentence naming the pip extra."""
@@ -337,7 +422,7 @@ class OrToolsEngine:
         instance : the compiled problem.
         time_limit : wall-clock budget, seconds.
         seed : unused: OR-Tools routing has no random seed and is deterministic up to the
-            solution budget (see the class docstring).
+            neighbour budget (see the class docstring).
         initial : optional per-rider node sequences to start the search from; nodes not in the
             model are ignored. If OR-Tools cannot restore them, the search starts from scratch.
             Without them, an instance too large for OR-Tools' own first solution within a quarter
@@ -356,7 +441,8 @@ class OrToolsEngine:
         model = build_model(inst)
         routing = model.routing
         notes = list(model.notes)
-        budget = self.solutions or max(50, int(self.solutions_per_second * time_limit))
+        budget = self.budget(inst, time_limit)
+        neighbors = neighbor_limit(routing, budget) if budget is not None else None
         left = max(0.05, time_limit - (time.perf_counter() - t0) - 0.05)
         solution = None
         if initial is None and first_solution_seconds(inst) > GREEDY_START_SHARE * time_limit:
@@ -373,7 +459,7 @@ class OrToolsEngine:
             if start is None:
                 notes.append("ortools: initial routes could not be restored; searching from scratch")
             else:
-                params = _params(left, budget, "PARALLEL_CHEAPEST_INSERTION")
+                params = _params(left, "PARALLEL_CHEAPEST_INSERTION", self.solutions)
                 solution = routing.SolveFromAssignmentWithParameters(start, params)
         for first in ("PARALLEL_CHEAPEST_INSERTION", "ALL_UNPERFORMED"):
             if solution is not None:
@@ -381,7 +467,7 @@ class OrToolsEngine:
             left = time_limit - (time.perf_counter() - t0) - 0.05
             if left <= 0.01:
                 break
-            solution = routing.SolveWithParameters(_params(left, budget, first))
+            solution = routing.SolveWithParameters(_params(left, first, self.solutions))
             if solution is None:
                 notes.append(f"ortools: no solution from {first.lower()}")
         elapsed = time.perf_counter() - t0
@@ -391,10 +477,23 @@ class OrToolsEngine:
                                        for r in range(inst.m)]
             return EngineResult(tuple(tuple(s) for s in routes), dict(model.left_out), tuple(notes),
                                 clock_stopped=True)
-        clock = elapsed >= 0.95 * time_limit
-        if clock:
-            notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit before the solution "
-                         f"budget ({budget}); the plan may vary from run to run")
+        # Under budget at the limit (which keeps 0.05 s for extraction): the clock stopped it; a
+        # search that ran out of moves early did not.
+        if neighbors is None or budget is None:
+            # Only a solution budget, if any: it bound when the search found that many.
+            clock = self.solutions is None or routing.solver().Solutions() < self.solutions
+            if clock:
+                notes.append(f"ortools: no neighbour budget; searched until the {time_limit:.1f} s time limit, "
+                             "so the plan may vary from run to run")
+            else:
+                notes.append(f"ortools: {self.solutions:,} solutions")
+        else:
+            clock = neighbors() < budget and elapsed >= 0.9 * time_limit - 0.1
+            if clock:
+                notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit after {neighbors():,} of "
+                             f"{budget:,} neighbours; the plan may vary from run to run")
+            else:
+                notes.append(f"ortools: {neighbors():,} of {budget:,} neighbours")
         notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)")
         routes, reasons, more = drop_untimable(inst, _extract(inst, model, solution), label="ortools")
         notes.extend(more)

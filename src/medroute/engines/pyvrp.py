@@ -43,7 +43,7 @@ import dataclasses
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +62,15 @@ DEFAULT_MAX_PENALTY = 1e5
 """PyVRP's own cap on a penalty per unit of violation."""
 PENALTY_UPDATE_EVERY = 50
 """Solutions between PyVRP penalty updates (PyVRP's default, 500, is more than short runs make)."""
+SHORT_ROUTE = 12
+"""PyVRP nodes per route up to which route length does not slow the search (see
+:meth:`PyVrpEngine.search_rate`)."""
+FLEET_SLOWDOWN = 0.25
+"""Route elimination's speed relative to the search's on short routes (see
+:meth:`PyVrpEngine.search_rate`)."""
+PROBE_SHARE = 0.1
+"""Share of a time-derived budget spent before the route length is read off the best plan and
+the rest of the budget is set from it (:meth:`PyVrpEngine.solve`)."""
 
 def relaxations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the PyVRP model leaves out, one entry per feature (empty = exact)."""
@@ -135,6 +144,14 @@ def loaded_at_start(inst: Instance, k: int) -> bool:
     return (inst.carried_by[k] < 0 and int(inst.service[k]) == 0 and len(riders) > 0
             and all(int(inst.start_loc[r]) == int(inst.node_loc[k])
                     and any(a <= int(inst.depart[r]) <= b for a, b in inst.windows[k]) for r in riders))
+
+
+def pyvrp_nodes(inst: Instance) -> tuple[int, int]:
+    """PyVRP nodes of ``inst``'s routed orders (a client counts 1, a shipment 2), and those of
+    shipments alone."""
+    ks = routed_orders(inst)
+    clients = sum(1 for k in ks if inst.carried_by[k] >= 0 or loaded_at_start(inst, k))
+    return 2 * len(ks) - clients, 2 * (len(ks) - clients)
 
 
 def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
@@ -351,20 +368,14 @@ class PyVrpEngine:
 
     Parameters
     ----------
-    iterations : iteration budget; ``None`` derives one from ``time_limit`` at
-        ``iterations_per_second`` scaled by the instance size.
-    iterations_per_second : search speed at 100 PyVRP nodes (a client counts 1, a shipment 2),
-        iterations per second, used to turn a time limit into a deterministic iteration budget;
-        the speed is taken as inversely proportional to the nodes (at most 4 times the
-        100-node speed). Measured here with PyVRP 0.14, the other core busy: 321–1,196 it/s on
-        Li & Lim (106 nodes), 531–1,457 on Solomon (100), 505 at 100 Banyuwangi orders (200
-        nodes), 307 at 200 orders (400). The default, 300, is about the slowest of these, so on
-        short routes the iteration budget, not the clock, ends the search and the same seed gives
-        the same plan. Long routes are slower (Li & Lim lr204, ~50 stops per route: under
-        200 it/s, and 46 it/s while route elimination searches a fleet that is too small): there
-        the clock may end the search, and the result says so (``clock_stopped``). 200 it/s was
-        tried: it halved the clock-stopped Solomon runs (20 → 10 of 56) but not Li & Lim's
-        (27 → 26), and cost Solomon quality (47 → 46 BKS vehicle counts, gap 0.71 → 1.11 %).
+    iterations : iteration budget; ``None`` derives one from ``time_limit`` (or
+        ``work_seconds``) at :meth:`search_rate`.
+    iterations_per_second : search speed at 100 PyVRP nodes (a client counts 1, a shipment 2) on
+        short routes, iterations per second; :meth:`search_rate` scales it by the instance size and
+        route length to turn a time limit into a deterministic iteration budget. Measured here
+        with PyVRP 0.14, the other core busy (``benchmarks/engine_speed.py``): 291–810 it/s on
+        the Li & Lim and Solomon instances with routes of up to 12 PyVRP nodes; 300 is about the
+        slowest (R109 291, R110 297), so there the budget, not the clock, ends the search.
     """
 
     name = "pyvrp"
@@ -384,15 +395,39 @@ class PyVrpEngine:
             return True
         return "PyVRP cannot model " + "; ".join(x.what for x in found) + "."
 
-    def iteration_budget(self, instance: Instance, time_limit: float) -> int:
-        """The iteration budget for ``time_limit`` seconds (see ``iterations_per_second``)."""
+    def search_rate(self, instance: Instance, routes: Sequence[Sequence[int]] | None = None, *,
+                    fleet: bool = False) -> float:
+        """Modelled search speed on ``instance``, iterations per second (a deterministic estimate).
+
+        ``iterations_per_second`` at 100 PyVRP nodes, inversely proportional to the nodes (at most 4
+        times the 100-node speed: below, a fixed overhead per iteration dominates). Given the
+        plan the search starts from (``routes``), long routes slow it down: with ``L`` PyVRP nodes
+        per route, shipments (pickup and delivery) cost ``(SHORT_ROUTE / L) ** 0.6`` once ``L``
+        exceeds :data:`SHORT_ROUTE` — Li & Lim's type-2 instances, 25–51 nodes per route, ran at
+        113–573 it/s, Solomon's (clients, not slowed) at 304–752. Route elimination (``fleet``:
+        one rider fewer, so ``L`` counts every node on the remaining routes; the search works
+        through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
+        ``SHORT_ROUTE / L``: measured 57–340 it/s at up to 12 nodes per route, 14–76 on type 2.
+        Measured / modelled ratios are 0.70–3.6 for the search and 0.77–6.1 for elimination
+        (below 1 on 5 and 16 of 112 instances: ``auto`` lets a slow stage use half of the later
+        stages' time). Figures: ``benchmarks/results/engine_speed.md``.
+        """
+        nodes, shipment_nodes = pyvrp_nodes(instance)
+        rate = self.iterations_per_second * min(4.0, 100 / max(10, nodes))
+        used = sum(1 for s in routes if s) - (1 if fleet else 0) if routes is not None else 0
+        if used < 1:
+            return rate
+        if fleet:
+            return rate * FLEET_SLOWDOWN * min(1.0, SHORT_ROUTE * used / nodes)
+        return rate * min(1.0, float((SHORT_ROUTE * used / max(shipment_nodes, 1)) ** 0.6))
+
+    def iteration_budget(self, instance: Instance, time_limit: float,
+                         routes: Sequence[Sequence[int]] | None = None, *, fleet: bool = False) -> int:
+        """The iteration budget for ``time_limit`` seconds at :meth:`search_rate` (at least 20),
+        or the fixed ``iterations`` given to the engine."""
         if self.iterations is not None:
             return self.iterations
-        nodes = sum(1 if instance.carried_by[k] >= 0 or loaded_at_start(instance, k) else 2
-                    for k in routed_orders(instance))
-        # About inversely proportional to the PyVRP nodes (a client 1, a shipment 2), at most 4 times
-        # the 100-node speed (below, a fixed overhead per iteration dominates).
-        return max(20, int(time_limit * self.iterations_per_second * min(4.0, 100 / max(10, nodes))))
+        return max(20, int(time_limit * self.search_rate(instance, routes, fleet=fleet)))
 
     def reduce_fleet(self, instance: Instance, routes: Sequence[Sequence[int]], *, time_limit: float,
                      seed: int, iterations: int | None = None) -> tuple[tuple[tuple[int, ...], ...] | None, int]:
@@ -433,7 +468,8 @@ class PyVrpEngine:
         init = _to_pyvrp_solution(smaller, inst, [() if r == drop else tuple(nodes) for r, nodes in enumerate(routes)])
         if init is None:
             return None, 0
-        budget = iterations if iterations is not None else self.iteration_budget(inst, time_limit)
+        budget = iterations if iterations is not None else self.iteration_budget(inst, time_limit, routes,
+                                                                                      fleet=True)
         runtime = max(0.01, time_limit - (time.perf_counter() - t0))
         stop = MultipleCriteria([FirstFeasible(), MaxIterations(max(1, budget)), MaxRuntime(runtime)])
         with warnings.catch_warnings():
@@ -445,7 +481,7 @@ class PyVrpEngine:
         return _from_pyvrp_solution(smaller, inst, result.best), result.num_iterations
 
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+              initial: Sequence[Sequence[int]] | None = None, work_seconds: float | None = None) -> EngineResult:
         """Search for at most ``time_limit`` seconds with ``seed``; warm-start from ``initial``.
 
         Parameters
@@ -454,6 +490,8 @@ class PyVrpEngine:
         time_limit : wall-clock budget, seconds (model building included).
         seed : random seed; with the same iteration budget, the same seed gives the same plan.
         initial : optional per-rider node sequences to start from.
+        work_seconds : seconds the iteration budget is derived from (default ``time_limit``): a
+            caller whose wall-clock cap depends on the clock keeps the budget, hence the plan, fixed.
 
         Returns
         -------
@@ -479,15 +517,29 @@ class PyVrpEngine:
         init = _to_pyvrp_solution(model, inst, initial) if initial is not None else None
         if initial is not None and init is None:
             notes.append("the initial solution could not be read by PyVRP and was ignored")
-        iterations = self.iteration_budget(inst, time_limit)
         margin = min(0.2, 0.05 * time_limit)
-        runtime = max(0.01, time_limit - (time.perf_counter() - t0) - margin)
-        stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(runtime)])
-        result = pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
-                             display=False, initial_solution=init, params=_solve_params(inst))
-        clock = result.num_iterations < iterations
+        end = t0 + time_limit - margin
+
+        def run(iterations: int, start: Any) -> Any:
+            stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(max(0.01, end - time.perf_counter()))])
+            return pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
+                               display=False, initial_solution=start, params=_solve_params(inst))
+
+        # A probe on PROBE_SHARE of the budget, then the rest at the speed the probe's routes imply.
+        work = time_limit if work_seconds is None else work_seconds
+        planned = self.iteration_budget(inst, (1.0 if self.iterations else PROBE_SHARE) * work, initial)
+        result = run(planned, init)
+        done = result.num_iterations
+        if self.iterations is None:
+            rest = self.iteration_budget(inst, (1 - PROBE_SHARE) * work,
+                                         _from_pyvrp_solution(model, inst, result.best))
+            if done == planned:
+                result = run(rest, result.best)
+                done += result.num_iterations
+            planned += rest
+        clock = done < planned
         if clock:
-            notes.append(f"stopped by the time limit after {result.num_iterations} of {iterations} "
+            notes.append(f"stopped by the time limit after {done} of {planned} "
                          "iterations (the same seed may then give a different plan)")
         if not result.best.is_feasible():
             notes.append("PyVRP's best plan breaks its own model (time warp, excess load or a missed "
