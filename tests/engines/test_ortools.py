@@ -165,7 +165,7 @@ def test_a_solution_budget_runs_without_the_counter_and_binds_on_small_problems(
             for _ in range(2)]
     for res in runs:
         assert not res.clock_stopped
-        assert "ortools: 60 solutions" in res.notes
+        assert "ortools: stopped at the solution budget (60)" in res.notes
     assert runs[0].routes == runs[1].routes
 
 

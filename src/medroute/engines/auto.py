@@ -74,8 +74,9 @@ FLEET_SHARE = 0.30
 ORTOOLS_SHARE = 0.30
 """Nominal share of the time limit for stage 3, as OR-Tools solutions."""
 ORTOOLS_SOLUTIONS_PER_SECOND = 400
-"""Stage 3's solution budget per second of its share: reached on small problems, where it makes
-the stage reproducible; on larger ones the stage deadline ends the search."""
+"""Stage 3's solution budget per second of its share, × orders / 50 below 50 orders (at least
+20): reached on small problems, where it makes the stage reproducible; on larger ones the stage
+deadline ends the search. 100 per second left 31 requests of DARP a8-96 unserved at 10 s."""
 FINAL_SHARE = 0.40
 """Share of the time limit for PyVRP's search after route elimination; at least half of it is
 kept in wall time whatever the elimination takes."""
@@ -338,8 +339,8 @@ class AutoEngine:
             # ride-limited orders unserved (DARP a8-96, 10 s: 30 requests with it, none without).
             from .ortools import OrToolsEngine
 
-            engine = OrToolsEngine(neighbors_per_second=None,
-                                   solutions=max(50, int(ORTOOLS_SOLUTIONS_PER_SECOND * ORTOOLS_SHARE * time_limit)))
+            solutions = ORTOOLS_SOLUTIONS_PER_SECOND * ORTOOLS_SHARE * time_limit * min(1.0, inst.n / 50)
+            engine = OrToolsEngine(neighbors_per_second=None, solutions=max(20, int(solutions)))
             try:
                 res_o = run_with_deadline(lambda: engine.solve(inst, time_limit=left, seed=seed, initial=best),
                                           left + min(0.5, 0.04 * time_limit))

@@ -357,9 +357,10 @@ class OrToolsEngine:
     neighbors : a fixed neighbour budget instead (at least 1), e.g. when the caller's
         ``time_limit`` depends on the clock but the plan should not.
     solutions : with ``neighbors_per_second=None``, stop after this many solutions (at least 1;
-        OR-Tools' own ``solution_limit``, no callback): reproducible where it binds before the
-        clock, which guided local search reaches only on small problems (it accepts 4.7–110
-        solutions per second on the literature's 50–100 orders).
+        OR-Tools' own ``solution_limit``, no callback — any Python search monitor, even one
+        called per solution, slowed the search enough to leave DARP requests unserved):
+        reproducible where it binds before the clock, which guided local search reaches on small
+        problems only (it accepts 4.7–110 solutions per second on the literature's 50–100 orders).
     """
 
     name = "ortools"
@@ -486,7 +487,7 @@ class OrToolsEngine:
                 notes.append(f"ortools: no neighbour budget; searched until the {time_limit:.1f} s time limit, "
                              "so the plan may vary from run to run")
             else:
-                notes.append(f"ortools: {self.solutions:,} solutions")
+                notes.append(f"ortools: stopped at the solution budget ({self.solutions:,})")
         else:
             clock = neighbors() < budget and elapsed >= 0.9 * time_limit - 0.1
             if clock:
