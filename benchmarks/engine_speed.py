@@ -1,7 +1,7 @@
 """Engine speeds behind the calibrations in ``docs/engines.md``: OR-Tools' first-solution time
 (parallel cheapest insertion), its local search's neighbours per second and the greedy plan on
 the ``expanded`` scenario; OR-Tools' neighbours per second on every literature instance next to
-``NEIGHBORS_PER_SECOND``; PyVRP's iterations per second on the literature instances — searching
+``OrToolsEngine.search_rate``; PyVRP's iterations per second on the literature instances — searching
 from the construction, and eliminating a route from the searched plan — next to the speed
 ``PyVrpEngine.search_rate`` models for them. A work budget is only deterministic when the
 modelled speed is not faster than the measured one (ratio ≥ 1).
@@ -46,22 +46,24 @@ def ortools_rate(inst: Instance, start: list[list[int]]) -> float:
     return count() / (time.perf_counter() - t)
 
 
-def ortools_speed(kind: str, name: str) -> str:
-    """One table row: OR-Tools' neighbours per second on a literature instance, from the construction."""
-    path = next(p for p in instance_paths(kind) if p.stem == name)
-    lit = read_instance(path, kind)
+def constructed(kind: str, name: str) -> tuple[Instance, list[list[int]]]:
+    """A literature instance, compiled, and the construction's plan for it."""
+    lit = read_instance(next(p for p in instance_paths(kind) if p.stem == name), kind)
     inst = compile_problem(lit.problem, lit.matrix)
     start, _ = Inserter(inst).insert([[] for _ in range(inst.m)], list(range(inst.n)), Deadline(60))
+    return inst, start
+
+
+def ortools_speed(kind: str, name: str) -> str:
+    """One table row: OR-Tools' neighbours per second on a literature instance, from the construction."""
+    inst, start = constructed(kind, name)
     rate, model = ortools_rate(inst, start), OrToolsEngine().search_rate(inst)
     return f"| {name} | {inst.n} | {rate:,.0f} | {model:,.0f} | {rate / model:.2f} |"
 
 
 def pyvrp_speeds(kind: str, name: str) -> str:
     """One table row: PyVRP's measured and modelled speeds on a literature instance."""
-    path = next(p for p in instance_paths(kind) if p.stem == name)
-    lit = read_instance(path, kind)
-    inst = compile_problem(lit.problem, lit.matrix)
-    start, _ = Inserter(inst).insert([[] for _ in range(inst.m)], list(range(inst.n)), Deadline(60))
+    inst, start = constructed(kind, name)
     engine = PyVrpEngine()
     t = time.perf_counter()
     res = PyVrpEngine(iterations=SEARCH_ITERATIONS).solve(inst, time_limit=600, seed=0, initial=start)

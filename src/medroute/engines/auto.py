@@ -28,7 +28,7 @@ plan among their candidates:
    from the best candidate so far, for the rest of the budget, in a forked child killed at the
    stage deadline (:func:`run_with_deadline`), at full speed on a solution budget
    (:data:`ORTOOLS_SOLUTIONS_PER_SECOND` × :data:`ORTOOLS_SHARE`, reached on small problems),
-   not on the neighbour budget (its counter slows OR-Tools 3–5×, see
+   not on the neighbour budget (its counter slows OR-Tools 1.8–2.8×, see
    :class:`~medroute.engines.ortools.OrToolsEngine`); its plan is repaired too. When OR-Tools is missing, skipped or
    failed, two more anchored PyVRP rounds take its share.
 
@@ -71,6 +71,8 @@ _log = logging.getLogger("medroute")
 
 FLEET_SHARE = 0.30
 """Share of the time limit (as PyVRP iterations) for route elimination (stage 2b)."""
+ANCHORED_SHARE = 0.30
+"""Share of the time limit (as PyVRP iterations) for the anchored round (stage 2c)."""
 ORTOOLS_SHARE = 0.30
 """Nominal share of the time limit for stage 3, as OR-Tools solutions."""
 ORTOOLS_SOLUTIONS_PER_SECOND = 400
@@ -292,8 +294,11 @@ class AutoEngine:
 
         # Stage 2: PyVRP, warm-started. With a rider cost on an exact model, stage 2b may need time.
         fleet = not found and float(inst.rider_cost) > 0
-        share = (0.30 if fleet else 0.90) if not found else (0.60 if not hard else 0.30)
-        later = (FLEET_SHARE + FINAL_SHARE if fleet else 0.0) if not found else ORTOOLS_SHARE + (0.30 if hard else 0.0)
+        # This stage's share of the time limit, and the later stages' (a slow stage may use half of it).
+        if not found:
+            share, later = (0.30, FLEET_SHARE + FINAL_SHARE) if fleet else (0.90, 0.0)
+        else:
+            share, later = (0.30, ANCHORED_SHARE + ORTOOLS_SHARE) if hard else (0.60, ORTOOLS_SHARE)
 
         def cap(later: float) -> float:
             # A stage whose work budget runs slower than modelled may use half the later stages' time.
@@ -326,7 +331,7 @@ class AutoEngine:
                     clock_stopped=res.clock_stopped)
 
         if hard and cands:
-            anchored_round(0.30, ORTOOLS_SHARE)
+            anchored_round(ANCHORED_SHARE, ORTOOLS_SHARE)
 
         # Stage 3: OR-Tools with the full model, warm-started from the best so far.
         ortools = _try_import("ortools") if self.use_ortools and found else None
@@ -335,7 +340,7 @@ class AutoEngine:
         if ortools is not None and left > 0.3 and ortools.supports(inst) is True:
             best = min(cands, key=lambda c: c.rank).routes if cands else None
             # At full speed on a solution budget (reached on small problems only), not on the
-            # neighbour budget: its counter slows OR-Tools 3-5x, and then this stage leaves
+            # neighbour budget: its counter slows OR-Tools 1.8-2.8x, and then this stage leaves
             # ride-limited orders unserved (DARP a8-96, 10 s: 30 requests with it, none without).
             from .ortools import OrToolsEngine
 

@@ -352,8 +352,8 @@ class OrToolsEngine:
         input then gives the same plan. Notes say when the clock stopped the search instead.
         ``None``: no budget and no counter — OR-Tools at full speed until ``time_limit``, every
         run clock-stopped. The counter is a Python callback per neighbour and slows the search
-        3–5× (Solomon R111 from the construction, 4 s: 13 riders without it, 16 with it); use
-        ``None`` to compare OR-Tools itself rather than a reproducible plan.
+        1.8–2.8× (``benchmarks/ortools_counter.py``: the same search to the same solutions, with
+        and without it); use ``None`` to compare OR-Tools itself rather than a reproducible plan.
     neighbors : a fixed neighbour budget instead (at least 1), e.g. when the caller's
         ``time_limit`` depends on the clock but the plan should not.
     solutions : with ``neighbors_per_second=None``, stop after this many solutions (at least 1;

@@ -527,7 +527,7 @@ class PyVrpEngine:
 
         # A probe on PROBE_SHARE of the budget, then the rest at the speed the probe's routes imply.
         work = time_limit if work_seconds is None else work_seconds
-        planned = self.iteration_budget(inst, (1.0 if self.iterations else PROBE_SHARE) * work, initial)
+        planned = self.iteration_budget(inst, PROBE_SHARE * work, initial)  # the fixed budget if given
         result = run(planned, init)
         done = result.num_iterations
         if self.iterations is None:
