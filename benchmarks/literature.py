@@ -226,6 +226,12 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.set
+    if args.merge and (out / f"{stem}.json").exists():
+        # Keep the earlier runs of every (instance, engine) pair this run did not redo.
+        old = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+        redone = {(r["set"], r["instance"], r["engine"]) for r in records}
+        records = [r for r in old["runs"] if (r["set"], r["instance"], r["engine"]) not in redone] + records
+        engines = list(dict.fromkeys([*old["engines"], *engines]))
     with (out / f"{stem}.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
@@ -258,6 +264,8 @@ def parser() -> argparse.ArgumentParser:
                     help="glob on instance names, case-insensitive, e.g. 'lc1*' (default all)")
     ap.add_argument("--out", default="benchmarks/results/literature", help="output directory")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes; timings then share CPUs)")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other runs already in <out>/<set>.json (rerun one engine into a table)")
     ap.add_argument("--root", default=None, help="data directory (default $MEDROUTE_DATA or ../shared/data)")
     return ap
 

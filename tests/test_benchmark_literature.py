@@ -93,3 +93,15 @@ def test_runs_the_clock_cut_short_are_counted(tmp_path: Path) -> None:
                   solver=clocked)
     assert [(r["engine"], r["clock_stopped"]) for r in records] == [("slow", True), ("fast", False)]
     assert {s["engine"]: s["clock_stopped"] for s in summarise(records)} == {"slow": 1, "fast": 0}
+
+
+def test_merge_reruns_one_engine_and_keeps_the_other_runs(tmp_path: Path) -> None:
+    run(args_for(tmp_path, "--instances", "tiny1"), solver=stub)
+    again = parser().parse_args(["--set", "lilim", "--engines", "stub", "--time-limit", "1", "--merge",
+                                 "--out", str(tmp_path / "out"), "--root", str(tmp_path / "data")])
+    run(again, solver=stub)
+    saved = json.loads((tmp_path / "out" / "lilim.json").read_text())
+    assert sorted((r["instance"], r["engine"]) for r in saved["runs"]) == [
+        ("other", "stub"), ("tiny1", "broken"), ("tiny1", "stub")]
+    assert saved["engines"] == ["stub", "broken"]
+    assert "| tiny1 | broken |" in (tmp_path / "out" / "lilim.md").read_text()

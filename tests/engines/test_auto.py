@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
-from medroute.engines.auto import AutoEngine, anchored_instance, plan_objective
+from medroute.engines.auto import AutoEngine, anchored_instance, plan_objective, targeted_instance
 from medroute.engines.pyvrp import PyVrpEngine
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from tests.strategies import problems
@@ -101,6 +101,38 @@ def test_anchored_instance_keeps_the_plan_and_only_shrinks_windows() -> None:
     for wide, narrow in zip(inst.windows, anchored.windows, strict=True):
         for a, b in narrow:
             assert any(x <= a and b <= y for x, y in wide)
+
+
+def test_targeted_instance_makes_soft_targets_deadlines_for_pyvrp() -> None:
+    # On a line from the pharmacy at A: doors C, then D. The shortest route serves C first; D's
+    # target leaves less slack than C's door service, so only D first is on time.
+    from tests.engines.test_pyvrp import compiled
+
+    plain = compiled(Order("c", "ph", C), Order("d", "ph", D))
+    a, d = int(plain.node_loc[plain.pickup(1)]), int(plain.node_loc[plain.delivery(1)])
+    on_time = 3600 + 2 * 60 + int(plain.duration(0)[a, d]) + 30  # two handovers, then straight to D
+    inst = compiled(Order("c", "ph", C), Order("d", "ph", D, target_s=on_time))
+
+    def late(routes: tuple[tuple[int, ...], ...]) -> list[int]:
+        t = schedule_route(inst, 0, routes[0])
+        assert not isinstance(t, Infeasible)
+        return [inst.order_of(v) for v, s in zip(routes[0], t.starts, strict=True)
+                if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)]]
+
+    blind = PyVrpEngine(iterations=200).solve(inst, time_limit=5, seed=0)
+    assert late(blind.routes) == [1]
+    targeted = targeted_instance(inst)
+    assert targeted.windows[inst.delivery(1)] == ((inst.windows[inst.delivery(1)][0][0], on_time),)
+    assert targeted.windows[inst.delivery(0)] == inst.windows[inst.delivery(0)]
+    aware = PyVrpEngine(iterations=200).solve(targeted, time_limit=5, seed=0)
+    assert late(aware.routes) == [] and len(aware.routes[0]) == 4
+    # Given a plan, the orders it delivers late keep their windows: the plan stays feasible.
+    kept = targeted_instance(inst, blind.routes)
+    assert kept.windows == inst.windows
+    assert plan_objective(kept, blind.routes) == plan_objective(inst, blind.routes)
+    # auto runs that search; its objective (a few seconds late vs a detour) picks the plan.
+    res = AutoEngine(use_ortools=False).solve(inst, time_limit=2, seed=0)
+    assert any(n.startswith("pyvrp-targeted:") for n in res.notes) and checked(inst, res.routes) == []
 
 
 def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:

@@ -190,8 +190,24 @@ def test_search_rate_falls_with_route_length_and_for_route_elimination() -> None
     by_length = [engine.search_rate(inst, [[0]] * r) for r in (10, 6, 4, 2, 1)]
     assert by_length == sorted(by_length, reverse=True) and by_length[-1] < short / 2
     assert engine.search_rate(inst, [[0]] * 4, fleet=True) < engine.search_rate(inst, [[0]] * 4) / 4
+    # A fixed fleet of shipments: 40 % of the speed on short routes, much slower on long ones.
+    assert engine.search_rate(inst, [[0]] * 10, fixed_fleet=True) == pytest.approx(short * 0.4)
+    assert engine.search_rate(inst, [[0]] * 2, fixed_fleet=True) < short / 4
     assert engine.iteration_budget(inst, 2.0, [[0]] * 2) == int(2.0 * by_length[-2])
     assert PyVrpEngine(iterations=7).iteration_budget(inst, 2.0, [[0]] * 2, fleet=True) == 7
+
+
+def test_fixed_fleet_keeps_to_the_riders_of_the_initial_plan() -> None:
+    # Both doors within the same 200 s: two riders are needed. From a plan on rider 0 alone,
+    # the free search takes rider 1 too; on a fixed fleet rider 1 stays home (an order is left).
+    inst = two_rider_instance((TimeWindow(3600 + 1800, 3600 + 2000),))
+    alone = ((0, 1, 2, 3), ())
+    free = ENGINE.solve(inst, time_limit=5, seed=0, initial=alone)
+    assert all(free.routes) and checked_ok(inst, free.routes)
+    fixed = ENGINE.solve(inst, time_limit=5, seed=0, initial=alone, fixed_fleet=True)
+    assert len(fixed.routes[0]) == 2 and fixed.routes[1] == () and checked_ok(inst, fixed.routes)
+    with pytest.raises(ValueError, match="fixed_fleet needs an initial plan with a route"):
+        ENGINE.solve(inst, time_limit=5, seed=0, fixed_fleet=True)
 
 
 def test_work_seconds_not_the_clock_set_the_plan() -> None:

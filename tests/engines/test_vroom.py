@@ -150,3 +150,23 @@ def test_a_vroom_past_the_time_limit_is_killed_and_says_so() -> None:
     assert result.routes == ((),)
     assert result.reasons == dict.fromkeys(range(6), Reason.SEARCH_LIMIT)
     assert any("does not check its timeout while constructing" in n for n in result.notes)
+
+
+def test_the_kill_waits_for_a_vroom_stopping_at_its_own_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # VROOM stops at its timeout (the limit less a margin) and then hands its plan back; killing
+    # it exactly at the limit lost the plan (expanded, 200 orders, 10 s: none served). The kill
+    # comes a little later, still within the 5 % + 1 s the limit allows.
+    import medroute.engines.vroom as vroom_engine
+
+    asked: list[float] = []
+
+    def deadline(fn, seconds):  # type: ignore[no-untyped-def]
+        asked.append(seconds)
+        return fn()
+
+    monkeypatch.setattr(vroom_engine, "run_with_deadline", deadline)
+    p = problem(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(4)))
+    result = ENGINE.solve(compile_problem(p, line(p)), time_limit=10.0, seed=0)
+    assert result.reasons == {}
+    (seconds,) = asked
+    assert 10.0 < seconds <= 10.0 * 1.05 + 1.0

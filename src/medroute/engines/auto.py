@@ -7,23 +7,27 @@ plan among their candidates:
    :func:`~medroute.schedule.schedule_route` — a feasible plan exists from the first second —
    and the ``greedy`` dispatcher's plan (≤ 15 %), so auto is never worse than the baseline;
 2. **pyvrp**, warm-started from it: 90 % of the budget when PyVRP models the instance exactly,
-   60 % when only soft targets are missing (lateness is then left to stage 3), 30 % when PyVRP
-   has to relax rules (out-of-fridge budgets, several windows). Its plan is **repaired**: orders
+   60 % when only soft targets are missing, 30 % when PyVRP has to relax rules (out-of-fridge
+   budgets, several windows). PyVRP has no lateness cost, so with soft targets it searches
+   :func:`targeted_instance` (**pyvrp-targeted**): each target is a deadline, PyVRP finds the
+   shortest on-time plan and leaves out what cannot be on time. Its plan is **repaired**: orders
    on routes that do not time are removed one at a time (the one the timing blames) and put
-   back by cheapest feasible insertion;
+   back by cheapest feasible insertion (where lateness costs least);
 2b. **pyvrp-fleet**, when PyVRP models the instance exactly and riders cost something (the
    literature's vehicles-first objective): stage 2 gets 30 %, then route elimination
    (:meth:`~medroute.engines.pyvrp.PyVrpEngine.reduce_fleet`: the shortest route's rider is
    taken out and PyVRP must serve every order with the others) repeats while it succeeds,
    within :data:`FLEET_SHARE` of the budget as PyVRP iterations at the modelled elimination
    speed; the smaller plan is a candidate, and PyVRP searches on from the best candidate for
-   :data:`FINAL_SHARE` plus the nominal time elimination left unused. The candidates'
-   objective (rider cost included) decides whether fewer riders pays off;
+   :data:`FINAL_SHARE` plus the nominal time elimination left unused, with that candidate's
+   riders only and PyVRP's own penalty cap (``fixed_fleet``: with the cap that keeps a full
+   fleet's search feasible, it stayed stuck at the first plan elimination found). The
+   candidates' objective (rider cost included) decides whether fewer riders pays off;
 2c. **pyvrp-anchored**, when PyVRP relaxed rules (30 %): the instance is restricted around the
    best plan's timing (:func:`anchored_instance`: each budgeted order's pickup may not start
    before an anchor and its delivery must start by anchor + budget; several windows → the one
-   used) so that every plan PyVRP finds feasible keeps the budgets; PyVRP runs again on it,
-   warm-started from that plan;
+   used; with soft targets, each target the plan meets is a deadline too) so that every plan
+   PyVRP finds feasible keeps the budgets; PyVRP runs again on it, warm-started from that plan;
 3. **ortools**, when PyVRP relaxed something: OR-Tools' full model warm-started (``initial=``)
    from the best candidate so far, for the rest of the budget, in a forked child killed at the
    stage deadline (:func:`run_with_deadline`), at full speed on a solution budget
@@ -149,6 +153,38 @@ def anchored_instance(inst: Instance, routes: Sequence[Sequence[int]]) -> Instan
     return dataclasses.replace(inst, windows=tuple(tuple(w) for w in windows), allowed=allowed)
 
 
+def targeted_instance(inst: Instance, routes: Sequence[Sequence[int]] | None = None) -> Instance:
+    """``inst`` with every soft delivery target made a deadline, so that PyVRP, which has no
+    lateness cost, searches among on-time plans.
+
+    Each delivery window of an order with a target ``t`` and a lateness cost is cut at ``t``
+    (windows opening after ``t`` are kept: the order cannot be on time anyway). Given a plan
+    (``routes``, which must time on ``inst``), orders it delivers late keep their windows, so the
+    plan stays feasible. Windows only shrink, so every plan PyVRP finds feasible here is feasible
+    for ``inst`` and delivers those orders on time; an order PyVRP cannot deliver on time it
+    leaves out, and the repair puts it back where lateness costs least.
+    """
+    late: set[int] = set()
+    for r, nodes in enumerate(routes or ()):
+        if not needs_route(inst, r, nodes):
+            continue
+        t = schedule_route(inst, r, nodes)
+        if isinstance(t, Infeasible):
+            raise ValueError(f"targeted_instance: rider {r}'s route does not time")
+        late.update(inst.order_of(v) for v, s in zip(nodes, t.starts, strict=True)
+                    if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)])
+    windows = list(inst.windows)
+    for k in range(inst.n):
+        target = int(inst.target[k])
+        if target >= NO_LIMIT or not inst.late_cost[k] > 0 or k in late:
+            continue
+        d = inst.delivery(k)
+        cut = tuple((a, min(b, target)) for a, b in inst.windows[d] if a <= target)
+        if cut:
+            windows[d] = cut
+    return dataclasses.replace(inst, windows=tuple(windows))
+
+
 def _try_import(kind: str) -> Engine | None:
     """The greedy or OR-Tools engine if it is installed in this tree (it is optional here)."""
     try:
@@ -215,7 +251,7 @@ class AutoEngine:
         cap = clock.left() - reserve
         if cap > 0.05:
             start = min(cands, key=lambda c: c.rank).routes
-            res = self.pyvrp.solve(inst, time_limit=cap, seed=seed, initial=start,
+            res = self.pyvrp.solve(inst, time_limit=cap, seed=seed, initial=start, fixed_fleet=True,
                                    work_seconds=FINAL_SHARE * time_limit + max(0.0, pool))
             fixed, reasons, _ = repair(inst, res.routes, Inserter(inst),
                                        Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
@@ -304,14 +340,16 @@ class AutoEngine:
             # A stage whose work budget runs slower than modelled may use half the later stages' time.
             return clock.left() - reserve - 0.5 * later * time_limit
 
+        soft = any(not x.hard for x in found)  # soft targets: PyVRP searches on-time plans
         if cap(later) > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
-            res = self.pyvrp.solve(inst, time_limit=cap(later), seed=seed, initial=start,
-                                   work_seconds=share * time_limit)
+            res = self.pyvrp.solve(targeted_instance(inst) if soft else inst, time_limit=cap(later), seed=seed,
+                                   initial=start, work_seconds=share * time_limit)
             raw = plan_objective(inst, res.routes)
             fixed, reasons, removed = repair(inst, res.routes, inserter,
                                              Deadline(max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
             extra = [] if raw is not None else [f"{removed} orders moved by the repair"]
-            add("pyvrp" if raw is not None else "pyvrp+repair", fixed, reasons, extra, res.clock_stopped)
+            stage = "pyvrp-targeted" if soft else "pyvrp"
+            add(stage if raw is not None else stage + "+repair", fixed, reasons, extra, res.clock_stopped)
             if raw is None:
                 notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")
 
@@ -323,6 +361,8 @@ class AutoEngine:
             best = min(cands, key=lambda c: c.rank)
             if cap(later) > 0.05:
                 anchored = anchored_instance(inst, best.routes)
+                if soft:
+                    anchored = targeted_instance(anchored, best.routes)
                 res = self.pyvrp.solve(anchored, time_limit=cap(later), seed=seed, initial=best.routes,
                                        work_seconds=share * time_limit)
                 fixed, reasons, removed = repair(inst, res.routes, inserter,

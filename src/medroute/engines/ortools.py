@@ -386,7 +386,7 @@ class OrToolsEngine:
         400 orders; with them 26,000, 5,200 and 490 at 100, 200 and 500) ×
         ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at every
         move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target. The literature
-        (no soft targets, up to 100 orders) ran at 121,000–370,000 with the other core busy. Figures:
+        (no soft targets, up to 100 orders) ran at 88,000–370,000 with the other core busy. Figures:
         ``benchmarks/results/engine_speed.md``.
         """
         inst = instance

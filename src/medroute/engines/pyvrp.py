@@ -68,6 +68,12 @@ SHORT_ROUTE = 12
 FLEET_SLOWDOWN = 0.25
 """Route elimination's speed relative to the search's on short routes (see
 :meth:`PyVrpEngine.search_rate`)."""
+FIXED_FLEET_SLOWDOWN = (0.5, 0.4)
+"""The search's speed on a fixed fleet (``solve(fixed_fleet=True)``: PyVRP's own penalty cap, so
+it works through more infeasible plans) relative to the search's on short routes, for clients and
+for shipments (see :meth:`PyVrpEngine.search_rate`)."""
+FIXED_FLEET_LENGTH_EXPONENT = (0.6, 1.8)
+"""How fast a fixed fleet's search slows with route length, for clients and for shipments."""
 PROBE_SHARE = 0.1
 """Share of a time-derived budget spent before the route length is read off the best plan and
 the rest of the budget is set from it (:meth:`PyVrpEngine.solve`)."""
@@ -116,6 +122,8 @@ class PyVrpModel:
     Attributes
     ----------
     data : the :class:`pyvrp.ProblemData`.
+    cost_per_second : cost units of a second of riding (the dearest arc's cost over its time, at
+        least 1): the scale of PyVRP's penalty per second of time warp.
     ship_order : order index ``k`` of each PyVRP shipment.
     client_order : order index ``k`` of each PyVRP client (orders already on board, or loaded at
         the riders' start: see :func:`loaded_at_start`).
@@ -124,6 +132,7 @@ class PyVrpModel:
     """
 
     data: pyvrp_types.ProblemData
+    cost_per_second: float
     ship_order: tuple[int, ...]
     client_order: tuple[int, ...]
     type_riders: tuple[tuple[int, ...], ...]
@@ -275,7 +284,9 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
     del n
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, dist_mats, dur_mats,  # type: ignore[arg-type]
                              shipments=shipments)
-    return PyVrpModel(data, tuple(ship_order), tuple(client_order),
+    per_second = max((float(np.max(c, initial=0)) / max(1, int(np.max(d, initial=0)))
+                      for c, d in zip(dist_mats, dur_mats, strict=True)), default=1.0)
+    return PyVrpModel(data, max(1.0, per_second), tuple(ship_order), tuple(client_order),
                       tuple(tuple(rs) for rs in type_keys.values()), tuple(rider_type))
 
 
@@ -330,17 +341,24 @@ def _from_pyvrp_solution(model: PyVrpModel, inst: Instance,
     return tuple(routes)
 
 
-def _solve_params(inst: Instance) -> pyvrp_types.SolveParams:
+def _solve_params(inst: Instance, model: PyVrpModel, *, fixed_fleet: bool = False) -> pyvrp_types.SolveParams:
     """PyVRP's parameters for ``inst``: penalties updated every :data:`PENALTY_UPDATE_EVERY`
-    solutions and allowed to grow past the dearest rider.
+    solutions, capped per unit of time warp / excess load.
 
-    PyVRP caps its penalty per unit of time warp / excess load (1e5 by default). With a rider
-    cost of, say, 1e10 (the literature's vehicles-first objective) a route breaking windows by a
-    few seconds then beats adding a rider, and the search ends infeasible.
+    PyVRP's default cap (1e5) assumes a cost of about 1 per second of riding. With a rider cost
+    of, say, 1e10 (the literature's vehicles-first objective) a route breaking windows by a few
+    seconds would then beat adding a rider, and the search would end infeasible: the cap grows
+    past the dearest rider or drop. On a ``fixed_fleet`` (no rider to add, a feasible start)
+    that cap leaves PyVRP stuck among feasible plans (Solomon RC202 from a 3-route plan 13 %
+    above the best known: no improvement in 3,300 iterations, whatever the seed); there the cap
+    is PyVRP's default per unit of riding cost, ``1e5 × cost_per_second`` (RC202: 3.2 % in 8 s).
     """
     import pyvrp
 
-    cap = max(DEFAULT_MAX_PENALTY, 10.0 * (float(inst.rider_cost) + float(np.max(inst.drop_cost, initial=0))))
+    if fixed_fleet:
+        cap = DEFAULT_MAX_PENALTY * model.cost_per_second
+    else:
+        cap = max(DEFAULT_MAX_PENALTY, 10.0 * (float(inst.rider_cost) + float(np.max(inst.drop_cost, initial=0))))
     return pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY,
                                                          max_penalty=cap))
 
@@ -396,7 +414,7 @@ class PyVrpEngine:
         return "PyVRP cannot model " + "; ".join(x.what for x in found) + "."
 
     def search_rate(self, instance: Instance, routes: Sequence[Sequence[int]] | None = None, *,
-                    fleet: bool = False) -> float:
+                    fleet: bool = False, fixed_fleet: bool = False) -> float:
         """Modelled search speed on ``instance``, iterations per second (a deterministic estimate).
 
         ``iterations_per_second`` at 100 PyVRP nodes, inversely proportional to the nodes (at most 4
@@ -408,13 +426,26 @@ class PyVrpEngine:
         one rider fewer, so ``L`` counts every node on the remaining routes; the search works
         through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
         ``SHORT_ROUTE / L``: measured 57–340 it/s at up to 12 nodes per route, 14–76 on type 2.
-        Measured / modelled ratios are 0.70–3.6 for the search and 0.77–6.1 for elimination
-        (below 1 on 5 and 16 of 112 instances: ``auto`` lets a slow stage use half of the later
-        stages' time). Figures: ``benchmarks/results/engine_speed.md``.
+        Measured / modelled ratios are 0.64–4.2 for the search, 0.68–8.5 for elimination and
+        1.19–12.3 on a fixed fleet (below 1 on 8, 11 and 0 of 112 instances: ``auto`` lets a slow
+        stage use half of the later stages' time). A search on a ``fixed_fleet`` runs at
+        :data:`FIXED_FLEET_SLOWDOWN` of the search's speed on short routes, times
+        ``(SHORT_ROUTE / L) ** e`` beyond, with ``e`` from :data:`FIXED_FLEET_LENGTH_EXPONENT` (both interpolated by the
+        shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, about 100 it/s; Li & Lim
+        lr204, 2 routes of 50 shipment nodes, 13 it/s, 19 % of lr201's (4 routes of 25) and 10 % of
+        lr104's (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
         """
         nodes, shipment_nodes = pyvrp_nodes(instance)
         rate = self.iterations_per_second * min(4.0, 100 / max(10, nodes))
         used = sum(1 for s in routes if s) - (1 if fleet else 0) if routes is not None else 0
+        if fixed_fleet:
+            share = shipment_nodes / max(nodes, 1)
+            slow, exponent = ((1 - share) * pair[0] + share * pair[1]
+                              for pair in (FIXED_FLEET_SLOWDOWN, FIXED_FLEET_LENGTH_EXPONENT))
+            rate *= slow
+            if used >= 1:
+                rate *= min(1.0, float((SHORT_ROUTE * used / max(nodes, 1)) ** exponent))
+            return rate
         if used < 1:
             return rate
         if fleet:
@@ -422,12 +453,13 @@ class PyVrpEngine:
         return rate * min(1.0, float((SHORT_ROUTE * used / max(shipment_nodes, 1)) ** 0.6))
 
     def iteration_budget(self, instance: Instance, time_limit: float,
-                         routes: Sequence[Sequence[int]] | None = None, *, fleet: bool = False) -> int:
+                         routes: Sequence[Sequence[int]] | None = None, *, fleet: bool = False,
+                         fixed_fleet: bool = False) -> int:
         """The iteration budget for ``time_limit`` seconds at :meth:`search_rate` (at least 20),
         or the fixed ``iterations`` given to the engine."""
         if self.iterations is not None:
             return self.iterations
-        return max(20, int(time_limit * self.search_rate(instance, routes, fleet=fleet)))
+        return max(20, int(time_limit * self.search_rate(instance, routes, fleet=fleet, fixed_fleet=fixed_fleet)))
 
     def reduce_fleet(self, instance: Instance, routes: Sequence[Sequence[int]], *, time_limit: float,
                      seed: int, iterations: int | None = None) -> tuple[tuple[tuple[int, ...], ...] | None, int]:
@@ -475,13 +507,14 @@ class PyVrpEngine:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PenaltyBoundWarning)  # expected while the fleet is too small
             result = pyvrp.solve(smaller.data, stop, seed=int(seed) % (2**32), collect_stats=False,
-                                 display=False, initial_solution=init, params=_solve_params(inst))
+                                 display=False, initial_solution=init, params=_solve_params(inst, smaller))
         if not (result.best.is_feasible() and result.best.is_complete()):
             return None, result.num_iterations
         return _from_pyvrp_solution(smaller, inst, result.best), result.num_iterations
 
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None, work_seconds: float | None = None) -> EngineResult:
+              initial: Sequence[Sequence[int]] | None = None, work_seconds: float | None = None,
+              fixed_fleet: bool = False) -> EngineResult:
         """Search for at most ``time_limit`` seconds with ``seed``; warm-start from ``initial``.
 
         Parameters
@@ -492,6 +525,9 @@ class PyVrpEngine:
         initial : optional per-rider node sequences to start from.
         work_seconds : seconds the iteration budget is derived from (default ``time_limit``): a
             caller whose wall-clock cap depends on the clock keeps the budget, hence the plan, fixed.
+        fixed_fleet : search with only the riders ``initial`` uses (and those with orders on
+            board), with PyVRP's own penalty cap (see :func:`_solve_params`): the search after
+            route elimination, which must not win back distance with more riders.
 
         Returns
         -------
@@ -499,7 +535,10 @@ class PyVrpEngine:
             Routes re-read as medroute node sequences; notes name any relaxation, the stopping
             criterion, and every route that does not time under the full rules.
         """
+        import warnings
+
         import pyvrp
+        from pyvrp.exceptions import PenaltyBoundWarning
         from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
         t0 = time.perf_counter()
@@ -514,6 +553,12 @@ class PyVrpEngine:
         model = build_model(inst)
         if not model.ship_order and not model.client_order:
             return EngineResult(empty, {}, tuple(notes))
+        if fixed_fleet:
+            riders = [r for r in range(inst.m) if (initial is not None and r < len(initial) and initial[r])
+                      or np.any(inst.carried_by == r)]
+            if not riders:
+                raise ValueError("pyvrp engine: fixed_fleet needs an initial plan with a route")
+            model = _fewer_riders(model, riders)
         init = _to_pyvrp_solution(model, inst, initial) if initial is not None else None
         if initial is not None and init is None:
             notes.append("the initial solution could not be read by PyVRP and was ignored")
@@ -522,17 +567,21 @@ class PyVrpEngine:
 
         def run(iterations: int, start: Any) -> Any:
             stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(max(0.01, end - time.perf_counter()))])
-            return pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
-                               display=False, initial_solution=start, params=_solve_params(inst))
+            with warnings.catch_warnings():
+                if fixed_fleet:  # PyVRP's own cap is reached on purpose there (see _solve_params)
+                    warnings.simplefilter("ignore", PenaltyBoundWarning)
+                return pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
+                                   display=False, initial_solution=start,
+                                   params=_solve_params(inst, model, fixed_fleet=fixed_fleet))
 
         # A probe on PROBE_SHARE of the budget, then the rest at the speed the probe's routes imply.
         work = time_limit if work_seconds is None else work_seconds
-        planned = self.iteration_budget(inst, PROBE_SHARE * work, initial)  # the fixed budget if given
+        planned = self.iteration_budget(inst, PROBE_SHARE * work, initial, fixed_fleet=fixed_fleet)
         result = run(planned, init)
         done = result.num_iterations
         if self.iterations is None:
             rest = self.iteration_budget(inst, (1 - PROBE_SHARE) * work,
-                                         _from_pyvrp_solution(model, inst, result.best))
+                                         _from_pyvrp_solution(model, inst, result.best), fixed_fleet=fixed_fleet)
             if done == planned:
                 result = run(rest, result.best)
                 done += result.num_iterations
