@@ -383,7 +383,7 @@ class OrToolsEngine:
 
         ``neighbors_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
         ``expanded`` without soft targets, by hand: 120,000, 33,000 and 7,600 neighbours/s at 100, 200 and
-        400 orders; with them 26,000, 5,200 and 490 at 100, 200 and 500) ×
+        400 orders; with them 25,000, 4,200 and 380 at 100, 200 and 500) ×
         ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at every
         move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target. The literature
         (no soft targets, up to 100 orders) ran at 88,000–370,000 with the other core busy. Figures:
