@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,7 +68,7 @@ from ..insertion import Deadline, Inserter, Routes, needs_route, plan_objective,
 from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
 from .base import Engine, EngineResult
-from .deadline import run_with_deadline
+from .deadline import kill_grace, run_with_deadline
 from .pyvrp import PyVrpEngine, relaxations
 
 _log = logging.getLogger("medroute")
@@ -103,6 +103,19 @@ class Candidate:
         return self.unserved_required, self.objective, self.stage
 
 
+def _timed(inst: Instance, routes: Sequence[Sequence[int]],
+           caller: str) -> Iterator[tuple[int, Sequence[int], Sequence[int]]]:
+    """``(rider, nodes, service starts)`` of every route of ``routes`` that needs timing; a route
+    that does not time is a caller's error (``ValueError`` naming ``caller``)."""
+    for r, nodes in enumerate(routes):
+        if not needs_route(inst, r, nodes):
+            continue
+        t = schedule_route(inst, r, nodes)
+        if isinstance(t, Infeasible):
+            raise ValueError(f"{caller}: rider {r}'s route does not time")
+        yield r, nodes, t.starts
+
+
 def anchored_instance(inst: Instance, routes: Sequence[Sequence[int]]) -> Instance:
     """``inst`` restricted around the timing of a feasible plan so that PyVRP can model it exactly.
 
@@ -117,13 +130,8 @@ def anchored_instance(inst: Instance, routes: Sequence[Sequence[int]]) -> Instan
     windows = [list(w) for w in inst.windows]
     allowed = inst.allowed.copy()
     timed: dict[int, tuple[int, int, int]] = {}
-    for r, nodes in enumerate(routes):
-        if not needs_route(inst, r, nodes):
-            continue
-        t = schedule_route(inst, r, nodes)
-        if isinstance(t, Infeasible):
-            raise ValueError(f"anchored_instance: rider {r}'s route does not time")
-        for v, start in zip(nodes, t.starts, strict=True):
+    for r, nodes, starts in _timed(inst, routes, "anchored_instance"):
+        for v, start in zip(nodes, starts, strict=True):
             for w in inst.windows[v]:
                 if w[0] <= start <= w[1]:
                     windows[v] = [w]
@@ -164,15 +172,9 @@ def targeted_instance(inst: Instance, routes: Sequence[Sequence[int]] | None = N
     for ``inst`` and delivers those orders on time; an order PyVRP cannot deliver on time it
     leaves out, and the repair puts it back where lateness costs least.
     """
-    late: set[int] = set()
-    for r, nodes in enumerate(routes or ()):
-        if not needs_route(inst, r, nodes):
-            continue
-        t = schedule_route(inst, r, nodes)
-        if isinstance(t, Infeasible):
-            raise ValueError(f"targeted_instance: rider {r}'s route does not time")
-        late.update(inst.order_of(v) for v, s in zip(nodes, t.starts, strict=True)
-                    if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)])
+    late = {inst.order_of(v) for _, nodes, starts in _timed(inst, routes or (), "targeted_instance")
+            for v, s in zip(nodes, starts, strict=True)
+            if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)]}
     windows = list(inst.windows)
     for k in range(inst.n):
         target = int(inst.target[k])
@@ -388,7 +390,7 @@ class AutoEngine:
             engine = OrToolsEngine(neighbors_per_second=None, solutions=max(20, int(solutions)))
             try:
                 res_o = run_with_deadline(lambda: engine.solve(inst, time_limit=left, seed=seed, initial=best),
-                                          left + min(0.5, 0.04 * time_limit))
+                                          left + kill_grace(time_limit))
                 if res_o is None:
                     clocked.append("ortools")
                     notes.append("ortools: did not finish within its share of the time limit; skipped")

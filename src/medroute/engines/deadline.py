@@ -15,6 +15,13 @@ from collections.abc import Callable
 from .base import EngineResult
 
 
+def kill_grace(time_limit: float) -> float:
+    """Seconds a child may run past its deadline before it is killed: ``min(0.5, 4 %)`` of
+    ``time_limit``, inside the 5 % + 1 s an engine may exceed it by, so that native code stopping
+    at its own timeout can still hand its result back."""
+    return min(0.5, 0.04 * time_limit)
+
+
 def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineResult | None:
     """``fn()``, or ``None`` if it has not returned after ``seconds``.
 

@@ -350,8 +350,8 @@ def _solve_params(inst: Instance, model: PyVrpModel, *, fixed_fleet: bool = Fals
     seconds would then beat adding a rider, and the search would end infeasible: the cap grows
     past the dearest rider or drop. On a ``fixed_fleet`` (no rider to add, a feasible start)
     that cap leaves PyVRP stuck among feasible plans (Solomon RC202 from a 3-route plan 13 %
-    above the best known: no improvement in 3,300 iterations, whatever the seed); there the cap
-    is PyVRP's default per unit of riding cost, ``1e5 × cost_per_second`` (RC202: 3.2 % in 8 s).
+    above the best known: by hand, no improvement in 3,300 iterations, seeds 0–2); there the cap
+    is PyVRP's default per unit of riding cost, ``1e5 × cost_per_second`` (RC202 at 30 s: 7.0 %).
     """
     import pyvrp
 
@@ -431,9 +431,9 @@ class PyVrpEngine:
         stage use half of the later stages' time). A search on a ``fixed_fleet`` runs at
         :data:`FIXED_FLEET_SLOWDOWN` of the search's speed on short routes, times
         ``(SHORT_ROUTE / L) ** e`` beyond, with ``e`` from :data:`FIXED_FLEET_LENGTH_EXPONENT` (both interpolated by the
-        shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, about 100 it/s; Li & Lim
-        lr204, 2 routes of 50 shipment nodes, 13 it/s, 19 % of lr201's (4 routes of 25) and 10 % of
-        lr104's (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
+        shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, 113 it/s; Li & Lim
+        lr204, 2 routes of 50 shipment nodes, 15 it/s, against 73 on lr201 (4 routes of 25) and
+        143 on lr104 (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
         """
         nodes, shipment_nodes = pyvrp_nodes(instance)
         rate = self.iterations_per_second * min(4.0, 100 / max(10, nodes))

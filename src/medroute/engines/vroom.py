@@ -72,7 +72,7 @@ from ..errors import require
 from ..reasons import Reason
 from ..schedule import drop_untimable
 from .base import EngineResult, Relaxation, order_ids, routed_orders
-from .deadline import run_with_deadline
+from .deadline import kill_grace, run_with_deadline
 
 COOLBOX_SKILL = 1
 """VROOM skill of riders with a cool box, required by every cold order."""
@@ -366,10 +366,10 @@ class VroomEngine:
 
         # VROOM checks its timeout only in local search, not while constructing: a forked child
         # killed at the deadline holds the limit (surge, 1,200 orders: 20 s asked, 90–108 s taken).
-        # The kill waits a little past the limit (within the 5 % + 1 s allowed): a VROOM that
-        # stops at its own timeout needs a moment to hand its plan back.
-        grace = min(0.5, 0.04 * time_limit)
-        found = run_with_deadline(search, max(0.0, time_limit - (time.perf_counter() - t0)) + grace)
+        # The kill waits kill_grace past the limit: a VROOM stopping at its own timeout needs a
+        # moment to hand its plan back.
+        left = max(0.0, time_limit - (time.perf_counter() - t0))
+        found = run_with_deadline(search, left + kill_grace(time_limit))
         took = time.perf_counter() - t1
         if found is None:
             notes.append(f"vroom: no plan within the {time_limit:.1f} s time limit (VROOM does not check its "
