@@ -74,6 +74,11 @@ it works through more infeasible plans) relative to the search's on short routes
 for shipments (see :meth:`PyVrpEngine.search_rate`)."""
 FIXED_FLEET_LENGTH_EXPONENT = (0.6, 1.8)
 """How fast a fixed fleet's search slows with route length, for clients and for shipments."""
+SMALL_SPEEDUP = 2.0
+"""The modelled speed of small instances at most this many times the 100-node speed. Measured:
+2,650–3,070 it/s on 16 PyVRP nodes alone (the conformance suite's), 2.2–2.6 times a 4× cap; two
+solves on threads of one process share that speed, and at 4× the conformance suite's
+thread-count check saw ``auto``'s anchored round cut by the clock under CI load."""
 PROBE_SHARE = 0.1
 """Share of a time-derived budget spent before the route length is read off the best plan and
 the rest of the budget is set from it (:meth:`PyVrpEngine.solve`)."""
@@ -417,8 +422,9 @@ class PyVrpEngine:
                     fleet: bool = False, fixed_fleet: bool = False) -> float:
         """Modelled search speed on ``instance``, iterations per second (a deterministic estimate).
 
-        ``iterations_per_second`` at 100 PyVRP nodes, inversely proportional to the nodes (at most 4
-        times the 100-node speed: below, a fixed overhead per iteration dominates). Given the
+        ``iterations_per_second`` at 100 PyVRP nodes, inversely proportional to the nodes (at most
+        :data:`SMALL_SPEEDUP` times the 100-node speed: below, a fixed overhead per iteration
+        dominates). Given the
         plan the search starts from (``routes``), long routes slow it down: with ``L`` PyVRP nodes
         per route, shipments (pickup and delivery) cost ``(SHORT_ROUTE / L) ** 0.6`` once ``L``
         exceeds :data:`SHORT_ROUTE` — Li & Lim's type-2 instances, 25–51 nodes per route, ran at
@@ -436,7 +442,7 @@ class PyVrpEngine:
         143 on lr104 (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
         """
         nodes, shipment_nodes = pyvrp_nodes(instance)
-        rate = self.iterations_per_second * min(4.0, 100 / max(10, nodes))
+        rate = self.iterations_per_second * min(SMALL_SPEEDUP, 100 / max(10, nodes))
         used = sum(1 for s in routes if s) - (1 if fleet else 0) if routes is not None else 0
         if fixed_fleet:
             share = shipment_nodes / max(nodes, 1)
