@@ -8,7 +8,7 @@ hierarchical convention (vehicles first, then distance). See ``benchmarks/README
     .venv/bin/python benchmarks/literature.py --set lilim --engines pyvrp --time-limit 30
 
 Engine names are medroute's (``auto``, ``ortools``, ``pyvrp``, ``greedy``, ``vroom``) plus
-``ortools-clock``: OR-Tools without the neighbour budget (``OrToolsEngine(neighbors_per_second=None)``),
+``ortools-clock``: OR-Tools without the step budget (``OrToolsEngine(steps_per_second=None)``),
 at full speed until the time limit — OR-Tools itself as a peer rather than a reproducible plan.
 """
 
@@ -42,13 +42,13 @@ FIELDS = ("set", "instance", "engine", "status", "vehicles", "distance", "bks_ve
 
 def default_solver(problem: Any, **kwargs: Any) -> Solution:
     """``medroute.solve``, imported on first use (it pulls in the engines); ``engine="ortools-clock"``
-    is OR-Tools without its neighbour budget."""
+    is OR-Tools without its step budget."""
     from medroute.solve import solve
 
     if kwargs.get("engine") == "ortools-clock":
         from medroute.engines.ortools import OrToolsEngine
 
-        kwargs["engine"] = OrToolsEngine(neighbors_per_second=None)
+        kwargs["engine"] = OrToolsEngine(steps_per_second=None)
     return solve(problem, **kwargs)
 
 

@@ -30,7 +30,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     time_limit : wall-clock budget of the whole call (compile, search, explanation), seconds;
         held to within 5 % + 1 s.
     seed : random seed; the same seed gives the same plan whenever the engines' work budgets
-        (iterations, neighbours), not the clock, end their searches — otherwise the solution's
+        (iterations, search steps), not the clock, end their searches — otherwise the solution's
         notes include :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`.
     matrix : a :class:`~medroute.travel.TravelMatrix` over ``problem.locations``, a mapping
         profile → matrix, or ``None`` for the haversine default.

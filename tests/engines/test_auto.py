@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 
+import pytest
 from hypothesis import given, settings
 
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
@@ -13,9 +15,8 @@ from medroute.engines import Engine
 from medroute.engines.auto import AutoEngine, anchored_instance, plan_objective, targeted_instance
 from medroute.engines.pyvrp import PyVrpEngine
 from medroute.schedule import Infeasible, build_solution, schedule_route
+from tests.engines.test_pyvrp import A, B, C, D
 from tests.strategies import problems
-
-A, C, D = Location(-8.0, 114.0), Location(-8.0, 114.2), Location(-8.0, 114.3)
 
 
 def checked(inst: Instance, routes: tuple[tuple[int, ...], ...]) -> list[str]:
@@ -153,4 +154,60 @@ def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
     assert any(n.startswith("greedy:") for n in res.notes)
     assert any(n.startswith("pyvrp-fleet:") for n in res.notes), res.notes
     assert sum(1 for s in res.routes if s) == 1
+    assert checked(inst, res.routes) == []
+
+
+def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
+    # Cold budgets make PyVRP relax the model, so the OR-Tools stage runs; on its step budget the
+    # plan repeats exactly and no stage is cut by the clock.
+    problem = town(24, 4, 7)
+    orders = tuple(o if o.temperature == "ambient" else dataclasses.replace(o, max_ride_s=1500)
+                   for o in problem.orders)
+    inst = compile_problem(dataclasses.replace(problem, orders=orders))
+    runs = [AutoEngine().solve(inst, time_limit=6, seed=2) for _ in range(2)]
+    assert runs[0].routes == runs[1].routes
+    for res in runs:
+        assert not res.clock_stopped
+        assert any(n.startswith("ortools") and "objective" in n for n in res.notes)
+        assert checked(inst, res.routes) == []
+
+
+def test_orders_left_out_give_the_anchored_share_to_ortools_and_a_fresh_start() -> None:
+    # One rider at the pharmacy (A) at 1 h, two insulin orders due by 5,600 s at B (600 s away) and
+    # D (1,800 s): one trip breaks D's 1,850-s budget, two trips miss a window. One must stay out
+    # of every plan, so the anchored round is skipped and OR-Tools also starts afresh.
+    from tests.engines.test_pyvrp import compiled
+
+    due = (TimeWindow(3600, 5600),)
+    inst = compiled(Order("i1", "ph", B, temperature="refrigerated", max_ride_s=1850, windows=due),
+                    Order("i2", "ph", D, temperature="refrigerated", max_ride_s=1850, windows=due))
+    runs = [AutoEngine().solve(inst, time_limit=3, seed=0) for _ in range(2)]
+    assert runs[0].routes == runs[1].routes
+    res = runs[0]
+    assert "pyvrp-anchored: skipped (required orders unserved); its share goes to ortools" in res.notes
+    assert any(n.startswith("ortools-fresh: objective") for n in res.notes)
+    assert sum(len(r) for r in res.routes) == 2 and len(res.reasons) == 1
+    assert checked(inst, res.routes) == []
+
+
+def test_a_construction_the_clock_cut_is_dropped_beside_the_greedy_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the clock cuts the construction must not change the plan: cut (simulated here: the
+    # first insertion returns every order as not reached), it is dropped and greedy's plan starts.
+    from medroute.insertion import Deadline, Inserter, Routes
+    from medroute.reasons import Reason
+
+    inst = compile_problem(town(12, 3, 4))
+    insert, calls = Inserter.insert, []
+
+    def cut_first(self: Inserter, routes: Routes, orders: list[int],
+                  deadline: Deadline) -> tuple[Routes, dict[int, Reason]]:
+        calls.append(1)
+        if len(calls) == 1:
+            return [list(r) for r in routes], dict.fromkeys(orders, Reason.SEARCH_LIMIT)
+        return insert(self, routes, orders, deadline)
+
+    monkeypatch.setattr(Inserter, "insert", cut_first)
+    res = AutoEngine(use_ortools=False).solve(inst, time_limit=3, seed=0)
+    assert "construct: cut short by its share of the time limit; dropped (greedy's plan starts)" in res.notes
+    assert not any("the clock cut short" in n and "construct" in n for n in res.notes)
     assert checked(inst, res.routes) == []

@@ -9,7 +9,15 @@ import pytest
 import medroute
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
 from medroute.compile import Instance, compile_problem
-from medroute.engines.ortools import NEIGHBORS_PER_SECOND, SOFT_TARGET_SLOWDOWN, OrToolsEngine, build_model
+from medroute.engines.ortools import (
+    FIRST_SOLUTION_STEPS,
+    SOFT_TARGET_SLOWDOWN,
+    STEPS_PER_SECOND,
+    OrToolsEngine,
+    _params,
+    build_model,
+    step_limit,
+)
 from medroute.schedule import RouteTimes, schedule_route
 from medroute.solve import solve
 
@@ -119,17 +127,36 @@ def _eight_orders() -> Problem:
     return _problem(orders, (Rider("a", START, start_s=7 * H), Rider("b", START, start_s=7 * H)))
 
 
-def test_the_neighbour_budget_not_the_clock_ends_the_search() -> None:
+def test_the_step_budget_not_the_clock_ends_the_search() -> None:
     # A generous limit: the budget ends the search, says so, and the plan repeats exactly.
     inst = compile_problem(_eight_orders())
-    runs = [OrToolsEngine(neighbors=3000).solve(inst, time_limit=60.0, seed=0) for _ in range(2)]
+    runs = [OrToolsEngine(steps=3000).solve(inst, time_limit=60.0, seed=0) for _ in range(2)]
     for res in runs:
         assert not res.clock_stopped
-        assert "ortools: 3,000 of 3,000 neighbours" in res.notes
+        total = 3000 + 2 * inst.n + 2 * inst.m + FIRST_SOLUTION_STEPS  # the first solution's steps too
+        assert f"ortools: {total:,} of {total:,} search steps" in res.notes
     assert runs[0].routes == runs[1].routes
     # The default budget follows the time limit, at the modelled speed.
     assert OrToolsEngine().budget(inst, 2.0) == int(2 * OrToolsEngine().search_rate(inst))
-    assert OrToolsEngine(neighbors=7).budget(inst, 2.0) == 7
+    assert OrToolsEngine(steps=7).budget(inst, 2.0) == 7
+
+
+def test_the_step_counter_follows_the_search_and_stops_it_at_the_budget() -> None:
+    # Unbounded, the search runs to a solution limit and the counter keeps counting; with a budget
+    # below that count, the same search stops there, exactly (the check that ends it is the last).
+    inst = compile_problem(_eight_orders())
+
+    def search(budget: int) -> tuple[int, int]:
+        model = build_model(inst)
+        counter = step_limit(model.routing, budget)
+        model.routing.SolveWithParameters(_params(60, "PARALLEL_CHEAPEST_INSERTION", solution_limit=30))
+        return counter.steps, model.routing.solver().Solutions()
+
+    free, solutions = search(10**12)
+    assert free > 100 and solutions == 30
+    half, fewer = search(free // 2)
+    assert half == free // 2 and fewer < solutions
+    assert search(free // 2) == (half, fewer)
 
 
 def test_search_rate_falls_with_size_and_soft_targets() -> None:
@@ -139,40 +166,40 @@ def test_search_rate_falls_with_size_and_soft_targets() -> None:
         return compile_problem(_problem(orders, (Rider("a", START, start_s=7 * H),)))
 
     engine = OrToolsEngine()
-    assert engine.search_rate(inst(50, False)) == engine.search_rate(inst(100, False)) == NEIGHBORS_PER_SECOND
-    assert engine.search_rate(inst(200, False)) == pytest.approx(NEIGHBORS_PER_SECOND * 0.5**2.7)
-    assert engine.search_rate(inst(3, False)) == pytest.approx(NEIGHBORS_PER_SECOND * 0.5**0.5)
-    assert engine.search_rate(inst(50, True)) == pytest.approx(NEIGHBORS_PER_SECOND * SOFT_TARGET_SLOWDOWN)
+    assert engine.search_rate(inst(50, False)) == engine.search_rate(inst(100, False)) == STEPS_PER_SECOND
+    assert engine.search_rate(inst(200, False)) == pytest.approx(STEPS_PER_SECOND * 0.5**2.7)
+    assert engine.search_rate(inst(3, False)) == pytest.approx(STEPS_PER_SECOND * 0.5**0.5)
+    assert engine.search_rate(inst(50, True)) == pytest.approx(STEPS_PER_SECOND * SOFT_TARGET_SLOWDOWN)
 
 
 def test_a_search_the_clock_stops_says_so() -> None:
     inst = compile_problem(_eight_orders())
-    res = OrToolsEngine(neighbors=10**12).solve(inst, time_limit=0.5, seed=0)
+    res = OrToolsEngine(steps=10**12).solve(inst, time_limit=0.5, seed=0)
     assert res.clock_stopped
     assert any("stopped by the 0.5 s time limit" in n for n in res.notes)
     # Without a budget OR-Tools runs at full speed to the limit, and says the plan may vary.
-    free = OrToolsEngine(neighbors_per_second=None)
+    free = OrToolsEngine(steps_per_second=None)
     assert free.budget(inst, 1.0) is None
     res = free.solve(inst, time_limit=0.5, seed=0)
     assert res.clock_stopped
-    assert any("no neighbour budget" in n for n in res.notes)
+    assert any("no step budget" in n for n in res.notes)
     assert sorted(v for seq in res.routes for v in seq) == list(range(2 * inst.n))
 
 
-def test_a_solution_budget_runs_without_the_counter_and_binds_on_small_problems() -> None:
-    inst = compile_problem(_eight_orders())
-    runs = [OrToolsEngine(neighbors_per_second=None, solutions=60).solve(inst, time_limit=30.0, seed=0)
-            for _ in range(2)]
-    for res in runs:
-        assert not res.clock_stopped
-        assert "ortools: stopped at the solution budget (60)" in res.notes
-    assert runs[0].routes == runs[1].routes
-
-
-@pytest.mark.parametrize(("kw", "msg"), [({"neighbors": 0}, "neighbors must be >= 1"),
-                                         ({"neighbors_per_second": 0.0}, "neighbors_per_second must be > 0"),
-                                         ({"solutions": 5}, "needs neighbors_per_second=None"),
-                                         ({"neighbors_per_second": None, "solutions": 0}, "solutions must be >= 1")])
+@pytest.mark.parametrize(("kw", "msg"), [({"steps": 0}, "steps must be >= 1"),
+                                         ({"steps_per_second": 0.0}, "steps_per_second must be > 0")])
 def test_bad_budgets_are_refused(kw: dict[str, float], msg: str) -> None:
     with pytest.raises(ValueError, match=msg):
         OrToolsEngine(**kw)  # type: ignore[arg-type]
+
+
+def test_the_step_budget_starts_at_the_first_solution() -> None:
+    # Restoring a start plan is a decision (a step) per node: the budget covers that, so a budget
+    # of one step still returns the start plan instead of nothing.
+    inst = compile_problem(_eight_orders())
+    start = OrToolsEngine(steps=2000).solve(inst, time_limit=30.0, seed=0).routes
+    res = OrToolsEngine(steps=1).solve(inst, time_limit=30.0, seed=0, initial=start)
+    assert not res.clock_stopped
+    allowance = 2 * inst.n + 2 * inst.m + FIRST_SOLUTION_STEPS
+    assert f"ortools: {1 + allowance:,} of {1 + allowance:,} search steps" in res.notes
+    assert sorted(v for seq in res.routes for v in seq) == list(range(2 * inst.n))

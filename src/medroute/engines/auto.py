@@ -5,7 +5,9 @@ plan among their candidates:
 
 1. **construct** (≤ 10 %): cheapest feasible insertion of every order, timed by
    :func:`~medroute.schedule.schedule_route` — a feasible plan exists from the first second —
-   and the ``greedy`` dispatcher's plan (≤ 15 %), so auto is never worse than the baseline;
+   and the ``greedy`` dispatcher's plan (≤ 15 %), so auto is never worse than the baseline; a
+   construction the clock cut short (500 orders and more) is dropped beside a complete greedy
+   plan, so that where the clock cut it cannot change the plan;
 2. **pyvrp**, warm-started from it: 90 % of the budget when PyVRP models the instance exactly,
    60 % when only soft targets are missing, 30 % when PyVRP has to relax rules (out-of-fridge
    budgets, several windows). PyVRP has no lateness cost, so with soft targets it searches
@@ -29,11 +31,14 @@ plan among their candidates:
    used; with soft targets, each target the plan meets is a deadline too) so that every plan
    PyVRP finds feasible keeps the budgets; PyVRP runs again on it, warm-started from that plan;
 3. **ortools**, when PyVRP relaxed something: OR-Tools' full model warm-started (``initial=``)
-   from the best candidate so far, for the rest of the budget, in a forked child killed at the
-   stage deadline (:func:`run_with_deadline`), at full speed on a solution budget
-   (:data:`ORTOOLS_SOLUTIONS_PER_SECOND` × :data:`ORTOOLS_SHARE`, reached on small problems),
-   not on the neighbour budget (its counter slows OR-Tools 1.8–2.8×, see
-   :class:`~medroute.engines.ortools.OrToolsEngine`); its plan is repaired too. When OR-Tools is missing, skipped or
+   from the best candidate so far, on a step budget for :data:`ORTOOLS_SHARE` of the time limit
+   at the modelled speed (:meth:`~medroute.engines.ortools.OrToolsEngine.search_rate`), in a
+   forked child killed at the deadline (:func:`run_with_deadline`). When the best plan leaves
+   required orders out, the anchored round (which cannot serve a budgeted order its plan leaves
+   out) is skipped and this stage gets its share too, in two halves: warm-started, then — if
+   orders are still out — from OR-Tools' own first solution (**ortools-fresh**; guided local
+   search from a plan that leaves orders out may not put them back), else on from the best
+   plan. Its plans are repaired too. When OR-Tools is missing, skipped or
    failed, two more anchored PyVRP rounds take its share.
 
 The candidates are ranked by the number of required orders they leave out, then by medroute's
@@ -42,16 +47,16 @@ best one that times route by route *and* passes :func:`medroute.check` is return
 infeasible is ever returned as a plan: if every candidate failed, the orders come back
 unassigned.
 
-Determinism: the construction and the repair are deterministic; every PyVRP stage runs on a
-work budget taken from a fixed share of ``time_limit`` — iterations at the speed
-:meth:`~medroute.engines.pyvrp.PyVrpEngine.search_rate` models for the plan it starts from —
-never from the clock. The clock is only a cap: a stage slower than modelled may run into half of
-the later stages' nominal time. The exception is stage 3 (OR-Tools, relaxed instances only),
-which the clock ends unless its solution budget binds first (small problems). The same seed
-gives the same plan unless the clock cut a stage short: then the notes name the stages ("the
-clock cut short: …") and the result has ``clock_stopped`` set (:func:`medroute.solve` adds
-:data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`). Time the work budgets leave unused is not
-spent. The notes also say which stage produced the plan.
+Determinism: the construction and the repair are deterministic; every search stage runs on a
+work budget taken from a fixed share of ``time_limit`` — PyVRP iterations at the speed
+:meth:`~medroute.engines.pyvrp.PyVrpEngine.search_rate` models for the plan it starts from,
+OR-Tools search steps at :meth:`~medroute.engines.ortools.OrToolsEngine.search_rate` — never
+from the clock. The clock is only a cap: a stage slower than modelled may run into half of the
+later stages' nominal time. The same seed gives the same plan unless the clock cut a stage
+short: then the notes name the stages ("the clock cut short: …") and the result has
+``clock_stopped`` set (:func:`medroute.solve` adds :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`).
+Time the work budgets leave unused is not spent. The notes also say which stage produced the
+plan.
 """
 
 from __future__ import annotations
@@ -78,11 +83,7 @@ FLEET_SHARE = 0.30
 ANCHORED_SHARE = 0.30
 """Share of the time limit (as PyVRP iterations) for the anchored round (stage 2c)."""
 ORTOOLS_SHARE = 0.30
-"""Nominal share of the time limit for stage 3, as OR-Tools solutions."""
-ORTOOLS_SOLUTIONS_PER_SECOND = 400
-"""Stage 3's solution budget per second of its share, × orders / 50 below 50 orders (at least
-20): reached on small problems, where it makes the stage reproducible; on larger ones the stage
-deadline ends the search. 100 per second left 31 requests of DARP a8-96 unserved at 10 s."""
+"""Share of the time limit (as OR-Tools search steps) for stage 3."""
 FINAL_SHARE = 0.40
 """Share of the time limit for PyVRP's search after route elimination; at least half of it is
 kept in wall time whatever the elimination takes."""
@@ -325,6 +326,12 @@ class AutoEngine:
             res_g = greedy.solve(inst, time_limit=g_budget, seed=seed)
             fixed, reasons, _ = repair(inst, res_g.routes, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
             add("greedy", fixed, reasons, clock_stopped=res_g.clock_stopped)
+        # A construction the clock cut short depends on where it was cut: beside a complete
+        # greedy plan it is dropped, so that it cannot start the search (large instances).
+        if "construct" in clocked and "greedy" not in clocked and any(c.stage == "greedy" for c in cands):
+            cands[:] = [c for c in cands if c.stage != "construct"]
+            clocked.remove("construct")
+            notes.append("construct: cut short by its share of the time limit; dropped (greedy's plan starts)")
         if initial is not None:
             fixed, reasons, _ = repair(inst, initial, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
             add("initial", fixed, reasons)
@@ -372,41 +379,65 @@ class AutoEngine:
                 add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons,
                     clock_stopped=res.clock_stopped)
 
-        if hard and cands:
-            anchored_round(ANCHORED_SHARE, ORTOOLS_SHARE)
+        def best() -> Candidate:
+            return min(cands, key=lambda c: c.rank)
 
-        # Stage 3: OR-Tools with the full model, warm-started from the best so far.
+        # The anchored round cannot serve a budgeted order the best plan leaves out (it gets no
+        # window); then OR-Tools, which can, takes the round's share too.
         ortools = _try_import("ortools") if self.use_ortools and found else None
-        left = clock.left() - reserve
-        res_o: EngineResult | None = None
-        if ortools is not None and left > 0.3 and ortools.supports(inst) is True:
-            best = min(cands, key=lambda c: c.rank).routes if cands else None
-            # At full speed on a solution budget (reached on small problems only), not on the
-            # neighbour budget: its counter slows OR-Tools 1.8-2.8x, and then this stage leaves
-            # ride-limited orders unserved (DARP a8-96, 10 s: 30 requests with it, none without).
+        if ortools is not None and ortools.supports(inst) is not True:
+            ortools = None
+        ortools_share = ORTOOLS_SHARE
+        if hard and cands:
+            if best().unserved_required and ortools is not None:
+                ortools_share += ANCHORED_SHARE
+                notes.append("pyvrp-anchored: skipped (required orders unserved); its share goes to ortools")
+            else:
+                anchored_round(ANCHORED_SHARE, ORTOOLS_SHARE)
+
+        # Stage 3: OR-Tools with the full model on step budgets, the clock as a cap.
+        def ortools_round(stage: str, start: Sequence[Sequence[int]] | None, share: float, later: float) -> bool:
+            # From ``start`` (OR-Tools' own first solution if None); whether it gave a candidate.
             from .ortools import OrToolsEngine
 
-            solutions = ORTOOLS_SOLUTIONS_PER_SECOND * ORTOOLS_SHARE * time_limit * min(1.0, inst.n / 50)
-            engine = OrToolsEngine(neighbors_per_second=None, solutions=max(20, int(solutions)))
+            limit = cap(later)
+            if limit <= 0.3:
+                return False
+            engine = OrToolsEngine(steps=OrToolsEngine().budget(inst, share * time_limit))
             try:
-                res_o = run_with_deadline(lambda: engine.solve(inst, time_limit=left, seed=seed, initial=best),
-                                          left + kill_grace(time_limit))
-                if res_o is None:
-                    clocked.append("ortools")
-                    notes.append("ortools: did not finish within its share of the time limit; skipped")
+                res = run_with_deadline(lambda: engine.solve(inst, time_limit=limit, seed=seed, initial=start),
+                                        limit + kill_grace(time_limit))
             except Exception as exc:  # a failing stage must not lose the plans already found
-                _log.warning("auto: the ortools stage failed: %r", exc)
-                notes.append(f"ortools: failed ({type(exc).__name__}: {exc}); skipped")
-            if res_o is not None:
-                fixed, reasons, removed = repair(inst, res_o.routes, inserter,
-                                                 Deadline(max(0.0, clock.left() - reserve / 2)))
-                add("ortools" if removed == 0 else "ortools+repair", fixed, reasons,
-                    clock_stopped=res_o.clock_stopped)
+                _log.warning("auto: the %s stage failed: %r", stage, exc)
+                notes.append(f"{stage}: failed ({type(exc).__name__}: {exc}); skipped")
+                return False
+            if res is None:
+                clocked.append(stage)
+                notes.append(f"{stage}: did not finish within its share of the time limit; skipped")
+                return False
+            fixed, reasons, removed = repair(inst, res.routes, inserter,
+                                             Deadline(max(0.0, clock.left() - reserve / 2)))
+            add(stage if removed == 0 else stage + "+repair", fixed, reasons, clock_stopped=res.clock_stopped)
+            return True
+
+        ran = False
+        if ortools is not None and cands:
+            if not best().unserved_required:
+                ran = ortools_round("ortools", best().routes, ortools_share, 0.0)
+            else:
+                # Required orders out: half the share warm-started; if orders are still out, the
+                # other half from OR-Tools' own first solution (guided local search from such a
+                # start may not put them back: DARP b8-96 left 17 of 96 requests out, a fresh
+                # start none; a3-36 the other way round), else searching on from the best plan.
+                half = ortools_share / 2
+                ran = ortools_round("ortools", best().routes, half, half)
+                start = None if best().unserved_required else best().routes
+                ran = ortools_round("ortools-fresh" if start is None else "ortools", start, half, 0.0) or ran
         elif self.use_ortools and found and ortools is None:
             notes.append("ortools: engine not available; skipped")
 
         # OR-Tools absent, skipped or failed: two more anchored PyVRP rounds in its place.
-        if hard and cands and res_o is None:
+        if hard and cands and not ran:
             for i in range(2):
                 anchored_round(ORTOOLS_SHARE / 2, ORTOOLS_SHARE / 2 * (1 - i))
 

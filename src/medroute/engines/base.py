@@ -14,7 +14,7 @@ from ..reasons import Reason
 class EngineResult:
     """What an engine found: one node sequence per rider (pickup ``k`` = node ``k``, delivery =
     node ``n + k``), reasons for orders it left out, and free-text notes. ``clock_stopped`` is
-    ``True`` when the clock, not a work budget (iterations, neighbours), ended some search: only
+    ``True`` when the clock, not a work budget (iterations, search steps), ended some search: only
     then may the same seed give a different plan."""
 
     routes: tuple[tuple[int, ...], ...]

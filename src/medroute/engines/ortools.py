@@ -26,7 +26,7 @@ Mapping (see ``docs/engines.md`` for the reasoning):
 * per-rider arc costs from :meth:`Instance.arc_cost` and the fixed cost ``inst.rider_cost``.
 
 Search: parallel cheapest insertion, then guided local search until ``time_limit`` or a
-budget of neighbours proportional to it (see :class:`OrToolsEngine`), whichever comes first.
+budget of search steps proportional to it (see :class:`OrToolsEngine`), whichever comes first.
 Parallel cheapest insertion grows with about the cube of the number of orders (measured on the
 ``expanded`` scenario: 0.09 s at 100 orders, 0.65 s at 200, 7.1 s at 500, 71 s at 1,000; see
 :func:`first_solution_seconds`); when it would take more than a quarter of the budget, the
@@ -263,12 +263,18 @@ PCI_SECONDS_AT_200 = 1.2
 """Parallel cheapest insertion at 200 orders, seconds: the slower of the measurements on the
 ``expanded`` scenario (0.65 s by hand, 1.13 s in ``benchmarks/results/engine_speed.md``),
 rounded up."""
-NEIGHBORS_PER_SECOND = 100_000.0
-"""Neighbours per second of ``time_limit`` at up to 100 orders without soft targets; scaled by
-:meth:`OrToolsEngine.search_rate`."""
-SOFT_TARGET_SLOWDOWN = 0.2
+STEPS_PER_SECOND = 150_000.0
+"""Search steps (:func:`step_limit`) per second of ``time_limit`` at up to 100 orders without soft
+targets; scaled by :meth:`OrToolsEngine.search_rate`. The slowest literature instance ran at
+183,000 with the other core busy (``benchmarks/results/engine_speed.md``)."""
+SOFT_TARGET_SLOWDOWN = 0.15
 """Search speed with soft delivery targets relative to without (``SetCumulVarSoftUpperBound``
-filters: 25,000 against 120,000 neighbours/s at 100 ``expanded`` orders, measured by hand)."""
+filters): 83,000 against 188,000 steps/s at 100 ``expanded`` orders, 4,000 against 83,000 at 200,
+590 against 5,700 at 500; with the size factor the model stays below each
+(``benchmarks/results/engine_speed.md``)."""
+FIRST_SOLUTION_STEPS = 200
+"""Steps allowed for a first solution beyond one per routing node (parallel cheapest insertion
+took 70–140 steps in all on 20–200 orders, by hand)."""
 GREEDY_START_SHARE = 0.25
 """Above this share of the time limit for :func:`first_solution_seconds`, start from greedy."""
 
@@ -294,36 +300,34 @@ def _params(time_limit: float, first: str, solution_limit: int | None = None) ->
     return params
 
 
-def neighbor_limit(routing: Any, budget: int) -> Callable[[], int]:
-    """Stop ``routing``'s search once its local search has evaluated ``budget`` neighbours.
+@dataclass(eq=False)
+class StepCounter:
+    """The search steps a :func:`step_limit` has counted (``steps``) and its OR-Tools limit
+    (``keep``: alive, with its callback, as long as the counter is)."""
 
-    A search monitor counts the candidate moves the local search generates (each is offered to
-    the monitors' ``AcceptDelta``) and a ``CustomLimit`` ends the search at the budget: a work
-    unit that does not depend on the clock, so the stop — and the plan — is the same on every run. Returns the counter
-    (neighbours evaluated so far); the monitor lives as long as the counter is referenced.
+    steps: int = 0
+    keep: Any = None
+
+
+def step_limit(routing: Any, budget: int) -> StepCounter:
+    """End ``routing``'s search after ``budget`` search steps.
+
+    A step is one check of a ``CustomLimit`` that counts its own calls: OR-Tools checks its
+    search limits at every decision and at every candidate move of the local search (R111:
+    433,010 steps for 431,309 neighbours), so the count follows the work done, not the clock,
+    and the stop — and the plan — is the same on every run. One Python call per check slows the
+    search 1.13–1.64× (``benchmarks/ortools_counter.py``), against 1.79–2.75× for a search
+    monitor counting the neighbours (``AcceptDelta``), the unit used before.
     """
-    pywrapcp: Any = require("ortools.constraint_solver.pywrapcp", "ortools")
+    counter = StepCounter()
 
-    class Count(pywrapcp.SearchMonitor):  # type: ignore[misc]
-        def __init__(self, solver: Any) -> None:
-            super().__init__(solver)
-            self.n = 0
+    def check() -> bool:
+        counter.steps += 1
+        return counter.steps >= budget
 
-        def AcceptDelta(self, delta: Any, deltadelta: Any) -> bool:  # noqa: N802 (OR-Tools' name)
-            self.n += 1
-            return True
-
-    solver = routing.solver()
-    count = Count(solver)
-    limit = solver.CustomLimit(lambda: count.n >= budget)
-    routing.AddSearchMonitor(count)
-    routing.AddSearchMonitor(limit)
-
-    def neighbors() -> int:
-        _ = limit  # keep the limit's callback alive with the counter
-        return count.n
-
-    return neighbors
+    counter.keep = routing.solver().CustomLimit(check)
+    routing.AddSearchMonitor(counter.keep)
+    return counter
 
 
 def _extract(inst: Instance, model: RoutingModel, assignment: Any) -> list[list[int]]:
@@ -344,65 +348,54 @@ class OrToolsEngine:
 
     Parameters
     ----------
-    neighbors_per_second : the search stops after ``search_rate(instance) * time_limit``
-        neighbours evaluated by the local search (:func:`neighbor_limit`) or at ``time_limit``,
-        whichever comes first; this is the rate at up to 100 orders without soft targets. The
-        neighbour budget makes the result independent of machine speed and load whenever it
-        binds first; OR-Tools routing is single-threaded and has no random seed, so the same
-        input then gives the same plan. Notes say when the clock stopped the search instead.
-        ``None``: no budget and no counter — OR-Tools at full speed until ``time_limit``, every
-        run clock-stopped. The counter is a Python callback per neighbour and slows the search
-        1.8–2.8× (``benchmarks/ortools_counter.py``: the same search to the same solutions, with
-        and without it); use ``None`` to compare OR-Tools itself rather than a reproducible plan.
-    neighbors : a fixed neighbour budget instead (at least 1), e.g. when the caller's
-        ``time_limit`` depends on the clock but the plan should not.
-    solutions : with ``neighbors_per_second=None``, stop after this many solutions (at least 1;
-        OR-Tools' own ``solution_limit``, no callback — any Python search monitor, even one
-        called per solution, slowed the search enough to leave DARP requests unserved):
-        reproducible where it binds before the clock, which guided local search reaches on small
-        problems only (it accepts 4.7–110 solutions per second on the literature's 50–100 orders).
+    steps_per_second : the search stops after ``search_rate(instance) * time_limit`` search
+        steps (:func:`step_limit`) or at ``time_limit``, whichever comes first; this is the rate
+        at up to 100 orders without soft targets. The step budget makes the result independent
+        of machine speed and load whenever it binds first; OR-Tools routing is single-threaded
+        and has no random seed, so the same input then gives the same plan. Notes say when the
+        clock stopped the search instead. ``None``: no budget and no counter — OR-Tools at full
+        speed until ``time_limit``, every run clock-stopped (the counter costs 1.13–1.64×,
+        ``benchmarks/ortools_counter.py``); use it to compare OR-Tools itself rather than a
+        reproducible plan.
+    steps : a fixed step budget instead (at least 1), e.g. when the caller's ``time_limit``
+        depends on the clock but the plan should not.
     """
 
     name = "ortools"
 
-    def __init__(self, *, neighbors_per_second: float | None = NEIGHBORS_PER_SECOND,
-                 neighbors: int | None = None, solutions: int | None = None) -> None:
-        if neighbors is not None and neighbors < 1:
-            raise ValueError(f"ortools engine: neighbors must be >= 1, got {neighbors}")
-        if solutions is not None and (solutions < 1 or neighbors_per_second is not None or neighbors is not None):
-            raise ValueError(f"ortools engine: solutions must be >= 1 and needs neighbors_per_second=None and "
-                             f"no neighbors, got solutions={solutions}")
-        if neighbors_per_second is not None and neighbors_per_second <= 0:
-            raise ValueError(f"ortools engine: neighbors_per_second must be > 0, got {neighbors_per_second}")
-        self.neighbors_per_second = neighbors_per_second
-        self.neighbors = neighbors
-        self.solutions = solutions
+    def __init__(self, *, steps_per_second: float | None = STEPS_PER_SECOND, steps: int | None = None) -> None:
+        if steps is not None and steps < 1:
+            raise ValueError(f"ortools engine: steps must be >= 1, got {steps}")
+        if steps_per_second is not None and steps_per_second <= 0:
+            raise ValueError(f"ortools engine: steps_per_second must be > 0, got {steps_per_second}")
+        self.steps_per_second = steps_per_second
+        self.steps = steps
 
     def search_rate(self, instance: Instance) -> float:
-        """Modelled speed of the guided local search on ``instance``, neighbours per second.
+        """Modelled speed of the guided local search on ``instance``, steps per second.
 
-        ``neighbors_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
-        ``expanded`` without soft targets, by hand: 120,000, 33,000 and 7,600 neighbours/s at 100, 200 and
-        400 orders; with them 25,000, 4,200 and 380 at 100, 200 and 500) ×
-        ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at every
-        move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target. The literature
-        (no soft targets, up to 100 orders) ran at 88,000–370,000 with the other core busy. Figures:
-        ``benchmarks/results/engine_speed.md``.
+        ``steps_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
+        ``expanded`` without soft targets: 188,000, 83,000 and 5,700 steps/s at 100, 200 and 500
+        orders) × ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at
+        every move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target. The
+        literature (no soft targets, up to 100 orders) ran at 183,000–927,000 with the other core
+        busy (1.22–6.2 × the model). Figures: ``benchmarks/results/engine_speed.md``.
         """
         inst = instance
         n = max(1, inst.n)
-        base = self.neighbors_per_second or NEIGHBORS_PER_SECOND
+        base = self.steps_per_second or STEPS_PER_SECOND
         rate = float(base * min(1.0, (100 / n) ** 2.7) * min(1.0, ((n + 1) / 8) ** 0.5))
         if bool(np.any((inst.target < NO_LIMIT) & (inst.late_cost > 0))):
             rate *= SOFT_TARGET_SLOWDOWN
         return rate
 
     def budget(self, instance: Instance, time_limit: float) -> int | None:
-        """Neighbours the search may evaluate within ``time_limit`` seconds (or the fixed budget);
-        ``None`` without a budget."""
-        if self.neighbors is not None:
-            return self.neighbors
-        if self.neighbors_per_second is None:
+        """Search steps within ``time_limit`` seconds (or the fixed budget); ``None`` without one.
+        :meth:`solve` adds the steps of a first solution (one per routing node, plus
+        :data:`FIRST_SOLUTION_STEPS`)."""
+        if self.steps is not None:
+            return self.steps
+        if self.steps_per_second is None:
             return None
         return max(1, int(self.search_rate(instance) * time_limit))
 
@@ -423,7 +416,7 @@ class OrToolsEngine:
         instance : the compiled problem.
         time_limit : wall-clock budget, seconds.
         seed : unused: OR-Tools routing has no random seed and is deterministic up to the
-            neighbour budget (see the class docstring).
+            step budget (see the class docstring).
         initial : optional per-rider node sequences to start the search from; nodes not in the
             model are ignored. If OR-Tools cannot restore them, the search starts from scratch.
             Without them, an instance too large for OR-Tools' own first solution within a quarter
@@ -443,7 +436,11 @@ class OrToolsEngine:
         routing = model.routing
         notes = list(model.notes)
         budget = self.budget(inst, time_limit)
-        neighbors = neighbor_limit(routing, budget) if budget is not None else None
+        if budget is not None:
+            # Restoring a start plan (or constructing one) is a decision, so a step, per node:
+            # the budget covers that too, so that a small one still returns the start.
+            budget += len(model.nodes) + 2 * inst.m + FIRST_SOLUTION_STEPS
+        counter = step_limit(routing, budget) if budget is not None else None
         left = max(0.05, time_limit - (time.perf_counter() - t0) - 0.05)
         solution = None
         if initial is None and first_solution_seconds(inst) > GREEDY_START_SHARE * time_limit:
@@ -460,7 +457,7 @@ class OrToolsEngine:
             if start is None:
                 notes.append("ortools: initial routes could not be restored; searching from scratch")
             else:
-                params = _params(left, "PARALLEL_CHEAPEST_INSERTION", self.solutions)
+                params = _params(left, "PARALLEL_CHEAPEST_INSERTION")
                 solution = routing.SolveFromAssignmentWithParameters(start, params)
         for first in ("PARALLEL_CHEAPEST_INSERTION", "ALL_UNPERFORMED"):
             if solution is not None:
@@ -468,7 +465,7 @@ class OrToolsEngine:
             left = time_limit - (time.perf_counter() - t0) - 0.05
             if left <= 0.01:
                 break
-            solution = routing.SolveWithParameters(_params(left, first, self.solutions))
+            solution = routing.SolveWithParameters(_params(left, first))
             if solution is None:
                 notes.append(f"ortools: no solution from {first.lower()}")
         elapsed = time.perf_counter() - t0
@@ -480,21 +477,18 @@ class OrToolsEngine:
                                 clock_stopped=True)
         # Under budget at the limit (which keeps 0.05 s for extraction): the clock stopped it; a
         # search that ran out of moves early did not.
-        if neighbors is None or budget is None:
-            # Only a solution budget, if any: it bound when the search found that many.
-            clock = self.solutions is None or routing.solver().Solutions() < self.solutions
-            if clock:
-                notes.append(f"ortools: no neighbour budget; searched until the {time_limit:.1f} s time limit, "
-                             "so the plan may vary from run to run")
-            else:
-                notes.append(f"ortools: stopped at the solution budget ({self.solutions:,})")
+        if counter is None or budget is None:
+            clock = True
+            notes.append(f"ortools: no step budget; searched until the {time_limit:.1f} s time limit, "
+                         "so the plan may vary from run to run")
         else:
-            clock = neighbors() < budget and elapsed >= 0.9 * time_limit - 0.1
+            used = counter.steps
+            clock = used < budget and elapsed >= 0.9 * time_limit - 0.1
             if clock:
-                notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit after {neighbors():,} of "
-                             f"{budget:,} neighbours; the plan may vary from run to run")
+                notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit after {used:,} of "
+                             f"{budget:,} search steps; the plan may vary from run to run")
             else:
-                notes.append(f"ortools: {neighbors():,} of {budget:,} neighbours")
+                notes.append(f"ortools: {used:,} of {budget:,} search steps")
         notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)")
         routes, reasons, more = drop_untimable(inst, _extract(inst, model, solution), label="ortools")
         notes.extend(more)

@@ -432,9 +432,10 @@ class PyVrpEngine:
         one rider fewer, so ``L`` counts every node on the remaining routes; the search works
         through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
         ``SHORT_ROUTE / L``: measured 57–340 it/s at up to 12 nodes per route, 14–76 on type 2.
-        Measured / modelled ratios are 0.64–4.2 for the search, 0.68–8.5 for elimination and
-        1.19–12.3 on a fixed fleet (below 1 on 8, 11 and 0 of 112 instances: ``auto`` lets a slow
-        stage use half of the later stages' time). A search on a ``fixed_fleet`` runs at
+        Measured / modelled ratios are 0.81–5.8 for the search, 0.51–6.0 for elimination and
+        0.77–14.4 on a fixed fleet (below 1 on 8, 8 and 2 of 112 instances in the latest run,
+        8, 11 and 0 in the one before: ``auto`` lets a slow stage use half of the later stages'
+        time). A search on a ``fixed_fleet`` runs at
         :data:`FIXED_FLEET_SLOWDOWN` of the search's speed on short routes, times
         ``(SHORT_ROUTE / L) ** e`` beyond, with ``e`` from :data:`FIXED_FLEET_LENGTH_EXPONENT` (both interpolated by the
         shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, 113 it/s; Li & Lim
