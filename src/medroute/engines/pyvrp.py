@@ -428,19 +428,19 @@ class PyVrpEngine:
         plan the search starts from (``routes``), long routes slow it down: with ``L`` PyVRP nodes
         per route, shipments (pickup and delivery) cost ``(SHORT_ROUTE / L) ** 0.6`` once ``L``
         exceeds :data:`SHORT_ROUTE` — Li & Lim's type-2 instances, 25–51 nodes per route, ran at
-        113–573 it/s, Solomon's (clients, not slowed) at 304–752. Route elimination (``fleet``:
+        133–913 it/s, Solomon's (clients, not slowed) at 272–1,109 (latest run). Route elimination (``fleet``:
         one rider fewer, so ``L`` counts every node on the remaining routes; the search works
         through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
-        ``SHORT_ROUTE / L``: measured 57–340 it/s at up to 12 nodes per route, 14–76 on type 2.
+        ``SHORT_ROUTE / L``: measured 38–371 it/s on type 1 (short routes), 13–97 on type 2.
         Measured / modelled ratios are 0.81–5.8 for the search, 0.51–6.0 for elimination and
         0.77–14.4 on a fixed fleet (below 1 on 8, 8 and 2 of 112 instances in the latest run,
         8, 11 and 0 in the one before: ``auto`` lets a slow stage use half of the later stages'
         time). A search on a ``fixed_fleet`` runs at
         :data:`FIXED_FLEET_SLOWDOWN` of the search's speed on short routes, times
         ``(SHORT_ROUTE / L) ** e`` beyond, with ``e`` from :data:`FIXED_FLEET_LENGTH_EXPONENT` (both interpolated by the
-        shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, 113 it/s; Li & Lim
-        lr204, 2 routes of 50 shipment nodes, 15 it/s, against 73 on lr201 (4 routes of 25) and
-        143 on lr104 (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
+        shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, 101 it/s; Li & Lim
+        lr204, 2 routes of 50 shipment nodes, 20 it/s, against 67 on lr201 (4 routes of 25) and
+        144 on lr104 (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
         """
         nodes, shipment_nodes = pyvrp_nodes(instance)
         rate = self.iterations_per_second * min(SMALL_SPEEDUP, 100 / max(10, nodes))
