@@ -172,10 +172,11 @@ def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
         assert checked(inst, res.routes) == []
 
 
-def test_orders_left_out_give_the_anchored_share_to_ortools_and_a_fresh_start() -> None:
+def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() -> None:
     # One rider at the pharmacy (A) at 1 h, two insulin orders due by 5,600 s at B (600 s away) and
     # D (1,800 s): one trip breaks D's 1,850-s budget, two trips miss a window. One must stay out
-    # of every plan, so the anchored round is skipped and OR-Tools also starts afresh.
+    # of every plan: PyVRP (which relaxes the budget) and the anchored round are skipped, and
+    # OR-Tools also starts afresh.
     from tests.engines.test_pyvrp import compiled
 
     due = (TimeWindow(3600, 5600),)
@@ -184,6 +185,7 @@ def test_orders_left_out_give_the_anchored_share_to_ortools_and_a_fresh_start() 
     runs = [AutoEngine().solve(inst, time_limit=3, seed=0) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     res = runs[0]
+    assert "pyvrp: skipped (required orders unserved under rules it relaxes); its share goes to ortools" in res.notes
     assert "pyvrp-anchored: skipped (required orders unserved); its share goes to ortools" in res.notes
     assert any(n.startswith("ortools-fresh: objective") for n in res.notes)
     assert sum(len(r) for r in res.routes) == 2 and len(res.reasons) == 1

@@ -14,7 +14,10 @@ plan among their candidates:
    :func:`targeted_instance` (**pyvrp-targeted**): each target is a deadline, PyVRP finds the
    shortest on-time plan and leaves out what cannot be on time. Its plan is **repaired**: orders
    on routes that do not time are removed one at a time (the one the timing blames) and put
-   back by cheapest feasible insertion (where lateness costs least);
+   back by cheapest feasible insertion (where lateness costs least). Skipped when PyVRP would
+   relax out-of-fridge budgets or several windows and the best stage-1 plan already leaves
+   required orders out: those rules bind (DARP's ride limits), the repair cannot put such orders
+   back, and stage 3 gets the share;
 2b. **pyvrp-fleet**, when PyVRP models the instance exactly and riders cost something (the
    literature's vehicles-first objective): stage 2 gets 30 %, then route elimination
    (:meth:`~medroute.engines.pyvrp.PyVrpEngine.reduce_fleet`: the shortest route's rider is
@@ -335,7 +338,20 @@ class AutoEngine:
         if initial is not None:
             fixed, reasons, _ = repair(inst, initial, inserter, Deadline(min(clock.left(), 0.05 * time_limit)))
             add("initial", fixed, reasons)
-        start = min(cands, key=lambda c: c.rank).routes if cands else None
+        def best() -> Candidate:
+            return min(cands, key=lambda c: c.rank)
+
+        start = best().routes if cands else None
+        ortools = _try_import("ortools") if self.use_ortools and found else None
+        if ortools is not None and ortools.supports(inst) is not True:
+            ortools = None
+        # With hard relaxations, a start that leaves required orders out means the rules PyVRP
+        # relaxes bind (DARP's ride limits): its plan's repair cannot put those orders back, so
+        # OR-Tools, which models them, gets every search share (DARP, 10 s: a8-96 1,396 instead of
+        # 1,475, a5-60 and b6-72 served completely).
+        ortools_only = bool(hard) and bool(cands) and best().unserved_required > 0 and ortools is not None
+        if ortools_only:
+            notes.append("pyvrp: skipped (required orders unserved under rules it relaxes); its share goes to ortools")
 
         # Stage 2: PyVRP, warm-started. With a rider cost on an exact model, stage 2b may need time.
         fleet = not found and float(inst.rider_cost) > 0
@@ -350,7 +366,7 @@ class AutoEngine:
             return clock.left() - reserve - 0.5 * later * time_limit
 
         soft = any(not x.hard for x in found)  # soft targets: PyVRP searches on-time plans
-        if cap(later) > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
+        if not ortools_only and cap(later) > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
             res = self.pyvrp.solve(targeted_instance(inst) if soft else inst, time_limit=cap(later), seed=seed,
                                    initial=start, work_seconds=share * time_limit)
             raw = plan_objective(inst, res.routes)
@@ -379,15 +395,9 @@ class AutoEngine:
                 add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons,
                     clock_stopped=res.clock_stopped)
 
-        def best() -> Candidate:
-            return min(cands, key=lambda c: c.rank)
-
         # The anchored round cannot serve a budgeted order the best plan leaves out (it gets no
         # window); then OR-Tools, which can, takes the round's share too.
-        ortools = _try_import("ortools") if self.use_ortools and found else None
-        if ortools is not None and ortools.supports(inst) is not True:
-            ortools = None
-        ortools_share = ORTOOLS_SHARE
+        ortools_share = ORTOOLS_SHARE + (share if ortools_only else 0.0)
         if hard and cands:
             if best().unserved_required and ortools is not None:
                 ortools_share += ANCHORED_SHARE
