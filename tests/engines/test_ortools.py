@@ -169,7 +169,10 @@ def test_search_rate_falls_with_size_and_soft_targets() -> None:
     assert engine.search_rate(inst(50, False)) == engine.search_rate(inst(100, False)) == STEPS_PER_SECOND
     assert engine.search_rate(inst(200, False)) == pytest.approx(STEPS_PER_SECOND * 0.5**2.7)
     assert engine.search_rate(inst(3, False)) == pytest.approx(STEPS_PER_SECOND * 0.5**0.5)
-    assert engine.search_rate(inst(50, True)) == pytest.approx(STEPS_PER_SECOND * SOFT_TARGET_SLOWDOWN)
+    # Soft targets slow the search from 50 orders on, fully at 100.
+    assert engine.search_rate(inst(50, True)) == STEPS_PER_SECOND
+    assert engine.search_rate(inst(100, True)) == pytest.approx(STEPS_PER_SECOND * SOFT_TARGET_SLOWDOWN)
+    assert STEPS_PER_SECOND * SOFT_TARGET_SLOWDOWN < engine.search_rate(inst(70, True)) < STEPS_PER_SECOND
 
 
 def test_a_search_the_clock_stops_says_so() -> None:

@@ -38,6 +38,7 @@ route does not time is removed and noted (this should not happen).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -269,9 +270,13 @@ targets; scaled by :meth:`OrToolsEngine.search_rate`. The slowest literature ins
 183,000 with the other core busy (``benchmarks/results/engine_speed.md``)."""
 SOFT_TARGET_SLOWDOWN = 0.15
 """Search speed with soft delivery targets relative to without (``SetCumulVarSoftUpperBound``
-filters): 83,000 against 188,000 steps/s at 100 ``expanded`` orders, 4,000 against 83,000 at 200,
-590 against 5,700 at 500; with the size factor the model stays below each
-(``benchmarks/results/engine_speed.md``)."""
+filters) from :data:`SOFT_TARGET_FROM` × 2 orders on: 83,000 against 188,000 steps/s at 100
+``expanded`` orders, 4,000 against 83,000 at 200, 590 against 5,700 at 500; with the size factor
+the model stays below each (``benchmarks/results/engine_speed.md``)."""
+SOFT_TARGET_FROM = 50
+"""Up to this many orders soft targets barely slow the search (by hand, with the targets:
+214,000–288,000 steps/s on ``historic`` and ``expanded`` at 20–50 orders, 99,000 at 70); the
+slowdown grows geometrically to :data:`SOFT_TARGET_SLOWDOWN` at twice as many."""
 FIRST_SOLUTION_STEPS = 200
 """Steps allowed for a first solution beyond one per routing node (parallel cheapest insertion
 took 70–140 steps in all on 20–200 orders, by hand)."""
@@ -377,7 +382,8 @@ class OrToolsEngine:
         ``steps_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
         ``expanded`` without soft targets: 188,000, 83,000 and 5,700 steps/s at 100, 200 and 500
         orders) × ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at
-        every move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target. The
+        every move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target (from 100
+        orders; none up to :data:`SOFT_TARGET_FROM`, geometric in between). The
         literature (no soft targets, up to 100 orders) ran at 183,000–927,000 with the other core
         busy (1.22–6.2 × the model). Figures: ``benchmarks/results/engine_speed.md``.
         """
@@ -386,7 +392,7 @@ class OrToolsEngine:
         base = self.steps_per_second or STEPS_PER_SECOND
         rate = float(base * min(1.0, (100 / n) ** 2.7) * min(1.0, ((n + 1) / 8) ** 0.5))
         if bool(np.any((inst.target < NO_LIMIT) & (inst.late_cost > 0))):
-            rate *= SOFT_TARGET_SLOWDOWN
+            rate *= SOFT_TARGET_SLOWDOWN ** min(1.0, max(0.0, math.log2(n / SOFT_TARGET_FROM)))
         return rate
 
     def budget(self, instance: Instance, time_limit: float) -> int | None:
