@@ -46,9 +46,14 @@ def neighbor_counter(routing: Any) -> Callable[[], int]:
     return lambda: count.n
 
 
+def step_counter(routing: Any) -> Callable[[], int]:
+    """:func:`step_limit` with a budget the search never reaches, as a counter."""
+    counter = step_limit(routing, 10**15)
+    return lambda: counter.steps
+
+
 COUNTERS: dict[str, Callable[[Any], Callable[[], int]] | None] = {
-    "none": None, "steps": lambda routing: (lambda c: lambda: c.steps)(step_limit(routing, 10**15)),
-    "neighbours": neighbor_counter}
+    "none": None, "steps": step_counter, "neighbours": neighbor_counter}
 
 
 def search_seconds(inst: Instance, start: list[list[int]], counter: str) -> tuple[float, int, int]:

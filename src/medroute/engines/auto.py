@@ -383,12 +383,12 @@ class AutoEngine:
 
         def anchored_round(share: float, later: float) -> None:
             # PyVRP again, exact this time: windows anchored on the best plan imply the budgets.
-            best = min(cands, key=lambda c: c.rank)
+            plan = best().routes
             if cap(later) > 0.05:
-                anchored = anchored_instance(inst, best.routes)
+                anchored = anchored_instance(inst, plan)
                 if soft:
-                    anchored = targeted_instance(anchored, best.routes)
-                res = self.pyvrp.solve(anchored, time_limit=cap(later), seed=seed, initial=best.routes,
+                    anchored = targeted_instance(anchored, plan)
+                res = self.pyvrp.solve(anchored, time_limit=cap(later), seed=seed, initial=plan,
                                        work_seconds=share * time_limit)
                 fixed, reasons, removed = repair(inst, res.routes, inserter,
                                                  Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
@@ -437,8 +437,9 @@ class AutoEngine:
             else:
                 # Required orders out: half the share warm-started; if orders are still out, the
                 # other half from OR-Tools' own first solution (guided local search from such a
-                # start may not put them back: DARP b8-96 left 17 of 96 requests out, a fresh
-                # start none; a3-36 the other way round), else searching on from the best plan.
+                # start may not put them back: by hand, DARP b8-96 left 17 of 96 requests out from
+                # the repaired PyVRP plan, a fresh start none; a3-36 the other way round), else
+                # searching on from the best plan.
                 half = ortools_share / 2
                 ran = ortools_round("ortools", best().routes, half, half)
                 start = None if best().unserved_required else best().routes
