@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
-from medroute.engines.auto import AutoEngine, anchored_instance, plan_objective, targeted_instance
+from medroute.engines.auto import AutoEngine, anchored_instance, on_time_part, plan_objective, targeted_instance
 from medroute.engines.pyvrp import PyVrpEngine
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from tests.engines.test_pyvrp import A, B, C, D
@@ -131,6 +131,12 @@ def test_targeted_instance_makes_soft_targets_deadlines_for_pyvrp() -> None:
     kept = targeted_instance(inst, blind.routes)
     assert kept.windows == inst.windows
     assert plan_objective(kept, blind.routes) == plan_objective(inst, blind.routes)
+    # The on-time part of a plan (where PyVRP's targeted search goes on from when it finds no
+    # feasible plan): D (late) is taken out, C stays, feasible where D's target is a deadline.
+    part = on_time_part(inst, blind.routes)
+    assert {inst.order_of(v) for v in part[0]} == {0} and late(part) == []
+    assert plan_objective(targeted, part) is not None
+    assert on_time_part(inst, aware.routes) == aware.routes
     # auto runs that search; its objective (a few seconds late vs a detour) picks the plan.
     res = AutoEngine(use_ortools=False).solve(inst, time_limit=2, seed=0)
     assert any(n.startswith("pyvrp-targeted:") for n in res.notes) and checked(inst, res.routes) == []

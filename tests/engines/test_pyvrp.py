@@ -10,7 +10,7 @@ import pytest
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
-from medroute.engines.pyvrp import PyVrpEngine, relaxations, relaxed_instance
+from medroute.engines.pyvrp import FALLBACK_NOTE, PyVrpEngine, relaxations, relaxed_instance
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from medroute.travel import TravelMatrix
 
@@ -225,3 +225,18 @@ def test_a_search_the_clock_stops_says_so() -> None:
     res = PyVrpEngine(iterations_per_second=10**7).solve(inst, time_limit=0.5, seed=0)
     assert res.clock_stopped
     assert any("stopped by the time limit" in n for n in res.notes)
+
+
+def test_the_search_goes_on_from_the_fallback_only_when_the_probe_finds_nothing_feasible() -> None:
+    # d is on board and its window closed before the rider can reach D: no plan is feasible in
+    # PyVRP's model, so after the probe the search goes on from the fallback plan.
+    hopeless = compiled(Order("c", "ph", C), Order("d", "ph", D, windows=(TimeWindow(0, 3630),),
+                                                   picked_up_by="r", picked_up_s=3000))
+    res = PyVrpEngine().solve(hopeless, time_limit=5, seed=0, initial=((3,),), work_seconds=0.05,
+                              fallback=((0, 3, 2),))
+    assert FALLBACK_NOTE in res.notes
+    # A feasible plan found in the probe: the fallback is not used.
+    fine = compiled(Order("c", "ph", C), Order("d", "ph", D))
+    res = PyVrpEngine().solve(fine, time_limit=5, seed=0, initial=((0, 1, 2, 3),), work_seconds=0.05,
+                              fallback=((0, 2),))
+    assert FALLBACK_NOTE not in res.notes and sorted(res.routes[0]) == [0, 1, 2, 3]

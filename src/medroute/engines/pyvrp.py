@@ -82,6 +82,9 @@ thread-count check saw ``auto``'s anchored round cut by the clock under CI load.
 PROBE_SHARE = 0.1
 """Share of a time-derived budget spent before the route length is read off the best plan and
 the rest of the budget is set from it (:meth:`PyVrpEngine.solve`)."""
+FALLBACK_NOTE = "no feasible plan after the probe; the search went on from the fallback plan"
+"""The note of a search that went on from its ``fallback`` plan (:meth:`PyVrpEngine.solve`)."""
+
 
 def relaxations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the PyVRP model leaves out, one entry per feature (empty = exact)."""
@@ -521,7 +524,7 @@ class PyVrpEngine:
 
     def solve(self, instance: Instance, *, time_limit: float, seed: int,
               initial: Sequence[Sequence[int]] | None = None, work_seconds: float | None = None,
-              fixed_fleet: bool = False) -> EngineResult:
+              fixed_fleet: bool = False, fallback: Sequence[Sequence[int]] | None = None) -> EngineResult:
         """Search for at most ``time_limit`` seconds with ``seed``; warm-start from ``initial``.
 
         Parameters
@@ -535,6 +538,10 @@ class PyVrpEngine:
         fixed_fleet : search with only the riders ``initial`` uses (and those with orders on
             board), with PyVRP's own penalty cap (see :func:`_solve_params`): the search after
             route elimination, which must not win back distance with more riders.
+        fallback : per-rider node sequences the search goes on from, after the probe
+            (:data:`PROBE_SHARE` of the budget), if the probe found no plan feasible in PyVRP's
+            model (a start far from feasible can keep PyVRP at its penalty cap); the notes then
+            say so (:data:`FALLBACK_NOTE`).
 
         Returns
         -------
@@ -587,10 +594,16 @@ class PyVrpEngine:
         result = run(planned, init)
         done = result.num_iterations
         if self.iterations is None:
+            start = result.best
+            if fallback is not None and not start.is_feasible():
+                alt = _to_pyvrp_solution(model, inst, fallback)
+                if alt is not None:
+                    start = alt
+                    notes.append(FALLBACK_NOTE)
             rest = self.iteration_budget(inst, (1 - PROBE_SHARE) * work,
-                                         _from_pyvrp_solution(model, inst, result.best), fixed_fleet=fixed_fleet)
+                                         _from_pyvrp_solution(model, inst, start), fixed_fleet=fixed_fleet)
             if done == planned:
-                result = run(rest, result.best)
+                result = run(rest, start)
                 done += result.num_iterations
             planned += rest
         clock = done < planned
