@@ -595,7 +595,7 @@ class PyVrpEngine:
         done = result.num_iterations
         if self.iterations is None:
             start = result.best
-            if fallback is not None and not start.is_feasible():
+            if done == planned and fallback is not None and not start.is_feasible():
                 alt = _to_pyvrp_solution(model, inst, fallback)
                 if alt is not None:
                     start = alt
