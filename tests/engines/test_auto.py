@@ -178,6 +178,22 @@ def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
         assert checked(inst, res.routes) == []
 
 
+def test_an_ortools_stage_without_one_step_per_order_node_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # At the modelled speed of a large day (surge: 404 steps for 2,000 order nodes) OR-Tools
+    # could only restore its start: skipped, and anchored PyVRP rounds take its share.
+    from medroute.engines.ortools import OrToolsEngine
+
+    problem = town(24, 4, 7)
+    orders = tuple(o if o.temperature == "ambient" else dataclasses.replace(o, max_ride_s=1500)
+                   for o in problem.orders)
+    inst = compile_problem(dataclasses.replace(problem, orders=orders))
+    monkeypatch.setattr(OrToolsEngine, "search_rate", lambda self, instance: 20.0)  # 36 steps in its 1.8 s
+    res = AutoEngine().solve(inst, time_limit=6, seed=2)
+    assert "ortools: skipped (36 search steps at the modelled speed, fewer than the 48 order nodes)" in res.notes
+    assert sum(n.startswith("pyvrp-anchored") and "objective" in n for n in res.notes) == 3
+    assert checked(inst, res.routes) == []
+
+
 def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() -> None:
     # One rider at the pharmacy (A) at 1 h, two insulin orders due by 5,600 s at B (600 s away) and
     # D (1,800 s): one trip breaks D's 1,850-s budget, two trips miss a window. One must stay out

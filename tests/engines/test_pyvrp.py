@@ -227,7 +227,7 @@ def test_a_search_the_clock_stops_says_so() -> None:
     assert any("stopped by the time limit" in n for n in res.notes)
 
 
-def test_the_search_goes_on_from_the_fallback_only_when_the_probe_finds_nothing_feasible() -> None:
+def test_the_search_goes_on_from_the_fallback_too_only_when_the_probe_finds_nothing_feasible() -> None:
     # d is on board and its window closed before the rider can reach D: no plan is feasible in
     # PyVRP's model, so after the probe the search goes on from the fallback plan.
     hopeless = compiled(Order("c", "ph", C), Order("d", "ph", D, windows=(TimeWindow(0, 3630),),
@@ -235,8 +235,11 @@ def test_the_search_goes_on_from_the_fallback_only_when_the_probe_finds_nothing_
     res = PyVrpEngine().solve(hopeless, time_limit=5, seed=0, initial=((3,),), work_seconds=0.05,
                               fallback=((0, 3, 2),))
     assert FALLBACK_NOTE in res.notes
+    # Both searches give a plan: the fallback's as the result, the probe's as the alternative.
+    assert len(res.alternatives) == 1 and len(res.alternatives[0]) == hopeless.m
     # A feasible plan found in the probe: the fallback is not used.
     fine = compiled(Order("c", "ph", C), Order("d", "ph", D))
     res = PyVrpEngine().solve(fine, time_limit=5, seed=0, initial=((0, 1, 2, 3),), work_seconds=0.05,
                               fallback=((0, 2),))
     assert FALLBACK_NOTE not in res.notes and sorted(res.routes[0]) == [0, 1, 2, 3]
+    assert res.alternatives == ()

@@ -13,8 +13,9 @@ plan among their candidates:
    budgets, several windows). PyVRP has no lateness cost, so with soft targets it searches
    :func:`targeted_instance` (**pyvrp-targeted**): each target is a deadline, PyVRP finds the
    shortest on-time plan and leaves out what cannot be on time; where its probe finds no
-   feasible plan from the start plan, it goes on from that plan's :func:`on_time_part` (its late
-   deliveries taken out). Its plan is **repaired**: orders
+   feasible plan from the start plan, the rest of its budget is split between going on from
+   the probe's plan and from the start's :func:`on_time_part` (its late deliveries taken out),
+   and both plans are candidates. Its plans are **repaired**: orders
    on routes that do not time are removed one at a time (the one the timing blames) and put
    back by cheapest feasible insertion (where lateness costs least). Skipped when PyVRP would
    relax out-of-fridge budgets or several windows and the best stage-1 plan already leaves
@@ -43,8 +44,10 @@ plan among their candidates:
    out) is skipped and this stage gets its share too, in two halves: warm-started, then — if
    orders are still out — from OR-Tools' own first solution (**ortools-fresh**; guided local
    search from a plan that leaves orders out may not put them back), else on from the best
-   plan. Its plans are repaired too. When OR-Tools is missing, skipped or
-   failed, two more anchored PyVRP rounds take its share.
+   plan. Its plans are repaired too. A warm start whose step budget is below one step per
+   order node (large days with soft targets) is skipped: OR-Tools could only restore its
+   start. When OR-Tools is missing, skipped or failed, two more anchored PyVRP rounds take its
+   share.
 
 The candidates are ranked by the number of required orders they leave out, then by medroute's
 objective (:func:`~medroute.schedule.route_cost` plus the drop cost of unserved orders); the
@@ -387,20 +390,22 @@ class AutoEngine:
         soft = any(not x.hard for x in found)  # soft targets: PyVRP searches on-time plans
         if not ortools_only and cap(later) > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
             # With soft targets PyVRP searches on-time plans from the start plan; where its probe
-            # finds none (greedy's late plan at 2,000 orders: PyVRP kept it unchanged), it goes
-            # on from the start's on-time part (scale: 2,000 orders Rp 92.8 M -> 16.9 M).
+            # finds none (greedy's late plan at 2,000 orders: PyVRP kept it unchanged), it also
+            # searches from the start's on-time part, and both plans are candidates (scale:
+            # 2,000 orders Rp 92.8 M -> 16.9 M).
             res = self.pyvrp.solve(targeted_instance(inst) if soft else inst, time_limit=cap(later), seed=seed,
                                    initial=start, work_seconds=share * time_limit,
                                    fallback=on_time_part(inst, start) if soft and start is not None else None)
             notes.extend(f"pyvrp: {x}" for x in res.notes if x.startswith(FALLBACK_NOTE))
-            raw = plan_objective(inst, res.routes)
-            fixed, reasons, removed = repair(inst, res.routes, inserter,
-                                             Deadline(max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
-            extra = [] if raw is not None else [f"{removed} orders moved by the repair"]
-            stage = "pyvrp-targeted" if soft else "pyvrp"
-            add(stage if raw is not None else stage + "+repair", fixed, reasons, extra, res.clock_stopped)
-            if raw is None:
-                notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")
+            for plan in (res.routes, *res.alternatives):
+                raw = plan_objective(inst, plan)
+                fixed, reasons, removed = repair(inst, plan, inserter, Deadline(
+                    max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
+                extra = [] if raw is not None else [f"{removed} orders moved by the repair"]
+                stage = "pyvrp-targeted" if soft else "pyvrp"
+                add(stage if raw is not None else stage + "+repair", fixed, reasons, extra, res.clock_stopped)
+                if raw is None:
+                    notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")
 
         if fleet and cands and self._fewer_riders(inst, cands, add, clock, reserve, time_limit, seed):
             clocked.append("pyvrp-fleet")
@@ -437,7 +442,14 @@ class AutoEngine:
             limit = cap(later)
             if limit <= 0.3:
                 return False
-            engine = OrToolsEngine(steps=OrToolsEngine().budget(inst, share * time_limit))
+            steps = OrToolsEngine().budget(inst, share * time_limit)
+            if start is not None and steps is not None and steps < 2 * inst.n:
+                # Not one move per order node after restoring the start (surge, 1,000 orders:
+                # 404 steps for 14 s of model building and restoring, the plan unchanged).
+                notes.append(f"{stage}: skipped ({steps} search steps at the modelled speed, fewer than "
+                             f"the {2 * inst.n} order nodes)")
+                return False
+            engine = OrToolsEngine(steps=steps)
             try:
                 res = run_with_deadline(lambda: engine.solve(inst, time_limit=limit, seed=seed, initial=start),
                                         limit + kill_grace(time_limit))

@@ -15,12 +15,14 @@ class EngineResult:
     """What an engine found: one node sequence per rider (pickup ``k`` = node ``k``, delivery =
     node ``n + k``), reasons for orders it left out, and free-text notes. ``clock_stopped`` is
     ``True`` when the clock, not a work budget (iterations, search steps), ended some search: only
-    then may the same seed give a different plan."""
+    then may the same seed give a different plan. ``alternatives``: other plans the engine found
+    and could not rank against ``routes`` by the caller's objective (same layout), for a portfolio."""
 
     routes: tuple[tuple[int, ...], ...]
     reasons: dict[int, Reason] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     clock_stopped: bool = False
+    alternatives: tuple[tuple[tuple[int, ...], ...], ...] = ()
 
 
 CLOCK_STOPPED_NOTE = "the clock, not the work budget, ended the search: the same seed may give a different plan"

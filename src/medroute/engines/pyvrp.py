@@ -82,7 +82,7 @@ thread-count check saw ``auto``'s anchored round cut by the clock under CI load.
 PROBE_SHARE = 0.1
 """Share of a time-derived budget spent before the route length is read off the best plan and
 the rest of the budget is set from it (:meth:`PyVrpEngine.solve`)."""
-FALLBACK_NOTE = "no feasible plan after the probe; the search went on from the fallback plan"
+FALLBACK_NOTE = "no feasible plan after the probe; the search went on from the fallback plan and from the probe's"
 """The note of a search that went on from its ``fallback`` plan (:meth:`PyVrpEngine.solve`)."""
 
 
@@ -538,10 +538,12 @@ class PyVrpEngine:
         fixed_fleet : search with only the riders ``initial`` uses (and those with orders on
             board), with PyVRP's own penalty cap (see :func:`_solve_params`): the search after
             route elimination, which must not win back distance with more riders.
-        fallback : per-rider node sequences the search goes on from, after the probe
-            (:data:`PROBE_SHARE` of the budget), if the probe found no plan feasible in PyVRP's
-            model (a start far from feasible can keep PyVRP at its penalty cap); the notes then
-            say so (:data:`FALLBACK_NOTE`).
+        fallback : per-rider node sequences to search from as well when the probe
+            (:data:`PROBE_SHARE` of the budget) found no plan feasible in PyVRP's model (a start
+            far from feasible can keep PyVRP at its penalty cap): the rest of the budget is then
+            split between going on from the fallback (the result's ``routes``) and from the
+            probe's best plan (its ``alternatives``, which its repair may still make the better
+            plan); the notes say so (:data:`FALLBACK_NOTE`).
 
         Returns
         -------
@@ -593,19 +595,26 @@ class PyVrpEngine:
         planned = self.iteration_budget(inst, PROBE_SHARE * work, initial, fixed_fleet=fixed_fleet)
         result = run(planned, init)
         done = result.num_iterations
+        alternative = None
         if self.iterations is None:
-            start = result.best
-            if done == planned and fallback is not None and not start.is_feasible():
+            starts = [result.best]
+            if done == planned and fallback is not None and not result.best.is_feasible():
                 alt = _to_pyvrp_solution(model, inst, fallback)
                 if alt is not None:
-                    start = alt
+                    starts = [alt, result.best]
                     notes.append(FALLBACK_NOTE)
-            rest = self.iteration_budget(inst, (1 - PROBE_SHARE) * work,
-                                         _from_pyvrp_solution(model, inst, start), fixed_fleet=fixed_fleet)
-            if done == planned:
-                result = run(rest, start)
-                done += result.num_iterations
-            planned += rest
+            outcomes = []
+            for start in starts:
+                rest = self.iteration_budget(inst, (1 - PROBE_SHARE) * work / len(starts),
+                                             _from_pyvrp_solution(model, inst, start), fixed_fleet=fixed_fleet)
+                if done == planned:
+                    outcomes.append(run(rest, start))
+                    done += outcomes[-1].num_iterations
+                planned += rest
+            if outcomes:
+                result = outcomes[0]
+            if len(outcomes) == 2:
+                alternative = _from_pyvrp_solution(model, inst, outcomes[1].best)
         clock = done < planned
         if clock:
             notes.append(f"stopped by the time limit after {done} of {planned} "
@@ -625,4 +634,5 @@ class PyVrpEngine:
         served = {inst.order_of(v) for nodes in routes for v in nodes}
         reasons = {k: Reason.NOT_WORTH_IT for k in inst.open_orders
                    if k not in served and not bool(inst.required[k])}
-        return EngineResult(routes, reasons, tuple(notes), clock_stopped=clock)
+        return EngineResult(routes, reasons, tuple(notes), clock_stopped=clock,
+                            alternatives=() if alternative is None else (alternative,))
