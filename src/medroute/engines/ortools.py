@@ -262,21 +262,26 @@ def build_model(inst: Instance) -> RoutingModel:
 
 PCI_SECONDS_AT_200 = 1.7
 """Parallel cheapest insertion at 200 orders, seconds: the slowest of the measurements on the
-``expanded`` scenario (0.65 s by hand, 1.13 s in an ``engine_speed.py`` run, 1.64 s in the one
-committed in ``benchmarks/results/engine_speed.md``, beside another benchmark), rounded up."""
+``expanded`` scenario (0.65 s by hand, 1.13 s and 1.64 s in earlier ``engine_speed.py`` runs, the
+second beside another benchmark; 0.57 s in the one committed in
+``benchmarks/results/engine_speed.md``, on a faster machine), rounded up."""
 STEPS_PER_SECOND = 150_000.0
 """Search steps (:func:`step_limit`) per second of ``time_limit`` at up to 100 orders without soft
 targets; scaled by :meth:`OrToolsEngine.search_rate`. The slowest literature instance ran at
-183,000 with the other core busy (``benchmarks/results/engine_speed.md``)."""
+183,000 with the other core busy in the run before the committed one (361,000 in
+``benchmarks/results/engine_speed.md``, on a machine about twice as fast)."""
 SOFT_TARGET_SLOWDOWN = 0.15
 """Search speed with soft delivery targets relative to without (``SetCumulVarSoftUpperBound``
 filters) from :data:`SOFT_TARGET_FROM` × 2 orders on: 83,000 against 188,000 steps/s at 100
-``expanded`` orders, 4,000 against 83,000 at 200, 590 against 5,700 at 500; with the size factor
-the model stays below each (``benchmarks/results/engine_speed.md``)."""
+``expanded`` orders, 4,000 against 83,000 at 200, 590 against 5,700 at 500 (the slower machine
+before; the committed ``benchmarks/results/engine_speed.md``: 130,000 / 344,000, 16,000 /
+148,000, 1,360 / 10,800); with the size factor the model stays below each."""
 SOFT_TARGET_FROM = 50
-"""Up to this many orders soft targets barely slow the search (by hand, with the targets:
-214,000–288,000 steps/s on ``historic`` and ``expanded`` at 20–50 orders, 99,000 at 70); the
-slowdown grows geometrically to :data:`SOFT_TARGET_SLOWDOWN` at twice as many."""
+"""Up to this many orders soft targets barely slow the search (``expanded`` with the targets:
+473,000 and 328,000 steps/s at 20 and 50 orders, 2.2–3.2 × the model,
+``benchmarks/results/engine_speed.md``; by hand on the slower machine before, 214,000–288,000 on
+``historic`` and ``expanded`` at 20–50, 99,000 at 70); the slowdown grows geometrically to
+:data:`SOFT_TARGET_SLOWDOWN` at twice as many."""
 FIRST_SOLUTION_STEPS = 200
 """Steps allowed for a first solution beyond one per routing node (parallel cheapest insertion
 took 70–140 steps in all on 20–200 orders, by hand)."""
@@ -381,11 +386,13 @@ class OrToolsEngine:
 
         ``steps_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
         ``expanded`` without soft targets: 188,000, 83,000 and 5,700 steps/s at 100, 200 and 500
-        orders) × ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at
-        every move) × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target (from 100
-        orders; none up to :data:`SOFT_TARGET_FROM`, geometric in between). The
+        orders on the slower machine, 344,000, 148,000 and 10,800 in the committed run) ×
+        ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at every move)
+        × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target (from 100 orders; none up
+        to :data:`SOFT_TARGET_FROM`, geometric in between). The
         literature (no soft targets, up to 100 orders) ran at 183,000–927,000 with the other core
-        busy (1.22–6.2 × the model). Figures: ``benchmarks/results/engine_speed.md``.
+        busy (1.22–6.2 × the model) on the slower machine, 361,000–1,130,000 (2.4–7.5 ×) in
+        ``benchmarks/results/engine_speed.md``.
         """
         inst = instance
         n = max(1, inst.n)

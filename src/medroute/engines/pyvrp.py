@@ -436,9 +436,10 @@ class PyVrpEngine:
         through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
         ``SHORT_ROUTE / L``: measured 38–371 it/s on type 1 (short routes), 13–97 on type 2.
         Measured / modelled ratios are 0.81–5.8 for the search, 0.51–6.0 for elimination and
-        0.77–14.4 on a fixed fleet (below 1 on 8, 8 and 2 of 112 instances in the latest run,
-        8, 11 and 0 in the one before: ``auto`` lets a slow stage use half of the later stages'
-        time). A search on a ``fixed_fleet`` runs at
+        0.77–14.4 on a fixed fleet on the slower machine the model was set on (below 1 on 8, 8
+        and 2 of 112 instances; 8, 11 and 0 in the run before: ``auto`` lets a slow stage use half
+        of the later stages' time), 1.26–7.8, 1.12–14.7 and 2.27–23 (none below 1) in the
+        committed run on a machine about twice as fast. A search on a ``fixed_fleet`` runs at
         :data:`FIXED_FLEET_SLOWDOWN` of the search's speed on short routes, times
         ``(SHORT_ROUTE / L) ** e`` beyond, with ``e`` from :data:`FIXED_FLEET_LENGTH_EXPONENT` (both interpolated by the
         shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, 101 it/s; Li & Lim
