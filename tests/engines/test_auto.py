@@ -163,13 +163,18 @@ def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
     assert checked(inst, res.routes) == []
 
 
-def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
-    # Cold budgets make PyVRP relax the model, so the OR-Tools stage runs; on its step budget the
-    # plan repeats exactly and no stage is cut by the clock.
+def cold_town() -> Instance:
+    """24 orders, 4 riders, every cold order with a 1,500-s budget: PyVRP relaxes the model."""
     problem = town(24, 4, 7)
     orders = tuple(o if o.temperature == "ambient" else dataclasses.replace(o, max_ride_s=1500)
                    for o in problem.orders)
-    inst = compile_problem(dataclasses.replace(problem, orders=orders))
+    return compile_problem(dataclasses.replace(problem, orders=orders))
+
+
+def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
+    # Cold budgets make PyVRP relax the model, so the OR-Tools stage runs; on its step budget the
+    # plan repeats exactly and no stage is cut by the clock.
+    inst = cold_town()
     runs = [AutoEngine().solve(inst, time_limit=6, seed=2) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     for res in runs:
@@ -183,10 +188,7 @@ def test_an_ortools_stage_without_one_step_per_order_node_is_skipped(monkeypatch
     # could only restore its start: skipped, and anchored PyVRP rounds take its share.
     from medroute.engines.ortools import OrToolsEngine
 
-    problem = town(24, 4, 7)
-    orders = tuple(o if o.temperature == "ambient" else dataclasses.replace(o, max_ride_s=1500)
-                   for o in problem.orders)
-    inst = compile_problem(dataclasses.replace(problem, orders=orders))
+    inst = cold_town()
     monkeypatch.setattr(OrToolsEngine, "search_rate", lambda self, instance: 20.0)  # 36 steps in its 1.8 s
     res = AutoEngine().solve(inst, time_limit=6, seed=2)
     assert "ortools: skipped (36 search steps at the modelled speed, fewer than the 48 order nodes)" in res.notes

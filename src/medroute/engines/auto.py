@@ -181,9 +181,8 @@ def targeted_instance(inst: Instance, routes: Sequence[Sequence[int]] | None = N
     for ``inst`` and delivers those orders on time; an order PyVRP cannot deliver on time it
     leaves out, and the repair puts it back where lateness costs least.
     """
-    late = {inst.order_of(v) for _, nodes, starts in _timed(inst, routes or (), "targeted_instance")
-            for v, s in zip(nodes, starts, strict=True)
-            if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)]}
+    late = {k for _, nodes, starts in _timed(inst, routes or (), "targeted_instance")
+            for k in _delivered_late(inst, nodes, starts)}
     windows = list(inst.windows)
     for k in range(inst.n):
         target = int(inst.target[k])
@@ -196,6 +195,13 @@ def targeted_instance(inst: Instance, routes: Sequence[Sequence[int]] | None = N
     return dataclasses.replace(inst, windows=tuple(windows))
 
 
+def _delivered_late(inst: Instance, nodes: Sequence[int], starts: Sequence[int]) -> set[int]:
+    """Orders a route (``nodes`` served at ``starts``, seconds) delivers after a soft target that
+    has a lateness cost."""
+    return {k for v, s in zip(nodes, starts, strict=True) if not inst.is_pickup(v)
+            for k in (inst.order_of(v),) if s > inst.target[k] and inst.late_cost[k] > 0}
+
+
 def on_time_part(inst: Instance, routes: Sequence[Sequence[int]]) -> tuple[tuple[int, ...], ...]:
     """``routes`` (which must time on ``inst``) without the orders they deliver after a soft
     target: a plan on time where :func:`targeted_instance` makes every target a deadline, for
@@ -204,9 +210,7 @@ def on_time_part(inst: Instance, routes: Sequence[Sequence[int]]) -> tuple[tuple
     """
     out: list[tuple[int, ...]] = [tuple(nodes) for nodes in routes]
     for r, nodes, starts in _timed(inst, routes, "on_time_part"):
-        late = {inst.order_of(v) for v, s in zip(nodes, starts, strict=True)
-                if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)]
-                and inst.late_cost[inst.order_of(v)] > 0 and inst.carried_by[inst.order_of(v)] < 0}
+        late = {k for k in _delivered_late(inst, nodes, starts) if inst.carried_by[k] < 0}
         kept = tuple(v for v in nodes if inst.order_of(v) not in late)
         if late and (not needs_route(inst, r, kept) or not isinstance(schedule_route(inst, r, kept), Infeasible)):
             out[r] = kept
@@ -397,12 +401,12 @@ class AutoEngine:
                                    initial=start, work_seconds=share * time_limit,
                                    fallback=on_time_part(inst, start) if soft and start is not None else None)
             notes.extend(f"pyvrp: {x}" for x in res.notes if x.startswith(FALLBACK_NOTE))
+            stage = "pyvrp-targeted" if soft else "pyvrp"
             for plan in (res.routes, *res.alternatives):
                 raw = plan_objective(inst, plan)
                 fixed, reasons, removed = repair(inst, plan, inserter, Deadline(
                     max(0.0, min(clock.left() - reserve, 0.1 * time_limit + 0.2))))
                 extra = [] if raw is not None else [f"{removed} orders moved by the repair"]
-                stage = "pyvrp-targeted" if soft else "pyvrp"
                 add(stage if raw is not None else stage + "+repair", fixed, reasons, extra, res.clock_stopped)
                 if raw is None:
                     notes.append(f"pyvrp: relaxed plan broke rules; the repair moved {removed} orders")

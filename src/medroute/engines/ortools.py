@@ -312,9 +312,10 @@ def _params(time_limit: float, first: str, solution_limit: int | None = None) ->
 
 @dataclass(eq=False)
 class StepCounter:
-    """The search steps a :func:`step_limit` has counted (``steps``) and its OR-Tools limit
-    (``keep``: alive, with its callback, as long as the counter is)."""
+    """The search steps a :func:`step_limit` has counted (``steps``) of its ``budget``, and its
+    OR-Tools limit (``keep``: alive, with its callback, as long as the counter is)."""
 
+    budget: int
     steps: int = 0
     keep: Any = None
 
@@ -329,11 +330,11 @@ def step_limit(routing: Any, budget: int) -> StepCounter:
     search 1.13–1.64× (``benchmarks/ortools_counter.py``), against 1.79–2.75× for a search
     monitor counting the neighbours (``AcceptDelta``), the unit used before.
     """
-    counter = StepCounter()
+    counter = StepCounter(budget)
 
     def check() -> bool:
         counter.steps += 1
-        return counter.steps >= budget
+        return counter.steps >= counter.budget
 
     counter.keep = routing.solver().CustomLimit(check)
     routing.AddSearchMonitor(counter.keep)
@@ -490,12 +491,12 @@ class OrToolsEngine:
                                 clock_stopped=True)
         # Under budget at the limit (which keeps 0.05 s for extraction): the clock stopped it; a
         # search that ran out of moves early did not.
-        if counter is None or budget is None:
+        if counter is None:
             clock = True
             notes.append(f"ortools: no step budget; searched until the {time_limit:.1f} s time limit, "
                          "so the plan may vary from run to run")
         else:
-            used = counter.steps
+            used, budget = counter.steps, counter.budget
             clock = used < budget and elapsed >= 0.9 * time_limit - 0.1
             if clock:
                 notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit after {used:,} of "

@@ -431,7 +431,8 @@ class PyVrpEngine:
         plan the search starts from (``routes``), long routes slow it down: with ``L`` PyVRP nodes
         per route, shipments (pickup and delivery) cost ``(SHORT_ROUTE / L) ** 0.6`` once ``L``
         exceeds :data:`SHORT_ROUTE` — Li & Lim's type-2 instances, 25–51 nodes per route, ran at
-        133–913 it/s, Solomon's (clients, not slowed) at 272–1,109 (latest run). Route elimination (``fleet``:
+        133–913 it/s, Solomon's (clients, not slowed) at 272–1,109 (the run before the committed one,
+        on the slower machine the model was set on, as the per-instance figures below). Route elimination (``fleet``:
         one rider fewer, so ``L`` counts every node on the remaining routes; the search works
         through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
         ``SHORT_ROUTE / L``: measured 38–371 it/s on type 1 (short routes), 13–97 on type 2.
