@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -12,3 +13,12 @@ settings.register_profile(
 )
 settings.register_profile("ci", parent=settings.get_profile("medroute"), max_examples=40, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "medroute")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _alns_compiled() -> None:
+    """The ``alns`` engine's numba core compiled (or loaded from numba's disk cache) before any
+    test runs, so that no timed test spends its budget compiling."""
+    from medroute.engines.alns import warm_up
+
+    warm_up()
