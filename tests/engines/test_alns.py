@@ -62,7 +62,7 @@ def test_kernel_times_a_route_as_schedule_route_does(case: tuple[medroute.Proble
     inst = compile_problem(problem)
     T = tables(inst)
     P = kernel.new_plan(inst.n, inst.m, 0)
-    nodes = np.array(seq + [0], np.int64)
+    nodes = np.array([*seq, 0], np.int64)
     cost = kernel.time_route(T, r, nodes, len(seq), P.t, P.gap, P.pick)
     timed = schedule_route(inst, r, seq)
     if isinstance(timed, Infeasible) or not seq:
