@@ -92,6 +92,9 @@ ANCHORED_SHARE = 0.30
 """Share of the time limit (as PyVRP iterations) for the anchored round (stage 2c)."""
 ORTOOLS_SHARE = 0.30
 """Share of the time limit (as OR-Tools search steps) for stage 3."""
+ALNS_SHARE = 0.60
+"""Share of the time limit (as ``alns`` iterations) for stage 2d, where PyVRP relaxes rules a plan
+can break (it replaces stages 2 and 2c there)."""
 FINAL_SHARE = 0.40
 """Share of the time limit for PyVRP's search after route elimination; at least half of it is
 kept in wall time whatever the elimination takes."""
@@ -228,6 +231,10 @@ def _try_import(kind: str) -> Engine | None:
             from .greedy import GreedyEngine
 
             return GreedyEngine()
+        if kind == "alns":
+            from .alns import AlnsEngine
+
+            return AlnsEngine()
     except ImportError:
         return None
     return None
@@ -375,7 +382,10 @@ class AutoEngine:
         # relaxes bind (DARP's ride limits): its plan's repair cannot put those orders back, so
         # OR-Tools, which models them, gets every search share (DARP, 10 s: a8-96 1,396 instead of
         # 1,475, a5-60 and b6-72 served completely).
-        ortools_only = bool(hard) and bool(cands) and best().unserved_required > 0 and ortools is not None
+        # Where PyVRP relaxes rules a plan can break, the ride-time-aware search replaces its stages.
+        alns = _try_import("alns") if hard and cands else None
+        ortools_only = (bool(hard) and bool(cands) and best().unserved_required > 0 and ortools is not None
+                        and alns is None)
         if ortools_only:
             notes.append("pyvrp: skipped (required orders unserved under rules it relaxes); its share goes to ortools")
 
@@ -392,7 +402,10 @@ class AutoEngine:
             return clock.left() - reserve - 0.5 * later * time_limit
 
         soft = any(not x.hard for x in found)  # soft targets: PyVRP searches on-time plans
-        if not ortools_only and cap(later) > 0.05 and (inst.open_orders or np.any(inst.carried_by >= 0)):
+        if alns is not None:
+            share, later = ALNS_SHARE, ORTOOLS_SHARE
+        if (not ortools_only and alns is None and cap(later) > 0.05
+                and (inst.open_orders or np.any(inst.carried_by >= 0))):
             # With soft targets PyVRP searches on-time plans from the start plan; where its probe
             # finds none (greedy's late plan at 2,000 orders: PyVRP kept it unchanged), it also
             # searches from the start's on-time part, and both plans are candidates (scale:
@@ -428,10 +441,25 @@ class AutoEngine:
                 add("pyvrp-anchored" if removed == 0 else "pyvrp-anchored+repair", fixed, reasons,
                     clock_stopped=res.clock_stopped)
 
+        def alns_round(share: float, later: float) -> None:
+            # The search that times every move exactly (ride times included), from the best plan.
+            from .alns import AlnsEngine
+
+            limit = cap(later)
+            if limit <= 0.05:
+                return
+            engine = AlnsEngine(iterations=AlnsEngine().budget(inst, share * time_limit))
+            res = engine.solve(inst, time_limit=limit, seed=seed, initial=best().routes)
+            fixed, reasons, removed = repair(inst, res.routes, inserter,
+                                             Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
+            add("alns" if removed == 0 else "alns+repair", fixed, reasons, clock_stopped=res.clock_stopped)
+
         # The anchored round cannot serve a budgeted order the best plan leaves out (it gets no
         # window); then OR-Tools, which can, takes the round's share too.
         ortools_share = ORTOOLS_SHARE + (share if ortools_only else 0.0)
-        if hard and cands:
+        if alns is not None:
+            alns_round(ALNS_SHARE, ORTOOLS_SHARE)
+        elif hard and cands:
             if best().unserved_required and ortools is not None:
                 ortools_share += ANCHORED_SHARE
                 notes.append("pyvrp-anchored: skipped (required orders unserved); its share goes to ortools")
@@ -488,7 +516,9 @@ class AutoEngine:
             notes.append("ortools: engine not available; skipped")
 
         # OR-Tools absent, skipped or failed: two more anchored PyVRP rounds in its place.
-        if hard and cands and not ran:
+        if alns is not None and not ran:
+            alns_round(ORTOOLS_SHARE, 0.0)
+        elif hard and cands and not ran:
             for i in range(2):
                 anchored_round(ORTOOLS_SHARE / 2, ORTOOLS_SHARE / 2 * (1 - i))
 
