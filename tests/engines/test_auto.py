@@ -190,7 +190,7 @@ def test_an_ortools_stage_without_one_step_per_order_node_is_skipped(monkeypatch
 
     inst = cold_town()
     monkeypatch.setattr(OrToolsEngine, "search_rate", lambda self, instance: 20.0)  # 36 steps in its 1.8 s
-    res = AutoEngine().solve(inst, time_limit=6, seed=2)
+    res = AutoEngine(use_alns=False).solve(inst, time_limit=6, seed=2)
     assert "ortools: skipped (36 search steps at the modelled speed, fewer than the 48 order nodes)" in res.notes
     assert sum(n.startswith("pyvrp-anchored") and "objective" in n for n in res.notes) == 3
     assert checked(inst, res.routes) == []
@@ -206,13 +206,35 @@ def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() ->
     due = (TimeWindow(3600, 5600),)
     inst = compiled(Order("i1", "ph", B, temperature="refrigerated", max_ride_s=1850, windows=due),
                     Order("i2", "ph", D, temperature="refrigerated", max_ride_s=1850, windows=due))
-    runs = [AutoEngine().solve(inst, time_limit=3, seed=0) for _ in range(2)]
+    runs = [AutoEngine(use_alns=False).solve(inst, time_limit=3, seed=0) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     res = runs[0]
     assert "pyvrp: skipped (required orders unserved under rules it relaxes); its share goes to ortools" in res.notes
     assert "pyvrp-anchored: skipped (required orders unserved); its share goes to ortools" in res.notes
     assert any(n.startswith("ortools-fresh: objective") for n in res.notes)
     assert sum(len(r) for r in res.routes) == 2 and len(res.reasons) == 1
+    assert checked(inst, res.routes) == []
+
+
+def test_ride_limits_bring_in_the_alns_search_instead_of_pyvrp() -> None:
+    # Cold budgets are rules PyVRP relaxes: the alns search (which times them exactly) runs in
+    # place of the PyVRP stages, OR-Tools searches on from its plan, and the plan repeats.
+    inst = cold_town()
+    runs = [AutoEngine().solve(inst, time_limit=6, seed=2) for _ in range(2)]
+    assert runs[0].routes == runs[1].routes
+    res = runs[0]
+    assert any(n.startswith("alns: objective") for n in res.notes)
+    assert not any(n.startswith("pyvrp") for n in res.notes)
+    assert checked(inst, res.routes) == []
+
+
+def test_alns_takes_the_ortools_share_when_ortools_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines.ortools import OrToolsEngine
+
+    inst = cold_town()
+    monkeypatch.setattr(OrToolsEngine, "search_rate", lambda self, instance: 20.0)
+    res = AutoEngine().solve(inst, time_limit=6, seed=2)
+    assert sum(n.startswith("alns") and "objective" in n for n in res.notes) == 2
     assert checked(inst, res.routes) == []
 
 

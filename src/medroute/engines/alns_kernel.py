@@ -118,14 +118,20 @@ def time_route(T: Tables, r: int, nodes: np.ndarray, L: int, t: np.ndarray, gap:
     max_work = T.max_work[r]
     end = t[0]
     done = False
+    # The same least fixed point as schedule_route's full passes (chaotic iteration of monotone
+    # operators reaches it in any order), faster: each pass starts at the earliest stop a budget
+    # or the working time moved, and ends where a start stops changing past the last one moved.
+    start, last = 1, L
     for _ in range(2 * L + 10):
-        for i in range(1, L + 1):
+        for i in range(start, L + 1):
             x = _bump_w(T.win_ptr, T.win_a, T.win_b, nodes[i - 1], max(t[i], t[i - 1] + gap[i]))
             if x < 0:
                 return INFEASIBLE
+            if x == t[i] and i > last:
+                break
             t[i] = x
         end = t[L] + end_gap
-        changed = False
+        start, last = L + 1, 0
         for i in range(L):
             v = nodes[i]
             if v >= n:
@@ -136,11 +142,11 @@ def time_route(T: Tables, r: int, nodes: np.ndarray, L: int, t: np.ndarray, gap:
                     w = t[i + 1] - T.service[k] - limit
                     if t[j] < w:
                         t[j] = w
-                        changed = True
+                        start, last = min(start, j), max(last, j)
         if max_work < NO_LIMIT and t[0] < end - max_work:
             t[0] = end - max_work
-            changed = True
-        if not changed:
+            start = 1
+        if start > L:
             done = True
             break
     if not done or end > T.shift_end[r]:
@@ -265,6 +271,18 @@ def refresh(T: Tables, P: Plan, r: int) -> bool:
 
 
 @jit
+def _late_push(route: np.ndarray, times: np.ndarray, target: np.ndarray, late_cost: np.ndarray, n: int,
+               x: int, arrive: int) -> float:
+    """A lower bound of the lateness cost added when visit x can start no earlier than
+    ``arrive`` (0 unless it is a delivery with a lateness cost)."""
+    v = route[x]
+    if v < n or late_cost[v - n] <= 0:
+        return 0.0
+    tgt, old = target[v - n], times[x + 1]
+    return float((max(max(old, arrive), tgt) - max(old, tgt)) * late_cost[v - n])
+
+
+@jit
 def _build(T: Tables, P: Plan, r: int, k: int, i: int, j: int) -> int:
     """Route r with order k's pickup before visit i and delivery before visit j (i = -1: the
     delivery only) into ``P.seq``; its length."""
@@ -288,7 +306,8 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
                 out_j: np.ndarray) -> int:
     """Insertion positions of order k on route r that pass the O(1) necessary tests (load, the
     new stops' windows, reaching the next stop by its latest start, a lower bound of the new
-    order's ride time), with their change in riding cost; how many.
+    order's ride time), with a lower bound of their cost change (riding, the new order's
+    lateness and the lateness pushed onto the stops right after the new ones); how many.
 
     Written over local arrays: a helper taking the tables costs a copy of them per call."""
     n = T.n
@@ -308,6 +327,7 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
     limit = T.max_ride[k, r]
     fixed = T.rider_cost if L == 0 else 0.0
     end_loc = T.end_loc[r]
+    tgt, lc = T.target, T.late_cost
     # matrix rows before/after each position, and the riding cost of the arcs between them
     before = np.empty(L + 1, np.int64)
     after = np.empty(L + 1, np.int64)
@@ -342,12 +362,16 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
         if sd >= 0 and (limit >= NO_LIMIT or dur[lp, ld] <= limit) and (
                 i == L or sd + sd_ + dur[ld, b] <= latest[i + 1]):
             tail = dist[ld, b] * cpm + dur[ld, b] * cps if b >= 0 else 0.0
-            out_c[count] = c_ap + dist[lp, ld] * cpm + dur[lp, ld] * cps + tail - base[i] + fixed
+            late = max(0, sd - tgt[k]) * lc[k]
+            if i < L:
+                late += _late_push(route, times, tgt, lc, n, i, sd + sd_ + dur[ld, b])
+            out_c[count] = c_ap + dist[lp, ld] * cpm + dur[lp, ld] * cps + tail - base[i] + fixed + late
             out_i[count], out_j[count] = i, i
             count += 1
         if i == L or sp + sp_ + dur[lp, b] > latest[i + 1]:
             continue
-        dp = c_ap + dist[lp, b] * cpm + dur[lp, b] * cps - base[i] + fixed
+        dp = (c_ap + dist[lp, b] * cpm + dur[lp, b] * cps - base[i] + fixed
+              + _late_push(route, times, tgt, lc, n, i, sp + sp_ + dur[lp, b]))
         # the latest start of p that still reaches visit i bounds the new ride from below
         sp_max = min(p_end, latest[i + 1] - sp_ - dur[lp, b])
         for j in range(i + 1, L + 1):
@@ -364,7 +388,10 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
             if sd < 0 or (j < L and sd + sd_ + dur[ld, b2] > latest[j + 1]):
                 continue
             tail = dist[ld, b2] * cpm + dur[ld, b2] * cps if b2 >= 0 else 0.0
-            out_c[count] = dp + dist[a2, ld] * cpm + dur[a2, ld] * cps + tail - base[j]
+            late = max(0, sd - tgt[k]) * lc[k]
+            if j < L:
+                late += _late_push(route, times, tgt, lc, n, j, sd + sd_ + dur[ld, b2])
+            out_c[count] = dp + dist[a2, ld] * cpm + dur[a2, ld] * cps + tail - base[j] + late
             out_i[count], out_j[count] = i, j
             count += 1
     if carried:
@@ -374,7 +401,10 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
             if sd < 0 or (j < L and sd + sd_ + dur[ld, b] > latest[j + 1]):
                 continue
             tail = dist[ld, b] * cpm + dur[ld, b] * cps if b >= 0 else 0.0
-            out_c[count] = dist[a, ld] * cpm + dur[a, ld] * cps + tail - base[j] + fixed
+            late = max(0, sd - tgt[k]) * lc[k]
+            if j < L:
+                late += _late_push(route, times, tgt, lc, n, j, sd + sd_ + dur[ld, b])
+            out_c[count] = dist[a, ld] * cpm + dur[a, ld] * cps + tail - base[j] + fixed + late
             out_i[count], out_j[count] = -1, j
             count += 1
     return count
@@ -383,8 +413,9 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
 @jit
 def best_insert(T: Tables, P: Plan, k: int, r: int, max_evals: int) -> tuple[float, int, int]:
     """The cheapest feasible insertion of order k on route r found: (cost change, pickup
-    position, delivery position); ``(inf, -1, -1)`` if none. Candidates are timed cheapest
-    riding cost first; the search stops once that lower bound reaches the best exact change."""
+    position, delivery position); ``(inf, -1, -1)`` if none. At most ``max_evals`` candidates
+    are timed, cheapest lower bound first; the search stops once that bound reaches the best
+    exact change."""
     if not T.allowed[k, r] or (T.carried_by[k] >= 0 and T.carried_by[k] != r):
         return np.inf, -1, -1
     L = P.size[r]
@@ -396,11 +427,13 @@ def best_insert(T: Tables, P: Plan, k: int, r: int, max_evals: int) -> tuple[flo
     best, bi, bj = np.inf, -1, -1
     if count == 0:
         return best, bi, bj
-    order = np.argsort(cs[:count])
     P.tally[1] += count
-    for evals, x in enumerate(order):
-        if cs[x] >= best - 1e-9 or evals >= max_evals:
+    # cheapest bound first, by selection (a few picks beat sorting every candidate)
+    for _ in range(min(count, max_evals)):
+        x = int(np.argmin(cs[:count]))
+        if cs[x] >= best - 1e-9:
             break
+        cs[x] = np.inf
         P.tally[0] += 1
         length = _build(T, P, r, k, ii[x], jj[x])
         c = time_route(T, r, P.seq, length, P.t, P.gap, P.pick)
@@ -665,17 +698,21 @@ REACTION = 0.1
 @jit
 def iterate(T: Tables, P: Plan, B: Plan, best: Plan, orders: np.ndarray, weights: np.ndarray,
             scores: np.ndarray, uses: np.ndarray, stats: np.ndarray, count: int, total: int,
-            temp0: float, noise: float, q_hi: int, max_evals: int) -> None:
+            temp0: float, noise: float, q_hi: int, max_evals: int, patience: int) -> bool:
     """Run ``count`` ALNS iterations from iteration ``stats[0]`` of ``total``: remove, reinsert,
     accept by simulated annealing (temperature ``temp0`` falling geometrically to 0.2 % of it
-    at ``total``), adapt the weights every :data:`SEGMENT` iterations.
+    at ``total``), adapt the weights every :data:`SEGMENT` iterations. Returns ``True`` (and
+    stops) once the best plan has not improved for ``max(patience, half the iterations)``
+    iterations (``patience`` = 0: never).
 
     ``weights``/``scores``/``uses``: (3, 4) rows destroy, repair, noise. ``stats``: iteration,
-    current objective, best objective, iterations accepted, routes timed.
+    current objective, best objective, iterations accepted, iteration of the last new best.
     """
     q_lo = min(4, q_hi)
     for _ in range(count):
         it = stats[0]
+        if patience > 0 and it - stats[4] > max(patience, it // 2):
+            return True
         temp = temp0 * 0.002 ** min(1.0, it / max(1.0, total))
         P.mark[:] = 0
         B.where[:] = P.where
@@ -698,6 +735,7 @@ def iterate(T: Tables, P: Plan, B: Plan, best: Plan, orders: np.ndarray, weights
         if new < stats[2] - 1e-6:
             score = SIGMA[0]
             stats[2] = new
+            stats[4] = it
             _copy(P, best)
         elif new < cur - 1e-6:
             score = SIGMA[1]
@@ -722,6 +760,7 @@ def iterate(T: Tables, P: Plan, B: Plan, best: Plan, orders: np.ndarray, weights
                         weights[row, op] = max(weights[row, op], 0.05)
             scores[:] = 0.0
             uses[:] = 0.0
+    return False
 
 
 @jit

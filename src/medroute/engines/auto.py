@@ -247,13 +247,15 @@ class AutoEngine:
     ----------
     pyvrp : the PyVRP engine to use (default :class:`PyVrpEngine` with its iteration budget).
     use_ortools : whether stage 3 may run OR-Tools.
+    use_alns : whether stage 2d may run the ``alns`` search (else the PyVRP stages run there).
     """
 
     name = "auto"
 
-    def __init__(self, *, pyvrp: PyVrpEngine | None = None, use_ortools: bool = True) -> None:
+    def __init__(self, *, pyvrp: PyVrpEngine | None = None, use_ortools: bool = True, use_alns: bool = True) -> None:
         self.pyvrp = pyvrp or PyVrpEngine()
         self.use_ortools = use_ortools
+        self.use_alns = use_alns
 
     def supports(self, instance: Instance) -> bool | str:
         """Always ``True``: what PyVRP cannot model, construction, repair and OR-Tools cover."""
@@ -383,7 +385,7 @@ class AutoEngine:
         # OR-Tools, which models them, gets every search share (DARP, 10 s: a8-96 1,396 instead of
         # 1,475, a5-60 and b6-72 served completely).
         # Where PyVRP relaxes rules a plan can break, the ride-time-aware search replaces its stages.
-        alns = _try_import("alns") if hard and cands else None
+        alns = _try_import("alns") if self.use_alns and hard and cands else None
         ortools_only = (bool(hard) and bool(cands) and best().unserved_required > 0 and ortools is not None
                         and alns is None)
         if ortools_only:
@@ -449,7 +451,15 @@ class AutoEngine:
             if limit <= 0.05:
                 return
             engine = AlnsEngine(iterations=AlnsEngine().budget(inst, share * time_limit))
-            res = engine.solve(inst, time_limit=limit, seed=seed, initial=best().routes)
+            start = best().routes
+            # In a child killed at the deadline: a first use on a machine compiles the core (about
+            # 40 s, then cached on disk), which must not overrun the time limit.
+            res = run_with_deadline(lambda: engine.solve(inst, time_limit=limit, seed=seed, initial=start),
+                                    limit + kill_grace(time_limit))
+            if res is None:
+                clocked.append("alns")
+                notes.append("alns: did not finish within its share of the time limit; skipped")
+                return
             fixed, reasons, removed = repair(inst, res.routes, inserter,
                                              Deadline(max(0.0, min(clock.left() - reserve, 0.05 * time_limit))))
             add("alns" if removed == 0 else "alns+repair", fixed, reasons, clock_stopped=res.clock_stopped)

@@ -115,3 +115,43 @@ def read_darp(path: str | Path, *, scale: int = SCALE) -> LiteratureInstance:
         coords=coords, scale=scale, ready=ready, due=due, service=service, capacity=Q, vehicles_available=K,
         pickup_node={str(i): i for i in range(1, n + 1)}, delivery_node={str(i): n + i for i in range(1, n + 1)},
         depot=0, end_depot=N - 1, max_ride=L, max_duration=T, path=p)
+
+
+DARP_BKS_FILE = "bks_cordeau_2006.csv"
+"""The best-known distances of the 2006 set, beside the instance folder (columns
+``instance,distance,source``; the literature compares distances only, every vehicle being
+available)."""
+
+
+def read_darp_bks(path: str | Path) -> dict[str, float]:
+    """A DARP best-known table: instance name → distance, literature units.
+
+    Raises
+    ------
+    LiteratureFormatError
+        A missing column, an empty name, a distance that is not a finite number ≥ 0, or an
+        instance listed twice; the message names the file and the line.
+    """
+    import csv
+    import math
+
+    p = Path(path)
+    out: dict[str, float] = {}
+    try:
+        with p.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not {"instance", "distance"} <= set(reader.fieldnames or ()):
+                raise LiteratureFormatError(p, 1, "DARP best-known table needs the columns instance,distance")
+            for rec in reader:
+                name = (rec.get("instance") or "").strip()
+                try:
+                    distance = float(rec.get("distance") or "")
+                except ValueError:
+                    distance = math.nan
+                if not name or not math.isfinite(distance) or distance < 0 or name in out:
+                    raise LiteratureFormatError(p, reader.line_num, f"bad row {name!r}, {rec.get('distance')!r}")
+                out[name] = distance
+    except OSError as exc:
+        raise LiteratureFormatError(p, None, f"cannot read the file ({exc})") from exc
+    return out
+
