@@ -642,7 +642,8 @@ def _wrap(node: Node, fn: Any) -> Any:
     except SchemaError:
         raise
     except InvalidProblemError as exc:
-        raise InvalidProblemError(f"{node.path}: {exc}") from None
+        text = str(exc)
+        raise InvalidProblemError(text if text.startswith(f"{node.path}:") else f"{node.path}: {text}") from None
 
 
 def _problem_from_json(doc: dict[str, Any]) -> Problem:
