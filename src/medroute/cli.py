@@ -8,9 +8,11 @@ messages) is printed as it is: no console markup is interpreted anywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .cli_files import UsageError, check_matrix_memory, fresh_folder, prepare_out_dir, read_input
-from .errors import MedrouteError, MissingDependencyError, NetworkUnavailableError
+from .errors import MedrouteError, MissingDependencyError, NetworkUnavailableError, TravelMismatchWarning
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -123,6 +125,7 @@ def _spinner(label: str) -> Iterator[Callable[[str], None]]:
 
 def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
     """(travel backend, matrices by profile) for the command-line options."""
+    from .matrices import as_matrices
     from .travel import backend as make_backend
 
     if backend not in BACKENDS:
@@ -139,8 +142,13 @@ def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None)
                         what="a matrix .npz (durations_s, distances_m, ids or lat/lon)")
     else:
         be = make_backend("haversine")
-    mats = {p: be.matrix(problem.locations, profile=p) for p in problem.profiles}
-    return be, mats
+    return be, as_matrices(problem, be)
+
+
+def _plan_backend(solution: Any) -> str:
+    """The CLI backend a plan says it was made with (``haversine`` when it does not say)."""
+    made = solution.travel.backend if solution.travel is not None else ""
+    return made.removeprefix("cached-") or "haversine"
 
 
 def _read_problem(path: Path) -> Any:
@@ -242,6 +250,8 @@ def demo(
         with _spinner(f"Loading scenario {scenario!r}"):
             sc = scenarios.load(scenario, seed=seed)
         problem, mats = sc.problem, sc.matrix
+        if not mats.backend:
+            mats = dataclasses.replace(mats, backend=sc.backend_name)
         err_console.print(f"{scenario}: {getattr(sc, 'description', '')} "
                           f"[{len(problem.orders)} orders, {len(problem.riders)} riders, "
                           f"travel: {getattr(sc, 'backend_name', '?')}]")
@@ -275,10 +285,20 @@ def check(
 
         problem = _read_problem(problem_file)
         solution = read_input("PLAN_FILE", plan_file, Solution.from_json, what="a plan JSON")
-        name = backend or ("matrix" if matrix is not None else "haversine")
+        made = _plan_backend(solution)
+        if backend is None and graph is None and matrix is None and made != "haversine":
+            how = {"matrix": "--backend matrix --matrix PATH"}.get(made, f"--backend {made} --graph PATH")
+            raise UsageError(f"the plan was made with travel backend {made!r}: check it with the same travel ("
+                             f"{how if made in BACKENDS else 'medroute.check in Python'}), or pass --backend "
+                             "haversine to check it against straight lines anyway")
+        name = backend or ("matrix" if matrix is not None else made)
         with _spinner("Computing travel matrix"):
             _, mats = _travel(problem, name, graph, matrix)
-        violations = run_check(problem, solution, mats)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TravelMismatchWarning)
+            violations = run_check(problem, solution, mats)
+        for w in caught:
+            _warn(str(w.message))
         if not violations:
             out_console.print(f"feasible: {len(solution.served)} orders served on {len(solution.routes)} routes, "
                               f"{len(solution.unassigned)} unassigned")

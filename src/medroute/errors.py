@@ -44,6 +44,10 @@ class NetworkUnavailableError(MedrouteError, ConnectionError):
     to use instead)."""
 
 
+class TravelMismatchWarning(UserWarning):
+    """A plan is checked against travel other than the travel it was made with."""
+
+
 EXTRA_PYTHON: dict[str, tuple[int, int]] = {"osrm": (3, 12)}
 """Extras that install nothing below a Python version (their wheels need it)."""
 

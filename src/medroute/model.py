@@ -457,10 +457,12 @@ class Problem:
     def flags(self, matrix: Any = None) -> list[Flag]:
         """Orders that no plan can serve, found order by order (not errors: they come back unassigned).
 
-        ``matrix`` is a :class:`~medroute.travel.TravelMatrix` over :attr:`locations` (or a mapping
-        profile → matrix); ``None`` uses the haversine default.
+        ``matrix`` is anything :func:`medroute.matrices.as_matrices` accepts; ``None`` uses the
+        haversine default.
         """
-        matrices = _matrices_for(self, matrix)
+        from .matrices import as_matrices
+
+        matrices = as_matrices(self, matrix)
         out: list[Flag] = []
         cool_riders = [r for r in self.riders if r.coolbox is not None]
         for o in self.orders:
@@ -537,34 +539,6 @@ class Problem:
                               encoding="utf-8")
 
 
-def _matrices_for(problem: Problem, matrix: Any) -> Mapping[str, Any]:
-    """A profile → matrix mapping for ``problem``, checked for size; ``None`` = haversine."""
-    from .travel.base import TravelMatrix
-
-    n = len(problem.locations)
-    if matrix is None:
-        from .travel.haversine import HaversineBackend
-
-        backend = HaversineBackend()
-        return {p: backend.matrix(problem.locations, profile=p) for p in problem.profiles}
-    mats: dict[str, TravelMatrix] = (
-        dict.fromkeys(problem.profiles, matrix) if isinstance(matrix, TravelMatrix) else dict(matrix)
-    )
-    for profile in problem.profiles:
-        if profile not in mats:
-            from .errors import InvalidMatrixError
-
-            raise InvalidMatrixError(f"matrix: no matrix for travel profile {profile!r}")
-        if mats[profile].size != n:
-            from .errors import InvalidMatrixError
-
-            raise InvalidMatrixError(
-                f"matrix: profile {profile!r} has {mats[profile].size} locations, the problem has {n}"
-            )
-    return mats
-
-
-matrices_for = _matrices_for
 
 
 # ---------------------------------------------------------------------------------------------

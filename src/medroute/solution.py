@@ -118,6 +118,15 @@ class Kpis:
     max_lead_s: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class TravelSource:
+    """The travel a plan was timed with: the travel backend's name (``""`` when unknown) and a
+    digest of its matrices (:func:`medroute.matrices.travel_digest`)."""
+
+    backend: str = ""
+    digest: str = ""
+
+
 @dataclass(frozen=True)
 class Solution:
     """A plan for a :class:`~medroute.model.Problem`.
@@ -133,6 +142,8 @@ class Solution:
     seed: int = 0
     solve_time_s: float = 0.0
     notes: tuple[str, ...] = ()
+    travel: TravelSource | None = None
+    """The travel the plan was made with; :func:`medroute.check` warns when given other travel."""
 
     @property
     def served(self) -> tuple[str, ...]:
@@ -161,6 +172,7 @@ class Solution:
             ],
             "unassigned": [{"order": u.order, "reason": u.reason.value, "detail": u.detail}
                            for u in self.unassigned],
+            **({"travel": {"backend": self.travel.backend, "digest": self.travel.digest}} if self.travel else {}),
         }
 
     @classmethod
@@ -168,7 +180,7 @@ class Solution:
         """Read a solution; errors name the JSON path."""
         root = Node(load_document(source, what="solution")).obj(
             required=("routes",),
-            optional=("medroute", "engine", "seed", "solve_time_s", "notes", "kpis", "unassigned"))
+            optional=("medroute", "engine", "seed", "solve_time_s", "notes", "kpis", "unassigned", "travel"))
         if root.has("medroute") and root["medroute"].str() != "solution/1":
             raise SchemaError(f"$.medroute: unsupported document version {root['medroute'].value!r}")
         routes = []
@@ -233,7 +245,17 @@ class Solution:
             seed=root["seed"].int() if root.has("seed") else 0,
             solve_time_s=root["solve_time_s"].float() if root.has("solve_time_s") else 0.0,
             notes=tuple(n.str() for n in root["notes"].items()) if root.has("notes") else (),
+            travel=_travel_from_json(root["travel"]) if root.has("travel") else None,
         )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def _travel_from_json(node: Node) -> TravelSource:
+    node.obj(optional=("backend", "digest"))
+    text = {k: node[k].value if node.has(k) else "" for k in ("backend", "digest")}
+    for k, v in text.items():
+        if not isinstance(v, str):
+            raise SchemaError(f"{node.path}.{k}: expected a string, got {type(v).__name__} {v!r}")
+    return TravelSource(**text)

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidProblemError, InvalidSolutionError
-from ..model import Problem, matrices_for
+from ..matrices import as_matrices
+from ..model import Problem
 from ..solution import Solution
 
 
@@ -75,7 +76,7 @@ def write_vrptw(problem: Problem, path: str | Path, *, matrix: Any = None, dimen
     if dimension not in ("parcels", "weight_g", "volume_ml"):
         raise InvalidProblemError(f"vrplib: dimension must be parcels, weight_g or volume_ml, got {dimension!r}")
     rider = problem.riders[0]
-    mat = matrices_for(problem, matrix)[rider.profile]
+    mat = as_matrices(problem, matrix)[rider.profile]
     ph = problem.pharmacies[0]
     locs = [ph.location] + [o.location for o in problem.orders]
     rows = np.array([problem.location_index[loc] for loc in locs])
