@@ -355,7 +355,7 @@ class Flag:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Problem:
     """One planning problem: a day, its pharmacies, orders and riders, and the objective.
 
@@ -452,6 +452,24 @@ class Problem:
     def replace(self, **changes: Any) -> Problem:
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
+
+    # -- display --------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (f"Problem(name={self.name!r}, day={self.day.isoformat()}, timezone={self.timezone!r}, "
+                f"pharmacies={len(self.pharmacies)}, orders={len(self.orders)}, riders={len(self.riders)})")
+
+    def _repr_html_(self) -> str:
+        """A small summary table for notebooks."""
+        from html import escape
+
+        cold = sum(1 for o in self.orders if o.needs_coolbox)
+        released = [o.release_s for o in self.orders]
+        rows = [("name", self.name or "–"), ("day", f"{self.day.isoformat()} ({self.timezone})"),
+                ("pharmacies", str(len(self.pharmacies))), ("orders", f"{len(self.orders)} ({cold} cold)"),
+                ("released", f"{format_time(min(released))} – {format_time(max(released))}" if released else "–"),
+                ("riders", f"{len(self.riders)} ({sum(1 for r in self.riders if r.coolbox)} with a cool box)")]
+        body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+        return f"<table><caption>medroute problem</caption>{body}</table>"
 
     # -- flags --------------------------------------------------------------------------------
     def flags(self, matrix: Any = None) -> list[Flag]:

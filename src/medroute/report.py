@@ -16,7 +16,7 @@ from .check import Violation
 from .frames import KPI_UNITS, order_outcomes
 from .model import Problem
 from .solution import Kpis, Solution, StopKind
-from .timefmt import format_time
+from .timefmt import format_clock
 
 
 def _duration(seconds: float) -> str:
@@ -102,7 +102,7 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
         late = sum(1 for o in orders if outcomes[o].late_s > 0) if orders else 0
         cold = [outcomes[o].cold_exposure_s for o in orders if outcomes[o].cold_exposure_s is not None]
         pickups = [s for s in route.visits if s.kind == StopKind.PICKUP]
-        rows.append((route.rider, len(orders), len(pickups), format_time(start), format_time(end),
+        rows.append((route.rider, len(orders), len(pickups), format_clock(start), format_clock(end),
                      f"{route.distance_m / 1000:.1f} km", _duration(route.travel_s),
                      _duration(sum(s.wait_s for s in route.visits)), late,
                      _duration(max(c for c in cold if c is not None)) if cold else "–"))

@@ -127,7 +127,7 @@ class TravelSource:
     digest: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Solution:
     """A plan for a :class:`~medroute.model.Problem`.
 
@@ -151,6 +151,42 @@ class Solution:
 
     def route_of(self, rider: str) -> Route | None:
         return next((r for r in self.routes if r.rider == rider), None)
+
+    # -- display --------------------------------------------------------------------------------
+    def _summary(self) -> list[tuple[str, str]]:
+        k = self.kpis
+        rows = [("engine", self.engine or "?"), ("served", f"{k.served} of {k.orders} orders"),
+                ("unassigned", str(k.unassigned)), ("riders used", str(k.riders_used)),
+                ("on time", f"{100 * k.on_time_share:.1f} %"), ("distance", f"{k.distance_m / 1000:,.1f} km"),
+                ("riding", f"{k.travel_s / 3600:,.1f} h"), ("cost", f"Rp {k.cost_rp:,.0f}"),
+                ("solved in", f"{self.solve_time_s:.1f} s")]
+        if self.travel is not None:
+            rows.append(("travel", self.travel.backend or "unknown"))
+        return rows
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (f"Solution(engine={self.engine!r}, routes={len(self.routes)}, served={k.served}/{k.orders}, "
+                f"unassigned={k.unassigned}, on_time={k.on_time_share:.1%}, cost_rp={k.cost_rp:,.0f})")
+
+    def __str__(self) -> str:
+        rows = self._summary()
+        width = max(len(name) for name, _ in rows)
+        lines = [f"{name:<{width}}  {value}" for name, value in rows]
+        reasons: dict[str, int] = {}
+        for u in self.unassigned:
+            reasons[u.reason.value] = reasons.get(u.reason.value, 0) + 1
+        if reasons:
+            lines.append("unassigned by reason: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A small KPI table for notebooks."""
+        from html import escape
+
+        body = "".join(f"<tr><th style='text-align:left'>{escape(name)}</th><td>{escape(value)}</td></tr>"
+                       for name, value in self._summary())
+        return f"<table><caption>medroute plan</caption>{body}</table>"
 
     # -- JSON -----------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
