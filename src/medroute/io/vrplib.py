@@ -56,15 +56,16 @@ def vrptw_applies(problem: Problem) -> str | None:
 def write_vrptw(problem: Problem, path: str | Path, *, matrix: Any = None, dimension: str = "parcels") -> Path:
     """Write ``problem`` as a VRPLIB VRPTW instance (explicit full matrix, seconds).
 
+    Node 1 is the depot (the pharmacy); node ``k + 2`` is ``problem.orders[k]``.
+
     Parameters
     ----------
     problem : a problem for which :func:`vrptw_applies` is ``None``.
     path : the file to write.
-    matrix : travel matrix over ``problem.locations`` (``None``: haversine).
+    matrix : the travel (anything :func:`medroute.matrices.as_matrices` accepts; ``None``:
+        haversine).
     dimension : the capacity dimension written as demand/capacity: ``"parcels"``,
         ``"weight_g"`` (grams) or ``"volume_ml"`` (millilitres).
-
-    Node 1 is the depot (the pharmacy); node ``k + 2`` is ``problem.orders[k]``.
 
     Raises
     ------
