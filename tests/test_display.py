@@ -31,14 +31,14 @@ def test_short_at_any_size() -> None:
 
 
 def test_str_names_the_figures_and_reasons() -> None:
-    p, s = small_plan()
+    _, s = small_plan()
     text = str(s)
     assert "served" in text and "3 of 4 orders" in text
     assert "beyond_trip_limit 1" in text
 
 
 def test_html_is_escaped() -> None:
-    p, s = _big()
+    p, _ = _big()
     html = p._repr_html_()
     assert "<table>" in html and "&lt;big day&gt;" in html and "<big day>" not in html
     assert f"{N} (0 cold)" in html
