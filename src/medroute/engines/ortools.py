@@ -105,24 +105,21 @@ def _routed(inst: Instance, riders_ok: NDArray[np.bool_]) -> tuple[list[int], li
     return picked, carried, left
 
 
-def _submatrix(mat: NDArray[Any], locs: NDArray[np.int64], dummy: NDArray[np.bool_]) -> NDArray[Any]:
-    """``mat`` restricted to routing nodes (rows and columns ``locs``), in its own integer type;
-    dummy nodes cost 0."""
-    rows = np.where(dummy, 0, locs)
-    out: NDArray[Any] = mat[np.ix_(rows, rows)]
-    out[dummy, :] = 0
-    out[:, dummy] = 0
-    return out
-
-
-def _rows(mat: NDArray[Any], cancelled: Callable[[float], bool]) -> list[list[int]] | None:
-    """``mat`` as the lists OR-Tools registers, converted a sixteenth at a time with
-    ``cancelled`` asked in between; then ``cancelled(seconds the conversion took)``: registering
-    copies every entry once more, about as long (at 2,000 orders each takes seconds)."""
+def _rows(mat: NDArray[Any], locs: NDArray[np.int64], dummy: NDArray[np.bool_],
+          cancelled: Callable[[float], bool], plus: NDArray[np.int64] | None = None) -> list[list[int]] | None:
+    """``mat`` restricted to routing nodes (rows and columns ``locs``; dummy nodes cost 0, then
+    ``plus[row]`` added to every row), as the lists OR-Tools registers, or ``None`` once
+    ``cancelled``. Built a sixteenth of the rows at a time with ``cancelled(0)`` asked in between,
+    then ``cancelled(seconds the conversion took)``: registering copies every entry once more,
+    about as long (at 2,000 orders each takes seconds)."""
     t0 = time.perf_counter()
+    rows = np.where(dummy, 0, locs)
     out: list[list[int]] = []
-    for part in np.array_split(mat, 16):
-        out.extend(part.tolist())
+    for block in np.array_split(np.arange(len(rows)), 16):
+        part = mat[np.ix_(rows[block], rows)]
+        part[:, dummy] = 0
+        part[dummy[block], :] = 0
+        out.extend((part if plus is None else part + plus[block, None]).tolist())
         if cancelled(0.0):
             return None
     return None if cancelled(time.perf_counter() - t0) else out
@@ -175,7 +172,7 @@ def build_model(inst: Instance, *, cancelled: Callable[[float], bool] = lambda _
     # Time: one transit matrix per distinct duration matrix.
     time_cb: dict[int, int] = {}
     for c in sorted({int(x) for x in inst.rider_durations}):
-        rows = _rows(_submatrix(inst.durations[c], locs, dummy) + service[:, None], cancelled)
+        rows = _rows(inst.durations[c], locs, dummy, cancelled, plus=service)
         if rows is None:
             return None
         time_cb[c] = routing.RegisterTransitMatrix(rows)
@@ -192,7 +189,7 @@ def build_model(inst: Instance, *, cancelled: Callable[[float], bool] = lambda _
     for r in range(m):
         key = (int(inst.rider_durations[r]), int(inst.rider_distances[r]))
         if key not in cost_cb:
-            rows = _rows(_submatrix(inst.arc_cost(r), locs, dummy), cancelled)
+            rows = _rows(inst.arc_cost(r), locs, dummy, cancelled)
             if rows is None:
                 return None
             cost_cb[key] = routing.RegisterTransitMatrix(rows)

@@ -12,6 +12,7 @@ the plan is the same on any machine. ``docs/engines.md`` says why each stage is 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -26,6 +27,18 @@ from .stages import STAGES, Context, Stage, applicable
 
 CHECK_RESERVE = 0.05
 """Share of a clock budget (at most 0.5 s) kept for checking the candidates at the end."""
+LEFTOVER = 0.05
+"""Share of the budget left after the table above which the last stage that ran goes on."""
+MAX_RERUNS = 3
+"""How many times at most the last stage goes on with what is left."""
+
+
+def _left(meter: Meter, reserve: float) -> float:
+    """Share of the budget left: of the seconds (less ``reserve``) or of the work, the smaller."""
+    b = meter.budget
+    shares = [(meter.seconds_left() - reserve) / b.seconds] if math.isfinite(b.seconds) else []
+    shares += [meter.work_left() / b.work] if math.isfinite(b.work) else []
+    return min(shares, default=0.0)
 
 
 def _ortools(inst: Instance) -> Engine | None:
@@ -85,6 +98,7 @@ class AutoEngine:
                                 SolveStats(StopReason.DONE, meter.elapsed()))
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
+        last = None
         for i, stage in enumerate(self.stages):
             if not stage.applies(ctx):
                 continue
@@ -93,6 +107,13 @@ class AutoEngine:
                 continue
             weight = sum(s.share for s in applicable(ctx, self.stages[i:]))
             self._run(ctx, stage, stage.share / weight, reserve)
+            last = stage
+        # Shares of stages that turned out not to apply are left over: the last stage that ran
+        # goes on with them (from the best plan) while it spends what it gets.
+        for _ in range(MAX_RERUNS):
+            if last is None or _left(meter, reserve) < LEFTOVER or ctx.stages[-1].stopped_by == StopReason.DONE:
+                break
+            self._run(ctx, last, 1.0, reserve)
         return self._result(ctx)
 
     @staticmethod
