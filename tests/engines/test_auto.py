@@ -253,3 +253,12 @@ def test_no_rider_leaves_every_order_out_with_no_rider() -> None:
     inst = compile_problem(problem.replace(riders=()))
     res = AutoEngine().solve(inst, stop=MaxRuntime(1), seed=0)
     assert res.routes == () and set(res.reasons.values()) <= {Reason.NO_RIDER}
+
+
+def test_no_time_at_all_still_returns_a_checked_plan() -> None:
+    # solve() hands the engine what compiling left of the limit, possibly nothing.
+    from medroute.stop import Budget
+
+    inst = compile_problem(town(8, 2, 3))
+    res = AutoEngine().solve(inst, stop=Budget(seconds=0.0), seed=0)
+    assert checked(inst, res.routes) == [] and res.stats.stopped_by == StopReason.CLOCK

@@ -36,8 +36,8 @@ MAX_RERUNS = 3
 def _left(meter: Meter, reserve: float) -> float:
     """Share of the budget left: of the seconds (less ``reserve``) or of the work, the smaller."""
     b = meter.budget
-    shares = [(meter.seconds_left() - reserve) / b.seconds] if math.isfinite(b.seconds) else []
-    shares += [meter.work_left() / b.work] if math.isfinite(b.work) else []
+    shares = [(meter.seconds_left() - reserve) / b.seconds] if 0 < b.seconds < math.inf else []
+    shares += [meter.work_left() / b.work] if 0 < b.work < math.inf else []
     return min(shares, default=0.0)
 
 
