@@ -55,6 +55,19 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
 
 
+@app.callback()
+def _options(
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", exists=True, file_okay=False,
+        help="Data directory searched before $MEDROUTE_DATA and the shipped data (docs/data.md).")]
+    = None,
+) -> None:
+    """Plan medicine deliveries by motorbike (Banyuwangi)."""
+    from . import datadir
+
+    datadir.settings.data_dir = data_dir
+
+
 def _fail(code: int, message: str) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
     return typer.Exit(code)
