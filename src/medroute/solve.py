@@ -6,13 +6,13 @@ import math
 import sys
 import time
 from dataclasses import replace
-from typing import Any
 
 from .compile import compile_problem
 from .engines.base import Engine
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
+from .matrices import MatrixLike, travel_source
 from .model import Problem
 from .schedule import build_solution, drop_untimable
 from .solution import Solution
@@ -21,7 +21,7 @@ from .stop import Budget, MaxRuntime, Stop, budget_of
 
 
 def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float | None = None,
-          stop: Stop | None = None, seed: int = 0, matrix: Any = None, progress: Progress | None = None,
+          stop: Stop | None = None, seed: int = 0, matrix: MatrixLike = None, progress: Progress | None = None,
           display: bool = False) -> Solution:
     """Plan ``problem``: compile it, run one engine, explain what is left out.
 
@@ -40,8 +40,10 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
         on any machine; combine them with ``|``. Give ``time_limit`` or ``stop``, not both.
     seed : random seed; with a stop that only work ends, the same seed gives the same plan
         (``solution.stats.reproducible``).
-    matrix : a :class:`~medroute.travel.TravelMatrix` over ``problem.locations``, a mapping
-        profile → matrix, or ``None`` for the haversine default.
+    matrix : the travel: a :class:`~medroute.travel.TravelMatrix`, a travel backend, numpy arrays
+        ``(durations_s, distances_m[, ids])``, a mapping profile → matrix, or ``None`` for the
+        haversine default (see :mod:`medroute.matrices`). The plan records it
+        (:attr:`Solution.travel`).
     progress : called with a :class:`~medroute.stats.ProgressEvent` as the best plan improves.
     display : print a progress table to standard error (stage, best objective, feasible,
         elapsed), like PyVRP's ``display=True``.
@@ -78,7 +80,8 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
-    return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats)
+    return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats,
+                   travel=travel_source(inst.matrices))
 
 
 def _budget(time_limit: float | None, stop: Stop | None) -> Budget:
