@@ -76,7 +76,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     report = _with_display(progress) if display else progress
     result = eng.solve(inst, stop=engine_stop, seed=seed, progress=report)
     routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
-    deadline = end - reserve / 2 if math.isfinite(end) else None
+    deadline = end if math.isfinite(end) else None  # the 5 % + 1 s allowed past it covers the timing
     reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
