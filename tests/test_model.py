@@ -271,3 +271,13 @@ def test_replace_revalidates() -> None:
     p = problem()
     with pytest.raises(InvalidProblemError):
         p.replace(orders=(dataclasses.replace(p.orders[0], pharmacy="x"),))
+
+
+def test_schema_error_names_the_json_path_once() -> None:
+    from tests.plans import small_problem
+
+    doc = small_problem().to_json()
+    doc["orders"][0]["release"] = "25:99x"
+    with pytest.raises(InvalidProblemError) as info:
+        Problem.from_json(doc)
+    assert str(info.value).count("$.orders[0].release") == 1

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .model import Order, Problem, Rider, TimeWindow, matrices_for
+from .matrices import MatrixLike, as_matrices, warn_if_other_travel
+from .model import Order, Problem, Rider, TimeWindow
 from .solution import Solution, Stop, StopKind
 from .timefmt import format_time
 
@@ -109,13 +110,16 @@ def _budget(o: Order, rider: Rider) -> int | None:
     return budget
 
 
-def check(problem: Problem, solution: Solution, matrix: Any = None) -> list[Violation]:
+def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> list[Violation]:
     """Every violation of ``solution`` against ``problem``; an empty list means feasible.
 
-    ``matrix`` is the travel matrix the plan was made with (a TravelMatrix over
-    ``problem.locations`` or a mapping profile → matrix); ``None`` = the haversine default.
+    ``matrix`` is the travel the plan was made with (anything
+    :func:`medroute.matrices.as_matrices` accepts); ``None`` = the haversine default. When the
+    plan records other travel (:attr:`~medroute.Solution.travel`), a
+    :class:`~medroute.errors.TravelMismatchWarning` says so: leg times would not match.
     """
-    mats = matrices_for(problem, matrix)
+    mats = as_matrices(problem, matrix)
+    warn_if_other_travel(solution, mats)
     out: list[Violation] = []
     served: Counter[str] = Counter()
     unassigned = Counter(u.order for u in solution.unassigned)

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .model import Flag, Problem, matrices_for
+from .matrices import MatrixLike, as_matrices
+from .model import Flag, Problem
 from .travel.base import TravelMatrix
 
 COST_SCALE = 100
@@ -152,10 +153,10 @@ class Instance:
         return [k for k in range(self.n) if k not in self.flagged]
 
 
-def compile_problem(problem: Problem, matrix: Any = None) -> Instance:
-    """Compile ``problem`` with ``matrix`` (a TravelMatrix over ``problem.locations``, a mapping
-    profile → matrix, or ``None`` for the haversine default)."""
-    mats = matrices_for(problem, matrix)
+def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
+    """Compile ``problem`` with ``matrix`` (anything :func:`medroute.matrices.as_matrices`
+    accepts; ``None`` for the haversine default)."""
+    mats = as_matrices(problem, matrix)
     index = problem.location_index
     orders, riders = problem.orders, problem.riders
     n, m = len(orders), len(riders)

@@ -2,7 +2,7 @@
 ridden (road geometry when a travel backend can draw it) and unassigned orders.
 
 Coordinates follow RFC 7946: ``[lon, lat]`` in WGS84 degrees. Times are given both as seconds from
-the start of the problem's day (``*_s``) and as ``"HH:MM"``.
+the start of the problem's day (``*_s``) and as ``"HH:MM:SS"``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .frames import cold_budget_s, order_outcomes, placed_stops
 from .geo import Location
 from .model import Problem
 from .solution import Solution, StopKind
-from .timefmt import format_time
+from .timefmt import format_clock
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf")
@@ -95,12 +95,12 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
 
         - ``"pharmacy"`` (Point): ``id``, ``name``.
         - ``"stop"`` (Point): ``rider``, ``seq``, ``kind`` (start / pickup / delivery / end),
-          ``order``, ``arrival`` / ``start`` / ``departure`` (``HH:MM``) and ``*_s`` (seconds),
+          ``order``, ``arrival`` / ``start`` / ``departure`` (``HH:MM:SS``) and ``*_s`` (seconds),
           ``wait_s``, ``cold`` (``{order: seconds out of the fridge}`` for every cold item on
           board), ``cold_exposure_s`` and ``cold_budget_s`` for the order delivered there,
           ``late_s`` past its soft target, ``color``.
         - ``"leg"`` (LineString): ``rider``, ``seq`` (of the stop it leads to), ``from`` / ``to``
-          (``HH:MM``), ``travel_s``, ``distance_m``, ``path`` (``"road"`` or ``"straight"``),
+          (``HH:MM:SS``), ``travel_s``, ``distance_m``, ``path`` (``"road"`` or ``"straight"``),
           ``color``.
         - ``"unassigned"`` (Point at the door): ``order``, ``reason``, ``detail``.
 
@@ -125,13 +125,13 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
             if prev is not None and (prev != ps.location or s.travel_s > 0):
                 pts, how = leg_geometry(backend, prev, ps.location, ps.rider.profile, cache)
                 features.append({"type": "Feature", "geometry": _line(pts), "properties": {
-                    "feature": "leg", "rider": route.rider, "seq": ps.seq, "from": format_time(prev_dep),
-                    "to": format_time(s.arrival_s), "from_s": prev_dep, "to_s": s.arrival_s,
+                    "feature": "leg", "rider": route.rider, "seq": ps.seq, "from": format_clock(prev_dep),
+                    "to": format_clock(s.arrival_s), "from_s": prev_dep, "to_s": s.arrival_s,
                     "travel_s": s.travel_s, "distance_m": s.distance_m, "path": how, "color": color}})
             props: dict[str, Any] = {
                 "feature": "stop", "rider": route.rider, "seq": ps.seq, "kind": s.kind.value,
-                "order": s.order, "arrival": format_time(s.arrival_s), "start": format_time(s.start_s),
-                "departure": format_time(s.departure_s), "arrival_s": s.arrival_s, "start_s": s.start_s,
+                "order": s.order, "arrival": format_clock(s.arrival_s), "start": format_clock(s.start_s),
+                "departure": format_clock(s.departure_s), "arrival_s": s.arrival_s, "start_s": s.start_s,
                 "departure_s": s.departure_s, "wait_s": s.wait_s, "cold": dict(s.cold), "color": color,
             }
             if s.kind == StopKind.DELIVERY and o is not None:

@@ -421,7 +421,7 @@ class Flag:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Problem:
     """One planning problem: a day, its pharmacies, orders and riders, and the objective.
 
@@ -521,14 +521,34 @@ class Problem:
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
 
+    # -- display --------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (f"Problem(name={self.name!r}, day={self.day.isoformat()}, timezone={self.timezone!r}, "
+                f"pharmacies={len(self.pharmacies)}, orders={len(self.orders)}, riders={len(self.riders)})")
+
+    def _repr_html_(self) -> str:
+        """A small summary table for notebooks."""
+        from html import escape
+
+        cold = sum(1 for o in self.orders if o.needs_coolbox)
+        released = [o.release_s for o in self.orders]
+        rows = [("name", self.name or "–"), ("day", f"{self.day.isoformat()} ({self.timezone})"),
+                ("pharmacies", str(len(self.pharmacies))), ("orders", f"{len(self.orders)} ({cold} cold)"),
+                ("released", f"{format_time(min(released))} – {format_time(max(released))}" if released else "–"),
+                ("riders", f"{len(self.riders)} ({sum(1 for r in self.riders if r.coolbox)} with a cool box)")]
+        body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+        return f"<table><caption>medroute problem</caption>{body}</table>"
+
     # -- flags --------------------------------------------------------------------------------
     def flags(self, matrix: Any = None) -> list[Flag]:
         """Orders that no plan can serve, found order by order (not errors: they come back unassigned).
 
-        ``matrix`` is a :class:`~medroute.travel.TravelMatrix` over :attr:`locations` (or a mapping
-        profile → matrix); ``None`` uses the haversine default.
+        ``matrix`` is anything :func:`medroute.matrices.as_matrices` accepts; ``None`` uses the
+        haversine default.
         """
-        matrices = _matrices_for(self, matrix)
+        from .matrices import as_matrices
+
+        matrices = as_matrices(self, matrix)
         out: list[Flag] = []
         cool_riders = [r for r in self.riders if r.coolbox is not None]
         for o in self.orders:
@@ -616,36 +636,6 @@ def zone(name: object, where: str) -> ZoneInfo:
                               f"'Asia/Jakarta')"[:300])
 
 
-def _matrices_for(problem: Problem, matrix: Any) -> Mapping[str, Any]:
-    """A profile → matrix mapping for ``problem``, checked for size; ``None`` = haversine."""
-    from .travel.base import TravelMatrix
-
-    n = len(problem.locations)
-    if matrix is None:
-        from .travel.haversine import HaversineBackend
-
-        backend = HaversineBackend()
-        return {p: backend.matrix(problem.locations, profile=p) for p in problem.profiles}
-    mats: dict[str, TravelMatrix] = (
-        dict.fromkeys(problem.profiles, matrix) if isinstance(matrix, TravelMatrix) else dict(matrix)
-    )
-    for profile in problem.profiles:
-        if profile not in mats:
-            from .errors import InvalidMatrixError
-
-            raise InvalidMatrixError(f"matrix: no matrix for travel profile {profile!r}")
-        if mats[profile].size != n:
-            from .errors import InvalidMatrixError
-
-            raise InvalidMatrixError(
-                f"matrix: profile {profile!r} has {mats[profile].size} locations, the problem has {n}"
-            )
-    return mats
-
-
-matrices_for = _matrices_for
-
-
 # ---------------------------------------------------------------------------------------------
 # JSON (de)serialisation. The schema in docs/schema/problem.schema.json is generated from
 # medroute.schema and tested against these functions.
@@ -721,9 +711,10 @@ def _wrap(node: Node, fn: Any) -> Any:
     except SchemaError:
         raise
     except InvalidProblemError as exc:
-        if str(exc).startswith("$"):  # already names its JSON path
+        text = str(exc)
+        if text.startswith("$"):  # already names its JSON path
             raise
-        raise InvalidProblemError(f"{node.path}: {exc}") from None
+        raise InvalidProblemError(f"{node.path}: {text}") from None
 
 
 def _problem_from_json(doc: dict[str, Any]) -> Problem:

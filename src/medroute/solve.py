@@ -5,20 +5,20 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from typing import Any
 
 from .compile import compile_problem
 from .engines.base import CLOCK_STOPPED_NOTE, Engine
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
+from .matrices import MatrixLike, travel_source
 from .model import Problem
 from .schedule import build_solution, drop_untimable
 from .solution import Solution
 
 
 def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float = 10.0, seed: int = 0,
-          matrix: Any = None) -> Solution:
+          matrix: MatrixLike = None) -> Solution:
     """Plan ``problem``: compile it, run one engine, explain what is left out.
 
     Parameters
@@ -32,8 +32,10 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     seed : random seed; the same seed gives the same plan whenever the engines' work budgets
         (iterations, search steps), not the clock, end their searches — otherwise the solution's
         notes include :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`.
-    matrix : a :class:`~medroute.travel.TravelMatrix` over ``problem.locations``, a mapping
-        profile → matrix, or ``None`` for the haversine default.
+    matrix : the travel: a :class:`~medroute.travel.TravelMatrix`, a travel backend, numpy arrays
+        ``(durations_s, distances_m[, ids])``, a mapping profile → matrix, or ``None`` for the
+        haversine default (see :mod:`medroute.matrices`). The plan records it
+        (:attr:`Solution.travel`).
 
     Returns
     -------
@@ -67,5 +69,5 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=end - reserve / 2) | dropped
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
-    return replace(solution, solve_time_s=time.perf_counter() - t0)
+    return replace(solution, solve_time_s=time.perf_counter() - t0, travel=travel_source(inst.matrices))
 

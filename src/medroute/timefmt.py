@@ -54,6 +54,13 @@ def format_time(seconds: int) -> str:
     return f"{sign}{h:02d}:{m:02d}" + (f":{sec:02d}" if sec else "")
 
 
+def format_clock(seconds: int) -> str:
+    """Always ``"HH:MM:SS"`` (one format for a whole table column); negative times get a ``-``."""
+    sign = "-" if seconds < 0 else ""
+    h, rem = divmod(abs(int(seconds)), 3600)
+    return f"{sign}{h:02d}:{rem // 60:02d}:{rem % 60:02d}"
+
+
 def to_datetime(seconds: int, *, day: date, tz: ZoneInfo) -> datetime:
     """The timezone-aware instant ``seconds`` after midnight of ``day``."""
     from datetime import timedelta

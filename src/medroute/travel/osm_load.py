@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..errors import MedrouteError, require
+from ..errors import MedrouteError, NetworkUnavailableError, require
 from ..geo import haversine_m
 from .speeds import MOTORBIKE_CUSTOM_FILTER
 
@@ -209,9 +209,23 @@ def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.M
     if path.exists():
         logger.debug("road graph from cache %s", path)
         return ox.load_graphml(path)
-    graph = fetch(ox)
+    graph = _download(fetch, ox)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.graphml")
     ox.save_graphml(graph, tmp)
     tmp.replace(path)
     return ox.load_graphml(path)
+
+
+def _download(fetch: Any, ox: Any) -> nx.MultiDiGraph:
+    """``fetch(ox)``, turning "no connection" into :class:`~medroute.errors.NetworkUnavailableError`."""
+    import requests
+
+    try:
+        return fetch(ox)
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        host = getattr(getattr(exc, "request", None), "url", None) or "the OpenStreetMap servers"
+        raise NetworkUnavailableError(
+            f"downloading a road graph from OpenStreetMap needs the internet, and {host.split('?')[0]} "
+            "cannot be reached: build the graph from a file instead, e.g. medroute graph build --file "
+            "roads.osm (or .osm.bz2, .overpass.json, .graphml, .geojson); see docs/travel.md") from None
