@@ -266,7 +266,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes; timings then share CPUs)")
     ap.add_argument("--merge", action="store_true",
                     help="keep the other runs already in <out>/<set>.json (rerun one engine into a table)")
-    ap.add_argument("--root", default=None, help="data directory (default $MEDROUTE_DATA or ../shared/data)")
+    ap.add_argument("--root", default=None, help="data directory searched first (then $MEDROUTE_DATA and "
+                    "the repository's benchmarks/data; docs/data.md)")
     return ap
 
 

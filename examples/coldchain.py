@@ -29,7 +29,7 @@ from medroute.schedule import build_solution
 
 RSUD_BLAMBANGAN = Location(-8.20840, 114.36617)
 RSUD_GENTENG = Location(-8.36560, 114.16386)
-"""RSUD Genteng, from /work/shared/data/osm/banyuwangi_faskes_20.geojson (feature "RSUD Genteng",
+"""RSUD Genteng, from medroute/data/banyuwangi/banyuwangi_faskes_20.geojson (feature "RSUD Genteng",
 lon 114.16386279997022, lat -8.365603199999057), rounded to 5 decimals (about 1 m)."""
 
 H = 3600

@@ -21,7 +21,7 @@ EXACT = 3 + math.sqrt(17) + math.sqrt(32)
 
 
 def data_root(tmp_path: Path) -> Path:
-    folder = tmp_path / "data" / "benchmarks" / "lilim" / "pdp_100"
+    folder = tmp_path / "data" / "literature" / "lilim" / "pdp_100"
     folder.mkdir(parents=True)
     (folder / "tiny1.txt").write_text(TINY)
     (folder / "other.txt").write_text(TINY)
@@ -60,7 +60,7 @@ def test_harness_scores_checks_and_writes_every_run(tmp_path: Path) -> None:
 
 def test_an_infeasible_plan_is_counted(tmp_path: Path) -> None:
     root = data_root(tmp_path)
-    inst = read_lilim(root / "benchmarks" / "lilim" / "pdp_100" / "tiny1.txt")
+    inst = read_lilim(root / "literature" / "lilim" / "pdp_100" / "tiny1.txt")
 
     def late(problem: Problem, *, engine: str, matrix: Any, **_: Any) -> Solution:
         sol = stub(problem, engine=engine, matrix=matrix)

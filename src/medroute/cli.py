@@ -84,8 +84,15 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+                                                help="Print the version and exit.")] = False,
+          data_dir: Annotated[Path | None, typer.Option(
+              "--data-dir", exists=True, file_okay=False,
+              help="Data directory searched before $MEDROUTE_DATA and the shipped data (docs/data.md).")]
+          = None) -> None:
     """Plan medicine deliveries by motorbike (Banyuwangi)."""
+    from . import datadir
+
+    datadir.settings.data_dir = data_dir
 
 
 def _guard(debug: bool, body: Callable[[], int]) -> None:
