@@ -21,7 +21,6 @@ INTERNAL = {
     "medroute.insertion": "the engines' and dispatcher's shared insertion moves",
     "medroute.engines.deadline": "the engines' shared clock guard",
     "medroute.scenarios.banyuwangi": "the scenario generators behind medroute.scenarios.load",
-    "medroute.scenarios.embedded": "the scenario generators behind medroute.scenarios.load",
     "medroute.scenarios.facilities": "the scenario generators behind medroute.scenarios.load",
 }
 

@@ -84,8 +84,15 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+                                                help="Print the version and exit.")] = False,
+          data_dir: Annotated[Path | None, typer.Option(
+              "--data-dir", exists=True, file_okay=False,
+              help="Data directory searched before $MEDROUTE_DATA and the shipped data (docs/data.md).")]
+          = None) -> None:
     """Plan medicine deliveries by motorbike (Banyuwangi)."""
+    from . import datadir
+
+    datadir.settings.data_dir = data_dir
 
 
 def _guard(debug: bool, body: Callable[[], int]) -> None:
@@ -121,6 +128,16 @@ def _spinner(label: str) -> Iterator[Callable[[str], None]]:
     """A rich spinner on stderr (silent when stderr is not a terminal); yields an updater."""
     with err_console.status(Text(label), spinner="dots") as status:
         yield lambda text: status.update(Text(f"{label} — {text}"))
+
+
+def _solve_progress(update: Callable[[str], None]) -> Callable[[Any], None]:
+    """A ``solve(progress=)`` callback that shows the stage and best objective in the spinner."""
+
+    def show(event: Any) -> None:
+        best = "no plan yet" if event.objective is None else f"best Rp {event.objective / 100:,.0f}"
+        update(f"{event.stage} done, {best}, {event.elapsed_s:.0f} s")
+
+    return show
 
 
 def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
@@ -216,8 +233,9 @@ def solve(
         prepare_out_dir(out)
         with _spinner("Computing travel matrix"):
             be, mats = _travel(problem, backend, graph, matrix)
-        with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)"):
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats)
+        with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)") as update:
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+                                 progress=_solve_progress(update))
         violations = check(problem, solution, mats)
         written = _write(out, lambda update: write_outputs(
             out, problem, solution, violations=violations, backend=be if backend != "haversine" else None,
@@ -255,8 +273,9 @@ def demo(
         err_console.print(f"{scenario}: {getattr(sc, 'description', '')} "
                           f"[{len(problem.orders)} orders, {len(problem.riders)} riders, "
                           f"travel: {getattr(sc, 'backend_name', '?')}]")
-        with _spinner(f"Solving with {engine} (≤ {time_limit:g} s)"):
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats)
+        with _spinner(f"Solving with {engine} (≤ {time_limit:g} s)") as update:
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+                                 progress=_solve_progress(update))
         violations = check(problem, solution, mats)
         be = getattr(sc, "travel_backend", None)
         written = _write(out, lambda update: write_outputs(
