@@ -15,9 +15,10 @@ import medroute
 from medroute import Order, TimeWindow
 from medroute.compile import compile_problem
 from medroute.engines import alns_kernel as kernel
-from medroute.engines.alns import AlnsEngine, tables
+from medroute.engines.alns import AlnsEngine, iteration_work, tables
 from medroute.insertion import plan_objective
 from medroute.schedule import Infeasible, route_cost, schedule_route
+from medroute.stop import MaxRuntime, MaxWork, StopReason
 from tests.engines.test_conformance import generate
 from tests.strategies import problems
 
@@ -84,17 +85,18 @@ def cold_day(seed: int = 2, n: int = 14) -> medroute.Problem:
 def test_work_budget_is_reproducible_and_keeps_every_rule() -> None:
     problem = cold_day()
     inst = compile_problem(problem)
-    runs = [AlnsEngine(iterations=300).solve(inst, time_limit=60.0, seed=4) for _ in range(2)]
+    work = 300 * iteration_work(inst)
+    runs = [AlnsEngine().solve(inst, stop=MaxWork(work), seed=4) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
-    assert not runs[0].clock_stopped
-    solution = medroute.solve(problem, engine=AlnsEngine(iterations=300), time_limit=60.0, seed=4)
+    assert runs[0].stats.reproducible and runs[0].stats.stopped_by in (StopReason.WORK, StopReason.NO_IMPROVEMENT)
+    solution = medroute.solve(problem, engine="alns", stop=MaxWork(work), seed=4)
     assert medroute.check(problem, solution) == []
 
 
 def test_search_improves_on_its_start_and_never_loses_an_order() -> None:
     inst = compile_problem(cold_day(3, n=16))
-    start = AlnsEngine(iterations=0).solve(inst, time_limit=60.0, seed=0)
-    found = AlnsEngine(iterations=500).solve(inst, time_limit=60.0, seed=0)
+    start = AlnsEngine().solve(inst, stop=MaxWork(1e-9), seed=0)
+    found = AlnsEngine().solve(inst, stop=MaxWork(500 * iteration_work(inst)), seed=0)
     before, after = plan_objective(inst, start.routes), plan_objective(inst, found.routes)
     assert before is not None and after is not None
     assert after < before
@@ -104,17 +106,17 @@ def test_search_improves_on_its_start_and_never_loses_an_order() -> None:
 
 def test_warm_start_keeps_a_good_initial_plan() -> None:
     inst = compile_problem(cold_day(5))
-    good = AlnsEngine(iterations=400).solve(inst, time_limit=60.0, seed=1).routes
-    again = AlnsEngine(iterations=1).solve(inst, time_limit=60.0, seed=9, initial=good)
+    good = AlnsEngine().solve(inst, stop=MaxWork(400 * iteration_work(inst)), seed=1).routes
+    again = AlnsEngine().solve(inst, stop=MaxWork(iteration_work(inst)), seed=9, initial=good)
     assert plan_objective(inst, again.routes) <= plan_objective(inst, good)  # type: ignore[operator]
 
 
 def test_clock_budget_uses_the_whole_time() -> None:
     inst = compile_problem(cold_day(6, n=20))
     t0 = time.perf_counter()
-    res = AlnsEngine(iterations_per_second=None).solve(inst, time_limit=1.5, seed=0)
+    res = AlnsEngine().solve(inst, stop=MaxRuntime(1.5), seed=0)
     elapsed = time.perf_counter() - t0
-    assert res.clock_stopped
+    assert res.stats.stopped_by == StopReason.CLOCK
     assert 1.4 <= elapsed <= 1.5 * 1.05 + 0.2
 
 

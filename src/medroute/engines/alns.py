@@ -20,11 +20,11 @@ tests (load, the new stops' windows, reaching the next stop by its latest start,
 of the new order's ride time) and timed cheapest first; the search on one route stops when
 the riding cost alone reaches the best exact cost found (lateness only adds to it).
 
-Budgets: ``iterations_per_second`` × ``time_limit`` iterations at the modelled speed
-(:meth:`AlnsEngine.search_rate`), the clock as a cap (reproducible unless the clock stops it
-first, then ``clock_stopped``); ``iterations=`` a fixed number; both end early once the
-best plan has not improved for :data:`PATIENCE` iterations and half of all so far.
-``iterations_per_second=None`` runs until the clock (the whole time, not reproducible).
+Budgets (:mod:`medroute.stop`): under ``MaxWork`` every iteration counts
+:func:`iteration_work` units (the measured iterations per reference second of
+``engines/work_rates.json``, table ``alns``) and the search also ends once its best plan has not
+improved for :data:`PATIENCE` iterations and half of all so far — the same seed gives the same
+plan on any machine; under ``MaxRuntime`` it searches until the clock, the whole time.
 
 The first use on a machine compiles the core (about 40 s on one free core; numba then caches
 it on disk, and a new process loads it in about a second): :func:`warm_up` does it ahead of
@@ -36,17 +36,20 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..compile import NO_LIMIT, Instance
 from ..reasons import Reason
 from ..schedule import drop_untimable
+from ..stats import Progress, SolveStats, StageStats
+from ..stop import MaxWork, Meter, Stop, StopReason
 from . import alns_kernel as K  # noqa: N812 - the kernel, as in the papers' pseudo-code
 from .base import EngineResult, routed_orders
+from .work import per_unit
 
-ITERATIONS_PER_SECOND = 2_000.0
-"""Modelled iterations per second up to 20 orders; see :meth:`AlnsEngine.search_rate`."""
 REMOVE_SHARE = 0.2
 """At most this share of the served orders (and at most :data:`REMOVE_MAX`) is removed at once."""
 REMOVE_MAX = 60
@@ -60,6 +63,8 @@ probability ``START_ACCEPT``."""
 PATIENCE = 1_000
 """With a work budget, the search ends once its best plan has not improved for this many
 iterations and half of all so far (deterministic: counted in iterations)."""
+CONSTRUCT_CHUNK = 32
+"""Orders inserted per call of the construction, between looks at the clock."""
 CHUNK_SECONDS = 0.05
 """The clock is looked at about this often."""
 REQUIRED_PENALTY = 1e12
@@ -104,69 +109,51 @@ def _load(T: K.Tables, P: K.Plan, routes: Sequence[Sequence[int]], orders: set[i
             raise AssertionError(f"alns: rider {r}'s start route does not time in the kernel")
 
 
-class AlnsEngine:
-    """The ride-time-aware large-neighbourhood search (see the module docstring).
+def iteration_work(instance: Instance) -> float:
+    """Work units (reference seconds, :mod:`medroute.stop`) of one iteration on ``instance``: the
+    inverse of the measured iterations per reference second at its number of orders
+    (``engines/work_rates.json``, table ``alns``)."""
+    return 1.0 / per_unit("alns", max(1, instance.n))
 
-    Parameters
-    ----------
-    iterations_per_second : modelled speed at 10 orders; the budget is
-        :meth:`search_rate` × ``time_limit`` iterations, the clock a cap. ``None``: search until
-        ``time_limit`` (the whole time; the same seed may then give another plan).
-    iterations : a fixed number of iterations instead.
-    """
+
+class AlnsEngine:
+    """The ride-time-aware large-neighbourhood search (see the module docstring)."""
 
     name = "alns"
-
-    def __init__(self, *, iterations_per_second: float | None = ITERATIONS_PER_SECOND,
-                 iterations: int | None = None) -> None:
-        if iterations is not None and iterations < 0:
-            raise ValueError(f"alns engine: iterations must be >= 0, got {iterations}")
-        if iterations_per_second is not None and iterations_per_second <= 0:
-            raise ValueError(f"alns engine: iterations_per_second must be > 0, got {iterations_per_second}")
-        self.iterations_per_second = iterations_per_second
-        self.iterations = iterations
 
     def supports(self, instance: Instance) -> bool | str:
         """Always ``True``: the engine models every medroute rule."""
         return True
 
-    def search_rate(self, instance: Instance) -> float:
-        """Modelled iterations per second: ``iterations_per_second`` × ``min(1, 20 / n) ** 1.5``
-        for ``n`` orders (an iteration reinserts a share of the orders, each into every route;
-        measured in ``benchmarks/results/alns_speed.md``)."""
-        base = self.iterations_per_second or ITERATIONS_PER_SECOND
-        return float(base * min(1.0, 20 / max(1, instance.n)) ** 1.5)
-
-    def budget(self, instance: Instance, time_limit: float) -> int | None:
-        """Iterations within ``time_limit`` seconds (or the fixed budget); ``None`` without one."""
-        if self.iterations is not None:
-            return self.iterations
-        if self.iterations_per_second is None:
-            return None
-        return max(1, int(self.search_rate(instance) * time_limit))
-
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
-        """Search for at most ``time_limit`` seconds from ``initial`` (repaired) or from a regret
-        insertion of every order.
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        """Search until ``stop`` from ``initial`` (repaired) or from a regret insertion of every order.
 
         Parameters
         ----------
         instance : the compiled problem.
-        time_limit : wall-clock budget, seconds.
-        seed : the random stream's seed; with a work budget that ends first, the same seed gives
-            the same plan.
+        stop : the clock and/or work; under work every iteration counts :func:`iteration_work`
+            units and the search also ends once its best plan has not improved for
+            :data:`PATIENCE` iterations and half of all so far.
+        seed : the random stream's seed; when work ends the search, the same seed gives the
+            same plan.
         initial : optional per-rider node sequences to start from; routes that do not time lose
             the orders the timing blames, and every order still out is inserted.
+        progress : unused (one search, reported once by the caller).
 
         Returns
         -------
         EngineResult
             The best plan found; notes give iterations, the share accepted and the speed.
         """
-        t0 = time.perf_counter()
+        meter = Meter(stop)
         inst = instance
         orders = np.array(routed_orders(inst), np.int64)
+        if inst.m == 0:
+            meter.stopped_by = StopReason.DONE
+            stage = StageStats(self.name, meter.elapsed(), 0.0, StopReason.DONE)
+            return EngineResult((), dict.fromkeys(orders.tolist(), Reason.NO_RIDER), ("alns: no riders",),
+                                SolveStats.combine((stage,), meter.elapsed()))
         T = tables(inst)
         P, B, best = (K.new_plan(inst.n, inst.m, seed) for _ in range(3))
         notes: list[str] = []
@@ -176,68 +163,83 @@ class AlnsEngine:
             notes.extend(dropped)
             _load(T, P, routes[:inst.m], set(orders.tolist()))
         pending = np.array([k for k in orders if P.where[k] < 0], np.int64)
-        K.repair(T, P, B, pending, 2, 0.0, MAX_EVALS)
+        for i in range(0, len(pending), CONSTRUCT_CHUNK):  # regret insertion, the clock looked at
+            if meter.seconds_left() <= 0:
+                meter.stopped_by = StopReason.CLOCK
+                break
+            K.repair(T, P, B, pending[i:i + CONSTRUCT_CHUNK], 2, 0.0, MAX_EVALS)
         start = float(K.objective(T, P, orders))
         K._copy(P, best)
         stats = np.array([0.0, start, start, 0.0, 0.0])
-        budget = self.budget(inst, time_limit)
-        clock_stopped = self._search(T, P, B, best, orders, stats, budget, time_limit, t0)
+        per = iteration_work(inst)
+        budget = None if math.isinf(meter.budget.work) else int(meter.work_left() / per)
+        if meter.stopped_by is None:
+            meter.stopped_by = self._search(T, P, B, best, orders, stats, budget, meter)
+        meter.add(stats[0] * per, stats[2])
         routes = [list(best.routes[r, :best.size[r]]) for r in range(inst.m)]
         routes, dropped_reasons, dropped = drop_untimable(inst, routes, label="alns")
         notes.extend(dropped)
-        elapsed = time.perf_counter() - t0
         done = int(stats[0])
-        notes.append(f"alns: {done} iterations ({done / max(elapsed, 1e-9):,.0f}/s), {int(stats[3])} accepted, "
-                     f"{int(P.tally[0])} routes timed; objective Rp {start / 100:,.0f} -> Rp {stats[2] / 100:,.0f}")
-        reasons = self._reasons(inst, T, best, orders) | dropped_reasons
+        notes.append(f"alns: {done} iterations ({done / max(meter.elapsed(), 1e-9):,.0f}/s), {int(stats[3])} "
+                     f"accepted, {int(P.tally[0])} routes timed; objective Rp {start / 100:,.0f} -> "
+                     f"Rp {stats[2] / 100:,.0f}")
+        reasons = self._reasons(inst, best, orders, meter.stopped_by == StopReason.CLOCK) | dropped_reasons
+        stage = StageStats(self.name, meter.elapsed(), meter.work, meter.stopped_by, stats[2])
         return EngineResult(tuple(tuple(int(v) for v in s) for s in routes), reasons, tuple(notes),
-                            clock_stopped=clock_stopped)
+                            SolveStats.combine((stage,), meter.elapsed()))
 
-    def _search(self, T: K.Tables, P: K.Plan, B: K.Plan, best: K.Plan, orders: np.ndarray, stats: np.ndarray,
-                budget: int | None, time_limit: float, t0: float) -> bool:
-        """Iterate in chunks until the budget or the clock; whether the clock stopped it."""
-        inst_n = T.n
+    @staticmethod
+    def _search(T: K.Tables, P: K.Plan, B: K.Plan, best: K.Plan, orders: np.ndarray, stats: np.ndarray,
+                budget: int | None, meter: Meter) -> StopReason:
+        """Iterate in chunks until the work budget (``budget`` iterations), the patience or the
+        clock; what stopped it."""
         served = int(np.sum(P.where[orders] >= 0)) if orders.size else 0
         q_hi = max(1, min(REMOVE_MAX, int(REMOVE_SHARE * max(served, orders.size))))
         routed_cost = float(P.cost.sum())
         temp0 = START_WORSE * routed_cost / -math.log(START_ACCEPT) if routed_cost > 0 else 1.0
-        noise = NOISE * float(max(T.dist.max() * T.cost_per_m + T.dur.max() * T.cost_per_s, 1.0)) if inst_n else 0.0
+        noise = NOISE * float(max(np.max(T.dist) * T.cost_per_m + np.max(T.dur) * T.cost_per_s, 1.0)) if T.n else 0.0
         weights = np.ones((3, 4))
         scores, uses = np.zeros((3, 4)), np.zeros((3, 4))
-        deadline = t0 + time_limit
-        chunk = 1
-        total = budget if budget is not None else 0
+        seconds = meter.budget.seconds
+        chunk, total = 1, budget or 0
         if orders.size == 0 or budget == 0:
-            return False
+            return StopReason.WORK if budget == 0 else StopReason.DONE
         while budget is None or stats[0] < budget:
-            now = time.perf_counter()
-            if now >= deadline:
-                return True
-            if budget is None:  # until the clock: the temperature follows the time
-                rate = stats[0] / max(now - t0, 1e-6)
-                total = max(int(stats[0]) + 1, int(rate * time_limit))
+            if meter.seconds_left() <= 0:
+                return StopReason.CLOCK
+            if budget is None:  # the clock alone: the temperature follows the time
+                total = max(int(stats[0]) + 1, int(stats[0] / max(meter.elapsed(), 1e-6) * seconds))
             step = chunk if budget is None else min(chunk, budget - int(stats[0]))
             c0 = time.perf_counter()
             if K.iterate(T, P, B, best, orders, weights, scores, uses, stats, step, total, temp0, noise, q_hi,
                          MAX_EVALS, 0 if budget is None else PATIENCE):
-                return False
+                return StopReason.NO_IMPROVEMENT
             spent = time.perf_counter() - c0
             chunk = max(1, min(chunk * 2, int(step * CHUNK_SECONDS / max(spent, 1e-6))))
-        return False
+        return StopReason.WORK
 
     @staticmethod
-    def _reasons(inst: Instance, T: K.Tables, best: K.Plan, orders: np.ndarray) -> dict[int, Reason]:
-        """Why each routed order the plan leaves out is out."""
+    def _reasons(inst: Instance, best: K.Plan, orders: np.ndarray, clocked: bool) -> dict[int, Reason]:
+        """Why each routed order the plan leaves out is out (``medroute.explain`` refines it)."""
         out: dict[int, Reason] = {}
         for k in orders.tolist():
-            if best.where[k] >= 0:
-                continue
-            fits = any(K.best_insert(T, best, k, r, MAX_EVALS)[0] < math.inf for r in range(inst.m))
-            if fits and not inst.required[k]:
-                out[k] = Reason.NOT_WORTH_IT
-            else:
-                out[k] = Reason.COLD_BUDGET if np.any(inst.max_ride[k] < NO_LIMIT) else Reason.TIME_WINDOW
+            if best.where[k] < 0:
+                budget = bool(np.any(inst.max_ride[k] < NO_LIMIT))
+                out[k] = (Reason.SEARCH_LIMIT if clocked else Reason.COLD_BUDGET if budget
+                          else Reason.NOT_WORTH_IT if not inst.required[k] else Reason.TIME_WINDOW)
         return out
+
+
+def ready() -> bool:
+    """Whether the core can run without compiling: loaded in this process, or compiled on this
+    machine before (numba's disk cache; loading it takes about a second)."""
+    loop: Any = K.iterate  # the numba dispatcher of the search loop, the last function compiled
+    if loop.signatures:
+        return True
+    try:  # numba's cache index of it
+        return Path(loop._cache._cache_file._index_path).is_file()
+    except AttributeError:  # pragma: no cover - another numba version: assume it must compile
+        return False
 
 
 def warm_up() -> None:
@@ -253,4 +255,4 @@ def warm_up() -> None:
     problem = Problem(pharmacies=(Pharmacy("ph", here, opening=(TimeWindow(0, 86_400),)),),
                       orders=tuple(Order(f"o{i}", "ph", there, release_s=0, max_ride_s=3_600) for i in range(3)),
                       riders=(Rider("r", here, start_s=0, shift=TimeWindow(0, 86_400)),))
-    AlnsEngine(iterations=3).solve(compile_problem(problem), time_limit=600.0, seed=0)
+    AlnsEngine().solve(compile_problem(problem), stop=MaxWork(0.01), seed=0)

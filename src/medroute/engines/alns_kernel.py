@@ -720,14 +720,26 @@ def iterate(T: Tables, P: Plan, B: Plan, best: Plan, orders: np.ndarray, weights
         op_r = _wheel(P, weights[1, :3])
         op_n = _wheel(P, weights[2, :2])
         q = q_lo + randint(P, q_hi - q_lo + 1)
+        out_before = np.empty(orders.shape[0], np.int64)
+        u0 = 0
+        for k in orders:
+            if P.where[k] < 0:
+                out_before[u0] = k
+                u0 += 1
         ok = destroy(T, P, B, op_d, q, orders) >= 0
         if ok:
+            # the orders just removed, and at most q_hi of those out before (from a random
+            # place in their list), so that a plan with many orders out keeps iterations short
             pending = np.empty(orders.shape[0], np.int64)
             u = 0
             for k in orders:
-                if P.where[k] < 0:
+                if P.where[k] < 0 and B.where[k] >= 0:
                     pending[u] = k
                     u += 1
+            first = randint(P, u0) if u0 > 0 else 0
+            for x in range(min(u0, q_hi)):
+                pending[u] = out_before[(first + x) % u0]
+                u += 1
             ok = repair(T, P, B, pending[:u], 1 + op_r, noise if op_n == 1 else 0.0, max_evals)
         new = objective(T, P, orders) if ok else np.inf
         cur = stats[1]
