@@ -130,6 +130,16 @@ def _spinner(label: str) -> Iterator[Callable[[str], None]]:
         yield lambda text: status.update(Text(f"{label} — {text}"))
 
 
+def _solve_progress(update: Callable[[str], None]) -> Callable[[Any], None]:
+    """A ``solve(progress=)`` callback that shows the stage and best objective in the spinner."""
+
+    def show(event: Any) -> None:
+        best = "no plan yet" if event.objective is None else f"best Rp {event.objective / 100:,.0f}"
+        update(f"{event.stage} done, {best}, {event.elapsed_s:.0f} s")
+
+    return show
+
+
 def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
     """(travel backend, matrices by profile) for the command-line options."""
     from .matrices import as_matrices
@@ -223,8 +233,9 @@ def solve(
         prepare_out_dir(out)
         with _spinner("Computing travel matrix"):
             be, mats = _travel(problem, backend, graph, matrix)
-        with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)"):
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats)
+        with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)") as update:
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+                                 progress=_solve_progress(update))
         violations = check(problem, solution, mats)
         written = _write(out, lambda update: write_outputs(
             out, problem, solution, violations=violations, backend=be if backend != "haversine" else None,
@@ -262,8 +273,9 @@ def demo(
         err_console.print(f"{scenario}: {getattr(sc, 'description', '')} "
                           f"[{len(problem.orders)} orders, {len(problem.riders)} riders, "
                           f"travel: {getattr(sc, 'backend_name', '?')}]")
-        with _spinner(f"Solving with {engine} (≤ {time_limit:g} s)"):
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats)
+        with _spinner(f"Solving with {engine} (≤ {time_limit:g} s)") as update:
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+                                 progress=_solve_progress(update))
         violations = check(problem, solution, mats)
         be = getattr(sc, "travel_backend", None)
         written = _write(out, lambda update: write_outputs(

@@ -557,6 +557,9 @@ class Problem:
             candidates = list(self.riders) if o.rider is None else [self.rider[o.rider]]
             if o.picked_up_by is not None:
                 candidates = [self.rider[o.picked_up_by]]
+            if not candidates:
+                out.append(Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem"))
+                continue
             if o.needs_coolbox:
                 candidates = [r for r in candidates if r.coolbox is not None]
                 if not cool_riders or not candidates:

@@ -11,6 +11,7 @@ from typing import Any
 from .errors import InvalidSolutionError, SchemaError
 from .jsonpath import Node, load_document
 from .reasons import Reason
+from .stats import SolveStats
 
 
 class StopKind(StrEnum):
@@ -142,6 +143,9 @@ class Solution:
     seed: int = 0
     solve_time_s: float = 0.0
     notes: tuple[str, ...] = ()
+    stats: SolveStats | None = None
+    """What stopped the search, with per-stage work and time (:func:`medroute.solve` sets it;
+    ``None`` for a plan read from JSON or built by hand)."""
     travel: TravelSource | None = None
     """The travel the plan was made with; :func:`medroute.check` warns when given other travel."""
 
