@@ -19,7 +19,6 @@ from .solution import Solution
 from .stats import Progress, ProgressEvent
 from .stop import Budget, MaxRuntime, Stop, budget_of
 
-
 RESERVE_SHARE = 0.03
 """Share of a clock budget (at most :data:`RESERVE_S`) kept from the engine for explaining and
 timing its plan; what they take beyond it falls in the 5 % + 1 s the limit allows."""
