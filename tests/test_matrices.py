@@ -132,6 +132,9 @@ def test_cli_check_uses_or_asks_for_the_plans_travel(tmp_path: Path) -> None:
                                  "2", "--backend", "matrix", "--matrix", str(npz), "--no-figures"])
     assert solved.exit_code == EXIT_OK, solved.output
     plan = str(out / "plan.json")
+    beside = runner.invoke(app, ["check", str(problem_file), plan])  # the travel.npz written with the plan
+    assert beside.exit_code == EXIT_OK and "travel.npz" in beside.stderr and "warning" not in beside.stderr
+    (out / "travel.npz").unlink()
     asked = runner.invoke(app, ["check", str(problem_file), plan])
     assert asked.exit_code == EXIT_BAD_INPUT and "--matrix PATH" in asked.stderr
     same = runner.invoke(app, ["check", str(problem_file), plan, "--matrix", str(npz)])
