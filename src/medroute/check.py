@@ -120,7 +120,7 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
     :class:`~medroute.errors.TravelMismatchWarning` says so: leg times would not match.
     """
     mats = as_matrices(problem, matrix)
-    warn_if_other_travel(solution, mats)
+    warn_if_other_travel(problem, solution, mats)
     out: list[Violation] = []
     served: Counter[str] = Counter()
     unassigned = Counter(u.order for u in solution.unassigned)
