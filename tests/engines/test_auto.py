@@ -237,3 +237,15 @@ def test_a_construction_the_clock_cut_is_dropped_beside_the_greedy_plan(monkeypa
     assert "construct: cut short by its share of the time limit; dropped (greedy's plan starts)" in res.notes
     assert not any("the clock cut short" in n and "construct" in n for n in res.notes)
     assert checked(inst, res.routes) == []
+
+
+def test_a_target_before_the_pickup_can_start_is_no_deadline() -> None:
+    # Released at 13:00 with a 10:00 target: cutting the door window at 10:00 would end it before
+    # the pickup opens (PyVRP refuses such a model); the order is late whatever the plan.
+    from tests.dispatch.town import PHARMACIES, H, order, rider
+
+    orders = tuple(dataclasses.replace(order(i, release_s=13 * H), target_s=10 * H) for i in range(4))
+    p = Problem(PHARMACIES, orders, (rider(0), rider(1)))
+    inst = compile_problem(p)
+    assert targeted_instance(inst).windows == inst.windows
+    assert AutoEngine().solve(inst, time_limit=1, seed=0).routes != ((), ())
