@@ -42,10 +42,16 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
+DATA = {"banyuwangi_pancer_drive.osm.bz2": "banyuwangi/banyuwangi_pancer_drive.osm.bz2",
+        "probolinggo_drive.osm.bz2": "osm/probolinggo_drive.osm.bz2",
+        "surabaya_south_drive.osm.bz2": "osm/surabaya_south_drive.osm.bz2"}
+"""Road file → its path in a data directory (the package's data, then the repository's benchmarks/data)."""
+
+
 def _data(name: str) -> Path:
     from medroute.datadir import data_file
 
-    return data_file("osm", name)
+    return data_file(DATA[name])
 
 
 def _points(backend: Any, n: int, seed: int = 0) -> tuple[np.ndarray, list[Any]]:
@@ -153,7 +159,7 @@ def main() -> None:
     cache = Path(os.environ.get("MEDROUTE_CACHE", OUT.parent / ".cache"))
     builds = {}
     datasets = {}
-    for name in ("banyuwangi_pancer_drive.osm", "probolinggo_drive.osm.bz2", "surabaya_south_drive.osm.bz2"):
+    for name in ("banyuwangi_pancer_drive.osm.bz2", "probolinggo_drive.osm.bz2", "surabaya_south_drive.osm.bz2"):
         import shutil
 
         t0 = time.perf_counter()
@@ -172,7 +178,7 @@ def main() -> None:
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             print(r, flush=True)
             runs.append(r)
-    agree = [agreement("banyuwangi_pancer_drive.osm", datasets["banyuwangi_pancer_drive.osm"], 300),
+    agree = [agreement("banyuwangi_pancer_drive.osm.bz2", datasets["banyuwangi_pancer_drive.osm.bz2"], 300),
              agreement(graph, datasets[graph], 1000)]
     info = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "osrm_bindings": osrm_version(), "osrm_build_s": builds}

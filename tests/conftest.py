@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import medroute.datadir as datadir
 
 settings.register_profile(
     "medroute", deadline=None, max_examples=60,
@@ -12,3 +15,9 @@ settings.register_profile(
 )
 settings.register_profile("ci", parent=settings.get_profile("medroute"), max_examples=40, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "medroute")
+
+
+@pytest.fixture(autouse=True)
+def _restore_data_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``medroute --data-dir`` sets a process-wide setting; no test leaks it into the next."""
+    monkeypatch.setattr(datadir.settings, "data_dir", datadir.settings.data_dir)

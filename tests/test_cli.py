@@ -190,15 +190,24 @@ def test_demo(tmp_path: Path) -> None:
     assert "on_time_share" in result.output
 
 
-def test_demo_without_data_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "data"
-    empty.mkdir()
-    monkeypatch.setenv("MEDROUTE_DATA", str(empty))
-    out = tmp_path / "out"
-    result = runner.invoke(app, ["demo", "-o", str(out), "--time-limit", "3"])
+def test_demo_runs_on_the_shipped_roads_without_any_data_setting(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEDROUTE_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "-o", "out", "--time-limit", "3"])
     assert result.exit_code == EXIT_OK, _err(result)
-    assert "EMBEDDED FALLBACK" in _err(result)
-    assert json.loads((out / "plan.json").read_text())["kpis"]["served"] == 20
+    assert "travel: osm" in _err(result)
+    assert json.loads((tmp_path / "out" / "plan.json").read_text())["kpis"]["served"] == 20
+
+
+def test_data_dir_option_is_searched_first(tmp_path: Path) -> None:
+    bad = tmp_path / "data" / "banyuwangi" / "banyuwangi_faskes_20.geojson"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("not json")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "demo", "-o", str(tmp_path / "out")])
+    _assert_one_line_error(result, EXIT_BAD_INPUT, str(bad))
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "missing"), "demo", "-o", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_BAD_INPUT and "--data-dir" in _err(result)
 
 
 def test_demo_unknown_scenario(tmp_path: Path) -> None:

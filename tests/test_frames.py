@@ -30,3 +30,32 @@ def test_tables() -> None:
     assert orders.on_time.sum() / len(orders) == pytest.approx(s.kpis.on_time_share)
     kpis = t["kpis"].set_index("kpi")
     assert kpis.loc["served", "value"] == 3 and kpis.loc["distance_m", "unit"] == "m"
+
+
+def test_one_time_format_per_column_and_aware_datetimes() -> None:
+    pd = pytest.importorskip("pandas")
+    p, s = small_plan()
+    t = to_dataframes(p, s)
+    for name, cols in (("stops", ("arrival", "start", "departure")), ("routes", ("start", "end")),
+                       ("orders", ("release", "pickup", "delivery", "target"))):
+        frame = t[name]
+        for col in cols:
+            text = frame[col][frame[col] != ""]
+            assert text.str.fullmatch(r"\d\d:\d\d:\d\d").all(), (name, col, list(text))
+            at = frame[f"{col}_at"]
+            assert str(at.dt.tz) == "Asia/Jakarta"
+            known = frame[f"{col}_s"].notna()
+            midnight = pd.Timestamp(p.day).tz_localize("Asia/Jakarta")
+            seconds = (at[known] - midnight).dt.total_seconds()
+            assert (seconds == frame.loc[known, f"{col}_s"].astype(float)).all()
+            assert at[~known].isna().all()
+    stops = t["stops"]
+    assert stops.arrival.str.endswith(":00").any() and not stops.arrival.str.endswith(":00").all()
+
+
+def test_datetimes_in_another_timezone() -> None:
+    p, s = small_plan()
+    stops = to_dataframes(p, s, tz="UTC")["stops"]
+    first = stops.iloc[0]
+    assert str(first.start_at.tz) == "UTC"
+    assert first.start_at.hour == (first.start_s // 3600 - 7) % 24  # WIB is UTC+7

@@ -39,3 +39,21 @@ def test_format_kpi() -> None:
     assert format_kpi("on_time_share", 0.95) == "95.0 %"
     assert format_kpi("travel_s", 3_900) == "1 h 05 min"
     assert format_kpi("cost_rp", 20_000.4) == "Rp 20,000"
+
+
+def test_user_text_is_escaped() -> None:
+    """Ids, names and details show as written: never HTML, never Markdown emphasis or table cells."""
+    from dataclasses import replace
+
+    from medroute.reasons import Reason
+    from medroute.solution import Unassigned
+
+    p, s = small_plan()
+    p = p.replace(name="<script>alert(1)</script>")
+    s = replace(s, unassigned=(Unassigned("rx-4", Reason.BEYOND_TRIP_LIMIT, "a <b>bold</b> | *claim* [x](y)"),))
+    text = report_markdown(p, s, [Violation(Rule.WINDOW, "late at <i>rx_1</i>", "ani", "rx-1")])
+    assert "<script>" not in text and "<b>" not in text and "<i>" not in text
+    assert "&lt;script&gt;" in text and "&lt;b&gt;bold&lt;/b&gt;" in text
+    assert "\\*claim\\*" in text and "\\[x\\](y)" in text and "rx\\_1" in text
+    row = next(line for line in text.splitlines() if "claim" in line)
+    assert row.count(" | ") == 3  # the | in the detail did not open a fifth column

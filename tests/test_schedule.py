@@ -97,3 +97,23 @@ def test_schedules_of_generated_plans_check(case: tuple[Problem, object]) -> Non
     problem_, solution = case
     assert check(problem_, solution) == []  # type: ignore[arg-type]
     assert dataclasses.asdict(solution.kpis)["served"] == len(problem_.orders)  # type: ignore[attr-defined]
+
+
+def test_a_cold_order_without_parcels_is_still_cold() -> None:
+    """Issue 18 #8: "cold" was decided by cool-box parcels here and by ``needs_coolbox`` in the
+    checker, so a cold order with ``parcels=0`` got plans the checker refused."""
+    p = problem(Order("o", "ph", B, temperature="refrigerated", parcels=0))
+    inst = compiled(p)
+    assert inst.cold.tolist() == [True]
+    s = build_solution(inst, [[0, 1]])
+    assert s.routes[0].stops[2].cold == (("o", 600),)
+    assert check(p, s, matrix(p)) == []
+
+
+def test_the_start_stop_reports_what_the_rider_carries() -> None:
+    carried = Order("o", "ph", B, temperature="refrigerated", picked_up_by="r", picked_up_s=3000)
+    p = problem(carried)
+    s = build_solution(compiled(p), [[1]])
+    start = s.routes[0].stops[0]
+    assert (start.load.cold_parcels, start.cold) == (1, (("o", 600),))
+    assert check(p, s, matrix(p)) == []

@@ -25,8 +25,11 @@ from .errors import InvalidSolutionError as InvalidSolutionError
 from .errors import MedrouteError as MedrouteError
 from .errors import MissingDependencyError as MissingDependencyError
 from .errors import SchemaError as SchemaError
+from .errors import TravelMismatchWarning as TravelMismatchWarning
 from .errors import UnreachableLocationError as UnreachableLocationError
 from .geo import Location as Location
+from .matrices import MatrixLike as MatrixLike
+from .matrices import sub_matrix as sub_matrix
 from .model import CoolBox as CoolBox
 from .model import Flag as Flag
 from .model import Objective as Objective
@@ -43,8 +46,14 @@ from .solution import Route as Route
 from .solution import Solution as Solution
 from .solution import Stop as Stop
 from .solution import StopKind as StopKind
+from .solution import TravelSource as TravelSource
 from .solution import Unassigned as Unassigned
 from .solve import solve as solve
+from .stats import SolveStats as SolveStats
+from .stop import MaxRuntime as MaxRuntime
+from .stop import MaxWork as MaxWork
+from .stop import NoImprovement as NoImprovement
+from .stop import StopReason as StopReason
 from .travel import TravelMatrix as TravelMatrix
 
 __version__ = "0.1.0"

@@ -46,10 +46,10 @@ import numpy as np
 
 from .check import Rule, check
 from .compile import NO_LIMIT, Instance, compile_problem
-from .engines.base import CLOCK_STOPPED_NOTE
 from .errors import EngineError
 from .model import Problem
 from .solution import Solution
+from .stop import MaxRuntime
 
 Progress = Callable[[int, int, str], None]
 """A progress callback: ``(runs done, runs in total, label of the run starting or finished)``."""
@@ -245,7 +245,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
         return solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=matrix), "full"
     end = t0 + time_limit
     reserve = min(1.0, 0.1 * time_limit)
-    result = eng.solve(inst, time_limit=max(0.0, end - reserve - time.perf_counter()), seed=seed)
+    result = eng.solve(inst, stop=MaxRuntime(max(1e-3, end - reserve - time.perf_counter())), seed=seed)
     try:
         reasons = explain(inst, result.routes, engine_reasons=result.reasons, deadline=end - reserve / 2)
         sol = build_solution(inst, result.routes, reasons=reasons, engine=eng.name, seed=seed,
@@ -253,7 +253,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     except EngineError:
         sol = build_solution(relaxed(inst), result.routes, reasons=result.reasons, engine=eng.name,
                              seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
-    return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0), "relaxed"
+    return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0, stats=result.stats), "relaxed"
 
 
 def _record(suite: str, scenario: str, problem: Problem, budget: float, engine: str, seed: int,
@@ -758,7 +758,8 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
                                      k.objective_rp / max(1, len(problem.orders)), violations, la, g,
                                      k.objective_rp / g if g else math.nan,
                                      ", ".join(x for x in ("" if mode == "full" else mode, "clock-stopped"
-                                                           if CLOCK_STOPPED_NOTE in sol.notes else "") if x)))
+                                                           if sol.stats and sol.stats.stopped_by == "clock"
+                                                           else "") if x)))
         except Exception as exc:  # recorded in the table
             note = f"{type(exc).__name__}: {exc}"[:200]
             points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size), math.nan, 0, 0,

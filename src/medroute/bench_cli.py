@@ -12,9 +12,12 @@ from pathlib import Path
 
 from .bench import SUITES, Loader, RunRecord, Suite, headline, run_scale, run_suite
 
+RESULT_FILES = ("RESULTS.md", "runs.csv", "runs.json")
+"""The files a suite run writes into its output folder (besides the PNG plots)."""
+
 
 def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = None,
-                  engines: Sequence[str] | None = None, output: Path | str = Path("benchmarks"),
+                  engines: Sequence[str] | None = None, output: Path | str = Path("bench"),
                   seeds: Sequence[int] | None = None, *, quick: bool = False, scale: bool = False,
                   loader: Loader | None = None, command: str | None = None) -> int:
     """Run a benchmark suite (and optionally the scale curve) with a progress bar.
@@ -41,19 +44,20 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, markup=False, highlight=False)
     name = "quick" if quick else suite
     if name not in SUITES:
-        console.print(f"[red]unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+        console.print(Text(f"error: unknown suite {suite!r}; choose one of {', '.join(SUITES)}", style="red"))
         return 2
     spec: Suite = SUITES[name]
     runs = spec.runs if budgets is None else (
         len(spec.scenarios) * len(budgets) * len(engines or spec.engines) * len(seeds or spec.seeds))
-    console.print(f"suite [bold]{name}[/]: {runs} solves → {Path(output) / 'RESULTS.md'}")
+    console.print(f"suite {name}: {runs} solves → {Path(output) / 'RESULTS.md'}")
     records: list[RunRecord]
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("starting", total=runs)
 
         def advance(done: int, total: int, label: str) -> None:
@@ -74,6 +78,6 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
         table.add_row(h["scenario"], f"{h['budget_s']:g}", str(h["auto_violations"]),
                       f"{h['auto_over_best']:.3f}", f"{h['greedy_over_auto']:.3f}",
                       f"{h['ortools_over_auto']:.3f}", h["best_engine"])
-    Console().print(table)
+    Console(markup=False, highlight=False).print(table)
     bad = any(r.engine == "auto" and not r.feasible for r in records)
     return 1 if bad else 0

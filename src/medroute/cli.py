@@ -2,14 +2,17 @@
 
 Commands: ``solve``, ``demo``, ``check``, ``simulate``, ``bench`` and ``graph build``. Errors
 print as one line naming the rule and the offending id or JSON path; ``--debug`` adds the
-traceback. Exit codes are listed in :data:`EXIT_CODES` and ``docs/cli.md``.
+traceback. Exit codes are listed in :data:`EXIT_CODES` and ``docs/cli.md``. User text (paths, ids,
+messages) is printed as it is: no console markup is interpreted anywhere.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,23 +21,29 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from .errors import MedrouteError, MissingDependencyError
+from .cli_files import UsageError, check_matrix_memory, fresh_folder, prepare_out_dir, read_input
+from .errors import MedrouteError, MissingDependencyError, NetworkUnavailableError, TravelMismatchWarning
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_MISSING_DEPENDENCY = 4
+EXIT_OFFLINE = 5
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
     EXIT_OK: "success (for check: the plan is feasible)",
     EXIT_VIOLATIONS: "the plan breaks at least one rule (check, or the checker run after solve/demo)",
     EXIT_BAD_INPUT: "bad input: unreadable or invalid JSON, schema mismatch (JSON path given), unknown id, "
-                    "missing file, unknown engine or backend, or a wrong command-line usage",
+                    "missing or unreadable file, an output path that cannot be written, a problem too large "
+                    "for the memory, unknown engine or backend, or a wrong command-line usage",
     EXIT_INTERNAL: "internal error (a bug: please report it with the output of --debug)",
     EXIT_MISSING_DEPENDENCY: "an optional dependency is missing (the message names the pip extra)",
+    EXIT_OFFLINE: "a download needs the internet and the server cannot be reached (the message says what "
+                  "to use instead)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 """Exit status → meaning, shared by every command."""
@@ -44,20 +53,46 @@ EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODE
 BACKENDS = ("haversine", "osm", "osrm", "matrix")
 
 app = typer.Typer(name="medroute", help="Plan medicine deliveries by motorbike (Banyuwangi).",
-                  epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode=None)
 graph_app = typer.Typer(help="Road graphs for the osm and osrm travel backends.", epilog=EPILOG,
-                        no_args_is_help=True)
+                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(graph_app, name="graph")
 
-out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
 
 
 def _fail(code: int, message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
     return typer.Exit(code)
+
+
+def _warn(message: str) -> None:
+    err_console.print(Text.assemble(("warning:", "bold yellow"), " ", message))
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        out_console.print(f"medroute {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                                help="Print the version and exit.")] = False,
+          data_dir: Annotated[Path | None, typer.Option(
+              "--data-dir", exists=True, file_okay=False,
+              help="Data directory searched before $MEDROUTE_DATA and the shipped data (docs/data.md).")]
+          = None) -> None:
+    """Plan medicine deliveries by motorbike (Banyuwangi)."""
+    from . import datadir
+
+    datadir.settings.data_dir = data_dir
 
 
 def _guard(debug: bool, body: Callable[[], int]) -> None:
@@ -72,6 +107,10 @@ def _guard(debug: bool, body: Callable[[], int]) -> None:
         if debug:
             traceback.print_exc()
         raise _fail(EXIT_MISSING_DEPENDENCY, str(exc)) from None
+    except NetworkUnavailableError as exc:
+        if debug:
+            traceback.print_exc()
+        raise _fail(EXIT_OFFLINE, str(exc)) from None
     except MedrouteError as exc:
         if debug:
             traceback.print_exc()
@@ -87,33 +126,62 @@ def _guard(debug: bool, body: Callable[[], int]) -> None:
 @contextmanager
 def _spinner(label: str) -> Iterator[Callable[[str], None]]:
     """A rich spinner on stderr (silent when stderr is not a terminal); yields an updater."""
-    with err_console.status(label, spinner="dots") as status:
-        yield lambda text: status.update(f"{label} — {text}")
+    with err_console.status(Text(label), spinner="dots") as status:
+        yield lambda text: status.update(Text(f"{label} — {text}"))
+
+
+def _solve_progress(update: Callable[[str], None]) -> Callable[[Any], None]:
+    """A ``solve(progress=)`` callback that shows the stage and best objective in the spinner."""
+
+    def show(event: Any) -> None:
+        best = "no plan yet" if event.objective is None else f"best Rp {event.objective / 100:,.0f}"
+        update(f"{event.stage} done, {best}, {event.elapsed_s:.0f} s")
+
+    return show
 
 
 def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
     """(travel backend, matrices by profile) for the command-line options."""
-    from .errors import InvalidProblemError
+    from .matrices import as_matrices
     from .travel import backend as make_backend
 
     if backend not in BACKENDS:
-        raise InvalidProblemError(f"--backend: unknown travel backend {backend!r}; choose one of {list(BACKENDS)}")
+        raise UsageError(f"--backend: unknown travel backend {backend!r}; choose one of {list(BACKENDS)}")
+    check_matrix_memory(len(problem.locations), len(problem.profiles), orders=len(problem.orders), backend=backend)
     if backend in ("osm", "osrm"):
         if graph is None:
-            raise InvalidProblemError(f"--backend {backend} needs --graph PATH (a road graph file)")
-        if not graph.exists():
-            raise InvalidProblemError(f"--graph: file {str(graph)!r} does not exist")
-        be = make_backend(backend, source=graph)
+            raise UsageError(f"--backend {backend} needs --graph PATH (a road graph file)")
+        be = read_input("--graph", graph, lambda path: make_backend(backend, source=path), what="a road graph")
     elif backend == "matrix":
         if matrix is None:
-            raise InvalidProblemError("--backend matrix needs --matrix PATH (an .npz with durations_s, distances_m)")
-        if not matrix.exists():
-            raise InvalidProblemError(f"--matrix: file {str(matrix)!r} does not exist")
-        be = make_backend("matrix", path=matrix)
+            raise UsageError("--backend matrix needs --matrix PATH (an .npz with durations_s, distances_m)")
+        be = read_input("--matrix", matrix, lambda path: make_backend("matrix", path=path),
+                        what="a matrix .npz (durations_s, distances_m, ids or lat/lon)")
     else:
         be = make_backend("haversine")
-    mats = {p: be.matrix(problem.locations, profile=p) for p in problem.profiles}
-    return be, mats
+    return be, as_matrices(problem, be)
+
+
+def _plan_backend(solution: Any) -> str:
+    """The CLI backend a plan says it was made with (``haversine`` when it does not say)."""
+    made = solution.travel.backend if solution.travel is not None else ""
+    return made.removeprefix("cached-") or "haversine"
+
+
+def _read_problem(path: Path) -> Any:
+    from .model import Problem
+
+    return read_input("PROBLEM_FILE", path, Problem.from_json, what="a problem JSON")
+
+
+def _write(out: Path, write: Callable[[Callable[[str], None]], dict[str, Path]]) -> dict[str, Path]:
+    """Run ``write(progress)`` under a spinner; a file that cannot be written is bad input (exit 2)."""
+    with _spinner("Writing outputs") as update:
+        try:
+            return write(update)
+        except OSError as exc:
+            where = f" {str(exc.filename)!r}" if exc.filename else ""
+            raise UsageError(f"-o/--out: cannot write{where} under {str(out)!r} ({exc.strerror or exc})") from None
 
 
 def _road_graph(backend: Any) -> Any:
@@ -122,7 +190,7 @@ def _road_graph(backend: Any) -> Any:
     return g if g is not None and hasattr(g, "weights") else None
 
 
-def _summary(problem: Any, solution: Any, violations: list[Any], out: Path | None) -> None:
+def _summary(problem: Any, solution: Any, violations: list[Any], out: Path, written: dict[str, Path]) -> None:
     from .report import format_kpi
 
     k = solution.kpis
@@ -134,10 +202,9 @@ def _summary(problem: Any, solution: Any, violations: list[Any], out: Path | Non
         table.add_row(name, format_kpi(name, getattr(k, name)))
     table.add_row("checker", "feasible" if not violations else f"{len(violations)} violation(s)")
     out_console.print(table)
-    if out is not None:
-        out_console.print(f"Wrote {out}/ (report.md, plan.json, plan.geojson, map.html, figures/)")
+    out_console.print(f"Wrote {out}{'' if str(out).endswith('/') else '/'}: {', '.join(written)}")
     for v in violations[:10]:
-        err_console.print(f"violation: {v}", markup=False)
+        err_console.print(f"violation: {v}")
 
 
 @app.command(epilog=EPILOG)
@@ -158,22 +225,22 @@ def solve(
     def body() -> int:
         from .check import check
         from .engines.registry import get_engine
-        from .model import Problem
         from .outputs import write_outputs
         from .solve import solve as run_solve
 
-        problem = Problem.from_json(problem_file)
+        problem = _read_problem(problem_file)
         get_engine(engine)  # an unknown engine fails before any travel matrix is computed
+        prepare_out_dir(out)
         with _spinner("Computing travel matrix"):
             be, mats = _travel(problem, backend, graph, matrix)
-        with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)"):
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats)
+        with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)") as update:
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+                                 progress=_solve_progress(update))
         violations = check(problem, solution, mats)
-        with _spinner("Writing outputs") as update:
-            write_outputs(out, problem, solution, violations=violations, backend=be if backend != "haversine"
-                          else None, graph=_road_graph(be), figures=figures, html_map=figures, tables=figures,
-                          progress=update)
-        _summary(problem, solution, violations, out)
+        written = _write(out, lambda update: write_outputs(
+            out, problem, solution, violations=violations, backend=be if backend != "haversine" else None,
+            graph=_road_graph(be), figures=figures, html_map=figures, tables=figures, progress=update))
+        _summary(problem, solution, violations, out, written)
         return EXIT_VIOLATIONS if violations else EXIT_OK
 
     _guard(debug, body)
@@ -197,21 +264,24 @@ def demo(
         from .solve import solve as run_solve
 
         t0 = time.perf_counter()
+        prepare_out_dir(out)
         with _spinner(f"Loading scenario {scenario!r}"):
             sc = scenarios.load(scenario, seed=seed)
         problem, mats = sc.problem, sc.matrix
+        if not mats.backend:
+            mats = dataclasses.replace(mats, backend=sc.backend_name)
         err_console.print(f"{scenario}: {getattr(sc, 'description', '')} "
                           f"[{len(problem.orders)} orders, {len(problem.riders)} riders, "
-                          f"travel: {getattr(sc, 'backend_name', '?')}]", markup=False)
-        with _spinner(f"Solving with {engine} (≤ {time_limit:g} s)"):
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats)
+                          f"travel: {getattr(sc, 'backend_name', '?')}]")
+        with _spinner(f"Solving with {engine} (≤ {time_limit:g} s)") as update:
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+                                 progress=_solve_progress(update))
         violations = check(problem, solution, mats)
         be = getattr(sc, "travel_backend", None)
-        with _spinner("Writing outputs") as update:
-            write_outputs(out, problem, solution, violations=violations, backend=be, graph=_road_graph(be),
-                          progress=update)
-        _summary(problem, solution, violations, out)
-        err_console.print(f"done in {time.perf_counter() - t0:.1f} s", markup=False)
+        written = _write(out, lambda update: write_outputs(
+            out, problem, solution, violations=violations, backend=be, graph=_road_graph(be), progress=update))
+        _summary(problem, solution, violations, out, written)
+        err_console.print(f"done in {time.perf_counter() - t0:.1f} s")
         return EXIT_VIOLATIONS if violations else EXIT_OK
 
     _guard(debug, body)
@@ -230,21 +300,30 @@ def check(
 
     def body() -> int:
         from .check import check as run_check
-        from .model import Problem
         from .solution import Solution
 
-        problem = Problem.from_json(problem_file)
-        solution = Solution.from_json(plan_file)
-        name = backend or ("matrix" if matrix is not None else "haversine")
+        problem = _read_problem(problem_file)
+        solution = read_input("PLAN_FILE", plan_file, Solution.from_json, what="a plan JSON")
+        made = _plan_backend(solution)
+        if backend is None and graph is None and matrix is None and made != "haversine":
+            how = {"matrix": "--backend matrix --matrix PATH"}.get(made, f"--backend {made} --graph PATH")
+            raise UsageError(f"the plan was made with travel backend {made!r}: check it with the same travel ("
+                             f"{how if made in BACKENDS else 'medroute.check in Python'}), or pass --backend "
+                             "haversine to check it against straight lines anyway")
+        name = backend or ("matrix" if matrix is not None else made)
         with _spinner("Computing travel matrix"):
             _, mats = _travel(problem, name, graph, matrix)
-        violations = run_check(problem, solution, mats)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TravelMismatchWarning)
+            violations = run_check(problem, solution, mats)
+        for w in caught:
+            _warn(str(w.message))
         if not violations:
             out_console.print(f"feasible: {len(solution.served)} orders served on {len(solution.routes)} routes, "
                               f"{len(solution.unassigned)} unassigned")
             return EXIT_OK
         for v in violations:
-            out_console.print(str(v), markup=False)
+            out_console.print(str(v))
         out_console.print(f"{len(violations)} violation(s)")
         return EXIT_VIOLATIONS
 
@@ -294,8 +373,11 @@ def bench(
         "--engine", help="Engine to compare; repeat for several (default: auto, ortools, pyvrp, vroom, greedy).")]
     = None,
     seed: Annotated[list[int] | None, typer.Option("--seed", help="Scenario and solver seed; repeatable.")] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for RESULTS.md, runs.csv/json, plots.")]
-    = Path("benchmarks"),
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--out", "--output", help="Folder for RESULTS.md, runs.csv/json and plots (default: a new folder "
+        "bench-YYYYMMDD-HHMMSS in the current directory).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Write over an earlier run's results in --out.")]
+    = False,
     quick: Annotated[bool, typer.Option("--quick", help="Smoke-sized run (seconds, not minutes).")] = False,
     scale: Annotated[bool, typer.Option("--scale", help="Also run the scale curve (20 → 2,000 orders).")] = False,
     debug: Debug = False,
@@ -304,9 +386,18 @@ def bench(
     (exit 1 if an ``auto`` plan breaks a rule)."""
 
     def body() -> int:
-        from .bench_cli import bench_command
+        from .bench import SUITES
+        from .bench_cli import RESULT_FILES, bench_command
 
-        return bench_command(suite, budget, engine, output, seed, quick=quick, scale=scale,
+        if not quick and suite not in SUITES:
+            raise UsageError(f"--suite: unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+        out = output if output is not None else fresh_folder("bench")
+        earlier = [name for name in RESULT_FILES if (out / name).exists()]
+        if earlier and not overwrite:
+            raise UsageError(f"--out: {str(out)!r} already holds {', '.join(earlier)} from an earlier run; "
+                             "choose a new folder or pass --overwrite")
+        prepare_out_dir(out)
+        return bench_command(suite, budget, engine, out, seed, quick=quick, scale=scale,
                              command="medroute bench " + " ".join(sys.argv[2:]))
 
     _guard(debug, body)
@@ -324,21 +415,24 @@ def graph_build(
     """Build a motorbike road graph (GraphML) from a file or an OSM place query."""
 
     def body() -> int:
-        from .errors import InvalidProblemError, require
+        from .errors import require
         from .travel.osm_load import graph_from_place, load_graph
 
         if (file is None) == (place is None):
-            raise InvalidProblemError("graph build: give exactly one of --file PATH or --place NAME")
+            raise UsageError("graph build: give exactly one of --file PATH or --place NAME")
+        if out.is_dir():
+            raise UsageError(f"-o/--out: {str(out)!r} is a folder, expected a GraphML file name")
+        prepare_out_dir(out.parent)
         with _spinner("Loading road graph"):
             if file is not None:
-                if not file.exists():
-                    raise InvalidProblemError(f"--file: {str(file)!r} does not exist")
-                g = load_graph(file)
+                g = read_input("--file", file, load_graph, what="a road graph")
             else:
                 g = graph_from_place(str(place))
             ox: Any = require("osmnx", "osm")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            ox.save_graphml(g, out)
+            try:
+                ox.save_graphml(g, out)
+            except OSError as exc:
+                raise UsageError(f"-o/--out: cannot write {str(out)!r} ({exc.strerror or exc})") from None
         out_console.print(f"wrote {out}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges")
         return EXIT_OK
 

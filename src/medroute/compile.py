@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .model import Flag, Problem, matrices_for
+from .matrices import MatrixLike, as_matrices
+from .model import Flag, Problem
 from .travel.base import TravelMatrix
 
 COST_SCALE = 100
@@ -45,6 +46,8 @@ class Instance:
     windows : per node, a tuple of ``(start_s, end_s)`` windows (pickups: pharmacy opening cut
         at the release time; deliveries: the order's hard windows).
     demand : (n, 5) what an order occupies, columns :data:`DIMS`.
+    cold : (n,) bool, whether order k rides in a cool box (:attr:`Order.needs_coolbox`; the one
+        definition of "cold", whatever the order's parcels).
     capacity : (m, 5) what a rider holds, columns :data:`DIMS`.
     max_ride : (n, m) out-of-fridge budget of order k on rider r, seconds (``NO_LIMIT`` = none).
     allowed : (n, m) bool, whether rider r may carry order k (cool box, locks, already on board).
@@ -80,6 +83,7 @@ class Instance:
     service: NDArray[np.int32]
     windows: tuple[tuple[tuple[int, int], ...], ...]
     demand: NDArray[np.int64]
+    cold: NDArray[np.bool_]
     capacity: NDArray[np.int64]
     max_ride: NDArray[np.int64]
     allowed: NDArray[np.bool_]
@@ -130,6 +134,10 @@ class Instance:
         return tuple(tuple(int(k) for k in np.flatnonzero(self.carried_by == r)) for r in range(self.m))
 
     @cached_property
+    def cold_list(self) -> tuple[bool, ...]:
+        return tuple(bool(x) for x in self.cold)
+
+    @cached_property
     def demand_rows(self) -> tuple[tuple[int, ...], ...]:
         return tuple(tuple(int(x) for x in row) for row in self.demand)
 
@@ -151,10 +159,10 @@ class Instance:
         return [k for k in range(self.n) if k not in self.flagged]
 
 
-def compile_problem(problem: Problem, matrix: Any = None) -> Instance:
-    """Compile ``problem`` with ``matrix`` (a TravelMatrix over ``problem.locations``, a mapping
-    profile → matrix, or ``None`` for the haversine default)."""
-    mats = matrices_for(problem, matrix)
+def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
+    """Compile ``problem`` with ``matrix`` (anything :func:`medroute.matrices.as_matrices`
+    accepts; ``None`` for the haversine default)."""
+    mats = as_matrices(problem, matrix)
     index = problem.location_index
     orders, riders = problem.orders, problem.riders
     n, m = len(orders), len(riders)
@@ -222,7 +230,8 @@ def compile_problem(problem: Problem, matrix: Any = None) -> Instance:
 
     arrays: dict[str, Any] = {
         "node_loc": node_loc, "start_loc": start_loc, "end_loc": end_loc, "service": service,
-        "demand": demand, "capacity": capacity, "max_ride": max_ride, "allowed": allowed,
+        "demand": demand, "cold": np.array([o.needs_coolbox for o in orders], dtype=bool),
+        "capacity": capacity, "max_ride": max_ride, "allowed": allowed,
         "carried_by": carried_by, "carried_since": carried_since,
         "rider_durations": rider_durations, "rider_distances": rider_distances,
         "target": np.array([o.target_s if o.target_s is not None else NO_LIMIT for o in orders], dtype=np.int64),

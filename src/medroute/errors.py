@@ -39,6 +39,33 @@ class MissingDependencyError(MedrouteError, ImportError):
     """An optional dependency is not installed; the message names the pip extra."""
 
 
+class NetworkUnavailableError(MedrouteError, ConnectionError):
+    """A download needs the internet and the server cannot be reached (the message says what
+    to use instead)."""
+
+
+class TravelMismatchWarning(UserWarning):
+    """A plan is checked against travel other than the travel it was made with."""
+
+
+EXTRA_PYTHON: dict[str, tuple[int, int]] = {"osrm": (3, 12)}
+"""Extras that install nothing below a Python version (their wheels need it)."""
+
+
+def install_hint(extra: str, python: tuple[int, int] | None = None) -> str:
+    """How to get the optional dependencies of ``extra`` on ``python`` (default: this one)."""
+    import sys
+
+    have = python or (sys.version_info.major, sys.version_info.minor)
+    need = EXTRA_PYTHON.get(extra)
+    if need is not None and have < need:
+        hint = f"medroute[{extra}] needs Python {need[0]}.{need[1]} or newer (this is {have[0]}.{have[1]})"
+        if extra == "osrm":
+            hint += "; on this Python use the 'osrm-http' backend against a running osrm-routed server"
+        return hint
+    return f"pip install 'medroute[{extra}]'"
+
+
 def require(module: str, extra: str) -> object:
     """Import ``module`` lazily or raise :class:`MissingDependencyError` naming ``extra``."""
     import importlib
@@ -47,5 +74,5 @@ def require(module: str, extra: str) -> object:
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingDependencyError(
-            f"optional dependency {module!r} is missing: pip install 'medroute[{extra}]'"
+            f"optional dependency {module!r} is missing: {install_hint(extra)}"
         ) from exc

@@ -1,8 +1,10 @@
 """A :class:`~medroute.solution.Solution` as pandas DataFrames: stops, routes, orders and KPIs.
 
-Every table keeps times both as integer seconds from the start of the problem's day (``*_s``)
-and as ``"HH:MM"`` strings, distances in metres (``*_m``) and loads in grams / millilitres /
-parcels. Needs pandas (``pip install 'medroute[viz]'``).
+Every table gives each time three ways: integer seconds from the start of the problem's day
+(``*_s``), an ``"HH:MM:SS"`` string (one format for the whole column), and a timezone-aware
+datetime (``*_at``, in the problem's timezone, Asia/Jakarta by default, or ``tz=``). Distances are
+in metres (``*_m``), loads in grams / millilitres / parcels. Needs pandas
+(``pip install 'medroute[viz]'``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidSolutionError, require
+from .errors import InvalidProblemError, InvalidSolutionError, require
 from .geo import Location
 from .model import Order, Problem, Rider
 from .solution import Kpis, Route, Solution, Stop, StopKind
-from .timefmt import format_time
+from .timefmt import format_clock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,10 +149,28 @@ def order_outcomes(problem: Problem, solution: Solution) -> list[OrderOutcome]:
 
 
 def _hhmm(t: int | None) -> str:
-    return "" if t is None else format_time(t)
+    return "" if t is None else format_clock(t)
 
 
-def stops_frame(problem: Problem, solution: Solution) -> pd.DataFrame:
+def _with_datetimes(frame: pd.DataFrame, problem: Problem, tz: str | None, names: tuple[str, ...],
+                    columns: list[str]) -> pd.DataFrame:
+    """``frame`` with a timezone-aware ``<name>_at`` column beside each ``<name>`` string column,
+    from its ``<name>_s`` seconds (``NaT`` where there is no time)."""
+    pd: Any = require("pandas", "viz")
+    zone = tz or problem.timezone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidProblemError(f"tz: unknown timezone {zone!r}") from None
+    midnight = pd.Timestamp(problem.day).tz_localize(problem.timezone).tz_convert(zone)
+    out = list(columns)
+    for name in names:
+        frame[f"{name}_at"] = midnight + pd.to_timedelta(pd.to_numeric(frame[f"{name}_s"]), unit="s")
+        out.insert(out.index(name) + 1, f"{name}_at")
+    return frame[out]
+
+
+def stops_frame(problem: Problem, solution: Solution, *, tz: str | None = None) -> pd.DataFrame:
     """One row per stop of every route (see :func:`to_dataframes`)."""
     pd: Any = require("pandas", "viz")
     rows = []
@@ -178,10 +199,11 @@ def stops_frame(problem: Problem, solution: Solution) -> pd.DataFrame:
                "departure_s", "arrival", "start", "departure", "wait_s", "service_s", "travel_s",
                "distance_m", "weight_g", "volume_ml", "parcels", "cold_parcels", "cold_volume_ml",
                "cold_on_board", "max_cold_exposure_s", "windows", "late_s"]
-    return pd.DataFrame(rows, columns=columns)
+    return _with_datetimes(pd.DataFrame(rows, columns=columns), problem, tz, ("arrival", "start", "departure"),
+                           columns)
 
 
-def routes_frame(problem: Problem, solution: Solution) -> pd.DataFrame:
+def routes_frame(problem: Problem, solution: Solution, *, tz: str | None = None) -> pd.DataFrame:
     """One row per route (see :func:`to_dataframes`)."""
     pd: Any = require("pandas", "viz")
     rows = []
@@ -205,10 +227,10 @@ def routes_frame(problem: Problem, solution: Solution) -> pd.DataFrame:
     columns = ["rider", "orders", "pickups", "stops", "start_s", "end_s", "start", "end", "work_s",
                "travel_s", "distance_m", "wait_s", "service_s", "max_parcels", "cold_orders",
                "max_cold_exposure_s"]
-    return pd.DataFrame(rows, columns=columns)
+    return _with_datetimes(pd.DataFrame(rows, columns=columns), problem, tz, ("start", "end"), columns)
 
 
-def orders_frame(problem: Problem, solution: Solution) -> pd.DataFrame:
+def orders_frame(problem: Problem, solution: Solution, *, tz: str | None = None) -> pd.DataFrame:
     """One row per order of the problem, served or not (see :func:`to_dataframes`)."""
     pd: Any = require("pandas", "viz")
     rows = []
@@ -229,7 +251,8 @@ def orders_frame(problem: Problem, solution: Solution) -> pd.DataFrame:
     columns = ["order", "pharmacy", "temperature", "priority", "status", "rider", "release_s", "pickup_s",
                "delivery_s", "release", "pickup", "delivery", "windows", "target_s", "target", "late_s",
                "on_time", "lead_s", "cold_exposure_s", "cold_budget_s", "reason", "detail", "lat", "lon"]
-    return pd.DataFrame(rows, columns=columns)
+    return _with_datetimes(pd.DataFrame(rows, columns=columns), problem, tz,
+                           ("release", "pickup", "delivery", "target"), columns)
 
 
 def kpis_frame(kpis: Kpis) -> pd.DataFrame:
@@ -242,21 +265,23 @@ def kpis_frame(kpis: Kpis) -> pd.DataFrame:
     return frame
 
 
-def to_dataframes(problem: Problem, solution: Solution) -> dict[str, pd.DataFrame]:
+def to_dataframes(problem: Problem, solution: Solution, *, tz: str | None = None) -> dict[str, pd.DataFrame]:
     """The plan as four tables.
 
     Parameters
     ----------
     problem : the problem the plan is for (gives locations, windows, budgets).
     solution : the plan.
+    tz : timezone of the ``*_at`` datetime columns (an IANA name); default the problem's
+        (Asia/Jakarta unless the problem says otherwise).
 
     Returns
     -------
     dict[str, pandas.DataFrame]
         ``"stops"``: one row per stop (rider, seq, kind, order, lat/lon in degrees, arrival /
-        start / departure in seconds and ``HH:MM``, wait / service / leg travel in seconds, leg
-        distance in metres, load after the stop, cold items on board and their longest time out
-        of the fridge in seconds, lateness in seconds);
+        start / departure as seconds, ``HH:MM:SS`` and ``*_at`` datetimes, wait / service / leg
+        travel in seconds, leg distance in metres, load after the stop, cold items on board and
+        their longest time out of the fridge in seconds, lateness in seconds);
         ``"routes"``: one row per route (orders, start / end, working, riding, waiting and
         service time in seconds, distance in metres, longest cold exposure in seconds);
         ``"orders"``: one row per order of the problem (status served / unassigned, rider,
@@ -276,8 +301,8 @@ def to_dataframes(problem: Problem, solution: Solution) -> dict[str, pd.DataFram
     >>> tables["orders"].groupby("status").size()  # doctest: +SKIP
     """
     return {
-        "stops": stops_frame(problem, solution),
-        "routes": routes_frame(problem, solution),
-        "orders": orders_frame(problem, solution),
+        "stops": stops_frame(problem, solution, tz=tz),
+        "routes": routes_frame(problem, solution, tz=tz),
+        "orders": orders_frame(problem, solution, tz=tz),
         "kpis": kpis_frame(solution.kpis),
     }

@@ -2,7 +2,7 @@
 ridden (road geometry when a travel backend can draw it) and unassigned orders.
 
 Coordinates follow RFC 7946: ``[lon, lat]`` in WGS84 degrees. Times are given both as seconds from
-the start of the problem's day (``*_s``) and as ``"HH:MM"``.
+the start of the problem's day (``*_s``) and as ``"HH:MM:SS"``.
 """
 
 from __future__ import annotations
@@ -10,21 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import MedrouteError, require
+from .drawing import leg_geometry, rider_colors
+from .errors import require
 from .frames import cold_budget_s, order_outcomes, placed_stops
 from .geo import Location
 from .model import Problem
 from .solution import Solution, StopKind
-from .timefmt import format_time
-
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
-"""Route colours (matplotlib's tab10), assigned to riders in route order."""
-
-
-def rider_colors(riders: Sequence[str]) -> dict[str, str]:
-    """A ``#rrggbb`` colour per rider id, cycling through :data:`PALETTE`."""
-    return {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(riders)}
+from .timefmt import format_clock
 
 
 def _pt(loc: Location) -> dict[str, Any]:
@@ -33,49 +25,6 @@ def _pt(loc: Location) -> dict[str, Any]:
 
 def _line(points: Sequence[Location]) -> dict[str, Any]:
     return {"type": "LineString", "coordinates": [[round(p.lon, 7), round(p.lat, 7)] for p in points]}
-
-
-class PathCache:
-    """Wraps a travel backend so each ``path(a, b, profile=...)`` is computed once (writing the
-    GeoJSON, the figure and the map of one plan asks for the same legs three times)."""
-
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
-        self.name = getattr(backend, "name", "cached")
-        self._paths: dict[tuple[Location, Location, str], list[Location]] = {}
-
-    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
-        key = (a, b, profile)
-        if key not in self._paths:
-            self._paths[key] = list(self.backend.path(a, b, profile=profile))
-        return self._paths[key]
-
-
-def leg_geometry(backend: Any, a: Location, b: Location, profile: str,
-                 cache: dict[tuple[Location, Location, str], tuple[list[Location], str]] | None = None
-                 ) -> tuple[list[Location], str]:
-    """The points ridden from ``a`` to ``b`` and how they were found.
-
-    Returns ``(points, "road")`` from ``backend.path(a, b, profile=...)`` when the backend draws
-    one with more than its two endpoints, else ``(points, "straight")``: a straight segment (no
-    backend, a straight-line backend such as haversine, or a path the backend could not find —
-    a :class:`~medroute.errors.MedrouteError` from ``path`` is not raised, the leg is drawn
-    straight and marked so).
-    """
-    key = (a, b, profile)
-    if cache is not None and key in cache:
-        return cache[key]
-    result: tuple[list[Location], str] = ([a, b], "straight")
-    if backend is not None and a != b:
-        try:
-            pts = list(backend.path(a, b, profile=profile))
-        except MedrouteError:
-            pts = []
-        if len(pts) > 2:
-            result = (pts, "road")
-    if cache is not None:
-        cache[key] = result
-    return result
 
 
 def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) -> dict[str, Any]:
@@ -95,12 +44,12 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
 
         - ``"pharmacy"`` (Point): ``id``, ``name``.
         - ``"stop"`` (Point): ``rider``, ``seq``, ``kind`` (start / pickup / delivery / end),
-          ``order``, ``arrival`` / ``start`` / ``departure`` (``HH:MM``) and ``*_s`` (seconds),
+          ``order``, ``arrival`` / ``start`` / ``departure`` (``HH:MM:SS``) and ``*_s`` (seconds),
           ``wait_s``, ``cold`` (``{order: seconds out of the fridge}`` for every cold item on
           board), ``cold_exposure_s`` and ``cold_budget_s`` for the order delivered there,
           ``late_s`` past its soft target, ``color``.
         - ``"leg"`` (LineString): ``rider``, ``seq`` (of the stop it leads to), ``from`` / ``to``
-          (``HH:MM``), ``travel_s``, ``distance_m``, ``path`` (``"road"`` or ``"straight"``),
+          (``HH:MM:SS``), ``travel_s``, ``distance_m``, ``path`` (``"road"`` or ``"straight"``),
           ``color``.
         - ``"unassigned"`` (Point at the door): ``order``, ``reason``, ``detail``.
 
@@ -110,7 +59,7 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
     ------
     InvalidSolutionError : the plan names a rider or order the problem does not have.
     """
-    colors = rider_colors([r.rider for r in solution.routes])
+    colors = rider_colors(problem, solution)
     features: list[dict[str, Any]] = []
     for ph in problem.pharmacies:
         features.append({"type": "Feature", "geometry": _pt(ph.location),
@@ -125,13 +74,13 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
             if prev is not None and (prev != ps.location or s.travel_s > 0):
                 pts, how = leg_geometry(backend, prev, ps.location, ps.rider.profile, cache)
                 features.append({"type": "Feature", "geometry": _line(pts), "properties": {
-                    "feature": "leg", "rider": route.rider, "seq": ps.seq, "from": format_time(prev_dep),
-                    "to": format_time(s.arrival_s), "from_s": prev_dep, "to_s": s.arrival_s,
+                    "feature": "leg", "rider": route.rider, "seq": ps.seq, "from": format_clock(prev_dep),
+                    "to": format_clock(s.arrival_s), "from_s": prev_dep, "to_s": s.arrival_s,
                     "travel_s": s.travel_s, "distance_m": s.distance_m, "path": how, "color": color}})
             props: dict[str, Any] = {
                 "feature": "stop", "rider": route.rider, "seq": ps.seq, "kind": s.kind.value,
-                "order": s.order, "arrival": format_time(s.arrival_s), "start": format_time(s.start_s),
-                "departure": format_time(s.departure_s), "arrival_s": s.arrival_s, "start_s": s.start_s,
+                "order": s.order, "arrival": format_clock(s.arrival_s), "start": format_clock(s.start_s),
+                "departure": format_clock(s.departure_s), "arrival_s": s.arrival_s, "start_s": s.start_s,
                 "departure_s": s.departure_s, "wait_s": s.wait_s, "cold": dict(s.cold), "color": color,
             }
             if s.kind == StopKind.DELIVERY and o is not None:

@@ -7,7 +7,8 @@ Layout of ``out/`` (see ``docs/outputs.md``)::
     plan.geojson        stops with ETAs and cold exposure, legs (road geometry when known)
     stops.csv routes.csv orders.csv kpis.csv
     report.md           KPIs, riders, unassigned with reasons, checker result, figures
-    figures/routes.png figures/timeline.png figures/cold_exposure.png
+    figures/routes.png  figures/timeline.png  figures/cold_exposure.png
+    figures/routes_by_pharmacy.png, figures/timeline_pNN.png   (when there are many riders)
     map.html            interactive map, self-contained (works offline)
 
 The tables, figures and map need ``medroute[viz]`` (pandas, matplotlib, folium); without it, pass
@@ -16,6 +17,7 @@ The tables, figures and map need ``medroute[viz]`` (pandas, matplotlib, folium);
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,8 +27,34 @@ from .check import Violation
 from .model import Problem
 from .solution import Solution
 
-FIGURES = ("routes", "timeline", "cold_exposure")
-"""Figure names written under ``figures/`` (PNG)."""
+FIGURES = ("routes", "routes_by_pharmacy", "timeline", "timeline_pNN", "cold_exposure")
+"""Figures written under ``figures/`` (PNG). ``routes_by_pharmacy`` (small multiples, one map per
+home pharmacy) is written when routes start from more than one pharmacy or the routes figure
+colours by pharmacy (more than :data:`medroute.plot.RIDER_LEGEND_MAX` routes); with more than
+:data:`medroute.plot.TIMELINE_PAGE` riders ``timeline`` is the activity chart and the Gantt pages
+are ``timeline_p01``, ``timeline_p02``, ..."""
+
+
+def figure_makers(problem: Problem, solution: Solution, *, graph: Any = None,
+                  backend: Any = None) -> dict[str, Callable[[], Any]]:
+    """The figures of the output folder for this plan: file stem → function drawing it."""
+    from . import plot
+    from .drawing import route_groups
+
+    makers: dict[str, Callable[[], Any]] = {
+        "routes": lambda: plot.plot_routes(problem, solution, graph=graph, backend=backend)}
+    if len(solution.routes) > plot.RIDER_LEGEND_MAX or len(route_groups(problem, solution)) > 1:
+        makers["routes_by_pharmacy"] = lambda: plot.plot_route_panels(problem, solution, graph=graph,
+                                                                      backend=backend)
+    pages = plot.timeline_pages(solution)
+    if pages == 1:
+        makers["timeline"] = lambda: plot.plot_timeline(problem, solution)
+    else:
+        makers["timeline"] = lambda: plot.plot_activity(problem, solution)
+        for page in range(pages):
+            makers[f"timeline_p{page + 1:02d}"] = functools.partial(plot.plot_timeline, problem, solution, page=page)
+    makers["cold_exposure"] = lambda: plot.plot_cold_exposure(problem, solution)
+    return makers
 
 
 def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
@@ -57,7 +85,7 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     out.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda _label: None)
     if backend is not None:
-        from .geojson import PathCache
+        from .drawing import PathCache
 
         backend = PathCache(backend)
     written: dict[str, Path] = {}
@@ -87,22 +115,19 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
         from . import plot
 
         (out / "figures").mkdir(exist_ok=True)
-        makers: dict[str, Callable[[], Any]] = {
-            "routes": lambda: plot.plot_routes(problem, solution, graph=graph, backend=backend),
-            "timeline": lambda: plot.plot_timeline(problem, solution),
-            "cold_exposure": lambda: plot.plot_cold_exposure(problem, solution),
-        }
-        for name in FIGURES:
+        for stale in [*(out / "figures").glob("timeline_p*.png"), out / "figures" / "routes_by_pharmacy.png"]:
+            stale.unlink(missing_ok=True)  # left by an earlier plan with more riders
+        for name, make in figure_makers(problem, solution, graph=graph, backend=backend).items():
             step(f"figures/{name}.png")
             rel = f"figures/{name}.png"
-            plot.save_figure(makers[name](), out / rel, dpi=dpi)
+            plot.save_figure(make(), out / rel, dpi=dpi)
             written[rel] = out / rel
             fig_names.append(rel)
     if html_map:
         step("map.html")
         from .maps import map_html
 
-        put("map.html", map_html(problem, solution, backend=backend, tiles=tiles))
+        put("map.html", map_html(problem, solution, backend=backend, tiles=tiles, graph=graph))
     step("report.md")
     from .report import report_markdown
 

@@ -1,11 +1,14 @@
 """``report.md``: a plan in Markdown — KPIs, one line per rider, unassigned orders with their
 reasons, and what the independent checker found.
 
-Plain Python, no optional dependency.
+Plain Python, no optional dependency. Text that comes from the user (names, ids, reasons'
+details, checker messages) is escaped, so it shows as written and never becomes HTML or Markdown.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from .check import Violation
 from .frames import KPI_UNITS, order_outcomes
 from .model import Problem
 from .solution import Kpis, Solution, StopKind
-from .timefmt import format_time
+from .timefmt import format_clock
 
 
 def _duration(seconds: float) -> str:
@@ -36,8 +39,26 @@ def format_kpi(name: str, value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def md_text(text: object) -> str:
+    """``text`` for a Markdown page: HTML-escaped, Markdown punctuation backslash-escaped, one line."""
+    one_line = " ".join(str(text).split())
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+class _Markdown(str):
+    """Text already written as Markdown by this module (not escaped again)."""
+
+
+def _code(name: str) -> _Markdown:
+    """A reason code or rule name (letters, digits, underscores) as inline code."""
+    return _Markdown(f"`{name}`")
+
+
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return text if isinstance(text, _Markdown) else md_text(text)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -64,8 +85,8 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
         Sections *KPIs*, *Riders*, *Unassigned orders*, *Checker*, and *Figures* when given.
     """
     name = problem.name or "problem"
-    lines = [f"# {title or f'Delivery plan — {name}, {problem.day.isoformat()}'}", ""]
-    lines.append(f"Engine `{solution.engine or '?'}`, seed {solution.seed}, solved in "
+    lines = [f"# {md_text(title or f'Delivery plan — {name}, {problem.day.isoformat()}')}", ""]
+    lines.append(f"Engine {md_text(solution.engine or '?')}, seed {solution.seed}, solved in "
                  f"{solution.solve_time_s:.1f} s. Times are {problem.timezone} on {problem.day.isoformat()}.")
     lines += ["", "## KPIs", ""]
     k = solution.kpis
@@ -81,7 +102,7 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
         late = sum(1 for o in orders if outcomes[o].late_s > 0) if orders else 0
         cold = [outcomes[o].cold_exposure_s for o in orders if outcomes[o].cold_exposure_s is not None]
         pickups = [s for s in route.visits if s.kind == StopKind.PICKUP]
-        rows.append((route.rider, len(orders), len(pickups), format_time(start), format_time(end),
+        rows.append((route.rider, len(orders), len(pickups), format_clock(start), format_clock(end),
                      f"{route.distance_m / 1000:.1f} km", _duration(route.travel_s),
                      _duration(sum(s.wait_s for s in route.visits)), late,
                      _duration(max(c for c in cold if c is not None)) if cold else "–"))
@@ -92,13 +113,13 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
         lines.append("No rider has a route.")
     idle = [r.id for r in problem.riders if solution.route_of(r.id) is None]
     if idle:
-        lines += ["", f"Riders without a route: {', '.join(idle)}."]
+        lines += ["", f"Riders without a route: {md_text(', '.join(idle))}."]
 
     lines += ["", "## Unassigned orders", ""]
     if solution.unassigned:
         lines += _table(["order", "pharmacy", "reason", "detail"],
                         [(u.order, problem.order[u.order].pharmacy if u.order in problem.order else "?",
-                          f"`{u.reason.value}`", u.detail) for u in solution.unassigned])
+                          _code(u.reason.value), u.detail) for u in solution.unassigned])
     else:
         lines.append("None: every order is served.")
 
@@ -111,7 +132,7 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
         lines.append(f"The independent checker found **{len(violations)} violation(s)**:")
         lines.append("")
         lines += _table(["rule", "rider", "order", "message"],
-                        [(f"`{v.rule.value}`", v.rider or "", v.order or "", v.message) for v in violations])
+                        [(_code(v.rule.value), v.rider or "", v.order or "", v.message) for v in violations])
     if figures:
         lines += ["", "## Figures", ""]
         for f in figures:

@@ -60,7 +60,7 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
     for pos, v in enumerate(nodes):
         k = inst.order_of(v)
         if not inst.allowed[k, r]:
-            reason = Reason.NO_COOLBOX_RIDER if cap[3] == 0 and demand[k][3] else Reason.NO_RIDER
+            reason = Reason.NO_COOLBOX_RIDER if cap[3] == 0 and inst.cold_list[k] else Reason.NO_RIDER
             return Infeasible(reason, k)
         if v < inst.n:
             if k in seen_pick or inst.carried_by[k] >= 0:
@@ -219,15 +219,17 @@ def build_solution(inst: Instance, routes: Sequence[Sequence[int]], *,
         objective += route_cost(inst, r, nodes, timed)
         dmat, tmat = inst.distance(r), inst.duration(r)
         start_loc = int(inst.start_loc[r])
-        stops = [Stop(StopKind.START, None, int(p.riders[r].start_s), timed.depart_s, timed.depart_s,
-                      load=Load(*[int(x) for x in inst.demand[carried].sum(axis=0)]) if carried else Load())]
         picked: dict[int, int] = {k: int(inst.carried_since[k]) for k in carried}
+        stops = [Stop(StopKind.START, None, int(p.riders[r].start_s), timed.depart_s, timed.depart_s,
+                      load=Load(*[int(x) for x in inst.demand[carried].sum(axis=0)]) if carried else Load(),
+                      cold=tuple((p.orders[c].id, timed.depart_s - picked[c]) for c in carried
+                                 if inst.cold_list[c]))]
         prev_loc, prev_dep = start_loc, timed.depart_s
         for v, s, ld in zip(nodes, timed.starts, timed.loads, strict=True):
             k, loc = inst.order_of(v), int(inst.node_loc[v])
             leg_t, leg_d = int(tmat[prev_loc, loc]), int(dmat[prev_loc, loc])
             dep = s + int(inst.service[v])
-            cold = tuple((p.orders[c].id, s - picked[c]) for c in sorted(picked) if inst.demand[c, 3] > 0)
+            cold = tuple((p.orders[c].id, s - picked[c]) for c in sorted(picked) if inst.cold_list[c])
             if inst.is_pickup(v):
                 picked[k] = dep
                 kind = StopKind.PICKUP

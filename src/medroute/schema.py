@@ -99,6 +99,8 @@ def solution_schema() -> dict[str, Any]:
         "unassigned": {"type": "array", "items": _obj(
             {"order": _ID, "reason": {"enum": [r.value for r in Reason]}, "detail": {"type": "string"}},
             ["order", "reason"])},
+        "travel": {"description": "the travel the plan was made with: backend name and matrix digest",
+                   **_obj({"backend": {"type": "string"}, "digest": {"type": "string"}}, [])},
     }, ["routes"])
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://medroute.readthedocs.io/schema/solution.schema.json",

@@ -81,10 +81,10 @@ def simulate_command(scenario: str, policies: list[str] | None = None, seed: int
 
         source = scenarios.load(scenario, seed=seed if scenario_seed is None else scenario_seed)
         name = scenario
-    console = Console(stderr=True)
+    console = Console(stderr=True, markup=False, highlight=False)
     results: list[SimResult] = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                  console=console) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
         for policy in chosen:
             task = bar.add_task(f"{policy:>13}", total=1.0)
 

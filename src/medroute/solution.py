@@ -11,6 +11,7 @@ from typing import Any
 from .errors import InvalidSolutionError, SchemaError
 from .jsonpath import Node, load_document
 from .reasons import Reason
+from .stats import SolveStats
 
 
 class StopKind(StrEnum):
@@ -118,7 +119,16 @@ class Kpis:
     max_lead_s: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class TravelSource:
+    """The travel a plan was timed with: the travel backend's name (``""`` when unknown) and a
+    digest of its matrices (:func:`medroute.matrices.travel_digest`)."""
+
+    backend: str = ""
+    digest: str = ""
+
+
+@dataclass(frozen=True, repr=False)
 class Solution:
     """A plan for a :class:`~medroute.model.Problem`.
 
@@ -133,6 +143,11 @@ class Solution:
     seed: int = 0
     solve_time_s: float = 0.0
     notes: tuple[str, ...] = ()
+    stats: SolveStats | None = None
+    """What stopped the search, with per-stage work and time (:func:`medroute.solve` sets it;
+    ``None`` for a plan read from JSON or built by hand)."""
+    travel: TravelSource | None = None
+    """The travel the plan was made with; :func:`medroute.check` warns when given other travel."""
 
     @property
     def served(self) -> tuple[str, ...]:
@@ -140,6 +155,42 @@ class Solution:
 
     def route_of(self, rider: str) -> Route | None:
         return next((r for r in self.routes if r.rider == rider), None)
+
+    # -- display --------------------------------------------------------------------------------
+    def _summary(self) -> list[tuple[str, str]]:
+        k = self.kpis
+        rows = [("engine", self.engine or "?"), ("served", f"{k.served} of {k.orders} orders"),
+                ("unassigned", str(k.unassigned)), ("riders used", str(k.riders_used)),
+                ("on time", f"{100 * k.on_time_share:.1f} %"), ("distance", f"{k.distance_m / 1000:,.1f} km"),
+                ("riding", f"{k.travel_s / 3600:,.1f} h"), ("cost", f"Rp {k.cost_rp:,.0f}"),
+                ("solved in", f"{self.solve_time_s:.1f} s")]
+        if self.travel is not None:
+            rows.append(("travel", self.travel.backend or "unknown"))
+        return rows
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (f"Solution(engine={self.engine!r}, routes={len(self.routes)}, served={k.served}/{k.orders}, "
+                f"unassigned={k.unassigned}, on_time={k.on_time_share:.1%}, cost_rp={k.cost_rp:,.0f})")
+
+    def __str__(self) -> str:
+        rows = self._summary()
+        width = max(len(name) for name, _ in rows)
+        lines = [f"{name:<{width}}  {value}" for name, value in rows]
+        reasons: dict[str, int] = {}
+        for u in self.unassigned:
+            reasons[u.reason.value] = reasons.get(u.reason.value, 0) + 1
+        if reasons:
+            lines.append("unassigned by reason: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A small KPI table for notebooks."""
+        from html import escape
+
+        body = "".join(f"<tr><th style='text-align:left'>{escape(name)}</th><td>{escape(value)}</td></tr>"
+                       for name, value in self._summary())
+        return f"<table><caption>medroute plan</caption>{body}</table>"
 
     # -- JSON -----------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -161,6 +212,7 @@ class Solution:
             ],
             "unassigned": [{"order": u.order, "reason": u.reason.value, "detail": u.detail}
                            for u in self.unassigned],
+            **({"travel": {"backend": self.travel.backend, "digest": self.travel.digest}} if self.travel else {}),
         }
 
     @classmethod
@@ -168,7 +220,7 @@ class Solution:
         """Read a solution; errors name the JSON path."""
         root = Node(load_document(source, what="solution")).obj(
             required=("routes",),
-            optional=("medroute", "engine", "seed", "solve_time_s", "notes", "kpis", "unassigned"))
+            optional=("medroute", "engine", "seed", "solve_time_s", "notes", "kpis", "unassigned", "travel"))
         if root.has("medroute") and root["medroute"].str() != "solution/1":
             raise SchemaError(f"$.medroute: unsupported document version {root['medroute'].value!r}")
         routes = []
@@ -214,7 +266,7 @@ class Solution:
                 except ValueError:
                     raise SchemaError(f"{un.path}.reason: unknown reason {un['reason'].value!r}") from None
                 unassigned.append(Unassigned(un["order"].str(), reason,
-                                             un["detail"].value if un.has("detail") else ""))
+                                             un["detail"].str(empty=True) if un.has("detail") else ""))
         kpis = Kpis()
         if root.has("kpis"):
             kn = root["kpis"].obj(optional=tuple(Kpis.__dataclass_fields__))
@@ -229,11 +281,21 @@ class Solution:
             raise InvalidSolutionError(f"$.routes: rider {dup!r} has more than one route")
         return cls(
             routes=tuple(routes), unassigned=tuple(unassigned), kpis=kpis,
-            engine=root["engine"].value if isinstance(root["engine"].value, str) else "",
+            engine=root["engine"].str(empty=True) if root.has("engine") else "",
             seed=root["seed"].int() if root.has("seed") else 0,
             solve_time_s=root["solve_time_s"].float() if root.has("solve_time_s") else 0.0,
             notes=tuple(n.str() for n in root["notes"].items()) if root.has("notes") else (),
+            travel=_travel_from_json(root["travel"]) if root.has("travel") else None,
         )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def _travel_from_json(node: Node) -> TravelSource:
+    node.obj(optional=("backend", "digest"))
+    text = {k: node[k].value if node.has(k) else "" for k in ("backend", "digest")}
+    for k, v in text.items():
+        if not isinstance(v, str):
+            raise SchemaError(f"{node.path}.{k}: expected a string, got {type(v).__name__} {v!r}")
+    return TravelSource(**text)

@@ -36,6 +36,7 @@ def test_apply_returns_a_new_state_and_leaves_its_input_alone() -> None:
     TravelDelay(10 * H, "nobody", 60),
     TravelDelay(10 * H, "r0", math.nan),  # type: ignore[arg-type]
     TravelDelay(10 * H, "r0", -5),
+    TravelDelay(10 * H, "r0", 10**9),
     OrderCreated(-1, order(5)),
     OrderCreated(math.inf, order(5)),  # type: ignore[arg-type]
     "not an event",

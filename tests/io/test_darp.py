@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.data import REPO_DATA
 
 from medroute import Problem, Solution, check
 from medroute.check import Rule
 from medroute.compile import compile_problem
-from medroute.datadir import DataNotFoundError, data_dir
 from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, read_darp
 from medroute.reasons import Reason
@@ -21,13 +21,7 @@ from medroute.solution import Load, Route, Stop, StopKind
 
 @pytest.fixture(scope="module")
 def root() -> Path:
-    try:
-        path = data_dir()
-    except DataNotFoundError as exc:
-        pytest.skip(f"literature data not available: {exc}")
-    if path is None or not (path / "benchmarks" / "darp").is_dir():
-        pytest.skip("literature data not available (set MEDROUTE_DATA or place it at ../shared/data)")
-    return path
+    return REPO_DATA
 
 
 # K=1 n=1 T=14 Q=1 L=5. Depot (0,0) [0,100]; pickup 1 at (3,0), service 1, [0,100];
@@ -66,7 +60,7 @@ def test_every_file_parses_with_the_right_counts(root: Path) -> None:
 
 
 def test_a2_16_in_detail(root: Path) -> None:
-    inst = read_darp(root / "benchmarks" / "darp" / "cordeau_2006" / "a2-16.txt")
+    inst = read_darp(root / "literature" / "darp" / "cordeau_2006" / "a2-16.txt")
     p = inst.problem
     # header "2 16 480 3 30"; node 10 "-2.610 0.039 3 1 32 47"
     assert (inst.capacity, inst.max_duration, inst.max_ride) == (3, 480, 30)
@@ -78,7 +72,7 @@ def test_a2_16_in_detail(root: Path) -> None:
 
 
 def test_json_round_trip(root: Path) -> None:
-    inst = read_darp(root / "benchmarks" / "darp" / "cordeau_2006" / "b5-40.txt")
+    inst = read_darp(root / "literature" / "darp" / "cordeau_2006" / "b5-40.txt")
     again = Problem.from_json(inst.problem.to_json())
     assert again == inst.problem and again.locations == inst.problem.locations
 
@@ -135,7 +129,7 @@ def test_format_errors_name_file_and_line(tmp_path: Path, text: str, message: st
 def test_an_engine_plan_that_passes_check_passes_the_literature_rules(root: Path) -> None:
     import medroute
 
-    inst = read_darp(root / "benchmarks" / "darp" / "cordeau_2006" / "a2-16.txt")
+    inst = read_darp(root / "literature" / "darp" / "cordeau_2006" / "a2-16.txt")
     sol = medroute.solve(inst.problem, engine="greedy", time_limit=5, seed=0, matrix=inst.matrix)
     assert check(inst.problem, sol, inst.matrix) == []
     assert set(inst.violations(sol)) == {f"order {u.order!r} is not served" for u in sol.unassigned}

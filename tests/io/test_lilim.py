@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.data import REPO_DATA
 
 from medroute import Problem, Solution, check
 from medroute.compile import compile_problem
-from medroute.datadir import DataNotFoundError, data_dir
 from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, planar_matrix, read_bks, read_lilim
 from medroute.io.literature import euclidean
@@ -25,13 +25,7 @@ from medroute.solution import Route, Stop, StopKind
 
 @pytest.fixture(scope="module")
 def root() -> Path:
-    try:
-        path = data_dir()
-    except DataNotFoundError as exc:
-        pytest.skip(f"literature data not available: {exc}")
-    if path is None or not (path / "benchmarks" / "lilim").is_dir():
-        pytest.skip("literature data not available (set MEDROUTE_DATA or place it at ../shared/data)")
-    return path
+    return REPO_DATA
 
 
 # depot (0,0) [0,100]; pickup 1 at (3,0) [5,10] service 1, demand 5 → delivery 2 at (4,4) [0,20] service 2.
@@ -64,7 +58,7 @@ def test_every_file_parses_with_the_right_counts(root: Path) -> None:
 
 
 def test_lc101_in_detail(root: Path) -> None:
-    inst = read_lilim(root / "benchmarks" / "lilim" / "pdp_100" / "lc101.txt")
+    inst = read_lilim(root / "literature" / "lilim" / "pdp_100" / "lc101.txt")
     p = inst.problem
     assert len(p.orders) == 53 and inst.capacity == 200
     # node 3: "3 42 66 10 65 146 90 0 75" is the pickup of request "3", delivered at node 75.
@@ -78,7 +72,7 @@ def test_lc101_in_detail(root: Path) -> None:
 
 
 def test_matrix_rows_follow_problem_locations(root: Path) -> None:
-    inst = read_lilim(root / "benchmarks" / "lilim" / "pdp_100" / "lr205.txt")
+    inst = read_lilim(root / "literature" / "lilim" / "pdp_100" / "lr205.txt")
     idx = inst.problem.location_index
     for o in inst.problem.orders:
         a, b = inst.pickup_node[o.id], inst.delivery_node[o.id]
@@ -113,7 +107,7 @@ def test_bks_errors_name_the_line(tmp_path: Path) -> None:
 
 
 def test_json_round_trip(root: Path) -> None:
-    inst = read_lilim(root / "benchmarks" / "lilim" / "pdp_100" / "lc201.txt")  # horizon 3390 units
+    inst = read_lilim(root / "literature" / "lilim" / "pdp_100" / "lc201.txt")  # horizon 3390 units
     again = Problem.from_json(inst.problem.to_json())
     assert again == inst.problem
     assert again.locations == inst.problem.locations
@@ -187,7 +181,7 @@ def test_an_engine_plan_that_passes_check_passes_the_literature_rules(root: Path
     """The rounding-up claim on a real instance: medroute-feasible ⇒ feasible in double precision."""
     import medroute
 
-    inst = read_lilim(root / "benchmarks" / "lilim" / "pdp_100" / "lc101.txt")
+    inst = read_lilim(root / "literature" / "lilim" / "pdp_100" / "lc101.txt")
     sol = medroute.solve(inst.problem, engine="greedy", time_limit=5, seed=0, matrix=inst.matrix)
     assert check(inst.problem, sol, inst.matrix) == []
     unserved = {f"order {u.order!r} is not served" for u in sol.unassigned}

@@ -7,11 +7,11 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.data import REPO_DATA
 
 from medroute import Problem, Solution, check
 from medroute.check import Rule
 from medroute.compile import compile_problem
-from medroute.datadir import DataNotFoundError, data_dir
 from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, read_bks, read_solomon
 from medroute.schedule import build_solution
@@ -20,13 +20,7 @@ from medroute.solution import Route, Stop, StopKind
 
 @pytest.fixture(scope="module")
 def root() -> Path:
-    try:
-        path = data_dir()
-    except DataNotFoundError as exc:
-        pytest.skip(f"literature data not available: {exc}")
-    if path is None or not (path / "benchmarks" / "solomon").is_dir():
-        pytest.skip("literature data not available (set MEDROUTE_DATA or place it at ../shared/data)")
-    return path
+    return REPO_DATA
 
 
 # depot (0,0) [0,100]; customer 1 at (3,4) [0,10] service 2 demand 3; customer 2 at (7,8) [12,20]
@@ -69,7 +63,7 @@ def test_every_file_parses_with_the_right_counts(root: Path) -> None:
 
 
 def test_c101_in_detail(root: Path) -> None:
-    inst = read_solomon(root / "benchmarks" / "solomon" / "solomon_100" / "C101.txt")
+    inst = read_solomon(root / "literature" / "solomon" / "solomon_100" / "C101.txt")
     p = inst.problem
     # "5 42 65 10 15 67 90"
     o = p.order["5"]
@@ -90,7 +84,7 @@ def test_bks_table(root: Path) -> None:
 
 
 def test_json_round_trip(root: Path) -> None:
-    inst = read_solomon(root / "benchmarks" / "solomon" / "solomon_100" / "RC208.txt")
+    inst = read_solomon(root / "literature" / "solomon" / "solomon_100" / "RC208.txt")
     again = Problem.from_json(inst.problem.to_json())
     assert again == inst.problem and again.locations == inst.problem.locations
 
@@ -143,7 +137,7 @@ def test_format_errors_name_file_and_line(tmp_path: Path, text: str, message: st
 def test_an_engine_plan_that_passes_check_passes_the_literature_rules(root: Path) -> None:
     import medroute
 
-    inst = read_solomon(root / "benchmarks" / "solomon" / "solomon_100" / "R101.txt")
+    inst = read_solomon(root / "literature" / "solomon" / "solomon_100" / "R101.txt")
     sol = medroute.solve(inst.problem, engine="greedy", time_limit=5, seed=0, matrix=inst.matrix)
     assert check(inst.problem, sol, inst.matrix) == []
     assert set(inst.violations(sol)) == {f"order {u.order!r} is not served" for u in sol.unassigned}

@@ -1,4 +1,4 @@
-"""The Banyuwangi scenarios on the real data (skipped, with the reason, when the data is absent)."""
+"""The Banyuwangi scenarios on the shipped data, and the stand-in towns on the repository's."""
 
 from __future__ import annotations
 
@@ -10,26 +10,22 @@ import networkx as nx
 import numpy as np
 import pytest
 
+import medroute.datadir
 import medroute.travel.osm_load
-from medroute.datadir import data_dir
+from medroute.datadir import DataNotFoundError, package_data_dir
 from medroute.errors import InvalidProblemError
 from medroute.scenarios import Scenario, load, names
 from medroute.scenarios import banyuwangi as bw
-from medroute.scenarios.embedded import RSUD_BLAMBANGAN, RSUD_GENTENG
+from medroute.scenarios.facilities import FACILITIES_FILE, ROADS_FILE, read_facilities
 from medroute.travel.graph import GraphBackend
 
-ROOT = data_dir()
-FACILITIES = ROOT / "osm" / "banyuwangi_faskes_20.geojson" if ROOT else None
-ROADS = ROOT / "osm" / "banyuwangi_faskes_service_area_roads_3km.geojson.gz" if ROOT else None
-needs_data = pytest.mark.skipif(
-    FACILITIES is None or not FACILITIES.is_file() or ROADS is None or not ROADS.is_file(),
-    reason="shared data directory with the Banyuwangi facility and road files not found (set MEDROUTE_DATA)")
+FACILITIES = package_data_dir() / FACILITIES_FILE
+ROADS = package_data_dir() / ROADS_FILE
 NINE = 9 * 3600
 TWO_PM = 14 * 3600
 
 
 def real_names() -> set[str]:
-    assert FACILITIES is not None
     return {f["properties"]["Name"] for f in json.loads(FACILITIES.read_text(encoding="utf-8"))["features"]}
 
 
@@ -60,19 +56,16 @@ def test_registry_names() -> None:
         load("historic", backend="teleport")
 
 
-@needs_data
 def test_historic_is_deterministic(historic: Scenario) -> None:
     assert as_json(historic) == as_json(load("historic", seed=0))
     assert as_json(historic) != as_json(load("historic", seed=1))
 
 
-@needs_data
 def test_expanded_is_deterministic(expanded: Scenario) -> None:
     assert as_json(expanded) == as_json(load("expanded", seed=0))
     assert as_json(expanded) != as_json(load("expanded", seed=7))
 
 
-@needs_data
 def test_counts(historic: Scenario, expanded: Scenario, surge: Scenario) -> None:
     for sc, sites, orders, riders in ((historic, 2, 20, 15), (expanded, 20, 200, 29), (surge, 20, 1000, 143)):
         p = sc.problem
@@ -84,14 +77,12 @@ def test_counts(historic: Scenario, expanded: Scenario, surge: Scenario) -> None
     assert historic.problem.pharmacies[0].id == "rsud-blambangan"
 
 
-@needs_data
 def test_pickup_sites_are_real_facilities(historic: Scenario, expanded: Scenario) -> None:
     real = real_names()
     assert {ph.name for ph in expanded.problem.pharmacies} == real
     assert {ph.name for ph in historic.problem.pharmacies} <= real
 
 
-@needs_data
 def test_cold_share_and_releases(historic: Scenario, expanded: Scenario, surge: Scenario) -> None:
     for sc in (historic, expanded, surge):
         orders = sc.problem.orders
@@ -103,14 +94,12 @@ def test_cold_share_and_releases(historic: Scenario, expanded: Scenario, surge: 
         assert all(o.latest_s == 17 * 3600 and o.windows[0].start_s >= o.release_s for o in orders)
 
 
-@needs_data
 def test_releases_peak_mid_morning(surge: Scenario) -> None:
     rel = np.array([o.release_s for o in surge.problem.orders])
     hist = np.bincount((rel - NINE) // 3600, minlength=6)
     assert int(np.argmax(hist)) in (1, 2)  # 10:00–12:00: busiest 09:45 + 40–60 min
 
 
-@needs_data
 def test_riders_at_shelters_with_cool_boxes(expanded: Scenario) -> None:
     p = expanded.problem
     sites = {ph.location for ph in p.pharmacies}
@@ -121,12 +110,10 @@ def test_riders_at_shelters_with_cool_boxes(expanded: Scenario) -> None:
     assert first.start == p.pharmacy["rsud-blambangan"].location and first.coolbox is not None
 
 
-@needs_data
 @pytest.mark.parametrize("fixture", ["historic", "expanded", "surge"])
 def test_patients_on_the_graph_near_their_facility(fixture: str, request: pytest.FixtureRequest) -> None:
     sc: Scenario = request.getfixturevalue(fixture)
     p, m = sc.problem, sc.matrix
-    assert ROADS is not None
     net = bw._geojson_network(bw._file_key(ROADS))
     backend = sc.travel_backend
     assert isinstance(backend, GraphBackend)
@@ -138,13 +125,11 @@ def test_patients_on_the_graph_near_their_facility(fixture: str, request: pytest
         assert net.cluster[nodes[0]] == net.cluster[nodes[1]], o.id
 
 
-@needs_data
 def test_historic_is_servable_by_direct_travel(historic: Scenario, expanded: Scenario) -> None:
     assert historic.problem.flags(historic.matrix) == []
     assert expanded.problem.flags(expanded.matrix) == []
 
 
-@needs_data
 def test_travel_backend_draws_road_paths(historic: Scenario) -> None:
     p = historic.problem
     a, b = p.pharmacies[0].location, p.orders[0].location
@@ -152,7 +137,6 @@ def test_travel_backend_draws_road_paths(historic: Scenario) -> None:
     assert path[0] == a and path[-1] == b and len(path) > 3
 
 
-@needs_data
 def test_overrides(historic: Scenario) -> None:
     sc = load("historic", orders=12, cold_share=0.25, riders=4)
     assert len(sc.problem.orders) == 12 and len(sc.problem.riders) == 4
@@ -162,21 +146,18 @@ def test_overrides(historic: Scenario) -> None:
         load("historic", oders=12)
 
 
-@needs_data
 def test_haversine_backend_keeps_the_road_placement(historic: Scenario) -> None:
     sc = load("historic", backend="haversine")
     assert sc.backend_name == "haversine"
     assert as_json(sc) == as_json(historic)  # same problem, other travel
 
 
-@needs_data
 def test_surge_generation_is_quick(surge: Scenario) -> None:
     t = time.perf_counter()
     load("surge", seed=5, backend="haversine")  # graph loaded by the fixture; problem generation only
     assert time.perf_counter() - t < 10.0
 
 
-@needs_data
 def test_pancer() -> None:
     sc = load("pancer")
     p = sc.problem
@@ -190,7 +171,6 @@ def test_pancer() -> None:
     assert "OpenStreetMap" in sc.description
 
 
-@needs_data
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["probolinggo", "surabaya"])
 def test_stand_ins(name: str) -> None:
@@ -221,20 +201,21 @@ def _grid(centre_lat: float, centre_lon: float, n: int, step_deg: float, start: 
     return g
 
 
-def test_osmnx_download_path_with_a_fake_downloader(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_osmnx_download_path_with_a_fake_downloader(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
+    blambangan, genteng = (f.location for f in read_facilities(FACILITIES) if f.kind == "rsud")
 
     def fake(query: str, *, cache_dir: Path | None = None, **_: object) -> nx.MultiDiGraph:
         calls.append(query)
-        g = nx.compose(_grid(RSUD_BLAMBANGAN.location.lat, RSUD_BLAMBANGAN.location.lon, 41, 0.001, 0),
-                       _grid(RSUD_GENTENG.location.lat, RSUD_GENTENG.location.lon, 41, 0.001, 10_000))
+        g = nx.compose(_grid(blambangan.lat, blambangan.lon, 41, 0.001, 0),
+                       _grid(genteng.lat, genteng.lon, 41, 0.001, 10_000))
         a, b = 41 * 20 + 20, 10_000 + 41 * 20 + 20
         g.add_edge(a, b, length=40_000.0, highway="trunk")
         g.add_edge(b, a, length=40_000.0, highway="trunk")
         return g
 
     monkeypatch.setattr(medroute.travel.osm_load, "graph_from_place", fake)
-    sc = load("historic", backend="osmnx-download", data_dir=tmp_path)  # empty dir: embedded sites
+    sc = load("historic", backend="osmnx-download")
     assert calls == ["Banyuwangi, Jawa Timur, Indonesia"]
     assert sc.backend_name == "osm" and "downloaded with osmnx" in sc.description
     p = sc.problem
@@ -249,7 +230,6 @@ def test_osmnx_download_is_only_for_the_regency() -> None:
         load("probolinggo", backend="osmnx-download")
 
 
-@needs_data
 def test_matrix_cache_on_disk(historic: Scenario, tmp_path: Path) -> None:
     from medroute.travel.cache import CachedBackend
 
@@ -259,3 +239,29 @@ def test_matrix_cache_on_disk(historic: Scenario, tmp_path: Path) -> None:
     assert list(tmp_path.glob("*.npz"))
     assert np.array_equal(first.matrix.durations_s, historic.matrix.durations_s)
     assert np.array_equal(second.matrix.distances_m, historic.matrix.distances_m)
+
+
+def test_a_data_dir_overlays_the_shipped_files(tmp_path: Path) -> None:
+    doc = json.loads(FACILITIES.read_text(encoding="utf-8"))
+    for feat in doc["features"]:
+        if feat["properties"]["Name"] == "RSUD Genteng":
+            feat["properties"]["Name"] = "RSUD Genteng (overlay)"
+    (tmp_path / "banyuwangi").mkdir()
+    (tmp_path / FACILITIES_FILE).write_text(json.dumps(doc), encoding="utf-8")
+    sc = load("historic", data_dir=tmp_path)
+    assert {ph.name for ph in sc.problem.pharmacies} == {"Rumah Sakit Umum Daerah Blambangan",
+                                                         "RSUD Genteng (overlay)"}
+    assert sc.backend_name == "osm"  # the roads still come from the package
+
+
+def test_a_data_dir_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(DataNotFoundError, match="nope"):
+        load("historic", data_dir=tmp_path / "nope")
+
+
+@pytest.mark.parametrize("name", ["probolinggo", "surabaya"])
+def test_stand_ins_outside_a_checkout_say_where_to_get_them(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEDROUTE_DATA", raising=False)
+    monkeypatch.setattr(medroute.datadir, "checkout_data_dir", lambda: None)  # as from a wheel
+    with pytest.raises(DataNotFoundError, match=rf"scenario '{name}' needs .*docs/data\.md"):
+        load(name)

@@ -1,4 +1,4 @@
-"""Shared fixtures: the shared OSM data (skipped cleanly when absent), Pancer backends, OSRM."""
+"""Shared fixtures: the Pancer extract (shipped with the package), its backends, OSRM."""
 
 from __future__ import annotations
 
@@ -8,33 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medroute.datadir import data_dir
 from medroute.geo import Location
+from medroute.scenarios.facilities import PANCER_FILE
 from medroute.travel.graph import GraphBackend
-
-
-def osm_data_dir() -> Path | None:
-    root = data_dir()
-    if root is None or not (root / "osm").is_dir():
-        return None
-    return root / "osm"
-
-
-OSM_DIR = osm_data_dir()
-needs_data = pytest.mark.skipif(OSM_DIR is None, reason="shared data dir (../shared/data or $MEDROUTE_DATA) "
-                                "with osm/ is absent")
+from tests.data import data_path
 
 
 @pytest.fixture(scope="session")
-def osm_dir() -> Path:
-    if OSM_DIR is None:
-        pytest.skip("shared data dir (../shared/data or $MEDROUTE_DATA) with osm/ is absent")
-    return OSM_DIR
-
-
-@pytest.fixture(scope="session")
-def pancer_file(osm_dir: Path) -> Path:
-    return osm_dir / "banyuwangi_pancer_drive.osm"
+def pancer_file() -> Path:
+    return data_path(PANCER_FILE)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from medroute.errors import InvalidProblemError, UnreachableLocationError
 from medroute.geo import Location
+from medroute.scenarios.facilities import ROADS_FILE
 from medroute.travel.graph import GraphBackend, compile_graph
 from medroute.travel.osm_load import load_graph
+from tests.data import data_path
 
 
 def line_graph(*, oneway: bool = False, highway: str = "residential", maxspeed: str | None = None
@@ -111,8 +113,8 @@ def test_compiled_graph_hash_is_content_based(pancer_file: Path) -> None:
     assert compile_graph(g, speeds_kmh={"residential": 20}).content_hash != a.content_hash
 
 
-def test_geojson_roads_clusters_refused_across(osm_dir: Path) -> None:
-    back = GraphBackend(osm_dir / "banyuwangi_faskes_service_area_roads_3km.geojson.gz")
+def test_geojson_roads_clusters_refused_across() -> None:
+    back = GraphBackend(data_path(ROADS_FILE))
     assert len(back.graph.component_sizes()) == 9
     blambangan, genteng = Location(-8.2084, 114.36617), Location(-8.3657, 114.1517)
     ok = back.matrix([blambangan, Location(-8.2150, 114.3600)])
@@ -160,9 +162,9 @@ def test_bad_parameters() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["probolinggo_drive.osm.bz2", "surabaya_south_drive.osm.bz2",
-                                  "balikpapan_kota_drive.graphml"])
-def test_urban_graphs_compile_and_route(osm_dir: Path, name: str) -> None:
-    back = GraphBackend(osm_dir / name)
+                                  "balikpapan_kota_drive.graphml.bz2"])
+def test_urban_graphs_compile_and_route(name: str) -> None:
+    back = GraphBackend(data_path(f"osm/{name}"))
     g = back.graph
     main = int(np.argmax(np.bincount(g.component)))
     idx = np.flatnonzero(g.component == main)[:: max(1, g.node_count // 40)][:40]

@@ -1,4 +1,5 @@
-"""Every file in the shared data's osm/ directory goes through the loader (or is refused clearly)."""
+"""Every road or boundary file that ships (package data and the repository's benchmarks/data) goes
+through the loader, or is refused clearly."""
 
 from __future__ import annotations
 
@@ -9,31 +10,34 @@ import networkx as nx
 import pytest
 
 from medroute.travel.osm_load import GraphLoadError, graph_from_place, load_graph, road_clusters
+from tests.data import PACKAGE_DATA, REPO_DATA, data_path
 
 # file -> (nodes, directed edges, largest weakly connected cluster), from SOURCES.md (raw graphs)
 ROAD_FILES = {
-    "banyuwangi_pancer_drive.osm": (734, 1568, 734),
-    "banyuwangi_pancer_drive.overpass.json": (734, 1568, 734),
-    "probolinggo_drive.osm.bz2": (22666, 47437, None),
-    "probolinggo_drive.overpass.json.gz": (22666, 47437, None),
-    "surabaya_south_drive.osm.bz2": (22017, 42835, None),
-    "surabaya_south_drive.overpass.json.gz": (22017, 42835, None),
-    "balikpapan_kota_drive.graphml": (1207, 2683, None),
-    "banyuwangi_faskes_service_area_roads_3km.geojson.gz": (15154, 2 * 15743, 4101),
+    "banyuwangi/banyuwangi_pancer_drive.osm.bz2": (734, 1568, 734),
+    "osm/banyuwangi_pancer_drive.overpass.json.gz": (734, 1568, 734),
+    "osm/probolinggo_drive.osm.bz2": (22666, 47437, None),
+    "osm/surabaya_south_drive.osm.bz2": (22017, 42835, None),
+    "osm/balikpapan_kota_drive.graphml.bz2": (1207, 2683, None),
+    "banyuwangi/banyuwangi_faskes_service_area_roads_3km.geojson.gz": (15154, 2 * 15743, 4101),
 }
-NOT_ROADS = ["banyuwangi_faskes_20.geojson", "banyuwangi_regency_boundary.geojson.gz"]
+NOT_ROADS = ["banyuwangi/banyuwangi_faskes_20.geojson", "banyuwangi/banyuwangi_regency_boundary.geojson.gz",
+             "banyuwangi/banyuwangi_desa_population.geojson.gz",
+             "banyuwangi/banyuwangi_faskes_kemenkes_2019.geojson.gz"]
+OTHER = ["banyuwangi/banyuwangi_kecamatan_population.csv"]
 
 
-def test_every_data_file_is_covered(osm_dir: Path) -> None:
-    present = {p.name for p in osm_dir.iterdir() if p.name != "SOURCES.md"}
-    assert present == set(ROAD_FILES) | set(NOT_ROADS)
+def test_every_shipped_geodata_file_is_covered() -> None:
+    present = {p.relative_to(base).as_posix() for base, sub in ((PACKAGE_DATA, "banyuwangi"), (REPO_DATA, "osm"))
+               for p in (base / sub).iterdir() if p.name != "SOURCES.md"}
+    assert present == set(ROAD_FILES) | set(NOT_ROADS) | set(OTHER)
 
 
 @pytest.mark.parametrize("name", sorted(ROAD_FILES))
-def test_load_road_file(osm_dir: Path, name: str) -> None:
+def test_load_road_file(name: str) -> None:
     if not name.endswith((".geojson.gz",)):
         pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
-    graph = load_graph(osm_dir / name)
+    graph = load_graph(data_path(name))
     nodes, edges, largest = ROAD_FILES[name]
     assert graph.number_of_nodes() == nodes
     assert graph.number_of_edges() == edges
@@ -43,8 +47,8 @@ def test_load_road_file(osm_dir: Path, name: str) -> None:
         assert road_clusters(graph)[0] == largest
 
 
-def test_geojson_roads_have_nine_clusters(osm_dir: Path) -> None:
-    graph = load_graph(osm_dir / "banyuwangi_faskes_service_area_roads_3km.geojson.gz")
+def test_geojson_roads_have_nine_clusters() -> None:
+    graph = load_graph(data_path("banyuwangi/banyuwangi_faskes_service_area_roads_3km.geojson.gz"))
     clusters = road_clusters(graph)
     assert len(clusters) == 9 and clusters[0] == 4101
     km = sum(d["length"] for _, _, d in graph.edges(data=True)) / 2 / 1000
@@ -52,9 +56,9 @@ def test_geojson_roads_have_nine_clusters(osm_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("name", NOT_ROADS)
-def test_non_road_files_refused_clearly(osm_dir: Path, name: str) -> None:
+def test_non_road_files_refused_clearly(name: str) -> None:
     with pytest.raises(GraphLoadError, match="no LineString"):
-        load_graph(osm_dir / name)
+        load_graph(data_path(name))
 
 
 def test_unknown_suffix(tmp_path: Path) -> None:
@@ -115,3 +119,35 @@ def test_graph_from_polygon_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     graph_from_polygon(poly, cache_dir=tmp_path)
     assert len(calls) == 1
 
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("g.graphml", b"\x00\xff garbage"),
+    ("g.graphml", b"<graphml>hello"),
+    ("g.graphml", b'<?xml version="1.0" encoding="utc-8"?><graphml/>'),
+    ("g.osm", b"<osm><node id='x'"),
+    ("g.geojson", b'{"features": [{"geometry": {"type": "LineString", "coordinates": [[1, 2], [3]]}}]}'),
+    ("g.geojson", b'{"features": [7]}'),
+    ("g.overpass.json", b'{"elements": [{"type": "node"}]}'),
+])
+def test_garbage_graph_files_raise_graph_load_errors(tmp_path: Path, name: str, content: bytes) -> None:
+    """Issue 18 #12: garbage road-graph files raised ParseError, LookupError, NetworkXError, ..."""
+    pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(GraphLoadError, match="road graph"):
+        load_graph(path)
+
+
+def test_graph_nodes_without_coordinates_are_refused() -> None:
+    from medroute.travel.graph import GraphBackend
+
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=114.0, y=-8.0)
+    g.add_node(2, x="east")
+    g.add_edge(1, 2, length=10.0, highway="residential")
+    with pytest.raises(GraphLoadError, match="node 2 x must be a number"):
+        GraphBackend(g)
+    g.nodes[2].update(x=114.0, y=float("nan"))
+    with pytest.raises(GraphLoadError, match="finite WGS84"):
+        GraphBackend(g)

@@ -28,7 +28,7 @@ from . import state as st
 from .diff import PlanDiff, diff
 from .improve import Background, Improvement, run_rounds
 from .live import DEFAULT_TRAVEL_QUANTILE, Built, Settings, build, live_problem
-from .replan import Candidate, Pool, live_routes_of, previous_riders, solve_pool
+from .replan import Pool, Scored, live_routes_of, previous_riders, solve_pool, to_live
 from .state import DEFAULT_BEHIND_S, DEFAULT_COMMIT_WITHIN_S, DispatchError, DispatchState, OrderState, RiderState
 
 DEFAULT_STABILITY_RP = 5_000.0
@@ -154,6 +154,7 @@ class Dispatcher:
         self.plan: Plan | None = None
         self._lock = threading.RLock()
         self._improvement: Improvement | None = None
+        self._planned: DispatchState | None = None
         self._background: Background | None = None
         self._engine_obj: Engine | None = None
         if matrix_fn is None:
@@ -298,21 +299,20 @@ class Dispatcher:
                 out = solve_pool(pool, engine=self._engine(), previous=_stops(state.routes), improved=improved,
                                  deadline=deadline, seed=self.seed, incremental=self.incremental, final=attempt == 2)
                 if out.solution is not None and out.candidate is not None:
-                    return self._adopt(state, b, pool, out.solution, out.candidate, at, time.perf_counter() - t0)
+                    self._improvement = Improvement(pool, out.candidate)
+                    return self._adopt(state, b, out.solution, out.candidate, at, time.perf_counter() - t0)
                 problem = out.problem
                 state = _bend(state, at, attempt)
                 overtime |= {s.carrier for s in state.orders.values() if s.carrier is not None}
             raise DispatchError(f"dispatch: no plan passes the checker at {at} s: {problem}")
 
-    def _adopt(self, state: DispatchState, b: Built, pool: Pool, sol: Solution, cand: Candidate, now: int,
-               latency: float) -> Plan:
+    def _adopt(self, state: DispatchState, b: Built, sol: Solution, cand: Scored, now: int, latency: float) -> Plan:
         old = _stops(state.routes)
         state = st.adopt(state, sol, now=now, relaxed=b.relaxed, committed=b.committed, notes=b.notes)
         changes = diff(old, _stops(state.routes), tuple(u.order for u in sol.unassigned))
-        plan = Plan(now, b.live, sol, b.live_mats, changes, cand.stage, round(cand.objective / COST_SCALE, 2),
+        plan = Plan(now, b.live, sol, b.live_mats, changes, cand.stage, round(cand.candidate.objective / COST_SCALE, 2),
                     cand.moves, latency, b.notes)
-        self._state = state
-        self._improvement = Improvement(pool, cand)
+        self._state = self._planned = state
         self.plan = plan
         return plan
 
@@ -322,19 +322,39 @@ class Dispatcher:
             return None
         return live_routes_of(imp.pool.built, imp.best.routes)
 
-    def improve(self, *, time_budget: float | None = None, rounds: int | None = None) -> bool:
-        """Improve the current plan now (between events), for ``rounds`` ruin-and-recreate rounds (a
-        work budget: the same state, seed and rounds give the same plan) or ``time_budget``
-        seconds. The next :meth:`replan` starts from the best plan found. Whether it found a better
-        plan than the last replan's."""
+    def improve(self, *, time_budget: float | None = None, rounds: int | None = None) -> Plan | None:
+        """Improve the current plan now (between events).
+
+        Parameters
+        ----------
+        time_budget
+            Wall-clock seconds to spend, or
+        rounds
+            Ruin-and-recreate rounds to spend (a work budget: the same state, seed and rounds give
+            the same plan). Give exactly one.
+
+        Returns
+        -------
+        Plan or None
+            The better plan, which becomes :attr:`plan` (same time, checked like every plan), or
+            ``None`` if none was found or events arrived since the last replan (the next
+            :meth:`replan` then starts from the best plan found).
+        """
         if (time_budget is None) == (rounds is None):
             raise ValueError("improve: give exactly one of time_budget and rounds")
         with self._lock:
-            imp = self._improvement
-            if imp is None:
-                return False
+            imp, plan = self._improvement, self.plan
+            if imp is None or plan is None:
+                return None
+            t0 = time.perf_counter()
+            before = imp.best
             run_rounds(imp, seed=self.seed, rounds=rounds, clock=Deadline(time_budget or 0.0))
-            return imp.improved > 0
+            if imp.best is before or self._state is not self._planned:
+                return None
+            sol = to_live(imp.pool.built, imp.best, self.seed)
+            if isinstance(sol, str):
+                return None
+            return self._adopt(self._state, imp.pool.built, sol, imp.best, plan.now_s, time.perf_counter() - t0)
 
     def start_improving(self) -> None:
         """Keep improving the current plan in a background thread until :meth:`stop_improving`."""

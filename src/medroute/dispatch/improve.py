@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..insertion import Deadline, Inserter, repair
-from .replan import KEEP_COMPARE, Candidate, Pool
+from .replan import KEEP_COMPARE, Pool, Scored
 
 RUIN_SHARE = 0.15
 """Share of the routed orders one round removes (at least 2, at most :data:`RUIN_MAX`)."""
@@ -33,14 +33,14 @@ class Improvement:
     """The best plan found from one replan's pool, and the rounds spent on it."""
 
     pool: Pool
-    best: Candidate
+    best: Scored
     rounds: int = 0
     improved: int = 0
 
-    def adopt(self, cand: Candidate | None) -> bool:
-        """Count a round; keep ``cand`` if it scores lower than the best. Whether it did."""
+    def adopt(self, cand: Scored | None) -> bool:
+        """Count a round; keep ``cand`` if it ranks before the best. Whether it did."""
         self.rounds += 1
-        if cand is None or cand.score >= self.best.score:
+        if cand is None or cand.rank[:2] >= self.best.rank[:2]:
             return False
         self.best = cand
         self.improved += 1
@@ -62,7 +62,7 @@ def _related(pool: Pool, routes: tuple[tuple[int, ...], ...], rng: np.random.Gen
     return [int(ks[i]) for i in np.argsort(gap, kind="stable")[:size]]
 
 
-def ruin_recreate(pool: Pool, best: Candidate, rng: np.random.Generator, clock: Deadline) -> Candidate | None:
+def ruin_recreate(pool: Pool, best: Scored, rng: np.random.Generator, clock: Deadline) -> Scored | None:
     """One round from ``best`` (see the module docstring): the new plan scored, or ``None``."""
     inst = pool.built.plan_inst
     out = set(_related(pool, best.routes, rng))

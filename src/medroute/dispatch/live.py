@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..compile import NO_LIMIT, Instance, compile_problem
-from ..model import DAY_END_S, Objective, Order, Problem, Rider, TimeWindow
+from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
 from ..schedule import earliest_in
 from ..travel.base import TravelMatrix
 from ..travel.lookup import GrowingMatrix
@@ -97,13 +97,6 @@ class Built:
     notes: tuple[str, ...]
 
 
-def horizon_s(state: DispatchState, now: int) -> int:
-    """End of the planning horizon: a day past the latest time any rider or the clock has reached
-    (an item carried past midnight can still be planned), seconds."""
-    latest = max([now, state.now_s, *(rs.time_s for rs in state.riders.values())])
-    return max(DAY_END_S, latest) + DAY_END_S
-
-
 def _live_order(st: OrderState, now: int, state: DispatchState, working: Collection[str], relaxed: bool,
                 horizon: int) -> Order:
     o = st.order
@@ -148,7 +141,7 @@ def live_problem(state: DispatchState, now: int, settings: Settings, *, relaxed:
     ``relaxed``: orders on board planned as soon as possible (besides those the state marks);
     ``overtime``: riders whose shift is extended to the horizon (they take nothing new).
     """
-    horizon = horizon_s(state, now)
+    horizon = MAX_TIME_S  # an item carried past midnight, or far, is still planned
     carrying = {s.carrier for s in state.orders.values() if s.carrier is not None}
     riders = []
     for rid, rs in state.riders.items():

@@ -18,92 +18,117 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..check import check
 from ..compile import COST_SCALE
 from ..engines.base import Engine
+from ..engines.portfolio import AutoEngine, CandidatePool
+from ..engines.portfolio.pool import Candidate
 from ..errors import EngineError
-from ..insertion import Deadline, Inserter, plan_objective, repair
+from ..insertion import Inserter, plan_objective
 from ..reasons import Reason
 from ..schedule import build_solution
 from ..solution import Solution
+from ..stop import MaxRuntime
 from .live import Built
 
 KEEP_COMPARE = 60
-"""Feasible insertion positions the *keep* candidate compares by their full cost (lateness and
-lead time included), per order; the cheapest detour alone ignores the patients."""
+"""Feasible insertion positions compared by their full cost (lateness and lead time included), per
+order, wherever the dispatcher inserts; the cheapest detour alone ignores the patients."""
 
 LiveRoutes = Mapping[str, Sequence[tuple[str, str]]]
 """A plan in live terms: rider id → ``(kind, order id)`` stops in order."""
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A feasible plan of the planning problem, scored.
+class Scored:
+    """A candidate of the pool with the dispatcher's score.
 
     Attributes
     ----------
-    stage
-        Where it came from (``"keep"``, ``"improved"``, an engine's name).
-    routes
-        One node sequence per planning-problem rider.
-    reasons
-        Why orders are left out, by planning-problem order index.
-    objective
-        The objective in cost units (:data:`~medroute.compile.COST_SCALE` per Rupiah).
+    candidate
+        The plan (:class:`~medroute.engines.portfolio.pool.Candidate`: stage, routes, objective in
+        cost units, required orders left out, reasons).
     moves
-        Orders given to another rider than the previous plan did.
+        Orders it gives to another rider than the previous plan did.
     score
-        ``objective`` plus the stability penalty of ``moves``, cost units.
+        The objective plus the stability penalty of ``moves``, cost units.
     """
 
-    stage: str
-    routes: tuple[tuple[int, ...], ...]
-    reasons: Mapping[int, Reason]
-    objective: float
+    candidate: Candidate
     moves: int
     score: float
 
+    @property
+    def stage(self) -> str:
+        return self.candidate.stage
 
-@dataclass
+    @property
+    def routes(self) -> tuple[tuple[int, ...], ...]:
+        return self.candidate.routes
+
+    @property
+    def rank(self) -> tuple[int, float, int]:
+        """Fewest required orders left out, then the lowest score, then the earliest added."""
+        return self.candidate.unserved_required, self.score, self.candidate.index
+
+
 class Pool:
-    """The candidates of one replan, scored against the previous plan's rider of each order."""
+    """The candidates of one replan: a :class:`~medroute.engines.portfolio.CandidatePool` of the
+    planning problem (shared with ``auto``, which adds its stages' plans to it), ranked with the
+    stability penalty against the previous plan's rider of each order.
 
-    built: Built
-    previous: Mapping[str, str]
-    stability_rp: float
-    candidates: list[Candidate] = field(default_factory=list)
+    Parameters
+    ----------
+    built
+        The replan's problems.
+    previous
+        Order id → the rider the previous plan gave it to.
+    stability_rp
+        Penalty per order given to another rider, Rupiah.
+    """
 
-    def add(self, stage: str, routes: Sequence[Sequence[int]], reasons: Mapping[int, Reason]) -> Candidate | None:
-        """Score ``routes`` and keep them; ``None`` if a route does not time."""
-        cand = self.score(stage, routes, reasons)
-        if cand is not None:
-            self.candidates.append(cand)
-        return cand
+    def __init__(self, built: Built, previous: Mapping[str, str], stability_rp: float) -> None:
+        self.built = built
+        self.previous = previous
+        self.stability_rp = stability_rp
+        self.plans = CandidatePool(built.plan_inst)
+        self.plans.inserter = Inserter(built.plan_inst, compare=KEEP_COMPARE)
 
-    def score(self, stage: str, routes: Sequence[Sequence[int]], reasons: Mapping[int, Reason]) -> Candidate | None:
-        """``routes`` scored (not kept); ``None`` if a route does not time."""
+    def add(self, stage: str, routes: Sequence[Sequence[int]], reasons: Mapping[int, Reason] | None = None, *,
+            seconds: float) -> Scored | None:
+        """Repair ``routes`` (reinsertion within ``seconds``), keep them, and score them."""
+        cand = self.plans.add(stage, routes, reasons, seconds=seconds)
+        return None if cand is None else self._scored(cand)
+
+    def score(self, stage: str, routes: Sequence[Sequence[int]], reasons: Mapping[int, Reason]) -> Scored | None:
+        """``routes`` (which should time) scored but not kept; ``None`` if a route does not time."""
         inst = self.built.plan_inst
         obj = plan_objective(inst, routes)
         if obj is None:
             return None
+        served = {inst.order_of(v) for s in routes for v in s}
+        missing = sum(1 for k in inst.open_orders if inst.required[k] and k not in served)
+        return self._scored(Candidate(stage, tuple(tuple(s) for s in routes), obj, missing, dict(reasons)))
+
+    def _scored(self, cand: Candidate) -> Scored:
+        inst = self.built.plan_inst
         moves = 0
-        for r, seq in enumerate(routes):
+        for r, seq in enumerate(cand.routes):
             rid = self.built.plan.riders[r].id
             for v in seq:
                 if inst.is_pickup(v):
                     before = self.previous.get(self.built.plan.orders[inst.order_of(v)].id)
                     moves += before is not None and before != rid
-        return Candidate(stage, tuple(tuple(s) for s in routes), dict(reasons), obj, moves,
-                         obj + self.stability_rp * COST_SCALE * moves)
+        return Scored(cand, moves, cand.objective + self.stability_rp * COST_SCALE * moves)
 
-    def ranked(self) -> list[Candidate]:
-        """Lowest score first (ties by stage name)."""
-        return sorted(self.candidates, key=lambda c: (c.score, c.stage))
+    def ranked(self) -> list[Scored]:
+        """Every candidate, best first (see :attr:`Scored.rank`)."""
+        return sorted((self._scored(c) for c in self.plans.candidates), key=lambda c: c.rank)
 
-    def best(self) -> Candidate | None:
-        """The lowest score, if any."""
+    def best(self) -> Scored | None:
+        """The best candidate, if any."""
         ranked = self.ranked()
         return ranked[0] if ranked else None
 
@@ -148,24 +173,25 @@ def planning_routes(built: Built, routes: LiveRoutes) -> list[list[int]]:
     return out
 
 
-def keep_candidate(pool: Pool, stage: str, routes: LiveRoutes, clock: Deadline) -> Candidate | None:
-    """``routes`` repaired on the planning problem and completed by insertion, added to ``pool``."""
+def keep_candidate(pool: Pool, stage: str, routes: LiveRoutes, seconds: float) -> Scored | None:
+    """``routes`` repaired on the planning problem and completed by insertion within ``seconds``."""
+    return pool.add(stage, planning_routes(pool.built, routes), seconds=seconds)
+
+
+def engine_candidate(pool: Pool, engine: Engine, *, seconds: float, seed: int, repair_s: float) -> None:
+    """``engine`` on the planning problem for ``seconds``, its plans added to ``pool``: ``auto``
+    searches from the pool and adds every stage's plan; another engine is warm-started from the
+    pool's best plan and its plan repaired within ``repair_s``."""
     inst = pool.built.plan_inst
-    fixed, reasons, _ = repair(inst, planning_routes(pool.built, routes), Inserter(inst, compare=KEEP_COMPARE),
-                               clock)
-    return pool.add(stage, fixed, reasons)
+    if isinstance(engine, AutoEngine):
+        engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, pool=pool.plans)
+        return
+    best = pool.best()
+    res = engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, initial=best.routes if best is not None else None)
+    pool.add(engine.name, res.routes, res.reasons, seconds=max(0.02, repair_s))
 
 
-def engine_candidate(pool: Pool, engine: Engine, start: Sequence[Sequence[int]] | None, *, time_limit: float,
-                     seed: int, repair_s: float) -> Candidate | None:
-    """``engine`` warm-started from ``start`` on the planning problem, repaired, added to ``pool``."""
-    inst = pool.built.plan_inst
-    res = engine.solve(inst, time_limit=time_limit, seed=seed, initial=start)
-    fixed, reasons, _ = repair(inst, res.routes, Inserter(inst, compare=KEEP_COMPARE), Deadline(max(0.02, repair_s)))
-    return pool.add(engine.name, fixed, {**res.reasons, **reasons})
-
-
-def to_live(built: Built, cand: Candidate, seed: int) -> Solution | str:
+def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
     """Map ``cand`` back to the live problem, committed stops in front, and check it.
 
     Returns the solution, or why it cannot be used.
@@ -183,7 +209,7 @@ def to_live(built: Built, cand: Candidate, seed: int) -> Solution | str:
     missing = [built.live.orders[k].id for k in range(li.n) if li.carried_by[k] >= 0 and k not in served]
     if missing:
         return f"items on board left out: {missing}"
-    reasons = {lindex[built.plan.orders[k].id]: why for k, why in cand.reasons.items()}
+    reasons = {lindex[built.plan.orders[k].id]: why for k, why in cand.candidate.reasons.items()}
     try:
         sol = build_solution(li, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
     except EngineError as exc:
@@ -207,7 +233,7 @@ class Outcome:
     """The winner of a replan mapped to the live problem, or why nothing was usable."""
 
     solution: Solution | None
-    candidate: Candidate | None
+    candidate: Scored | None
     problem: str = ""
 
 
@@ -230,15 +256,13 @@ def solve_pool(pool: Pool, *, engine: Engine | None, previous: LiveRoutes, impro
     left = deadline - time.perf_counter()
     if incremental or engine is None or final:
         share = 0.3 if engine is not None and not final else 0.9
-        keep_candidate(pool, "keep", previous, Deadline(max(0.02, share * left)))
+        keep_candidate(pool, "keep", previous, max(0.02, share * left))
         if improved is not None and not final:
-            keep_candidate(pool, "improved", improved, Deadline(max(0.02, 0.1 * left)))
+            keep_candidate(pool, "improved", improved, max(0.02, 0.2 * left))
     left = deadline - time.perf_counter()
     reserve = min(0.3, 0.1 * (left + 0.1)) + 0.02
     if engine is not None and not final and left - reserve > 0.05:
-        best = pool.best()
-        engine_candidate(pool, engine, best.routes if best is not None else None, time_limit=left - reserve,
-                         seed=seed, repair_s=reserve / 2)
-    if not pool.candidates:
-        keep_candidate(pool, "keep", previous, Deadline(0.5))
+        engine_candidate(pool, engine, seconds=left - reserve, seed=seed, repair_s=reserve / 2)
+    if not len(pool.plans):
+        keep_candidate(pool, "keep", previous, 0.5)
     return choose(pool, seed)

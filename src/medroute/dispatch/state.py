@@ -31,7 +31,7 @@ from ..events import (
     TravelDelay,
 )
 from ..geo import Location
-from ..model import Order, Pharmacy, Rider, TimeWindow
+from ..model import MAX_TIME_S, Order, Pharmacy, Rider, TimeWindow
 from ..solution import Solution
 
 DEFAULT_COMMIT_WITHIN_S = 60
@@ -172,7 +172,7 @@ def initial_state(pharmacies: Iterable[Pharmacy], riders: Iterable[Rider], *, on
 # -- validation of event fields -------------------------------------------------------------------
 
 def seconds(value: object, what: str) -> int:
-    """``value`` as whole seconds ≥ 0, or :class:`DispatchError` naming ``what``."""
+    """``value`` as whole seconds in ``0..MAX_TIME_S``, or :class:`DispatchError` naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise DispatchError(f"{what}: must be a number of seconds, got {value!r}")
     if isinstance(value, Integral):
@@ -181,8 +181,8 @@ def seconds(value: object, what: str) -> int:
         t = round(float(value))
     else:
         raise DispatchError(f"{what}: must be a finite number of seconds, got {value!r}")
-    if t < 0:
-        raise DispatchError(f"{what}: must not be negative, got {value!r}")
+    if not 0 <= t <= MAX_TIME_S:
+        raise DispatchError(f"{what}: must be in 0..{MAX_TIME_S} s (100 days), got {value!r}")
     return t
 
 
@@ -431,7 +431,7 @@ def _failed(c: _Change, t: int, st: OrderState, retry: TimeWindow | None) -> Non
 
 def _delayed(c: _Change, t: int, rs: RiderState, delay: object) -> None:
     d = seconds(delay, f"travel delay for rider {rs.rider.id!r}: delay_s")
-    c.set_rider(rs, time_s=max(rs.time_s, t) + d)
+    c.set_rider(rs, time_s=seconds(max(rs.time_s, t) + d, f"travel delay for rider {rs.rider.id!r}: the new time"))
     busy = rs.committed is not None or any(s.carrier == rs.rider.id for s in c.orders.values())
     if rs.working and busy and d >= c.base.behind_s:
         c.replan_due = True

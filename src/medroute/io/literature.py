@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ..datadir import data_dir
+from ..datadir import data_file
 from ..errors import InvalidProblemError
 from ..geo import Location
 from ..model import Objective, Problem
@@ -65,11 +65,13 @@ total, 106 unserved orders, is about 1.1e13, far inside int64 (9.2e18)."""
 TOLERANCE = 1e-6
 """Slack, in literature units, of the double-precision rule checks (rounding noise only)."""
 
-_SETS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "lilim": (("benchmarks", "lilim", "pdp_100"), "lilim/bks.csv"),
-    "solomon": (("benchmarks", "solomon", "solomon_100"), "solomon/bks.csv"),
-    "darp": (("benchmarks", "darp", "cordeau_2006"), None),
+_SETS: dict[str, tuple[str, str | None]] = {
+    "lilim": ("literature/lilim/pdp_100", "literature/lilim/bks.csv"),
+    "solomon": ("literature/solomon/solomon_100", "literature/solomon/bks.csv"),
+    "darp": ("literature/darp/cordeau_2006", None),
 }
+"""Set → (instance folder, best-known-solution table) relative to a data directory: the repository's
+``benchmarks/data`` holds them (``docs/data.md``)."""
 
 
 class LiteratureFormatError(InvalidProblemError):
@@ -408,24 +410,34 @@ def _check_kind(kind: str) -> Kind:
 def instance_paths(kind: str, *, root: str | Path | None = None) -> list[Path]:
     """The instance files of set ``kind`` (``"lilim"``, ``"solomon"``, ``"darp"``), sorted.
 
-    ``root`` is the data directory; ``None`` = :func:`medroute.datadir.data_dir` (raises
-    :class:`~medroute.datadir.DataNotFoundError` when there is none).
+    Parameters
+    ----------
+    kind
+        The set.
+    root
+        A data directory searched first; then the usual places (:mod:`medroute.datadir`: the
+        settings, ``$MEDROUTE_DATA``, a source checkout's ``benchmarks/data``).
+
+    Raises
+    ------
+    DataNotFoundError
+        The set is in none of those places (the instances do not ship in the wheel; ``docs/data.md``
+        says where to get them).
     """
-    k = _check_kind(kind)
-    base = Path(root) if root is not None else data_dir(required=True)
-    assert base is not None
-    folder = base.joinpath(*_SETS[k][0])
+    folder = data_file(_SETS[_check_kind(kind)][0], root, needed_by=f"the literature set {kind!r}")
     return sorted(folder.glob("*.txt"))
 
 
 def bks_path(kind: str, *, root: str | Path | None = None) -> Path | None:
-    """The best-known-solution table of set ``kind``, or ``None`` (DARP has none here)."""
+    """The best-known-solution table of set ``kind``, or ``None`` (DARP has none in this format).
+
+    Found as :func:`instance_paths` finds the instances; raises
+    :class:`~medroute.datadir.DataNotFoundError` when absent.
+    """
     rel = _SETS[_check_kind(kind)][1]
     if rel is None:
         return None
-    base = Path(root) if root is not None else data_dir(required=True)
-    assert base is not None
-    return base / "benchmarks" / rel
+    return data_file(rel, root, needed_by=f"the literature set {kind!r}")
 
 
 def read_instance(path: str | Path, kind: str) -> LiteratureInstance:

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidProblemError, InvalidSolutionError
-from ..model import Problem, matrices_for
+from ..matrices import as_matrices
+from ..model import Problem
 from ..solution import Solution
 
 
@@ -55,15 +56,16 @@ def vrptw_applies(problem: Problem) -> str | None:
 def write_vrptw(problem: Problem, path: str | Path, *, matrix: Any = None, dimension: str = "parcels") -> Path:
     """Write ``problem`` as a VRPLIB VRPTW instance (explicit full matrix, seconds).
 
+    Node 1 is the depot (the pharmacy); node ``k + 2`` is ``problem.orders[k]``.
+
     Parameters
     ----------
     problem : a problem for which :func:`vrptw_applies` is ``None``.
     path : the file to write.
-    matrix : travel matrix over ``problem.locations`` (``None``: haversine).
+    matrix : the travel (anything :func:`medroute.matrices.as_matrices` accepts; ``None``:
+        haversine).
     dimension : the capacity dimension written as demand/capacity: ``"parcels"``,
         ``"weight_g"`` (grams) or ``"volume_ml"`` (millilitres).
-
-    Node 1 is the depot (the pharmacy); node ``k + 2`` is ``problem.orders[k]``.
 
     Raises
     ------
@@ -75,7 +77,7 @@ def write_vrptw(problem: Problem, path: str | Path, *, matrix: Any = None, dimen
     if dimension not in ("parcels", "weight_g", "volume_ml"):
         raise InvalidProblemError(f"vrplib: dimension must be parcels, weight_g or volume_ml, got {dimension!r}")
     rider = problem.riders[0]
-    mat = matrices_for(problem, matrix)[rider.profile]
+    mat = as_matrices(problem, matrix)[rider.profile]
     ph = problem.pharmacies[0]
     locs = [ph.location] + [o.location for o in problem.orders]
     rows = np.array([problem.location_index[loc] for loc in locs])

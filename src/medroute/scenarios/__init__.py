@@ -11,14 +11,15 @@
 Scenarios (defaults and their sources in :mod:`medroute.scenarios.params` and ``docs/scenarios.md``):
 
 * ``historic``: RSUD Blambangan and RSUD Genteng, 20 orders, 15 riders (the 2017 launch).
-  Without a data directory: the embedded fallback (two embedded coordinates, haversine travel).
 * ``expanded``: all 20 real facilities, 200 orders.
 * ``surge``: 5 × expanded, 1,000 orders.
 * ``pancer``: the real OSM extract around Pancer, 6 orders from the nearest facility.
 * ``probolinggo``, ``surabaya``: the same generator on those towns' OSM graphs with synthetic
   pickup sites, for the scale curve (``orders=20`` … ``2000``).
 
-The same name, seed and overrides always give the identical problem (``problem.to_json()``).
+The Banyuwangi data ships with the package; the stand-in towns' extracts live in the repository's
+``benchmarks/data`` (``docs/data.md``). The same name, seed and overrides always give the identical
+problem (``problem.to_json()``).
 """
 
 from __future__ import annotations
@@ -37,10 +38,9 @@ from .params import Param as Param
 from .params import ParamValue, resolve
 
 BACKENDS = ("auto", "osm", "haversine", "osmnx-download")
-"""Values of ``load(..., backend=)``: ``auto`` = the road graph when the data is there, else the
-embedded haversine fallback (``historic`` only); ``osm`` insists on the graph; ``haversine`` uses
-straight lines for travel (patients are still placed on roads when the graph is there);
-``osmnx-download`` builds the regency's road graph with osmnx (needs the internet once)."""
+"""Values of ``load(..., backend=)``: ``auto`` and ``osm`` = the scenario's road graph; ``haversine``
+uses straight lines for travel (patients are still placed on the roads); ``osmnx-download`` builds
+the regency's road graph with osmnx (needs the internet once, then cached)."""
 
 _NAMES = ("historic", "expanded", "surge", "pancer", "probolinggo", "surabaya")
 
@@ -84,7 +84,8 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     ----------
     name : one of :func:`names`.
     seed : random seed; the same seed (and overrides) gives the identical problem.
-    data_dir : the shared data directory; ``None`` = :func:`medroute.datadir.data_dir`.
+    data_dir : a data directory searched before the usual places (:mod:`medroute.datadir`: the
+        settings, ``$MEDROUTE_DATA``, the shipped data); it may hold only the files it replaces.
     backend : one of :data:`BACKENDS`.
     cache_dir : when given, travel matrices are cached there as ``.npz`` (keyed by graph
         content and points) and ``osmnx-download`` graphs are kept there.
@@ -93,8 +94,8 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     Raises
     ------
     InvalidProblemError : unknown scenario, backend or parameter, or a bad parameter value.
-    DataNotFoundError : the scenario needs a data file that is absent (only ``historic`` falls
-        back to the embedded default, and only with ``backend="auto"`` or ``"haversine"``).
+    DataNotFoundError : ``data_dir`` is not a directory, or the scenario needs a data file found
+        nowhere (the stand-in towns' extracts are not in the wheel).
     """
     if name not in _NAMES:
         raise InvalidProblemError(f"scenario {name!r} is unknown; choose one of {list(_NAMES)}")
@@ -106,11 +107,11 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InvalidProblemError(f"scenario {name!r}: seed must be an integer, got {seed!r}")
     values = resolve(name, overrides)
-    root = _root(data_dir)
+    from .. import datadir
     from . import banyuwangi as bw
 
-    kw: dict[str, Any] = {"seed": seed, "root": root, "backend": backend, "values": values,
-                          "cache_dir": Path(cache_dir) if cache_dir is not None else None}
+    kw: dict[str, Any] = {"seed": seed, "data_dir": datadir.user_data_dir(data_dir), "backend": backend,
+                          "values": values, "cache_dir": Path(cache_dir) if cache_dir is not None else None}
     if name == "historic":
         gen = bw.build_banyuwangi(name, which="rsud", **kw)
     elif name in ("expanded", "surge"):
@@ -122,12 +123,3 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     return Scenario(name=name, seed=seed, problem=gen.problem, matrix=gen.matrix, backend_name=gen.backend_name,
                     description=gen.description, params=MappingProxyType(dict(values)),
                     travel_backend=gen.travel_backend)
-
-
-def _root(data_dir: Path | None) -> Path | None:
-    if data_dir is not None:
-        path = Path(data_dir)
-        return path if path.is_dir() else None
-    from .. import datadir
-
-    return datadir.data_dir()

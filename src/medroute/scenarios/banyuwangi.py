@@ -3,9 +3,9 @@
 What is real and what is generated
 ----------------------------------
 * **Pickup sites** are the 20 real health facilities of ``banyuwangi_faskes_20.geojson``
-  (:mod:`medroute.scenarios.facilities`), or, offline, the two RSUDs embedded in
-  :mod:`medroute.scenarios.embedded`. The stand-in cities (Probolinggo, Surabaya) get synthetic
-  sites chosen deterministically among graph nodes (:func:`synthetic_sites`).
+  (:mod:`medroute.scenarios.facilities`; the file ships with the package). The stand-in cities
+  (Probolinggo, Surabaya) get synthetic sites chosen deterministically among graph nodes
+  (:func:`synthetic_sites`).
 * **Roads** are the attribute-less service-area lines around the facilities (15,154 nodes in 9
   clusters, the town core the largest), loaded through :func:`medroute.travel.load_graph`.
   The clusters are not connected in the file; so that one matrix covers every location, each
@@ -37,14 +37,13 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from ..datadir import DataNotFoundError
+from .. import datadir
 from ..errors import InvalidProblemError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
 from ..model import CoolBox, Order, Pharmacy, Problem, Rider, TimeWindow
 from ..travel.base import TravelBackend, TravelMatrix
 from ..travel.graph import LENGTH_BITS, GraphBackend
 from ..travel.haversine import DETOUR_FACTOR, HaversineBackend
-from . import embedded
 from .facilities import (
     FACILITIES_FILE,
     PANCER_FILE,
@@ -258,14 +257,6 @@ def place_on_network(net: RoadNetwork, sites: Sequence[Facility], counts: Sequen
     return out
 
 
-def place_embedded(sites: Sequence[Facility], counts: Sequence[int], *, min_m: float, max_m: float,
-                   rng: np.random.Generator) -> list[list[Location]]:
-    """Patients around each site by straight-line distance (the band divided by the detour factor)."""
-    return [embedded.sample_around(rng, s.location, c, min_m=min_m / DETOUR_FACTOR, max_m=max_m / DETOUR_FACTOR,
-                                   sector=embedded.LAND_SECTORS.get(s.id, embedded.Sector()))
-            for s, c in zip(sites, counts, strict=True)]
-
-
 def synthetic_sites(net: RoadNetwork, k: int, city: str) -> tuple[Facility, ...]:
     """``k`` pickup sites on graph nodes, deterministic (no randomness): the main component's node
     nearest to each cell centre of a grid over the central 70 % of its extent, distinct nodes."""
@@ -428,20 +419,8 @@ def rng_for(scenario: str, seed: int) -> np.random.Generator:
 # Scenario builders
 
 
-def _data_file(root: Path | None, rel: str) -> Path | None:
-    if root is None:
-        return None
-    path = root / rel
-    return path if path.is_file() else None
-
-
-def _require(root: Path | None, rel: str, scenario: str) -> Path:
-    path = _data_file(root, rel)
-    if path is None:
-        where = "no data directory was found" if root is None else f"{root / rel} does not exist"
-        raise DataNotFoundError(f"scenario {scenario!r} needs the data file {rel}: {where} "
-                                "(set MEDROUTE_DATA or pass data_dir=)")
-    return path
+def _require(data_dir: Path | None, rel: str, scenario: str) -> Path:
+    return datadir.data_file(rel, data_dir, needed_by=f"scenario {scenario!r}")
 
 
 def _matrix(problem: Problem, net: RoadNetwork | None, backend: str,
@@ -470,56 +449,32 @@ def _counts_text(problem: Problem) -> str:
             f"{len(problem.riders)} riders ({cool} with a cool box)")
 
 
-def build_banyuwangi(scenario: str, *, which: str, seed: int, root: Path | None, backend: str,
+def build_banyuwangi(scenario: str, *, which: str, seed: int, data_dir: Path | None, backend: str,
                      values: dict[str, ParamValue], cache_dir: Path | None) -> Generated:
-    """``historic`` (``which="rsud"``: the two RSUDs) or ``expanded``/``surge`` (``which="all"``).
-
-    Falls back to the embedded RSUD coordinates and haversine travel when ``which="rsud"`` and
-    the data files are absent (and ``backend`` is ``"auto"`` or ``"haversine"``).
-    """
+    """``historic`` (``which="rsud"``: the two RSUDs) or ``expanded``/``surge`` (``which="all"``)."""
     rng = rng_for(scenario, seed)
     lo, hi = _band(values)
-    fac_path = _data_file(root, FACILITIES_FILE)
-    roads_path = _data_file(root, ROADS_FILE)
-    if backend == "osmnx-download":
-        facilities = read_facilities(fac_path) if fac_path else embedded.EMBEDDED_FACILITIES
-        if which == "all" and fac_path is None:
-            _require(root, FACILITIES_FILE, scenario)
-        sites = tuple(f for f in facilities if f.kind == "rsud") if which == "rsud" else facilities
-        net = _download_network(cache_dir)
-        problem = generate_problem(scenario, sites,
-                                   lambda s, c, r: place_on_network(net, s, c, min_m=lo, max_m=hi, rng=r),
-                                   values, rng)
-        matrix, name, travel = _matrix(problem, net, backend, cache_dir)
-        src = "banyuwangi_faskes_20.geojson" if fac_path else "the embedded RSUD coordinates"
-        desc = (f"Banyuwangi {scenario!r} (seed {seed}): {_counts_text(problem)}. Pickup sites from {src}; "
-                f"travel and patient placement on {net.summary}.")
-        return Generated(problem, matrix, name, desc, travel)
-    if fac_path is None or roads_path is None:
-        if which != "rsud" or backend == "osm":
-            _require(root, FACILITIES_FILE if fac_path is None else ROADS_FILE, scenario)
-        problem = generate_problem(scenario, embedded.EMBEDDED_FACILITIES,
-                                   lambda s, c, r: place_embedded(s, c, min_m=lo, max_m=hi, rng=r), values, rng)
-        matrix, name, travel = _matrix(problem, None, "haversine", cache_dir)
-        why = "no data directory was found" if root is None else f"the data directory {root} lacks the Banyuwangi files"
-        desc = (f"Banyuwangi {scenario!r} (seed {seed}), EMBEDDED FALLBACK because {why}: {_counts_text(problem)}. "
-                "Pickup sites are RSUD Blambangan and RSUD Genteng at coordinates embedded in code (SOURCES.md and "
-                "banyuwangi_faskes_20.geojson); no road graph was used: patients are sampled at straight-line "
-                f"{lo / DETOUR_FACTOR:.0f}–{hi / DETOUR_FACTOR:.0f} m around them and travel is haversine "
-                "(straight line × 1.35 at 30 km/h).")
-        return Generated(problem, matrix, name, desc, travel)
+    fac_path = _require(data_dir, FACILITIES_FILE, scenario)
     facilities = read_facilities(fac_path)
     sites = tuple(f for f in facilities if f.kind == "rsud") if which == "rsud" else facilities
-    net = _geojson_network(_file_key(roads_path))
+    if backend == "osmnx-download":
+        net = _download_network(cache_dir)
+        where = f"travel and patient placement on {net.summary}"
+    else:
+        net = _geojson_network(_file_key(_require(data_dir, ROADS_FILE, scenario)))
+        where = (f"patients lie on road nodes {lo:.0f}–{hi:.0f} m by road from their facility, inside its cluster "
+                 f"of the road geometry shipped with medroute: {net.summary}")
     problem = generate_problem(scenario, sites,
                                lambda s, c, r: place_on_network(net, s, c, min_m=lo, max_m=hi, rng=r),
                                values, rng)
     matrix, name, travel = _matrix(problem, net, backend, cache_dir)
     desc = (f"Banyuwangi {scenario!r} (seed {seed}): {_counts_text(problem)}. Pickup sites are real facilities from "
-            "banyuwangi_faskes_20.geojson (a student WebGIS, qgis2web; not OSM); patients lie on road nodes "
-            f"{lo:.0f}–{hi:.0f} m by road from their facility, inside its cluster of {net.summary}. "
-            f"Travel: {'the osm backend on that graph' if name == 'osm' else 'haversine (chosen by backend=)'}.")
+            f"{fac_path.name} (a student WebGIS, qgis2web; not OSM); {where}. {_travel_text(name)}")
     return Generated(problem, matrix, name, desc, travel)
+
+
+def _travel_text(name: str) -> str:
+    return "Travel: the osm backend on that graph." if name == "osm" else "Travel: haversine (chosen by backend=)."
 
 
 def nearest_facility(facilities: Sequence[Facility], to: Location) -> Facility:
@@ -530,10 +485,10 @@ def nearest_facility(facilities: Sequence[Facility], to: Location) -> Facility:
 
 
 PANCER_CENTRE = Location(-8.5886, 114.0249)
-"""Centre of the Pancer OSM extract's node bbox (SOURCES.md §1: 113.9971–114.0586 E, 8.6033–8.5675 S)."""
+"""Centre of the Pancer OSM extract's node bbox (SOURCES.md: 113.9971–114.0586 E, 8.6033–8.5675 S)."""
 
 
-def build_pancer(*, seed: int, root: Path | None, backend: str, values: dict[str, ParamValue],
+def build_pancer(*, seed: int, data_dir: Path | None, backend: str, values: dict[str, ParamValue],
                  cache_dir: Path | None) -> Generated:
     """A handful of south-coast patients at Pancer, served from the nearest facility in the file.
 
@@ -543,8 +498,8 @@ def build_pancer(*, seed: int, root: Path | None, backend: str, values: dict[str
     facility is joined to the extract's nearest node by one straight-line bridge × 1.35.
     """
     rng = rng_for("pancer", seed)
-    fac = nearest_facility(read_facilities(_require(root, FACILITIES_FILE, "pancer")), PANCER_CENTRE)
-    net = _osm_network(_file_key(_require(root, PANCER_FILE, "pancer")), (fac,))
+    fac = nearest_facility(read_facilities(_require(data_dir, FACILITIES_FILE, "pancer")), PANCER_CENTRE)
+    net = _osm_network(_file_key(_require(data_dir, PANCER_FILE, "pancer")), (fac,))
     lo, hi = _band(values)
     problem = generate_problem("pancer", (fac,),
                                lambda s, c, r: place_on_network(net, s, c, min_m=lo, max_m=hi, rng=r), values, rng)
@@ -553,7 +508,7 @@ def build_pancer(*, seed: int, root: Path | None, backend: str, values: dict[str
             f"{fac.name}, the nearest of the 20 real facilities to the extract; patients lie on road nodes "
             f"{lo:.0f}–{hi:.0f} m by road from where the bridge enters {net.summary} (© OpenStreetMap contributors, "
             "ODbL; snapshot 2024-06-25). "
-            f"Travel: {'the osm backend on that graph' if name == 'osm' else 'haversine (chosen by backend=)'}.")
+            f"{_travel_text(name)}")
     return Generated(problem, matrix, name, desc, travel)
 
 
@@ -561,12 +516,12 @@ STAND_INS = {"probolinggo": (PROBOLINGGO_FILE, "Probolinggo"), "surabaya": (SURA
 """Stand-in city scenarios: data file and city name."""
 
 
-def build_stand_in(scenario: str, *, seed: int, root: Path | None, backend: str, values: dict[str, ParamValue],
+def build_stand_in(scenario: str, *, seed: int, data_dir: Path | None, backend: str, values: dict[str, ParamValue],
                    cache_dir: Path | None) -> Generated:
     """The same generator on another East Java town's OSM graph, with synthetic pickup sites."""
     rel, city = STAND_INS[scenario]
     rng = rng_for(scenario, seed)
-    net = _osm_network(_file_key(_require(root, rel, scenario)))
+    net = _osm_network(_file_key(_require(data_dir, rel, scenario)))
     sites = synthetic_sites(net, _int(values, "synthetic_sites"), city)
     lo, hi = _band(values)
     problem = generate_problem(scenario, sites,
@@ -575,5 +530,5 @@ def build_stand_in(scenario: str, *, seed: int, root: Path | None, backend: str,
     desc = (f"{city} stand-in (NOT Banyuwangi; seed {seed}): {_counts_text(problem)}. {len(sites)} synthetic pickup "
             f"sites on graph nodes (a grid over the central 70 % of {net.summary}, © OpenStreetMap contributors, "
             f"ODbL); patients on road nodes {lo:.0f}–{hi:.0f} m by road from their site. "
-            f"Travel: {'the osm backend on that graph' if name == 'osm' else 'haversine (chosen by backend=)'}.")
+            f"{_travel_text(name)}")
     return Generated(problem, matrix, name, desc, travel)

@@ -1,6 +1,6 @@
-"""The 20 real Banyuwangi health facilities (``banyuwangi_faskes_20.geojson``), read in place.
+"""The 20 real Banyuwangi health facilities (``banyuwangi_faskes_20.geojson``, shipped package data).
 
-Source (see ``SOURCES.md`` §3 in the data directory): a qgis2web export of a student WebGIS
+Source (see ``medroute/data/banyuwangi/SOURCES.md``): a qgis2web export of a student WebGIS
 (``khanzaallayya-tech/Webgis-Keterjangkauan-Faskes-Kab.Banyuwangi``, commit ``1e75e571``),
 10 puskesmas and 10 hospitals, WGS84. Positions are probably digitised from web maps; RSUD
 Blambangan lies ~260 m from a Google-Maps embed of it; every point is 6–44 m from a road node of
@@ -21,16 +21,17 @@ from ..geo import Location
 
 FacilityKind = Literal["rsud", "hospital", "puskesmas"]
 
-FACILITIES_FILE = "osm/banyuwangi_faskes_20.geojson"
-"""Path of the facilities file under the data directory."""
-ROADS_FILE = "osm/banyuwangi_faskes_service_area_roads_3km.geojson.gz"
-"""Path of the service-area road lines (9 clusters around the facilities) under the data directory."""
-PANCER_FILE = "osm/banyuwangi_pancer_drive.osm"
-"""Path of the real OSM extract around Pancer (Kec. Pesanggaran) under the data directory."""
+FACILITIES_FILE = "banyuwangi/banyuwangi_faskes_20.geojson"
+"""The facilities file, relative to a data directory (ships with the package)."""
+ROADS_FILE = "banyuwangi/banyuwangi_faskes_service_area_roads_3km.geojson.gz"
+"""The service-area road lines (9 clusters around the facilities; ships with the package)."""
+PANCER_FILE = "banyuwangi/banyuwangi_pancer_drive.osm.bz2"
+"""The real OSM extract around Pancer, Kec. Pesanggaran (ships with the package)."""
 PROBOLINGGO_FILE = "osm/probolinggo_drive.osm.bz2"
-"""Path of the Kota Probolinggo OSM drive extract (a stand-in, not Banyuwangi)."""
+"""The Kota Probolinggo OSM drive extract (a stand-in, not Banyuwangi; in the repository's
+``benchmarks/data``, not in the wheel)."""
 SURABAYA_FILE = "osm/surabaya_south_drive.osm.bz2"
-"""Path of the south Surabaya / north Sidoarjo OSM drive extract (a stand-in, not Banyuwangi)."""
+"""The south Surabaya / north Sidoarjo OSM drive extract (a stand-in, as Probolinggo)."""
 
 _KIND_ORDER = {"rsud": 0, "hospital": 1, "puskesmas": 2}
 

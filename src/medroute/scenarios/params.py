@@ -123,7 +123,7 @@ _PARAMS = (
     Param("patient_max_m", 3000, "m", "P/E",
           "SOURCES.md: the road lines cover 3 km network distance around each facility (P); the "
           "hospitals' service radius (Jangkauan) 3,000 m (P)",
-          "longest network distance, facility → patient (straight line × 1.35 in the embedded fallback)"),
+          "longest network distance, facility → patient"),
     Param("shift_start", "08:00", "HH:MM", "E",
           "Program: riders wait at the hospital shelter (P); a working day from 08:00 (E)",
           "rider shift start"),
@@ -168,7 +168,7 @@ SCENARIO_SOURCES: Mapping[str, str] = MappingProxyType({
     "expanded": "Scenario anchors: expanded 100–300 orders/day (E) → 200",
     "surge": "Scenario anchors: surge = 5 × expanded (E; Good Doctor saw ~5× medicine orders, P) → 1,000",
     "pancer": "estimate: a handful (6) of south-coast patients, 2 riders; patient_max_m 6 km spans the "
-              "6.8 × 4 km OSM extract (SOURCES.md §1, P)",
+              "6.8 × 4 km OSM extract (SOURCES.md, P)",
     "probolinggo": "as expanded: 200 orders (E); scale curve via orders= 20 … 2,000",
     "surabaya": "as expanded: 200 orders (E); scale curve via orders= 20 … 2,000",
 })

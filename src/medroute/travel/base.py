@@ -27,6 +27,8 @@ class TravelMatrix:
         (zero for backends without a network).
     profile : the travel profile the matrix was computed for (e.g. ``"motorbike"``).
     ids : optional names of the locations, for error messages and matching.
+    backend : name of the travel backend that computed it (``""`` when unknown); a plan records
+        it (:attr:`medroute.Solution.travel`).
     """
 
     durations_s: NDArray[np.int32]
@@ -34,6 +36,7 @@ class TravelMatrix:
     snap_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     profile: str = DEFAULT_PROFILE
     ids: tuple[str, ...] | None = None
+    backend: str = ""
 
     def __post_init__(self) -> None:
         d = np.asarray(self.durations_s)

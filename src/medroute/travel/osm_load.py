@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..errors import MedrouteError, require
+from ..errors import MedrouteError, NetworkUnavailableError, require
 from ..geo import haversine_m
 from .speeds import MOTORBIKE_CUSTOM_FILTER
 
@@ -33,8 +33,8 @@ class GraphLoadError(MedrouteError, ValueError):
 
 
 def load_graph(path: str | Path) -> nx.MultiDiGraph:
-    """Load a road graph from ``.osm``, ``.osm.bz2``, ``.overpass.json[.gz]``, ``.graphml`` or
-    ``.geojson[.gz]``.
+    """Load a road graph from ``.osm``, ``.osm.bz2``, ``.overpass.json[.gz]``, ``.graphml[.gz|.bz2]``
+    or ``.geojson[.gz]``.
 
     OSM XML is read unsimplified (``simplify=False, retain_all=True``) so every OSM node can be a
     snap target and one-way tags are kept; GraphML is read as saved.
@@ -52,20 +52,36 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     name = p.name.lower()
     if name.endswith((".osm", ".osm.bz2", ".xml", ".xml.bz2")):
         ox: Any = require("osmnx", "osm")
-        graph = ox.graph_from_xml(p, bidirectional=False, simplify=False, retain_all=True)
+        graph = _parsed(p, lambda: ox.graph_from_xml(p, bidirectional=False, simplify=False, retain_all=True))
     elif name.endswith((".overpass.json", ".overpass.json.gz")):
-        graph = graph_from_overpass_json(p)
-    elif name.endswith(".graphml"):
+        graph = _parsed(p, lambda: graph_from_overpass_json(p))
+    elif name.endswith((".graphml", ".graphml.gz", ".graphml.bz2")):
         ox = require("osmnx", "osm")
-        graph = ox.load_graphml(p)
+        graph = _parsed(p, lambda: ox.load_graphml(p))
     elif name.endswith((".geojson", ".geojson.gz", ".json", ".json.gz")):
-        graph = graph_from_geojson_lines(p)
+        graph = _parsed(p, lambda: graph_from_geojson_lines(p))
     else:
         raise GraphLoadError(f"road graph {str(p)!r}: unknown format; expected .osm, .osm.bz2, "
-                             ".graphml or .geojson(.gz)")
+                             ".graphml(.gz/.bz2) or .geojson(.gz)")
+    if not isinstance(graph, nx.MultiDiGraph):
+        raise GraphLoadError(f"road graph {str(p)!r}: holds a {type(graph).__name__}, not a directed multigraph")
     if graph.number_of_edges() == 0:
         raise GraphLoadError(f"road graph {str(p)!r}: holds no road edges")
     graph.graph.setdefault("source", str(p))
+    return graph
+
+
+def _parsed(path: Path, parse: Any) -> nx.MultiDiGraph:
+    """Run a third-party parser on ``path``; its errors (whatever their type) become GraphLoadError."""
+    try:
+        graph: nx.MultiDiGraph = parse()
+    except MedrouteError:
+        raise
+    except FileNotFoundError:
+        raise GraphLoadError(f"road graph {str(path)!r}: file does not exist") from None
+    except Exception as exc:  # parsers raise ParseError, KeyError, LookupError, NetworkXError, ...
+        raise GraphLoadError(f"road graph {str(path)!r}: not readable ({type(exc).__name__}: {exc})"[:400]) \
+            from exc
     return graph
 
 
@@ -193,9 +209,23 @@ def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.M
     if path.exists():
         logger.debug("road graph from cache %s", path)
         return ox.load_graphml(path)
-    graph = fetch(ox)
+    graph = _download(fetch, ox)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.graphml")
     ox.save_graphml(graph, tmp)
     tmp.replace(path)
     return ox.load_graphml(path)
+
+
+def _download(fetch: Any, ox: Any) -> nx.MultiDiGraph:
+    """``fetch(ox)``, turning "no connection" into :class:`~medroute.errors.NetworkUnavailableError`."""
+    import requests
+
+    try:
+        return fetch(ox)
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        host = getattr(getattr(exc, "request", None), "url", None) or "the OpenStreetMap servers"
+        raise NetworkUnavailableError(
+            f"downloading a road graph from OpenStreetMap needs the internet, and {host.split('?')[0]} "
+            "cannot be reached: build the graph from a file instead, e.g. medroute graph build --file "
+            "roads.osm (or .osm.bz2, .overpass.json, .graphml, .geojson); see docs/travel.md") from None

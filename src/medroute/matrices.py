@@ -1,0 +1,227 @@
+"""A problem's travel matrices from whatever the user has: the ``matrix=`` of :func:`medroute.solve`,
+:func:`medroute.check` and :func:`medroute.compile_problem`.
+
+Accepted (:data:`MatrixLike`):
+
+* ``None``: straight lines at motorbike speed (the haversine backend);
+* a :class:`~medroute.travel.TravelMatrix`, for every profile;
+* a travel backend (anything with ``name``, ``matrix`` and ``path``, e.g.
+  ``medroute.travel.backend("osm", source="roads.graphml")``), asked once per profile;
+* numpy arrays: a pair ``(durations_s, distances_m)``, a ``(2, n, n)`` array, or a triple
+  ``(durations_s, distances_m, ids)``;
+* a mapping profile → any of the matrix forms above.
+
+Rows are in :attr:`~medroute.Problem.locations` order (pharmacies, doors, rider starts, rider
+ends), unless the matrix carries ids: then each location takes the row named by what stands there
+(a pharmacy id, an order id, a rider id for a start, ``"<rider>:end"`` for an end).
+:func:`location_names` lists those names. Every mistake raises
+:class:`~medroute.errors.InvalidMatrixError` saying what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .errors import InvalidMatrixError, TravelMismatchWarning
+from .model import Problem
+from .solution import Solution, TravelSource
+from .travel.base import TravelBackend, TravelMatrix
+
+ProfileMatrix: TypeAlias = (TravelMatrix | NDArray[Any] | tuple[ArrayLike, ArrayLike]
+                            | tuple[ArrayLike, ArrayLike, Sequence[str]])
+"""One profile's matrix: a :class:`~medroute.travel.TravelMatrix` or numpy arrays."""
+
+MatrixLike: TypeAlias = ProfileMatrix | TravelBackend | Mapping[str, ProfileMatrix] | None
+"""What ``matrix=`` accepts (see the module docstring)."""
+
+_EXPECTED = ("a TravelMatrix, a travel backend, (durations_s, distances_m[, ids]) arrays, a (2, n, n) "
+             "array, or a mapping profile → one of these")
+
+
+def location_names(problem: Problem) -> tuple[tuple[str, ...], ...]:
+    """For each of ``problem.locations``, the names a matrix with ids may give its row: the
+    pharmacies, orders (doors), riders (starts) and ``"<rider>:end"`` (ends) standing there."""
+    names: dict[Any, list[str]] = {loc: [] for loc in problem.locations}
+    for ph in problem.pharmacies:
+        names[ph.location].append(ph.id)
+    for o in problem.orders:
+        names[o.location].append(o.id)
+    for r in problem.riders:
+        names[r.start].append(r.id)
+        if r.end is not None:
+            names[r.end].append(f"{r.id}:end")
+    return tuple(tuple(names[loc]) for loc in problem.locations)
+
+
+def as_matrices(problem: Problem, matrix: MatrixLike) -> dict[str, TravelMatrix]:
+    """One :class:`~medroute.travel.TravelMatrix` per travel profile of ``problem``, rows in
+    ``problem.locations`` order.
+
+    Raises
+    ------
+    InvalidMatrixError : ``matrix`` is none of :data:`MatrixLike`, misses a profile, or its rows do
+        not match the problem's locations (by count, or by id when it has ids).
+    """
+    if matrix is None:
+        from .travel.factory import backend
+
+        matrix = backend("haversine")
+    if isinstance(matrix, TravelBackend) and not isinstance(matrix, TravelMatrix):
+        return {p: _from_backend(problem, matrix, p) for p in problem.profiles}
+    if isinstance(matrix, Mapping):
+        missing = [p for p in problem.profiles if p not in matrix]
+        if missing:
+            raise InvalidMatrixError(f"matrix: no matrix for travel profile {missing[0]!r} "
+                                     f"(the mapping has {sorted(map(str, matrix))})")
+        return {p: _for_problem(problem, matrix[p], p) for p in problem.profiles}
+    return {p: _for_problem(problem, matrix, p) for p in problem.profiles}
+
+
+def sub_matrix(problem: Problem, matrix: MatrixLike, sub: Problem) -> dict[str, TravelMatrix]:
+    """The matrices of ``sub``, a smaller problem over some of ``problem``'s locations, cut from
+    ``matrix`` (any :data:`MatrixLike` for ``problem``) without computing anything again.
+
+    Examples
+    --------
+    >>> part = problem.replace(orders=problem.orders[:50])  # doctest: +SKIP
+    >>> medroute.solve(part, matrix=medroute.sub_matrix(problem, matrix, part))  # doctest: +SKIP
+
+    Raises
+    ------
+    InvalidMatrixError : ``sub`` has a location ``problem`` does not have, or a profile it lacks.
+    """
+    full = as_matrices(problem, matrix)
+    index = problem.location_index
+    rows = []
+    for loc, names in zip(sub.locations, location_names(sub), strict=True):
+        if loc not in index:
+            raise InvalidMatrixError(f"sub_matrix: location ({loc.lat}, {loc.lon}) of {', '.join(names)} "
+                                     "is not a location of the full problem")
+        rows.append(index[loc])
+    missing = [p for p in sub.profiles if p not in full]
+    if missing:
+        raise InvalidMatrixError(f"sub_matrix: the full problem has no matrix for profile {missing[0]!r}")
+    return {p: _take(full[p], np.array(rows, dtype=np.int64)) for p in sub.profiles}
+
+
+def travel_digest(matrices: Mapping[str, TravelMatrix]) -> str:
+    """A short fingerprint of the travel a plan is timed with (every profile's durations and
+    distances); equal digests mean the same travel."""
+    h = hashlib.blake2b(digest_size=8)
+    for profile in sorted(matrices):
+        m = matrices[profile]
+        h.update(profile.encode())
+        h.update(np.int64(m.size).tobytes())
+        h.update(m.durations_s.tobytes())
+        h.update(m.distances_m.tobytes())
+    return h.hexdigest()
+
+
+def travel_source(matrices: Mapping[str, TravelMatrix]) -> TravelSource:
+    """What a plan timed with ``matrices`` records: the backend that computed them (``""`` when
+    unknown or mixed) and their :func:`travel_digest`."""
+    names = {m.backend for m in matrices.values()}
+    return TravelSource(backend=names.pop() if len(names) == 1 else "", digest=travel_digest(matrices))
+
+
+def warn_if_other_travel(solution: Solution, matrices: Mapping[str, TravelMatrix]) -> None:
+    """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel
+    other than ``matrices``: its legs were timed on other durations and distances."""
+    made = solution.travel
+    if made is None or not made.digest:
+        return
+    now = travel_source(matrices)
+    if now.digest == made.digest:
+        return
+    warnings.warn(TravelMismatchWarning(
+        f"the plan was made with travel {made.backend or 'of unknown backend'!r} (digest {made.digest}) but is "
+        f"checked against {now.backend or 'other travel'!r} (digest {now.digest}): leg times and distances "
+        "will not match; check it with the travel it was made with"), stacklevel=3)
+
+
+def _from_backend(problem: Problem, backend: TravelBackend, profile: str) -> TravelMatrix:
+    from .travel.matrix import MatrixBackend
+
+    if isinstance(backend, MatrixBackend) and backend.locations is None:  # rows known by id only
+        m = TravelMatrix(backend.durations_s, backend.distances_m, profile=profile, ids=backend.ids,
+                         backend=backend.name)
+        return _for_problem(problem, m, profile)
+    m = backend.matrix(problem.locations, profile=profile)
+    if not isinstance(m, TravelMatrix):
+        raise InvalidMatrixError(f"matrix: backend {backend.name!r} returned {type(m).__name__}, not a TravelMatrix")
+    m = m if m.backend else dataclasses.replace(m, backend=backend.name)
+    return _for_problem(problem, m, profile)
+
+
+def _for_problem(problem: Problem, value: Any, profile: str) -> TravelMatrix:
+    m = _travel_matrix(value, profile)
+    n = len(problem.locations)
+    if m.ids is not None:
+        rows = _rows_by_id(problem, m, profile)
+        if rows is not None:
+            return _take(m, rows)
+    if m.size != n:
+        raise InvalidMatrixError(
+            f"matrix: profile {profile!r} has {m.size} locations, the problem has {n} (problem.locations: "
+            "pharmacies, doors, rider starts, rider ends); give ids to match rows by name")
+    return m
+
+
+def _travel_matrix(value: Any, profile: str) -> TravelMatrix:
+    if isinstance(value, TravelMatrix):
+        return value
+    ids: Sequence[str] | None = None
+    if isinstance(value, np.ndarray):
+        if value.ndim != 3 or value.shape[0] != 2:
+            raise InvalidMatrixError(
+                f"matrix: a numpy array of shape {value.shape} for profile {profile!r}; expected (2, n, n) "
+                "(durations_s, distances_m) — a single (n, n) array would leave the distances unknown")
+        durations, distances = value[0], value[1]
+    elif isinstance(value, (tuple, list)) and len(value) in (2, 3):
+        durations, distances = value[0], value[1]
+        ids = list(map(str, value[2])) if len(value) == 3 else None
+    else:
+        raise InvalidMatrixError(f"matrix: expected {_EXPECTED}; got {type(value).__name__}")
+    return TravelMatrix(_seconds_or_metres(durations, "durations_s"), _seconds_or_metres(distances, "distances_m"),
+                        profile=profile, ids=tuple(ids) if ids is not None else None)
+
+
+def _seconds_or_metres(values: ArrayLike, name: str) -> NDArray[Any]:
+    try:
+        arr = np.asarray(values)
+        if not np.issubdtype(arr.dtype, np.integer):
+            arr = np.rint(arr.astype(np.float64))
+    except (TypeError, ValueError) as exc:
+        raise InvalidMatrixError(f"matrix: {name} is not numeric ({exc})") from None
+    return arr
+
+
+def _rows_by_id(problem: Problem, m: TravelMatrix, profile: str) -> NDArray[np.int64] | None:
+    """Rows of ``m`` for the problem's locations by name; ``None`` when no name matches at all
+    (the ids are then just labels, and the rows must be in ``problem.locations`` order)."""
+    assert m.ids is not None
+    by_id = {name: i for i, name in enumerate(m.ids)}
+    names = location_names(problem)
+    if not any(n in by_id for group in names for n in group):
+        return None
+    rows = []
+    for loc, group in zip(problem.locations, names, strict=True):
+        row = next((by_id[n] for n in group if n in by_id), None)
+        if row is None:
+            raise InvalidMatrixError(f"matrix: profile {profile!r} has no row for {' / '.join(map(repr, group))} "
+                                     f"at ({loc.lat}, {loc.lon})")
+        rows.append(row)
+    return np.array(rows, dtype=np.int64)
+
+
+def _take(m: TravelMatrix, rows: NDArray[np.int64]) -> TravelMatrix:
+    sel = np.ix_(rows, rows)
+    return TravelMatrix(m.durations_s[sel], m.distances_m[sel], m.snap_m[rows], profile=m.profile,
+                        backend=m.backend)

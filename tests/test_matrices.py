@@ -1,0 +1,141 @@
+"""Bring your own matrix: every form ``matrix=`` accepts gives the same travel, mistakes say what
+was expected, sub-problems take a cut of the full matrix, and a plan remembers its travel."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import medroute
+from medroute import InvalidMatrixError, TravelMatrix
+from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS, app
+from medroute.compile import compile_problem
+from medroute.errors import TravelMismatchWarning
+from medroute.matrices import as_matrices, location_names, sub_matrix
+from medroute.travel import HaversineBackend, MatrixBackend
+from tests.plans import small_problem
+
+
+def _reference() -> tuple[medroute.Problem, TravelMatrix]:
+    p = small_problem()
+    m = HaversineBackend(detour=1.5).matrix(p.locations)  # not the default, so a silent default shows
+    return p, m
+
+
+def _same(a: TravelMatrix, b: TravelMatrix) -> None:
+    np.testing.assert_array_equal(a.durations_s, b.durations_s)
+    np.testing.assert_array_equal(a.distances_m, b.distances_m)
+
+
+def _names(p: medroute.Problem) -> list[str]:
+    return [group[0] for group in location_names(p)]
+
+
+def test_every_form_gives_the_same_travel() -> None:
+    p, m = _reference()
+    names = _names(p)
+    order = list(range(len(names)))
+    random.Random(3).shuffle(order)
+    shuffled = (m.durations_s[np.ix_(order, order)], m.distances_m[np.ix_(order, order)], [names[i] for i in order])
+    forms: list[object] = [
+        m,
+        {"motorbike": m},
+        np.stack([m.durations_s, m.distances_m]),
+        (m.durations_s.astype(float) + 0.2, m.distances_m.tolist()),
+        shuffled,
+        {"motorbike": shuffled},
+        MatrixBackend(m.durations_s, m.distances_m, locations=p.locations),
+        MatrixBackend(shuffled[0], shuffled[1], ids=shuffled[2]),
+        HaversineBackend(detour=1.5),
+    ]
+    for form in forms:
+        _same(as_matrices(p, form)["motorbike"], m)  # type: ignore[arg-type]
+
+
+def test_solve_check_and_compile_take_a_backend() -> None:
+    p, m = _reference()
+    be = MatrixBackend(m.durations_s, m.distances_m, locations=p.locations)
+    plan = medroute.solve(p, engine="greedy", time_limit=2, matrix=be)
+    assert plan.travel is not None and plan.travel.backend == "matrix"
+    assert medroute.check(p, plan, be) == []
+    assert medroute.check(p, plan, np.stack([m.durations_s, m.distances_m])) == []
+    _same(compile_problem(p, be).matrices["motorbike"], m)
+
+
+@pytest.mark.parametrize(("value", "needle"), [
+    (np.zeros((9, 9)), "leave the distances unknown"),
+    (np.zeros((2, 3, 3)), "give ids"),
+    ("roads.npz", "expected a TravelMatrix, a travel backend"),
+    ((np.zeros((2, 2)), np.zeros((2, 2)), ["rsud", "nowhere"]), "no row for 'pkm'"),
+    ({"car": np.zeros((2, 9, 9))}, "no matrix for travel profile 'motorbike'"),
+    ((["a", "b"], ["c", "d"]), "not numeric"),
+])
+def test_mistakes_say_what_was_expected(value: object, needle: str) -> None:
+    p = small_problem()
+    with pytest.raises(InvalidMatrixError, match=needle):
+        as_matrices(p, value)  # type: ignore[arg-type]
+
+
+def test_ids_that_name_nothing_are_labels() -> None:
+    """A matrix whose ids name none of the problem's places is read in ``problem.locations`` order."""
+    p, m = _reference()
+    labelled = TravelMatrix(m.durations_s, m.distances_m, ids=tuple(f"loc-{i}" for i in range(m.size)))
+    _same(as_matrices(p, labelled)["motorbike"], m)
+
+
+def test_sub_matrix_cuts_the_full_matrix() -> None:
+    p, m = _reference()
+    part = p.replace(orders=p.orders[1:3], riders=p.riders[1:])
+    cut = sub_matrix(p, m, part)["motorbike"]
+    _same(cut, HaversineBackend(detour=1.5).matrix(part.locations))
+    plan = medroute.solve(part, engine="greedy", time_limit=2, matrix=cut)
+    assert medroute.check(part, plan, cut) == []
+
+
+def test_sub_matrix_refuses_a_place_the_full_problem_lacks() -> None:
+    p, m = _reference()
+    moved = dataclasses.replace(p.orders[0], location=medroute.Location(-8.3, 114.2))
+    part = p.replace(orders=(moved,))
+    with pytest.raises(InvalidMatrixError, match="rx-1"):
+        sub_matrix(p, m, part)
+
+
+def test_plan_records_its_travel_and_check_warns_on_other_travel() -> None:
+    p, m = _reference()
+    plan = medroute.solve(p, engine="greedy", time_limit=2, matrix=m)
+    assert plan.travel is not None and len(plan.travel.digest) == 16
+    again = medroute.Solution.from_json(json.loads(json.dumps(plan.to_json())))
+    assert again.travel == plan.travel
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert medroute.check(p, again, m) == []
+    with pytest.warns(TravelMismatchWarning, match="haversine"):
+        medroute.check(p, again, HaversineBackend())
+
+
+def test_cli_check_uses_or_asks_for_the_plans_travel(tmp_path: Path) -> None:
+    p, m = _reference()
+    npz = tmp_path / "m.npz"
+    MatrixBackend(m.durations_s, m.distances_m, locations=p.locations).to_npz(npz)
+    problem_file = tmp_path / "p.json"
+    p.save(problem_file)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    solved = runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy", "--time-limit",
+                                 "2", "--backend", "matrix", "--matrix", str(npz), "--no-figures"])
+    assert solved.exit_code == EXIT_OK, solved.output
+    plan = str(out / "plan.json")
+    asked = runner.invoke(app, ["check", str(problem_file), plan])
+    assert asked.exit_code == EXIT_BAD_INPUT and "--matrix PATH" in asked.stderr
+    same = runner.invoke(app, ["check", str(problem_file), plan, "--matrix", str(npz)])
+    assert same.exit_code == EXIT_OK, same.output
+    other = runner.invoke(app, ["check", str(problem_file), plan, "--backend", "haversine"])
+    assert other.exit_code == EXIT_VIOLATIONS
+    assert "warning:" in other.stderr and "'matrix'" in other.stderr
