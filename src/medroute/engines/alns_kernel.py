@@ -448,13 +448,19 @@ def _save(P: Plan, B: Plan, r: int) -> None:
     if P.mark[r]:
         return
     P.mark[r] = 1
-    L = P.size[r]
-    B.size[r] = L
-    B.routes[r, :L] = P.routes[r, :L]
-    B.times[r, :L + 1] = P.times[r, :L + 1]
-    B.latest[r, :L + 1] = P.latest[r, :L + 1]
-    B.loads[r, :L + 1] = P.loads[r, :L + 1]
-    B.cost[r] = P.cost[r]
+    _copy_route(P, B, r)
+
+
+@jit
+def _copy_route(src: Plan, dst: Plan, r: int) -> None:
+    """Route r of ``src`` (nodes, timing, bounds, loads, cost) into ``dst``."""
+    L = src.size[r]
+    dst.size[r] = L
+    dst.routes[r, :L] = src.routes[r, :L]
+    dst.times[r, :L + 1] = src.times[r, :L + 1]
+    dst.latest[r, :L + 1] = src.latest[r, :L + 1]
+    dst.loads[r, :L + 1] = src.loads[r, :L + 1]
+    dst.cost[r] = src.cost[r]
 
 
 @jit
@@ -462,13 +468,7 @@ def restore(P: Plan, B: Plan) -> None:
     """Undo every change since the marks were cleared."""
     for r in range(P.size.shape[0]):
         if P.mark[r]:
-            L = B.size[r]
-            P.size[r] = L
-            P.routes[r, :L] = B.routes[r, :L]
-            P.times[r, :L + 1] = B.times[r, :L + 1]
-            P.latest[r, :L + 1] = B.latest[r, :L + 1]
-            P.loads[r, :L + 1] = B.loads[r, :L + 1]
-            P.cost[r] = B.cost[r]
+            _copy_route(B, P, r)
     P.where[:] = B.where
 
 
