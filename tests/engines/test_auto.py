@@ -262,3 +262,14 @@ def test_no_time_at_all_still_returns_a_checked_plan() -> None:
     inst = compile_problem(town(8, 2, 3))
     res = AutoEngine().solve(inst, stop=Budget(seconds=0.0), seed=0)
     assert checked(inst, res.routes) == [] and res.stats.stopped_by == StopReason.CLOCK
+
+
+def test_a_missing_ortools_shows_in_the_stats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines.portfolio import auto
+
+    monkeypatch.setattr(auto, "_ortools", lambda inst: None)
+    inst = cold_town()
+    res = AutoEngine().solve(inst, stop=MaxWork(0.5), seed=2)
+    (missing,) = [s for s in res.stats.stages if s.name == "ortools"]
+    assert missing.skipped == "not_installed" and missing.stopped_by is None
+    assert "pyvrp-anchored-2" in [s.name for s in res.stats.stages]
