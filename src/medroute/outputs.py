@@ -4,6 +4,7 @@ Layout of ``out/`` (see ``docs/outputs.md``)::
 
     problem.json        the problem planned (so `medroute check` can re-check the plan)
     plan.json           the plan (docs/schema/solution.schema.json)
+    travel.npz          the travel matrix the plan was timed with (when one is given)
     plan.geojson        stops with ETAs and cold exposure, legs (road geometry when known)
     stops.csv routes.csv orders.csv kpis.csv
     report.md           KPIs, riders, unassigned with reasons, checker result, figures
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .check import Violation
+from .matrices import MatrixLike
 from .model import Problem
 from .solution import Solution
 
@@ -57,10 +59,25 @@ def figure_makers(problem: Problem, solution: Solution, *, graph: Any = None,
     return makers
 
 
+def write_travel(path: Path, problem: Problem, matrix: MatrixLike) -> None:
+    """The problem's (single-profile) travel matrix as an ``.npz`` that
+    :meth:`medroute.travel.MatrixBackend.from_npz` reads: ``durations_s``, ``distances_m`` and the
+    rows' ``lat`` / ``lon``, compressed."""
+    import numpy as np
+
+    from .matrices import as_matrices
+
+    (m,) = as_matrices(problem, matrix).values()
+    np.savez_compressed(path, durations_s=m.durations_s, distances_m=m.distances_m,
+                        lat=np.array([loc.lat for loc in problem.locations]),
+                        lon=np.array([loc.lon for loc in problem.locations]))
+
+
 def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
                   violations: Sequence[Violation] | None = None, backend: Any = None, graph: Any = None,
                   tables: bool = True, figures: bool = True, html_map: bool = True, tiles: str | None = None,
-                  dpi: int = 120, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+                  dpi: int = 120, progress: Callable[[str], None] | None = None,
+                  matrix: MatrixLike = None) -> dict[str, Path]:
     """Write the output folder for ``solution``.
 
     Parameters
@@ -75,6 +92,9 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     tiles : folium tile layer for the map (``None``: none, fully offline).
     dpi : figure resolution, dots per inch.
     progress : called with a short label before each step (e.g. to update a spinner).
+    matrix : the travel the plan was timed with (see :mod:`medroute.matrices`); written as
+        ``travel.npz`` (one travel profile only) so ``medroute check`` can re-check the plan
+        without the road data. ``None`` writes none.
 
     Returns
     -------
@@ -98,6 +118,10 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     step("plan.json")
     put("problem.json", json.dumps(problem.to_json(), indent=1, ensure_ascii=False) + "\n")
     put("plan.json", json.dumps(solution.to_json(), indent=1, ensure_ascii=False) + "\n")
+    if matrix is not None and len(problem.profiles) == 1:
+        step("travel.npz")
+        write_travel(out / "travel.npz", problem, matrix)
+        written["travel.npz"] = out / "travel.npz"
     step("plan.geojson")
     from .geojson import solution_geojson
 

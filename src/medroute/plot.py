@@ -230,7 +230,8 @@ def plot_route_panels(problem: Problem, solution: Solution, *, graph: Any = None
             _draw_route(ax, drawer, problem, solution, rider, colors[rider], 1.4)
         _draw_panel_places(ax, problem, solution, riders, key)
         n_orders = sum(len(r.orders) for r in solution.routes if r.rider in riders)
-        ax.set_title(f"{short_name(names[key], 26)}\n{len(riders)} riders · {n_orders} orders", fontsize=9)
+        ax.set_title(f"{short_name(names[key], 26)}\n{_count(len(riders), 'rider')} · {_count(n_orders, 'order')}",
+                     fontsize=9)
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])
         ax.set_aspect("equal", adjustable="box")
@@ -242,6 +243,10 @@ def plot_route_panels(problem: Problem, solution: Solution, *, graph: Any = None
     fig.suptitle(title or f"Routes by home pharmacy — {problem.name or 'plan'}"
                  + (f" ({left_out} smaller groups not shown)" if left_out else ""))
     return fig
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _panel_box(problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> BBox:

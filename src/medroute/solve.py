@@ -86,7 +86,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
     return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats,
-                   travel=travel_source(inst.matrices))
+                   travel=travel_source(problem, solution, inst.matrices))
 
 
 def _budget(time_limit: float | None, stop: Stop | None) -> Budget:
