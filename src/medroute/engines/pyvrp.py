@@ -152,7 +152,7 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
     """Translate ``inst`` to a :class:`PyVrpModel` (see the module docstring for the mapping).
 
     ``require``: orders PyVRP must serve (``required=True``, no prize) instead of optional with
-    a prize; used by :meth:`PyVrpEngine.reduce_fleet`, where a plan missing one is infeasible.
+    a prize; used by :class:`PyVrpFleetEngine`, where a plan missing one is infeasible.
     """
     import pyvrp
 
