@@ -4,9 +4,9 @@ For each instance (Cordeau DARP of several sizes and the cold-heavy Banyuwangi d
 search for a fixed time from the construction's plan — iterations, candidate routes timed
 exactly ("moves": each is one insertion position checked against every rule, ride times
 included) and insertion positions screened per second — beside OR-Tools' search steps per
-second from the same plan (``engine_speed.ortools_rate``: one step per candidate move
-checked), and the modelled iteration rate the work budget assumes (``AlnsEngine.search_rate``;
-a ratio ≥ 1 means the budget, not the clock, ends the search). Then the decision for numba: one
+second from the same plan (``engine_speed.ortools_steps_per_second``: one step per candidate
+move checked), and the iteration rate a work unit stands for (``alns.iteration_work``, the
+``alns`` table of ``engines/work_rates.json``; ratio = measured / table). Then the decision for numba: one
 route timing by ``medroute.schedule.schedule_route`` + ``route_cost`` (Python) against the
 compiled ``alns_kernel.time_route`` on every route of the plan.
 
@@ -27,13 +27,14 @@ import numba
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_speed import ortools_rate
+from engine_speed import ortools_steps_per_second
 from medroute.compile import Instance, compile_problem
 from medroute.engines import alns_kernel
-from medroute.engines.alns import AlnsEngine, tables, warm_up
+from medroute.engines.alns import AlnsEngine, iteration_work, tables, warm_up
 from medroute.insertion import Deadline, Inserter
 from medroute.io import instance_paths, read_instance
 from medroute.schedule import Infeasible, route_cost, schedule_route
+from medroute.stop import MaxRuntime
 
 DARP = ("a2-16", "a4-40", "a6-72", "a8-96", "b5-50", "b8-96")
 
@@ -90,12 +91,12 @@ def _time_all(T: alns_kernel.Tables, P: alns_kernel.Plan, riders: np.ndarray, se
 
 def row(name: str, inst: Instance, seconds: float) -> str:
     start, _ = Inserter(inst).insert([[] for _ in range(inst.m)], list(range(inst.n)), Deadline(60))
-    res = AlnsEngine(iterations_per_second=None).solve(inst, time_limit=seconds, seed=0, initial=start)
+    res = AlnsEngine().solve(inst, stop=MaxRuntime(seconds), seed=0, initial=start)
     note = next(x for x in res.notes if x.startswith("alns:") and "iterations" in x)
     iterations = int(note.split()[1])
     timed = int(note.split(" routes timed")[0].rsplit(" ", 1)[1])
-    ortools = ortools_rate(inst, start)
-    modelled = AlnsEngine().search_rate(inst)
+    ortools = ortools_steps_per_second(inst, start, seconds)
+    modelled = 1.0 / iteration_work(inst)
     python, compiled = timing_speeds(inst, start, 20)
     rate, moves = iterations / seconds, timed / seconds
     return (f"| {name} | {inst.n} | {rate:,.0f} | {modelled:,.0f} | {rate / modelled:.2f} | {moves:,.0f} "
@@ -111,11 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["# alns speed beside OR-Tools", "",
              f"`.venv/bin/python benchmarks/alns_speed.py --seconds {args.seconds:g}`; load average at the start "
              f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores. Each alns run searches {args.seconds:g} s "
-             "from the construction's plan, on the clock (`AlnsEngine(iterations_per_second=None)`). "
+             "from the construction's plan, on the clock (`stop=MaxRuntime`). "
              "Moves = candidate routes timed exactly (every rule, ride times included); OR-Tools steps = "
              "its search steps per second from the same plan (one per candidate move checked). Route timing: "
              "µs per route of that plan, Python `schedule_route` + `route_cost` against numba `time_route`.", "",
-             "| instance | orders | alns iterations/s | modelled | ratio | alns moves/s | OR-Tools steps/s "
+             "| instance | orders | alns iterations/s | work-rate table | ratio | alns moves/s | OR-Tools steps/s "
              "| moves / steps | Python µs/route | numba µs/route | speed-up |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, inst in instances():

@@ -290,7 +290,7 @@ def test_a_missing_ortools_shows_in_the_stats(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(auto, "_ortools", lambda inst: None)
     inst = cold_town()
-    res = AutoEngine().solve(inst, stop=MaxWork(0.5), seed=2)
+    res = AutoEngine(use_alns=False).solve(inst, stop=MaxWork(0.5), seed=2)
     (missing,) = [s for s in res.stats.stages if s.name == "ortools"]
     assert missing.skipped == "not_installed" and missing.stopped_by is None
     assert "pyvrp-anchored-2" in [s.name for s in res.stats.stages]
