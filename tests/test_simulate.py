@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medroute import Problem
+from medroute import Location, Order, Pharmacy, Problem, Rider
 from medroute.simulate import POLICIES, compare_markdown, simulate
 from tests.test_dispatch_conformance import PHARMACIES, H, order, rider
 
@@ -67,3 +67,27 @@ def test_simulate_command_writes_report_and_csv(tmp_path: Path) -> None:
 def test_unknown_policy_is_named() -> None:
     with pytest.raises(ValueError, match="unknown policy 'teleport'"):
         simulate(small_problem(), policy="teleport")
+
+
+def test_a_pickup_that_arrives_after_another_rider_delivered_is_stale() -> None:
+    # Seen on the puskesmas day's long legs under the greedy policy: rider b's pickup leg ends after
+    # rider a has picked the order up and delivered it; b's pickup is stale, not an error.
+    import numpy as np
+
+    from medroute.events import Delivered, OrderCreated, OrderReleased, PickedUp, RiderOnline
+    from medroute.simulate import OrderTimeline, _Day
+    from medroute.travel.haversine import HaversineBackend
+
+    ph = Location(-8.20, 114.36)
+    p = Problem(pharmacies=(Pharmacy("ph", ph),),
+                orders=(Order("o1", "ph", Location(-8.2025, 114.36), release_s=9 * 3600),),
+                riders=(Rider("a", ph, start_s=9 * 3600), Rider("b", Location(-8.20, 114.38), start_s=9 * 3600)))
+    timeline = {"o1": OrderTimeline("o1", "ph", False, 9 * 3600 - 600, 9 * 3600, 600, None)}
+    day = _Day(p, HaversineBackend().matrix(p.locations), "t", 0, "greedy", timeline, {}, np.random.default_rng(0),
+               0.0, 0.0, 300, None, 1.0, None, p.location_index)
+    t = 9 * 3600
+    for e in (OrderCreated(t, p.orders[0]), OrderReleased(t, "o1"), RiderOnline(t, "a"), RiderOnline(t, "b"),
+              PickedUp(t + 60, "o1", "a"), Delivered(t + 400, "o1")):
+        day.apply(e)
+    day.handle(t + 500, "done", ("b", PickedUp(t + 500, "o1", "b"), False))
+    assert day.d.orders["o1"].status.value == "delivered" and not day.busy["b"]

@@ -425,7 +425,9 @@ class _Day:
             self.busy[rid] = False
             st = d.orders[event.order]
             if isinstance(event, PickedUp):
-                stale = st.status in (OrderStatus.CANCELLED, OrderStatus.FAILED) or st.carrier is not None
+                # another rider may have taken (and even delivered) it meanwhile
+                stale = st.status in (OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.DELIVERED) \
+                    or st.carrier is not None
             else:  # a door handover of an order cancelled meanwhile: the item is now to be taken back
                 stale = st.carrier != rid or st.returning != is_return
             if stale:
