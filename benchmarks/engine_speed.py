@@ -1,18 +1,17 @@
-"""Engine speeds behind the calibrations in ``docs/engines.md``: OR-Tools' first-solution time
-(parallel cheapest insertion), its local search's steps per second (with the soft delivery targets
-and without them) and the greedy plan on the ``expanded`` scenario; OR-Tools' steps per second on
-every literature instance next to
-``OrToolsEngine.search_rate``; PyVRP's iterations per second on the literature instances — searching
-from the construction, and eliminating a route from the searched plan — next to the speed
-``PyVrpEngine.search_rate`` models for them. A work budget is only deterministic when the
-modelled speed is not faster than the measured one (ratio ≥ 1).
+"""Engine speeds: the measured work rates behind reproducible mode (``stop=MaxWork(...)``).
+
+A work unit is one reference second of each engine's work; ``--write-rates`` measures PyVRP's
+iterations and OR-Tools' search steps per second on the ``expanded`` scenario and writes them,
+with this machine's description, to ``src/medroute/engines/work_rates.json``
+(:mod:`medroute.engines.work`). Without it, the literature instances are measured against the
+committed rates (how far a unit's time strays from a second by instance).
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/engine_speed.py                       # ~15 min on 2 cores
-    .venv/bin/python benchmarks/engine_speed.py --sizes 100 200 500 1000 --sets solomon
+    .venv/bin/python benchmarks/engine_speed.py --write-rates          # ~3 min
+    .venv/bin/python benchmarks/engine_speed.py --sets lilim solomon    # the table, ~20 min
 
-Writes ``benchmarks/results/engine_speed.md``.
+Writes ``src/medroute/engines/work_rates.json`` or ``benchmarks/results/engine_speed.md``.
 """
 
 from __future__ import annotations
@@ -27,134 +26,124 @@ import numpy as np
 
 from medroute.compile import Instance, compile_problem
 from medroute.engines.greedy import GreedyEngine
-from medroute.engines.ortools import OrToolsEngine, _params, build_model, step_limit
-from medroute.engines.pyvrp import PyVrpEngine, pyvrp_nodes
+from medroute.engines.ortools import _params, build_model, step_limit
+from medroute.engines.pyvrp import pyvrp_nodes
 from medroute.insertion import Deadline, Inserter
 from medroute.io import instance_paths, read_instance
 from medroute.scenarios import load
-
-SEARCH_ITERATIONS = 1500
-FLEET_ITERATIONS = 500
-FIXED_ITERATIONS = 500
-STEPS = 1_000_000
+from medroute.stop import MaxRuntime
 
 
-def ortools_rate(inst: Instance, start: list[list[int]]) -> float:
-    """OR-Tools' guided local search from ``start``: search steps (:func:`step_limit`) per second
-    over :data:`STEPS` or 30 s, whichever comes first (model build excluded)."""
+def _machine() -> dict[str, object]:
+    """The machine a measurement ran on (for ``work_rates.json``)."""
+    import os
+    import platform
+    from importlib.metadata import version
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return {"cpu": cpu, "cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "pyvrp": version("pyvrp"), "ortools": version("ortools"), "load_1min": os.getloadavg()[0],
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def pyvrp_iterations_per_second(inst: Instance, start: list[list[int]], seconds: float) -> float:
+    """PyVRP iterations per second from ``start`` (each iteration counted as one unit)."""
+    from medroute.engines.pyvrp import _Criterion, _run, _to_pyvrp_solution
+    from medroute.engines.pyvrp import build_model as pyvrp_model
+    from medroute.stop import MaxRuntime, Meter
+
+    model = pyvrp_model(inst)
+    meter = Meter(MaxRuntime(seconds))
+    _run(model, inst, _Criterion(meter, 1.0), 0, _to_pyvrp_solution(model, inst, start))
+    return meter.work / meter.elapsed()
+
+
+def ortools_steps_per_second(inst: Instance, start: list[list[int]], seconds: float) -> float:
+    """OR-Tools search steps per second from ``start`` (model build excluded)."""
+    from medroute.engines.ortools import _restore
+    from medroute.stop import MaxRuntime, Meter
+
     model = build_model(inst)
-    count = step_limit(model.routing, STEPS)
-    seqs = [[model.index_of[v] for v in seq if v in model.index_of] for seq in start]
-    assignment = model.routing.ReadAssignmentFromRoutes(seqs, True)
-    t = time.perf_counter()
-    model.routing.SolveFromAssignmentWithParameters(assignment, _params(30, "PARALLEL_CHEAPEST_INSERTION"))
-    return count.steps / (time.perf_counter() - t)
+    assert model is not None
+    assignment = _restore(model, inst, start)
+    meter = Meter(MaxRuntime(seconds))
+    step_limit(model.routing, meter, 1.0)
+    model.routing.SolveFromAssignmentWithParameters(assignment, _params(None, "PARALLEL_CHEAPEST_INSERTION"))
+    return meter.work / meter.elapsed()
 
 
-def constructed(kind: str, name: str) -> tuple[Instance, list[list[int]]]:
-    """A literature instance, compiled, and the construction's plan for it."""
+def write_rates(sizes: list[int], seconds: float, command: str) -> Path:
+    """Measure PyVRP's and OR-Tools' speeds on the ``expanded`` scenario at ``sizes`` orders and
+    write ``src/medroute/engines/work_rates.json`` (what a work unit is: :mod:`medroute.engines.work`)."""
+    import json
+
+    from medroute.engines.portfolio.restrict import targeted_instance
+    from medroute.engines.work import RATES_FILE
+
+    tables: dict[str, list[list[float]]] = {"pyvrp": [], "ortools": [], "ortools_soft": []}
+    for n in sizes:
+        sc = load("expanded", seed=0, orders=n)
+        inst = compile_problem(sc.problem, sc.matrix)
+        start = [list(r) for r in GreedyEngine().solve(inst, stop=MaxRuntime(600), seed=0).routes]
+        untargeted = dataclasses.replace(inst, late_cost=np.zeros_like(inst.late_cost))
+        tables["pyvrp"].append([pyvrp_nodes(inst)[0],
+                                round(pyvrp_iterations_per_second(targeted_instance(inst), start, seconds), 1)])
+        tables["ortools_soft"].append([inst.n, round(ortools_steps_per_second(inst, start, seconds))])
+        tables["ortools"].append([inst.n, round(ortools_steps_per_second(untargeted, start, seconds))])
+        print(n, {k: v[-1] for k, v in tables.items()}, flush=True)
+    doc = {"about": "Native work per reference second: PyVRP iterations by PyVRP nodes (targeted "
+                    "instance, from the greedy plan), OR-Tools search steps by orders (from the greedy "
+                    "plan, with and without soft targets), on the expanded scenario.",
+           "command": command, "machine": _machine(), "seconds_per_point": seconds,
+           "pyvrp": {"size": "pyvrp_nodes", "rates": tables["pyvrp"]},
+           "ortools": {"size": "orders", "rates": tables["ortools"]},
+           "ortools_soft": {"size": "orders", "rates": tables["ortools_soft"]}}
+    RATES_FILE.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return RATES_FILE
+
+
+def literature_ratios(kind: str, name: str, seconds: float) -> str:
+    """One table row: measured speeds on a literature instance over the committed rates."""
+    from medroute.engines.work import per_unit
+
     lit = read_instance(next(p for p in instance_paths(kind) if p.stem == name), kind)
     inst = compile_problem(lit.problem, lit.matrix)
     start, _ = Inserter(inst).insert([[] for _ in range(inst.m)], list(range(inst.n)), Deadline(60))
-    return inst, start
-
-
-def ortools_speed(kind: str, name: str) -> str:
-    """One table row: OR-Tools' steps per second on a literature instance, from the construction."""
-    inst, start = constructed(kind, name)
-    rate, model = ortools_rate(inst, start), OrToolsEngine().search_rate(inst)
-    return f"| {name} | {inst.n} | {rate:,.0f} | {model:,.0f} | {rate / model:.2f} |"
-
-
-def pyvrp_speeds(kind: str, name: str) -> str:
-    """One table row: PyVRP's measured and modelled speeds on a literature instance."""
-    inst, start = constructed(kind, name)
-    engine = PyVrpEngine()
-    t = time.perf_counter()
-    res = PyVrpEngine(iterations=SEARCH_ITERATIONS).solve(inst, time_limit=600, seed=0, initial=start)
-    search = SEARCH_ITERATIONS / (time.perf_counter() - t)
-    t = time.perf_counter()
-    fewer, spent = PyVrpEngine(iterations=FLEET_ITERATIONS).reduce_fleet(inst, res.routes, time_limit=600, seed=0)
-    fleet = spent / (time.perf_counter() - t)
-    plan = fewer if fewer is not None else res.routes
-    t = time.perf_counter()
-    PyVrpEngine(iterations=FIXED_ITERATIONS).solve(inst, time_limit=600, seed=0, initial=plan, fixed_fleet=True)
-    fixed = FIXED_ITERATIONS / (time.perf_counter() - t)
-    model_search = engine.search_rate(inst, res.routes)
-    model_fleet = engine.search_rate(inst, res.routes, fleet=True)
-    model_fixed = engine.search_rate(inst, plan, fixed_fleet=True)
-    routes = sum(1 for r in res.routes if r)
-    return (f"| {name} | {pyvrp_nodes(inst)[0]} | {routes} | {search:.0f} | {model_search:.0f} | "
-            f"{search / model_search:.2f} | {fleet:.0f} | {model_fleet:.0f} | {fleet / model_fleet:.2f} | "
-            f"{sum(1 for r in plan if r)} | {fixed:.0f} | {model_fixed:.0f} | {fixed / model_fixed:.2f} |")
+    nodes = pyvrp_nodes(inst)[0]
+    pv, ot = pyvrp_iterations_per_second(inst, start, seconds), ortools_steps_per_second(inst, start, seconds)
+    return (f"| {name} | {nodes} | {pv:,.0f} | {pv / per_unit('pyvrp', nodes):.2f} | {ot:,.0f} | "
+            f"{ot / per_unit('ortools', inst.n):.2f} |")
 
 
 def main() -> int:
-    """Measure and write the table; returns 0."""
+    """Measure; write the rates (``--write-rates``) or the literature table; returns 0."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 500])
-    ap.add_argument("--sets", nargs="+", default=["lilim", "solomon", "darp"], choices=["lilim", "solomon", "darp"])
-    ap.add_argument("--workers", type=int, default=2, help="processes for the literature tables")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20, 50, 100, 200, 500, 1000])
+    ap.add_argument("--sets", nargs="+", default=["lilim", "solomon"], choices=["lilim", "solomon", "darp"])
+    ap.add_argument("--workers", type=int, default=1, help="processes for the literature table")
+    ap.add_argument("--write-rates", action="store_true",
+                    help="measure the work rates and write src/medroute/engines/work_rates.json")
+    ap.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement")
     args = ap.parse_args()
-    command = (f"python benchmarks/engine_speed.py --sizes {' '.join(map(str, args.sizes))} "
-               f"--sets {' '.join(args.sets)} --workers {args.workers}")
-    lines = ["# Engine speeds", "", "```", command, "```", "",
-             f"`expanded` scenario; OR-Tools' search from the greedy plan over {STEPS:,} steps or 30 s, "
-             "with the scenario's soft delivery targets and with them removed (`late_cost` 0); `model` = "
-             "`OrToolsEngine.search_rate`.", "",
-             "| orders | OR-Tools first solution s | steps/s | model | ratio | no targets: steps/s | model | ratio "
-             "| greedy s |", "|---|---|---|---|---|---|---|---|---|"]
-    for n in args.sizes:
-        sc = load("expanded", seed=0, orders=n)
-        inst = compile_problem(sc.problem, sc.matrix)
-        model = build_model(inst)
-        t = time.perf_counter()
-        model.routing.SolveWithParameters(_params(600, "PARALLEL_CHEAPEST_INSERTION", solution_limit=1))
-        pci = time.perf_counter() - t
-        t = time.perf_counter()
-        greedy = GreedyEngine().solve(inst, time_limit=600, seed=0)
-        seconds = time.perf_counter() - t
-        start = [list(r) for r in greedy.routes]
-        untargeted = dataclasses.replace(inst, late_cost=np.zeros_like(inst.late_cost))
-        cells = []
-        for variant in (inst, untargeted):
-            rate, modelled = ortools_rate(variant, start), OrToolsEngine().search_rate(variant)
-            cells.append(f"{rate:,.0f} | {modelled:,.0f} | {rate / modelled:.2f}")
-        lines.append(f"| {n} | {pci:.2f} | {' | '.join(cells)} | {seconds:.2f} |")
-        print(lines[-1], flush=True)
+    if args.write_rates:
+        write_rates(args.sizes, args.seconds, "python benchmarks/engine_speed.py --write-rates --sizes "
+                    f"{' '.join(map(str, args.sizes))} --seconds {args.seconds:g}")
+        return 0
+    command = (f"python benchmarks/engine_speed.py --sets {' '.join(args.sets)} --workers {args.workers} "
+               f"--seconds {args.seconds:g}")
     jobs = [(kind, p.stem) for kind in args.sets for p in instance_paths(kind)]
     with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(ortools_speed, *zip(*jobs, strict=True)))
-    rates = [float(r.split("|")[3].replace(",", "")) for r in rows]
-    ratios = [float(r.split("|")[5]) for r in rows]
-    lines += ["", f"OR-Tools, {args.workers} instances at a time: guided local search from the construction "
-              f"over {STEPS:,} steps; `model` = `OrToolsEngine.search_rate`; `ratio` = measured / model.",
-              "", "| instance | orders | steps/s | model | ratio |", "|---|---|---|---|---|", *rows, "",
-              f"Slowest {min(rates):,.0f}/s, fastest {max(rates):,.0f}/s; lowest ratio {min(ratios):.2f}; "
-              f"ratios below 1: {sum(r < 1 for r in ratios)} of {len(rows)}."]
-    print(*lines[-3:], sep="\n", flush=True)
-    lines += ["", f"PyVRP, {args.workers} instances at a time: `search` = {SEARCH_ITERATIONS} iterations from "
-              "the construction; `eliminate` = route elimination (one rider fewer, first feasible plan, "
-              f"at most {FLEET_ITERATIONS} iterations) from the searched plan; `fixed` = {FIXED_ITERATIONS} "
-              "iterations on a fixed fleet (`solve(fixed_fleet=True)`) from the eliminated plan (the searched "
-              "one if elimination failed), with `routes` riders; `model` = `PyVrpEngine.search_rate` on the "
-              "plan each starts from; `ratio` = measured / model (below 1, a time-derived budget would "
-              "outlast its time).", "",
-              "| instance | PyVRP nodes | routes | search it/s | model | ratio | eliminate it/s | model | ratio "
-              "| routes | fixed it/s | model | ratio |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    jobs = [(kind, p.stem) for kind in args.sets if kind != "darp" for p in instance_paths(kind)]
-    with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(pyvrp_speeds, *zip(*jobs, strict=True)))
-    for row in rows:
-        print(row, flush=True)
-    ratios = [(float(r.split("|")[6]), float(r.split("|")[9]), float(r.split("|")[13])) for r in rows]
-    low = [min(x[i] for x in ratios) for i in range(3)]
-    below = [sum(x[i] < 1 for x in ratios) for i in range(3)]
-    lines += [*rows, "", f"Lowest ratio: search {low[0]:.2f}, eliminate {low[1]:.2f}, fixed fleet {low[2]:.2f}; "
-                     f"ratios below 1: search {below[0]}, eliminate {below[1]}, fixed fleet {below[2]} of {len(rows)}."]
+        rows = list(pool.map(literature_ratios, *zip(*jobs, strict=True), [args.seconds] * len(jobs)))
+    lines = ["# Engine speeds against the committed work rates", "", "```", command, "```", "",
+             f"{args.workers} instances at a time, {args.seconds:g} s each from the construction; `ratio` = "
+             "measured / `engines/work_rates.json` at the instance's size: how many seconds a work unit "
+             "takes here on this instance (below 1: slower than the reference curve).", "",
+             "| instance | PyVRP nodes | PyVRP it/s | ratio | OR-Tools steps/s | ratio |",
+             "|---|---|---|---|---|---|", *rows]
     out = Path(__file__).parent / "results" / "engine_speed.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(*lines, sep="\n")
     return 0
 
 

@@ -7,9 +7,14 @@ hierarchical convention (vehicles first, then distance). See ``benchmarks/README
 
     .venv/bin/python benchmarks/literature.py --set lilim --engines pyvrp --time-limit 30
 
-Engine names are medroute's (``auto``, ``ortools``, ``pyvrp``, ``greedy``, ``vroom``) plus
-``ortools-clock``: OR-Tools without the step budget (``OrToolsEngine(steps_per_second=None)``),
-at full speed until the time limit — OR-Tools itself as a peer rather than a reproducible plan.
+Engine names are medroute's (``auto``, ``ortools``, ``pyvrp``, ``greedy``, ``vroom``). Every engine of
+a run solves an instance in the same worker process, one after the other, so that the columns
+share the machine's conditions; ``pyvrp`` and ``ortools`` alone are the peers ``auto`` is held to
+(``--versus``). ``--work`` runs in reproducible mode (``stop=MaxWork(time limit)``) instead of the
+clock (``time_limit=``).
+
+    .venv/bin/python benchmarks/literature.py --set solomon --engines auto,pyvrp --time-limit 10 \\
+        --versus auto:pyvrp --out benchmarks/results/literature-10s
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from medroute.engines.base import CLOCK_STOPPED_NOTE
 from medroute.io import bks_path, instance_paths, read_bks, read_instance
 from medroute.io.literature import KINDS, LiteratureInstance
 from medroute.solution import Solution, StopKind
@@ -37,18 +41,14 @@ Solver = Callable[..., Solution]
 
 FIELDS = ("set", "instance", "engine", "status", "vehicles", "distance", "bks_vehicles", "bks_distance",
           "vehicle_match", "gap_pct", "unassigned", "violations", "literature_violations", "max_ride",
-          "max_ride_limit", "max_duration", "max_duration_limit", "time_s", "clock_stopped", "error")
+          "max_ride_limit", "max_duration", "max_duration_limit", "time_s", "clock_stopped", "stopped_by",
+          "best_stage", "error")
 
 
 def default_solver(problem: Any, **kwargs: Any) -> Solution:
-    """``medroute.solve``, imported on first use (it pulls in the engines); ``engine="ortools-clock"``
-    is OR-Tools without its step budget."""
+    """``medroute.solve``, imported on first use (it pulls in the engines)."""
     from medroute.solve import solve
 
-    if kwargs.get("engine") == "ortools-clock":
-        from medroute.engines.ortools import OrToolsEngine
-
-        kwargs["engine"] = OrToolsEngine(steps_per_second=None)
     return solve(problem, **kwargs)
 
 
@@ -76,6 +76,7 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
     only when ``vehicle_match`` (same vehicle count as the BKS) and nothing is unassigned.
     """
     vehicles, distance = inst.vehicles(solution), inst.distance(solution)
+    stats = solution.stats
     lit = [v for v in inst.violations(solution) if not v.endswith("is not served")]
     rec: dict[str, Any] = {
         "set": inst.kind, "instance": inst.name, "engine": engine, "status": "ok", "vehicles": vehicles,
@@ -83,7 +84,9 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
         "gap_pct": None, "unassigned": len(solution.unassigned), "violations": violations,
         "literature_violations": len(lit), "max_ride": None, "max_ride_limit": inst.max_ride,
         "max_duration": None, "max_duration_limit": inst.max_duration, "time_s": round(elapsed_s, 2),
-        "clock_stopped": CLOCK_STOPPED_NOTE in solution.notes, "error": "",
+        "clock_stopped": stats is not None and not stats.reproducible,
+        "stopped_by": str(stats.stopped_by) if stats is not None else None,
+        "best_stage": stats.best_stage if stats is not None else None, "error": "",
     }
     if bks is not None:
         rec["bks_vehicles"], rec["bks_distance"] = bks
@@ -95,16 +98,24 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
     return rec
 
 
+def run_instance(kind: str, path: Path, engines: Sequence[str], time_limit: float, bks: tuple[int, float] | None,
+                 work: bool = False, solver: Solver | None = None) -> list[dict[str, Any]]:
+    """:func:`run_one` for each engine in turn, in this process."""
+    return [run_one(kind, path, engine, time_limit, bks, work=work, solver=solver) for engine in engines]
+
+
 def run_one(kind: str, path: Path, engine: str, time_limit: float, bks: tuple[int, float] | None,
-            solver: Solver | None = None) -> dict[str, Any]:
-    """Read, solve, check and score one instance with one engine; errors become a record."""
+            work: bool = False, solver: Solver | None = None) -> dict[str, Any]:
+    """Read, solve, check and score one instance with one engine (``work``: on ``MaxWork(time_limit)``
+    instead of the clock); errors become a record."""
     import medroute
+    from medroute.stop import MaxWork
 
     inst = read_instance(path, kind)
+    budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
     t0 = time.perf_counter()
     try:
-        sol = (solver or default_solver)(inst.problem, engine=engine, time_limit=time_limit, seed=0,
-                                         matrix=inst.matrix)
+        sol = (solver or default_solver)(inst.problem, engine=engine, seed=0, matrix=inst.matrix, **budget)
     except Exception as exc:  # a failing engine is a result, not the end of the benchmark
         rec = dict.fromkeys(FIELDS)
         rec.update({"set": kind, "instance": inst.name, "engine": engine, "status": "error",
@@ -164,7 +175,58 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[str]:
     return lines
 
 
-def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs: bool = True) -> str:
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``"auto:pyvrp,auto:ortools"`` → ``[("auto", "pyvrp"), ("auto", "ortools")]``."""
+    return [(a, b) for a, _, b in (x.strip().partition(":") for x in text.split(",") if x.strip())]
+
+
+def _key(rec: dict[str, Any]) -> tuple[int, int, float]:
+    """Hierarchical rank of a run: complete first, then vehicles, then distance."""
+    return (rec["unassigned"] or 0) + (rec["violations"] or 0), rec["vehicles"] or 0, rec["distance"] or 0.0
+
+
+def versus(records: Sequence[dict[str, Any]], engine: str, reference: str, *,
+           tolerance: float = 0.001) -> dict[str, Any]:
+    """``engine`` against ``reference`` instance by instance: ``worse`` lists the instances where
+    it leaves more out, uses more vehicles, or (same vehicles) rides more than ``tolerance`` farther;
+    ``better`` those where it does the opposite; ``mean_distance_ratio`` over instances with the
+    same vehicles; ``budget_below_95`` the runs of ``engine`` ending before 95 % of the time limit."""
+    by = {(r["set"], r["instance"], r["engine"]): r for r in records if r["status"] == "ok"}
+    worse, better, ratios, compared = [], [], [], 0
+    for (kind, name, eng), rec in sorted(by.items()):
+        ref = by.get((kind, name, reference))
+        if eng != engine or ref is None:
+            continue
+        compared += 1
+        a, b = _key(rec), _key(ref)
+        if a[:2] == b[:2] and b[2] > 0:
+            ratios.append(a[2] / b[2])
+        if a[:2] > b[:2] or (a[:2] == b[:2] and a[2] > b[2] * (1 + tolerance)):
+            worse.append(name)
+        elif a[:2] < b[:2] or a[2] < b[2] * (1 - tolerance):
+            better.append(name)
+    mine = [r for r in by.values() if r["engine"] == engine]
+    return {"engine": engine, "reference": reference, "instances": compared, "worse": worse, "better": better,
+            "mean_distance_ratio": round(statistics.fmean(ratios), 5) if ratios else None,
+            "mine": mine}
+
+
+def _versus_lines(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]], time_limit: float) -> list[str]:
+    lines = []
+    for engine, reference in pairs:
+        v = versus(records, engine, reference)
+        short = [r["instance"] for r in v["mine"] if r["time_s"] < 0.95 * time_limit and r["stopped_by"] == "clock"]
+        lines += [f"**{engine} vs {reference}** on {v['instances']} instances (vehicles first, then distance within "
+                  f"0.1 %): worse on "
+                  f"{len(v['worse'])} ({', '.join(v['worse']) or 'none'}), better on {len(v['better'])}; mean "
+                  f"distance ratio at equal vehicles {_cell(v['mean_distance_ratio'])}; {engine} runs the clock "
+                  f"ended before 95 % of the limit: {len(short)}"
+                  + (f" ({', '.join(short)})" if short else "") + ".", ""]
+    return lines
+
+
+def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs: bool = True,
+             pairs: Sequence[tuple[str, str]] = ()) -> str:
     """The report: per set, the per-engine summary, then (``with_runs``) every run."""
     lines = ["# Literature benchmarks", "",
              f"Time limit {time_limit:g} s per run, seed 0. Distances in literature units, recomputed in "
@@ -185,16 +247,17 @@ def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs:
             cols = ["engine", "runs", "errors", "infeasible", "incomplete", "mean_distance",
                     "ride_limit_breaches", "mean_time_s", "clock_stopped"]
         lines += _table([s for s in summary if s["set"] == kind], cols)
+        lines += ["", *_versus_lines(runs, pairs, time_limit)]
         if not with_runs:
             lines.append("")
             continue
         lines += ["", "### Runs", ""]
         cols = ["instance", "engine", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct",
-                "unassigned", "violations", "literature_violations", "time_s", "clock_stopped", "error"]
+                "unassigned", "violations", "literature_violations", "time_s", "stopped_by", "best_stage", "error"]
         if kind == "darp":
             cols = ["instance", "engine", "vehicles", "distance", "unassigned", "violations",
                     "literature_violations", "max_ride", "max_ride_limit", "max_duration", "max_duration_limit",
-                    "time_s", "clock_stopped", "error"]
+                    "time_s", "stopped_by", "best_stage", "error"]
         lines += _table(sorted(runs, key=lambda r: (r["instance"], r["engine"])), cols)
         lines.append("")
     return "\n".join(lines) + "\n"
@@ -204,25 +267,28 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
     """Run every selected (instance, engine) pair and write ``<out>/<set>.{csv,json,md}``."""
     kinds = list(KINDS) if args.set == "all" else [args.set]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    tasks: list[tuple[str, Path, str, float, tuple[int, float] | None]] = []
+    tasks: list[tuple[str, Path, list[str], float, tuple[int, float] | None, bool]] = []
     for kind in kinds:
         table = bks_path(kind, root=args.root)
         bks = read_bks(table) if table is not None else {}
         for path in instance_paths(kind, root=args.root):
             if args.instances and not fnmatch.fnmatchcase(path.stem.lower(), args.instances.lower()):
                 continue
-            tasks += [(kind, path, engine, args.time_limit, bks.get(path.stem)) for engine in engines]
+            tasks.append((kind, path, engines, args.time_limit, bks.get(path.stem), args.work))
     records: list[dict[str, Any]] = []
+    total = len(tasks) * len(engines)
     if args.jobs > 1 and solver is None:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_one, *task) for task in tasks]
+            futures = [pool.submit(run_instance, *task) for task in tasks]
             for fut in futures:
-                records.append(fut.result())
-                _progress(records[-1], len(records), len(tasks))
+                for rec in fut.result():
+                    records.append(rec)
+                    _progress(rec, len(records), total)
     else:
         for task in tasks:
-            records.append(run_one(*task, solver=solver))
-            _progress(records[-1], len(records), len(tasks))
+            for rec in run_instance(*task, solver=solver):
+                records.append(rec)
+                _progress(rec, len(records), total)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.set
@@ -236,10 +302,12 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(records)
-    (out / f"{stem}.json").write_text(json.dumps({"time_limit_s": args.time_limit, "engines": engines,
-                                                  "runs": records, "summary": summarise(records)}, indent=1)
+    (out / f"{stem}.json").write_text(json.dumps({"time_limit_s": args.time_limit, "work": args.work,
+                                                  "engines": engines, "runs": records,
+                                                  "summary": summarise(records)}, indent=1)
                                       + "\n", encoding="utf-8")
-    (out / f"{stem}.md").write_text(markdown(records, time_limit=args.time_limit), encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown(records, time_limit=args.time_limit, pairs=_pairs(args.versus)),
+                                    encoding="utf-8")
     return records
 
 
@@ -268,13 +336,17 @@ def parser() -> argparse.ArgumentParser:
                     help="keep the other runs already in <out>/<set>.json (rerun one engine into a table)")
     ap.add_argument("--root", default=None, help="data directory searched first (then $MEDROUTE_DATA and "
                     "the repository's benchmarks/data; docs/data.md)")
+    ap.add_argument("--work", action="store_true",
+                    help="reproducible mode: stop=MaxWork(time limit) instead of the clock")
+    ap.add_argument("--versus", default="",
+                    help="comma-separated engine:reference pairs to compare instance by instance, e.g. auto:pyvrp")
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     records = run(args)
-    print(markdown(records, time_limit=args.time_limit, with_runs=False))
+    print(markdown(records, time_limit=args.time_limit, with_runs=False, pairs=_pairs(args.versus)))
     return 0
 
 

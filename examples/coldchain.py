@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import medroute
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, Rule, Solution, TimeWindow
 from medroute.compile import compile_problem
-from medroute.engines.auto import AutoEngine
+from medroute.engines.portfolio import AutoEngine
 from medroute.engines.pyvrp import PyVrpEngine, relaxed_instance
 from medroute.schedule import build_solution
+from medroute.stop import MaxRuntime
 
 RSUD_BLAMBANGAN = Location(-8.20840, 114.36617)
 RSUD_GENTENG = Location(-8.36560, 114.16386)
@@ -102,7 +103,7 @@ def solve_both(problem: Problem, *, time_limit: float = 10.0, seed: int = 0) -> 
     out = []
     for engine in (PyVrpEngine(), AutoEngine()):
         t0 = time.perf_counter()
-        res = engine.solve(inst, time_limit=time_limit, seed=seed)
+        res = engine.solve(inst, stop=MaxRuntime(time_limit), seed=seed)
         seconds = time.perf_counter() - t0
         timing = relaxed_instance(inst) if engine.name == "pyvrp" else inst
         sol = build_solution(timing, res.routes, reasons=res.reasons, engine=engine.name, seed=seed,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
-from medroute import InvalidMatrixError, Location, Order, Pharmacy, Problem, Rider, check
+from medroute import CoolBox, InvalidMatrixError, Location, Order, Pharmacy, Problem, Rider, check
 from medroute.batch import solve_many
+from medroute.stop import MaxWork
 
 RSUD = Location(-8.20840, 114.36617)
 
@@ -40,14 +43,32 @@ def test_matrices_must_match_the_problems() -> None:
         solve_many(problems(), matrices=[None, None], engine="greedy")
 
 
-def test_on_a_real_dask_cluster() -> None:
+def cold_problems() -> list[Problem]:
+    """Problems with cold orders on budgets, so that auto's OR-Tools stages run too."""
+    return [p.replace(orders=tuple(replace(o, temperature="refrigerated", max_ride_s=1800) if k % 2 else o
+                                   for k, o in enumerate(p.orders)),
+                      riders=tuple(replace(r, coolbox=CoolBox()) for r in p.riders)) for p in problems()]
+
+
+def test_reproducible_mode_gives_the_serial_plans_on_a_process_pool_and_a_dask_cluster() -> None:
+    # Dask workers are daemonic processes: no stage may need a child process there (OR-Tools'
+    # stage used to fail: "daemonic processes are not allowed to have children").
     distributed = pytest.importorskip("distributed")
-    ps = problems()
+    ps = cold_problems()
+    kw = {"engine": "auto", "stop": MaxWork(0.3), "seed": 3}
+    with ThreadPoolExecutor(1) as one:
+        serial = solve_many(ps, executor=one, **kw)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = solve_many(ps, executor=pool, **kw)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
             as cluster, distributed.Client(cluster) as client:
-        got = solve_many(ps, executor=client.get_executor(), engine="ortools", time_limit=2, seed=3)
+        got = solve_many(ps, executor=client.get_executor(), **kw)
         workers = set(client.run(lambda: __import__("os").getpid()).values())
     assert len(workers) == 2
-    for p, s in zip(ps, got, strict=True):
+    for p, s, t, u in zip(ps, serial, pooled, got, strict=True):
         assert check(p, s) == []
-        assert s.kpis.served == 4
+        assert s.to_json()["routes"] == t.to_json()["routes"] == u.to_json()["routes"]
+        assert s.stats is not None and u.stats is not None
+        assert [(x.name, x.work) for x in s.stats.stages] == [(x.name, x.work) for x in u.stats.stages]
+        assert u.stats is not None and u.stats.reproducible and "ortools" in [x.name for x in u.stats.stages]
+        assert all(x.skipped == "" for x in u.stats.stages)

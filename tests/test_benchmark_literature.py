@@ -82,11 +82,13 @@ def test_an_infeasible_plan_is_counted(tmp_path: Path) -> None:
 def test_runs_the_clock_cut_short_are_counted(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from medroute.engines.base import CLOCK_STOPPED_NOTE
+    from medroute.stats import SolveStats
+    from medroute.stop import StopReason
 
     def clocked(problem: Problem, *, engine: str, matrix: Any, **_: Any) -> Solution:
         sol = stub(problem, engine=engine, matrix=matrix)
-        return replace(sol, notes=(CLOCK_STOPPED_NOTE,)) if engine == "slow" else sol
+        why = StopReason.CLOCK if engine == "slow" else StopReason.WORK
+        return replace(sol, stats=SolveStats(why, 1.0))
 
     records = run(parser().parse_args(["--set", "lilim", "--engines", "slow,fast", "--instances", "tiny1",
                                        "--out", str(tmp_path / "o"), "--root", str(data_root(tmp_path))]),
@@ -105,3 +107,18 @@ def test_merge_reruns_one_engine_and_keeps_the_other_runs(tmp_path: Path) -> Non
         ("other", "stub"), ("tiny1", "broken"), ("tiny1", "stub")]
     assert saved["engines"] == ["stub", "broken"]
     assert "| tiny1 | broken |" in (tmp_path / "out" / "lilim.md").read_text()
+
+
+def test_versus_compares_vehicles_first_then_distance(tmp_path: Path) -> None:
+    from benchmarks.literature import versus
+
+    def rec(name: str, engine: str, vehicles: int, distance: float) -> dict[str, Any]:
+        return {"set": "lilim", "instance": name, "engine": engine, "status": "ok", "unassigned": 0,
+                "violations": 0, "vehicles": vehicles, "distance": distance, "time_s": 1.0, "stopped_by": "clock"}
+
+    records = [rec("a", "auto", 3, 100.05), rec("a", "pyvrp", 3, 100.0),  # within 0.1 %: neither
+               rec("b", "auto", 3, 120.0), rec("b", "pyvrp", 4, 90.0),  # fewer vehicles: better
+               rec("c", "auto", 3, 101.0), rec("c", "pyvrp", 3, 100.0)]  # 1 % farther: worse
+    v = versus(records, "auto", "pyvrp")
+    assert (v["instances"], v["worse"], v["better"]) == (3, ["c"], ["b"])
+    assert v["mean_distance_ratio"] == round((100.05 / 100 + 1.01) / 2, 5)

@@ -16,6 +16,7 @@ from medroute import (
     Pharmacy,
     Problem,
     Rider,
+    Route,
     Rule,
     Solution,
     Stop,
@@ -230,3 +231,71 @@ def test_matrix_of_the_wrong_size_is_refused() -> None:
     p = tiny()
     with pytest.raises(InvalidMatrixError, match="locations"):
         check(p, plan(p, [0, 2], [1, 3]), TravelMatrix([[0]], [[0]]))
+
+
+def test_leg_times_are_recomputed_without_overflow() -> None:
+    """Issue 18 #6: the checker scaled travel times with the engines' int32 code, so a plan with an
+    overflowed leg (−2,147,483,648 s) passed. The scaling now refuses to overflow, and the
+    checker computes each leg itself."""
+    from medroute import InvalidMatrixError, TravelMatrix
+
+    p = Problem(pharmacies=(Pharmacy("rsud", RSUD_BLAMBANGAN),), orders=(Order("o1", "rsud", PATIENT),),
+                riders=(Rider("r1", RSUD_BLAMBANGAN, speed_factor=0.1),), max_trip_m=None)
+    far = TravelMatrix([[0, 400_000_000], [400_000_000, 0]], [[0, 10], [10, 0]])
+    with pytest.raises(InvalidMatrixError, match=r"rider 'r1': travel times divided by speed_factor 0\.1"):
+        compile_problem(p, far)
+    leg = -(2**31)
+    stops = (Stop(StopKind.START, None, 0, 0, 0), Stop(StopKind.PICKUP, "o1", 0, 0, 240),
+             Stop(StopKind.DELIVERY, "o1", 240 + leg, 240, 420, leg, 10), Stop(StopKind.END, None, 420, 420, 420))
+    found = [v for v in check(p, Solution(routes=(Route("r1", stops),)), far) if v.rule == Rule.LEG]
+    assert found and "4000000000 s" in found[0].message
+
+
+def carried_problem(**order_kw: object) -> Problem:
+    """o1 (cold, 10-min budget) is already on r1, who stands at the pharmacy at 09:00."""
+    kw = {"picked_up_by": "r1", "picked_up_s": 9 * 3600 - 60, "max_ride_s": 600} | order_kw
+    p = tiny(**kw)
+    riders = (dataclasses.replace(p.riders[0], start_s=9 * 3600), p.riders[1])
+    return dataclasses.replace(p, riders=riders)
+
+
+def test_an_order_on_board_left_unassigned_is_caught() -> None:
+    """Issue 18 #14: a plan that left an order already on a rider unassigned passed."""
+    p = carried_problem()
+    s = plan(p, [2], [1, 3])
+    assert check(p, s) == [] and s.routes[0].stops[1].order == "o1"
+    for routes in ((s.routes[1],), s.routes):  # the rider without a route, then with one
+        routes = tuple(dataclasses.replace(r, stops=(r.stops[0], r.stops[-1])) if r.rider == "r1" else r
+                       for r in routes)
+        dropped = dataclasses.replace(s, routes=routes, unassigned=(Unassigned("o1", Reason.SEARCH_LIMIT),))
+        assert Rule.CARRIED in rules(p, dropped)
+
+
+def test_an_order_on_board_that_cannot_be_delivered_may_be_unassigned() -> None:
+    gone = carried_problem(picked_up_s=8 * 3600)  # its 10-minute budget ran out an hour ago
+    s = plan(carried_problem(), [2], [1, 3])
+    abandoned = dataclasses.replace(s, routes=(s.routes[1],),
+                                    unassigned=(Unassigned("o1", Reason.COLD_BUDGET),))
+    assert check(gone, abandoned) == []
+    assert Rule.COLD_BUDGET in rules(gone, s)
+
+
+def test_start_and_end_stops_are_compared() -> None:
+    """Issue 18 #14: the start and end stops' times and loads were never compared."""
+    p = carried_problem()
+    s = plan(p, [2], [1, 3])
+    start, end = s.routes[0].stops[0], s.routes[0].stops[-1]
+    last = len(s.routes[0].stops) - 1
+    assert start.load.cold_parcels == 1 and start.cold == (("o1", 60),)
+    for i, change, rule in [
+        (0, {"arrival_s": start.arrival_s - 1}, Rule.START),
+        (0, {"start_s": start.start_s - 5}, Rule.SERVICE),
+        (0, {"load": Load()}, Rule.LOAD_REPORT),
+        (0, {"cold": ()}, Rule.LOAD_REPORT),
+        (0, {"travel_s": 5}, Rule.LEG),
+        (last, {"start_s": end.start_s + 5, "departure_s": end.start_s + 5}, Rule.SERVICE),
+        (last, {"departure_s": end.departure_s + 5}, Rule.SERVICE),
+        (last, {"load": Load(weight_g=1)}, Rule.LOAD_REPORT),
+        (last, {"cold": (("o1", 1),)}, Rule.LOAD_REPORT),
+    ]:
+        assert rule in rules(p, with_stop(s, 0, i, **change)), (i, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def problem(**kw: object) -> Problem:
     (lambda: Order("rx-17", "rsud", PATIENT, weight_g=-1), "order 'rx-17': weight_g must not be negative"),
     (lambda: Order("rx-17", "rsud", PATIENT, temperature="lukewarm"), "order 'rx-17': unknown temperature"),
     (lambda: Order("rx-17", "rsud", PATIENT, picked_up_by="r1"), "picked_up_by and picked_up_s go together"),
-    (lambda: Order("rx-17", "rsud", PATIENT, penalty=math.inf), "penalty must be a finite number"),
+    (lambda: Order("rx-17", "rsud", PATIENT, penalty=math.inf), "penalty must be a number in [0, 1,000,000,000] Rp"),
     (lambda: Order("", "rsud", PATIENT), "order: id must be a non-empty string"),
     (lambda: Order("rx-17", "rsud", PATIENT, windows=(TimeWindow(3600, 7200),), latest_s=60),
      "latest delivery 00:01 is before"),
@@ -64,9 +65,34 @@ def problem(**kw: object) -> Problem:
     (lambda: problem(riders=(Rider("r1", RSUD_BLAMBANGAN),) * 2), "duplicate rider id 'r1'"),
     (lambda: problem(orders=(Order("o1", "rsud", PATIENT, rider="ghost"),)), "names unknown rider 'ghost'"),
     (lambda: problem(timezone="Mars/Olympus"), "unknown timezone"),
+    # Bounds (issue 18 #6, #7): every number has a documented range.
+    (lambda: Order("rx-17", "rsud", PATIENT, weight_g=10**30),
+     "order 'rx-17': weight_g 1000000000000000000000000000000 is over the limit of 1,000,000,000"),
+    (lambda: Order("rx-17", "rsud", PATIENT, service_s=10**12),
+     "order 'rx-17': service_s 1000000000000 is over the limit of 8,640,000 s (2400:00)"),
+    (lambda: Order("rx-17", "rsud", PATIENT, priority=101), "order 'rx-17': priority 101 is over the limit of 100"),
+    (lambda: Order("rx-17", "rsud", PATIENT, required=1), "order 'rx-17': required must be True or False"),
+    (lambda: TimeWindow(0, 100 * 86400 + 1), "time window: end_s 8640001 is over the limit"),
+    (lambda: CoolBox(hold_s=10**10), "cool box: hold_s 10000000000 is over the limit"),
+    (lambda: Rider("r9", RSUD_BLAMBANGAN, max_work_s=10**10), "rider 'r9': max_work_s 10000000000 is over"),
+    (lambda: Rider("r9", RSUD_BLAMBANGAN, parcels=10**10), "rider 'r9': parcels 10000000000 is over"),
+    (lambda: Rider("r9", RSUD_BLAMBANGAN, speed_factor=1e-7),
+     "rider 'r9': speed_factor must be a number in [0.1, 10.0], got 1e-07"),
+    (lambda: Rider("r9", RSUD_BLAMBANGAN, speed_factor=math.inf), "rider 'r9': speed_factor must be a number"),
+    (lambda: Objective(rupiah_per_hour=1e30), "objective: rupiah_per_hour must be a number in [0, 1,000,000,000]"),
+    (lambda: problem(max_trip_m=10**12), "problem: max_trip_m 1000000000000 is over the limit"),
+    # Text (issue 18 #12, #17): ids and names are strings UTF-8 can write.
+    (lambda: Order("rx-\ud800", "rsud", PATIENT), "order: id must be valid Unicode text (it holds a lone surrogate)"),
+    (lambda: Rider("r\udfff", RSUD_BLAMBANGAN), "rider: id must be valid Unicode text"),
+    (lambda: Pharmacy("ph", RSUD_BLAMBANGAN, name=5), "pharmacy 'ph': name must be a string, got 5"),  # type: ignore[arg-type]
+    (lambda: problem(name=["a"]), "problem: name must be a string"),
+    (lambda: Rider("r9", RSUD_BLAMBANGAN, profile=""), "rider 'r9': profile must be a non-empty string"),
+    (lambda: problem(timezone="A" * 300), "problem: unknown timezone 'AAAA"),
+    (lambda: problem(timezone=7), "problem: unknown timezone 7"),
+    (lambda: problem(day="2026-01-05"), "problem: day must be a datetime.date"),
 ])
 def test_bad_input_names_rule_and_id(build: object, message: str) -> None:
-    with pytest.raises(InvalidProblemError, match=message.replace("(", r"\(")):
+    with pytest.raises(InvalidProblemError, match=re.escape(message)):
         build()  # type: ignore[operator]
 
 
@@ -165,6 +191,80 @@ def test_times_accept_iso_8601_in_the_problem_timezone() -> None:
     doc["orders"][0]["target"] = "2026-01-05T03:00:00Z"  # = 10:00 WIB
     o = Problem.from_json(doc).orders[0]
     assert (o.release_s, o.target_s) == (9 * 3600 + 1800, 10 * 3600)
+
+
+def test_times_past_999_hours_are_written_and_read_back(tmp_path: Path) -> None:
+    """Issue 18 #7: a time of 1000 h was written as "1000:00" and the reader refused it."""
+    late = 1000 * 3600 + 30
+    p = problem(orders=(Order("o1", "rsud", PATIENT, release_s=late, windows=(TimeWindow(late, late + 60),)),),
+                riders=(Rider("r1", RSUD_BLAMBANGAN, shift=TimeWindow(0, 100 * 86400)),))
+    assert p.to_json()["orders"][0]["release"] == "1000:00:30"
+    p.save(tmp_path / "late.json")
+    assert Problem.from_json(tmp_path / "late.json") == p
+
+
+def test_every_bound_is_writable_and_readable() -> None:
+    """The largest values the model accepts survive the JSON round trip."""
+    from medroute.model import MAX_AMOUNT, MAX_PRIORITY, MAX_RUPIAH, MAX_TIME_S
+
+    edge = Order("o1", "rsud", PATIENT, release_s=MAX_TIME_S, windows=(TimeWindow(0, MAX_TIME_S),),
+                 weight_g=MAX_AMOUNT, volume_ml=MAX_AMOUNT, parcels=MAX_AMOUNT, priority=MAX_PRIORITY,
+                 service_s=MAX_TIME_S, max_ride_s=MAX_TIME_S, penalty=MAX_RUPIAH, target_s=MAX_TIME_S)
+    rider = Rider("r1", RSUD_BLAMBANGAN, start_s=MAX_TIME_S, shift=TimeWindow(0, MAX_TIME_S), max_work_s=MAX_TIME_S,
+                  weight_g=MAX_AMOUNT, coolbox=CoolBox(MAX_AMOUNT, MAX_AMOUNT, MAX_TIME_S), speed_factor=0.1)
+    p = problem(orders=(edge,), riders=(rider,), objective=Objective(*[MAX_RUPIAH] * 5), max_trip_m=MAX_AMOUNT)
+    assert Problem.from_json(json.loads(json.dumps(p.to_json()))) == p
+
+
+def test_json_paths_are_named_once() -> None:
+    """Issue 18 #17: the path was printed twice ("$.orders[0].release: $.orders[0].release: ...")."""
+    doc = problem().to_json()
+    doc["orders"][0]["release"] = "99:99"
+    with pytest.raises(InvalidProblemError) as err:
+        Problem.from_json(doc)
+    assert str(err.value).count("$.orders[0].release") == 1
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["orders"][0].update(id="rx-\ud800"), r"\$\.orders\[0\]\.id: 'rx-\\ud800' is not valid Unicode"),
+    (lambda d: d.update(name=5), r"\$\.name: expected a string, got int 5"),
+    (lambda d: d["pharmacies"][0].update(name=[1]), r"\$\.pharmacies\[0\]\.name: expected a string"),
+    (lambda d: d.update(timezone="A" * 300), r"\$\.timezone: unknown timezone"),
+    (lambda d: d["orders"][0].update(penalty=10**400), r"\$\.orders\[0\]\.penalty: expected a finite number"),
+    (lambda d: d["orders"][0].update(weight_g=1e30), r"\$\.orders\[0\]: order 'o1': weight_g .* over the limit"),
+    (lambda d: d["orders"][0].update(temperature=["cold"]), r"\$\.orders\[0\]\.temperature: expected a non-empty"),
+    (lambda d: d["orders"][0].update(release="2026-01-05T10:00:00+99:00"), r"\$\.orders\[0\]\.release: .* neither"),
+])
+def test_hostile_json_values_name_the_path(mutate: object, message: str) -> None:
+    doc = problem().to_json()
+    mutate(doc)  # type: ignore[operator]
+    with pytest.raises(InvalidProblemError, match=message):
+        Problem.from_json(doc)
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("", "got an empty string"),
+    ("   ", "got an empty string"),
+    ("x" * 5000, "is not valid JSON"),
+    ("[" * 100_000, "nests arrays or objects too deeply"),
+    ('{"a": ' + "[" * 100_000, "nests arrays or objects too deeply"),
+    ('{"n": 1' + "0" * 5000 + "}", "is not valid JSON"),
+    ("not a file\nnor JSON", "is not valid JSON"),
+    (b"{}", "expected a path, a JSON string or a dict, got bytes"),
+])
+def test_hostile_sources_raise_schema_errors(source: object, message: str) -> None:
+    """Issue 18 #12: these raised IsADirectoryError, OSError (name too long) or RecursionError."""
+    with pytest.raises(SchemaError, match=message):
+        Problem.from_json(source)  # type: ignore[arg-type]
+
+
+def test_directories_and_unreadable_files_raise_schema_errors(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match="is a directory"):
+        Problem.from_json(tmp_path)
+    with pytest.raises(SchemaError, match="is a directory"):
+        Problem.from_json(str(tmp_path))
+    with pytest.raises(SchemaError, match="cannot read"):
+        Problem.from_json(tmp_path / ("x" * 300))
 
 
 def test_replace_revalidates() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -12,7 +12,10 @@ from medroute import EngineError, Location, Order, Pharmacy, Problem, Rider
 from medroute.compile import Instance
 from medroute.engines import registry
 from medroute.engines.base import EngineResult
+from medroute.errors import InvalidProblemError
 from medroute.solve import solve
+from medroute.stats import Progress, ProgressEvent
+from medroute.stop import Budget, MaxRuntime, MaxWork, NoImprovement, Stop, StopReason
 
 H = 3600
 
@@ -29,8 +32,8 @@ class _Refusing:
     def supports(self, instance: Instance) -> bool | str:
         return "refusing cannot model motorbikes"
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
         raise AssertionError("must not run")
 
 
@@ -43,9 +46,9 @@ class _Lazy:
     def supports(self, instance: Instance) -> bool | str:
         return True
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
-        self.budget = time_limit
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        self.budget = stop.seconds
         return EngineResult(tuple(() for _ in range(instance.m)))
 
 
@@ -100,8 +103,8 @@ class _Careless:
     def supports(self, instance: Instance) -> bool | str:
         return True
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
         n = instance.n
         return EngineResult(routes=((0, n, 1, n + 1),))
 
@@ -121,16 +124,48 @@ def test_untimable_routes_lose_the_blamed_order_not_the_plan() -> None:
     assert check(p, s) == []
 
 
-def test_a_search_cut_short_by_the_clock_says_so() -> None:
-    # A PyVRP iteration budget far beyond the time limit: the clock ends the search, and the
-    # solution must say that the same seed may then give a different plan.
-    from medroute.engines.base import CLOCK_STOPPED_NOTE
-    from medroute.engines.pyvrp import PyVrpEngine
-
+def _four_orders() -> Problem:
     orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.01 * i, 114.37), release_s=8 * 3600) for i in range(4))
-    problem = Problem(pharmacies=(Pharmacy("ph", Location(-8.2084, 114.3662)),), orders=orders,
-                      riders=(Rider("a", Location(-8.2090, 114.3670), start_s=7 * 3600),))
-    cut = solve(problem, engine=PyVrpEngine(iterations=10**9), time_limit=0.5)
-    assert CLOCK_STOPPED_NOTE in cut.notes
-    whole = solve(problem, engine=PyVrpEngine(iterations=50), time_limit=5)
-    assert CLOCK_STOPPED_NOTE not in whole.notes
+    return Problem(pharmacies=(Pharmacy("ph", Location(-8.2084, 114.3662)),), orders=orders,
+                   riders=(Rider("a", Location(-8.2090, 114.3670), start_s=7 * 3600),))
+
+
+def test_the_clock_or_work_stopping_the_search_is_a_typed_field() -> None:
+    cut = solve(_four_orders(), engine="pyvrp", time_limit=0.5)
+    assert cut.stats is not None and cut.stats.stopped_by == StopReason.CLOCK and not cut.stats.reproducible
+    whole = solve(_four_orders(), engine="pyvrp", stop=MaxWork(0.1))
+    assert whole.stats is not None and whole.stats.stopped_by == StopReason.WORK and whole.stats.reproducible
+    assert whole.stats.work == pytest.approx(0.1, rel=0.05)
+
+
+def test_time_limit_and_stop_are_one_or_the_other() -> None:
+    with pytest.raises(InvalidProblemError, match="not both"):
+        solve(_four_orders(), engine="greedy", time_limit=1, stop=MaxWork(1))
+    with pytest.raises(InvalidProblemError, match="no clock or work limit"):
+        solve(_four_orders(), engine="greedy", stop=NoImprovement(1))
+    with pytest.raises(InvalidProblemError, match="expected MaxRuntime"):
+        solve(_four_orders(), engine="greedy", stop=30)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("make", [MaxRuntime, MaxWork, NoImprovement])
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf")])
+def test_criteria_refuse_bad_amounts(make: Callable[[float], Budget], bad: float) -> None:
+    with pytest.raises(ValueError, match="finite number > 0"):
+        make(bad)
+
+
+def test_criteria_combine_to_the_smallest_of_each_limit() -> None:
+    both = MaxRuntime(30) | MaxWork(5) | MaxRuntime(10) | NoImprovement(2)
+    assert (both.seconds, both.work, both.patience) == (10, 5, 2)
+    assert MaxWork(5).reproducible and not both.reproducible
+
+
+def test_progress_reports_each_stage_and_display_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    events: list[ProgressEvent] = []
+    solution = solve(_four_orders(), stop=MaxWork(0.2), progress=events.append, display=True)
+    assert solution.stats is not None
+    assert [e.stage for e in events] == [s.name for s in solution.stats.stages]
+    assert all(e.feasible for e in events) and events[-1].objective is not None
+    assert [e.elapsed_s for e in events] == sorted(e.elapsed_s for e in events)
+    printed = capsys.readouterr().err.splitlines()
+    assert printed[0].split()[:3] == ["stage", "best", "objective"] and len(printed) == len(events) + 1

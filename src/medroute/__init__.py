@@ -49,6 +49,11 @@ from .solution import StopKind as StopKind
 from .solution import TravelSource as TravelSource
 from .solution import Unassigned as Unassigned
 from .solve import solve as solve
+from .stats import SolveStats as SolveStats
+from .stop import MaxRuntime as MaxRuntime
+from .stop import MaxWork as MaxWork
+from .stop import NoImprovement as NoImprovement
+from .stop import StopReason as StopReason
 from .travel import TravelMatrix as TravelMatrix
 
 __version__ = "0.1.0"

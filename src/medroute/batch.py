@@ -35,7 +35,8 @@ def solve_many(problems: Iterable[Problem], *, matrices: Iterable[Any] | None = 
     executor : where to run; ``None`` starts a :class:`ProcessPoolExecutor` of ``max_workers``.
         A Dask cluster works through ``distributed.Client(...).get_executor()``.
     on_done : called with (index, solution) as each finishes (for progress bars).
-    solve_kwargs : passed to :func:`medroute.solve` (``engine``, ``time_limit`` in s, ``seed``).
+    solve_kwargs : passed to :func:`medroute.solve` (``engine``, ``time_limit`` in s or ``stop``,
+        ``seed``); ``stop=MaxWork(...)`` gives the same plans whichever executor runs them.
     """
     jobs = list(problems)
     mats = list(matrices) if matrices is not None else [None] * len(jobs)

@@ -46,10 +46,10 @@ import numpy as np
 
 from .check import Rule, check
 from .compile import NO_LIMIT, Instance, compile_problem
-from .engines.base import CLOCK_STOPPED_NOTE
 from .errors import EngineError
 from .model import Problem
 from .solution import Solution
+from .stop import MaxRuntime, MaxWork
 
 Progress = Callable[[int, int, str], None]
 """A progress callback: ``(runs done, runs in total, label of the run starting or finished)``."""
@@ -213,7 +213,7 @@ def relaxed(inst: Instance) -> Instance:
 
 
 def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float, seed: int,
-               instance: Instance | None = None) -> tuple[Solution, str]:
+               instance: Instance | None = None, work: bool = False) -> tuple[Solution, str]:
     """Solve ``problem`` with ``engine`` and say how: ``"full"`` or ``"relaxed"``.
 
     Parameters
@@ -223,6 +223,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     time_limit : wall-clock budget, seconds.
     seed : solver seed.
     instance : ``compile_problem(problem, matrix)``, if already at hand.
+    work : reproducible mode: ``stop=MaxWork(time_limit)`` instead of the clock.
 
     Returns
     -------
@@ -243,10 +244,12 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     eng = get_engine(engine)
     inst = instance if instance is not None else compile_problem(problem, matrix)
     if eng.supports(inst) is True:
-        return solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=matrix), "full"
+        budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
+        return solve(problem, engine=engine, seed=seed, matrix=matrix, **budget), "full"
     end = t0 + time_limit
     reserve = min(1.0, 0.1 * time_limit)
-    result = eng.solve(inst, time_limit=max(0.0, end - reserve - time.perf_counter()), seed=seed)
+    stop = MaxWork(time_limit) if work else MaxRuntime(max(1e-3, end - reserve - time.perf_counter()))
+    result = eng.solve(inst, stop=stop, seed=seed)
     try:
         reasons = explain(inst, result.routes, engine_reasons=result.reasons, deadline=end - reserve / 2)
         sol = build_solution(inst, result.routes, reasons=reasons, engine=eng.name, seed=seed,
@@ -254,7 +257,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     except EngineError:
         sol = build_solution(relaxed(inst), result.routes, reasons=result.reasons, engine=eng.name,
                              seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
-    return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0), "relaxed"
+    return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0, stats=result.stats), "relaxed"
 
 
 def _record(suite: str, scenario: str, problem: Problem, budget: float, engine: str, seed: int,
@@ -731,7 +734,7 @@ class ScalePoint:
 def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *, engine: str = "auto",
               budget: Callable[[int], float] = scale_budget, seed: int = 0,
               out: Path | str = Path("benchmarks/results"), loader: Loader | None = None,
-              progress: bool | Progress = True, command: str | None = None) -> list[ScalePoint]:
+              progress: bool | Progress = True, command: str | None = None, work: bool = False) -> list[ScalePoint]:
     """Solve ``scenario`` with ``orders=size`` for each size and write ``scale.png``, ``scale.md``,
     ``scale.json`` into ``out``.
 
@@ -746,6 +749,7 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
     loader : scenario loader (default :func:`medroute.scenarios.load`).
     progress : as in :func:`run_suite`.
     command : the command line printed at the top of ``scale.md``.
+    work : reproducible mode: each solve on ``MaxWork(budget)`` instead of the clock.
 
     Returns
     -------
@@ -766,7 +770,7 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
         la = _load_avg()
         note = ""
         try:
-            sol, mode = solve_once(problem, matrix, engine, time_limit=budget(size), seed=seed)
+            sol, mode = solve_once(problem, matrix, engine, time_limit=budget(size), seed=seed, work=work)
             violations = len(check(problem, sol, matrix))
             greedy, _ = solve_once(problem, matrix, "greedy", time_limit=budget(size), seed=seed)
             g = greedy.kpis.objective_rp
@@ -776,7 +780,8 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
                                      k.objective_rp / max(1, len(problem.orders)), violations, la, g,
                                      k.objective_rp / g if g else math.nan,
                                      ", ".join(x for x in ("" if mode == "full" else mode, "clock-stopped"
-                                                           if CLOCK_STOPPED_NOTE in sol.notes else "") if x)))
+                                                           if sol.stats and sol.stats.stopped_by == "clock"
+                                                           else "") if x)))
         except Exception as exc:  # recorded in the table
             note = f"{type(exc).__name__}: {exc}"[:200]
             points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size), math.nan, 0, 0,
@@ -792,7 +797,8 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
     md = [f"# Scale curve: `{engine}` on `{scenario}`", ""]
     if command:
         md += ["```", command, "```", ""]
-    md += [f"Budget rule: time_limit = max(5, orders / 20) s, seed {seed}; {os.cpu_count()} CPUs; wall time "
+    md += [f"Budget rule: {'MaxWork' if work else 'time_limit'} = max(5, orders / 20) s, seed {seed}; "
+           f"{os.cpu_count()} CPUs; wall time "
            f"{wall / 60:.1f} min (greedy reference runs included). Load = 1-minute load average before the "
            "solve. Note `clock-stopped`: the clock, not the engines' work budgets, ended a search, so the "
            "same seed may give another plan.", "",

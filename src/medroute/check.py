@@ -8,15 +8,16 @@ a solver cannot hide behind the same bug here.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from .matrices import MatrixLike, as_matrices, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
-from .solution import Solution, Stop, StopKind
+from .solution import Load, Solution, Stop, StopKind
 from .timefmt import format_time
 
 
@@ -28,7 +29,8 @@ class Rule(StrEnum):
     ROUTE_SHAPE = "route_shape"
     """A route must be start, visits, end."""
     START = "start"
-    """The route leaves the rider's start no earlier than the rider is available and on shift."""
+    """The route leaves the rider's start no earlier than the rider is available and on shift; the
+    start stop reports the rider's availability as its arrival."""
     END = "end"
     """The route finishes inside the shift (at the rider's end location when one is set)."""
     MAX_WORK = "max_work"
@@ -57,7 +59,10 @@ class Rule(StrEnum):
     """Time out of the fridge (pickup handover end → door service start) within budget."""
     TRIP_LIMIT = "trip_limit"
     LOAD_REPORT = "load_report"
-    """Reported loads and cold exposures must match the recomputed ones."""
+    """Reported loads and cold exposures (start and end stops included) match the recomputed ones."""
+    CARRIED = "carried"
+    """An order already on a rider is reported unassigned only if that rider could not deliver it
+    (it then leaves the plan: it is not counted on board)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,31 @@ def _fmt(windows: tuple[TimeWindow, ...]) -> str:
     return ", ".join(str(w) for w in windows)
 
 
+class _Legs:
+    """A rider's travel between matrix rows, computed here: ``ceil(d / speed_factor)`` seconds in
+    exact Python arithmetic (no shared scaling code, no integer overflow)."""
+
+    def __init__(self, rider: Rider, matrix: Any) -> None:
+        self.factor = rider.speed_factor
+        self.dur = matrix.durations_s
+        self.dist = matrix.distances_m
+
+    def time(self, a: int, b: int) -> int:
+        d = int(self.dur[a, b])
+        return d if self.factor == 1.0 else math.ceil(d / self.factor)
+
+    def distance(self, a: int, b: int) -> int:
+        return int(self.dist[a, b])
+
+
+def _budget(o: Order, rider: Rider) -> int | None:
+    """Longest time ``o`` may spend out of the fridge on ``rider``, seconds (``None``: no limit)."""
+    budget = o.max_ride_s
+    if o.needs_coolbox and rider.coolbox is not None:
+        budget = rider.coolbox.hold_s if budget is None else min(budget, rider.coolbox.hold_s)
+    return budget
+
+
 def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> list[Violation]:
     """Every violation of ``solution`` against ``problem``; an empty list means feasible.
 
@@ -90,16 +120,17 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
     :class:`~medroute.errors.TravelMismatchWarning` says so: leg times would not match.
     """
     mats = as_matrices(problem, matrix)
-    warn_if_other_travel(solution, mats)
+    warn_if_other_travel(problem, solution, mats)
     out: list[Violation] = []
     served: Counter[str] = Counter()
+    unassigned = Counter(u.order for u in solution.unassigned)
     for route in solution.routes:
         rider = problem.rider.get(route.rider)
         if rider is None:
             out.append(Violation(Rule.UNKNOWN_RIDER, f"route of unknown rider {route.rider!r}", route.rider))
             continue
-        out.extend(_check_route(problem, rider, route.stops, mats[rider.profile], served))
-    unassigned = Counter(u.order for u in solution.unassigned)
+        out.extend(_check_route(problem, rider, route.stops, _Legs(rider, mats[rider.profile]), served,
+                                set(unassigned)))
     for oid, count in unassigned.items():
         if oid not in problem.order:
             out.append(Violation(Rule.UNKNOWN_ORDER, f"unassigned entry names unknown order {oid!r}", order=oid))
@@ -113,11 +144,28 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
         if not served[o.id] and not unassigned[o.id]:
             out.append(Violation(Rule.MISSING, f"order {o.id!r} is neither served nor reported unassigned",
                                  order=o.id))
+        if o.picked_up_by is not None and unassigned[o.id] and not served[o.id]:
+            out.extend(_check_abandoned(problem, solution, o, mats))
     return out
 
 
-def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix: Any,
-                 served: Counter[str]) -> list[Violation]:
+def _stop_locations(problem: Problem, rider: Rider, stops: tuple[Stop, ...]) -> list[int] | None:
+    """Matrix row of every stop (the end stop at the rider's end, or where the last visit is);
+    ``None`` if a visit names an unknown order."""
+    index = problem.location_index
+    locs: list[int] = [index[rider.start]]
+    for s in stops[1:-1]:
+        order = problem.order.get(s.order or "")
+        if order is None:
+            return None
+        where = problem.pharmacy[order.pharmacy].location if s.kind == StopKind.PICKUP else order.location
+        locs.append(index[where])
+    locs.append(index[rider.end] if rider.end is not None else locs[-1])
+    return locs
+
+
+def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: _Legs,
+                 served: Counter[str], unassigned: set[str]) -> list[Violation]:
     rid = rider.id
     out: list[Violation] = []
 
@@ -128,36 +176,24 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix
             s.kind in (StopKind.START, StopKind.END) for s in stops[1:-1]):
         bad(Rule.ROUTE_SHAPE, "a route must be one start stop, the visits, and one end stop")
         return out
+    locs = _stop_locations(problem, rider, stops)
+    if locs is None:
+        s = next(s for s in stops[1:-1] if s.order not in problem.order)
+        bad(Rule.UNKNOWN_ORDER, f"stop names unknown order {s.order!r}", s.order)
+        return out
     index = problem.location_index
-    dur = rider.scale_durations(matrix.durations_s)
-    dist = matrix.distances_m
-
-    # Where each stop is.
-    locs: list[int] = [index[rider.start]]
-    for s in stops[1:-1]:
-        order = problem.order.get(s.order or "")
-        if order is None:
-            bad(Rule.UNKNOWN_ORDER, f"stop names unknown order {s.order!r}", s.order)
-            return out
-        where = problem.pharmacy[order.pharmacy].location if s.kind == StopKind.PICKUP else order.location
-        locs.append(index[where])
-    locs.append(index[rider.end] if rider.end is not None else locs[-1])
-
+    # Items on board: order id -> (order, time it left the fridge). Carried items start on board,
+    # unless the plan reports them unassigned (then they are out of the plan; Rule.CARRIED judges that).
+    on_board: dict[str, tuple[Order, int]] = {
+        o.id: (o, o.picked_up_s) for o in problem.orders
+        if o.picked_up_by == rid and o.picked_up_s is not None and o.id not in unassigned}
     start = stops[0]
-    if start.departure_s < rider.earliest_departure_s:
-        bad(Rule.START, f"leaves at {format_time(start.departure_s)}, before it is available and on "
-                        f"shift ({format_time(rider.earliest_departure_s)})")
-
-    # Items on board: order id -> (order, time it left the fridge).
-    on_board: dict[str, tuple[Order, int]] = {}
-    for o in problem.orders:
-        if o.picked_up_by == rid and o.picked_up_s is not None:
-            on_board[o.id] = (o, o.picked_up_s)
+    out.extend(_check_terminal(rider, start, 0, on_board))
     picked_here: set[str] = set()
     prev_dep = start.departure_s
     for i in range(1, len(stops)):
         s, a, b = stops[i], locs[i - 1], locs[i]
-        leg_t, leg_d = int(dur[a, b]), int(dist[a, b])
+        leg_t, leg_d = legs.time(a, b), legs.distance(a, b)
         if s.kind == StopKind.END and rider.end is None:
             leg_t = leg_d = 0
         if (s.travel_s, s.distance_m) != (leg_t, leg_d):
@@ -191,7 +227,7 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix
             picked_here.add(o.id)
             on_board[o.id] = (o, s.departure_s)
             if problem.max_trip_m is not None:
-                trip = int(dist[index[ph.location], index[o.location]])
+                trip = legs.distance(index[ph.location], index[o.location])
                 if trip > problem.max_trip_m:
                     bad(Rule.TRIP_LIMIT, f"order {o.id!r}: pharmacy → door is {trip} m, over the "
                                          f"{problem.max_trip_m} m limit", o.id)
@@ -202,9 +238,7 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix
                                           "picked up on this route", o.id)
             else:
                 exposure = s.start_s - on_board[o.id][1]
-                budget = o.max_ride_s
-                if o.needs_coolbox and rider.coolbox is not None:
-                    budget = rider.coolbox.hold_s if budget is None else min(budget, rider.coolbox.hold_s)
+                budget = _budget(o, rider)
                 if budget is not None and exposure > budget:
                     bad(Rule.COLD_BUDGET, f"order {o.id!r} is out of the fridge {exposure} s, over its "
                                           f"budget of {budget} s", o.id)
@@ -216,11 +250,12 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix
         if reported != exposures:
             bad(Rule.LOAD_REPORT, f"stop {i}: reported cold exposure {reported} differs from {exposures}",
                 o.id)
-        out.extend(_check_load(problem, rider, on_board, s, i, o.id))
+        out.extend(_check_load(rider, on_board, s, i, o.id))
         prev_dep = s.departure_s
     for oid in on_board:
         bad(Rule.PICKUP_DELIVERY, f"order {oid!r} is picked up but never delivered", oid)
     end = stops[-1]
+    out.extend(_check_terminal(rider, end, len(stops) - 1, on_board))
     if end.arrival_s > rider.shift.end_s:
         bad(Rule.END, f"finishes at {format_time(end.arrival_s)}, after the shift ends "
                       f"({format_time(rider.shift.end_s)})")
@@ -230,34 +265,145 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], matrix
     return out
 
 
-def _check_load(problem: Problem, rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop,
-                i: int, oid: str) -> list[Violation]:
+def _check_terminal(rider: Rider, s: Stop, i: int, on_board: Mapping[str, tuple[Order, int]]) -> list[Violation]:
+    """The start (``i == 0``) or end stop: its times, and the load and cold exposures it reports
+    (what is on board: the carried items at the start, nothing at the end of a sound route)."""
     rid = rider.id
+    out: list[Violation] = []
+
+    def bad(rule: Rule, msg: str) -> None:
+        out.append(Violation(rule, f"rider {rid!r}: {msg}", rid))
+
+    if i == 0 and s.arrival_s != rider.start_s:
+        bad(Rule.START, f"start stop reports arrival {format_time(s.arrival_s)}, but the rider is "
+                        f"available at {format_time(rider.start_s)}")
+    if i == 0 and (s.travel_s, s.distance_m) != (0, 0):
+        bad(Rule.LEG, f"start stop reports a leg of {s.travel_s} s / {s.distance_m} m into it")
+    if s.start_s < s.arrival_s:
+        bad(Rule.EARLY_START, f"{s.kind.value} stop starts before it is reached")
+    if s.departure_s != s.start_s or (i > 0 and s.start_s != s.arrival_s):
+        bad(Rule.SERVICE, f"{s.kind.value} stop reports {format_time(s.arrival_s)} / "
+                          f"{format_time(s.start_s)} / {format_time(s.departure_s)}: a start stop waits "
+                          "only before leaving, an end stop neither waits nor serves")
+    exposures = {oid: s.start_s - left for oid, (o, left) in on_board.items() if o.needs_coolbox}
+    if dict(s.cold) != exposures:
+        bad(Rule.LOAD_REPORT, f"{s.kind.value} stop: reported cold exposure {dict(s.cold)} differs from "
+                              f"{exposures}")
+    out.extend(_check_load_report(rider, on_board, s, i))
+    return out
+
+
+def _load(on_board: Mapping[str, tuple[Order, int]]) -> tuple[int, int, int, int, int]:
+    """(weight, box volume, parcels, cool-box parcels, cool-box volume) of what is on board."""
     items = [o for o, _ in on_board.values()]
     cold = [o for o in items if o.needs_coolbox]
-    warm = [o for o in items if not o.needs_coolbox]
-    weight, parcels = sum(o.weight_g for o in items), sum(o.parcels for o in items)
-    volume = sum(o.volume_ml for o in warm)
-    cold_parcels, cold_volume = sum(o.parcels for o in cold), sum(o.volume_ml for o in cold)
+    return (sum(o.weight_g for o in items), sum(o.volume_ml for o in items if not o.needs_coolbox),
+            sum(o.parcels for o in items), sum(o.parcels for o in cold), sum(o.volume_ml for o in cold))
+
+
+def _check_load_report(rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop, i: int,
+                       oid: str | None = None) -> list[Violation]:
+    recomputed = _load(on_board)
+    if tuple(s.load.to_json()) == recomputed:
+        return []
+    return [Violation(Rule.LOAD_REPORT, f"rider {rider.id!r}: stop {i} reports load "
+                      f"{tuple(s.load.to_json())}, recomputed {recomputed}", rider.id, oid)]
+
+
+def _check_load(rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop, i: int,
+                oid: str) -> list[Violation]:
+    rid = rider.id
+    weight, volume, parcels, cold_parcels, cold_volume = _load(on_board)
     out: list[Violation] = []
     for name, value, cap in (("weight", weight, rider.weight_g), ("volume", volume, rider.volume_ml),
                              ("parcels", parcels, rider.parcels)):
         if value > cap:
             out.append(Violation(Rule.CAPACITY, f"rider {rid!r}: after stop {i} carries {value} {name}, "
                                                 f"over the capacity {cap}", rid, oid))
+    cold = sorted(o.id for o, _ in on_board.values() if o.needs_coolbox)
     if cold:
         box = rider.coolbox
         if box is None:
-            out.append(Violation(Rule.COOLBOX, f"rider {rid!r}: carries cold order(s) "
-                                 f"{sorted(o.id for o in cold)} without a cool box", rid, oid))
+            out.append(Violation(Rule.COOLBOX, f"rider {rid!r}: carries cold order(s) {cold} without a "
+                                               "cool box", rid, oid))
         else:
             for name, value, cap in (("parcels", cold_parcels, box.parcels),
                                      ("volume", cold_volume, box.volume_ml)):
                 if value > cap:
                     out.append(Violation(Rule.COOLBOX, f"rider {rid!r}: cool box holds {value} {name} after "
                                                        f"stop {i}, over its capacity {cap}", rid, oid))
-    recomputed = (weight, volume, parcels, cold_parcels, cold_volume)
-    if tuple(s.load.to_json()) != recomputed:
-        out.append(Violation(Rule.LOAD_REPORT, f"rider {rid!r}: stop {i} reports load "
-                             f"{tuple(s.load.to_json())}, recomputed {recomputed}", rid, oid))
-    return out
+    return out + _check_load_report(rider, on_board, s, i, oid)
+
+
+# ---------------------------------------------------------------------------------------------
+# An order already on a rider may be reported unassigned only when the rider could not deliver it.
+
+def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mapping[str, Any]
+                     ) -> list[Violation]:
+    """A violation if ``o``'s rider could have delivered it: some place in its route where the
+    item fits beside the load until then and the delivery, with the later stops pushed back, keeps
+    every window, budget, shift and working time."""
+    rider = problem.rider[o.picked_up_by or ""]
+    route = solution.route_of(rider.id)
+    if route is None:
+        t0 = rider.earliest_departure_s
+        stops: tuple[Stop, ...] = (Stop(StopKind.START, None, t0, t0, t0), Stop(StopKind.END, None, t0, t0, t0))
+    else:
+        stops = route.stops
+    visits = list(stops[1:-1])
+    if len(stops) < 2 or any(v.order not in problem.order for v in visits):
+        return []  # the route's own violations say what is wrong
+    legs = _Legs(rider, mats[rider.profile])
+    for pos in range(len(visits) + 1):
+        if not all(_fits(rider, o, s.load) for s in stops[:pos + 1]):
+            break  # on board until stop pos: it must fit beside what the route carries there
+        seq = [*visits[:pos], Stop(StopKind.DELIVERY, o.id, 0, 0, 0), *visits[pos:]]
+        if _pushed_route_holds(problem, rider, stops[0].departure_s, seq, legs):
+            where = "as its first visit" if pos == 0 else f"after stop {pos}"
+            return [Violation(Rule.CARRIED, f"rider {rider.id!r}: order {o.id!r} is on board but reported "
+                                            f"unassigned, yet the rider could deliver it {where}",
+                              rider.id, o.id)]
+    return []
+
+
+def _fits(rider: Rider, o: Order, load: Load) -> bool:
+    """Whether ``o`` fits in ``rider``'s boxes beside ``load``."""
+    box = rider.coolbox
+    if o.needs_coolbox and (box is None or load.cold_parcels + o.parcels > box.parcels
+                            or load.cold_volume_ml + o.volume_ml > box.volume_ml):
+        return False
+    volume = 0 if o.needs_coolbox else o.volume_ml
+    return (load.weight_g + o.weight_g <= rider.weight_g and load.parcels + o.parcels <= rider.parcels
+            and load.volume_ml + volume <= rider.volume_ml)
+
+
+def _earliest(windows: Iterable[tuple[int, int]], t: int) -> int | None:
+    return next((max(t, a) for a, b in windows if t <= b), None)
+
+
+def _pushed_route_holds(problem: Problem, rider: Rider, depart: int, seq: list[Stop], legs: _Legs) -> bool:
+    """Whether riding ``seq`` from ``depart``, each visit at its reported start or later when the
+    ride pushes it, keeps every window, release, opening, out-of-fridge budget and the shift."""
+    index = problem.location_index
+    left = {o.id: o.picked_up_s for o in problem.orders if o.picked_up_by == rider.id}
+    t, here = depart, index[rider.start]
+    for s in seq:
+        o = problem.order[s.order or ""]
+        ph = problem.pharmacy[o.pharmacy]
+        pick = s.kind == StopKind.PICKUP
+        there = index[ph.location if pick else o.location]
+        windows = ([(max(w.start_s, o.release_s), w.end_s) for w in ph.opening] if pick
+                   else [(w.start_s, w.end_s) for w in o.delivery_windows])
+        start = _earliest(windows, max(t + legs.time(here, there), s.start_s))
+        if start is None:
+            return False
+        t, here = start + (ph.handover_s if pick else o.service_s), there
+        if pick:
+            left[o.id] = t
+        else:
+            budget, since = _budget(o, rider), left.get(o.id)
+            if budget is not None and since is not None and start - since > budget:
+                return False
+    if rider.end is not None:
+        t += legs.time(here, index[rider.end])
+    return t <= rider.shift.end_s and (rider.max_work_s is None or t - depart <= rider.max_work_s)

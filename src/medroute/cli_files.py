@@ -52,9 +52,11 @@ def read_input(option: str, path: Path, reader: Callable[[Path], T], *, what: st
     try:
         return reader(path)
     except MedrouteError as exc:
-        if str(path) in str(exc):
+        text = str(exc)
+        if text.startswith(option):
             raise
-        raise type(exc)(f"{str(path)!r}: {exc}") from None
+        where = "" if str(path) in text else f"{str(path)!r}: "
+        raise type(exc)(f"{option}: {where}{text}") from None
     except _UNREADABLE as exc:
         detail = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
         raise UsageError(f"{option}: cannot read {str(path)!r} as {what} ({detail[:200]})") from None

@@ -46,6 +46,8 @@ class Instance:
     windows : per node, a tuple of ``(start_s, end_s)`` windows (pickups: pharmacy opening cut
         at the release time; deliveries: the order's hard windows).
     demand : (n, 5) what an order occupies, columns :data:`DIMS`.
+    cold : (n,) bool, whether order k rides in a cool box (:attr:`Order.needs_coolbox`; the one
+        definition of "cold", whatever the order's parcels).
     capacity : (m, 5) what a rider holds, columns :data:`DIMS`.
     max_ride : (n, m) out-of-fridge budget of order k on rider r, seconds (``NO_LIMIT`` = none).
     allowed : (n, m) bool, whether rider r may carry order k (cool box, locks, already on board).
@@ -77,6 +79,7 @@ class Instance:
     service: NDArray[np.int32]
     windows: tuple[tuple[tuple[int, int], ...], ...]
     demand: NDArray[np.int64]
+    cold: NDArray[np.bool_]
     capacity: NDArray[np.int64]
     max_ride: NDArray[np.int64]
     allowed: NDArray[np.bool_]
@@ -123,6 +126,10 @@ class Instance:
     def carried(self) -> tuple[tuple[int, ...], ...]:
         """Orders each rider already carries."""
         return tuple(tuple(int(k) for k in np.flatnonzero(self.carried_by == r)) for r in range(self.m))
+
+    @cached_property
+    def cold_list(self) -> tuple[bool, ...]:
+        return tuple(bool(x) for x in self.cold)
 
     @cached_property
     def demand_rows(self) -> tuple[tuple[int, ...], ...]:
@@ -216,7 +223,8 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
     order_index = {o.id: k for k, o in enumerate(orders)}
     arrays: dict[str, Any] = {
         "node_loc": node_loc, "start_loc": start_loc, "end_loc": end_loc, "service": service,
-        "demand": demand, "capacity": capacity, "max_ride": max_ride, "allowed": allowed,
+        "demand": demand, "cold": np.array([o.needs_coolbox for o in orders], dtype=bool),
+        "capacity": capacity, "max_ride": max_ride, "allowed": allowed,
         "carried_by": carried_by, "carried_since": carried_since,
         "rider_durations": rider_durations, "rider_distances": rider_distances,
         "target": np.array([o.target_s if o.target_s is not None else NO_LIMIT for o in orders], dtype=np.int64),

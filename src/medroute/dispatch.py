@@ -79,6 +79,7 @@ from .model import DAY_END_S, MAX_TRIP_M, Objective, Order, Pharmacy, Problem, R
 from .reasons import Reason
 from .schedule import build_solution
 from .solution import Solution, Stop
+from .stop import MaxRuntime
 from .travel.base import TravelBackend, TravelMatrix
 from .travel.haversine import HaversineBackend
 
@@ -890,7 +891,7 @@ class Dispatcher:
         reserve = min(0.3, 0.1 * (deadline - time.perf_counter() + 0.1)) + 0.02
         if engine is not None and not final and left - reserve > 0.05:
             start = min(cands)[2] if cands else None
-            res = engine.solve(inst, time_limit=left - reserve, seed=self.seed, initial=start)
+            res = engine.solve(inst, stop=MaxRuntime(left - reserve), seed=self.seed, initial=start)
             fixed, reasons, _ = repair(inst, res.routes, inserter, Deadline(max(0.02, reserve / 2)))
             add(engine.name, fixed, {**res.reasons, **reasons})
         if not cands:

@@ -70,7 +70,7 @@ class Inserter:
 
     def __init__(self, inst: Instance) -> None:
         self.inst = inst
-        n_loc = int(inst.durations[0].shape[0])
+        n_loc = int(inst.durations[0].shape[0]) if inst.durations else len(inst.problem.locations)
         self.open_end = n_loc
         self._costs: dict[tuple[int, int], NDArray[np.int64]] = {}
         self.cost: list[NDArray[np.int64]] = []

@@ -8,7 +8,6 @@ distances metres. Use :func:`dataclasses.replace` to derive a changed copy.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -56,17 +55,58 @@ RUPIAH_UNASSIGNED = 150_000.0
 """Cost of leaving an order unserved, Rp: above the farthest fare ever paid, Siliragung
 Rp 140,000 (P, domain.md), so the search never prefers dropping a reachable order (D)."""
 
+# Bounds every number must respect (docs/reliability.md). They keep a route's sums far inside the
+# engines' integer ranges (int32 seconds, int64 loads and costs) and every time writable as "HH:MM".
+MAX_TIME_S = 100 * 24 * 3600
+"""Latest time and longest duration (service, budget, working time), seconds: 100 days, beyond
+any dispatch day and the longest literature horizon (Solomon C2, 3.39e6 s)."""
+MAX_AMOUNT = 10**9
+"""Largest weight (g), volume (ml), parcel count, capacity and trip limit (m)."""
+MAX_PRIORITY = 100
+"""Highest order priority (lateness and non-service cost × 101)."""
+MAX_RUPIAH = 1e9
+"""Largest objective rate or order penalty, Rp (the literature problems use Rp 1e9 per drop)."""
+SPEED_FACTORS = (0.1, 10.0)
+"""Range of a rider's ``speed_factor``: at most ten times slower or faster than its profile."""
+
+
+def _check_text(value: object, what: str, *, empty: bool = False) -> None:
+    """``value`` is a string (non-blank unless ``empty``) that UTF-8 can encode."""
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        kind = "a string" if empty else "a non-empty string"
+        raise InvalidProblemError(f"{what} must be {kind}, got {value!r}"[:300])
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidProblemError(f"{what} must be valid Unicode text (it holds a lone surrogate), "
+                                  f"got {value!r}"[:300]) from None
+
 
 def _check_id(value: object, what: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidProblemError(f"{what}: id must be a non-empty string, got {value!r}")
+    _check_text(value, f"{what}: id")
 
 
-def _nonneg(owner: str, name: str, value: object) -> None:
+def _nonneg(owner: str, name: str, value: object, upper: int = MAX_AMOUNT) -> None:
+    """``value`` is an integer in ``[0, upper]``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidProblemError(f"{owner}: {name} must be an integer, got {value!r}")
+        raise InvalidProblemError(f"{owner}: {name} must be an integer, got {value!r}"[:300])
     if value < 0:
-        raise InvalidProblemError(f"{owner}: {name} must not be negative, got {value}")
+        raise InvalidProblemError(f"{owner}: {name} must not be negative, got {value}"[:300])
+    if value > upper:
+        limit = f"{upper:,} s ({format_time(upper)})" if upper == MAX_TIME_S else f"{upper:,}"
+        raise InvalidProblemError(f"{owner}: {name} {value} is over the limit of {limit}"[:300])
+
+
+def _seconds(owner: str, name: str, value: object) -> None:
+    """``value`` is integer seconds in ``[0, MAX_TIME_S]``."""
+    _nonneg(owner, name, value, MAX_TIME_S)
+
+
+def _rupiah(owner: str, name: str, value: object) -> None:
+    """``value`` is a number of Rupiah in ``[0, MAX_RUPIAH]``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_RUPIAH:
+        raise InvalidProblemError(f"{owner}: {name} must be a number in [0, {MAX_RUPIAH:,.0f}] Rp, "
+                                  f"got {value!r}"[:300])
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +120,10 @@ class TimeWindow:
         for name in ("start_s", "end_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidProblemError(f"time window: {name} must be integer seconds, got {value!r}")
+                raise InvalidProblemError(f"time window: {name} must be integer seconds, got {value!r}"[:300])
         if self.start_s < 0:
             raise InvalidProblemError(f"time window: start {self.start_s} s is negative")
+        _seconds("time window", "end_s", self.end_s)
         if self.end_s < self.start_s:
             raise InvalidProblemError(
                 f"time window {format_time(self.start_s)}–{format_time(self.end_s)} ends before it starts"
@@ -138,7 +179,8 @@ class Pharmacy:
         if not isinstance(self.location, Location):
             raise InvalidProblemError(f"{owner}: location must be a Location")
         object.__setattr__(self, "opening", _windows(owner, self.opening, "opening"))
-        _nonneg(owner, "handover_s", self.handover_s)
+        _seconds(owner, "handover_s", self.handover_s)
+        _check_text(self.name, f"{owner}: name", empty=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,28 +237,36 @@ class Order:
             raise InvalidProblemError(f"{owner}: location must be a Location")
         ws = _windows(owner, self.windows, "delivery")
         object.__setattr__(self, "windows", ws)
-        for name in ("release_s", "weight_g", "volume_ml", "parcels", "priority", "service_s"):
+        for name in ("release_s", "service_s"):
+            _seconds(owner, name, getattr(self, name))
+        for name in ("weight_g", "volume_ml", "parcels"):
             _nonneg(owner, name, getattr(self, name))
+        _nonneg(owner, "priority", self.priority, MAX_PRIORITY)
         cls = temperature_class(self.temperature, where=owner)
         if self.max_ride_s is None:
             object.__setattr__(self, "max_ride_s", cls.budget_s)
         else:
-            _nonneg(owner, "max_ride_s", self.max_ride_s)
+            _seconds(owner, "max_ride_s", self.max_ride_s)
+        if not isinstance(self.required, bool):
+            raise InvalidProblemError(f"{owner}: required must be True or False, got {self.required!r}"[:300])
         if self.latest_s is not None:
-            _nonneg(owner, "latest_s", self.latest_s)
+            _seconds(owner, "latest_s", self.latest_s)
             if self.latest_s < ws[0].start_s:
                 raise InvalidProblemError(
                     f"{owner}: latest delivery {format_time(self.latest_s)} is before the first "
                     f"delivery window {ws[0]} opens"
                 )
         if self.target_s is not None:
-            _nonneg(owner, "target_s", self.target_s)
-        if self.penalty is not None and not (math.isfinite(self.penalty) and self.penalty >= 0):
-            raise InvalidProblemError(f"{owner}: penalty must be a finite number >= 0, got {self.penalty}")
+            _seconds(owner, "target_s", self.target_s)
+        if self.penalty is not None:
+            _rupiah(owner, "penalty", self.penalty)
         if (self.picked_up_by is None) != (self.picked_up_s is None):
             raise InvalidProblemError(f"{owner}: picked_up_by and picked_up_s go together")
         if self.picked_up_s is not None:
-            _nonneg(owner, "picked_up_s", self.picked_up_s)
+            _seconds(owner, "picked_up_s", self.picked_up_s)
+        for name in ("picked_up_by", "rider"):
+            if getattr(self, name) is not None:
+                _check_id(getattr(self, name), f"{owner}: {name}")
 
     @property
     def needs_coolbox(self) -> bool:
@@ -251,8 +301,9 @@ class CoolBox:
     hold_s: int = DEFAULT_COOLBOX_HOLD_S
 
     def __post_init__(self) -> None:
-        for name in ("parcels", "volume_ml", "hold_s"):
+        for name in ("parcels", "volume_ml"):
             _nonneg("cool box", name, getattr(self, name))
+        _seconds("cool box", "hold_s", self.hold_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,17 +347,23 @@ class Rider:
             raise InvalidProblemError(f"{owner}: end must be a Location or None")
         if not isinstance(self.shift, TimeWindow):
             raise InvalidProblemError(f"{owner}: shift must be a TimeWindow")
-        for name in ("start_s", "weight_g", "volume_ml", "parcels"):
+        _seconds(owner, "start_s", self.start_s)
+        for name in ("weight_g", "volume_ml", "parcels"):
             _nonneg(owner, name, getattr(self, name))
         if self.max_work_s is not None:
-            _nonneg(owner, "max_work_s", self.max_work_s)
+            _seconds(owner, "max_work_s", self.max_work_s)
+        if self.coolbox is not None and not isinstance(self.coolbox, CoolBox):
+            raise InvalidProblemError(f"{owner}: coolbox must be a CoolBox or None")
         if self.start_s > self.shift.end_s:
             raise InvalidProblemError(
                 f"{owner}: available at {format_time(self.start_s)}, after the shift {self.shift} ends"
             )
-        if not (isinstance(self.speed_factor, (int, float)) and math.isfinite(self.speed_factor)
-                and self.speed_factor > 0):
-            raise InvalidProblemError(f"{owner}: speed_factor must be a finite number > 0")
+        _check_text(self.profile, f"{owner}: profile")
+        low, high = SPEED_FACTORS
+        f = self.speed_factor
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not low <= f <= high:
+            raise InvalidProblemError(f"{owner}: speed_factor must be a number in [{low}, {high}], "
+                                      f"got {f!r}"[:300])
 
     @property
     def earliest_departure_s(self) -> int:
@@ -314,10 +371,21 @@ class Rider:
         return max(self.start_s, self.shift.start_s)
 
     def scale_durations(self, durations_s: NDArray[np.int32]) -> NDArray[np.int32]:
-        """The profile's durations for this rider: ``ceil(d / speed_factor)``, seconds."""
+        """The profile's durations for this rider: ``ceil(d / speed_factor)``, seconds.
+
+        Raises
+        ------
+        InvalidMatrixError : a scaled duration does not fit the int32 seconds of a travel matrix.
+        """
         if self.speed_factor == 1.0:
             return durations_s
-        return np.ceil(durations_s / self.speed_factor).astype(np.int32)
+        scaled = np.ceil(np.asarray(durations_s, dtype=np.float64) / self.speed_factor)
+        if scaled.size and float(scaled.max()) > np.iinfo(np.int32).max:
+            from .errors import InvalidMatrixError
+
+            raise InvalidMatrixError(f"rider {self.id!r}: travel times divided by speed_factor "
+                                     f"{self.speed_factor} exceed the int32 range of a travel matrix")
+        return scaled.astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,9 +406,7 @@ class Objective:
     def __post_init__(self) -> None:
         for name in ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute",
                      "rupiah_unassigned", "rupiah_per_rider"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise InvalidProblemError(f"objective: {name} must be a finite number >= 0, got {value!r}")
+            _rupiah("objective", name, getattr(self, name))
 
     def unassigned_cost(self, order: Order) -> float:
         return (order.penalty if order.penalty is not None else self.rupiah_unassigned) * order.weight
@@ -376,10 +442,12 @@ class Problem:
     def __post_init__(self) -> None:
         for attr in ("pharmacies", "orders", "riders"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidProblemError(f"problem: unknown timezone {self.timezone!r}") from None
+        zone(self.timezone, "problem")
+        if not isinstance(self.day, date):
+            raise InvalidProblemError(f"problem: day must be a datetime.date, got {self.day!r}"[:300])
+        if not isinstance(self.objective, Objective):
+            raise InvalidProblemError(f"problem: objective must be an Objective, got {self.objective!r}"[:300])
+        _check_text(self.name, "problem: name", empty=True)
         for kind, items, cls in (("pharmacy", self.pharmacies, Pharmacy), ("order", self.orders, Order),
                                  ("rider", self.riders, Rider)):
             seen: set[str] = set()
@@ -489,6 +557,9 @@ class Problem:
             candidates = list(self.riders) if o.rider is None else [self.rider[o.rider]]
             if o.picked_up_by is not None:
                 candidates = [self.rider[o.picked_up_by]]
+            if not candidates:
+                out.append(Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem"))
+                continue
             if o.needs_coolbox:
                 candidates = [r for r in candidates if r.coolbox is not None]
                 if not cool_riders or not candidates:
@@ -557,6 +628,15 @@ class Problem:
                               encoding="utf-8")
 
 
+def zone(name: object, where: str) -> ZoneInfo:
+    """The IANA timezone called ``name``; anything else raises naming ``where``."""
+    if isinstance(name, str) and 0 < len(name) <= 64:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise InvalidProblemError(f"{where}: unknown timezone {name!r} (expected an IANA name such as "
+                              f"'Asia/Jakarta')"[:300])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,7 +715,9 @@ def _wrap(node: Node, fn: Any) -> Any:
         raise
     except InvalidProblemError as exc:
         text = str(exc)
-        raise InvalidProblemError(text if text.startswith(f"{node.path}:") else f"{node.path}: {text}") from None
+        if text.startswith("$"):  # already names its JSON path
+            raise
+        raise InvalidProblemError(f"{node.path}: {text}") from None
 
 
 def _problem_from_json(doc: dict[str, Any]) -> Problem:
@@ -656,13 +738,10 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
 
             raise SchemaError(f"$.day: {root['day'].value!r} is not an ISO date (YYYY-MM-DD)") from None
     tzname = root["timezone"].str() if root.has("timezone") else "Asia/Jakarta"
-    try:
-        tz = ZoneInfo(tzname)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidProblemError(f"$.timezone: unknown timezone {tzname!r}") from None
+    tz = zone(tzname, "$.timezone")
 
     def t(n: Node) -> int:
-        return _wrap(n, lambda: parse_time(n.time_value(), day=day, tz=tz, where=n.path))  # type: ignore[no-any-return]
+        return parse_time(n.time_value(), day=day, tz=tz, where=n.path)
 
     def loc(n: Node) -> Location:
         items = list(n.items())
@@ -692,7 +771,7 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
     for n in root["pharmacies"].items():
         n.obj(required=("id", "location"), optional=("name", "opening", "handover_s"))
         kw: dict[str, Any] = {"id": n["id"].str(), "location": loc(n["location"]),
-                              "name": n["name"].value if isinstance(n["name"].value, str) else ""}
+                              "name": n["name"].str(empty=True) if n.has("name") else ""}
         if n.has("opening"):
             kw["opening"] = windows(n["opening"])
         if n.has("handover_s"):
@@ -756,6 +835,6 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
     max_trip: int | None = MAX_TRIP_M
     if "max_trip_m" in doc:
         max_trip = None if doc["max_trip_m"] is None else root["max_trip_m"].int()
-    name = root["name"].value if isinstance(root["name"].value, str) else ""
+    name = root["name"].str(empty=True) if root.has("name") else ""
     return Problem(pharmacies=tuple(pharmacies), orders=tuple(orders), riders=tuple(riders), day=day,
                    timezone=tzname, objective=objective, max_trip_m=max_trip, name=name)

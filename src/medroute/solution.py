@@ -11,6 +11,7 @@ from typing import Any
 from .errors import InvalidSolutionError, SchemaError
 from .jsonpath import Node, load_document
 from .reasons import Reason
+from .stats import SolveStats
 
 
 class StopKind(StrEnum):
@@ -121,7 +122,8 @@ class Kpis:
 @dataclass(frozen=True, slots=True)
 class TravelSource:
     """The travel a plan was timed with: the travel backend's name (``""`` when unknown) and a
-    digest of its matrices (:func:`medroute.matrices.travel_digest`)."""
+    digest of the durations and distances among the places it visits
+    (:func:`medroute.matrices.travel_digest`)."""
 
     backend: str = ""
     digest: str = ""
@@ -142,6 +144,9 @@ class Solution:
     seed: int = 0
     solve_time_s: float = 0.0
     notes: tuple[str, ...] = ()
+    stats: SolveStats | None = None
+    """What stopped the search, with per-stage work and time (:func:`medroute.solve` sets it;
+    ``None`` for a plan read from JSON or built by hand)."""
     travel: TravelSource | None = None
     """The travel the plan was made with; :func:`medroute.check` warns when given other travel."""
 
@@ -262,7 +267,7 @@ class Solution:
                 except ValueError:
                     raise SchemaError(f"{un.path}.reason: unknown reason {un['reason'].value!r}") from None
                 unassigned.append(Unassigned(un["order"].str(), reason,
-                                             un["detail"].value if un.has("detail") else ""))
+                                             un["detail"].str(empty=True) if un.has("detail") else ""))
         kpis = Kpis()
         if root.has("kpis"):
             kn = root["kpis"].obj(optional=tuple(Kpis.__dataclass_fields__))
@@ -277,7 +282,7 @@ class Solution:
             raise InvalidSolutionError(f"$.routes: rider {dup!r} has more than one route")
         return cls(
             routes=tuple(routes), unassigned=tuple(unassigned), kpis=kpis,
-            engine=root["engine"].value if isinstance(root["engine"].value, str) else "",
+            engine=root["engine"].str(empty=True) if root.has("engine") else "",
             seed=root["seed"].int() if root.has("seed") else 0,
             solve_time_s=root["solve_time_s"].float() if root.has("solve_time_s") else 0.0,
             notes=tuple(n.str() for n in root["notes"].items()) if root.has("notes") else (),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import replace
 
 from .compile import compile_problem
-from .engines.base import CLOCK_STOPPED_NOTE, Engine
+from .engines.base import Engine
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
@@ -15,59 +16,108 @@ from .matrices import MatrixLike, travel_source
 from .model import Problem
 from .schedule import build_solution, drop_untimable
 from .solution import Solution
+from .stats import Progress, ProgressEvent
+from .stop import Budget, MaxRuntime, Stop, budget_of
+
+RESERVE_SHARE = 0.03
+"""Share of a clock budget (at most :data:`RESERVE_S`) kept from the engine for explaining and
+timing its plan; what they take beyond it falls in the 5 % + 1 s the limit allows."""
+RESERVE_S = 0.5
 
 
-def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float = 10.0, seed: int = 0,
-          matrix: MatrixLike = None) -> Solution:
+def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float | None = None,
+          stop: Stop | None = None, seed: int = 0, matrix: MatrixLike = None, progress: Progress | None = None,
+          display: bool = False) -> Solution:
     """Plan ``problem``: compile it, run one engine, explain what is left out.
 
     Parameters
     ----------
     problem : the problem to plan.
-    engine : ``"auto"`` (the portfolio), ``"ortools"``, ``"pyvrp"``, ``"greedy"``, or an object
-        satisfying :class:`~medroute.engines.base.Engine`. No silent fallback: an engine whose
-        ``supports()`` returns a sentence raises :class:`~medroute.errors.EngineError` quoting it.
-    time_limit : wall-clock budget of the whole call (compile, search, explanation), seconds;
-        held to within 5 % + 1 s.
-    seed : random seed; the same seed gives the same plan whenever the engines' work budgets
-        (iterations, search steps), not the clock, end their searches — otherwise the solution's
-        notes include :data:`~medroute.engines.base.CLOCK_STOPPED_NOTE`.
+    engine : ``"auto"`` (the portfolio), ``"ortools"``, ``"pyvrp"``, ``"greedy"``, ``"vroom"``, or
+        an object satisfying :class:`~medroute.engines.base.Engine`. No silent fallback: an engine
+        whose ``supports()`` returns a sentence raises :class:`~medroute.errors.EngineError`
+        quoting it.
+    time_limit : wall-clock budget of the whole call (compile, search, explanation), seconds,
+        held to within 5 % + 1 s: the same as ``stop=MaxRuntime(time_limit)``. Default 10 s when
+        ``stop`` is not given either.
+    stop : when to stop (:mod:`medroute.stop`): :func:`~medroute.stop.MaxRuntime` uses the whole
+        time and returns the best plan found; :func:`~medroute.stop.MaxWork` gives the same plan
+        on any machine; combine them with ``|``. Give ``time_limit`` or ``stop``, not both.
+    seed : random seed; with a stop that only work ends, the same seed gives the same plan
+        (``solution.stats.reproducible``).
     matrix : the travel: a :class:`~medroute.travel.TravelMatrix`, a travel backend, numpy arrays
         ``(durations_s, distances_m[, ids])``, a mapping profile → matrix, or ``None`` for the
         haversine default (see :mod:`medroute.matrices`). The plan records it
         (:attr:`Solution.travel`).
+    progress : called with a :class:`~medroute.stats.ProgressEvent` as the best plan improves.
+    display : print a progress table to standard error (stage, best objective, feasible,
+        elapsed), like PyVRP's ``display=True``.
 
     Returns
     -------
     Solution
-        Every order either on exactly one route or unassigned with a reason. An order on a route
-        that cannot be timed under the full rules (an engine that broke its own model, e.g. PyVRP
-        ending with time warp) is taken off and reported with the binding constraint.
+        Every order either on exactly one route or unassigned with a reason; ``stats`` says what
+        stopped the search. An order on a route that cannot be timed under the full rules (an
+        engine that broke its own model) is taken off and reported with the binding constraint.
 
     Raises
     ------
     EngineError
         Unknown or unavailable engine, or an engine that does not support the problem.
     InvalidProblemError
-        ``time_limit`` is not a finite number of seconds > 0.
+        ``time_limit`` is not a finite number of seconds > 0, both ``time_limit`` and ``stop``
+        are given, or ``stop`` sets neither a clock nor a work limit.
     """
     t0 = time.perf_counter()
-    if not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit) and time_limit > 0):
-        raise InvalidProblemError(f"solve: time_limit must be a finite number of seconds > 0, got {time_limit!r}")
+    budget = _budget(time_limit, stop)
     eng = get_engine(engine) if isinstance(engine, str) else engine
     inst = compile_problem(problem, matrix)
     ok = eng.supports(inst)
     if ok is not True:
         raise EngineError(f"engine {eng.name!r} cannot solve this problem: {ok}")
-    end = t0 + time_limit
-    reserve = min(1.0, 0.1 * time_limit)
-    budget = max(0.0, end - reserve - time.perf_counter())
-    result = eng.solve(inst, time_limit=budget, seed=seed)
+    end = t0 + budget.seconds
+    reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
+    engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
+    report = _with_display(progress) if display else progress
+    result = eng.solve(inst, stop=engine_stop, seed=seed, progress=report)
     routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
-    if result.clock_stopped:
-        notes = [*notes, CLOCK_STOPPED_NOTE]
-    reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=end - reserve / 2) | dropped
+    deadline = end if math.isfinite(end) else None  # the 5 % + 1 s allowed past it covers the timing
+    reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
-    return replace(solution, solve_time_s=time.perf_counter() - t0, travel=travel_source(inst.matrices))
+    return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats,
+                   travel=travel_source(problem, solution, inst.matrices))
 
+
+def _budget(time_limit: float | None, stop: Stop | None) -> Budget:
+    """The criterion of a call: ``stop``, or ``MaxRuntime(time_limit)`` (10 s by default)."""
+    if stop is not None and time_limit is not None:
+        raise InvalidProblemError("solve: give time_limit or stop, not both "
+                                  "(stop=MaxRuntime(t) | MaxWork(w) combines a clock and work)")
+    if stop is None:
+        limit = 10.0 if time_limit is None else time_limit
+        if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
+            raise InvalidProblemError(f"solve: time_limit must be a finite number of seconds > 0, got {limit!r}")
+        return MaxRuntime(limit)
+    try:
+        budget = budget_of(stop)
+    except TypeError as exc:
+        raise InvalidProblemError(f"solve: {exc}") from exc
+    if not (math.isfinite(budget.seconds) or math.isfinite(budget.work)):
+        raise InvalidProblemError("solve: stop sets no clock or work limit (add MaxRuntime or MaxWork)")
+    return budget
+
+
+def _with_display(progress: Progress | None) -> Progress:
+    """A progress callback that prints a table row per event to standard error, then calls
+    ``progress``."""
+    print(f"{'stage':<24} {'best objective (Rp)':>20} {'feasible':>8} {'elapsed s':>9}", file=sys.stderr)
+
+    def show(event: ProgressEvent) -> None:
+        best = "-" if event.objective is None else f"{event.objective / 100:,.0f}"
+        print(f"{event.stage:<24} {best:>20} {'yes' if event.feasible else 'no':>8} {event.elapsed_s:>9.1f}",
+              file=sys.stderr, flush=True)
+        if progress is not None:
+            progress(event)
+
+    return show

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidProblemError
 
-_HHMM = re.compile(r"^(\d{1,3}):([0-5]\d)(?::([0-5]\d))?$")
+_HHMM = re.compile(r"^(\d{1,9}):([0-5]\d)(?::([0-5]\d))?$", re.ASCII)
 
 
 def parse_time(value: object, *, day: date, tz: ZoneInfo, where: str) -> int:
@@ -31,18 +31,18 @@ def parse_time(value: object, *, day: date, tz: ZoneInfo, where: str) -> int:
             raise InvalidProblemError(f"{where}: time must be finite, got {value!r}")
         return round(value)
     if not isinstance(value, str):
-        raise InvalidProblemError(f"{where}: expected 'HH:MM' or ISO 8601, got {value!r}")
+        raise InvalidProblemError(f"{where}: expected 'HH:MM' or ISO 8601, got {value!r}"[:300])
     m = _HHMM.match(value.strip())
     if m:
         return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0)
     try:
         stamp = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidProblemError(f"{where}: {value!r} is neither 'HH:MM' nor ISO 8601") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=tz)
-    midnight = datetime.combine(day, time(0), tzinfo=tz)
-    return round((stamp - midnight).total_seconds())
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=tz)
+        midnight = datetime.combine(day, time(0), tzinfo=tz)
+        return round((stamp - midnight).total_seconds())
+    except (ValueError, OverflowError):
+        raise InvalidProblemError(f"{where}: {value!r} is neither 'HH:MM' nor ISO 8601"[:300]) from None
 
 
 def format_time(seconds: int) -> str:

@@ -12,9 +12,12 @@ from hypothesis import given, settings
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
-from medroute.engines.auto import AutoEngine, anchored_instance, on_time_part, plan_objective, targeted_instance
+from medroute.engines.portfolio import STAGES, AutoEngine, CandidatePool, Stage
+from medroute.engines.portfolio.restrict import anchored_instance, on_time_part, targeted_instance
 from medroute.engines.pyvrp import PyVrpEngine
+from medroute.insertion import plan_objective
 from medroute.schedule import Infeasible, build_solution, schedule_route
+from medroute.stop import MaxRuntime, MaxWork, StopReason
 from tests.engines.test_pyvrp import A, B, C, D
 from tests.strategies import problems
 
@@ -58,9 +61,9 @@ def test_keeps_the_budget_pyvrp_breaks() -> None:
     o1 = Order("i1", "ph", C, temperature="refrigerated", max_ride_s=1850)
     o2 = Order("i2", "ph", D, temperature="refrigerated", max_ride_s=1850)
     inst = compiled(o1, o2)
-    relaxed = PyVrpEngine(iterations=200).solve(inst, time_limit=5, seed=0)
+    relaxed = PyVrpEngine().solve(inst, stop=MaxWork(0.5), seed=0)
     assert isinstance(schedule_route(inst, 0, relaxed.routes[0]), Infeasible)
-    res = AutoEngine().solve(inst, time_limit=2, seed=0)
+    res = AutoEngine().solve(inst, stop=MaxWork(1), seed=0)
     (route,) = res.routes
     assert len(route) == 4
     assert checked(inst, res.routes) == []
@@ -70,33 +73,50 @@ def test_keeps_the_budget_pyvrp_breaks() -> None:
 @given(problems(max_orders=6, max_riders=3))
 def test_never_returns_a_plan_the_checker_rejects(problem: Problem) -> None:
     inst = compile_problem(problem)
-    res = AutoEngine().solve(inst, time_limit=1.0, seed=3)
+    res = AutoEngine().solve(inst, stop=MaxWork(0.5), seed=3)
     assert checked(inst, res.routes) == []
     served = {inst.order_of(v) for r in res.routes for v in r}
     assert served | set(inst.flagged) | set(res.reasons) >= set(range(inst.n))
 
 
-def test_same_seed_same_plan() -> None:
-    # Deterministic whenever the iteration budgets bind before the clock: small budget, ample time.
+def test_same_seed_same_plan_on_work() -> None:
     inst = compile_problem(town(20, 4, 1))
-    engine = AutoEngine(pyvrp=PyVrpEngine(iterations=150), use_ortools=False)
-    first = engine.solve(inst, time_limit=5, seed=5)
-    assert engine.solve(inst, time_limit=5, seed=5).routes == first.routes
-    assert AutoEngine().solve(inst, time_limit=2, seed=5).routes != ()
+    first = AutoEngine().solve(inst, stop=MaxWork(1), seed=5)
+    again = AutoEngine().solve(inst, stop=MaxWork(1) | MaxRuntime(120), seed=5)
+    assert again.routes == first.routes
+    assert first.stats.reproducible and first.stats.stopped_by == StopReason.WORK
+    assert first.stats.work == pytest.approx(1, rel=0.02)
+    assert first.stats.best_stage in {s.name for s in first.stats.stages}
 
 
-def test_time_limit_is_held_and_the_plan_is_complete() -> None:
+def test_the_clock_is_used_to_its_end_and_held() -> None:
     inst = compile_problem(town(50, 6, 2))
     t0 = time.perf_counter()
-    res = AutoEngine().solve(inst, time_limit=3.0, seed=0)
-    assert time.perf_counter() - t0 <= 3.0 * 1.05 + 1.0
+    res = AutoEngine().solve(inst, stop=MaxRuntime(3.0), seed=0)
+    took = time.perf_counter() - t0
+    assert 0.95 * 3.0 - 0.5 <= took <= 3.0 * 1.05 + 1.0  # all but the check reserve, and held
+    assert res.stats.stopped_by == StopReason.CLOCK
     assert checked(inst, res.routes) == []
-    assert any(n.startswith("plan from stage") for n in res.notes)
+
+
+def test_a_stage_table_and_a_seeded_pool_are_the_callers_to_give() -> None:
+    # A one-stage table (greedy alone) over a pool seeded with a plan of the caller's: the better
+    # of the two comes back, and the stats name only what ran.
+    inst = compile_problem(town(10, 3, 6))
+    pool = CandidatePool(inst)
+    seeded = AutoEngine().solve(inst, stop=MaxWork(0.5), seed=0).routes
+    pool.add("previous", seeded)
+    greedy_only = [s for s in STAGES if s.name == "greedy"]
+    res = AutoEngine(stages=greedy_only).solve(inst, stop=MaxWork(1), seed=0, pool=pool)
+    assert [s.name for s in res.stats.stages] == ["greedy"]
+    assert res.routes == pool.best().routes  # type: ignore[union-attr]
+    assert plan_objective(inst, res.routes) <= plan_objective(inst, seeded)  # type: ignore[operator]
+    assert isinstance(greedy_only[0], Stage)
 
 
 def test_anchored_instance_keeps_the_plan_and_only_shrinks_windows() -> None:
     inst = compile_problem(town(12, 3, 4))
-    res = AutoEngine(use_ortools=False).solve(inst, time_limit=1.5, seed=0)
+    res = AutoEngine(use_ortools=False).solve(inst, stop=MaxWork(0.5), seed=0)
     anchored = anchored_instance(inst, res.routes)
     assert plan_objective(anchored, res.routes) == plan_objective(inst, res.routes)
     for wide, narrow in zip(inst.windows, anchored.windows, strict=True):
@@ -120,12 +140,12 @@ def test_targeted_instance_makes_soft_targets_deadlines_for_pyvrp() -> None:
         return [inst.order_of(v) for v, s in zip(routes[0], t.starts, strict=True)
                 if not inst.is_pickup(v) and s > inst.target[inst.order_of(v)]]
 
-    blind = PyVrpEngine(iterations=200).solve(inst, time_limit=5, seed=0)
+    blind = PyVrpEngine().solve(inst, stop=MaxWork(0.5), seed=0)
     assert late(blind.routes) == [1]
     targeted = targeted_instance(inst)
     assert targeted.windows[inst.delivery(1)] == ((inst.windows[inst.delivery(1)][0][0], on_time),)
     assert targeted.windows[inst.delivery(0)] == inst.windows[inst.delivery(0)]
-    aware = PyVrpEngine(iterations=200).solve(targeted, time_limit=5, seed=0)
+    aware = PyVrpEngine().solve(targeted, stop=MaxWork(0.5), seed=0)
     assert late(aware.routes) == [] and len(aware.routes[0]) == 4
     # Given a plan, the orders it delivers late keep their windows: the plan stays feasible.
     kept = targeted_instance(inst, blind.routes)
@@ -138,13 +158,13 @@ def test_targeted_instance_makes_soft_targets_deadlines_for_pyvrp() -> None:
     assert plan_objective(targeted, part) is not None
     assert on_time_part(inst, aware.routes) == aware.routes
     # auto runs that search; its objective (a few seconds late vs a detour) picks the plan.
-    res = AutoEngine(use_ortools=False).solve(inst, time_limit=2, seed=0)
-    assert any(n.startswith("pyvrp-targeted:") for n in res.notes) and checked(inst, res.routes) == []
+    res = AutoEngine(use_ortools=False).solve(inst, stop=MaxWork(1), seed=0)
+    assert "pyvrp" in [s.name for s in res.stats.stages] and checked(inst, res.routes) == []
 
 
 def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
-    # Greedy spreads 6 orders over the 3 riders; with a rider cost and PyVRP held to one
-    # iteration per call, only the route-elimination stage can bring the plan down to one rider.
+    # Greedy spreads 6 orders over the 3 riders; with a rider cost route elimination runs, and
+    # the plan comes down to one rider.
     from medroute import Objective
     from medroute.engines.pyvrp import relaxations
 
@@ -156,9 +176,8 @@ def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
                       objective=Objective(rupiah_per_rider=1e6, rupiah_per_late_minute=0))
     inst = compile_problem(problem)
     assert relaxations(inst) == []
-    res = AutoEngine(pyvrp=PyVrpEngine(iterations=1)).solve(inst, time_limit=10, seed=0)
-    assert any(n.startswith("greedy:") for n in res.notes)
-    assert any(n.startswith("pyvrp-fleet:") for n in res.notes), res.notes
+    res = AutoEngine().solve(inst, stop=MaxWork(1), seed=0)
+    assert {"greedy", "pyvrp", "pyvrp-fleet", "pyvrp-fleet-search"} <= {s.name for s in res.stats.stages}
     assert sum(1 for s in res.routes if s) == 1
     assert checked(inst, res.routes) == []
 
@@ -172,27 +191,21 @@ def cold_town() -> Instance:
 
 
 def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
-    # Cold budgets make PyVRP relax the model, so the OR-Tools stage runs; on its step budget the
-    # plan repeats exactly and no stage is cut by the clock.
+    # Cold budgets make PyVRP relax the model, so the OR-Tools stage runs; on work the plan repeats.
     inst = cold_town()
-    runs = [AutoEngine().solve(inst, time_limit=6, seed=2) for _ in range(2)]
+    runs = [AutoEngine().solve(inst, stop=MaxWork(1), seed=2) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     for res in runs:
-        assert not res.clock_stopped
-        assert any(n.startswith("ortools") and "objective" in n for n in res.notes)
+        assert res.stats.reproducible
+        assert {"pyvrp", "pyvrp-anchored", "ortools"} <= {s.name for s in res.stats.stages}
         assert checked(inst, res.routes) == []
 
 
-def test_an_ortools_stage_without_one_step_per_order_node_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    # At the modelled speed of a large day (surge: 404 steps for 2,000 order nodes) OR-Tools
-    # could only restore its start: skipped, and anchored PyVRP rounds take its share.
-    from medroute.engines.ortools import OrToolsEngine
-
+def test_without_ortools_anchored_rounds_take_its_share() -> None:
     inst = cold_town()
-    monkeypatch.setattr(OrToolsEngine, "search_rate", lambda self, instance: 20.0)  # 36 steps in its 1.8 s
-    res = AutoEngine().solve(inst, time_limit=6, seed=2)
-    assert "ortools: skipped (36 search steps at the modelled speed, fewer than the 48 order nodes)" in res.notes
-    assert sum(n.startswith("pyvrp-anchored") and "objective" in n for n in res.notes) == 3
+    res = AutoEngine(use_ortools=False).solve(inst, stop=MaxWork(1), seed=2)
+    names = [s.name for s in res.stats.stages]
+    assert "ortools" not in names and {"pyvrp-anchored", "pyvrp-anchored-2"} <= set(names)
     assert checked(inst, res.routes) == []
 
 
@@ -206,34 +219,46 @@ def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() ->
     due = (TimeWindow(3600, 5600),)
     inst = compiled(Order("i1", "ph", B, temperature="refrigerated", max_ride_s=1850, windows=due),
                     Order("i2", "ph", D, temperature="refrigerated", max_ride_s=1850, windows=due))
-    runs = [AutoEngine().solve(inst, time_limit=3, seed=0) for _ in range(2)]
+    runs = [AutoEngine().solve(inst, stop=MaxWork(0.5), seed=0) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     res = runs[0]
-    assert "pyvrp: skipped (required orders unserved under rules it relaxes); its share goes to ortools" in res.notes
-    assert "pyvrp-anchored: skipped (required orders unserved); its share goes to ortools" in res.notes
-    assert any(n.startswith("ortools-fresh: objective") for n in res.notes)
+    assert [s.name for s in res.stats.stages] == ["construct", "greedy", "ortools", "ortools-fresh"]
     assert sum(len(r) for r in res.routes) == 2 and len(res.reasons) == 1
     assert checked(inst, res.routes) == []
 
 
 def test_a_construction_the_clock_cut_is_dropped_beside_the_greedy_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     # Where the clock cuts the construction must not change the plan: cut (simulated here: the
-    # first insertion returns every order as not reached), it is dropped and greedy's plan starts.
-    from medroute.insertion import Deadline, Inserter, Routes
-    from medroute.reasons import Reason
+    # construction's clock runs out at once), it is dropped and greedy's plan starts.
+    from medroute.engines.portfolio import stages
 
     inst = compile_problem(town(12, 3, 4))
-    insert, calls = Inserter.insert, []
+    original = stages.construct
 
-    def cut_first(self: Inserter, routes: Routes, orders: list[int],
-                  deadline: Deadline) -> tuple[Routes, dict[int, Reason]]:
-        calls.append(1)
-        if len(calls) == 1:
-            return [list(r) for r in routes], dict.fromkeys(orders, Reason.SEARCH_LIMIT)
-        return insert(self, routes, orders, deadline)
+    def cut(ctx: stages.Context, stop: object) -> object:
+        return original(ctx, MaxRuntime(1e-9))
 
-    monkeypatch.setattr(Inserter, "insert", cut_first)
-    res = AutoEngine(use_ortools=False).solve(inst, time_limit=3, seed=0)
-    assert "construct: cut short by its share of the time limit; dropped (greedy's plan starts)" in res.notes
-    assert not any("the clock cut short" in n and "construct" in n for n in res.notes)
+    table = [Stage(s.name, s.share, s.applies, cut) if s.name == "construct" else s for s in STAGES]
+    res = AutoEngine(stages=table, use_ortools=False).solve(inst, stop=MaxWork(0.5), seed=0)
+    assert res.stats.stages[0].stopped_by == StopReason.CLOCK
+    assert all(not c.startswith("construct") for c in (res.stats.best_stage,))
     assert checked(inst, res.routes) == []
+
+
+def test_no_rider_leaves_every_order_out_with_no_rider() -> None:
+    # Issue 18 #1: auto raised IndexError in insertion.py when no rider works.
+    from medroute.reasons import Reason
+
+    problem = town(3, 1, 0)
+    inst = compile_problem(problem.replace(riders=()))
+    res = AutoEngine().solve(inst, stop=MaxRuntime(1), seed=0)
+    assert res.routes == () and set(res.reasons.values()) <= {Reason.NO_RIDER}
+
+
+def test_no_time_at_all_still_returns_a_checked_plan() -> None:
+    # solve() hands the engine what compiling left of the limit, possibly nothing.
+    from medroute.stop import Budget
+
+    inst = compile_problem(town(8, 2, 3))
+    res = AutoEngine().solve(inst, stop=Budget(seconds=0.0), seed=0)
+    assert checked(inst, res.routes) == [] and res.stats.stopped_by == StopReason.CLOCK

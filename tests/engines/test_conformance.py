@@ -13,9 +13,9 @@ import pytest
 import medroute
 from medroute import CoolBox, EngineError, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
 from medroute.compile import compile_problem
-from medroute.engines.base import CLOCK_STOPPED_NOTE
 from medroute.engines.registry import engine_names, get_engine
 from medroute.solve import solve
+from medroute.stop import MaxRuntime, MaxWork, StopReason
 
 H = 3600
 
@@ -64,7 +64,7 @@ PROBLEMS = {
 }
 
 
-def _solve(problem: Problem, engine: str, **kw: float) -> medroute.Solution | None:
+def _solve(problem: Problem, engine: str, **kw: object) -> medroute.Solution | None:
     """``solve``; when the engine declares it cannot model the problem, check that ``solve``
     refuses with that sentence (no silent fallback) and return ``None``."""
     reason = get_engine(engine).supports(compile_problem(problem))
@@ -107,16 +107,15 @@ def test_unservable_cold_order_is_reported(engine: str) -> None:
 
 
 def test_same_seed_same_routes(engine: str) -> None:
+    # Reproducible mode: a work budget, no clock.
     problem = generate(4, n=8, m=3, plain=engine == "pyvrp")
-    # 2 s, not 1: at 1 s auto's forked OR-Tools stage gets ~0.2 s, too little under CI load.
-    first, second = (_solve(problem, engine, time_limit=2.0, seed=11) for _ in range(2))
+    first, second = (_solve(problem, engine, stop=MaxWork(0.3), seed=11) for _ in range(2))
     if first is None or second is None:
         return
     a, b = first.to_json(), second.to_json()
     assert a["routes"] == b["routes"]
     assert a["unassigned"] == b["unassigned"]
-    # On a problem this small every work budget ends before the clock: no run may say otherwise.
-    assert CLOCK_STOPPED_NOTE not in first.notes and CLOCK_STOPPED_NOTE not in second.notes
+    assert first.stats is not None and first.stats.reproducible
 
 
 def test_same_plan_whatever_the_thread_count(engine: str) -> None:
@@ -125,11 +124,45 @@ def test_same_plan_whatever_the_thread_count(engine: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     problem = generate(6, n=8, m=3, plain=engine in ("pyvrp", "vroom"))
-    alone = _solve(problem, engine, time_limit=2.0, seed=5)
+    alone = _solve(problem, engine, stop=MaxWork(0.3), seed=5)
     if alone is None:
         return
     with ThreadPoolExecutor(2) as pool:
-        both = list(pool.map(lambda _: solve(problem, engine=engine, time_limit=2.0, seed=5), range(2)))
+        both = list(pool.map(lambda _: solve(problem, engine=engine, stop=MaxWork(0.3), seed=5), range(2)))
     for other in both:
         assert other.to_json()["routes"] == alone.to_json()["routes"]
         assert other.to_json()["unassigned"] == alone.to_json()["unassigned"]
+
+
+@pytest.mark.parametrize("orders", [0, 1])
+def test_no_rider_working_leaves_every_order_out_with_no_rider(engine: str, orders: int) -> None:
+    # Issue 18 #1: IndexError in insertion.py (auto), over_capacity from the others.
+    problem = generate(3, n=orders, m=1).replace(riders=())
+    solution = _solve(problem, engine, time_limit=1.0)
+    if solution is None:
+        return
+    assert solution.routes == ()
+    assert [(u.order, u.reason) for u in solution.unassigned] == [(o.id, Reason.NO_RIDER) for o in problem.orders]
+
+
+def test_the_time_limit_holds_on_a_large_day(engine: str) -> None:
+    # Issue 18 #2: 2,000 orders with 0.5 s took 11-131 s with auto, 6.1 s with ortools. Timed on
+    # the compiled instance (compiling is not the engines'). What an engine cannot interrupt
+    # (a step of building its model) grows with the machine's load, so the bound allows, beyond
+    # the 5 % + 1 s, as long as compiling the instance just took: seconds on a quiet machine,
+    # more beside other jobs. benchmarks/time_limit.py measures the 5 % + 1 s itself.
+    problem = generate(8, n=2000, m=150, plain=engine in ("pyvrp", "vroom"))
+    t0 = time.perf_counter()
+    inst = compile_problem(problem)
+    slack = time.perf_counter() - t0
+    eng = get_engine(engine)
+    if eng.supports(inst) is not True:
+        return
+    # PyVRP's neighbourhoods (one call, 2.9 s at 4,000 PyVRP nodes) and its first local search
+    # cannot be interrupted (both hold the GIL): PyVRP holds a clock that ends before them, not one
+    # that ends inside them (docs/engines.md).
+    for limit in (0.5,) if engine == "pyvrp" else (0.5, 3.0):
+        t0 = time.perf_counter()
+        result = eng.solve(inst, stop=MaxRuntime(limit), seed=0)
+        assert time.perf_counter() - t0 <= 1.05 * limit + 1.0 + slack, (limit, slack)
+        assert result.stats.stopped_by in (StopReason.CLOCK, StopReason.DONE)

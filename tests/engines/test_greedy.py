@@ -6,6 +6,7 @@ from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider,
 from medroute.compile import compile_problem
 from medroute.engines.greedy import GreedyEngine
 from medroute.schedule import RouteTimes, schedule_route
+from medroute.stop import MaxRuntime
 
 H = 3600
 PH = Location(-8.2084, 114.3662)
@@ -19,7 +20,7 @@ def _problem(orders: tuple[Order, ...], riders: tuple[Rider, ...]) -> Problem:
 
 def _run(problem: Problem) -> tuple[tuple[tuple[int, ...], ...], dict[int, Reason]]:
     inst = compile_problem(problem)
-    res = GreedyEngine().solve(inst, time_limit=1.0, seed=0)
+    res = GreedyEngine().solve(inst, stop=MaxRuntime(1.0), seed=0)
     for r, seq in enumerate(res.routes):
         assert isinstance(schedule_route(inst, r, seq), RouteTimes)
     return res.routes, res.reasons

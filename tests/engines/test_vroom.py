@@ -12,6 +12,7 @@ from medroute.engines.registry import get_engine
 from medroute.engines.vroom import VroomEngine, limitations
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from medroute.solution import Solution
+from medroute.stop import MaxRuntime, StopReason
 from medroute.travel import TravelMatrix
 
 pytest.importorskip("vroom")
@@ -36,7 +37,7 @@ def problem(*orders: Order, riders: tuple[Rider, ...] | None = None) -> Problem:
 
 def solved(p: Problem) -> tuple[Instance, Solution]:
     inst = compile_problem(p, line(p))
-    result = ENGINE.solve(inst, time_limit=2.0, seed=0)
+    result = ENGINE.solve(inst, stop=MaxRuntime(2.0), seed=0)
     sol = build_solution(inst, result.routes, reasons=result.reasons, engine="vroom", notes=result.notes)
     assert check(p, sol, line(p)) == []
     return inst, sol
@@ -116,7 +117,7 @@ def test_route_breaking_a_budget_is_repaired_by_dropping() -> None:
         nodes = [inst.pickup(k) if s.kind == "pickup" else inst.delivery(k)
                  for s in route.visits for k in [[o.id for o in p.orders].index(str(s.order))]]
         assert not isinstance(schedule_route(inst, r, nodes), Infeasible)
-    result = ENGINE.solve(inst, time_limit=2.0, seed=0)
+    result = ENGINE.solve(inst, stop=MaxRuntime(2.0), seed=0)
     dropped = [k for k, why in result.reasons.items() if why == Reason.COLD_BUDGET]
     assert dropped
     assert any("dropped" in note for note in result.notes)
@@ -125,14 +126,14 @@ def test_route_breaking_a_budget_is_repaired_by_dropping() -> None:
 def test_same_seed_same_plan() -> None:
     p = problem(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(6)))
     inst = compile_problem(p, line(p))
-    a = ENGINE.solve(inst, time_limit=2.0, seed=0)
-    b = ENGINE.solve(inst, time_limit=2.0, seed=0)
+    a = ENGINE.solve(inst, stop=MaxRuntime(2.0), seed=0)
+    b = ENGINE.solve(inst, stop=MaxRuntime(2.0), seed=0)
     assert a.routes == b.routes
 
 
 def test_no_riders() -> None:
     p = Problem(pharmacies=(Pharmacy("ph", A),), orders=(Order("o1", "ph", B),), riders=(), max_trip_m=None)
-    result = ENGINE.solve(compile_problem(p, line(p)), time_limit=1.0, seed=0)
+    result = ENGINE.solve(compile_problem(p, line(p)), stop=MaxRuntime(1.0), seed=0)
     assert result.routes == ()
     assert set(result.reasons.values()) <= {Reason.NO_RIDER}
 
@@ -145,11 +146,11 @@ def test_a_vroom_past_the_time_limit_is_killed_and_says_so() -> None:
     p = problem(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(6)))
     inst = compile_problem(p, line(p))
     t0 = time.perf_counter()
-    result = ENGINE.solve(inst, time_limit=0.001, seed=0)
+    result = ENGINE.solve(inst, stop=MaxRuntime(0.001), seed=0)
     assert time.perf_counter() - t0 < 1.0
     assert result.routes == ((),)
     assert result.reasons == dict.fromkeys(range(6), Reason.SEARCH_LIMIT)
-    assert any("does not check its timeout while constructing" in n for n in result.notes)
+    assert result.stats.stopped_by == StopReason.CLOCK
 
 
 def test_the_kill_waits_for_a_vroom_stopping_at_its_own_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,7 +167,7 @@ def test_the_kill_waits_for_a_vroom_stopping_at_its_own_timeout(monkeypatch: pyt
 
     monkeypatch.setattr(vroom_engine, "run_with_deadline", deadline)
     p = problem(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(4)))
-    result = ENGINE.solve(compile_problem(p, line(p)), time_limit=10.0, seed=0)
+    result = ENGINE.solve(compile_problem(p, line(p)), stop=MaxRuntime(10.0), seed=0)
     assert result.reasons == {}
     (seconds,) = asked
     assert 10.0 < seconds <= 10.0 * 1.05 + 1.0

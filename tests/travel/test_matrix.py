@@ -106,3 +106,29 @@ def test_parquet_long_table(tmp_path: Path) -> None:
 
 def test_path_is_a_straight_segment() -> None:
     assert make().path(PTS[0], PTS[1]) == [PTS[0], PTS[1]]
+
+
+@pytest.mark.parametrize(("content", "match"), [
+    (b"", r"not a readable \.npz archive"),
+    (b"PK\x03\x04garbage", r"not a readable \.npz archive"),
+    (bytes(range(256)) * 4, r"not a readable \.npz archive"),
+])
+def test_garbage_npz_is_refused_clearly(tmp_path: Path, content: bytes, match: str) -> None:
+    """Issue 18 #12: garbage .npz files raised BadZipFile, OSError, EOFError or ValueError."""
+    path = tmp_path / "m.npz"
+    path.write_bytes(content)
+    with pytest.raises(InvalidMatrixError, match=match):
+        MatrixBackend.from_npz(path)
+    with pytest.raises(InvalidMatrixError, match="does not exist"):
+        MatrixBackend.from_npz(tmp_path / "none.npz")
+
+
+def test_npz_with_pickled_or_mismatched_arrays_is_refused(tmp_path: Path) -> None:
+    np.savez(tmp_path / "obj.npz", durations_s=np.array([[0, {}], [1, 0]], dtype=object),
+             distances_m=np.zeros((2, 2)))
+    with pytest.raises(InvalidMatrixError, match=r"not a readable \.npz archive"):
+        MatrixBackend.from_npz(tmp_path / "obj.npz")
+    np.savez(tmp_path / "lat.npz", durations_s=np.zeros((2, 2)), distances_m=np.zeros((2, 2)),
+             lat=np.zeros(2), lon=np.zeros(3))
+    with pytest.raises(InvalidMatrixError, match=r"not a readable \.npz archive"):
+        MatrixBackend.from_npz(tmp_path / "lat.npz")

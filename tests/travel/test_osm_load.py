@@ -119,3 +119,35 @@ def test_graph_from_polygon_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     graph_from_polygon(poly, cache_dir=tmp_path)
     assert len(calls) == 1
 
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("g.graphml", b"\x00\xff garbage"),
+    ("g.graphml", b"<graphml>hello"),
+    ("g.graphml", b'<?xml version="1.0" encoding="utc-8"?><graphml/>'),
+    ("g.osm", b"<osm><node id='x'"),
+    ("g.geojson", b'{"features": [{"geometry": {"type": "LineString", "coordinates": [[1, 2], [3]]}}]}'),
+    ("g.geojson", b'{"features": [7]}'),
+    ("g.overpass.json", b'{"elements": [{"type": "node"}]}'),
+])
+def test_garbage_graph_files_raise_graph_load_errors(tmp_path: Path, name: str, content: bytes) -> None:
+    """Issue 18 #12: garbage road-graph files raised ParseError, LookupError, NetworkXError, ..."""
+    pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(GraphLoadError, match="road graph"):
+        load_graph(path)
+
+
+def test_graph_nodes_without_coordinates_are_refused() -> None:
+    from medroute.travel.graph import GraphBackend
+
+    g = nx.MultiDiGraph()
+    g.add_node(1, x=114.0, y=-8.0)
+    g.add_node(2, x="east")
+    g.add_edge(1, 2, length=10.0, highway="residential")
+    with pytest.raises(GraphLoadError, match="node 2 x must be a number"):
+        GraphBackend(g)
+    g.nodes[2].update(x=114.0, y=float("nan"))
+    with pytest.raises(GraphLoadError, match="finite WGS84"):
+        GraphBackend(g)

@@ -6,27 +6,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
 from ..compile import Instance
 from ..reasons import Reason
+from ..stats import Progress, SolveStats
+from ..stop import Stop, StopReason
 
 
 @dataclass(frozen=True)
 class EngineResult:
-    """What an engine found: one node sequence per rider (pickup ``k`` = node ``k``, delivery =
-    node ``n + k``), reasons for orders it left out, and free-text notes. ``clock_stopped`` is
-    ``True`` when the clock, not a work budget (iterations, search steps), ended some search: only
-    then may the same seed give a different plan. ``alternatives``: other plans the engine found
-    and could not rank against ``routes`` by the caller's objective (same layout), for a portfolio."""
+    """What an engine found.
+
+    Attributes
+    ----------
+    routes : one node sequence per rider (pickup ``k`` = node ``k``, delivery = node ``n + k``).
+    reasons : reasons for orders it left out.
+    notes : free-text notes for people (never for programs: see ``stats``).
+    stats : what stopped the search, with per-stage work and time.
+    """
 
     routes: tuple[tuple[int, ...], ...]
     reasons: dict[int, Reason] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    clock_stopped: bool = False
-    alternatives: tuple[tuple[tuple[int, ...], ...], ...] = ()
+    stats: SolveStats = field(default_factory=lambda: SolveStats(StopReason.DONE, 0.0))
 
-
-CLOCK_STOPPED_NOTE = "the clock, not the work budget, ended the search: the same seed may give a different plan"
-"""The note :func:`medroute.solve` adds to a solution whose engine reported ``clock_stopped``."""
+    @property
+    def clock_stopped(self) -> bool:
+        """Whether the clock ended some part of the search (the same seed may give another plan)."""
+        return not self.stats.reproducible
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,16 @@ def order_ids(inst: Instance, ks: Sequence[int]) -> str:
     return ", ".join(names) + more
 
 
+def carried_routes(inst: Instance) -> tuple[tuple[int, ...], ...]:
+    """Per rider, the deliveries of the orders already on board: the plan when nothing else is
+    planned."""
+    routes: list[tuple[int, ...]] = [() for _ in range(inst.m)]
+    for k in np.flatnonzero(inst.carried_by >= 0):
+        r = int(inst.carried_by[k])
+        routes[r] = (*routes[r], inst.delivery(int(k)))
+    return tuple(routes)
+
+
 def routed_orders(inst: Instance) -> list[int]:
     """Orders an engine routes: the open ones plus any already on board (they must be delivered)."""
     flagged = set(inst.flagged)
@@ -72,8 +90,9 @@ class Engine(Protocol):
     def supports(self, instance: Instance) -> bool | str:
         ...
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
-        """Search for at most ``time_limit`` seconds; same ``seed`` → same result.
-        ``initial`` optionally warm-starts from per-rider node sequences."""
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        """Search until ``stop`` (:mod:`medroute.stop`); the same ``seed`` and a stop that only work
+        ends give the same result. ``initial`` optionally warm-starts from per-rider node
+        sequences; ``progress`` is called as the best plan improves."""
         ...

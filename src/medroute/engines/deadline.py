@@ -1,8 +1,9 @@
 """Run a computation in a forked child that is killed at a deadline.
 
-Used where native code may overrun its own time limit (OR-Tools' first solution inside
-:class:`~medroute.engines.auto.AutoEngine`, VROOM's construction, which does not check its
-timeout) so that the engine still holds ``time_limit``.
+Used where native code overruns its own time limit (VROOM's construction does not check its
+timeout) so that the engine still holds its clock. Where a process may not fork (a daemonic
+worker such as a process pool's or Dask's, or outside Linux) it runs in-process instead:
+:func:`can_fork` says which, and the caller records it.
 """
 
 from __future__ import annotations
@@ -15,22 +16,28 @@ from collections.abc import Callable
 from .base import EngineResult
 
 
-def kill_grace(time_limit: float) -> float:
+def kill_grace(seconds: float) -> float:
     """Seconds a child may run past its deadline before it is killed: ``min(0.5, 4 %)`` of
-    ``time_limit``, inside the 5 % + 1 s an engine may exceed it by, so that native code stopping
-    at its own timeout can still hand its result back."""
-    return min(0.5, 0.04 * time_limit)
+    ``seconds``, inside the 5 % + 1 s an engine may exceed its clock by, so that native code
+    stopping at its own timeout can still hand its result back."""
+    return min(0.5, 0.04 * max(0.0, seconds))
+
+
+def can_fork() -> bool:
+    """Whether :func:`run_with_deadline` can use a killable child here: Linux, and not inside a
+    daemonic process (``multiprocessing`` forbids those children)."""
+    return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
 
 
 def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineResult | None:
     """``fn()``, or ``None`` if it has not returned after ``seconds``.
 
-    On Linux ``fn`` runs in a forked child that is killed at the deadline, so that native code
-    overrunning its own time limit (or holding the GIL) cannot make the caller overrun its
-    budget; elsewhere it runs in-process. Exceptions in ``fn`` are raised again here. The result
+    Where :func:`can_fork`, ``fn`` runs in a forked child that is killed at the deadline, so that
+    native code overrunning its own time limit (or holding the GIL) cannot make the caller overrun
+    its budget; elsewhere it runs in-process. Exceptions in ``fn`` are raised again here. The result
     comes back pickled, so ``fn`` should return plain routes, not solver objects.
     """
-    if not sys.platform.startswith("linux"):
+    if not can_fork():
         return fn()
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)

@@ -25,6 +25,8 @@ import numpy as np
 from ..compile import Instance
 from ..reasons import Reason
 from ..schedule import Infeasible, RouteTimes, schedule_route
+from ..stats import Progress, SolveStats, StageStats
+from ..stop import Meter, Stop, StopReason
 from .base import EngineResult
 
 
@@ -79,10 +81,9 @@ def _carried_first(inst: Instance) -> tuple[list[list[int]], list[str]]:
     """Per rider, the deliveries of what they already carry, earliest deadline first."""
     routes: list[list[int]] = [[] for _ in range(inst.m)]
     notes: list[str] = []
-    for r in range(inst.m):
-        carried = [k for k in range(inst.n) if inst.carried_by[k] == r]
-        if not carried:
-            continue
+    for rr in np.unique(inst.carried_by[inst.carried_by >= 0]):
+        r = int(rr)
+        carried = [int(k) for k in np.flatnonzero(inst.carried_by == r)]
 
         routes[r] = [inst.delivery(k) for k in sorted(carried, key=partial(_deadline, inst, r=r))]
         if isinstance(schedule_route(inst, r, routes[r]), Infeasible):
@@ -100,17 +101,18 @@ class GreedyEngine:
         """Always ``True``: every rule is checked by timing the candidate route."""
         return True
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
         """Dispatch the orders one by one.
 
         Parameters
         ----------
         instance : the compiled problem.
-        time_limit : wall-clock budget, seconds; orders not reached in time are left out with
-            :attr:`Reason.SEARCH_LIMIT`.
+        stop : only its clock counts (the rule does no search); orders not reached in time are
+            left out with :attr:`Reason.SEARCH_LIMIT`.
         seed : ignored (the rule is deterministic).
         initial : ignored; the greedy always starts from empty routes.
+        progress : ignored (one plan, no search).
 
         Returns
         -------
@@ -118,7 +120,8 @@ class GreedyEngine:
             One feasible node sequence per rider and a reason per order left out.
         """
         inst = instance
-        deadline = time.perf_counter() + max(0.0, time_limit)
+        meter = Meter(stop)
+        deadline = time.perf_counter() + max(0.0, meter.seconds_left())
         routes, notes = _carried_first(inst)
         timed: list[RouteTimes | None] = []
         for r in range(inst.m):
@@ -198,5 +201,6 @@ class GreedyEngine:
                 reasons[k] = why.most_common(1)[0][0] if why else Reason.SEARCH_LIMIT
         served = sum(1 for s in routes for v in s if not inst.is_pickup(v))
         notes.append(f"greedy: {served} of {inst.n} orders dispatched")
-        return EngineResult(tuple(tuple(s) for s in routes), reasons, tuple(notes),
-                            clock_stopped=Reason.SEARCH_LIMIT in reasons.values())
+        ended = StopReason.CLOCK if Reason.SEARCH_LIMIT in reasons.values() else StopReason.DONE
+        stats = SolveStats.combine((StageStats(self.name, meter.elapsed(), stopped_by=ended),), meter.elapsed())
+        return EngineResult(tuple(tuple(s) for s in routes), reasons, tuple(notes), stats)

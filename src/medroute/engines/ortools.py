@@ -25,15 +25,15 @@ Mapping (see ``docs/engines.md`` for the reasoning):
   unservable order still returns, with that order unassigned;
 * per-rider arc costs from :meth:`Instance.arc_cost` and the fixed cost ``inst.rider_cost``.
 
-Search: parallel cheapest insertion, then guided local search until ``time_limit`` or a
-budget of search steps proportional to it (see :class:`OrToolsEngine`), whichever comes first.
-Parallel cheapest insertion grows with about the cube of the number of orders (measured on the
-``expanded`` scenario: 0.09 s at 100 orders, 0.65 s at 200, 7.1 s at 500, 71 s at 1,000; see
-:func:`first_solution_seconds`); when it would take more than a quarter of the budget, the
-search starts instead from the ``greedy`` dispatcher's plan (0.7 s at 1,000 orders), so a short
-time limit still returns every order the dispatcher can serve instead of none.
-Extracted routes are re-timed with :func:`~medroute.schedule.schedule_route`; an order whose
-route does not time is removed and noted (this should not happen).
+Search: parallel cheapest insertion (or the caller's initial plan), then guided local search
+until the :mod:`medroute.stop` criterion. Parallel cheapest insertion grows with about the cube of
+the number of orders (0.09 s at 100 ``expanded`` orders, 7.1 s at 500, 71 s at 1,000) and checks
+OR-Tools' time limit but not a search monitor, so with a clock it gets
+:data:`FIRST_SOLUTION_SHARE` of the time left as its own time limit; where that cuts it (no order
+placed), the search starts from the greedy dispatcher's plan instead. Building the model checks
+the clock between its phases. Extracted routes are re-timed with
+:func:`~medroute.schedule.schedule_route`; an order whose route does not time is removed and noted
+(this should not happen).
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ from ..compile import DIMS, NO_LIMIT, Instance
 from ..errors import require
 from ..reasons import Reason
 from ..schedule import drop_untimable
-from .base import EngineResult
+from ..stats import Progress, SolveStats, StageStats
+from ..stop import MaxRuntime, Meter, Stop, StopReason, budget_of
+from .base import EngineResult, carried_routes
+from .work import per_unit
 
 REQUIRED_PENALTY = 10**12
 """Disjunction penalty of a required order, cost units (Rp 10 billion): dropped only when no
@@ -102,13 +105,24 @@ def _routed(inst: Instance, riders_ok: NDArray[np.bool_]) -> tuple[list[int], li
     return picked, carried, left
 
 
-def _submatrix(mat: NDArray[Any], locs: NDArray[np.int64], dummy: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """``mat`` restricted to routing nodes (rows and columns ``locs``); dummy nodes cost 0."""
+def _rows(mat: NDArray[Any], locs: NDArray[np.int64], dummy: NDArray[np.bool_],
+          cancelled: Callable[[float], bool], plus: NDArray[np.int64] | None = None) -> list[list[int]] | None:
+    """``mat`` restricted to routing nodes (rows and columns ``locs``; dummy nodes cost 0, then
+    ``plus[row]`` added to every row), as the lists OR-Tools registers, or ``None`` once
+    ``cancelled``. Built a sixteenth of the rows at a time with ``cancelled(0)`` asked in between,
+    then ``cancelled(seconds the conversion took)``: registering copies every entry once more,
+    about as long (at 2,000 orders each takes seconds)."""
+    t0 = time.perf_counter()
     rows = np.where(dummy, 0, locs)
-    out: NDArray[np.int64] = mat[np.ix_(rows, rows)].astype(np.int64)
-    out[dummy, :] = 0
-    out[:, dummy] = 0
-    return out
+    out: list[list[int]] = []
+    for block in np.array_split(np.arange(len(rows)), 16):
+        part = mat[np.ix_(rows[block], rows)]
+        part[:, dummy] = 0
+        part[dummy[block], :] = 0
+        out.extend((part if plus is None else part + plus[block, None]).tolist())
+        if cancelled(0.0):
+            return None
+    return None if cancelled(time.perf_counter() - t0) else out
 
 
 def _constant(value: int) -> Callable[[int, int], int]:
@@ -127,8 +141,10 @@ def _empty_route_ok(inst: Instance, r: int) -> bool:
     return bool(inst.depart[r] + ride <= inst.shift_end[r] and ride <= inst.max_work[r])
 
 
-def build_model(inst: Instance) -> RoutingModel:
-    """Translate ``inst`` into an OR-Tools routing model (see the module docstring).
+def build_model(inst: Instance, *, cancelled: Callable[[float], bool] = lambda _: False) -> RoutingModel | None:
+    """Translate ``inst`` into an OR-Tools routing model (see the module docstring), or ``None``
+    if ``cancelled(seconds)`` turns true between two of the build's steps, ``seconds`` being how
+    long the next step will take (a clock running out): see :func:`_rows`.
 
     Built with numpy: the matrices over routing nodes are fancy-indexed, one per distinct
     duration matrix and per distinct (duration, distance) pair, never per rider pair in Python.
@@ -151,11 +167,15 @@ def build_model(inst: Instance) -> RoutingModel:
     service = np.concatenate([inst.service[node_arr] if nodes else np.zeros(0, np.int64),
                               np.zeros(2 * m, np.int64)]).astype(np.int64)
 
+    if cancelled(0.0):
+        return None
     # Time: one transit matrix per distinct duration matrix.
     time_cb: dict[int, int] = {}
     for c in sorted({int(x) for x in inst.rider_durations}):
-        mat = _submatrix(inst.durations[c], locs, dummy) + service[:, None]
-        time_cb[c] = routing.RegisterTransitMatrix(mat.tolist())
+        rows = _rows(inst.durations[c], locs, dummy, cancelled, plus=service)
+        if rows is None:
+            return None
+        time_cb[c] = routing.RegisterTransitMatrix(rows)
     horizon = int(max([max((int(x) for x in inst.shift_end), default=0), 24 * 3600]
                       + [w[-1][1] for w in inst.windows if w]))
     routing.AddDimensionWithVehicleTransits([time_cb[int(c)] for c in inst.rider_durations],
@@ -169,7 +189,10 @@ def build_model(inst: Instance) -> RoutingModel:
     for r in range(m):
         key = (int(inst.rider_durations[r]), int(inst.rider_distances[r]))
         if key not in cost_cb:
-            cost_cb[key] = routing.RegisterTransitMatrix(_submatrix(inst.arc_cost(r), locs, dummy).tolist())
+            rows = _rows(inst.arc_cost(r), locs, dummy, cancelled)
+            if rows is None:
+                return None
+            cost_cb[key] = routing.RegisterTransitMatrix(rows)
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], r)
     routing.SetFixedCostOfAllVehicles(round(inst.rider_cost))
 
@@ -186,6 +209,8 @@ def build_model(inst: Instance) -> RoutingModel:
 
     # Nodes: windows and allowed riders.
     for i, v in enumerate(nodes):
+        if i % CANCEL_EVERY == 0 and cancelled(0.0):
+            return None
         index = manager.NodeToIndex(i)
         model.index_of[v] = index
         ws = inst.windows[v]
@@ -203,9 +228,13 @@ def build_model(inst: Instance) -> RoutingModel:
             # API; restricting the vehicle variable is equivalent (-1 keeps the node droppable).
             routing.VehicleVar(index).SetValues([-1, *(int(x) for x in riders)])
 
+    if cancelled(0.0):
+        return None
     # Pickup and delivery pairs, budgets, targets, penalties.
     once = routing.PENALIZE_ONCE
     for pair, k in enumerate(picked):
+        if pair % CANCEL_EVERY == 0 and cancelled(0.0):
+            return None
         p, d = model.index_of[k], model.index_of[inst.delivery(k)]
         routing.AddPickupAndDelivery(p, d)
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
@@ -260,50 +289,25 @@ def build_model(inst: Instance) -> RoutingModel:
     return model
 
 
-PCI_SECONDS_AT_200 = 1.7
-"""Parallel cheapest insertion at 200 orders, seconds: the slowest of the measurements on the
-``expanded`` scenario (0.65 s by hand, 1.13 s and 1.64 s in earlier ``engine_speed.py`` runs, the
-second beside another benchmark; 0.57 s in the one committed in
-``benchmarks/results/engine_speed.md``, on a faster machine), rounded up."""
-STEPS_PER_SECOND = 150_000.0
-"""Search steps (:func:`step_limit`) per second of ``time_limit`` at up to 100 orders without soft
-targets; scaled by :meth:`OrToolsEngine.search_rate`. The slowest literature instance ran at
-183,000 with the other core busy in the run before the committed one (361,000 in
-``benchmarks/results/engine_speed.md``, on a machine about twice as fast)."""
-SOFT_TARGET_SLOWDOWN = 0.15
-"""Search speed with soft delivery targets relative to without (``SetCumulVarSoftUpperBound``
-filters) from :data:`SOFT_TARGET_FROM` × 2 orders on: 83,000 against 188,000 steps/s at 100
-``expanded`` orders, 4,000 against 83,000 at 200, 590 against 5,700 at 500 (the slower machine
-before; the committed ``benchmarks/results/engine_speed.md``: 130,000 / 344,000, 16,000 /
-148,000, 1,360 / 10,800); with the size factor the model stays below each."""
-SOFT_TARGET_FROM = 50
-"""Up to this many orders soft targets barely slow the search (``expanded`` with the targets:
-473,000 and 328,000 steps/s at 20 and 50 orders, 2.2–3.2 × the model,
-``benchmarks/results/engine_speed.md``; by hand on the slower machine before, 214,000–288,000 on
-``historic`` and ``expanded`` at 20–50, 99,000 at 70); the slowdown grows geometrically to
-:data:`SOFT_TARGET_SLOWDOWN` at twice as many."""
+CANCEL_EVERY = 128
+"""Nodes or pairs :func:`build_model` adds between two checks of its ``cancelled``."""
 FIRST_SOLUTION_STEPS = 200
 """Steps allowed for a first solution beyond one per routing node (parallel cheapest insertion
-took 70–140 steps in all on 20–200 orders, by hand)."""
-GREEDY_START_SHARE = 0.25
-"""Above this share of the time limit for :func:`first_solution_seconds`, start from greedy."""
+took 70–140 steps in all on 20–200 orders, by hand): restoring or building the start is not
+counted as work."""
+FIRST_SOLUTION_SHARE = 0.5
+"""Share of the seconds left that OR-Tools' own first solution may take (with a clock); a first
+solution the clock cut is replaced by the greedy dispatcher's plan."""
 
 
-def first_solution_seconds(inst: Instance) -> float:
-    """Estimated seconds of OR-Tools' parallel cheapest insertion on ``inst``: cubic in the
-    number of orders, scaled from :data:`PCI_SECONDS_AT_200` (an upper estimate: it predicts
-    0.21 s, 27 s and 213 s at 100, 500 and 1,000 orders against 0.09–0.19 s, 7.1–14.8 s and 71 s
-    measured)."""
-    return PCI_SECONDS_AT_200 * (inst.n / 200) ** 3
-
-
-def _params(time_limit: float, first: str, solution_limit: int | None = None) -> Any:
+def _params(time_limit: float | None, first: str, solution_limit: int | None = None) -> Any:
     pywrapcp: Any = require("ortools.constraint_solver.pywrapcp", "ortools")
     enums: Any = require("ortools.constraint_solver.routing_enums_pb2", "ortools")
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(enums.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    # Without a clock (work budgets) a day: OR-Tools warns about guided local search without one.
+    params.time_limit.FromMilliseconds(max(1, int((86400 if time_limit is None else time_limit) * 1000)))
     if solution_limit is not None:
         params.solution_limit = solution_limit
     params.log_search = False
@@ -312,29 +316,31 @@ def _params(time_limit: float, first: str, solution_limit: int | None = None) ->
 
 @dataclass(eq=False)
 class StepCounter:
-    """The search steps a :func:`step_limit` has counted (``steps``) of its ``budget``, and its
-    OR-Tools limit (``keep``: alive, with its callback, as long as the counter is)."""
+    """The search steps a :func:`step_limit` has counted (``steps``) and its OR-Tools limit
+    (``keep``: alive, with its callback, as long as the counter is)."""
 
-    budget: int
     steps: int = 0
     keep: Any = None
 
 
-def step_limit(routing: Any, budget: int) -> StepCounter:
-    """End ``routing``'s search after ``budget`` search steps.
+def step_limit(routing: Any, meter: Meter, per_step: float, free: int = 0) -> StepCounter:
+    """End ``routing``'s search when ``meter`` says so, each search step counting ``per_step``
+    work units after the first ``free`` ones (restoring or building the start).
 
     A step is one check of a ``CustomLimit`` that counts its own calls: OR-Tools checks its
     search limits at every decision and at every candidate move of the local search (R111:
     433,010 steps for 431,309 neighbours), so the count follows the work done, not the clock,
     and the stop — and the plan — is the same on every run. One Python call per check slows the
-    search 1.13–1.64× (``benchmarks/ortools_counter.py``), against 1.79–2.75× for a search
-    monitor counting the neighbours (``AcceptDelta``), the unit used before.
+    search 1.13–1.64× (``benchmarks/ortools_counter.py``), so only a stop that counts work
+    installs it.
     """
-    counter = StepCounter(budget)
+    counter = StepCounter()
 
     def check() -> bool:
         counter.steps += 1
-        return counter.steps >= counter.budget
+        if counter.steps > free:
+            meter.add(per_step)
+        return meter.done()
 
     counter.keep = routing.solver().CustomLimit(check)
     routing.AddSearchMonitor(counter.keep)
@@ -354,64 +360,51 @@ def _extract(inst: Instance, model: RoutingModel, assignment: Any) -> list[list[
     return routes
 
 
+def step_work(instance: Instance, stop: Stop) -> float:
+    """Work units of one OR-Tools search step on ``instance`` (0 when ``stop`` counts no work)."""
+    if not budget_of(stop).counts_work:
+        return 0.0
+    soft = bool(np.any((instance.target < NO_LIMIT) & (instance.late_cost > 0)))
+    return 1.0 / per_unit("ortools_soft" if soft else "ortools", instance.n)
+
+
+def _first_solution(inst: Instance, model: RoutingModel, meter: Meter, seed: int,
+                    notes: list[str]) -> Any:
+    """OR-Tools' own first solution (parallel cheapest insertion); with a clock, within
+    :data:`FIRST_SOLUTION_SHARE` of the seconds left, else the greedy dispatcher's plan restored."""
+    routing = model.routing
+    left = meter.seconds_left()
+    limit = FIRST_SOLUTION_SHARE * left if math.isfinite(left) else None
+    solution = routing.SolveWithParameters(_params(limit, "PARALLEL_CHEAPEST_INSERTION", solution_limit=1))
+    served = solution is not None and any(not routing.IsEnd(solution.Value(routing.NextVar(routing.Start(r))))
+                                          for r in range(inst.m))
+    if served or not inst.open_orders or limit is None or meter.done():
+        return solution
+    from .greedy import GreedyEngine
+
+    start = GreedyEngine().solve(inst, stop=MaxRuntime(max(1e-3, 0.5 * meter.seconds_left())), seed=seed).routes
+    notes.append("ortools: its own first solution was cut by the clock; started from the greedy dispatcher's plan")
+    return _restore(model, inst, start)
+
+
+def _restore(model: RoutingModel, inst: Instance, routes: Sequence[Sequence[int]]) -> Any:
+    """An OR-Tools assignment for per-rider node sequences (nodes not in the model ignored), or
+    ``None`` if OR-Tools cannot restore it."""
+    seqs = [[model.index_of[v] for v in seq if v in model.index_of] for seq in routes]
+    seqs += [[] for _ in range(inst.m - len(seqs))]
+    return model.routing.ReadAssignmentFromRoutes(seqs[: inst.m], True)
+
+
 class OrToolsEngine:
     """OR-Tools routing with every medroute rule modelled (see the module docstring).
 
-    Parameters
-    ----------
-    steps_per_second : the search stops after ``search_rate(instance) * time_limit`` search
-        steps (:func:`step_limit`) or at ``time_limit``, whichever comes first; this is the rate
-        at up to 100 orders without soft targets. The step budget makes the result independent
-        of machine speed and load whenever it binds first; OR-Tools routing is single-threaded
-        and has no random seed, so the same input then gives the same plan. Notes say when the
-        clock stopped the search instead. ``None``: no budget and no counter — OR-Tools at full
-        speed until ``time_limit``, every run clock-stopped (the counter costs 1.13–1.64×,
-        ``benchmarks/ortools_counter.py``); use it to compare OR-Tools itself rather than a
-        reproducible plan.
-    steps : a fixed step budget instead (at least 1), e.g. when the caller's ``time_limit``
-        depends on the clock but the plan should not.
+    The search stops at its :mod:`medroute.stop` criterion: with the clock alone, OR-Tools' own
+    time limit at full speed (the plan may vary from run to run); with work, a step counter
+    (:func:`step_limit`) ends it after the same number of steps on every run (OR-Tools routing is
+    single-threaded and has no random seed, so the same input then gives the same plan).
     """
 
     name = "ortools"
-
-    def __init__(self, *, steps_per_second: float | None = STEPS_PER_SECOND, steps: int | None = None) -> None:
-        if steps is not None and steps < 1:
-            raise ValueError(f"ortools engine: steps must be >= 1, got {steps}")
-        if steps_per_second is not None and steps_per_second <= 0:
-            raise ValueError(f"ortools engine: steps_per_second must be > 0, got {steps_per_second}")
-        self.steps_per_second = steps_per_second
-        self.steps = steps
-
-    def search_rate(self, instance: Instance) -> float:
-        """Modelled speed of the guided local search on ``instance``, steps per second.
-
-        ``steps_per_second`` × ``min(1, (100 / n) ** 2.7)`` for ``n`` orders (measured on
-        ``expanded`` without soft targets: 188,000, 83,000 and 5,700 steps/s at 100, 200 and 500
-        orders on the slower machine, 344,000, 148,000 and 10,800 in the committed run) ×
-        ``sqrt((n + 1) / 8)`` below 7 orders (tiny instances reach a local optimum at every move)
-        × :data:`SOFT_TARGET_SLOWDOWN` when an order has a soft target (from 100 orders; none up
-        to :data:`SOFT_TARGET_FROM`, geometric in between). The
-        literature (no soft targets, up to 100 orders) ran at 183,000–927,000 with the other core
-        busy (1.22–6.2 × the model) on the slower machine, 361,000–1,130,000 (2.4–7.5 ×) in
-        ``benchmarks/results/engine_speed.md``.
-        """
-        inst = instance
-        n = max(1, inst.n)
-        base = self.steps_per_second or STEPS_PER_SECOND
-        rate = float(base * min(1.0, (100 / n) ** 2.7) * min(1.0, ((n + 1) / 8) ** 0.5))
-        if bool(np.any((inst.target < NO_LIMIT) & (inst.late_cost > 0))):
-            rate *= SOFT_TARGET_SLOWDOWN ** min(1.0, max(0.0, math.log2(n / SOFT_TARGET_FROM)))
-        return rate
-
-    def budget(self, instance: Instance, time_limit: float) -> int | None:
-        """Search steps within ``time_limit`` seconds (or the fixed budget); ``None`` without one.
-        :meth:`solve` adds the steps of a first solution (one per routing node, plus
-        :data:`FIRST_SOLUTION_STEPS`)."""
-        if self.steps is not None:
-            return self.steps
-        if self.steps_per_second is None:
-            return None
-        return max(1, int(self.search_rate(instance) * time_limit))
 
     def supports(self, instance: Instance) -> bool | str:
         """``True`` when OR-Tools is installed, else the sentence naming the pip extra."""
@@ -421,20 +414,19 @@ class OrToolsEngine:
             return str(exc)
         return True
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
-        """Build the model and search for at most ``time_limit`` seconds (model build included).
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        """Build the model and search until ``stop`` (model building included in its clock).
 
         Parameters
         ----------
         instance : the compiled problem.
-        time_limit : wall-clock budget, seconds.
-        seed : unused: OR-Tools routing has no random seed and is deterministic up to the
-            step budget (see the class docstring).
+        stop : the clock and/or work (one search step counts :func:`step_work` units).
+        seed : unused: OR-Tools routing has no random seed and is deterministic up to the step
+            count (see the class docstring).
         initial : optional per-rider node sequences to start the search from; nodes not in the
-            model are ignored. If OR-Tools cannot restore them, the search starts from scratch.
-            Without them, an instance too large for OR-Tools' own first solution within a quarter
-            of ``time_limit`` starts from the greedy dispatcher's plan.
+            model are ignored. If OR-Tools cannot restore them, it builds its own start.
+        progress : ignored (one stage; see :func:`medroute.solve`).
 
         Returns
         -------
@@ -442,69 +434,45 @@ class OrToolsEngine:
             Per-rider node sequences that all time with ``schedule_route``; orders left out of the
             model carry a reason, those the search dropped are explained by :mod:`medroute.explain`.
         """
-        t0 = time.perf_counter()
         inst = instance
-        if inst.m == 0:
-            return EngineResult((), dict.fromkeys(inst.open_orders, Reason.NO_RIDER), ("ortools: no riders",))
-        model = build_model(inst)
-        routing = model.routing
+        meter = Meter(stop)
+        carried = carried_routes(inst)
+        if inst.m == 0 or meter.done():
+            reasons = dict.fromkeys(inst.open_orders, Reason.NO_RIDER if inst.m == 0 else Reason.SEARCH_LIMIT)
+            return self._result(meter, carried, reasons, ["ortools: no riders" if inst.m == 0 else
+                                                          "ortools: no time left to build the model"])
+        model = build_model(inst, cancelled=lambda need: meter.done() or meter.seconds_left() < need)
+        if model is None:
+            return self._result(meter, carried, {}, ["ortools: the clock ended while building the model"])
         notes = list(model.notes)
-        budget = self.budget(inst, time_limit)
-        if budget is not None:
-            # Restoring a start plan (or constructing one) is a decision, so a step, per node:
-            # the budget covers that too, so that a small one still returns the start.
-            budget += len(model.nodes) + 2 * inst.m + FIRST_SOLUTION_STEPS
-        counter = step_limit(routing, budget) if budget is not None else None
-        left = max(0.05, time_limit - (time.perf_counter() - t0) - 0.05)
+        per_step = step_work(inst, stop)
+        counter = None
+        if per_step > 0:
+            free = len(model.nodes) + 2 * inst.m + FIRST_SOLUTION_STEPS
+            counter = step_limit(model.routing, meter, per_step, free=free)
+        start = _restore(model, inst, initial) if initial is not None else None
+        if initial is not None and start is None:
+            notes.append("ortools: initial routes could not be restored; searching from its own start")
+        if start is None:
+            start = _first_solution(inst, model, meter, seed, notes)
         solution = None
-        if initial is None and first_solution_seconds(inst) > GREEDY_START_SHARE * time_limit:
-            from .greedy import GreedyEngine
-
-            initial = GreedyEngine().solve(inst, time_limit=0.5 * left, seed=seed).routes
-            notes.append(f"ortools: started from the greedy dispatcher's plan (its own first solution "
-                         f"would take about {first_solution_seconds(inst):.0f} s at {inst.n} orders)")
-            left = max(0.05, time_limit - (time.perf_counter() - t0) - 0.05)
-        if initial is not None:
-            seqs = [[model.index_of[v] for v in seq if v in model.index_of] for seq in initial]
-            seqs += [[] for _ in range(inst.m - len(seqs))]
-            start = routing.ReadAssignmentFromRoutes(seqs[: inst.m], True)
-            if start is None:
-                notes.append("ortools: initial routes could not be restored; searching from scratch")
-            else:
-                params = _params(left, "PARALLEL_CHEAPEST_INSERTION")
-                solution = routing.SolveFromAssignmentWithParameters(start, params)
-        for first in ("PARALLEL_CHEAPEST_INSERTION", "ALL_UNPERFORMED"):
-            if solution is not None:
-                break
-            left = time_limit - (time.perf_counter() - t0) - 0.05
-            if left <= 0.01:
-                break
-            solution = routing.SolveWithParameters(_params(left, first))
-            if solution is None:
-                notes.append(f"ortools: no solution from {first.lower()}")
-        elapsed = time.perf_counter() - t0
+        if start is not None:
+            left = meter.seconds_left()
+            params = _params(max(0.01, left - 0.05) if math.isfinite(left) else None, "PARALLEL_CHEAPEST_INSERTION")
+            solution = model.routing.SolveFromAssignmentWithParameters(start, params) or start
         if solution is None:
-            notes.append("ortools: no solution found in time; every order is left unassigned")
-            routes: list[list[int]] = [[inst.delivery(k) for k in range(inst.n) if inst.carried_by[k] == r]
-                                       for r in range(inst.m)]
-            return EngineResult(tuple(tuple(s) for s in routes), dict(model.left_out), tuple(notes),
-                                clock_stopped=True)
-        # Under budget at the limit (which keeps 0.05 s for extraction): the clock stopped it; a
-        # search that ran out of moves early did not.
-        if counter is None:
-            clock = True
-            notes.append(f"ortools: no step budget; searched until the {time_limit:.1f} s time limit, "
-                         "so the plan may vary from run to run")
-        else:
-            used, budget = counter.steps, counter.budget
-            clock = used < budget and elapsed >= 0.9 * time_limit - 0.1
-            if clock:
-                notes.append(f"ortools: stopped by the {time_limit:.1f} s time limit after {used:,} of "
-                             f"{budget:,} search steps; the plan may vary from run to run")
-            else:
-                notes.append(f"ortools: {used:,} of {budget:,} search steps")
-        notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)")
+            notes.append("ortools: no solution found; every order is left unassigned")
+            return self._result(meter, carried, dict(model.left_out), notes)
+        if meter.stopped_by is None:
+            ended = meter.seconds_left() < 0.1 + 0.1 * meter.budget.seconds
+            meter.stopped_by = StopReason.CLOCK if ended else StopReason.DONE
+        notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)"
+                     + (f", {counter.steps:,} search steps" if counter is not None else ""))
         routes, reasons, more = drop_untimable(inst, _extract(inst, model, solution), label="ortools")
-        notes.extend(more)
-        return EngineResult(tuple(tuple(s) for s in routes), {**model.left_out, **reasons}, tuple(notes),
-                            clock_stopped=clock)
+        return self._result(meter, tuple(tuple(s) for s in routes), {**model.left_out, **reasons}, [*notes, *more],
+                            float(solution.ObjectiveValue()))
+
+    def _result(self, meter: Meter, routes: tuple[tuple[int, ...], ...], reasons: dict[int, Reason],
+                notes: Sequence[str], objective: float | None = None) -> EngineResult:
+        stage = StageStats(self.name, meter.elapsed(), meter.work, meter.stopped_by or StopReason.CLOCK, objective)
+        return EngineResult(routes, reasons, tuple(notes), SolveStats.combine((stage,), meter.elapsed()))

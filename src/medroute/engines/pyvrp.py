@@ -31,16 +31,14 @@ longer time. The reload-depot / multi-trip feature of PyVRP 0.14 (``reload_depot
 needed: shipments already let a rider go back to a pharmacy mid-route.
 
 Determinism: PyVRP's iterated local search is deterministic for a seed and an iteration count,
-not for a wall-clock budget. The engine therefore stops at whichever comes first of an
-iteration budget (derived from ``time_limit`` at a conservative rate, or set explicitly) and
-``time_limit``; the notes say when the clock stopped the search (only then can the same seed
-give a different plan).
+not for a wall-clock budget. The engine stops when its :mod:`medroute.stop` criterion says so,
+counting each iteration as :func:`iteration_work` units; ``stats.stopped_by`` says whether the
+clock or work ended it (only the clock can make the same seed give a different plan).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,7 +49,10 @@ from numpy.typing import NDArray
 from ..compile import DIMS, NO_LIMIT, Instance
 from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
+from ..stats import Progress, SolveStats, StageStats
+from ..stop import Meter, Stop, StopReason, budget_of
 from .base import EngineResult, Relaxation, order_ids, routed_orders
+from .work import per_unit
 
 if TYPE_CHECKING:
     import pyvrp as pyvrp_types
@@ -62,30 +63,6 @@ DEFAULT_MAX_PENALTY = 1e5
 """PyVRP's own cap on a penalty per unit of violation."""
 PENALTY_UPDATE_EVERY = 50
 """Solutions between PyVRP penalty updates (PyVRP's default, 500, is more than short runs make)."""
-SHORT_ROUTE = 12
-"""PyVRP nodes per route up to which route length does not slow the search (see
-:meth:`PyVrpEngine.search_rate`)."""
-FLEET_SLOWDOWN = 0.25
-"""Route elimination's speed relative to the search's on short routes (see
-:meth:`PyVrpEngine.search_rate`)."""
-FIXED_FLEET_SLOWDOWN = (0.5, 0.4)
-"""The search's speed on a fixed fleet (``solve(fixed_fleet=True)``: PyVRP's own penalty cap, so
-it works through more infeasible plans) relative to the search's on short routes, for clients and
-for shipments (see :meth:`PyVrpEngine.search_rate`)."""
-FIXED_FLEET_LENGTH_EXPONENT = (0.6, 1.8)
-"""How fast a fixed fleet's search slows with route length, for clients and for shipments."""
-SMALL_SPEEDUP = 2.0
-"""The modelled speed of small instances at most this many times the 100-node speed. Measured:
-2,650–3,070 it/s on 16 PyVRP nodes alone (the conformance suite's), 2.2–2.6 times a 4× cap; two
-solves on threads of one process share that speed, and at 4× the conformance suite's
-thread-count check saw ``auto``'s anchored round cut by the clock under CI load."""
-PROBE_SHARE = 0.1
-"""Share of a time-derived budget spent before the route length is read off the best plan and
-the rest of the budget is set from it (:meth:`PyVrpEngine.solve`)."""
-FALLBACK_NOTE = "no feasible plan after the probe; the search went on from the fallback plan and from the probe's"
-"""The note of a search that went on from its ``fallback`` plan (:meth:`PyVrpEngine.solve`)."""
-
-
 def relaxations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the PyVRP model leaves out, one entry per feature (empty = exact)."""
     ks = routed_orders(inst)
@@ -389,30 +366,104 @@ def _fewer_riders(model: PyVrpModel, riders: Sequence[int]) -> PyVrpModel:
                                type_riders=tuple(mine for _, mine in kept), rider_type=tuple(rider_type))
 
 
+INFEASIBLE_COST = np.iinfo(np.int64).max
+"""The cost PyVRP reports to a stopping criterion while its best solution is infeasible."""
+
+
+class _Criterion:
+    """A PyVRP stopping criterion (``__call__(best_cost) -> bool``, called before every
+    iteration) that counts each iteration as work on a :class:`~medroute.stop.Meter`."""
+
+    def __init__(self, meter: Meter, per_iteration: float, *, first_feasible: bool = False) -> None:
+        self.meter = meter
+        self.per_iteration = per_iteration
+        self.first_feasible = first_feasible
+        self.iterations = -1
+
+    def __call__(self, best_cost: float) -> bool:
+        self.iterations += 1
+        feasible = best_cost < INFEASIBLE_COST  # PyVRP's cost of an infeasible best solution
+        if self.iterations:
+            self.meter.add(self.per_iteration, best_cost if feasible else None)
+        if self.first_feasible and feasible and self.iterations:
+            return True
+        return self.meter.done()
+
+
+def iteration_work(instance: Instance, stop: Stop) -> float:
+    """Work units of one PyVRP iteration on ``instance`` (0 when ``stop`` counts no work)."""
+    if not budget_of(stop).counts_work:
+        return 0.0
+    return 1.0 / per_unit("pyvrp", pyvrp_nodes(instance)[0])
+
+
+def _run(model: PyVrpModel, inst: Instance, criterion: _Criterion, seed: int, start: Any,
+         *, fixed_fleet: bool = False) -> Any:
+    """PyVRP's ``solve`` on ``model`` from ``start`` until ``criterion``, its steps spelled out so
+    that the clock is checked between them (``None`` if it ran out before the search): computing
+    the neighbourhoods and PyVRP's own start (an exhaustive local search from a random plan) run
+    before PyVRP first asks its stopping criterion."""
+    import warnings
+
+    import pyvrp
+    from pyvrp.exceptions import PenaltyBoundWarning
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+
+    params = _solve_params(inst, model, fixed_fleet=fixed_fleet)
+    rng = pyvrp.RandomNumberGenerator(seed=int(seed) % (2**32))
+    neighbours = compute_neighbours(model.data, params.neighbourhood)
+    if criterion.meter.done():
+        return None
+    search = LocalSearch(model.data, rng, neighbours, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(model.data):
+            search.add_operator(op(model.data))
+    penalties = pyvrp.PenaltyManager(params.penalty.midpoint_penalties(model.data), params.penalty)
+    with warnings.catch_warnings():
+        if fixed_fleet or criterion.first_feasible:  # PyVRP's cap is reached on purpose there
+            warnings.simplefilter("ignore", PenaltyBoundWarning)
+        if start is None:
+            start = search(pyvrp.Solution.make_random(model.data, rng), penalties.max_cost_evaluator(), exhaustive=True)
+        algo = IteratedLocalSearch(model.data, penalties, search, start, params.ils)
+        return algo.run(criterion, collect_stats=False, display=False)
+
+
+def _untimed_notes(inst: Instance, routes: Sequence[Sequence[int]]) -> list[str]:
+    """A note for every route that does not time under the full rules."""
+    notes = []
+    for r, nodes in enumerate(routes):
+        if not nodes and not np.any(inst.carried_by == r):
+            continue
+        timed = schedule_route(inst, r, nodes)
+        if isinstance(timed, Infeasible):
+            what = inst.problem.orders[timed.order].id if timed.order is not None else "-"
+            notes.append(f"rider {inst.problem.riders[r].id!r}: route does not time under the full "
+                         f"rules ({timed.reason.value} at order {what!r})")
+    return notes
+
+
+def _result(name: str, meter: Meter, routes: tuple[tuple[int, ...], ...], reasons: dict[int, Reason],
+            notes: Sequence[str], objective: float | None = None) -> EngineResult:
+    """An :class:`EngineResult` with one stage's stats from ``meter``."""
+    stage = StageStats(name, meter.elapsed(), meter.work, meter.stopped_by or StopReason.DONE, objective)
+    return EngineResult(routes, reasons, tuple(notes), SolveStats.combine((stage,), meter.elapsed()))
+
+
 class PyVrpEngine:
     """PyVRP's iterated local search on the shipment model of an instance.
 
     Parameters
     ----------
-    iterations : iteration budget; ``None`` derives one from ``time_limit`` (or
-        ``work_seconds``) at :meth:`search_rate`.
-    iterations_per_second : search speed at 100 PyVRP nodes (a client counts 1, a shipment 2) on
-        short routes, iterations per second; :meth:`search_rate` scales it by the instance size and
-        route length to turn a time limit into a deterministic iteration budget. Measured here
-        with PyVRP 0.14, the other core busy (``benchmarks/engine_speed.py``): 291–810 it/s on
-        the Li & Lim and Solomon instances with routes of up to 12 PyVRP nodes; 300 is about the
-        slowest (R109 291, R110 297), so there the budget, not the clock, ends the search.
+    fixed_fleet : search with only the riders the initial plan uses (and those with orders on
+        board), with PyVRP's own penalty cap (see :func:`_solve_params`): a search after route
+        elimination, which must not win back distance with more riders. Needs an initial plan.
     """
 
     name = "pyvrp"
 
-    def __init__(self, *, iterations: int | None = None, iterations_per_second: float = 300.0) -> None:
-        if iterations is not None and iterations < 1:
-            raise ValueError(f"pyvrp engine: iterations must be >= 1, got {iterations}")
-        if not iterations_per_second > 0:
-            raise ValueError(f"pyvrp engine: iterations_per_second must be > 0, got {iterations_per_second}")
-        self.iterations = iterations
-        self.iterations_per_second = iterations_per_second
+    def __init__(self, *, fixed_fleet: bool = False) -> None:
+        self.fixed_fleet = fixed_fleet
 
     def supports(self, instance: Instance) -> bool | str:
         """``True``, or a sentence saying what PyVRP cannot model for this instance."""
@@ -421,157 +472,39 @@ class PyVrpEngine:
             return True
         return "PyVRP cannot model " + "; ".join(x.what for x in found) + "."
 
-    def search_rate(self, instance: Instance, routes: Sequence[Sequence[int]] | None = None, *,
-                    fleet: bool = False, fixed_fleet: bool = False) -> float:
-        """Modelled search speed on ``instance``, iterations per second (a deterministic estimate).
-
-        ``iterations_per_second`` at 100 PyVRP nodes, inversely proportional to the nodes (at most
-        :data:`SMALL_SPEEDUP` times the 100-node speed: below, a fixed overhead per iteration
-        dominates). Given the
-        plan the search starts from (``routes``), long routes slow it down: with ``L`` PyVRP nodes
-        per route, shipments (pickup and delivery) cost ``(SHORT_ROUTE / L) ** 0.6`` once ``L``
-        exceeds :data:`SHORT_ROUTE` — Li & Lim's type-2 instances, 25–51 nodes per route, ran at
-        133–913 it/s, Solomon's (clients, not slowed) at 272–1,109 (the run before the committed one,
-        on the slower machine the model was set on, as the per-instance figures below). Route elimination (``fleet``:
-        one rider fewer, so ``L`` counts every node on the remaining routes; the search works
-        through infeasible plans) runs at :data:`FLEET_SLOWDOWN` of that speed, times
-        ``SHORT_ROUTE / L``: measured 38–371 it/s on type 1 (short routes), 13–97 on type 2.
-        Measured / modelled ratios are 0.81–5.8 for the search, 0.51–6.0 for elimination and
-        0.77–14.4 on a fixed fleet on the slower machine the model was set on (below 1 on 8, 8
-        and 2 of 112 instances; 8, 11 and 0 in the run before: ``auto`` lets a slow stage use half
-        of the later stages' time), 1.26–7.8, 1.12–14.7 and 2.27–23 (none below 1) in the
-        committed run on a machine about twice as fast. A search on a ``fixed_fleet`` runs at
-        :data:`FIXED_FLEET_SLOWDOWN` of the search's speed on short routes, times
-        ``(SHORT_ROUTE / L) ** e`` beyond, with ``e`` from :data:`FIXED_FLEET_LENGTH_EXPONENT` (both interpolated by the
-        shipments' share of the nodes): Solomon RC202, 3 routes of 33 clients, 101 it/s; Li & Lim
-        lr204, 2 routes of 50 shipment nodes, 20 it/s, against 67 on lr201 (4 routes of 25) and
-        144 on lr104 (9 routes of 11.5). Figures: ``benchmarks/results/engine_speed.md``.
-        """
-        nodes, shipment_nodes = pyvrp_nodes(instance)
-        rate = self.iterations_per_second * min(SMALL_SPEEDUP, 100 / max(10, nodes))
-        used = sum(1 for s in routes if s) - (1 if fleet else 0) if routes is not None else 0
-        if fixed_fleet:
-            share = shipment_nodes / max(nodes, 1)
-            slow, exponent = ((1 - share) * pair[0] + share * pair[1]
-                              for pair in (FIXED_FLEET_SLOWDOWN, FIXED_FLEET_LENGTH_EXPONENT))
-            rate *= slow
-            if used >= 1:
-                rate *= min(1.0, float((SHORT_ROUTE * used / max(nodes, 1)) ** exponent))
-            return rate
-        if used < 1:
-            return rate
-        if fleet:
-            return rate * FLEET_SLOWDOWN * min(1.0, SHORT_ROUTE * used / nodes)
-        return rate * min(1.0, float((SHORT_ROUTE * used / max(shipment_nodes, 1)) ** 0.6))
-
-    def iteration_budget(self, instance: Instance, time_limit: float,
-                         routes: Sequence[Sequence[int]] | None = None, *, fleet: bool = False,
-                         fixed_fleet: bool = False) -> int:
-        """The iteration budget for ``time_limit`` seconds at :meth:`search_rate` (at least 20),
-        or the fixed ``iterations`` given to the engine."""
-        if self.iterations is not None:
-            return self.iterations
-        return max(20, int(time_limit * self.search_rate(instance, routes, fleet=fleet, fixed_fleet=fixed_fleet)))
-
-    def reduce_fleet(self, instance: Instance, routes: Sequence[Sequence[int]], *, time_limit: float,
-                     seed: int, iterations: int | None = None) -> tuple[tuple[tuple[int, ...], ...] | None, int]:
-        """Serve every order of ``routes`` with one rider fewer than ``routes`` uses, if PyVRP can.
-
-        The rider with the fewest stops is taken out; PyVRP must serve every order of ``routes``
-        (:func:`build_model` with ``require``) with the other riders ``routes`` uses, starting from
-        ``routes`` without that rider's route, and stops at the first feasible plan, after
-        ``iterations`` (default: the budget for ``time_limit``) or at ``time_limit`` seconds. Only
-        for instances PyVRP models exactly (:func:`relaxations` empty): there a feasible PyVRP plan
-        is a feasible medroute plan. This is the route-elimination step of the literature's
-        vehicles-first objective (like ``pyvrp.minimise_fleet``, which refuses optional orders
-        and several vehicle types).
-
-        Returns
-        -------
-        tuple
-            The per-rider node sequences (``None`` when none was found, the instance is relaxed
-            or ``routes`` uses fewer than two riders) and the iterations spent.
-        """
-        import warnings
-
-        import pyvrp
-        from pyvrp.exceptions import PenaltyBoundWarning
-        from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
-
-        t0 = time.perf_counter()
-        inst = instance
-        used = [r for r, nodes in enumerate(routes) if nodes]
-        if len(used) < 2 or relaxations(inst):
-            return None, 0
-        served = {inst.order_of(v) for nodes in routes for v in nodes}
-        model = build_model(inst, require=served)
-        if not served <= set(model.ship_order) | set(model.client_order):
-            return None, 0
-        drop = min(used, key=lambda r: (len(routes[r]), r))
-        smaller = _fewer_riders(model, [r for r in used if r != drop])
-        init = _to_pyvrp_solution(smaller, inst, [() if r == drop else tuple(nodes) for r, nodes in enumerate(routes)])
-        if init is None:
-            return None, 0
-        budget = iterations if iterations is not None else self.iteration_budget(inst, time_limit, routes,
-                                                                                      fleet=True)
-        runtime = max(0.01, time_limit - (time.perf_counter() - t0))
-        stop = MultipleCriteria([FirstFeasible(), MaxIterations(max(1, budget)), MaxRuntime(runtime)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PenaltyBoundWarning)  # expected while the fleet is too small
-            result = pyvrp.solve(smaller.data, stop, seed=int(seed) % (2**32), collect_stats=False,
-                                 display=False, initial_solution=init, params=_solve_params(inst, smaller))
-        if not (result.best.is_feasible() and result.best.is_complete()):
-            return None, result.num_iterations
-        return _from_pyvrp_solution(smaller, inst, result.best), result.num_iterations
-
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None, work_seconds: float | None = None,
-              fixed_fleet: bool = False, fallback: Sequence[Sequence[int]] | None = None) -> EngineResult:
-        """Search for at most ``time_limit`` seconds with ``seed``; warm-start from ``initial``.
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        """Search until ``stop`` with ``seed``; warm-start from ``initial``.
 
         Parameters
         ----------
-        instance : the compiled problem.
-        time_limit : wall-clock budget, seconds (model building included).
-        seed : random seed; with the same iteration budget, the same seed gives the same plan.
-        initial : optional per-rider node sequences to start from.
-        work_seconds : seconds the iteration budget is derived from (default ``time_limit``): a
-            caller whose wall-clock cap depends on the clock keeps the budget, hence the plan, fixed.
-        fixed_fleet : search with only the riders ``initial`` uses (and those with orders on
-            board), with PyVRP's own penalty cap (see :func:`_solve_params`): the search after
-            route elimination, which must not win back distance with more riders.
-        fallback : per-rider node sequences to search from as well when the probe
-            (:data:`PROBE_SHARE` of the budget) found no plan feasible in PyVRP's model (a start
-            far from feasible can keep PyVRP at its penalty cap): the rest of the budget is then
-            split between going on from the fallback (the result's ``routes``) and from the
-            probe's best plan (its ``alternatives``, which its repair may still make the better
-            plan); the notes say so (:data:`FALLBACK_NOTE`).
+        instance : the compiled problem; what PyVRP cannot model is relaxed (see the notes).
+        stop : the clock (model building included) and/or work, one PyVRP iteration counting
+            :func:`iteration_work` units.
+        seed : random seed; with a stop that only work ends, the same seed gives the same plan.
+        initial : optional per-rider node sequences to start from (without them PyVRP builds
+            its own start).
+        progress : ignored (one stage; see :func:`medroute.solve`).
 
         Returns
         -------
         EngineResult
-            Routes re-read as medroute node sequences; notes name any relaxation, the stopping
-            criterion, and every route that does not time under the full rules.
+            Routes re-read as medroute node sequences; notes name any relaxation and every route
+            that does not time under the full rules; ``stats`` the iterations' work and time.
         """
-        import warnings
-
-        import pyvrp
-        from pyvrp.exceptions import PenaltyBoundWarning
-        from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
-
-        t0 = time.perf_counter()
         inst = instance
-        notes: list[str] = []
+        meter = Meter(stop)
         support = self.supports(inst)
-        if isinstance(support, str):
-            notes.append("relaxed: " + support)
+        notes = ["relaxed: " + support] if isinstance(support, str) else []
         empty = tuple(() for _ in range(inst.m))
         if inst.m == 0:
-            return EngineResult(empty, dict.fromkeys(inst.open_orders, Reason.NO_RIDER), tuple(notes))
+            return _result(self.name, meter, empty, dict.fromkeys(inst.open_orders, Reason.NO_RIDER), notes)
         model = build_model(inst)
         if not model.ship_order and not model.client_order:
-            return EngineResult(empty, {}, tuple(notes))
-        if fixed_fleet:
+            return _result(self.name, meter, empty, {}, notes)
+        if meter.done():
+            return _result(self.name, meter, tuple(tuple(s) for s in initial) if initial else empty, {}, notes)
+        if self.fixed_fleet:
             riders = [r for r in range(inst.m) if (initial is not None and r < len(initial) and initial[r])
                       or np.any(inst.carried_by == r)]
             if not riders:
@@ -580,61 +513,83 @@ class PyVrpEngine:
         init = _to_pyvrp_solution(model, inst, initial) if initial is not None else None
         if initial is not None and init is None:
             notes.append("the initial solution could not be read by PyVRP and was ignored")
-        margin = min(0.2, 0.05 * time_limit)
-        end = t0 + time_limit - margin
-
-        def run(iterations: int, start: Any) -> Any:
-            stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(max(0.01, end - time.perf_counter()))])
-            with warnings.catch_warnings():
-                if fixed_fleet:  # PyVRP's own cap is reached on purpose there (see _solve_params)
-                    warnings.simplefilter("ignore", PenaltyBoundWarning)
-                return pyvrp.solve(model.data, stop, seed=int(seed) % (2**32), collect_stats=False,
-                                   display=False, initial_solution=start,
-                                   params=_solve_params(inst, model, fixed_fleet=fixed_fleet))
-
-        # A probe on PROBE_SHARE of the budget, then the rest at the speed the probe's routes imply.
-        work = time_limit if work_seconds is None else work_seconds
-        planned = self.iteration_budget(inst, PROBE_SHARE * work, initial, fixed_fleet=fixed_fleet)
-        result = run(planned, init)
-        done = result.num_iterations
-        alternative = None
-        if self.iterations is None:
-            starts = [result.best]
-            if done == planned and fallback is not None and not result.best.is_feasible():
-                alt = _to_pyvrp_solution(model, inst, fallback)
-                if alt is not None:
-                    starts = [alt, result.best]
-                    notes.append(FALLBACK_NOTE)
-            outcomes = []
-            for start in starts:
-                rest = self.iteration_budget(inst, (1 - PROBE_SHARE) * work / len(starts),
-                                             _from_pyvrp_solution(model, inst, start), fixed_fleet=fixed_fleet)
-                if done == planned:
-                    outcomes.append(run(rest, start))
-                    done += outcomes[-1].num_iterations
-                planned += rest
-            if outcomes:
-                result = outcomes[0]
-            if len(outcomes) == 2:
-                alternative = _from_pyvrp_solution(model, inst, outcomes[1].best)
-        clock = done < planned
-        if clock:
-            notes.append(f"stopped by the time limit after {done} of {planned} "
-                         "iterations (the same seed may then give a different plan)")
+        if meter.done():
+            return _result(self.name, meter, tuple(tuple(s) for s in initial) if initial else empty, {}, notes)
+        result = _run(model, inst, _Criterion(meter, iteration_work(inst, stop)), seed, init,
+                      fixed_fleet=self.fixed_fleet)
+        if result is None:
+            return _result(self.name, meter, tuple(tuple(s) for s in initial) if initial else empty, {}, notes)
         if not result.best.is_feasible():
             notes.append("PyVRP's best plan breaks its own model (time warp, excess load or a missed "
                          "required delivery)")
         routes = _from_pyvrp_solution(model, inst, result.best)
-        for r, nodes in enumerate(routes):
-            if not nodes and not np.any(inst.carried_by == r):
-                continue
-            timed = schedule_route(inst, r, nodes)
-            if isinstance(timed, Infeasible):
-                what = inst.problem.orders[timed.order].id if timed.order is not None else "-"
-                notes.append(f"rider {inst.problem.riders[r].id!r}: route does not time under the full "
-                             f"rules ({timed.reason.value} at order {what!r})")
+        notes += _untimed_notes(inst, routes)
         served = {inst.order_of(v) for nodes in routes for v in nodes}
-        reasons = {k: Reason.NOT_WORTH_IT for k in inst.open_orders
-                   if k not in served and not bool(inst.required[k])}
-        return EngineResult(routes, reasons, tuple(notes), clock_stopped=clock,
-                            alternatives=() if alternative is None else (alternative,))
+        reasons = {k: Reason.NOT_WORTH_IT for k in inst.open_orders if k not in served and not bool(inst.required[k])}
+        cost = float(result.cost()) if result.best.is_feasible() else None
+        return _result(self.name, meter, routes, reasons, notes, cost)
+
+
+class PyVrpFleetEngine:
+    """Route elimination with PyVRP: the literature's vehicles-first step.
+
+    From an initial plan serving every order, the rider with the fewest stops is taken out and
+    PyVRP must serve every order of the plan (:func:`build_model` with ``require``) with the
+    others, starting from the plan without that route, stopping at its first feasible plan;
+    this repeats while it succeeds and ``stop`` allows (like ``pyvrp.minimise_fleet``, which
+    refuses optional orders and several vehicle types). Only for instances PyVRP models exactly
+    (:func:`relaxations` empty): there a feasible PyVRP plan is a feasible medroute plan.
+    """
+
+    name = "pyvrp-fleet"
+
+    def supports(self, instance: Instance) -> bool | str:
+        """``True`` on instances PyVRP models exactly, else the sentence saying what it cannot."""
+        return PyVrpEngine().supports(instance)
+
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        """The smallest fleet found from ``initial`` (required), each success a rider fewer.
+
+        Returns
+        -------
+        EngineResult
+            The plan with the fewest riders found (``initial`` itself if none was), with a note
+            on the riders used.
+        """
+        inst = instance
+        meter = Meter(stop)
+        if initial is None:
+            raise ValueError("pyvrp-fleet engine: needs an initial plan")
+        routes = tuple(tuple(s) for s in initial)
+        per_iteration = iteration_work(inst, stop)
+        while not meter.done():
+            fewer = self._one_fewer(inst, routes, _Criterion(meter, per_iteration, first_feasible=True), seed)
+            if fewer is None:
+                break
+            routes = fewer
+        if meter.stopped_by is None:
+            meter.stopped_by = StopReason.DONE
+        riders = sum(1 for s in routes if s)
+        return _result(self.name, meter, routes, {}, [f"route elimination: {riders} riders"])
+
+    @staticmethod
+    def _one_fewer(inst: Instance, routes: Sequence[Sequence[int]], criterion: _Criterion,
+                   seed: int) -> tuple[tuple[int, ...], ...] | None:
+        """``routes`` served by one rider fewer, or ``None`` (not found, relaxed, < 2 riders)."""
+        used = [r for r, nodes in enumerate(routes) if nodes]
+        if len(used) < 2 or relaxations(inst):
+            return None
+        served = {inst.order_of(v) for nodes in routes for v in nodes}
+        model = build_model(inst, require=served)
+        if not served <= set(model.ship_order) | set(model.client_order):
+            return None
+        drop = min(used, key=lambda r: (len(routes[r]), r))
+        smaller = _fewer_riders(model, [r for r in used if r != drop])
+        init = _to_pyvrp_solution(smaller, inst, [() if r == drop else tuple(nodes) for r, nodes in enumerate(routes)])
+        if init is None:
+            return None
+        result = _run(smaller, inst, criterion, seed, init)
+        if result is None or not (result.best.is_feasible() and result.best.is_complete()):
+            return None
+        return _from_pyvrp_solution(smaller, inst, result.best)

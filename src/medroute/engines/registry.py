@@ -16,7 +16,7 @@ ENGINES: dict[str, tuple[str, str]] = {
     "greedy": ("medroute.engines.greedy", "GreedyEngine"),
     "ortools": ("medroute.engines.ortools", "OrToolsEngine"),
     "pyvrp": ("medroute.engines.pyvrp", "PyVrpEngine"),
-    "auto": ("medroute.engines.auto", "AutoEngine"),
+    "auto": ("medroute.engines.portfolio.auto", "AutoEngine"),
     "vroom": ("medroute.engines.vroom", "VroomEngine"),
 }
 """Engine name → (module, class). The class is built with no arguments."""

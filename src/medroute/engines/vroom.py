@@ -44,10 +44,10 @@ times. Dropped orders come back unassigned with the binding reason (e.g.
 engine never passes off a plan that breaks a rule as feasible; it loses orders instead, which
 the objective (drop cost) and the KPIs show.
 
-Time limit: ``time_limit`` is passed as VROOM's ``timeout``, which VROOM 1.15 honours in its
+Time limit: the stop's clock is passed as VROOM's ``timeout``, which VROOM 1.15 honours in its
 local search but not in its construction phase (on 1,000 shipments with 125+ riders a 20–30 s
 budget ran 90 s at exploration level 1 and 350 s at level 5 on a 2-core machine). So VROOM runs
-in a forked child killed at ``time_limit`` (:func:`~medroute.engines.deadline.run_with_deadline`):
+in a forked child killed at the clock's end (:func:`~medroute.engines.deadline.run_with_deadline`):
 the limit holds, and a VROOM that has not finished constructing by then returns no plan — every
 order unassigned with :attr:`~medroute.reasons.Reason.SEARCH_LIMIT` and a note saying why.
 
@@ -58,7 +58,7 @@ is deterministic as long as it finishes before the timeout (pyvroom ≥ 1.13 pas
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,7 +71,9 @@ from ..compile import NO_LIMIT, Instance
 from ..errors import require
 from ..reasons import Reason
 from ..schedule import drop_untimable
-from .base import EngineResult, Relaxation, order_ids, routed_orders
+from ..stats import Progress, SolveStats, StageStats
+from ..stop import Meter, Stop, StopReason
+from .base import EngineResult, Relaxation, carried_routes, order_ids, routed_orders
 from .deadline import kill_grace, run_with_deadline
 
 COOLBOX_SKILL = 1
@@ -323,26 +325,27 @@ class VroomEngine:
             return True
         return "VROOM cannot model " + "; ".join(x.what for x in found) + "."
 
-    def solve(self, instance: Instance, *, time_limit: float, seed: int,
-              initial: Sequence[Sequence[int]] | None = None) -> EngineResult:
-        """Solve with VROOM for at most ``time_limit`` seconds and repair what breaks the full rules.
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        """Solve with VROOM until ``stop``'s clock and repair what breaks the full rules.
 
         Parameters
         ----------
         instance : the compiled problem.
-        time_limit : wall-clock budget, seconds (model building included); passed to VROOM as
-            its ``timeout``.
+        stop : only its clock counts (model building included), passed to VROOM as its
+            ``timeout``; without one VROOM runs until it ends by itself (deterministic).
         seed : ignored: VROOM has no random seed (one thread is deterministic).
         initial : ignored: VROOM's solve mode takes no warm start.
+        progress : ignored (one stage).
 
         Returns
         -------
         EngineResult
             Routes that all time under the full rules; orders dropped by the repair carry their
-            binding reason; notes name the limitations, the timeout and every drop.
+            binding reason; notes name the limitations and every drop.
         """
-        t0 = time.perf_counter()
         inst = instance
+        meter = Meter(stop)
         notes: list[str] = []
         support = self.supports(inst)
         if isinstance(support, str):
@@ -351,37 +354,34 @@ class VroomEngine:
             notes.append("vroom: the initial solution is ignored (VROOM takes no warm start)")
         empty = tuple(() for _ in range(inst.m))
         if inst.m == 0:
-            return EngineResult(empty, dict.fromkeys(inst.open_orders, Reason.NO_RIDER), tuple(notes))
+            return self._result(meter, empty, dict.fromkeys(inst.open_orders, Reason.NO_RIDER), notes)
         model = build_model(inst)
         if not model.shipments and not model.carried:
-            return EngineResult(empty, {}, tuple(notes))
-        margin = min(0.2, 0.05 * time_limit)
-        timeout = max(0.05, time_limit - (time.perf_counter() - t0) - margin)
-        t1 = time.perf_counter()
+            return self._result(meter, empty, {}, notes)
+        left = meter.seconds_left()
+        margin = min(0.2, 0.05 * left)
+        timeout = max(0.05, left - margin) if math.isfinite(left) else None
 
         def search() -> EngineResult:
             solution = model.input.solve(exploration_level=self.exploration_level, nb_threads=self.threads,
-                                         timeout=timedelta(seconds=timeout))
+                                         timeout=None if timeout is None else timedelta(seconds=timeout))
             return EngineResult(tuple(tuple(x) for x in read_routes(inst, solution)), {}, ())
 
         # VROOM checks its timeout only in local search, not while constructing: a forked child
         # killed at the deadline holds the limit (surge, 1,200 orders: 20 s asked, 90–108 s taken).
-        # The kill waits kill_grace past the limit: a VROOM stopping at its own timeout needs a
-        # moment to hand its plan back.
-        left = max(0.0, time_limit - (time.perf_counter() - t0))
-        found = run_with_deadline(search, left + kill_grace(time_limit))
-        took = time.perf_counter() - t1
+        found = search() if timeout is None else run_with_deadline(search, max(0.0, left) + kill_grace(left))
         if found is None:
-            notes.append(f"vroom: no plan within the {time_limit:.1f} s time limit (VROOM does not check its "
-                         "timeout while constructing); every order is left unassigned")
-            carried = tuple(tuple(inst.delivery(k) for k in range(inst.n) if inst.carried_by[k] == r)
-                            for r in range(inst.m))
-            return EngineResult(carried, dict.fromkeys(inst.open_orders, Reason.SEARCH_LIMIT), tuple(notes),
-                                clock_stopped=True)
-        clock = took >= 0.95 * timeout
-        if clock:
-            notes.append(f"vroom: stopped by the timeout after {took:.1f} s (the plan may then vary "
-                         "from run to run)")
+            notes.append("vroom: no plan before the clock ran out (VROOM does not check its timeout while "
+                         "constructing); every order is left unassigned")
+            meter.stopped_by = StopReason.CLOCK
+            carried = carried_routes(inst)
+            return self._result(meter, carried, dict.fromkeys(inst.open_orders, Reason.SEARCH_LIMIT), notes)
+        cut = timeout is not None and meter.elapsed() >= 0.95 * timeout
+        meter.stopped_by = StopReason.CLOCK if cut else StopReason.DONE
         routes, reasons, repair_notes = repair(inst, [list(x) for x in found.routes])
-        notes.extend(repair_notes)
-        return EngineResult(tuple(tuple(x) for x in routes), reasons, tuple(notes), clock_stopped=clock)
+        return self._result(meter, tuple(tuple(x) for x in routes), reasons, [*notes, *repair_notes])
+
+    def _result(self, meter: Meter, routes: tuple[tuple[int, ...], ...], reasons: dict[int, Reason],
+                notes: Sequence[str]) -> EngineResult:
+        stage = StageStats(self.name, meter.elapsed(), 0.0, meter.stopped_by or StopReason.DONE)
+        return EngineResult(routes, reasons, tuple(notes), SolveStats.combine((stage,), meter.elapsed()))

@@ -42,7 +42,7 @@ from ..errors import InvalidProblemError, UnreachableLocationError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
 from .base import DEFAULT_PROFILE, TravelMatrix
 from .osm_load import GraphLoadError, load_graph
-from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, edge_speed_kmh
+from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, edge_speed_kmh
 
 LENGTH_BITS = 30
 _SHIFT = float(2**LENGTH_BITS)
@@ -62,6 +62,8 @@ class RoadGraph:
     component : (N,) strongly-connected-component label per node.
     geometry : interior (lon, lat) vertices of edges that have a curved geometry, by (u, v).
     content_hash : sha256 of the coordinates and weights (the cache key of the graph).
+    bridges : (u, v) of the edges that are straight lines joining road clusters, not roads (marked
+        ``medroute_bridge=True`` in the source graph); maps draw them dashed.
     """
 
     lat: NDArray[np.float64]
@@ -70,6 +72,7 @@ class RoadGraph:
     component: NDArray[np.int32]
     geometry: Mapping[tuple[int, int], list[tuple[float, float]]]
     content_hash: str
+    bridges: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def node_count(self) -> int:
@@ -98,17 +101,14 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
         :data:`~medroute.travel.speeds.MOTORBIKE_SPEEDS_KMH`).
     unknown_kmh : speed for edges whose class is missing or unknown, km/h.
     """
-    for cls, v in speeds_kmh.items():
-        if not v > 0:
-            raise InvalidProblemError(f"osm: speed for highway class {cls!r} must be > 0 km/h, got {v}")
-    if not unknown_kmh > 0:
-        raise InvalidProblemError(f"osm: unknown_kmh must be > 0, got {unknown_kmh}")
+    speeds_kmh = checked_speeds(speeds_kmh, unknown_kmh, where="osm")
     index: dict[Any, int] = {}
     us: list[int] = []
     vs: list[int] = []
     lengths: list[float] = []
     speeds: list[float] = []
     geoms: list[Any] = []
+    bridge: list[bool] = []
     for u, v, data in graph.edges(data=True):
         speed = edge_speed_kmh(data.get("highway"), data.get("maxspeed"), speeds_kmh,
                                unknown_kmh=unknown_kmh, access=data.get("access"))
@@ -116,14 +116,17 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
             continue
         us.append(index.setdefault(u, len(index)))
         vs.append(index.setdefault(v, len(index)))
-        lengths.append(float(data.get("length", 0.0)))
+        lengths.append(_number(data.get("length", 0.0), f"edge ({u!r}, {v!r}) length"))
         speeds.append(speed)
         geoms.append(data.get("geometry"))
+        bridge.append(data.get("medroute_bridge") in (True, 1, "True", "true", "1"))  # GraphML keeps text
     if not us:
         raise GraphLoadError("road graph: no edge is open to motorbikes")
     nodes = list(index)
-    lon = np.array([float(graph.nodes[n]["x"]) for n in nodes])
-    lat = np.array([float(graph.nodes[n]["y"]) for n in nodes])
+    lon = np.array([_number(graph.nodes[n].get("x"), f"node {n!r} x") for n in nodes])
+    lat = np.array([_number(graph.nodes[n].get("y"), f"node {n!r} y") for n in nodes])
+    if not (np.all(np.abs(lat) <= 90) and np.all(np.abs(lon) <= 180)):
+        raise GraphLoadError("road graph: node coordinates must be finite WGS84 degrees")
     u_arr = np.array(us, dtype=np.int64)
     v_arr = np.array(vs, dtype=np.int64)
     length_m = np.array(lengths)
@@ -155,8 +158,17 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     h = hashlib.sha256()
     for arr in (lat, lon, weights.indptr, weights.indices, weights.data):
         h.update(np.ascontiguousarray(arr).tobytes())
+    bridges = frozenset((int(u_arr[k]), int(v_arr[k])) for k in kept.tolist() if bridge[k])
     return RoadGraph(lat=lat, lon=lon, weights=weights, component=labels.astype(np.int32),
-                     geometry=geometry, content_hash=h.hexdigest())
+                     geometry=geometry, content_hash=h.hexdigest(), bridges=bridges)
+
+
+def _number(value: object, what: str) -> float:
+    """``value`` as a float, or GraphLoadError naming ``what``."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise GraphLoadError(f"road graph: {what} must be a number, got {value!r}"[:300]) from None
 
 
 class GraphBackend:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import InvalidMatrixError, require
+from ..errors import InvalidMatrixError, MedrouteError, require
 from ..geo import Location
 from .base import DEFAULT_PROFILE, TravelMatrix
 
@@ -85,16 +85,31 @@ class MatrixBackend:
     # ----------------------------------------------------------------------------- loaders
     @classmethod
     def from_npz(cls, path: str | Path, **kw: Any) -> MatrixBackend:
-        """Load arrays ``durations_s``, ``distances_m`` and optionally ``ids``, ``lat``, ``lon``."""
-        with np.load(Path(path), allow_pickle=False) as z:
-            for key in ("durations_s", "distances_m"):
-                if key not in z:
-                    raise InvalidMatrixError(f"matrix file {str(path)!r}: array {key!r} is missing")
-            ids = [str(s) for s in z["ids"]] if "ids" in z else None
-            locs = ([Location(float(a), float(b)) for a, b in zip(z["lat"], z["lon"], strict=True)]
-                    if "lat" in z and "lon" in z else None)
-            return cls(z["durations_s"], z["distances_m"], ids=kw.pop("ids", ids),
-                       locations=kw.pop("locations", locs), **kw)
+        """Load arrays ``durations_s``, ``distances_m`` and optionally ``ids``, ``lat``, ``lon``.
+
+        Raises
+        ------
+        InvalidMatrixError : the file is missing or not an ``.npz`` archive of those arrays, or
+            the arrays break a matrix rule.
+        """
+        where = f"matrix file {str(path)!r}"
+        try:
+            with np.load(Path(path), allow_pickle=False) as z:
+                for key in ("durations_s", "distances_m"):
+                    if key not in z:
+                        raise InvalidMatrixError(f"{where}: array {key!r} is missing")
+                ids = [str(s) for s in z["ids"].ravel()] if "ids" in z else None
+                locs = ([Location(float(a), float(b)) for a, b in zip(z["lat"], z["lon"], strict=True)]
+                        if "lat" in z and "lon" in z else None)
+                durations, distances = z["durations_s"], z["distances_m"]
+        except MedrouteError:
+            raise
+        except FileNotFoundError:
+            raise InvalidMatrixError(f"{where}: does not exist") from None
+        except Exception as exc:  # numpy and zipfile raise BadZipFile, ValueError, OSError, EOFError, ...
+            raise InvalidMatrixError(f"{where}: not a readable .npz archive of numeric arrays "
+                                     f"({type(exc).__name__}: {exc})"[:400]) from exc
+        return cls(durations, distances, ids=kw.pop("ids", ids), locations=kw.pop("locations", locs), **kw)
 
     def to_npz(self, path: str | Path) -> None:
         """Save in the format :meth:`from_npz` reads."""

@@ -52,20 +52,36 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     name = p.name.lower()
     if name.endswith((".osm", ".osm.bz2", ".xml", ".xml.bz2")):
         ox: Any = require("osmnx", "osm")
-        graph = ox.graph_from_xml(p, bidirectional=False, simplify=False, retain_all=True)
+        graph = _parsed(p, lambda: ox.graph_from_xml(p, bidirectional=False, simplify=False, retain_all=True))
     elif name.endswith((".overpass.json", ".overpass.json.gz")):
-        graph = graph_from_overpass_json(p)
+        graph = _parsed(p, lambda: graph_from_overpass_json(p))
     elif name.endswith((".graphml", ".graphml.gz", ".graphml.bz2")):
         ox = require("osmnx", "osm")
-        graph = ox.load_graphml(p)
+        graph = _parsed(p, lambda: ox.load_graphml(p))
     elif name.endswith((".geojson", ".geojson.gz", ".json", ".json.gz")):
-        graph = graph_from_geojson_lines(p)
+        graph = _parsed(p, lambda: graph_from_geojson_lines(p))
     else:
         raise GraphLoadError(f"road graph {str(p)!r}: unknown format; expected .osm, .osm.bz2, "
                              ".graphml(.gz/.bz2) or .geojson(.gz)")
+    if not isinstance(graph, nx.MultiDiGraph):
+        raise GraphLoadError(f"road graph {str(p)!r}: holds a {type(graph).__name__}, not a directed multigraph")
     if graph.number_of_edges() == 0:
         raise GraphLoadError(f"road graph {str(p)!r}: holds no road edges")
     graph.graph.setdefault("source", str(p))
+    return graph
+
+
+def _parsed(path: Path, parse: Any) -> nx.MultiDiGraph:
+    """Run a third-party parser on ``path``; its errors (whatever their type) become GraphLoadError."""
+    try:
+        graph: nx.MultiDiGraph = parse()
+    except MedrouteError:
+        raise
+    except FileNotFoundError:
+        raise GraphLoadError(f"road graph {str(path)!r}: file does not exist") from None
+    except Exception as exc:  # parsers raise ParseError, KeyError, LookupError, NetworkXError, ...
+        raise GraphLoadError(f"road graph {str(path)!r}: not readable ({type(exc).__name__}: {exc})"[:400]) \
+            from exc
     return graph
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import hashlib
+import http.client
 import importlib.metadata
 import json
 import logging
@@ -23,9 +24,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,7 @@ from xml.sax.saxutils import quoteattr
 
 import networkx as nx
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import InvalidProblemError, MedrouteError, UnreachableLocationError, require
 from ..geo import Location
@@ -41,7 +43,7 @@ from .base import DEFAULT_PROFILE, TravelMatrix
 from .cache import default_cache_dir
 from .graph import DEFAULT_MAX_SNAP_M
 from .osm_load import load_graph
-from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, highway_class, parse_maxspeed_kmh
+from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, highway_class, parse_maxspeed_kmh
 
 logger = logging.getLogger("medroute")
 
@@ -58,12 +60,15 @@ def profile_source() -> str:
 
 def render_profile(speeds_kmh: Mapping[str, float] | None = None,
                    unknown_kmh: float = UNKNOWN_CLASS_KMH) -> str:
-    """The Lua profile with medroute's speed table (defaults merged with overrides) prepended."""
-    speeds = {**MOTORBIKE_SPEEDS_KMH, **(speeds_kmh or {})}
-    for cls, v in speeds.items():
-        if not v > 0:
-            raise InvalidProblemError(f"osrm: speed for highway class {cls!r} must be > 0 km/h, got {v}")
-    table = ", ".join(f'["{k}"] = {float(v)!r}' for k, v in sorted(speeds.items()))
+    """The Lua profile with medroute's speed table (defaults merged with overrides) prepended.
+
+    Raises
+    ------
+    InvalidProblemError : a class name that is not an OSM-style word (it would be pasted into Lua
+        source) or a speed outside ``(0, MAX_SPEED_KMH]``.
+    """
+    speeds = checked_speeds({**MOTORBIKE_SPEEDS_KMH, **(speeds_kmh or {})}, unknown_kmh, where="osrm")
+    table = ", ".join(f'["{k}"] = {v!r}' for k, v in sorted(speeds.items()))
     return (f"MEDROUTE_SPEEDS = {{ {table} }}\nMEDROUTE_UNKNOWN_SPEED = {float(unknown_kmh)!r}\n"
             + profile_source())
 
@@ -222,14 +227,53 @@ def build_dataset(source: str | Path | nx.MultiDiGraph, *, cache_dir: str | Path
 
 
 # ----------------------------------------------------------------------------- responses
+def _grid(resp: Mapping[str, Any], key: str, n: int, what: str) -> NDArray[np.float64]:
+    """``resp[key]`` as an (n, n) float array (``null`` → NaN), or OsrmError saying what is wrong."""
+    try:
+        arr = np.array(resp[key], dtype=np.float64)
+    except KeyError:
+        raise OsrmError(f"{what}: the answer has no {key!r}") from None
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        raise OsrmError(f"{what}: {key!r} is not an array of numbers") from None
+    if arr.shape != (n, n):
+        raise OsrmError(f"{what}: {key!r} has shape {arr.shape}, expected ({n}, {n})")
+    known = arr[~np.isnan(arr)]
+    if not np.all((known >= 0) & (known <= np.iinfo(np.int32).max)):
+        raise OsrmError(f"{what}: {key!r} holds values outside [0, 2**31)")
+    return arr
+
+
+def _snap_distances(resp: Mapping[str, Any], n: int, what: str) -> NDArray[np.float64]:
+    """The snap distance of each of the ``n`` sources, metres."""
+    sources = resp.get("sources")
+    if not isinstance(sources, list) or len(sources) != n:
+        raise OsrmError(f"{what}: 'sources' must be a list of {n} waypoints")
+    try:
+        snap = np.array([float(w["distance"]) for w in sources], dtype=np.float64)
+    except (TypeError, KeyError, ValueError, OverflowError):
+        raise OsrmError(f"{what}: every waypoint in 'sources' needs a numeric 'distance'") from None
+    if not (np.isfinite(snap).all() and (snap >= 0).all()):
+        raise OsrmError(f"{what}: snap distances must be finite and >= 0")
+    return snap
+
+
+def _refusal(resp: Mapping[str, Any], what: str) -> MedrouteError:
+    """The error for an answer whose ``code`` is not ``"Ok"``."""
+    code, message = resp.get("code"), str(resp.get("message", ""))[:300]
+    if code == "NoSegment":
+        return UnreachableLocationError(f"{what}: a location is too far from any road ({message})")
+    return OsrmError(f"{what}: {str(code)[:100]}: {message}")
+
+
 def _table_to_matrix(resp: Mapping[str, Any], n: int, *, ids: tuple[str, ...] | None, max_snap_m: float,
-                     profile: str) -> TravelMatrix:
+                     profile: str, what: str = "osrm table") -> TravelMatrix:
+    """A TravelMatrix from an OSRM ``/table`` answer, every field checked before use."""
     if resp.get("code") != "Ok":
-        raise OsrmError(f"osrm table: {resp.get('code')}: {resp.get('message', '')}")
-    snap_m = np.array([float(w["distance"]) for w in resp["sources"]], dtype=np.float64)
-    _check_snap(snap_m, ids, max_snap_m, [tuple(w["location"]) for w in resp["sources"]])
-    dur = np.array(resp["durations"], dtype=np.float64).reshape(n, n)
-    dist = np.array(resp["distances"], dtype=np.float64).reshape(n, n)
+        raise _refusal(resp, what)
+    snap_m = _snap_distances(resp, n, what)
+    _check_snap(snap_m, ids, max_snap_m)
+    dur = _grid(resp, "durations", n, what)
+    dist = _grid(resp, "distances", n, what)
     bad = ~np.isfinite(dur) | ~np.isfinite(dist)
     if bad.any():
         counts = bad.sum(axis=0) + bad.sum(axis=1)
@@ -243,8 +287,18 @@ def _table_to_matrix(resp: Mapping[str, Any], n: int, *, ids: tuple[str, ...] | 
                         profile=profile, ids=ids)
 
 
-def _check_snap(snap_m: np.ndarray, ids: tuple[str, ...] | None, max_snap_m: float,
-                snapped: Sequence[tuple[float, ...]]) -> None:
+def _route_path(resp: Mapping[str, Any], a: Location, b: Location, what: str) -> list[Location]:
+    """The geometry of the first route of an OSRM ``/route`` answer, endpoints included."""
+    if resp.get("code") != "Ok":
+        raise _refusal(resp, what)
+    try:
+        coords = resp["routes"][0]["geometry"]["coordinates"]
+        return [a, *(Location(float(c[1]), float(c[0])) for c in coords), b]
+    except (KeyError, IndexError, TypeError, ValueError, OverflowError):
+        raise OsrmError(f"{what}: the answer has no routes[0].geometry.coordinates of [lon, lat]") from None
+
+
+def _check_snap(snap_m: NDArray[np.float64], ids: tuple[str, ...] | None, max_snap_m: float) -> None:
     far = np.flatnonzero(snap_m > max_snap_m)
     if far.size:
         i = int(far[0])
@@ -349,60 +403,66 @@ class OsrmBackend:
             res = self._engine.Route(params)
         except RuntimeError as exc:
             raise OsrmError(f"osrm route: {exc}") from exc
-        coords = res["routes"][0]["geometry"]["coordinates"]
-        return [a, *(Location(float(c[1]), float(c[0])) for c in coords), b]
+        return _route_path({"code": res["code"], "routes": res["routes"]}, a, b, "osrm route")
 
 
 # ----------------------------------------------------------------------------- HTTP
 class OsrmHttpBackend:
-    """An ``osrm-routed`` server's ``/table`` and ``/route`` services, over HTTP (stdlib urllib).
+    """An ``osrm-routed`` server's ``/table`` and ``/route`` services, over HTTP (stdlib ``http.client``).
 
     The server must allow tables of the size asked (``osrm-routed --max-table-size``); the whole
-    coordinate list travels in the URL, so keep to a few thousand points.
+    coordinate list travels in the URL, so keep to a few thousand points. Nothing the server
+    sends is trusted: an answer that is late, too large, not JSON or not shaped as OSRM's raises
+    :class:`OsrmError` (a location off the network :class:`UnreachableLocationError`).
 
     Parameters
     ----------
     base_url : e.g. ``"http://127.0.0.1:5000"``.
     profile_url : the profile segment of the URL (``osrm-routed`` serves one dataset and ignores it).
-    timeout_s : per-request timeout, seconds.
+    timeout_s : deadline of a whole request (connecting, sending, the answer's last byte), seconds.
     max_snap_m : farthest a location may be from the road network, metres.
+    max_body_bytes : largest answer read, bytes; ``None`` allows 1 MiB plus 64 bytes per table cell.
     """
 
     name = "osrm-http"
 
     def __init__(self, base_url: str, *, profile_url: str = "driving", timeout_s: float = 60.0,
-                 max_snap_m: float = DEFAULT_MAX_SNAP_M) -> None:
-        if not base_url.startswith(("http://", "https://")):
+                 max_snap_m: float = DEFAULT_MAX_SNAP_M, max_body_bytes: int | None = None) -> None:
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise InvalidProblemError(
                 f"osrm-http: base_url must start with http:// or https://, got {base_url!r}")
+        parts = urllib.parse.urlsplit(base_url)
+        if not parts.hostname:
+            raise InvalidProblemError(f"osrm-http: base_url {base_url!r} names no host")
+        if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s < float("inf")):
+            raise InvalidProblemError(f"osrm-http: timeout_s must be a finite number > 0, got {timeout_s!r}")
+        if max_body_bytes is not None and not (isinstance(max_body_bytes, int) and max_body_bytes > 0):
+            raise InvalidProblemError(f"osrm-http: max_body_bytes must be an integer > 0, got {max_body_bytes!r}")
         self.base_url = base_url.rstrip("/")
         self.profile_url = profile_url
         self.timeout_s = float(timeout_s)
         self.max_snap_m = float(max_snap_m)
+        self.max_body_bytes = max_body_bytes
 
     def cache_key(self) -> str:
         return f"osrm-http:{self.base_url}:{self.profile_url}:{self.max_snap_m}"
 
     def _get(self, service: str, locations: Sequence[Location], query: str) -> dict[str, Any]:
+        """The JSON object a ``service`` request answers; OSRM's own refusals are returned as
+        they are (their ``code`` is not ``"Ok"``), everything else that is wrong raises."""
+        what = f"osrm-http {service}"
         coords = ";".join(f"{p.lon:.7f},{p.lat:.7f}" for p in locations)
         url = f"{self.base_url}/{service}/v1/{self.profile_url}/{coords}?{query}"
+        cap = self.max_body_bytes or (1 << 20) + 64 * len(locations) ** 2
+        status, body = _fetch(url, timeout_s=self.timeout_s, max_bytes=cap, what=what)
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout_s) as fh:
-                body = fh.read()
-        except urllib.error.HTTPError as exc:
-            body = exc.read()
-            with contextlib.suppress(ValueError):
-                doc = json.loads(body)
-                if doc.get("code") == "NoSegment":
-                    raise UnreachableLocationError(f"osrm-http {service}: {doc.get('message')}") from exc
-                raise OsrmError(f"osrm-http {service}: HTTP {exc.code}: {doc.get('code')}: "
-                                f"{doc.get('message', '')}") from exc
-            raise OsrmError(f"osrm-http {service}: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise OsrmError(f"osrm-http {service}: cannot reach {self.base_url}: {exc}") from exc
-        doc = json.loads(body)
+            doc = json.loads(body)
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
+            doc = None
         if not isinstance(doc, dict):
-            raise OsrmError(f"osrm-http {service}: unexpected response")
+            raise OsrmError(f"{what}: HTTP {status}, and the answer is not a JSON object")
+        if status != 200 and doc.get("code") in (None, "Ok"):
+            raise OsrmError(f"{what}: HTTP {status}")
         return doc
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
@@ -417,7 +477,7 @@ class OsrmHttpBackend:
         locs = list(locations) if n > 1 else [locations[0], locations[0]]
         resp = self._get("table", locs, "annotations=duration,distance")
         m = _table_to_matrix(resp, len(locs), ids=ids_t if n > 1 else None, max_snap_m=self.max_snap_m,
-                             profile=profile)
+                             profile=profile, what="osrm-http table")
         if n == 1:
             return TravelMatrix(m.durations_s[:1, :1], m.distances_m[:1, :1], m.snap_m[:1], profile=profile,
                                 ids=ids_t)
@@ -427,10 +487,57 @@ class OsrmHttpBackend:
         """``/route`` geometry from ``a`` to ``b``, endpoints included."""
         OsrmBackend._check_profile(profile)
         doc = self._get("route", [a, b], "overview=full&geometries=geojson")
-        if doc.get("code") != "Ok":
-            raise OsrmError(f"osrm-http route: {doc.get('code')}: {doc.get('message', '')}")
-        coords = doc["routes"][0]["geometry"]["coordinates"]
-        return [a, *(Location(float(c[1]), float(c[0])) for c in coords), b]
+        return _route_path(doc, a, b, "osrm-http route")
+
+
+def _fetch(url: str, *, timeout_s: float, max_bytes: int, what: str) -> tuple[int, bytes]:
+    """(HTTP status, body) of a GET of ``url``, all of it within ``timeout_s`` and ``max_bytes``.
+
+    A watchdog shuts the socket at the deadline, so a server that trickles bytes cannot stretch
+    the request (a socket timeout alone bounds each read, not their sum). Redirects are refused.
+    """
+    parts = urllib.parse.urlsplit(url)
+    conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = conn_cls(parts.hostname or "", parts.port, timeout=timeout_s)
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        if conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeout_s, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        conn.connect()
+        if expired.is_set():
+            raise TimeoutError
+        conn.request("GET", parts.path + ("?" + parts.query if parts.query else ""),
+                     headers={"Accept": "application/json", "Connection": "close"})
+        resp = conn.getresponse()
+        length = resp.getheader("Content-Length")
+        if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+            raise OsrmError(f"{what}: the answer announces {int(length):,} bytes, over the {max_bytes:,}-byte cap")
+        chunks, size = [], 0
+        while chunk := resp.read(min(1 << 16, max_bytes + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                raise OsrmError(f"{what}: the answer exceeds the {max_bytes:,}-byte cap")
+        if expired.is_set():
+            raise TimeoutError
+        return resp.status, b"".join(chunks)
+    except (OSError, http.client.HTTPException) as exc:
+        host = f"{parts.scheme}://{parts.netloc}"
+        if expired.is_set() or isinstance(exc, TimeoutError):
+            raise OsrmError(f"{what}: {host} gave no complete answer within {timeout_s:g} s") from None
+        raise OsrmError(f"{what}: cannot reach {host} or read its answer: {type(exc).__name__}: {exc}"[:400]) \
+            from None
+    finally:
+        watchdog.cancel()
+        conn.close()
 
 
 # ----------------------------------------------------------------------------- a local server

@@ -71,6 +71,33 @@ MOTORBIKE_CUSTOM_FILTER = (
 )
 """Overpass QL filter for ``osmnx.graph_from_place(..., custom_filter=...)``: the motorbike network."""
 
+MAX_SPEED_KMH = 200.0
+"""Fastest running speed a speed table may give, km/h (anything above is a typo, not a road)."""
+
+_CLASS_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def checked_speeds(speeds_kmh: Mapping[str, float], unknown_kmh: float, *, where: str) -> dict[str, float]:
+    """The speed table as plain floats, refused unless every class name is an OSM-style word
+    (lower-case letters, digits, ``_``) and every speed a number in ``(0, MAX_SPEED_KMH]`` km/h.
+
+    The names and numbers end up in the OSRM Lua profile as source text: nothing else may pass.
+    """
+    from ..errors import InvalidProblemError
+
+    out: dict[str, float] = {}
+    for name, value in [*speeds_kmh.items(), ("unknown_kmh", unknown_kmh)]:
+        if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
+            raise InvalidProblemError(f"{where}: highway class {name!r} must be a lower-case word of letters, "
+                                      "digits and '_' (an OSM highway value)"[:300])
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SPEED_KMH:
+            raise InvalidProblemError(f"{where}: speed for highway class {name!r} must be > 0 and at most "
+                                      f"{MAX_SPEED_KMH:g} km/h, got {value!r}"[:300])
+        out[name] = float(value)
+    del out["unknown_kmh"]
+    return out
+
+
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$")
 
 

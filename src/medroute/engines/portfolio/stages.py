@@ -1,0 +1,248 @@
+"""``auto``'s stages: what each runs, and when it applies, over a shared :class:`Context`.
+
+Each stage function gets the context and its share of the budget (a :mod:`medroute.stop`
+criterion), runs one engine through the :class:`~medroute.engines.base.Engine` protocol and puts
+its plans into the candidate pool; it returns the engine's result (for the stats) or ``None`` if it
+ran nothing. :data:`STAGES` is the table :class:`~medroute.engines.portfolio.auto.AutoEngine` runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...compile import Instance
+from ...insertion import Deadline
+from ...stats import Progress, SolveStats, StageStats
+from ...stop import Meter, Stop, StopReason
+from ..base import Engine, EngineResult, Relaxation, routed_orders
+from ..greedy import GreedyEngine
+from ..pyvrp import PyVrpEngine, PyVrpFleetEngine
+from .pool import Candidate, CandidatePool
+from .restrict import anchored_instance, on_time_part, targeted_instance
+
+
+@dataclass(eq=False)
+class Context:
+    """What the stages share.
+
+    Attributes
+    ----------
+    inst : the compiled problem.
+    seed : the random seed every search gets.
+    pool : the candidate pool.
+    meter : the whole run's criterion (work is added as stages report it).
+    ortools : the OR-Tools engine, ``None`` when it is not installed or not wanted.
+    relaxed : what PyVRP cannot model on ``inst`` (:func:`~medroute.engines.pyvrp.relaxations`).
+    notes : sentences for the result.
+    stages : stats of the stages run so far.
+    progress : the caller's progress callback.
+    """
+
+    inst: Instance
+    seed: int
+    pool: CandidatePool
+    meter: Meter
+    ortools: Engine | None
+    relaxed: list[Relaxation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stages: list[StageStats] = field(default_factory=list)
+    progress: Progress | None = None
+    stage_end: float = math.inf
+    """``time.perf_counter()`` at which the running stage's clock ends (``inf`` without one)."""
+
+    def left(self) -> float:
+        """Seconds left in the running stage (for repairs), ``inf`` without a clock."""
+        return self.stage_end - time.perf_counter()
+
+    @property
+    def hard(self) -> bool:
+        """Whether PyVRP relaxes rules a plan can break (ride limits, several windows)."""
+        return any(x.hard for x in self.relaxed)
+
+    @property
+    def soft(self) -> bool:
+        """Whether the instance has soft targets PyVRP ignores."""
+        return any(not x.hard for x in self.relaxed)
+
+    @property
+    def exact(self) -> bool:
+        """Whether PyVRP models the instance exactly."""
+        return not self.relaxed
+
+    def best(self) -> Candidate | None:
+        return self.pool.best()
+
+    def missing_required(self) -> bool:
+        """Whether the best plan leaves required orders out."""
+        best = self.pool.best()
+        return best is not None and best.unserved_required > 0
+
+    def ortools_only(self) -> bool:
+        """With rules PyVRP relaxes and required orders out, those rules bind (DARP's ride
+        limits): PyVRP's plans cannot put the orders back, OR-Tools (which models them) searches."""
+        return self.hard and self.missing_required() and self.ortools is not None
+
+    def ran(self, name: str) -> StageStats | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+StageRun = Callable[[Context, Stop], EngineResult | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One row of the stage table.
+
+    Attributes
+    ----------
+    name : the stage's name (in stats, notes and the pool).
+    share : its weight: a stage gets ``share / (sum of the shares of it and the later stages
+        that apply)`` of what is left when its turn comes, so time or work a stage leaves
+        unused goes to the later ones.
+    applies : whether it runs, asked when its turn comes (and for the later stages' shares).
+    run : what it runs.
+    """
+
+    name: str
+    share: float
+    applies: Callable[[Context], bool]
+    run: StageRun
+
+
+def construct(ctx: Context, stop: Stop) -> EngineResult | None:
+    """Cheapest feasible insertion of every order: a feasible plan from the first second."""
+    meter = Meter(stop)
+    inst = ctx.inst
+    routes, reasons = ctx.pool.inserter.insert([[] for _ in range(inst.m)], routed_orders(inst),
+                                               Deadline(stop.seconds))
+    cut = meter.elapsed() >= stop.seconds
+    ctx.pool.add("construct", routes, reasons, seconds=0.0)
+    why = StopReason.CLOCK if cut else StopReason.DONE
+    return EngineResult((), {}, (), SolveStats(why, meter.elapsed()))
+
+
+def greedy(ctx: Context, stop: Stop) -> EngineResult | None:
+    """The dispatcher's baseline (first come, nearest free rider): when lateness dominates, hard
+    to beat. A construction the clock cut is dropped beside a complete greedy plan, so that
+    where the clock cut it cannot change the plan."""
+    res = GreedyEngine().solve(ctx.inst, stop=stop, seed=ctx.seed)
+    ctx.pool.add("greedy", res.routes, res.reasons, seconds=ctx.left())
+    built = ctx.ran("construct")
+    if built is not None and built.stopped_by == StopReason.CLOCK and not res.clock_stopped:
+        ctx.pool.discard("construct")
+    return res
+
+
+def _pyvrp(ctx: Context, stop: Stop, name: str, start: tuple[tuple[int, ...], ...] | None) -> EngineResult:
+    inst = targeted_instance(ctx.inst) if ctx.soft else ctx.inst
+    res = PyVrpEngine().solve(inst, stop=stop, seed=ctx.seed, initial=start)
+    ctx.pool.add(name, res.routes, res.reasons, seconds=ctx.left())
+    return res
+
+
+def pyvrp(ctx: Context, stop: Stop) -> EngineResult | None:
+    """PyVRP from the best plan; with soft targets on :func:`targeted_instance` (each target a
+    deadline: PyVRP finds the shortest on-time plan, the repair puts late orders back)."""
+    best = ctx.best()
+    return _pyvrp(ctx, stop, "pyvrp-targeted" if ctx.soft else "pyvrp", best.routes if best else None)
+
+
+def pyvrp_on_time(ctx: Context, stop: Stop) -> EngineResult | None:
+    """PyVRP's targeted search from the best plan's :func:`on_time_part` (its late deliveries
+    taken out): from a late plan (greedy's at 2,000 orders) PyVRP may find no on-time plan."""
+    best = ctx.best()
+    assert best is not None
+    return _pyvrp(ctx, stop, "pyvrp-on-time", on_time_part(ctx.inst, best.routes))
+
+
+def fleet(ctx: Context, stop: Stop) -> EngineResult | None:
+    """Route elimination (vehicles first), from the best plan."""
+    best = ctx.best()
+    assert best is not None
+    res = PyVrpFleetEngine().solve(ctx.inst, stop=stop, seed=ctx.seed, initial=best.routes)
+    if res.routes != best.routes:
+        ctx.pool.add("pyvrp-fleet", res.routes, res.reasons, res.notes, seconds=ctx.left())
+    return res
+
+
+def fleet_search(ctx: Context, stop: Stop) -> EngineResult | None:
+    """PyVRP on the best plan's riders only (``fixed_fleet``), after route elimination."""
+    best = ctx.best()
+    assert best is not None
+    res = PyVrpEngine(fixed_fleet=True).solve(ctx.inst, stop=stop, seed=ctx.seed, initial=best.routes)
+    ctx.pool.add("pyvrp-fleet-search", res.routes, res.reasons, seconds=ctx.left())
+    return res
+
+
+def anchored(ctx: Context, stop: Stop) -> EngineResult | None:
+    """PyVRP on :func:`anchored_instance` of the best plan (windows anchored on its timing imply
+    the ride limits, so every plan PyVRP finds feasible keeps them)."""
+    best = ctx.best()
+    assert best is not None
+    inst = anchored_instance(ctx.inst, best.routes)
+    if ctx.soft:
+        inst = targeted_instance(inst, best.routes)
+    res = PyVrpEngine().solve(inst, stop=stop, seed=ctx.seed, initial=best.routes)
+    ctx.pool.add("pyvrp-anchored", res.routes, res.reasons, seconds=ctx.left())
+    return res
+
+
+def _ortools(ctx: Context, stop: Stop, name: str, start: tuple[tuple[int, ...], ...] | None) -> EngineResult | None:
+    assert ctx.ortools is not None
+    try:
+        res = ctx.ortools.solve(ctx.inst, stop=stop, seed=ctx.seed, initial=start)
+    except Exception as exc:  # a failing stage must not lose the plans already found
+        ctx.notes.append(f"{name}: failed ({type(exc).__name__}: {exc})")
+        ctx.stages.append(StageStats(name, 0.0, stopped_by=None, skipped="failed"))
+        return None
+    ctx.pool.add(name, res.routes, res.reasons, seconds=ctx.left())
+    return res
+
+
+def ortools(ctx: Context, stop: Stop) -> EngineResult | None:
+    """OR-Tools' full model (every rule) from the best plan."""
+    best = ctx.best()
+    return _ortools(ctx, stop, "ortools", best.routes if best else None)
+
+
+def ortools_fresh(ctx: Context, stop: Stop) -> EngineResult | None:
+    """OR-Tools from its own first solution, when required orders are still out (guided local
+    search from a plan that leaves orders out may not put them back)."""
+    return _ortools(ctx, stop, "ortools-fresh", None)
+
+
+def _has_orders(ctx: Context) -> bool:
+    return bool(ctx.inst.open_orders) or bool(np.any(ctx.inst.carried_by >= 0))
+
+
+def _ortools_missing(ctx: Context) -> bool:
+    ran = ctx.ran("ortools")
+    return ctx.ortools is None or (ran is not None and ran.skipped != "")
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("construct", 0.02, lambda c: True, construct),
+    Stage("greedy", 0.02, lambda c: True, greedy),
+    Stage("pyvrp", 0.35, lambda c: _has_orders(c) and not c.ortools_only(), pyvrp),
+    Stage("pyvrp-on-time", 0.15, lambda c: c.soft and _has_orders(c) and not c.ortools_only(), pyvrp_on_time),
+    Stage("pyvrp-fleet", 0.25, lambda c: c.exact and float(c.inst.rider_cost) > 0 and not c.missing_required()
+          and c.best() is not None, fleet),
+    Stage("pyvrp-fleet-search", 0.36, lambda c: c.exact and float(c.inst.rider_cost) > 0 and c.best() is not None
+          and any(c.best().routes), fleet_search),  # type: ignore[union-attr]
+    Stage("pyvrp-anchored", 0.2, lambda c: c.hard and c.best() is not None and not c.ortools_only(), anchored),
+    Stage("ortools", 0.3, lambda c: not c.exact and c.ortools is not None and _has_orders(c), ortools),
+    Stage("ortools-fresh", 0.2, lambda c: not c.exact and c.ortools is not None and c.missing_required(),
+          ortools_fresh),
+    Stage("pyvrp-anchored-2", 0.3, lambda c: c.hard and c.best() is not None and _ortools_missing(c), anchored),
+)
+"""The stage table ``auto`` runs, in order (see ``docs/engines.md`` for why each is there)."""
+
+
+def applicable(ctx: Context, stages: tuple[Stage, ...]) -> list[Stage]:
+    """The stages of ``stages`` that apply now."""
+    return [s for s in stages if s.applies(ctx)]

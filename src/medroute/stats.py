@@ -1,0 +1,88 @@
+"""What a search did, as typed fields: which criterion stopped it, and per stage work and time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .stop import StopReason
+
+
+@dataclass(frozen=True, slots=True)
+class StageStats:
+    """One stage of a search.
+
+    Attributes
+    ----------
+    name : the stage (``"construct"``, ``"pyvrp"``, ``"ortools"``...; an engine alone: its name).
+    seconds : wall-clock time spent, seconds.
+    work : work counted, reference seconds (0 for stages that count none: construction, greedy).
+    stopped_by : what ended it; ``None`` for a stage that did not run (see ``skipped``).
+    objective : the objective of the plan it produced (cost units), ``None`` if none.
+    skipped : why the stage did not run or its plan was dropped (a short code such as
+        ``"not_installed"``, ``"failed"``, ``"unchecked"``), empty when it ran.
+    """
+
+    name: str
+    seconds: float
+    work: float = 0.0
+    stopped_by: StopReason | None = StopReason.DONE
+    objective: float | None = None
+    skipped: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SolveStats:
+    """The search behind a plan.
+
+    Attributes
+    ----------
+    stopped_by : the criterion that ended the search: :attr:`StopReason.CLOCK` if the clock ended
+        any stage (the same seed may then give another plan), else the work-based reason.
+    seconds : wall-clock time of the engine, seconds.
+    work : work counted, reference seconds.
+    stages : each stage in the order it ran (one for a single engine).
+    best_stage : the stage whose plan was returned.
+    """
+
+    stopped_by: StopReason
+    seconds: float
+    work: float = 0.0
+    stages: tuple[StageStats, ...] = ()
+    best_stage: str = ""
+
+    @property
+    def reproducible(self) -> bool:
+        """Whether no clock ended any part of the search: the same seed gives the same plan."""
+        return self.stopped_by != StopReason.CLOCK
+
+    @classmethod
+    def combine(cls, stages: tuple[StageStats, ...], seconds: float, best_stage: str = "") -> SolveStats:
+        """Stats over ``stages``: the clock if it ended any, else the last stage's reason."""
+        ran = [s.stopped_by for s in stages if s.stopped_by is not None]
+        stopped = StopReason.CLOCK if StopReason.CLOCK in ran else (ran[-1] if ran else StopReason.DONE)
+        return cls(stopped, seconds, sum(s.work for s in stages), stages, best_stage)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """A search's progress, reported to a ``progress=`` callback as stages end.
+
+    Attributes
+    ----------
+    stage : the stage that just produced a plan.
+    elapsed_s : seconds since the search started.
+    work : work counted so far, reference seconds.
+    objective : the best plan's objective so far, cost units (``None`` before any plan).
+    feasible : whether that best plan serves every required order.
+    """
+
+    stage: str
+    elapsed_s: float
+    work: float
+    objective: float | None
+    feasible: bool
+
+
+Progress = Callable[[ProgressEvent], None]
+"""A progress callback (:func:`medroute.solve`'s ``progress=``)."""
