@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from medroute import Location, Order, Pharmacy, Problem, Rider
+from medroute import Problem
 from medroute.simulate import POLICIES, compare_markdown, simulate
-from tests.test_dispatch_conformance import PHARMACIES, H, order, rider
+from tests.dispatch.town import PHARMACIES, H, order, rider
 
 
 def small_problem() -> Problem:
@@ -69,25 +69,36 @@ def test_unknown_policy_is_named() -> None:
         simulate(small_problem(), policy="teleport")
 
 
-def test_a_pickup_that_arrives_after_another_rider_delivered_is_stale() -> None:
-    # Seen on the puskesmas day's long legs under the greedy policy: rider b's pickup leg ends after
-    # rider a has picked the order up and delivered it; b's pickup is stale, not an error.
-    import numpy as np
+def test_a_day_that_fails_while_replayed_is_an_internal_error(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
 
-    from medroute.events import Delivered, OrderCreated, OrderReleased, PickedUp, RiderOnline
-    from medroute.simulate import OrderTimeline, _Day
-    from medroute.travel.haversine import HaversineBackend
+    from medroute.cli import app
+    from medroute.dispatch import Dispatcher, DispatchError
 
-    ph = Location(-8.20, 114.36)
-    p = Problem(pharmacies=(Pharmacy("ph", ph),),
-                orders=(Order("o1", "ph", Location(-8.2025, 114.36), release_s=9 * 3600),),
-                riders=(Rider("a", ph, start_s=9 * 3600), Rider("b", Location(-8.20, 114.38), start_s=9 * 3600)))
-    timeline = {"o1": OrderTimeline("o1", "ph", False, 9 * 3600 - 600, 9 * 3600, 600, None)}
-    day = _Day(p, HaversineBackend().matrix(p.locations), "t", 0, "greedy", timeline, {}, np.random.default_rng(0),
-               0.0, 0.0, 300, None, 1.0, None, p.location_index)
-    t = 9 * 3600
-    for e in (OrderCreated(t, p.orders[0]), OrderReleased(t, "o1"), RiderOnline(t, "a"), RiderOnline(t, "b"),
-              PickedUp(t + 60, "o1", "a"), Delivered(t + 400, "o1")):
-        day.apply(e)
-    day.handle(t + 500, "done", ("b", PickedUp(t + 500, "o1", "b"), False))
-    assert day.d.orders["o1"].status.value == "delivered" and not day.busy["b"]
+    def broken(self: Dispatcher, *args: object, **kw: object) -> None:
+        raise DispatchError("a bug")
+
+    src = tmp_path / "tiny.json"
+    small_problem().save(src)
+    monkeypatch.setattr(Dispatcher, "replan", broken)
+    result = CliRunner().invoke(app, ["simulate", str(src), "-o", str(tmp_path / "x"), "--policy", "medroute",
+                                      "--engine", "none"])
+    assert result.exit_code == 3, result.output
+    bad = CliRunner().invoke(app, ["simulate", str(src), "-o", str(tmp_path / "x"), "--engine", "warp"])
+    assert bad.exit_code == 2, bad.output
+
+
+def test_failed_deliveries_with_a_retry_are_tried_again() -> None:
+    res = simulate(small_problem(), policy="medroute", seed=3, engine=None, failure_rate=0.5, retry_share=1.0,
+                   cancel_rate=0.0, time_budget=0.2)
+    assert res.stranded == ()
+    assert res.report.failed < res.report.orders / 2 < res.report.delivered
+
+
+def test_every_plan_of_the_day_passes_the_checker() -> None:
+    from medroute import check
+
+    plans = []
+    simulate(small_problem(), policy="medroute", seed=2, engine="greedy", time_budget=0.2, on_plan=plans.append)
+    assert plans and all(check(p.problem, p.solution, p.matrix) == [] for p in plans)
