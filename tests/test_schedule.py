@@ -140,3 +140,18 @@ def test_an_order_on_board_that_cannot_be_delivered_comes_back_unassigned() -> N
     for engine in ("greedy", "ortools", "auto"):
         planned = solve(p, engine=engine, time_limit=2, matrix=matrix(p))
         assert len(planned.unassigned) == 1 and check(p, planned, matrix(p)) == [], engine
+
+
+def test_a_flagged_order_on_board_is_left_out_before_a_deliverable_one() -> None:
+    """Found by the fuzzer: a flagged carried order first on the route made the timing blame the
+    deliverable one behind it, and both came back unassigned."""
+    from medroute.schedule import drop_untimable
+
+    heavy = Order("heavy", "ph", C, weight_g=25_000, picked_up_by="r", picked_up_s=3000)
+    fine = Order("fine", "ph", B, windows=(TimeWindow(0, 3600 + 700),), picked_up_by="r", picked_up_s=3000)
+    p = problem(heavy, fine)
+    inst = compiled(p)
+    assert [f.reason for f in inst.flagged.values()] == [Reason.OVER_CAPACITY]
+    routes, dropped, _ = drop_untimable(inst, [[2, 3]], label="test")
+    assert routes == [[3]] and list(dropped) == [0]
+    assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []

@@ -139,8 +139,9 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
 def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: str
                    ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
     """Take orders off each route until it times: the order the timing blames, or, when that
-    one is already on board, the last order still at its pharmacy; only when none is left, the
-    order on board the timing blames (it then comes back unassigned: its rider cannot deliver it).
+    one is already on board, the last order still at its pharmacy; only when none is left, an
+    order on board — a flagged one first, else the one the timing blames (it then comes back
+    unassigned: its rider cannot deliver it).
 
     Returns the routes, the binding reason of each dropped order, and a note per drop (prefixed
     with ``label``).
@@ -155,7 +156,8 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             if not isinstance(timed, Infeasible):
                 break
             orders = [inst.order_of(v) for v in seq]
-            movable = [k for k in orders if inst.carried_by[k] < 0] or orders
+            movable = ([k for k in orders if inst.carried_by[k] < 0] or [k for k in orders if k in inst.flagged]
+                       or orders)
             k = timed.order if timed.order in movable else movable[-1]
             dropped[k] = timed.reason
             seq = [v for v in seq if inst.order_of(v) != k]
