@@ -262,3 +262,26 @@ def test_no_time_at_all_still_returns_a_checked_plan() -> None:
     inst = compile_problem(town(8, 2, 3))
     res = AutoEngine().solve(inst, stop=Budget(seconds=0.0), seed=0)
     assert checked(inst, res.routes) == [] and res.stats.stopped_by == StopReason.CLOCK
+
+
+def test_a_missing_ortools_shows_in_the_stats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines.portfolio import auto
+
+    monkeypatch.setattr(auto, "_ortools", lambda inst: None)
+    inst = cold_town()
+    res = AutoEngine().solve(inst, stop=MaxWork(0.5), seed=2)
+    (missing,) = [s for s in res.stats.stages if s.name == "ortools"]
+    assert missing.skipped == "not_installed" and missing.stopped_by is None
+    assert "pyvrp-anchored-2" in [s.name for s in res.stats.stages]
+
+
+def test_a_target_before_the_pickup_can_start_is_no_deadline() -> None:
+    # Released at 13:00 with a 10:00 target: cutting the door window at 10:00 would end it before
+    # the pickup opens (PyVRP refuses such a model); the order is late whatever the plan.
+    from tests.dispatch.town import PHARMACIES, H, order, rider
+
+    orders = tuple(dataclasses.replace(order(i, release_s=13 * H), target_s=10 * H) for i in range(4))
+    p = Problem(PHARMACIES, orders, (rider(0), rider(1)))
+    inst = compile_problem(p)
+    assert targeted_instance(inst).windows == inst.windows
+    assert AutoEngine().solve(inst, stop=MaxWork(0.3), seed=0).routes != ((), ())

@@ -96,6 +96,8 @@ class AutoEngine:
         if inst.m == 0:
             return EngineResult((), dict.fromkeys(inst.open_orders, Reason.NO_RIDER), ("no riders",),
                                 SolveStats(StopReason.DONE, meter.elapsed()))
+        if self.use_ortools and ctx.ortools is None and ctx.relaxed:
+            ctx.stages.append(StageStats("ortools", 0.0, stopped_by=None, skipped="not_installed"))
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
         last = None

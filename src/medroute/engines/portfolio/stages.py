@@ -220,6 +220,12 @@ def _has_orders(ctx: Context) -> bool:
     return bool(ctx.inst.open_orders) or bool(np.any(ctx.inst.carried_by >= 0))
 
 
+def _late(ctx: Context) -> bool:
+    """Whether the best plan delivers an order after its soft target (its on-time part differs)."""
+    best = ctx.best()
+    return best is not None and on_time_part(ctx.inst, best.routes) != best.routes
+
+
 def _ortools_missing(ctx: Context) -> bool:
     ran = ctx.ran("ortools")
     return ctx.ortools is None or (ran is not None and ran.skipped != "")
@@ -229,7 +235,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("construct", 0.02, lambda c: True, construct),
     Stage("greedy", 0.02, lambda c: True, greedy),
     Stage("pyvrp", 0.35, lambda c: _has_orders(c) and not c.ortools_only(), pyvrp),
-    Stage("pyvrp-on-time", 0.15, lambda c: c.soft and _has_orders(c) and not c.ortools_only(), pyvrp_on_time),
+    Stage("pyvrp-on-time", 0.15, lambda c: c.soft and not c.ortools_only() and _late(c), pyvrp_on_time),
     Stage("pyvrp-fleet", 0.25, lambda c: c.exact and float(c.inst.rider_cost) > 0 and not c.missing_required()
           and c.best() is not None, fleet),
     Stage("pyvrp-fleet-search", 0.36, lambda c: c.exact and float(c.inst.rider_cost) > 0 and c.best() is not None
