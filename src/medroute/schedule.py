@@ -164,8 +164,23 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             what = "already on board, left out by" if inst.carried_by[k] >= 0 else "taken off"
             notes.append(f"{label}: order {inst.problem.orders[k].id!r} {what} rider "
                          f"{inst.problem.riders[r].id!r} (dropped: its route does not time, {timed.reason.value})")
+        for k in [k for k in dropped if inst.carried_by[k] == r and k not in inst.flagged]:
+            if (back := _reinsert_delivery(inst, r, seq, k)) is not None:  # fits once later drops made room
+                seq = back
+                del dropped[k]
+                notes.append(f"{label}: order {inst.problem.orders[k].id!r} delivered by rider "
+                             f"{inst.problem.riders[r].id!r} after all")
         out.append(seq)
     return out, dropped, notes
+
+
+def _reinsert_delivery(inst: Instance, r: int, seq: list[int], k: int) -> list[int] | None:
+    """``seq`` with carried order ``k``'s delivery at the first place where the route times."""
+    for pos in range(len(seq) + 1):
+        trial = [*seq[:pos], inst.delivery(k), *seq[pos:]]
+        if not isinstance(schedule_route(inst, r, trial), Infeasible):
+            return trial
+    return None
 
 
 def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) -> float:
