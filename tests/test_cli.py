@@ -185,9 +185,13 @@ def test_demo(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "-o", str(out), "--time-limit", "3"])
     assert result.exit_code in (EXIT_OK, EXIT_VIOLATIONS), _err(result)
     assert result.exit_code == EXIT_OK, result.output
-    for name in ("plan.json", "plan.geojson", "report.md", "map.html", "figures/routes.png"):
+    for name in ("plan.json", "plan.geojson", "report.md", "map.html", "figures/routes.png", "travel.npz"):
         assert (out / name).is_file(), name
     assert "on_time_share" in result.output
+    assert json.loads((out / "plan.json").read_text())["travel"]["backend"] == "osm"
+    checked = runner.invoke(app, ["check", str(out / "problem.json"), str(out / "plan.json")])
+    assert checked.exit_code == EXIT_OK, _err(checked)  # on the road travel it was made with, not haversine
+    assert "warning" not in _err(checked)
 
 
 def test_demo_runs_on_the_shipped_roads_without_any_data_setting(tmp_path: Path,

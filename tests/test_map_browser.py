@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from medroute.maps import ROUTE_CLASS, STOP_CLASS, map_html
-from tests.plans import small_plan
+from medroute.maps import OFFLINE_ATTRIBUTE, PANEL_CLASS, ROUTE_CLASS, STOP_CLASS, map_html
+from tests.plans import bridged_plan, scale_plan, small_plan
 
 pytest.importorskip("folium")
 
@@ -38,10 +38,13 @@ var __ce = console.error; console.error = function () { __record([].join.call(ar
 </script>"""
 
 
-def _render(page: str, tmp_path: Path) -> tuple[str, str]:
+def _render(page: str, tmp_path: Path, after_load: str = "") -> tuple[str, str]:
+    """Chromium's DOM of ``page`` once loaded (and ``after_load`` JavaScript run), and its log."""
     assert CHROMIUM is not None
     html_file = tmp_path / "map.html"
-    html_file.write_text(page.replace("<head>", "<head>" + CATCHER, 1), encoding="utf-8")
+    script = f"<script>window.addEventListener('load', function () {{ {after_load} }});</script>" if after_load else ""
+    html_file.write_text(page.replace("<head>", "<head>" + CATCHER, 1).replace("</body>", script + "</body>", 1),
+                         encoding="utf-8")
     proc = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
                            html_file.as_uri()], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -86,3 +89,46 @@ def test_harness_catches_errors(tmp_path: Path) -> None:
     assert "undefinedFunction" in errors
     assert "failed to load" in errors
     assert any("undefinedFunction" in line for line in _console_errors(stderr))
+
+
+SCALES = {20: (4, 2), 200: (30, 8), 1000: (150, 20)}  # orders: (riders, pharmacies)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
+@pytest.mark.slow
+@pytest.mark.parametrize("orders", sorted(SCALES))
+def test_map_at_scale_renders_with_grouped_layers_and_a_legend(orders: int, tmp_path: Path) -> None:
+    riders, pharmacies = SCALES[orders]
+    problem, solution = scale_plan(orders, riders, pharmacies)
+    dom, stderr = _render(map_html(problem, solution), tmp_path)
+    assert _page_errors(dom) is None
+    assert _console_errors(stderr) == []
+    assert len(re.findall(rf'class="[^"]*{ROUTE_CLASS}', dom)) == riders
+    assert len(re.findall(rf'class="[^"]*{STOP_CLASS}', dom)) == riders + 2 * orders  # starts, pickups, doors
+    assert len(re.findall(r"<label><span><input [^>]*leaflet-control-layers-selector", dom)) == 5  # 1 base, 4 overlays
+    assert PANEL_CLASS in dom
+    assert len(re.findall(r"<option ", dom)) == riders + 1  # every rider, and "all"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
+@pytest.mark.slow
+def test_rider_selector_shows_one_rider(tmp_path: Path) -> None:
+    problem, solution = scale_plan(200, 30, 8)
+    chosen = solution.routes[7]
+    pick = ("var s = document.querySelector('.medroute-rider-select'); s.value = " + repr(chosen.rider)
+            + "; s.dispatchEvent(new Event('change'));")
+    dom, _ = _render(map_html(problem, solution), tmp_path, after_load=pick)
+    assert len(re.findall(rf'class="[^"]*{ROUTE_CLASS}', dom)) == 1
+    assert len(re.findall(rf'class="[^"]*{STOP_CLASS}', dom)) == len(chosen.stops) - 1  # the end has no marker
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
+@pytest.mark.slow
+def test_unreachable_web_tiles_fall_back_to_the_offline_base_map(tmp_path: Path) -> None:
+    problem, solution, backend = bridged_plan()
+    page = map_html(problem, solution, backend=backend, tiles="http://127.0.0.1:9/{z}/{x}/{y}.png")
+    dom, _ = _render(page, tmp_path)
+    assert re.search(rf'{OFFLINE_ATTRIBUTE}="offline"', dom)
+    note = re.search(r'<div class="note medroute-offline-note" style="([^"]*)"', dom)
+    assert note is not None and "none" not in note.group(1)
+    assert "leaflet-tile" in dom  # it did try the web tiles first

@@ -132,6 +132,9 @@ def test_cli_check_uses_or_asks_for_the_plans_travel(tmp_path: Path) -> None:
                                  "2", "--backend", "matrix", "--matrix", str(npz), "--no-figures"])
     assert solved.exit_code == EXIT_OK, solved.output
     plan = str(out / "plan.json")
+    beside = runner.invoke(app, ["check", str(problem_file), plan])  # the travel.npz written with the plan
+    assert beside.exit_code == EXIT_OK and "travel.npz" in beside.stderr and "warning" not in beside.stderr
+    (out / "travel.npz").unlink()
     asked = runner.invoke(app, ["check", str(problem_file), plan])
     assert asked.exit_code == EXIT_BAD_INPUT and "--matrix PATH" in asked.stderr
     same = runner.invoke(app, ["check", str(problem_file), plan, "--matrix", str(npz)])
@@ -139,3 +142,13 @@ def test_cli_check_uses_or_asks_for_the_plans_travel(tmp_path: Path) -> None:
     other = runner.invoke(app, ["check", str(problem_file), plan, "--backend", "haversine"])
     assert other.exit_code == EXIT_VIOLATIONS
     assert "warning:" in other.stderr and "'matrix'" in other.stderr
+
+
+def test_a_plan_checked_against_a_larger_problem_with_the_same_travel_does_not_warn() -> None:
+    """The digest covers the places the plan visits: more riders waiting elsewhere change nothing."""
+    p, m = _reference()
+    small = p.replace(riders=p.riders[:1])
+    plan = medroute.solve(small, engine="greedy", time_limit=2, matrix=sub_matrix(p, m, small))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        medroute.check(p, plan, m)

@@ -117,3 +117,26 @@ def test_the_start_stop_reports_what_the_rider_carries() -> None:
     start = s.routes[0].stops[0]
     assert (start.load.cold_parcels, start.cold) == (1, (("o", 600),))
     assert check(p, s, matrix(p)) == []
+
+
+def test_an_order_on_board_that_cannot_be_delivered_comes_back_unassigned() -> None:
+    """Issue 18 #11 (the solve side): carried orders no route can time together made
+    build_solution raise EngineError ("route cannot be timed"). Each can be delivered alone, not
+    both: one now comes back unassigned with the binding reason, and the checker agrees that its
+    rider could not also deliver it."""
+    from medroute import solve
+    from medroute.schedule import drop_untimable
+
+    near = Order("near", "ph", B, windows=(TimeWindow(0, 3600 + 700),), picked_up_by="r", picked_up_s=3000)
+    far = Order("far", "ph", C, windows=(TimeWindow(0, 3600 + 1300),), picked_up_by="r", picked_up_s=3000)
+    p = problem(near, far)
+    inst = compiled(p)
+    assert inst.flagged == {}
+    routes, dropped, _ = drop_untimable(inst, [[2, 3]], label="test")
+    assert len(routes[0]) == 1 and list(dropped.values()) == [Reason.TIME_WINDOW]
+    s = build_solution(inst, routes, reasons=dropped)
+    assert [u.reason for u in s.unassigned] == [Reason.TIME_WINDOW]
+    assert check(p, s, matrix(p)) == []
+    for engine in ("greedy", "ortools", "auto"):
+        planned = solve(p, engine=engine, time_limit=2, matrix=matrix(p))
+        assert len(planned.unassigned) == 1 and check(p, planned, matrix(p)) == [], engine

@@ -49,7 +49,7 @@ from .compile import NO_LIMIT, Instance, compile_problem
 from .errors import EngineError
 from .model import Problem
 from .solution import Solution
-from .stop import MaxRuntime
+from .stop import MaxRuntime, MaxWork
 
 Progress = Callable[[int, int, str], None]
 """A progress callback: ``(runs done, runs in total, label of the run starting or finished)``."""
@@ -212,7 +212,7 @@ def relaxed(inst: Instance) -> Instance:
 
 
 def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float, seed: int,
-               instance: Instance | None = None) -> tuple[Solution, str]:
+               instance: Instance | None = None, work: bool = False) -> tuple[Solution, str]:
     """Solve ``problem`` with ``engine`` and say how: ``"full"`` or ``"relaxed"``.
 
     Parameters
@@ -222,6 +222,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     time_limit : wall-clock budget, seconds.
     seed : solver seed.
     instance : ``compile_problem(problem, matrix)``, if already at hand.
+    work : reproducible mode: ``stop=MaxWork(time_limit)`` instead of the clock.
 
     Returns
     -------
@@ -242,10 +243,12 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     eng = get_engine(engine)
     inst = instance if instance is not None else compile_problem(problem, matrix)
     if eng.supports(inst) is True:
-        return solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=matrix), "full"
+        budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
+        return solve(problem, engine=engine, seed=seed, matrix=matrix, **budget), "full"
     end = t0 + time_limit
     reserve = min(1.0, 0.1 * time_limit)
-    result = eng.solve(inst, stop=MaxRuntime(max(1e-3, end - reserve - time.perf_counter())), seed=seed)
+    stop = MaxWork(time_limit) if work else MaxRuntime(max(1e-3, end - reserve - time.perf_counter()))
+    result = eng.solve(inst, stop=stop, seed=seed)
     try:
         reasons = explain(inst, result.routes, engine_reasons=result.reasons, deadline=end - reserve / 2)
         sol = build_solution(inst, result.routes, reasons=reasons, engine=eng.name, seed=seed,
@@ -713,7 +716,7 @@ class ScalePoint:
 def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *, engine: str = "auto",
               budget: Callable[[int], float] = scale_budget, seed: int = 0,
               out: Path | str = Path("benchmarks/results"), loader: Loader | None = None,
-              progress: bool | Progress = True, command: str | None = None) -> list[ScalePoint]:
+              progress: bool | Progress = True, command: str | None = None, work: bool = False) -> list[ScalePoint]:
     """Solve ``scenario`` with ``orders=size`` for each size and write ``scale.png``, ``scale.md``,
     ``scale.json`` into ``out``.
 
@@ -728,6 +731,7 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
     loader : scenario loader (default :func:`medroute.scenarios.load`).
     progress : as in :func:`run_suite`.
     command : the command line printed at the top of ``scale.md``.
+    work : reproducible mode: each solve on ``MaxWork(budget)`` instead of the clock.
 
     Returns
     -------
@@ -748,7 +752,7 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
         la = _load_avg()
         note = ""
         try:
-            sol, mode = solve_once(problem, matrix, engine, time_limit=budget(size), seed=seed)
+            sol, mode = solve_once(problem, matrix, engine, time_limit=budget(size), seed=seed, work=work)
             violations = len(check(problem, sol, matrix))
             greedy, _ = solve_once(problem, matrix, "greedy", time_limit=budget(size), seed=seed)
             g = greedy.kpis.objective_rp
@@ -775,7 +779,8 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
     md = [f"# Scale curve: `{engine}` on `{scenario}`", ""]
     if command:
         md += ["```", command, "```", ""]
-    md += [f"Budget rule: time_limit = max(5, orders / 20) s, seed {seed}; {os.cpu_count()} CPUs; wall time "
+    md += [f"Budget rule: {'MaxWork' if work else 'time_limit'} = max(5, orders / 20) s, seed {seed}; "
+           f"{os.cpu_count()} CPUs; wall time "
            f"{wall / 60:.1f} min (greedy reference runs included). Load = 1-minute load average before the "
            "solve. Note `clock-stopped`: the clock, not the engines' work budgets, ended a search, so the "
            "same seed may give another plan.", "",

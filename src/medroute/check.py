@@ -18,7 +18,7 @@ from typing import Any
 
 from .matrices import MatrixLike, as_matrices, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
-from .solution import Solution, Stop, StopKind
+from .solution import Load, Solution, Stop, StopKind
 from .timefmt import format_time
 from .travel.base import TravelBackend, TravelMatrix
 from .travel.lookup import LegLookup
@@ -69,7 +69,8 @@ class Rule(StrEnum):
     LOAD_REPORT = "load_report"
     """Reported loads and cold exposures (start and end stops included) match the recomputed ones."""
     CARRIED = "carried"
-    """An order already on a rider is reported unassigned only if that rider could not deliver it."""
+    """An order already on a rider is reported unassigned only if that rider could not deliver it
+    (it then leaves the plan: it is not counted on board)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ def _lookups(problem: Problem, solution: Solution, matrix: MatrixLike) -> dict[s
             lookup.prefetch(pairs[p])
         return lookups
     mats = as_matrices(problem, matrix)
-    warn_if_other_travel(solution, mats)
+    warn_if_other_travel(problem, solution, mats)
     return {p: LegLookup(m, problem.locations, p) for p, m in mats.items()}
 
 
@@ -230,9 +231,11 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
         bad(Rule.UNKNOWN_ORDER, f"stop names unknown order {s.order!r}", s.order)
         return out
     index = problem.location_index
-    # Items on board: order id -> (order, time it left the fridge). Carried items start on board.
+    # Items on board: order id -> (order, time it left the fridge). Carried items start on board,
+    # unless the plan reports them unassigned (then they are out of the plan; Rule.CARRIED judges that).
     on_board: dict[str, tuple[Order, int]] = {
-        o.id: (o, o.picked_up_s) for o in problem.orders if o.picked_up_by == rid and o.picked_up_s is not None}
+        o.id: (o, o.picked_up_s) for o in problem.orders
+        if o.picked_up_by == rid and o.picked_up_s is not None and o.id not in unassigned}
     start = stops[0]
     out.extend(_check_terminal(rider, start, 0, on_board))
     picked_here: set[str] = set()
@@ -298,12 +301,10 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
                 o.id)
         out.extend(_check_load(rider, on_board, s, i, o.id))
         prev_dep = s.departure_s
-    kept = {oid: v for oid, v in on_board.items() if oid not in unassigned or oid in picked_here}
-    for oid in kept:
+    for oid in on_board:
         bad(Rule.PICKUP_DELIVERY, f"order {oid!r} is picked up but never delivered", oid)
     end = stops[-1]
-    out.extend(_check_terminal(rider, end, len(stops) - 1, {oid: on_board[oid] for oid in on_board
-                                                            if oid not in kept}))
+    out.extend(_check_terminal(rider, end, len(stops) - 1, on_board))
     if end.arrival_s > rider.shift.end_s:
         bad(Rule.END, f"finishes at {format_time(end.arrival_s)}, after the shift ends "
                       f"({format_time(rider.shift.end_s)})")
@@ -315,7 +316,7 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
 
 def _check_terminal(rider: Rider, s: Stop, i: int, on_board: Mapping[str, tuple[Order, int]]) -> list[Violation]:
     """The start (``i == 0``) or end stop: its times, and the load and cold exposures it reports
-    (what is on board: the carried items at the start, the abandoned ones at the end)."""
+    (what is on board: the carried items at the start, nothing at the end of a sound route)."""
     rid = rider.id
     out: list[Violation] = []
 
@@ -389,7 +390,8 @@ def _check_load(rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop
 def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mapping[str, LegLookup]
                      ) -> list[Violation]:
     """A violation if ``o``'s rider could have delivered it: some place in its route where the
-    delivery, with the later stops pushed back, keeps every window, budget, shift and working time."""
+    item fits beside the load until then and the delivery, with the later stops pushed back, keeps
+    every window, budget, shift and working time."""
     rider = problem.rider[o.picked_up_by or ""]
     route = solution.route_of(rider.id)
     if route is None:
@@ -402,6 +404,8 @@ def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mappi
         return []  # the route's own violations say what is wrong
     legs = _Legs(rider, mats[rider.profile])
     for pos in range(len(visits) + 1):
+        if not all(_fits(rider, o, s.load) for s in stops[:pos + 1]):
+            break  # on board until stop pos: it must fit beside what the route carries there
         seq = [*visits[:pos], Stop(StopKind.DELIVERY, o.id, 0, 0, 0), *visits[pos:]]
         if _pushed_route_holds(problem, rider, stops[0].departure_s, seq, legs):
             where = "as its first visit" if pos == 0 else f"after stop {pos}"
@@ -409,6 +413,17 @@ def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mappi
                                             f"unassigned, yet the rider could deliver it {where}",
                               rider.id, o.id)]
     return []
+
+
+def _fits(rider: Rider, o: Order, load: Load) -> bool:
+    """Whether ``o`` fits in ``rider``'s boxes beside ``load``."""
+    box = rider.coolbox
+    if o.needs_coolbox and (box is None or load.cold_parcels + o.parcels > box.parcels
+                            or load.cold_volume_ml + o.volume_ml > box.volume_ml):
+        return False
+    volume = 0 if o.needs_coolbox else o.volume_ml
+    return (load.weight_g + o.weight_g <= rider.weight_g and load.parcels + o.parcels <= rider.parcels
+            and load.volume_ml + volume <= rider.volume_ml)
 
 
 def _earliest(windows: Iterable[tuple[int, int]], t: int) -> int | None:

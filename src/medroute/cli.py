@@ -168,6 +168,25 @@ def _plan_backend(solution: Any) -> str:
     return made.removeprefix("cached-") or "haversine"
 
 
+def _check_travel(solution: Any, plan_file: Path, backend: str | None, graph: Path | None,
+                  matrix: Path | None) -> tuple[str, Path | None]:
+    """(backend name, matrix file) to check a plan with: the options given, else the travel the
+    plan records (its ``travel.npz`` when it lies beside the plan), else haversine."""
+    if backend is not None or graph is not None or matrix is not None:
+        return backend or ("matrix" if matrix is not None else _plan_backend(solution)), matrix
+    made = _plan_backend(solution)
+    beside = plan_file.parent / "travel.npz"  # written with the plan by solve and demo
+    if made == "haversine":
+        return made, None
+    if beside.is_file():
+        err_console.print(f"checking with the travel the plan was made with: {beside}")
+        return "matrix", beside
+    how = {"matrix": "--backend matrix --matrix PATH"}.get(made, f"--backend {made} --graph PATH")
+    raise UsageError(f"the plan was made with travel backend {made!r}: check it with the same travel ("
+                     f"{how if made in BACKENDS else 'medroute.check in Python'}), or pass --backend "
+                     "haversine to check it against straight lines anyway")
+
+
 def _read_problem(path: Path) -> Any:
     from .model import Problem
 
@@ -239,7 +258,7 @@ def solve(
         violations = check(problem, solution, mats)
         written = _write(out, lambda update: write_outputs(
             out, problem, solution, violations=violations, backend=be if backend != "haversine" else None,
-            graph=_road_graph(be), figures=figures, html_map=figures, tables=figures, progress=update))
+            graph=_road_graph(be), figures=figures, html_map=figures, tables=figures, progress=update, matrix=mats))
         _summary(problem, solution, violations, out, written)
         return EXIT_VIOLATIONS if violations else EXIT_OK
 
@@ -279,7 +298,8 @@ def demo(
         violations = check(problem, solution, mats)
         be = getattr(sc, "travel_backend", None)
         written = _write(out, lambda update: write_outputs(
-            out, problem, solution, violations=violations, backend=be, graph=_road_graph(be), progress=update))
+            out, problem, solution, violations=violations, backend=be, graph=_road_graph(be), progress=update,
+            matrix=mats))
         _summary(problem, solution, violations, out, written)
         err_console.print(f"done in {time.perf_counter() - t0:.1f} s")
         return EXIT_VIOLATIONS if violations else EXIT_OK
@@ -304,15 +324,9 @@ def check(
 
         problem = _read_problem(problem_file)
         solution = read_input("PLAN_FILE", plan_file, Solution.from_json, what="a plan JSON")
-        made = _plan_backend(solution)
-        if backend is None and graph is None and matrix is None and made != "haversine":
-            how = {"matrix": "--backend matrix --matrix PATH"}.get(made, f"--backend {made} --graph PATH")
-            raise UsageError(f"the plan was made with travel backend {made!r}: check it with the same travel ("
-                             f"{how if made in BACKENDS else 'medroute.check in Python'}), or pass --backend "
-                             "haversine to check it against straight lines anyway")
-        name = backend or ("matrix" if matrix is not None else made)
+        name, npz = _check_travel(solution, plan_file, backend, graph, matrix)
         with _spinner("Computing travel matrix"):
-            _, mats = _travel(problem, name, graph, matrix)
+            _, mats = _travel(problem, name, graph, npz)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TravelMismatchWarning)
             violations = run_check(problem, solution, mats)

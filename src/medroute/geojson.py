@@ -10,21 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import MedrouteError, require
+from .drawing import leg_geometry, rider_colors
+from .errors import require
 from .frames import cold_budget_s, order_outcomes, placed_stops
 from .geo import Location
 from .model import Problem
 from .solution import Solution, StopKind
 from .timefmt import format_clock
-
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
-"""Route colours (matplotlib's tab10), assigned to riders in route order."""
-
-
-def rider_colors(riders: Sequence[str]) -> dict[str, str]:
-    """A ``#rrggbb`` colour per rider id, cycling through :data:`PALETTE`."""
-    return {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(riders)}
 
 
 def _pt(loc: Location) -> dict[str, Any]:
@@ -33,49 +25,6 @@ def _pt(loc: Location) -> dict[str, Any]:
 
 def _line(points: Sequence[Location]) -> dict[str, Any]:
     return {"type": "LineString", "coordinates": [[round(p.lon, 7), round(p.lat, 7)] for p in points]}
-
-
-class PathCache:
-    """Wraps a travel backend so each ``path(a, b, profile=...)`` is computed once (writing the
-    GeoJSON, the figure and the map of one plan asks for the same legs three times)."""
-
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
-        self.name = getattr(backend, "name", "cached")
-        self._paths: dict[tuple[Location, Location, str], list[Location]] = {}
-
-    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
-        key = (a, b, profile)
-        if key not in self._paths:
-            self._paths[key] = list(self.backend.path(a, b, profile=profile))
-        return self._paths[key]
-
-
-def leg_geometry(backend: Any, a: Location, b: Location, profile: str,
-                 cache: dict[tuple[Location, Location, str], tuple[list[Location], str]] | None = None
-                 ) -> tuple[list[Location], str]:
-    """The points ridden from ``a`` to ``b`` and how they were found.
-
-    Returns ``(points, "road")`` from ``backend.path(a, b, profile=...)`` when the backend draws
-    one with more than its two endpoints, else ``(points, "straight")``: a straight segment (no
-    backend, a straight-line backend such as haversine, or a path the backend could not find —
-    a :class:`~medroute.errors.MedrouteError` from ``path`` is not raised, the leg is drawn
-    straight and marked so).
-    """
-    key = (a, b, profile)
-    if cache is not None and key in cache:
-        return cache[key]
-    result: tuple[list[Location], str] = ([a, b], "straight")
-    if backend is not None and a != b:
-        try:
-            pts = list(backend.path(a, b, profile=profile))
-        except MedrouteError:
-            pts = []
-        if len(pts) > 2:
-            result = (pts, "road")
-    if cache is not None:
-        cache[key] = result
-    return result
 
 
 def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) -> dict[str, Any]:
@@ -110,7 +59,7 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
     ------
     InvalidSolutionError : the plan names a rider or order the problem does not have.
     """
-    colors = rider_colors([r.rider for r in solution.routes])
+    colors = rider_colors(problem, solution)
     features: list[dict[str, Any]] = []
     for ph in problem.pharmacies:
         features.append({"type": "Feature", "geometry": _pt(ph.location),

@@ -1,13 +1,17 @@
-"""An interactive HTML map of a plan (folium / Leaflet) that works offline.
+"""An interactive HTML map of a plan (folium / Leaflet) that works offline and stays readable at
+150 riders.
 
 folium's pages load Leaflet, jQuery and Bootstrap from CDNs; on a machine without internet such a
 page shows nothing. :func:`route_map` therefore drops folium's CDN links and inlines the copy of
 Leaflet 1.9.4 (BSD-2-Clause, ``medroute/static/leaflet``) shipped with medroute, with its
 images as data URIs: the saved HTML is one self-contained file.
 
-No tile layer is added by default, so nothing is fetched and nothing fails offline; pass
-``tiles="OpenStreetMap"`` (or any folium tile name / URL) to get a base map when online — offline
-the browser would log every failed tile request as a console error.
+Layers are grouped: base maps (radio buttons) are the road network drawn from the road graph
+(offline), a blank background, and optional web tiles (``tiles=``); overlays (check boxes) are
+*Pharmacies*, *Routes*, *Stops* and *Unassigned*, plus any ``overlays=`` given (e.g. demand by
+area). One panel holds the legend and a rider selector that shows one rider's route and stops
+(riders listed under their home pharmacy). When web tiles are asked for but no tile server
+answers, the page switches to the offline base map by itself and says so.
 
 Needs folium (``pip install 'medroute[viz]'``).
 """
@@ -16,30 +20,51 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .drawing import (
+    NO_PHARMACY,
+    LegDrawer,
+    bbox_of,
+    home_pharmacies,
+    rider_colors,
+    road_graph_of,
+    road_segments,
+    split_runs,
+)
 from .errors import require
 from .frames import order_outcomes, placed_stops
 from .geo import Location
-from .geojson import leg_geometry, rider_colors
 from .model import Problem
-from .solution import Solution, StopKind
+from .solution import Route, Solution, StopKind
 from .timefmt import format_time
 
 ROUTE_CLASS = "medroute-route"
 """CSS class of every route polyline (one per route), e.g. to find them in the DOM."""
+BRIDGE_CLASS = "medroute-bridge"
+"""CSS class of the dashed straight stretches of a route that are not roads."""
 STOP_CLASS = "medroute-stop"
 """CSS class of every stop marker."""
+PANEL_CLASS = "medroute-panel"
+"""CSS class of the legend and rider-selector panel."""
+OFFLINE_ATTRIBUTE = "data-medroute-base"
+"""Set to ``"offline"`` on the map container when the page fell back from web tiles."""
 LEAFLET_VERSION = "1.9.4"
 JQUERY_SHIM = ("if (typeof window.$ === 'undefined') { window.$ = function (markup) {"
                " var t = document.createElement('template'); t.innerHTML = String(markup).trim();"
                " return Array.prototype.slice.call(t.content.childNodes); }; }")
 """folium's popups build their HTML with ``$(`<div>…</div>`)[0]`` (jQuery); without the jQuery CDN
 this shim parses the markup into DOM nodes, which is all that call needs."""
+DASH = "6 5"
+"""SVG dash pattern of straight stretches that are not roads."""
+SMALL_MARKERS_FROM = 200
+"""Above this many orders, stop markers are drawn smaller so the overview stays readable."""
 
 
 @cache
@@ -69,116 +94,305 @@ def _mins(seconds: int | None) -> str:
 
 
 def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tiles: str | None = None,
-              zoom_start: int = 13) -> Any:
+              graph: Any = None, zoom_start: int = 13, overlays: Sequence[Any] = (),
+              legend_items: Sequence[tuple[str, str]] = ()) -> Any:
     """A :class:`folium.Map` of the plan, self-contained (Leaflet inlined, no CDN).
 
     Parameters
     ----------
     problem, solution : the problem and its plan.
     backend : a travel backend whose ``path(a, b, *, profile)`` gives road geometry for the legs;
-        ``None`` draws straight legs.
-    tiles : a folium tile layer (e.g. ``"OpenStreetMap"``) for a base map; ``None`` (default)
-        adds none, which keeps the page fully offline.
+        ``None`` draws straight legs. Stretches that are not roads (bridges between road clusters,
+        legs it could not route) are dashed.
+    tiles : a folium tile provider (e.g. ``"OpenStreetMap"``) or a URL template
+        (``https://…/{z}/{x}/{y}.png``) offered as the first base map; ``None`` (default) adds
+        none, which keeps the page fully offline. When no tile loads, the page switches to the
+        offline base map by itself and says so.
+    graph : the road graph drawn as the offline base map (a
+        :class:`~medroute.travel.RoadGraph`, a backend holding one, or a networkx graph);
+        default: the one behind ``backend``, if any.
     zoom_start : initial zoom level before the map fits the plan's bounds.
+    overlays : more folium layers (``FeatureGroup``, ``GeoJson``, ...) shown as check boxes
+        beside the plan's.
+    legend_items : more legend rows as ``(css colour, label)``.
 
     Returns
     -------
     folium.Map
-        One polyline per route (CSS class :data:`ROUTE_CLASS`, a layer per rider with a layer
-        switch), circle markers per stop (class :data:`STOP_CLASS`) with popups giving the
-        ETAs (``HH:MM``), waiting and every cold item's minutes out of the fridge, squares for
-        pharmacies and red markers for unassigned orders with their reason.
+        One polyline per route (CSS class :data:`ROUTE_CLASS`; its dashed stretches
+        :data:`BRIDGE_CLASS`), circle markers per stop (class :data:`STOP_CLASS`) with popups
+        giving the ETAs (``HH:MM``), waiting and every cold item's minutes out of the fridge,
+        pharmacies and unassigned orders with their reason; a layer control with grouped layers
+        and a legend panel (:data:`PANEL_CLASS`) with a rider selector.
     """
     folium: Any = require("folium", "viz")
-    branca_element: Any = require("branca.element", "viz")
     pts_all = [p.location for p in problem.pharmacies] + [o.location for o in problem.orders]
     pts_all += [r.start for r in problem.riders]
-    if pts_all:
-        center = [sum(p.lat for p in pts_all) / len(pts_all), sum(p.lon for p in pts_all) / len(pts_all)]
-    else:
-        center = [-8.2192, 114.3691]  # Banyuwangi
-    fmap = folium.Map(location=center, zoom_start=zoom_start, tiles=tiles, control_scale=True)
-    # No CDN: inline the shipped Leaflet; drop folium's jQuery/Bootstrap/awesome-markers links.
-    fmap.default_js = []
-    fmap.default_css = []
-    js, css = leaflet_assets()
-    header = fmap.get_root().header
-    header.add_child(branca_element.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
-    header.add_child(branca_element.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
-    header.add_child(branca_element.Element(f"<script>{JQUERY_SHIM}</script>"), name="jquery_shim")
-
-    colors = rider_colors([r.rider for r in solution.routes])
-    cache: dict[tuple[Location, Location, str], tuple[list[Location], str]] = {}
-    pharmacies = folium.FeatureGroup(name="pharmacies")
-    for ph in problem.pharmacies:
-        folium.CircleMarker(
-            [ph.location.lat, ph.location.lon], radius=8, color="black", fill=True, fill_color="#333333",
-            fill_opacity=0.9, class_name="medroute-pharmacy",
-            tooltip=html.escape(ph.name or ph.id),
-            popup=folium.Popup(_popup_html([("id", ph.id), ("opening", ", ".join(str(w) for w in ph.opening))],
-                                           f"Pharmacy {ph.name or ph.id}"), max_width=300),
-        ).add_to(pharmacies)
-    pharmacies.add_to(fmap)
-
+    center = ([sum(p.lat for p in pts_all) / len(pts_all), sum(p.lon for p in pts_all) / len(pts_all)]
+              if pts_all else [-8.2192, 114.3691])  # Banyuwangi
+    fmap = folium.Map(location=center, zoom_start=zoom_start, tiles=None, control_scale=True)
+    _inline_leaflet(fmap)
+    bases = _base_layers(fmap, tiles, graph if graph is not None else road_graph_of(backend), pts_all)
+    _pharmacy_layer(problem).add_to(fmap)
+    routes = folium.FeatureGroup(name=f"Routes ({len(solution.routes)} riders)").add_to(fmap)
+    stops = folium.FeatureGroup(name="Stops").add_to(fmap)
+    colors = rider_colors(problem, solution)
+    drawer = LegDrawer(backend)
+    layers: dict[str, list[str]] = {}
+    markers: dict[str, list[Marker]] = {}
     for route in solution.routes:
-        color = colors[route.rider]
-        group = folium.FeatureGroup(name=f"rider {route.rider}")
-        line: list[Location] = []
-        for ps in placed_stops(problem, route):
-            s, o = ps.stop, ps.order
-            if line:
-                leg, _ = leg_geometry(backend, line[-1], ps.location, ps.rider.profile, cache)
-                line.extend(leg[1:])
-            else:
-                line.append(ps.location)
-            if s.kind not in (StopKind.PICKUP, StopKind.DELIVERY) and ps.seq > 0:
-                continue
-            rows = [("rider", route.rider), ("stop", f"{ps.seq} · {s.kind.value}")]
-            if s.order:
-                rows.append(("order", s.order))
-            rows += [("arrival", format_time(s.arrival_s)), ("start", format_time(s.start_s)),
-                     ("departure", format_time(s.departure_s))]
-            if s.wait_s:
-                rows.append(("waiting", _mins(s.wait_s)))
-            if s.kind == StopKind.DELIVERY and o is not None:
-                rows.append(("windows", ", ".join(str(w) for w in o.delivery_windows)))
-                if o.target_s is not None:
-                    rows.append(("target", format_time(o.target_s)))
-            for oid, exposure in s.cold:
-                rows.append((f"cold {oid}", f"{_mins(exposure)} out of fridge"))
-            head = {"start": "Start", "pickup": "Pickup", "delivery": "Delivery", "end": "End"}[s.kind.value]
-            folium.CircleMarker(
-                [ps.location.lat, ps.location.lon], radius=6 if s.kind == StopKind.DELIVERY else 4,
-                color=color, fill=True, fill_color="white" if s.kind == StopKind.DELIVERY else color,
-                fill_opacity=1.0, weight=2, class_name=STOP_CLASS,
-                tooltip=html.escape(f"{route.rider} {format_time(s.start_s)} {s.kind.value} {s.order or ''}"),
-                popup=folium.Popup(_popup_html(rows, f"{head} — {route.rider}"), max_width=320),
-            ).add_to(group)
-        if len(line) >= 2:
-            km = route.distance_m / 1000
-            folium.PolyLine(
-                [[p.lat, p.lon] for p in line], color=color, weight=4, opacity=0.8, class_name=ROUTE_CLASS,
-                tooltip=html.escape(f"{route.rider}: {len(route.orders)} orders, {km:.1f} km"),
-            ).add_to(group)
-        group.add_to(fmap)
-
-    missing = folium.FeatureGroup(name="unassigned")
-    for oc in order_outcomes(problem, solution):
-        if oc.served:
-            continue
-        loc = oc.order.location
-        folium.CircleMarker(
-            [loc.lat, loc.lon], radius=6, color="red", fill=True, fill_color="red", fill_opacity=0.6,
-            class_name="medroute-unassigned", tooltip=html.escape(f"{oc.order.id}: {oc.reason}"),
-            popup=folium.Popup(_popup_html([("order", oc.order.id), ("reason", oc.reason or ""),
-                                            ("detail", oc.detail)], "Unassigned"), max_width=320),
-        ).add_to(missing)
-    missing.add_to(fmap)
+        line = _route_layer(problem, solution, route, colors[route.rider], drawer).add_to(routes)
+        marks = folium.FeatureGroup(name=f"stops {route.rider}", control=False).add_to(stops)
+        layers[route.rider] = [line.get_name(), marks.get_name()]
+        markers[marks.get_name()] = _stop_markers(problem, route, colors[route.rider])
+    outcomes = [oc for oc in order_outcomes(problem, solution) if not oc.served]
+    missing = folium.FeatureGroup(name=f"Unassigned ({len(outcomes)})").add_to(fmap)
+    markers[missing.get_name()] = [_unassigned_marker(oc) for oc in outcomes]
+    for layer in overlays:
+        layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    _script(_markers_js(markers) + _panel_js(problem, solution, fmap.get_name(), layers,
+                                             (routes.get_name(), stops.get_name()), bases, legend_items)).add_to(fmap)
     if pts_all:
         fmap.fit_bounds([[min(p.lat for p in pts_all), min(p.lon for p in pts_all)],
                          [max(p.lat for p in pts_all), max(p.lon for p in pts_all)]])
     return fmap
+
+
+def _inline_leaflet(fmap: Any) -> None:
+    """No CDN: inline the shipped Leaflet; drop folium's jQuery/Bootstrap/awesome-markers links."""
+    branca_element: Any = require("branca.element", "viz")
+    fmap.default_js = []
+    fmap.default_css = []
+    js, css = leaflet_assets()
+    header = fmap.get_root().header
+    header.add_child(branca_element.Element(f"<style>{css}{_PANEL_CSS}</style>"), name="leaflet_css_inline")
+    header.add_child(branca_element.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
+    header.add_child(branca_element.Element(f"<script>{JQUERY_SHIM}</script>"), name="jquery_shim")
+
+
+def _base_layers(fmap: Any, tiles: str | None, graph: Any, pts: Sequence[Location]) -> dict[str, str]:
+    """Add the base maps; returns the JS names of ``tiles`` and ``offline`` (the road or blank base)."""
+    folium: Any = require("folium", "viz")
+    names: dict[str, str] = {}
+    if tiles is not None:
+        custom = "/" in tiles  # a URL template rather than a provider name
+        web = folium.TileLayer(tiles, name="Web map" if custom else f"Web map ({tiles})", overlay=False,
+                               attr="Map tiles: see the tile server's terms" if custom else None)
+        web.add_to(fmap)
+        names["tiles"] = web.get_name()
+    roads = graph is not None and bool(pts)
+    offline = folium.FeatureGroup(name="Roads (offline)" if roads else "No base map", overlay=False,
+                                  show=tiles is None)
+    if roads:
+        segs = road_segments(graph, bbox_of(pts, 0.02))
+        for coords, dashed in ((segs.roads, False), (segs.bridges, True)):
+            if len(coords):
+                folium.GeoJson(
+                    {"type": "MultiLineString", "coordinates": [[[round(x, 5), round(y, 5)] for x, y in seg]
+                                                                for seg in coords.tolist()]},
+                    style_function=lambda _f, dashed=dashed: {"color": "#9a9a9a", "weight": 1, "opacity": 0.7,
+                                                              "dashArray": DASH if dashed else None},
+                    interactive=False, control=False).add_to(offline)
+    offline.add_to(fmap)
+    names["offline"] = offline.get_name()
+    if roads:
+        folium.FeatureGroup(name="No base map", overlay=False, show=False).add_to(fmap)
+    return names
+
+
+def _pharmacy_layer(problem: Problem) -> Any:
+    folium: Any = require("folium", "viz")
+    group = folium.FeatureGroup(name=f"Pharmacies ({len(problem.pharmacies)})")
+    icon = ("<div style='width:12px;height:12px;background:#333;border:2px solid #000;"
+            "transform:rotate(45deg)'></div>")
+    for ph in problem.pharmacies:
+        folium.Marker(
+            [ph.location.lat, ph.location.lon], tooltip=html.escape(ph.name or ph.id),
+            icon=folium.DivIcon(html=icon, icon_size=(16, 16), icon_anchor=(8, 8), class_name="medroute-pharmacy"),
+            popup=folium.Popup(_popup_html([("id", ph.id), ("opening", ", ".join(str(w) for w in ph.opening))],
+                                           f"Pharmacy {ph.name or ph.id}"), max_width=300),
+        ).add_to(group)
+    return group
+
+
+def _route_layer(problem: Problem, solution: Solution, route: Route, color: str, drawer: LegDrawer) -> Any:
+    """One rider's route: a solid polyline along the roads and a dashed one for what is not road."""
+    folium: Any = require("folium", "viz")
+    group = folium.FeatureGroup(name=f"rider {route.rider}", control=False)
+    solid, dashed = split_runs(drawer.route_runs(problem, route.rider, solution))
+    tip = html.escape(f"{route.rider}: {len(route.orders)} orders, {route.distance_m / 1000:.1f} km")
+    if solid:
+        folium.PolyLine([[[p.lat, p.lon] for p in part] for part in solid], color=color, weight=4, opacity=0.85,
+                        class_name=ROUTE_CLASS, tooltip=tip).add_to(group)
+    if dashed:
+        folium.PolyLine([[[p.lat, p.lon] for p in part] for part in dashed], color=color, weight=3, opacity=0.85,
+                        dash_array=DASH, class_name=BRIDGE_CLASS, tooltip=tip + " (straight line: no road data)",
+                        ).add_to(group)
+    return group
+
+
+Marker = tuple[float, float, float, str, str, float, str, str, str]
+"""A circle marker drawn by the page's script: lat, lon, radius (px), colour, fill colour, line
+width (px), CSS class, tooltip (HTML) and popup (HTML)."""
+
+
+def _stop_markers(problem: Problem, route: Route, color: str) -> list[Marker]:
+    """The route's stops as markers (drawn in JavaScript: thousands of folium elements would
+    take seconds each hundred to render)."""
+    small = len(problem.orders) > SMALL_MARKERS_FROM
+    out: list[Marker] = []
+    for ps in placed_stops(problem, route):
+        s, o = ps.stop, ps.order
+        if s.kind not in (StopKind.PICKUP, StopKind.DELIVERY) and ps.seq > 0:
+            continue
+        rows = [("rider", route.rider), ("stop", f"{ps.seq} · {s.kind.value}")]
+        if s.order:
+            rows.append(("order", s.order))
+        rows += [("arrival", format_time(s.arrival_s)), ("start", format_time(s.start_s)),
+                 ("departure", format_time(s.departure_s))]
+        if s.wait_s:
+            rows.append(("waiting", _mins(s.wait_s)))
+        if s.kind == StopKind.DELIVERY and o is not None:
+            rows.append(("windows", ", ".join(str(w) for w in o.delivery_windows)))
+            if o.target_s is not None:
+                rows.append(("target", format_time(o.target_s)))
+        for oid, exposure in s.cold:
+            rows.append((f"cold {oid}", f"{_mins(exposure)} out of fridge"))
+        head = {"start": "Start", "pickup": "Pickup", "delivery": "Delivery", "end": "End"}[s.kind.value]
+        door = s.kind == StopKind.DELIVERY
+        out.append((ps.location.lat, ps.location.lon, (4 if small else 6) if door else 3, color,
+                    "white" if door else color, 1.5 if small else 2, STOP_CLASS,
+                    html.escape(f"{route.rider} {format_time(s.start_s)} {s.kind.value} {s.order or ''}"),
+                    _popup_html(rows, f"{head} — {route.rider}")))
+    return out
+
+
+def _unassigned_marker(oc: Any) -> Marker:
+    loc = oc.order.location
+    return (loc.lat, loc.lon, 6, "red", "red", 2, "medroute-unassigned", html.escape(f"{oc.order.id}: {oc.reason}"),
+            _popup_html([("order", oc.order.id), ("reason", oc.reason or ""), ("detail", oc.detail)], "Unassigned"))
+
+
+def _markers_js(markers: dict[str, list[Marker]]) -> str:
+    """JavaScript adding every marker to its layer (named by its JavaScript variable)."""
+    entries = ", ".join(f"[{name}, {json.dumps(marks, separators=(',', ':'))}]" for name, marks in markers.items())
+    return _MARKERS_JS % {"entries": entries}
+
+
+_MARKERS_JS = """
+[%(entries)s].forEach(function (entry) {
+  entry[1].forEach(function (m) {
+    L.circleMarker([m[0], m[1]], {radius: m[2], color: m[3], fill: true, fillColor: m[4], fillOpacity: 1,
+                                  weight: m[5], className: m[6]})
+      .bindTooltip(m[7]).bindPopup(m[8], {maxWidth: 320}).addTo(entry[0]);
+  });
+});
+"""
+
+
+_PANEL_CSS = f"""
+.{PANEL_CLASS} {{ background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; font: 12px/1.4 sans-serif;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px; }}
+.{PANEL_CLASS} select {{ max-width: 240px; }}
+.{PANEL_CLASS} .row {{ display: flex; align-items: center; gap: 6px; }}
+.{PANEL_CLASS} .sw {{ display: inline-block; width: 22px; height: 0; border-top: 3px solid #1f77b4; }}
+.{PANEL_CLASS} .note {{ color: #b35c00; }}
+"""
+
+_LEGEND = [
+    ("<span style='display:inline-block;width:10px;height:10px;background:#333;transform:rotate(45deg)'></span>",
+     "pharmacy"),
+    ("<span style='display:inline-block;width:9px;height:9px;border-radius:50%;background:#1f77b4'></span>",
+     "pickup (filled, the rider's colour)"),
+    ("<span style='display:inline-block;width:9px;height:9px;border-radius:50%;border:2px solid #1f77b4;"
+     "background:#fff'></span>", "delivery (ring in the rider's colour)"),
+    ("<span style='display:inline-block;width:10px;height:10px;border-radius:50%;background:#f66'></span>",
+     "unassigned order"),
+    ("<span class='sw'></span>", "route along the roads: one colour per rider, distinct among the riders of "
+                                 "one pharmacy"),
+    ("<span class='sw' style='border-top-style:dashed'></span>", "straight line: no road data (cluster bridge)"),
+]
+
+
+def _panel_js(problem: Problem, solution: Solution, map_name: str, layers: dict[str, list[str]],
+              parents: tuple[str, str], bases: dict[str, str], extra: Sequence[tuple[str, str]]) -> str:
+    """The legend and rider selector (a Leaflet control) and the web-tile fallback, as JavaScript."""
+    names = {p.id: p.name or p.id for p in problem.pharmacies} | {NO_PHARMACY: "no pickup"}
+    home = home_pharmacies(problem, solution)
+    rows = [*_LEGEND, *((f"<span class='sw' style='border-top-color:{html.escape(c)}'></span>", label)
+                        for c, label in extra)]
+    legend = "".join(f"<div class='row'>{sw}<span>{html.escape(label)}</span></div>" for sw, label in rows)
+    refs = ", ".join(f"{json.dumps(r)}: [{', '.join(names_)}]" for r, names_ in layers.items())
+    return _PANEL_JS % {
+        "map": map_name, "riders": json.dumps([{"id": r, "group": names[home[r]]} for r in layers]),
+        "layers": "{" + refs + "}", "parents": f"[{', '.join(parents)}]", "legend": json.dumps(legend),
+        "tiles": bases.get("tiles", "null"), "offline": bases["offline"], "cls": PANEL_CLASS,
+        "attr": OFFLINE_ATTRIBUTE}
+
+
+def _script(js: str) -> Any:
+    """A map child that runs ``js`` after every layer added before it exists."""
+    branca_element: Any = require("branca.element", "viz")
+    jinja: Any = require("jinja2", "viz")
+    element = branca_element.MacroElement()
+    element._name = "MedroutePanel"
+    element._template = jinja.Template("{% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}")
+    element.js = js
+    return element
+
+
+_PANEL_JS = """
+(function () {
+  var map = %(map)s, riders = %(riders)s, layers = %(layers)s, parents = %(parents)s;
+  var panel = L.control({position: 'bottomleft'});
+  panel.onAdd = function () {
+    var div = L.DomUtil.create('div', '%(cls)s leaflet-control');
+    var label = L.DomUtil.create('label', '', div);
+    label.appendChild(document.createTextNode('Rider '));
+    var select = L.DomUtil.create('select', 'medroute-rider-select', label);
+    select.appendChild(new Option('all ' + riders.length + ' riders', ''));
+    var groups = {};
+    riders.forEach(function (r) {
+      if (!groups[r.group]) { groups[r.group] = document.createElement('optgroup');
+        groups[r.group].label = r.group; select.appendChild(groups[r.group]); }
+      groups[r.group].appendChild(new Option(r.id, r.id));
+    });
+    select.onchange = function () {
+      var chosen = select.value, bounds = null;
+      riders.forEach(function (r) {
+        layers[r.id].forEach(function (layer, k) {
+          if (!chosen || chosen === r.id) { parents[k].addLayer(layer); } else { parents[k].removeLayer(layer); }
+        });
+        if (chosen === r.id) { bounds = layers[r.id][0].getBounds(); }
+      });
+      if (bounds && bounds.isValid()) { map.fitBounds(bounds, {maxZoom: 16, animate: false}); }
+    };
+    var legend = L.DomUtil.create('div', 'medroute-legend', div);
+    legend.innerHTML = %(legend)s;
+    var note = L.DomUtil.create('div', 'note medroute-offline-note', div);
+    note.style.display = 'none';
+    note.textContent = 'No web map server reachable: showing the offline base map.';
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  panel.addTo(map);
+  var tiles = %(tiles)s, offline = %(offline)s;
+  if (tiles) {
+    var loaded = 0;
+    tiles.on('tileload', function () { loaded += 1; });
+    tiles.on('tileerror', function () {
+      if (loaded > 0 || !map.hasLayer(tiles)) { return; }
+      map.removeLayer(tiles);
+      map.addLayer(offline);
+      map.getContainer().setAttribute('%(attr)s', 'offline');
+      var note = map.getContainer().querySelector('.medroute-offline-note');
+      if (note) { note.style.display = 'block'; }
+    });
+  }
+})();
+"""
 
 
 def map_html(problem: Problem, solution: Solution, **kw: Any) -> str:

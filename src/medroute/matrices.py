@@ -30,8 +30,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import InvalidMatrixError, TravelMismatchWarning
+from .geo import Location
 from .model import Problem
-from .solution import Solution, TravelSource
+from .solution import Solution, StopKind, TravelSource
 from .travel.base import TravelBackend, TravelMatrix
 
 ProfileMatrix: TypeAlias = (TravelMatrix | NDArray[Any] | tuple[ArrayLike, ArrayLike]
@@ -111,39 +112,68 @@ def sub_matrix(problem: Problem, matrix: MatrixLike, sub: Problem) -> dict[str, 
     return {p: _take(full[p], np.array(rows, dtype=np.int64)) for p in sub.profiles}
 
 
-def travel_digest(matrices: Mapping[str, TravelMatrix]) -> str:
-    """A short fingerprint of the travel a plan is timed with (every profile's durations and
-    distances); equal digests mean the same travel."""
+def travel_digest(problem: Problem, solution: Solution, matrices: Mapping[str, TravelMatrix]) -> str:
+    """A short fingerprint of the travel between the places ``solution`` visits (every rider's
+    profile, durations and distances among those places, in a fixed order). Equal digests mean the
+    plan's legs are timed the same, whatever other places the problem has."""
     h = hashlib.blake2b(digest_size=8)
-    for profile in sorted(matrices):
-        m = matrices[profile]
+    index = problem.location_index
+    for profile, places in sorted(_visited(problem, solution).items()):
+        m = matrices.get(profile)
+        if m is None:
+            continue
+        ordered = sorted(places, key=lambda loc: (loc.lat, loc.lon))
+        rows = np.array([index[loc] for loc in ordered], dtype=np.int64)
+        sel = np.ix_(rows, rows)
         h.update(profile.encode())
-        h.update(np.int64(m.size).tobytes())
-        h.update(m.durations_s.tobytes())
-        h.update(m.distances_m.tobytes())
+        h.update(np.array([(loc.lat, loc.lon) for loc in ordered], dtype=np.float64).tobytes())
+        h.update(np.ascontiguousarray(m.durations_s[sel]).tobytes())
+        h.update(np.ascontiguousarray(m.distances_m[sel]).tobytes())
     return h.hexdigest()
 
 
-def travel_source(matrices: Mapping[str, TravelMatrix]) -> TravelSource:
-    """What a plan timed with ``matrices`` records: the backend that computed them (``""`` when
-    unknown or mixed) and their :func:`travel_digest`."""
+def travel_source(problem: Problem, solution: Solution, matrices: Mapping[str, TravelMatrix]) -> TravelSource:
+    """What ``solution``, timed with ``matrices``, records: the backend that computed them (``""``
+    when unknown or mixed) and the :func:`travel_digest` of its legs."""
     names = {m.backend for m in matrices.values()}
-    return TravelSource(backend=names.pop() if len(names) == 1 else "", digest=travel_digest(matrices))
+    return TravelSource(backend=names.pop() if len(names) == 1 else "",
+                        digest=travel_digest(problem, solution, matrices))
 
 
-def warn_if_other_travel(solution: Solution, matrices: Mapping[str, TravelMatrix]) -> None:
+def warn_if_other_travel(problem: Problem, solution: Solution, matrices: Mapping[str, TravelMatrix]) -> None:
     """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel
-    other than ``matrices``: its legs were timed on other durations and distances."""
+    other than ``matrices`` between the places it visits: its legs were timed on other durations
+    and distances."""
     made = solution.travel
     if made is None or not made.digest:
         return
-    now = travel_source(matrices)
+    now = travel_source(problem, solution, matrices)
     if now.digest == made.digest:
         return
     warnings.warn(TravelMismatchWarning(
         f"the plan was made with travel {made.backend or 'of unknown backend'!r} (digest {made.digest}) but is "
         f"checked against {now.backend or 'other travel'!r} (digest {now.digest}): leg times and distances "
         "will not match; check it with the travel it was made with"), stacklevel=3)
+
+
+def _visited(problem: Problem, solution: Solution) -> dict[str, set[Location]]:
+    """The places each travel profile's riders visit in ``solution`` (unknown ids skipped: the
+    checker reports them)."""
+    out: dict[str, set[Location]] = {}
+    for route in solution.routes:
+        rider = problem.rider.get(route.rider)
+        if rider is None:
+            continue
+        places = out.setdefault(rider.profile, set())
+        places.add(rider.start)
+        if rider.end is not None:
+            places.add(rider.end)
+        for stop in route.stops:
+            order = problem.order.get(stop.order) if stop.order else None
+            if order is not None:
+                pharmacy = problem.pharmacy[order.pharmacy].location
+                places.add(order.location if stop.kind == StopKind.DELIVERY else pharmacy)
+    return out
 
 
 def _from_backend(problem: Problem, backend: TravelBackend, profile: str) -> TravelMatrix:

@@ -1,28 +1,59 @@
-"""Matplotlib figures of a plan: routes on the map, every rider's day as a Gantt timeline, and the
-time each cold item spent out of the fridge against its budget.
+"""Matplotlib figures of a plan that stay legible from 2 riders to 150: routes on the map (and
+one small map per home pharmacy), every rider's day as a Gantt timeline in pages or as one
+activity chart, and the time each cold item spent out of the fridge against its budget.
 
 All functions draw with the non-interactive Agg backend (safe on servers and in CI), return the
-:class:`matplotlib.figure.Figure` and accept an existing ``ax``. Needs matplotlib
-(``pip install 'medroute[viz]'``).
+:class:`matplotlib.figure.Figure` and (except the multi-panel ones) accept an existing ``ax``.
+Needs matplotlib (``pip install 'medroute[viz]'``).
 
 Artists carry labels so figures can be tested by structure: in :func:`plot_routes` every route is
-exactly one ``Line2D`` labelled with the rider id; in :func:`plot_timeline` the y tick labels are
-the rider ids; in :func:`plot_cold_exposure` the y tick labels are the cold order ids.
+exactly one ``Line2D`` labelled with the rider id (its straight stretches that are not roads are
+a second, dashed ``Line2D`` labelled ``_bridge:<rider>``); in :func:`plot_timeline` the y tick
+labels are the rider ids; in :func:`plot_cold_exposure` (up to ``max_items`` items) the y tick
+labels are the cold order ids.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
 
+import numpy as np
+
+from .drawing import (
+    NO_PHARMACY,
+    BBox,
+    LegDrawer,
+    bbox_of,
+    home_pharmacies,
+    pharmacy_colors,
+    rider_colors,
+    road_segments,
+    route_groups,
+    short_name,
+    split_runs,
+)
 from .errors import require
-from .frames import order_outcomes, placed_stops
+from .frames import order_outcomes
 from .geo import Location
-from .geojson import leg_geometry, rider_colors
 from .model import Problem
-from .solution import Solution, StopKind
+from .solution import Route, Solution, StopKind
 
 PHASE_COLORS = {"riding": "#4c72b0", "waiting": "#dddddd", "pickup": "#55a868", "delivery": "#c44e52"}
 """Colours of the timeline's phases."""
+COLD_COLOR = "#ff9f1c"
+BRIDGE_STYLE = (0, (4, 3))
+"""Dash pattern of straight lines that are not roads."""
+RIDER_LEGEND_MAX = 12
+"""Up to this many routes, :func:`plot_routes` colours by rider with one legend entry each;
+beyond, by home pharmacy."""
+TIMELINE_PAGE = 40
+"""Riders per page of :func:`plot_timeline`."""
+COLD_ITEMS_MAX = 40
+"""Up to this many cold items, :func:`plot_cold_exposure` draws one labelled bar each."""
+LEGEND_MAX = 24
+"""Most entries a legend lists before it says how many more there are."""
 
 
 def _pyplot() -> Any:
@@ -40,50 +71,75 @@ def _figure(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
     return fig, new_ax
 
 
-def _road_segments(graph: Any, bbox: tuple[float, float, float, float]) -> list[list[tuple[float, float]]]:
-    """(lon, lat) segments of the road graph's edges inside ``bbox`` (lon0, lat0, lon1, lat1)."""
-    import numpy as np
-
-    inner = graph
-    if hasattr(getattr(graph, "graph", None), "weights"):  # GraphBackend → RoadGraph
-        inner = graph.graph
-    if hasattr(inner, "weights") and hasattr(inner, "lat"):
-        coo = inner.weights.tocoo()
-        lon, lat = np.asarray(inner.lon), np.asarray(inner.lat)
-        u, v = coo.row, coo.col
-        x0, y0, x1, y1 = bbox
-        keep = (lon[u] >= x0) & (lon[u] <= x1) & (lat[u] >= y0) & (lat[u] <= y1)
-        return [[(float(lon[a]), float(lat[a])), (float(lon[b]), float(lat[b]))]
-                for a, b in zip(u[keep], v[keep], strict=True)]
-    if hasattr(inner, "edges") and hasattr(inner, "nodes"):  # networkx graph, osmnx convention
-        nodes = inner.nodes
-        segs = []
-        for a, b in inner.edges():
-            xa, ya = float(nodes[a]["x"]), float(nodes[a]["y"])
-            if bbox[0] <= xa <= bbox[2] and bbox[1] <= ya <= bbox[3]:
-                segs.append([(xa, ya), (float(nodes[b]["x"]), float(nodes[b]["y"]))])
-        return segs
-    raise TypeError(f"plot_routes: cannot draw a road graph from {type(graph).__name__}")
+def _xy(parts: Sequence[Sequence[Location]]) -> tuple[list[float], list[float]]:
+    """Polylines joined into one line with NaN gaps between them."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for part in parts:
+        if xs:
+            xs.append(math.nan)
+            ys.append(math.nan)
+        xs.extend(p.lon for p in part)
+        ys.extend(p.lat for p in part)
+    return xs, ys
 
 
-def route_points(problem: Problem, solution: Solution, backend: Any = None) -> dict[str, list[Location]]:
-    """Every route as the list of points ridden (road geometry when ``backend`` draws it)."""
-    cache: dict[tuple[Location, Location, str], tuple[list[Location], str]] = {}
-    out: dict[str, list[Location]] = {}
-    for route in solution.routes:
-        pts: list[Location] = []
-        for ps in placed_stops(problem, route):
-            if not pts:
-                pts.append(ps.location)
-                continue
-            leg, _ = leg_geometry(backend, pts[-1], ps.location, ps.rider.profile, cache)
-            pts.extend(leg[1:])
-        out[route.rider] = pts
-    return out
+def _draw_roads(ax: Any, graph: Any, bbox: BBox) -> None:
+    mcoll: Any = require("matplotlib.collections", "viz")
+    segs = road_segments(graph, bbox)
+    ax.add_collection(mcoll.LineCollection(segs.roads, colors="#cccccc", linewidths=0.5, zorder=0, label="_roads"),
+                      autolim=False)
+    if len(segs.bridges):
+        ax.add_collection(mcoll.LineCollection(segs.bridges, colors="#d0d0d0", linewidths=0.5, zorder=0,
+                                               linestyles=[BRIDGE_STYLE], label="_road_bridges"), autolim=False)
+
+
+def _draw_route(ax: Any, drawer: LegDrawer, problem: Problem, solution: Solution, rider: str, color: str,
+                width: float) -> bool:
+    """One route: a solid Line2D labelled ``rider``, its bridges dashed. True if it has bridges."""
+    solid, dashed = split_runs(drawer.route_runs(problem, rider, solution))
+    ax.plot(*_xy(solid), color=color, linewidth=width, label=rider, zorder=2)
+    if dashed:
+        ax.plot(*_xy(dashed), color=color, linewidth=width * 0.8, linestyle=BRIDGE_STYLE, label=f"_bridge:{rider}",
+                zorder=2)
+    return bool(dashed)
+
+
+def _draw_places(ax: Any, problem: Problem, solution: Solution, *, door_size: float) -> list[Any]:
+    """Pharmacies, delivered and unassigned doors; returns their legend handles."""
+    handles = []
+    if problem.pharmacies:
+        handles.append(ax.scatter([p.location.lon for p in problem.pharmacies],
+                                  [p.location.lat for p in problem.pharmacies],
+                                  marker="s", s=50, color="black", zorder=4, label="pharmacy"))
+    outcomes = order_outcomes(problem, solution)
+    served = [oc.order.location for oc in outcomes if oc.served]
+    unserved = [oc.order.location for oc in outcomes if not oc.served]
+    if served:
+        handles.append(ax.scatter([p.lon for p in served], [p.lat for p in served], s=door_size, color="white",
+                                  edgecolors="black", linewidths=0.6, zorder=3, label="delivered"))
+    if unserved:
+        handles.append(ax.scatter([p.lon for p in unserved], [p.lat for p in unserved], s=40, marker="x",
+                                  color="red", zorder=3, label="unassigned"))
+    return handles
+
+
+def _proxy(color: str, label: str, dashed: bool = False) -> Any:
+    mlines: Any = require("matplotlib.lines", "viz")
+    return mlines.Line2D([], [], color=color, linewidth=2, linestyle=BRIDGE_STYLE if dashed else "-", label=label)
+
+
+def _capped(handles: list[Any]) -> list[Any]:
+    if len(handles) <= LEGEND_MAX:
+        return handles
+    mpatches: Any = require("matplotlib.patches", "viz")
+    rest = len(handles) - (LEGEND_MAX - 1)
+    return [*handles[: LEGEND_MAX - 1], mpatches.Patch(color="none", label=f"… and {rest} more")]
 
 
 def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, backend: Any = None,
-                ax: Any = None, title: str | None = None, margin_deg: float = 0.01) -> Any:
+                ax: Any = None, title: str | None = None, margin_deg: float = 0.01,
+                color_by: Literal["auto", "rider", "pharmacy"] = "auto") -> Any:
     """Routes on plain longitude/latitude axes, optionally over the road graph.
 
     Parameters
@@ -91,114 +147,275 @@ def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, back
     problem, solution : the problem and its plan.
     graph : a road graph to draw underneath in light grey: a
         :class:`~medroute.travel.graph.RoadGraph`, a :class:`~medroute.travel.graph.GraphBackend`
-        or a networkx graph with node ``x`` / ``y`` in degrees. Only edges near the plan are drawn.
+        or a networkx graph with node ``x`` / ``y`` in degrees. Only edges near the plan are
+        drawn; straight bridges between road clusters are dashed.
     backend : a travel backend whose ``path`` gives each leg's road geometry; ``None`` draws
-        straight legs (``graph`` alone does not route the legs).
+        straight legs (``graph`` alone does not route the legs). Stretches that are not roads
+        (cluster bridges, legs the backend could not route) are drawn dashed.
     ax : an existing axes to draw into.
     title : axes title.
     margin_deg : margin around the plan's extent for the road graph, degrees.
+    color_by : ``"rider"`` (a colour and a legend entry per rider), ``"pharmacy"`` (a colour per
+        home pharmacy, the pharmacy of the rider's first pickup; the legend lists pharmacies) or
+        ``"auto"``: by rider up to :data:`RIDER_LEGEND_MAX` routes, else by pharmacy.
 
     Returns
     -------
     matplotlib.figure.Figure
         One ``Line2D`` per route labelled with the rider id; pharmacies (squares), delivered
-        doors (circles) and unassigned doors (crosses) as scatter collections.
+        doors (circles) and unassigned doors (crosses) as scatter collections; the legend beside
+        the map, at most :data:`LEGEND_MAX` entries.
     """
-    fig, ax = _figure(ax, (8.0, 8.0))
-    colors = rider_colors([r.rider for r in solution.routes])
-    points = route_points(problem, solution, backend)
-    all_pts = [p.location for p in problem.pharmacies] + [o.location for o in problem.orders]
-    all_pts += [p for pts in points.values() for p in pts]
-    if graph is not None and all_pts:
-        mcoll: Any = require("matplotlib.collections", "viz")
-        bbox = (min(p.lon for p in all_pts) - margin_deg, min(p.lat for p in all_pts) - margin_deg,
-                max(p.lon for p in all_pts) + margin_deg, max(p.lat for p in all_pts) + margin_deg)
-        segs = _road_segments(graph, bbox)
-        ax.add_collection(mcoll.LineCollection(segs, colors="#cccccc", linewidths=0.5, zorder=0,
-                                               label="_roads"))
-    for rider, pts in points.items():
-        ax.plot([p.lon for p in pts], [p.lat for p in pts], color=colors[rider], linewidth=1.8,
-                label=rider, zorder=2)
-    if problem.pharmacies:
-        ax.scatter([p.location.lon for p in problem.pharmacies], [p.location.lat for p in problem.pharmacies],
-                   marker="s", s=60, color="black", zorder=4, label="pharmacy")
-    outcomes = order_outcomes(problem, solution)
-    served = [oc.order.location for oc in outcomes if oc.served]
-    unserved = [oc.order.location for oc in outcomes if not oc.served]
-    if served:
-        ax.scatter([p.lon for p in served], [p.lat for p in served], s=18, color="white", edgecolors="black",
-                   linewidths=0.8, zorder=3, label="delivered")
-    if unserved:
-        ax.scatter([p.lon for p in unserved], [p.lat for p in unserved], s=40, marker="x", color="red",
-                   zorder=3, label="unassigned")
+    by_rider = color_by == "rider" or (color_by == "auto" and len(solution.routes) <= RIDER_LEGEND_MAX)
+    fig, ax = _figure(ax, (11.0, 8.0))
+    drawer = LegDrawer(backend)
+    colors = rider_colors(problem, solution) if by_rider else {
+        r: pharmacy_colors(problem)[h] for r, h in home_pharmacies(problem, solution).items()}
+    pts = [p.location for p in problem.pharmacies] + [o.location for o in problem.orders]
+    if graph is not None and pts:
+        _draw_roads(ax, graph, bbox_of(pts, margin_deg))
+    width = 1.8 if len(solution.routes) <= RIDER_LEGEND_MAX else 1.1
+    bridged = [_draw_route(ax, drawer, problem, solution, r.rider, colors[r.rider], width) for r in solution.routes]
+    places = _draw_places(ax, problem, solution, door_size=18 if len(problem.orders) <= 200 else 8)
+    if by_rider:
+        handles = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    else:
+        pc = pharmacy_colors(problem)
+        names = {p.id: p.name or p.id for p in problem.pharmacies} | {NO_PHARMACY: "no pickup"}
+        handles = [_proxy(pc[k], f"{short_name(names[k])} ({len(v)})") for k, v in
+                   route_groups(problem, solution).items()]
+    extra = [_proxy("#555555", "straight line, no road data", dashed=True)] if any(bridged) else []
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
     ax.set_aspect("equal", adjustable="datalim")
     ax.autoscale_view()
-    ax.set_title(title or f"Routes — {problem.name or 'plan'}")
-    if points or served or unserved:
-        ax.legend(loc="best", fontsize="small")
+    ax.set_title(title or f"Routes — {problem.name or 'plan'} ({len(solution.routes)} riders)")
+    if handles or places:
+        ax.legend(handles=[*_capped(handles), *places, *extra], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize="small", title=None if by_rider else "home pharmacy (riders)", title_fontsize="small")
     return fig
 
 
-def plot_timeline(problem: Problem, solution: Solution, *, ax: Any = None, title: str | None = None) -> Any:
-    """Every rider's day as a Gantt chart.
+def plot_route_panels(problem: Problem, solution: Solution, *, graph: Any = None, backend: Any = None,
+                      max_panels: int = 30, title: str | None = None) -> Any:
+    """Small multiples: one map per home pharmacy, zoomed on the doors its riders serve.
+
+    Inside a panel each rider has its own colour (distinct within the panel); straight stretches
+    that are not roads are dashed. With more groups than ``max_panels`` the largest are shown and
+    the title says how many are left out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per panel, titled with the pharmacy, its riders and orders.
+    """
+    plt = _pyplot()
+    groups = route_groups(problem, solution)
+    shown = sorted(groups, key=lambda k: -len(groups[k]))[:max(1, max_panels)]
+    shown = [k for k in groups if k in shown]
+    ncols = min(5, max(1, math.ceil(math.sqrt(len(shown)))))
+    nrows = max(1, math.ceil(len(shown) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.5 * nrows + 0.6), layout="constrained",
+                             squeeze=False)
+    drawer = LegDrawer(backend)
+    colors = rider_colors(problem, solution)
+    names = {p.id: p.name or p.id for p in problem.pharmacies} | {NO_PHARMACY: "no pickup"}
+    segs = road_segments(graph) if graph is not None else None
+    for ax, key in zip(axes.flat, shown, strict=False):
+        riders = groups[key]
+        box = _panel_box(problem, solution, riders, key)
+        if segs is not None:
+            _draw_segments(ax, segs.inside(box))
+        for rider in riders:
+            _draw_route(ax, drawer, problem, solution, rider, colors[rider], 1.4)
+        _draw_panel_places(ax, problem, solution, riders, key)
+        n_orders = sum(len(r.orders) for r in solution.routes if r.rider in riders)
+        ax.set_title(f"{short_name(names[key], 26)}\n{_count(len(riders), 'rider')} · {_count(n_orders, 'order')}",
+                     fontsize=9)
+        ax.set_xlim(box[0], box[2])
+        ax.set_ylim(box[1], box[3])
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(shown):]:
+        ax.set_axis_off()
+    left_out = len(groups) - len(shown)
+    fig.suptitle(title or f"Routes by home pharmacy — {problem.name or 'plan'}"
+                 + (f" ({left_out} smaller groups not shown)" if left_out else ""))
+    return fig
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _panel_box(problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> BBox:
+    pts = [problem.pharmacy[key].location] if key in problem.pharmacy else []
+    for rider in riders:
+        route = solution.route_of(rider)
+        pts += [problem.order[o].location for o in route.orders] if route is not None else []
+    x0, y0, x1, y1 = bbox_of(pts)
+    pad = max(0.004, 0.08 * max(x1 - x0, y1 - y0))
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def _draw_segments(ax: Any, segs: Any) -> None:
+    mcoll: Any = require("matplotlib.collections", "viz")
+    ax.add_collection(mcoll.LineCollection(segs.roads, colors="#d5d5d5", linewidths=0.4, zorder=0, label="_roads"),
+                      autolim=False)
+    if len(segs.bridges):
+        ax.add_collection(mcoll.LineCollection(segs.bridges, colors="#c0c0c0", linewidths=0.5, zorder=0,
+                                               linestyles=[BRIDGE_STYLE], label="_road_bridges"), autolim=False)
+
+
+def _draw_panel_places(ax: Any, problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> None:
+    doors = [problem.order[o].location for r in riders if (route := solution.route_of(r)) for o in route.orders]
+    if doors:
+        ax.scatter([p.lon for p in doors], [p.lat for p in doors], s=9, color="white", edgecolors="black",
+                   linewidths=0.5, zorder=3, label="delivered")
+    others = [p.location for p in problem.pharmacies if p.id != key]
+    if others:
+        ax.scatter([p.lon for p in others], [p.lat for p in others], marker="s", s=25, color="#888888", zorder=4,
+                   label="_other pharmacies")
+    if key in problem.pharmacy:
+        home = problem.pharmacy[key].location
+        ax.scatter([home.lon], [home.lat], marker="s", s=45, color="black", zorder=5, label="pharmacy")
+
+
+def _phases(route: Route) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, int]]]:
+    """A route's (start h, length h) spans per phase, and its (start h, length h, items) cold spans."""
+    h = 3600.0
+    bars: dict[str, list[tuple[float, float]]] = {k: [] for k in PHASE_COLORS}
+    cold: list[tuple[float, float, int]] = []
+    prev_dep: int | None = None
+    prev_cold = 0
+    for s in route.stops:
+        if prev_dep is not None and s.arrival_s > prev_dep:
+            bars["riding"].append((prev_dep / h, (s.arrival_s - prev_dep) / h))
+        if s.wait_s > 0 and s.kind in (StopKind.PICKUP, StopKind.DELIVERY):
+            bars["waiting"].append((s.arrival_s / h, s.wait_s / h))
+        if s.kind in (StopKind.PICKUP, StopKind.DELIVERY) and s.departure_s > s.start_s:
+            bars[s.kind.value].append((s.start_s / h, (s.departure_s - s.start_s) / h))
+        if prev_dep is not None and prev_cold:
+            cold.append((prev_dep / h, (s.start_s - prev_dep) / h, prev_cold))
+        prev_dep, prev_cold = s.departure_s, s.load.cold_parcels
+    return bars, cold
+
+
+def timeline_pages(solution: Solution, per_page: int = TIMELINE_PAGE) -> int:
+    """How many pages :func:`plot_timeline` needs for every route at ``per_page`` riders a page."""
+    return max(1, math.ceil(len(solution.routes) / max(1, per_page)))
+
+
+def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_page: int = TIMELINE_PAGE,
+                  ax: Any = None, title: str | None = None) -> Any:
+    """The riders' day as a Gantt chart, one page of ``per_page`` riders at a time.
 
     One row per route (y tick labels are the rider ids); time on the x axis in hours of the
     problem's day. Bars: riding (leg into each stop), waiting (arrival → service start), pickup
     handover and door handover. A thin orange band under a row marks the time with cold items
-    on board, annotated with their number.
+    on board, annotated with their number. :func:`timeline_pages` says how many pages there are;
+    :func:`plot_activity` sums every rider up in one chart.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = _figure(ax, (10.0, 0.6 * max(3, len(solution.routes)) + 1.5))
+    routes = solution.routes[page * per_page:(page + 1) * per_page]
+    fig, ax = _figure(ax, (10.0, 0.32 * max(3, len(routes)) + 1.8))
     mpatches: Any = require("matplotlib.patches", "viz")
-    h = 3600.0
-    for row, route in enumerate(solution.routes):
-        bars: dict[str, list[tuple[float, float]]] = {k: [] for k in PHASE_COLORS}
-        cold_spans: list[tuple[float, float, int]] = []
-        prev_dep: int | None = None
-        prev_cold = 0
-        for s in route.stops:
-            if prev_dep is not None and s.arrival_s > prev_dep:
-                bars["riding"].append((prev_dep / h, (s.arrival_s - prev_dep) / h))
-            if s.wait_s > 0 and s.kind in (StopKind.PICKUP, StopKind.DELIVERY):
-                bars["waiting"].append((s.arrival_s / h, s.wait_s / h))
-            if s.kind in (StopKind.PICKUP, StopKind.DELIVERY) and s.departure_s > s.start_s:
-                bars[s.kind.value].append((s.start_s / h, (s.departure_s - s.start_s) / h))
-            if prev_dep is not None and prev_cold:
-                cold_spans.append((prev_dep / h, (s.start_s - prev_dep) / h, prev_cold))
-            on_board = s.load.cold_parcels
-            prev_dep, prev_cold = s.departure_s, on_board
+    for row, route in enumerate(routes):
+        bars, cold = _phases(route)
         for phase, spans in bars.items():
             if spans:
                 ax.broken_barh(spans, (row - 0.3, 0.5), facecolors=PHASE_COLORS[phase], label=f"_{phase}")
-        for x, w, n in cold_spans:
-            ax.broken_barh([(x, w)], (row + 0.22, 0.1), facecolors="#ff9f1c", label="_cold")
+        for x, w, n in cold:
+            ax.broken_barh([(x, w)], (row + 0.22, 0.1), facecolors=COLD_COLOR, label="_cold")
             if w > 0.15:
-                ax.text(x + w / 2, row + 0.42, f"{n} cold", ha="center", va="bottom",
-                        fontsize=6, color="#b35c00")
-    ax.set_yticks(range(len(solution.routes)), [r.rider for r in solution.routes])
-    ax.set_ylim(-0.7, max(0.7, len(solution.routes) - 0.3))
+                ax.text(x + w / 2, row + 0.42, f"{n} cold", ha="center", va="bottom", fontsize=6, color="#b35c00")
+    ax.set_yticks(range(len(routes)), [r.rider for r in routes], fontsize="small" if len(routes) > 20 else None)
+    ax.set_ylim(-0.7, max(0.7, len(routes) - 0.3))
     ax.invert_yaxis()
     ax.set_xlabel(f"time of day (h, {problem.timezone})")
-    ax.set_title(title or "Riders' day: riding, waiting, handovers; cold items on board")
+    pages = timeline_pages(solution, per_page)
+    where = f" — riders {page * per_page + 1}–{page * per_page + len(routes)} of {len(solution.routes)}" \
+        if pages > 1 else ""
+    ax.set_title(title or f"Riders' day: riding, waiting, handovers; cold items on board{where}")
     ax.grid(axis="x", alpha=0.3)
     handles = [mpatches.Patch(color=c, label=k) for k, c in PHASE_COLORS.items()]
-    handles.append(mpatches.Patch(color="#ff9f1c", label="cold items on board"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small", ncols=5)
+    handles.append(mpatches.Patch(color=COLD_COLOR, label="cold items on board"))
+    if ax is fig.axes[0] and len(fig.axes) == 1:
+        fig.legend(handles=handles, loc="outside lower center", fontsize="small", ncols=5)
+    else:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small", ncols=5)
     return fig
 
 
-def plot_cold_exposure(problem: Problem, solution: Solution, *, ax: Any = None, title: str | None = None) -> Any:
+def plot_activity(problem: Problem, solution: Solution, *, step_s: int = 300, ax: Any = None,
+                  title: str | None = None) -> Any:
+    """Every rider's day summed up: how many riders ride, wait or hand over at each moment
+    (stacked areas), and how many cold items are on board (right axis). Fixed size at any
+    number of riders.
+
+    Parameters
+    ----------
+    step_s : resolution of the time axis, seconds.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Stacked areas labelled with the phases of :data:`PHASE_COLORS`; the cold-items line on a
+        twin axes.
+    """
+    fig, ax = _figure(ax, (11.0, 5.0))
+    spans = [_phases(r) for r in solution.routes]
+    ends = [x + w for bars, _ in spans for sp in bars.values() for x, w in sp]
+    starts = [x for bars, _ in spans for sp in bars.values() for x, _ in sp]
+    if not starts:
+        ax.text(0.5, 0.5, "no route", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    step_h = step_s / 3600.0
+    t0, t1 = math.floor(min(starts)), math.ceil(max(ends))
+    grid = np.arange(t0, t1 + step_h, step_h)
+    counts = {k: _occupancy(grid, [sp for bars, _ in spans for sp in bars[k]]) for k in PHASE_COLORS}
+    ax.stackplot(grid, *counts.values(), labels=list(counts), colors=list(PHASE_COLORS.values()), step="post")
+    ax.set_xlim(t0, t1)
+    ax.set_xlabel(f"time of day (h, {problem.timezone})")
+    ax.set_ylabel("riders")
+    cold = ax.twinx()
+    cold.plot(grid, _occupancy(grid, [(x, w) for _, cs in spans for x, w, n in cs for _ in range(n)]),
+              color=COLD_COLOR, linewidth=1.5, label="cold items on board", drawstyle="steps-post")
+    cold.set_ylabel("cold items on board", color="#b35c00")
+    cold.set_ylim(bottom=0)
+    handles = ax.get_legend_handles_labels()[0] + cold.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper left", fontsize="small")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title or f"All {len(solution.routes)} riders' day: riding, waiting, handing over; cold items on board")
+    return fig
+
+
+def _occupancy(grid: np.ndarray, spans: Sequence[tuple[float, float]]) -> np.ndarray:
+    """How many of ``spans`` (start h, length h) cover each time of ``grid`` (hours)."""
+    if not spans:
+        return np.zeros(len(grid))
+    arr = np.array(spans, dtype=np.float64)
+    starts = np.searchsorted(grid, arr[:, 0], side="right") - 1
+    stops = np.searchsorted(grid, arr[:, 0] + arr[:, 1], side="right") - 1
+    diff = np.zeros(len(grid) + 1)
+    np.add.at(diff, np.clip(starts, 0, len(grid)), 1)
+    np.add.at(diff, np.clip(stops, 0, len(grid)), -1)
+    return np.cumsum(diff)[:-1]
+
+
+def plot_cold_exposure(problem: Problem, solution: Solution, *, ax: Any = None, title: str | None = None,
+                       max_items: int = COLD_ITEMS_MAX) -> Any:
     """Time out of the fridge of every delivered cold item against its budget.
 
-    One horizontal bar per cold order served (y tick labels are the order ids), length = minutes
-    from the end of the pickup handover to the start of the door handover; a black tick marks
-    the budget (the order's budget capped by its rider's cool-box hold time). Bars over budget
-    are red. With no cold item served the axes say so.
+    Up to ``max_items`` items: one horizontal bar per cold order served (y tick labels are the
+    order ids), length = minutes from the end of the pickup handover to the start of the door
+    handover; a black tick marks the budget (the order's budget capped by its rider's cool-box
+    hold time). Beyond: one thin bar per item, sorted, as the share of its budget used (100 % =
+    the budget). Bars over budget are red. With no cold item served the axes say so.
 
     Returns
     -------
@@ -206,6 +423,8 @@ def plot_cold_exposure(problem: Problem, solution: Solution, *, ax: Any = None, 
     """
     cold = [oc for oc in order_outcomes(problem, solution)
             if oc.served and oc.order.needs_coolbox and oc.cold_exposure_s is not None]
+    if len(cold) > max_items:
+        return _cold_shares(cold, ax, title)
     fig, ax = _figure(ax, (8.0, 0.3 * max(4, len(cold)) + 1.5))
     if not cold:
         ax.text(0.5, 0.5, "no cold item served", ha="center", va="center", transform=ax.transAxes)
@@ -224,6 +443,23 @@ def plot_cold_exposure(problem: Problem, solution: Solution, *, ax: Any = None, 
         ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("minutes out of the fridge (pickup handover end → door)")
     ax.set_title(title or "Cold chain: exposure per item vs budget")
+    return fig
+
+
+def _cold_shares(cold: Sequence[Any], ax: Any, title: str | None) -> Any:
+    fig, ax = _figure(ax, (10.0, 4.5))
+    shares = sorted(100 * (oc.cold_exposure_s or 0) / oc.budget_s if oc.budget_s else 0.0 for oc in cold)
+    colors = ["#d62728" if s > 100 else "#1f77b4" for s in shares]
+    ax.bar(range(len(shares)), shares, width=1.0, color=colors, label="share of budget used")
+    ax.axhline(100, color="black", linewidth=1, label="budget")
+    ax.set_xlim(-0.5, len(shares) - 0.5)
+    ax.set_xlabel("cold items delivered, sorted")
+    ax.set_ylabel("time out of the fridge (% of budget)")
+    ax.legend(loc="upper left", fontsize="small")
+    longest = max((oc.cold_exposure_s or 0) for oc in cold) / 60
+    n_over = sum(1 for s in shares if s > 100)
+    ax.set_title(title or f"Cold chain: {len(shares)} items, {n_over} over budget, longest {longest:.0f} min "
+                          "out of the fridge")
     return fig
 
 

@@ -52,9 +52,11 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
     # Structure and capacity first: cheap and independent of time.
     load = [0] * 5
     on_board: dict[int, int] = {}
-    for k in inst.carried[r]:
-        on_board[k] = -1
-        load = [a + b for a, b in zip(load, demand[k], strict=True)]
+    visited = {inst.order_of(v) for v in nodes}
+    for k in inst.carried[r]:  # a carried order off the route is left out of the plan (unassigned)
+        if k in visited:
+            on_board[k] = -1
+            load = [a + b for a, b in zip(load, demand[k], strict=True)]
     loads: list[tuple[int, ...]] = []
     seen_pick: dict[int, int] = {}
     for pos, v in enumerate(nodes):
@@ -137,7 +139,8 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
 def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: str
                    ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
     """Take orders off each route until it times: the order the timing blames, or, when that
-    one is already on board (it cannot be taken off), the last order that can be.
+    one is already on board, the last order still at its pharmacy; only when none is left, the
+    order on board the timing blames (it then comes back unassigned: its rider cannot deliver it).
 
     Returns the routes, the binding reason of each dropped order, and a note per drop (prefixed
     with ``label``).
@@ -151,15 +154,13 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             timed = schedule_route(inst, r, seq)
             if not isinstance(timed, Infeasible):
                 break
-            movable = [inst.order_of(v) for v in seq if inst.carried_by[inst.order_of(v)] < 0]
-            if not movable:
-                notes.append(f"{label}: rider {inst.problem.riders[r].id!r} cannot deliver what they carry "
-                             f"({timed.reason.value})")
-                break
+            orders = [inst.order_of(v) for v in seq]
+            movable = [k for k in orders if inst.carried_by[k] < 0] or orders
             k = timed.order if timed.order in movable else movable[-1]
             dropped[k] = timed.reason
             seq = [v for v in seq if inst.order_of(v) != k]
-            notes.append(f"{label}: order {inst.problem.orders[k].id!r} taken off rider "
+            what = "already on board, left out by" if inst.carried_by[k] >= 0 else "taken off"
+            notes.append(f"{label}: order {inst.problem.orders[k].id!r} {what} rider "
                          f"{inst.problem.riders[r].id!r} (dropped: its route does not time, {timed.reason.value})")
         out.append(seq)
     return out, dropped, notes
@@ -188,8 +189,10 @@ def build_solution(inst: Instance, routes: Sequence[Sequence[int]], *,
                    solve_time_s: float = 0.0, notes: Sequence[str] = ()) -> Solution:
     """Time every rider's sequence and assemble the :class:`Solution` with its KPIs.
 
-    ``routes[r]`` is rider ``r``'s node sequence. Orders on no route are reported unassigned with
-    ``reasons[k]``, the pre-check flag, or :attr:`Reason.SEARCH_LIMIT`.
+    ``routes[r]`` is rider ``r``'s node sequence. Orders on no route — an order already on board
+    included — are reported unassigned with ``reasons[k]``, the pre-check flag, or
+    :attr:`Reason.SEARCH_LIMIT` (the checker refuses an order on board left out that its rider
+    could deliver).
     Raises :class:`~medroute.errors.EngineError` if a sequence cannot be timed.
     """
     from .errors import EngineError
@@ -204,9 +207,9 @@ def build_solution(inst: Instance, routes: Sequence[Sequence[int]], *,
     leads: list[int] = []
     for r, nodes in enumerate(routes):
         nodes = list(nodes)
-        carried = [k for k in range(inst.n) if inst.carried_by[k] == r]
-        if not nodes and not carried:
+        if not nodes:
             continue
+        carried = sorted({inst.order_of(v) for v in nodes} & set(inst.carried[r]))
         timed = schedule_route(inst, r, nodes)
         if isinstance(timed, Infeasible):
             what = p.orders[timed.order].id if timed.order is not None else "-"

@@ -122,7 +122,8 @@ class Kpis:
 @dataclass(frozen=True, slots=True)
 class TravelSource:
     """The travel a plan was timed with: the travel backend's name (``""`` when unknown) and a
-    digest of its matrices (:func:`medroute.matrices.travel_digest`)."""
+    digest of the durations and distances among the places it visits
+    (:func:`medroute.matrices.travel_digest`)."""
 
     backend: str = ""
     digest: str = ""

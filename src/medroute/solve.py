@@ -20,6 +20,11 @@ from .solution import Solution
 from .stats import Progress, ProgressEvent
 from .stop import Budget, MaxRuntime, Stop, budget_of
 
+RESERVE_SHARE = 0.03
+"""Share of a clock budget (at most :data:`RESERVE_S`) kept from the engine for explaining and
+timing its plan; what they take beyond it falls in the 5 % + 1 s the limit allows."""
+RESERVE_S = 0.5
+
 
 def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float | None = None,
           stop: Stop | None = None, seed: int = 0, matrix: MatrixLike = None, progress: Progress | None = None,
@@ -78,7 +83,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     if ok is not True:
         raise EngineError(f"engine {eng.name!r} cannot solve this problem: {ok}")
     end = t0 + budget.seconds
-    reserve = min(1.0, 0.1 * budget.seconds)
+    reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
     start = node_routes(inst, initial) if initial is not None else None
     result = eng.solve(inst, stop=engine_stop, seed=seed, progress=report, initial=start)
@@ -88,7 +93,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                               notes=(*result.notes, *notes))
     return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats,
-                   travel=travel_source(inst.matrices))
+                   travel=travel_source(problem, solution, inst.matrices))
 
 
 def solve_budget(time_limit: float | None, stop: Stop | None) -> Budget:

@@ -66,6 +66,8 @@ class RoadGraph:
     component : (N,) strongly-connected-component label per node.
     geometry : interior (lon, lat) vertices of edges that have a curved geometry, by (u, v).
     content_hash : sha256 of the coordinates and weights (the cache key of the graph).
+    bridges : (u, v) of the edges that are straight lines joining road clusters, not roads (marked
+        ``medroute_bridge=True`` in the source graph); maps draw them dashed.
     """
 
     lat: NDArray[np.float64]
@@ -74,6 +76,7 @@ class RoadGraph:
     component: NDArray[np.int32]
     geometry: Mapping[tuple[int, int], list[tuple[float, float]]]
     content_hash: str
+    bridges: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def node_count(self) -> int:
@@ -109,6 +112,7 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     lengths: list[float] = []
     speeds: list[float] = []
     geoms: list[Any] = []
+    bridge: list[bool] = []
     for u, v, data in graph.edges(data=True):
         speed = edge_speed_kmh(data.get("highway"), data.get("maxspeed"), speeds_kmh,
                                unknown_kmh=unknown_kmh, access=data.get("access"))
@@ -119,6 +123,7 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
         lengths.append(_number(data.get("length", 0.0), f"edge ({u!r}, {v!r}) length"))
         speeds.append(speed)
         geoms.append(data.get("geometry"))
+        bridge.append(data.get("medroute_bridge") in (True, 1, "True", "true", "1"))  # GraphML keeps text
     if not us:
         raise GraphLoadError("road graph: no edge is open to motorbikes")
     nodes = list(index)
@@ -157,8 +162,9 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     h = hashlib.sha256()
     for arr in (lat, lon, weights.indptr, weights.indices, weights.data):
         h.update(np.ascontiguousarray(arr).tobytes())
+    bridges = frozenset((int(u_arr[k]), int(v_arr[k])) for k in kept.tolist() if bridge[k])
     return RoadGraph(lat=lat, lon=lon, weights=weights, component=labels.astype(np.int32),
-                     geometry=geometry, content_hash=h.hexdigest())
+                     geometry=geometry, content_hash=h.hexdigest(), bridges=bridges)
 
 
 def _number(value: object, what: str) -> float:

@@ -25,8 +25,8 @@ from ..pyvrp import relaxations
 from .pool import CandidatePool
 from .stages import STAGES, Context, Stage, applicable
 
-CHECK_RESERVE = 0.05
-"""Share of a clock budget (at most 0.5 s) kept for checking the candidates at the end."""
+CHECK_RESERVE = 0.02
+"""Share of a clock budget (at most 0.25 s) kept for checking the candidates at the end."""
 LEFTOVER = 0.05
 """Share of the budget left after the table above which the last stage that ran goes on."""
 MAX_RERUNS = 3
@@ -90,7 +90,7 @@ class AutoEngine:
         """
         inst = instance
         meter = Meter(stop)
-        reserve = min(0.5, CHECK_RESERVE * stop.seconds)
+        reserve = min(0.25, CHECK_RESERVE * stop.seconds)
         ctx = Context(inst, seed, pool if pool is not None else CandidatePool(inst), meter,
                       _ortools(inst) if self.use_ortools else None, relaxations(inst), progress=progress)
         if inst.m == 0:
