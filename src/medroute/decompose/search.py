@@ -179,7 +179,8 @@ class Search:
 
         self.notes.append(f"a part of {len(sub.orders)} orders failed ({type(error).__name__}: {error}); "
                           "it has the greedy plan")
-        return solve(sub, engine="greedy", stop=Budget(seconds=max(1.0, self.meter.seconds_left())),
+        left = self.meter.seconds_left()
+        return solve(sub, engine="greedy", stop=Budget(seconds=max(1.0, left) if math.isfinite(left) else 600.0),
                      seed=self.seed, matrix=self.travel.matrices(sub))
 
     # -- phase 2: the borders --------------------------------------------------------------------
@@ -276,8 +277,8 @@ class Search:
         """The day's plan."""
         plans = [p for p in self.plans if p is not None]
         parts = len(self.partition.parts)
-        self.notes.insert(0, f"decomposed into {parts} part{'s' if parts != 1 else ''} of "
-                             f"{min(map(len, self.orders), default=0)}–{max(map(len, self.orders), default=0)} "
+        sizes = [len(p.orders) for p in self.partition.parts]
+        self.notes.insert(0, f"decomposed into {parts} part{'s' if parts != 1 else ''} of {min(sizes)}–{max(sizes)} "
                              f"orders; {self.rounds} border round{'s' if self.rounds != 1 else ''}, "
                              f"{self.improved} pair{'s' if self.improved != 1 else ''} improved")
         stats = SolveStats.combine(tuple(self.stages), self.meter.elapsed(), "decompose")
