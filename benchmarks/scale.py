@@ -30,6 +30,7 @@ Writes ``scale.png``, ``scale.md`` and ``scale.json`` into ``--output`` (``--big
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -56,7 +57,7 @@ def run_point(scenario: str, orders: int, kind: str, budget: float, seed: int) -
     """One measurement, in this process (the ``--point`` child)."""
     import medroute
     from medroute import scenarios
-    from medroute.decompose.tasks import part_engine
+    from medroute.engines.portfolio import STAGES, AutoEngine
     from medroute.stop import MaxRuntime
 
     t0 = time.perf_counter()
@@ -78,7 +79,8 @@ def run_point(scenario: str, orders: int, kind: str, budget: float, seed: int) -
         t0 = time.perf_counter()
         matrix = sc.matrix
         out["matrix_s"] = round(time.perf_counter() - t0, 1)
-        engine: Any = "greedy" if kind == "greedy" else part_engine()
+        whole = AutoEngine(stages=tuple(s for s in STAGES if s.name != "decompose"))
+        engine: Any = "greedy" if kind == "greedy" else whole
         limit = 3600.0 if kind == "greedy" else budget
         t0 = time.perf_counter()
         sol = medroute.solve(problem, engine=engine, stop=MaxRuntime(limit), matrix=matrix, seed=0)
@@ -87,7 +89,9 @@ def run_point(scenario: str, orders: int, kind: str, budget: float, seed: int) -
     k = sol.kpis
     out.update(objective_rp=k.objective_rp, on_time_share=k.on_time_share, served=k.served,
                riders_used=k.riders_used, notes=list(sol.notes[:1]),
-               stopped_by=sol.stats.stopped_by.value if sol.stats else "")
+               stopped_by=sol.stats.stopped_by.value if sol.stats else "",
+               stages=[[st.name, round(st.seconds, 1), round(st.work, 2), st.objective and st.objective / 100]
+                       for st in (sol.stats.stages if sol.stats else ())])
     return out
 
 
@@ -102,10 +106,8 @@ def _tree_rss(pid: int) -> int:
         return 0
     total = 0
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 
@@ -171,8 +173,9 @@ def render(scenario: str, points: list[dict[str, Any]], command: str) -> str:
 
 def big(args: argparse.Namespace, command: str) -> int:
     """The ``--big`` study."""
-    BIG.mkdir(parents=True, exist_ok=True)
-    path = BIG / f"{args.scenario}.json"
+    out = args.output if args.output is not None else BIG
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{args.scenario}.json"
     points: list[dict[str, Any]] = json.loads(path.read_text())["points"] if path.exists() else []
     bad = 0
     for orders in args.sizes:
@@ -188,7 +191,7 @@ def big(args: argparse.Namespace, command: str) -> int:
             points = [q for q in points if _key(q) != _key(p)] + [p]
             path.write_text(json.dumps({"scenario": args.scenario, "command": command, "points": points},
                                        indent=1) + "\n")
-            (BIG / f"{args.scenario}.md").write_text(render(args.scenario, points, command), encoding="utf-8")
+            (out / f"{args.scenario}.md").write_text(render(args.scenario, points, command), encoding="utf-8")
     return 1 if bad else 0
 
 
@@ -199,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="default: benchmarks/results (--big: benchmarks/results/scale-big)")
     parser.add_argument("--work", action="store_true", help="reproducible mode: MaxWork(budget) instead of the clock")
     parser.add_argument("--big", action="store_true", help="the big-day study (see the module docstring)")
     parser.add_argument("--kinds", nargs="+", default=["auto", "greedy", "mono"], choices=KINDS)
@@ -216,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes = args.sizes or [1000, 2000, 5000, 10000]
         return big(args, command.strip())
     points = run_scale(args.scenario or "expanded", args.sizes or list(SCALE_SIZES), engine=args.engine,
-                       seed=args.seed, out=args.output, command=command.strip(), work=args.work)
+                       seed=args.seed, out=args.output or Path(__file__).parent / "results", command=command.strip(),
+                       work=args.work)
     for p in points:
         print(f"{p.orders:5d} orders  {p.solve_s:7.1f} s  served {p.served}/{p.orders}  "
               f"{p.objective_rp:14,.0f} Rp  violations {p.violations}  {p.note}")

@@ -1,6 +1,7 @@
 """What runs where a part is solved (a pool process, a Dask worker, or here): one group of orders
-and riders planned with ``auto`` (without its decompose stage), its travel computed there when
-a backend is given, the plan split back into the parts it came from."""
+and riders planned with ``auto`` (without its decompose stage) from a start plan — the given one,
+or the greedy plan, complete however small the part's share of the clock — its travel computed
+there when a backend is given, the plan split back into the parts it came from."""
 
 from __future__ import annotations
 
@@ -68,11 +69,14 @@ class Outcome:
     travel_s: float
 
 
-def part_engine() -> Engine:
-    """``auto`` without its decompose stage: a part is planned whole."""
+def part_engine(*, construct: bool = True) -> Engine:
+    """``auto`` for a group that has a start plan: without its decompose stage (the group is
+    planned whole) and its greedy stage (the start is at least as good), and, for a group whose
+    start is already searched (``construct=False``: two parts' plans), without the construction."""
     from ..engines.portfolio import STAGES, AutoEngine
 
-    return AutoEngine(stages=tuple(s for s in STAGES if s.name != "decompose"))
+    skip = {"decompose", "greedy"} | (set() if construct else {"construct"})
+    return AutoEngine(stages=tuple(s for s in STAGES if s.name not in skip))
 
 
 def run(task: Task, backend: TravelBackend | None) -> Outcome:
@@ -87,14 +91,22 @@ def run(task: Task, backend: TravelBackend | None) -> Outcome:
     else:
         mats = dict(task.matrices)
     travel_s = time.perf_counter() - t0
-    stop = task.stop
-    if math.isfinite(stop.seconds):
-        stop = replace(stop, seconds=max(MIN_SECONDS, stop.seconds - travel_s))
-    sol = solve(task.problem, engine=part_engine(), stop=stop, seed=task.seed, matrix=mats, initial=task.initial)
+    start = task.initial
+    if start is None:  # a complete plan to search from, however short the part's share of the clock
+        start = solve(task.problem, engine="greedy", stop=_left(task.stop, t0), seed=task.seed, matrix=mats)
+    engine = part_engine(construct=not task.parts)
+    sol = solve(task.problem, engine=engine, stop=_left(task.stop, t0), seed=task.seed, matrix=mats, initial=start)
     if not task.parts:
         return Outcome(sol, ((sol, tuple(o.id for o in task.problem.orders)),), blocks, travel_s)
     return Outcome(sol, tuple(_split(task.problem, mats, sol, riders, orders) for riders, orders in task.parts),
                    blocks, travel_s)
+
+
+def _left(stop: Budget, t0: float) -> Budget:
+    """``stop`` less the seconds since ``t0`` (at least :data:`MIN_SECONDS`)."""
+    if not math.isfinite(stop.seconds):
+        return stop
+    return replace(stop, seconds=max(MIN_SECONDS, stop.seconds - (time.perf_counter() - t0)))
 
 
 def _split(problem: Problem, mats: Mapping[str, TravelMatrix], sol: Solution, riders: Sequence[str],
