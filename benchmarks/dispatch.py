@@ -28,8 +28,9 @@ import numpy as np
 
 import medroute
 from medroute import scenarios
-from medroute.dispatch import Dispatcher, MatrixLookup
+from medroute.dispatch import Dispatcher
 from medroute.events import OrderCreated
+from medroute.travel import MatrixLookup
 
 HERE = Path(__file__).parent
 SIZES = ((50, 10), (200, 30), (500, 80))

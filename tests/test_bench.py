@@ -87,8 +87,8 @@ def test_ratios_use_feasible_runs_only() -> None:
 
 def test_budget_plan_fits_half_an_hour() -> None:
     suite = SUITES["banyuwangi"]
-    assert suite.runs == 6 * 5
-    assert suite.planned_s == 4 * (10 + 30 + 10 + 30) + 3 * (30 + 60)  # no VROOM on surge
+    assert suite.runs == 8 * 5
+    assert suite.planned_s == 4 * (10 + 30 + 10 + 30 + 10 + 30) + 3 * (30 + 60)  # no VROOM on surge
     assert suite.planned_s < 0.5 * 30 * 60  # leaves room for loading, checking and load from others
 
 

@@ -281,3 +281,13 @@ def test_schema_error_names_the_json_path_once() -> None:
     with pytest.raises(InvalidProblemError) as info:
         Problem.from_json(doc)
     assert str(info.value).count("$.orders[0].release") == 1
+
+
+def test_times_in_seconds_may_be_json_floats() -> None:
+    doc = problem().to_json()
+    doc["orders"][0]["release"] = 36000.0
+    doc["orders"][0]["target"] = float("nan")
+    with pytest.raises(InvalidProblemError, match=r"\$\.orders\[0\]\.target: time must be finite"):
+        Problem.from_json(doc)
+    del doc["orders"][0]["target"]
+    assert Problem.from_json(doc).orders[0].release_s == 36000

@@ -8,7 +8,7 @@ import pytest
 
 from medroute import Problem
 from medroute.simulate import POLICIES, compare_markdown, simulate
-from tests.test_dispatch_conformance import PHARMACIES, H, order, rider
+from tests.dispatch.town import PHARMACIES, H, order, rider
 
 
 def small_problem() -> Problem:
@@ -67,3 +67,38 @@ def test_simulate_command_writes_report_and_csv(tmp_path: Path) -> None:
 def test_unknown_policy_is_named() -> None:
     with pytest.raises(ValueError, match="unknown policy 'teleport'"):
         simulate(small_problem(), policy="teleport")
+
+
+def test_a_day_that_fails_while_replayed_is_an_internal_error(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from medroute.cli import app
+    from medroute.dispatch import Dispatcher, DispatchError
+
+    def broken(self: Dispatcher, *args: object, **kw: object) -> None:
+        raise DispatchError("a bug")
+
+    src = tmp_path / "tiny.json"
+    small_problem().save(src)
+    monkeypatch.setattr(Dispatcher, "replan", broken)
+    result = CliRunner().invoke(app, ["simulate", str(src), "-o", str(tmp_path / "x"), "--policy", "medroute",
+                                      "--engine", "none"])
+    assert result.exit_code == 3, result.output
+    bad = CliRunner().invoke(app, ["simulate", str(src), "-o", str(tmp_path / "x"), "--engine", "warp"])
+    assert bad.exit_code == 2, bad.output
+
+
+def test_failed_deliveries_with_a_retry_are_tried_again() -> None:
+    res = simulate(small_problem(), policy="medroute", seed=3, engine=None, failure_rate=0.5, retry_share=1.0,
+                   cancel_rate=0.0, time_budget=0.2)
+    assert res.stranded == ()
+    assert res.report.failed < res.report.orders / 2 < res.report.delivered
+
+
+def test_every_plan_of_the_day_passes_the_checker() -> None:
+    from medroute import check
+
+    plans = []
+    simulate(small_problem(), policy="medroute", seed=2, engine="greedy", time_budget=0.2, on_plan=plans.append)
+    assert plans and all(check(p.problem, p.solution, p.matrix) == [] for p in plans)

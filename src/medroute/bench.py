@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -128,20 +129,26 @@ VROOM_SURGE_SKIP = ("VROOM 1.15's construction phase does not stop at its timeou
                     "return no plan")
 """Why the ``banyuwangi`` suite does not run VROOM on ``surge``."""
 
+COLD_HEAVY = MappingProxyType({"cold_share": 0.5, "cold_temperature": "frozen", "coolbox_share": 0.6})
+"""The cold-heavy day: half the orders frozen (a 1-hour out-of-fridge budget, the tightest class
+of :mod:`medroute.coldchain`) and cool boxes on 60 % of the riders, where budgets bind and
+engines that cannot model them (PyVRP, VROOM) break them."""
+
 SUITES: dict[str, Suite] = {
     "banyuwangi": Suite("banyuwangi", (
         ScenarioRun("historic", (10.0, 30.0)),
         ScenarioRun("expanded", (10.0, 30.0)),
         ScenarioRun("surge", (30.0, 60.0), skip={"vroom": VROOM_SURGE_SKIP}),
+        ScenarioRun("expanded", (10.0, 30.0), COLD_HEAVY, label="expanded-cold"),
     )),
     "quick": Suite("quick", (
         ScenarioRun("historic", (2.0,)),
         ScenarioRun("expanded", (4.0,), {"orders": 40}, label="expanded-40"),
     )),
 }
-"""Named suites. ``banyuwangi``: 4 budget-using engines × (10 + 30 + 10 + 30) s + 3 × (30 + 60) s
-(no VROOM on surge) = 590 s of search per seed, about 12–15 minutes with loading, checking and
-plotting on 2 cores.
+"""Named suites. ``banyuwangi``: 4 budget-using engines × (10 + 30 + 10 + 30 + 10 + 30) s + 3 ×
+(30 + 60) s (no VROOM on surge) = 750 s of search per seed, about 15–20 minutes with loading,
+checking and plotting on 2 cores.
 ``quick``: a CI-size smoke run, about half a minute."""
 
 

@@ -393,6 +393,8 @@ def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mappi
     item fits beside the load until then and the delivery, with the later stops pushed back, keeps
     every window, budget, shift and working time."""
     rider = problem.rider[o.picked_up_by or ""]
+    if o.needs_coolbox and rider.coolbox is None:
+        return []  # delivering it would break the cool-box rule
     route = solution.route_of(rider.id)
     if route is None:
         t0 = rider.earliest_departure_s

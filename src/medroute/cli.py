@@ -353,7 +353,10 @@ def simulate(
     out: Annotated[Path, typer.Option("-o", "--out", help="Path prefix of the report (.md) and timelines (.csv).")]
     = Path("simulate"),
     seed: Annotated[int, typer.Option(help="Seed of the day: waits, travel noise, failures, cancellations.")] = 0,
-    engine: Annotated[str, typer.Option(help="Engine of the medroute policy (none = insertion only).")] = "ortools",
+    engine: Annotated[str, typer.Option(help="Engine of the medroute policy (none = insertion only).")] = "auto",
+    objective: Annotated[str, typer.Option(
+        help="Objective of the medroute policy: patients_first (cold chain, on time, lead time, then cost) "
+             "or cost_first.")] = "patients_first",
     time_budget: Annotated[float, typer.Option(help="Wall-clock budget per replan, seconds.")] = 1.0,
     replan_every: Annotated[int, typer.Option(help="Seconds of simulated time between replans.")] = 300,
     noise: Annotated[float, typer.Option(help="Sigma of the lognormal travel-time factor.")] = 0.15,
@@ -368,7 +371,7 @@ def simulate(
 
         simulate_command(scenario, policy, seed, out, engine=engine, time_budget=time_budget,
                          replan_every=replan_every, noise=noise, failure_rate=failure_rate,
-                         cancel_rate=cancel_rate)
+                         cancel_rate=cancel_rate, objective=objective)
         return EXIT_OK
 
     _guard(debug, body)

@@ -51,10 +51,14 @@ class Instance:
     capacity : (m, 5) what a rider holds, columns :data:`DIMS`.
     max_ride : (n, m) out-of-fridge budget of order k on rider r, seconds (``NO_LIMIT`` = none).
     allowed : (n, m) bool, whether rider r may carry order k (cool box, locks, already on board).
-    carried_by : (n,) rider already carrying order k (``-1`` = still at the pharmacy).
+    carried_by : (n,) rider already carrying order k (``-1`` = still at the pharmacy, or carried
+        but flagged: a rider cannot be made to deliver what the rules forbid it to carry, so the
+        order comes back unassigned with the flag's reason).
     carried_since : (n,) when the carried order was picked up, seconds.
     target : (n,) soft target, seconds (``NO_LIMIT`` = none).
     late_cost : (n,) cost units per second late.
+    release : (n,) release time of each order, seconds.
+    lead_cost : (n,) cost units per second from the release to the start of the delivery.
     drop_cost : (n,) cost units of leaving order k unserved.
     required : (n,) bool.
     depart : (m,) earliest departure of each rider, seconds.
@@ -87,6 +91,8 @@ class Instance:
     carried_since: NDArray[np.int64]
     target: NDArray[np.int64]
     late_cost: NDArray[np.float64]
+    release: NDArray[np.int64]
+    lead_cost: NDArray[np.float64]
     drop_cost: NDArray[np.float64]
     required: NDArray[np.bool_]
     depart: NDArray[np.int64]
@@ -197,6 +203,10 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         capacity[i] = (r.weight_g, r.volume_ml, r.parcels,
                        box.parcels if box else 0, box.volume_ml if box else 0)
 
+    obj = problem.objective
+    flags = problem.flags(mats)
+    order_index = {o.id: k for k, o in enumerate(orders)}
+    flagged = {order_index[f.id]: f for f in flags}
     max_ride = np.full((n, m), NO_LIMIT, dtype=np.int64)
     allowed = np.ones((n, m), dtype=bool)
     carried_by = np.full(n, -1, dtype=np.int32)
@@ -214,13 +224,10 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         lock = o.picked_up_by or o.rider
         if lock is not None:
             allowed[k] &= np.arange(m) == rider_ids[lock]
-        if o.picked_up_by is not None:
+        if o.picked_up_by is not None and k not in flagged:  # a flagged one comes back unassigned
             carried_by[k] = rider_ids[o.picked_up_by]
             carried_since[k] = int(o.picked_up_s or 0)
 
-    obj = problem.objective
-    flags = problem.flags(mats)
-    order_index = {o.id: k for k, o in enumerate(orders)}
     arrays: dict[str, Any] = {
         "node_loc": node_loc, "start_loc": start_loc, "end_loc": end_loc, "service": service,
         "demand": demand, "cold": np.array([o.needs_coolbox for o in orders], dtype=bool),
@@ -229,6 +236,8 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         "rider_durations": rider_durations, "rider_distances": rider_distances,
         "target": np.array([o.target_s if o.target_s is not None else NO_LIMIT for o in orders], dtype=np.int64),
         "late_cost": np.array([obj.rupiah_per_late_minute / 60 * o.weight * COST_SCALE for o in orders]),
+        "release": np.array([o.release_s for o in orders], dtype=np.int64),
+        "lead_cost": np.array([obj.rupiah_per_lead_minute / 60 * o.weight * COST_SCALE for o in orders]),
         "drop_cost": np.array([obj.unassigned_cost(o) * COST_SCALE for o in orders]),
         "required": np.array([o.required for o in orders], dtype=bool),
         "depart": np.array([r.earliest_departure_s for r in riders], dtype=np.int64),
@@ -244,6 +253,6 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         cost_per_m=obj.rupiah_per_km / 1000 * COST_SCALE,
         cost_per_s=obj.rupiah_per_hour / 3600 * COST_SCALE,
         rider_cost=obj.rupiah_per_rider * COST_SCALE,
-        flagged={order_index[f.id]: f for f in flags},
+        flagged=flagged,
         **arrays,
     )

@@ -23,11 +23,13 @@ event                     meaning
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from .errors import SchemaError
+from .errors import InvalidProblemError, SchemaError
 from .geo import Location
+from .jsonpath import Node
 from .model import CoolBox, Order, Pharmacy, Rider, TimeWindow
 
 
@@ -149,6 +151,8 @@ EVENT_TYPES: dict[str, type[Any]] = {
 }
 """Event class by its ``kind`` name."""
 
+T = TypeVar("T")
+
 
 # -- JSON of the model parts (integer seconds, exact round trip) --------------------------------
 
@@ -158,24 +162,39 @@ def location_to_json(loc: Location) -> list[float]:
 
 
 def location_from_json(value: Any, where: str = "location") -> Location:
-    if not isinstance(value, list) or len(value) != 2:
-        raise SchemaError(f"{where}: expected [lat, lon], got {value!r}")
-    return Location(float(value[0]), float(value[1]))
+    """Inverse of :func:`location_to_json`."""
+    n = Node(value, where)
+    parts = list(n.items())
+    if len(parts) != 2:
+        raise SchemaError(f"{where}: expected [lat, lon], got {value!r}"[:300])
+    return _built(n, lambda: Location(parts[0].float(), parts[1].float()))
 
 
 def _windows_to_json(ws: tuple[TimeWindow, ...]) -> list[list[int]]:
     return [[w.start_s, w.end_s] for w in ws]
 
 
-def _windows_from_json(value: Any, where: str) -> tuple[TimeWindow, ...]:
-    if not isinstance(value, list):
-        raise SchemaError(f"{where}: expected a list of [start_s, end_s]")
-    return tuple(TimeWindow(int(a), int(b)) for a, b in value)
+def window_from_json(n: Node) -> TimeWindow:
+    """A ``[start_s, end_s]`` window."""
+    parts = list(n.items())
+    if len(parts) != 2:
+        raise SchemaError(f"{n.path}: expected [start_s, end_s], got {n.value!r}"[:300])
+    return _built(n, lambda: TimeWindow(parts[0].int(), parts[1].int()))
 
 
-_ORDER_FIELDS = ("release_s", "latest_s", "target_s", "weight_g", "volume_ml", "parcels", "temperature",
-                 "max_ride_s", "priority", "required", "penalty", "service_s", "picked_up_by", "picked_up_s",
-                 "rider")
+def _built(n: Node, make: Callable[[], T]) -> T:
+    """``make()`` with a model error reported at ``n``'s JSON path."""
+    try:
+        return make()
+    except SchemaError:
+        raise
+    except InvalidProblemError as exc:
+        raise SchemaError(f"{n.path}: {exc}") from None
+
+
+_ORDER_INTS = ("release_s", "latest_s", "target_s", "weight_g", "volume_ml", "parcels", "max_ride_s", "priority",
+               "service_s", "picked_up_s")
+_ORDER_FIELDS = (*_ORDER_INTS, "temperature", "required", "penalty", "picked_up_by", "rider")
 
 
 def order_to_json(o: Order) -> dict[str, Any]:
@@ -187,14 +206,21 @@ def order_to_json(o: Order) -> dict[str, Any]:
     return d
 
 
-def order_from_json(d: dict[str, Any]) -> Order:
-    """Inverse of :func:`order_to_json`."""
-    try:
-        kw = {name: d[name] for name in _ORDER_FIELDS if name in d}
-        return Order(id=d["id"], pharmacy=d["pharmacy"], location=location_from_json(d["location"]),
-                     windows=_windows_from_json(d["windows"], f"order {d['id']!r}: windows"), **kw)
-    except KeyError as exc:
-        raise SchemaError(f"order: missing field {exc.args[0]!r}") from None
+def order_from_json(d: Any, where: str = "order") -> Order:
+    """Inverse of :func:`order_to_json`; a bad field raises :class:`SchemaError` naming its path."""
+    n = Node(d, where).obj(required=("id", "pharmacy", "location", "windows"), optional=_ORDER_FIELDS)
+    kw: dict[str, Any] = {name: n[name].int() for name in _ORDER_INTS if n.has(name)}
+    for name in ("temperature", "picked_up_by", "rider"):
+        if n.has(name):
+            kw[name] = n[name].str()
+    if n.has("required"):
+        kw["required"] = n["required"].bool()
+    if n.has("penalty"):
+        kw["penalty"] = n["penalty"].float()
+    windows = tuple(window_from_json(w) for w in n["windows"].items())
+    return _built(n, lambda: Order(id=n["id"].str(), pharmacy=n["pharmacy"].str(),
+                                   location=location_from_json(d["location"], f"{where}.location"),
+                                   windows=windows, **kw))
 
 
 def rider_to_json(r: Rider) -> dict[str, Any]:
@@ -209,20 +235,22 @@ def rider_to_json(r: Rider) -> dict[str, Any]:
     }
 
 
-def rider_from_json(d: dict[str, Any]) -> Rider:
-    """Inverse of :func:`rider_to_json`."""
-    try:
-        box = d.get("coolbox")
-        return Rider(
-            id=d["id"], start=location_from_json(d["start"]), start_s=int(d["start_s"]),
-            end=location_from_json(d["end"]) if d.get("end") is not None else None,
-            shift=TimeWindow(int(d["shift"][0]), int(d["shift"][1])), max_work_s=d.get("max_work_s"),
-            weight_g=int(d["weight_g"]), volume_ml=int(d["volume_ml"]), parcels=int(d["parcels"]),
-            coolbox=CoolBox(int(box[0]), int(box[1]), int(box[2])) if box is not None else None,
-            profile=str(d["profile"]), speed_factor=float(d["speed_factor"]),
-        )
-    except KeyError as exc:
-        raise SchemaError(f"rider: missing field {exc.args[0]!r}") from None
+def rider_from_json(d: Any, where: str = "rider") -> Rider:
+    """Inverse of :func:`rider_to_json`; a bad field raises :class:`SchemaError` naming its path."""
+    n = Node(d, where).obj(required=("id", "start", "start_s", "shift", "weight_g", "volume_ml", "parcels",
+                                     "profile", "speed_factor"), optional=("end", "max_work_s", "coolbox"))
+    box = None
+    if n.has("coolbox"):
+        parts = [x.int() for x in n["coolbox"].items()]
+        if len(parts) != 3:
+            raise SchemaError(f"{where}.coolbox: expected [parcels, volume_ml, hold_s]")
+        box = _built(n["coolbox"], lambda: CoolBox(*parts))
+    return _built(n, lambda: Rider(
+        id=n["id"].str(), start=location_from_json(d["start"], f"{where}.start"), start_s=n["start_s"].int(),
+        end=location_from_json(d["end"], f"{where}.end") if n.has("end") else None,
+        shift=window_from_json(n["shift"]), max_work_s=n["max_work_s"].int() if n.has("max_work_s") else None,
+        weight_g=n["weight_g"].int(), volume_ml=n["volume_ml"].int(), parcels=n["parcels"].int(), coolbox=box,
+        profile=n["profile"].str(), speed_factor=n["speed_factor"].float()))
 
 
 def pharmacy_to_json(p: Pharmacy) -> dict[str, Any]:
@@ -231,11 +259,15 @@ def pharmacy_to_json(p: Pharmacy) -> dict[str, Any]:
             "handover_s": p.handover_s, "name": p.name}
 
 
-def pharmacy_from_json(d: dict[str, Any]) -> Pharmacy:
-    """Inverse of :func:`pharmacy_to_json`."""
-    return Pharmacy(id=d["id"], location=location_from_json(d["location"]),
-                    opening=_windows_from_json(d["opening"], f"pharmacy {d['id']!r}: opening"),
-                    handover_s=int(d["handover_s"]), name=str(d.get("name", "")))
+def pharmacy_from_json(d: Any, where: str = "pharmacy") -> Pharmacy:
+    """Inverse of :func:`pharmacy_to_json`; a bad field raises :class:`SchemaError` naming its path."""
+    n = Node(d, where).obj(required=("id", "location", "opening", "handover_s"), optional=("name",))
+    name = n["name"].value if n.has("name") else ""
+    if not isinstance(name, str):
+        raise SchemaError(f"{where}.name: expected a string, got {name!r}"[:300])
+    opening = tuple(window_from_json(w) for w in n["opening"].items())
+    return _built(n, lambda: Pharmacy(id=n["id"].str(), location=location_from_json(d["location"], f"{where}.location"),
+                                      opening=opening, handover_s=n["handover_s"].int(), name=name))
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -270,37 +302,45 @@ def event_to_json(event: Event) -> dict[str, Any]:
     return d
 
 
-def event_from_json(d: dict[str, Any]) -> Event:
-    """Inverse of :func:`event_to_json`; unknown kinds and missing fields raise :class:`SchemaError`."""
-    kind = d.get("event")
+_EVENT_FIELDS = {"order_created": ("order",), "order_released": ("order",), "order_cancelled": ("order",),
+                 "rider_online": ("rider",), "rider_offline": ("rider",), "rider_position": ("rider", "location"),
+                 "picked_up": ("order", "rider"), "delivered": ("order",), "delivery_failed": ("order",),
+                 "travel_delay": ("rider", "delay_s")}
+
+
+def event_from_json(d: Any) -> Event:
+    """Inverse of :func:`event_to_json`; unknown kinds and bad or missing fields raise
+    :class:`SchemaError` naming the JSON path."""
+    n = Node(d, "event").obj(required=("event", "t_s"), optional=("order", "released", "rider", "location", "spec",
+                                                                  "retry", "delay_s"))
+    kind = n["event"].value
     if kind not in EVENT_TYPES:
-        raise SchemaError(f"event: unknown kind {kind!r}; known: {', '.join(EVENT_TYPES)}")
-    try:
-        t = int(d["t_s"])
-        match kind:
-            case "order_created":
-                return OrderCreated(t, order_from_json(d["order"]), bool(d.get("released", False)))
-            case "rider_online":
-                loc = d.get("location")
-                spec = d.get("spec")
-                return RiderOnline(t, d["rider"], location_from_json(loc) if loc is not None else None,
-                                   rider_from_json(spec) if spec is not None else None)
-            case "rider_position":
-                return RiderPosition(t, d["rider"], location_from_json(d["location"]))
-            case "delivery_failed":
-                retry = d.get("retry")
-                return DeliveryFailed(t, d["order"], TimeWindow(int(retry[0]), int(retry[1])) if retry else None)
-            case "travel_delay":
-                return TravelDelay(t, d["rider"], int(d["delay_s"]))
-            case "picked_up":
-                return PickedUp(t, d["order"], d["rider"])
-            case "rider_offline":
-                return RiderOffline(t, d["rider"])
-            case "order_released":
-                return OrderReleased(t, d["order"])
-            case "order_cancelled":
-                return OrderCancelled(t, d["order"])
-            case _:
-                return Delivered(t, d["order"])
-    except KeyError as exc:
-        raise SchemaError(f"event {kind!r}: missing field {exc.args[0]!r}") from None
+        raise SchemaError(f"event: unknown kind {kind!r}; known: {', '.join(EVENT_TYPES)}"[:300])
+    for key in _EVENT_FIELDS[kind]:
+        if key not in d:
+            raise SchemaError(f"event {kind!r}: required property {key!r} is missing")
+    t = n["t_s"].int()
+    match kind:
+        case "order_created":
+            return OrderCreated(t, order_from_json(n["order"].value, "event.order"),
+                                n["released"].bool() if n.has("released") else False)
+        case "rider_online":
+            return RiderOnline(t, n["rider"].str(),
+                               location_from_json(d["location"], "event.location") if n.has("location") else None,
+                               rider_from_json(d["spec"], "event.spec") if n.has("spec") else None)
+        case "rider_position":
+            return RiderPosition(t, n["rider"].str(), location_from_json(d.get("location"), "event.location"))
+        case "delivery_failed":
+            return DeliveryFailed(t, n["order"].str(), window_from_json(n["retry"]) if n.has("retry") else None)
+        case "travel_delay":
+            return TravelDelay(t, n["rider"].str(), n["delay_s"].int())
+        case "picked_up":
+            return PickedUp(t, n["order"].str(), n["rider"].str())
+        case "rider_offline":
+            return RiderOffline(t, n["rider"].str())
+        case "order_released":
+            return OrderReleased(t, n["order"].str())
+        case "order_cancelled":
+            return OrderCancelled(t, n["order"].str())
+        case _:
+            return Delivered(t, n["order"].str())

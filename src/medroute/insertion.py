@@ -68,8 +68,9 @@ class Inserter:
     (at most ``_TRIES`` per order, ``_PER_RIDER`` per rider).
     """
 
-    def __init__(self, inst: Instance) -> None:
+    def __init__(self, inst: Instance, compare: int = 1) -> None:
         self.inst = inst
+        self.compare = compare
         n_loc = int(inst.durations[0].shape[0]) if inst.durations else len(inst.problem.locations)
         self.open_end = n_loc
         self._costs: dict[tuple[int, int], NDArray[np.int64]] = {}
@@ -125,6 +126,8 @@ class Inserter:
             options += [(float(delta.flat[f]), r, int(f) // size, int(f) % size) for f in flat
                         if int(f) % size >= int(f) // size]
         options.sort()
+        best: tuple[float, int, list[int]] | None = None
+        found = 0
         for _, r, i, j in options[:_TRIES]:
             seq = routes[r]
             if i < 0:
@@ -133,8 +136,13 @@ class Inserter:
                 new = [*seq[:i], inst.pickup(k), *seq[i:j], inst.delivery(k), *seq[j:]]
             cost = self._timed_cost(r, new)
             if cost is not None:
-                return cost - (base[r] or 0.0), r, new
-        return None
+                change = cost - (base[r] or 0.0)
+                if best is None or change < best[0]:
+                    best = (change, r, new)
+                found += 1
+                if found >= self.compare:
+                    break
+        return best
 
     def insert(self, routes: Routes, orders: Sequence[int], clock: Deadline) -> tuple[Routes, dict[int, Reason]]:
         """Insert ``orders`` one by one (hardest first) where each costs least; returns the routes

@@ -131,7 +131,8 @@ class Node:
             raise self._fail("true or false")
         return self.value
 
-    def time_value(self) -> builtins.int | builtins.str:
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, str)):
-            raise self._fail("a time ('HH:MM', ISO 8601 or integer seconds)")
+    def time_value(self) -> builtins.int | builtins.float | builtins.str:
+        """A time as written: ``'HH:MM'``, ISO 8601, or seconds (a number; rounded when read)."""
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float, str)):
+            raise self._fail("a time ('HH:MM', ISO 8601 or seconds)")
         return self.value

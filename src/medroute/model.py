@@ -394,7 +394,12 @@ class Objective:
 
     ``rupiah_per_km`` of riding, ``rupiah_per_hour`` of riding time, ``rupiah_per_late_minute``
     past an order's soft target (× ``1 + priority``), ``rupiah_unassigned`` per unserved order
-    (× ``1 + priority``, unless the order sets its own penalty) and ``rupiah_per_rider`` used.
+    (× ``1 + priority``, unless the order sets its own penalty), ``rupiah_per_rider`` used and
+    ``rupiah_per_lead_minute`` from an order's release to the start of its delivery (× ``1 +
+    priority``: the patient's wait for the medicine once it is ready).
+
+    Two named presets (:meth:`named`): ``"cost_first"`` (the defaults, :data:`COST_FIRST`) and
+    ``"patients_first"`` (:data:`PATIENTS_FIRST`, the live dispatcher's default).
     """
 
     rupiah_per_km: float = RUPIAH_PER_KM
@@ -402,14 +407,38 @@ class Objective:
     rupiah_per_late_minute: float = RUPIAH_PER_LATE_MINUTE
     rupiah_unassigned: float = RUPIAH_UNASSIGNED
     rupiah_per_rider: float = 0.0
+    rupiah_per_lead_minute: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute",
-                     "rupiah_unassigned", "rupiah_per_rider"):
+                     "rupiah_unassigned", "rupiah_per_rider", "rupiah_per_lead_minute"):
             _rupiah("objective", name, getattr(self, name))
 
     def unassigned_cost(self, order: Order) -> float:
         return (order.penalty if order.penalty is not None else self.rupiah_unassigned) * order.weight
+
+    @classmethod
+    def named(cls, name: str) -> Objective:
+        """The preset called ``name`` (see :data:`OBJECTIVES`)."""
+        if name not in OBJECTIVES:
+            raise InvalidProblemError(f"objective: unknown preset {name!r}; choose one of {', '.join(OBJECTIVES)}")
+        return OBJECTIVES[name]
+
+
+COST_FIRST = Objective()
+"""Riding cost first: the defaults (domain.md fares), lateness at Rp 1,000 a minute, lead time free."""
+
+PATIENTS_FIRST = Objective(rupiah_per_late_minute=20_000.0, rupiah_per_lead_minute=2_000.0,
+                           rupiah_unassigned=10_000_000.0)
+"""The service's order of goals (docs/dispatch.md): cold chain kept (a rule, not a cost), then on
+time, then patient lead time, then cost. A minute late costs ten minutes of lead time; a minute of
+lead time costs more than a minute of riding (Rp 2,500/km and Rp 20,000/h ≈ Rp 1,400 a minute at
+25 km/h), so no plan saves riding at a patient's expense minute for minute; an order left out
+costs about eight hours late (E: weights chosen for that order, measured in
+benchmarks/results/simulate.md)."""
+
+OBJECTIVES: Mapping[str, Objective] = {"cost_first": COST_FIRST, "patients_first": PATIENTS_FIRST}
+"""The named objective presets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -695,7 +724,8 @@ def _problem_to_json(p: Problem) -> dict[str, Any]:
         "max_trip_m": p.max_trip_m,
         "objective": {"rupiah_per_km": o.rupiah_per_km, "rupiah_per_hour": o.rupiah_per_hour,
                       "rupiah_per_late_minute": o.rupiah_per_late_minute,
-                      "rupiah_unassigned": o.rupiah_unassigned, "rupiah_per_rider": o.rupiah_per_rider},
+                      "rupiah_unassigned": o.rupiah_unassigned, "rupiah_per_rider": o.rupiah_per_rider,
+                      "rupiah_per_lead_minute": o.rupiah_per_lead_minute},
         "pharmacies": [{"id": ph.id, "name": ph.name, "location": _loc_json(ph.location),
                         "opening": _windows_json(ph.opening), "handover_s": ph.handover_s}
                        for ph in p.pharmacies],
@@ -829,7 +859,7 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
     objective = Objective()
     if root.has("objective"):
         keys = ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute", "rupiah_unassigned",
-                "rupiah_per_rider")
+                "rupiah_per_rider", "rupiah_per_lead_minute")
         on = root["objective"].obj(optional=keys)
         objective = _wrap(on, lambda: Objective(**{k: on[k].float() for k in keys if on.has(k)}))
     max_trip: int | None = MAX_TRIP_M

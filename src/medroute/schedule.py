@@ -37,8 +37,8 @@ class Infeasible:
     order: int | None = None
 
 
-def _bump(t: int, windows: tuple[tuple[int, int], ...]) -> int | None:
-    """The earliest time ≥ ``t`` inside one of ``windows``; ``None`` if past the last."""
+def earliest_in(t: int, windows: Sequence[tuple[int, int]]) -> int | None:
+    """The earliest time ≥ ``t`` inside one of ``windows`` (sorted); ``None`` if past the last."""
     for a, b in windows:
         if t <= b:
             return max(t, a)
@@ -102,7 +102,7 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
     end = t[0]
     for _ in range(2 * len(nodes) + 10):
         for i in range(1, len(t)):
-            bumped = _bump(max(t[i], t[i - 1] + gaps[i]), inst.windows[nodes[i - 1]])
+            bumped = earliest_in(max(t[i], t[i - 1] + gaps[i]), inst.windows[nodes[i - 1]])
             if bumped is None:
                 return Infeasible(Reason.TIME_WINDOW, inst.order_of(nodes[i - 1]))
             t[i] = bumped
@@ -179,8 +179,11 @@ def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) 
         cost += arc[0][a, b] * inst.cost_per_m + arc[1][a, b] * inst.cost_per_s
     for v, s in zip(nodes, times.starts, strict=True):
         k = inst.order_of(v)
-        if not inst.is_pickup(v) and s > inst.target[k]:
+        if inst.is_pickup(v):
+            continue
+        if s > inst.target[k]:
             cost += (s - int(inst.target[k])) * float(inst.late_cost[k])
+        cost += max(0, s - int(inst.release[k])) * float(inst.lead_cost[k])
     return float(cost)
 
 

@@ -19,8 +19,9 @@ and replays the day:
 
 Policies:
 
-* ``"medroute"``: the :class:`~medroute.dispatch.Dispatcher` replanning every ``replan_every``
-  seconds (when something changed) with ``engine`` and ``time_budget`` per replan;
+* ``"medroute"``: the :class:`~medroute.dispatch.Dispatcher` (objective ``"patients_first"`` by
+  default) replanning every ``replan_every`` seconds (when something changed, and at once when a
+  busy rider falls behind) with ``engine`` (default ``"auto"``) and ``time_budget`` per replan;
 * ``"greedy"``: first come, nearest free rider — the dispatcher with the greedy engine rebuilding
   the assignment at every replan (no insertion candidate, no stability penalty);
 * ``"pharmacy_wait"``: the old way — no delivery: each patient waits ``W`` at the pharmacy and
@@ -41,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from .dispatch import Dispatcher, MatrixLookup, OrderStatus
+from .dispatch import DEFAULT_TRAVEL_QUANTILE, Dispatcher, OrderStatus, Plan
+from .engines.registry import engine_names
 from .errors import InvalidProblemError
 from .events import (
     Delivered,
@@ -56,10 +58,11 @@ from .events import (
     RiderPosition,
     TravelDelay,
 )
-from .model import DAY_END_S, Problem
+from .model import DAY_END_S, PATIENTS_FIRST, Objective, Problem, TimeWindow
 from .timefmt import format_time
 from .travel.base import TravelMatrix
 from .travel.haversine import HaversineBackend
+from .travel.lookup import MatrixLookup
 
 POLICIES = ("medroute", "greedy", "pharmacy_wait")
 """The policies :func:`simulate` knows."""
@@ -198,6 +201,8 @@ class SimResult:
 
     report: SimReport
     timeline: list[OrderTimeline] = field(default_factory=list)
+    stranded: tuple[str, ...] = ()
+    """Orders still on board when the day ended (never delivered nor taken back: a lost item)."""
 
     def timeline_rows(self) -> list[dict[str, Any]]:
         return [{f: getattr(t, f) for f in TIMELINE_FIELDS} | {"policy": self.report.policy} for t in self.timeline]
@@ -223,50 +228,121 @@ def _unpack(scenario: Any) -> tuple[Problem, TravelMatrix, str]:
     return scenario.problem, scenario.matrix, str(getattr(scenario, "name", scenario.problem.name))
 
 
+@dataclass(frozen=True)
+class DayRules:
+    """How a day is replayed (see :func:`simulate` for each field); validated on construction."""
+
+    noise: float = 0.15
+    failure_rate: float = 0.05
+    cancel_rate: float = 0.02
+    replan_every: int = 300
+    engine: str | None = "auto"
+    time_budget: float = 1.0
+    objective: Objective = PATIENTS_FIRST
+    improve_rounds: int = 0
+    travel_quantile: float = DEFAULT_TRAVEL_QUANTILE
+    retry_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        def need(ok: bool, name: str, rule: str) -> None:
+            if not ok:
+                raise InvalidProblemError(f"simulate: {name} {rule}, got {getattr(self, name)!r}")
+
+        for name, top in (("noise", 5.0), ("failure_rate", 1.0), ("cancel_rate", 1.0), ("retry_share", 1.0)):
+            value = getattr(self, name)
+            need(isinstance(value, (int, float)) and 0 <= value <= top, name, f"must be in [0, {top:g}]")
+        need(isinstance(self.replan_every, int) and self.replan_every >= 1, "replan_every", "must be an integer >= 1")
+        need(isinstance(self.time_budget, (int, float)) and 0 < self.time_budget < math.inf, "time_budget",
+             "must be a finite number of seconds > 0")
+        need(self.engine is None or self.engine in engine_names(), "engine",
+             f"must be None or one of {', '.join(engine_names())}")
+        need(isinstance(self.objective, Objective), "objective", "must be an Objective")
+        need(isinstance(self.improve_rounds, int) and self.improve_rounds >= 0, "improve_rounds",
+             "must be an integer >= 0")
+        need(isinstance(self.travel_quantile, (int, float)) and 1 <= self.travel_quantile < math.inf,
+             "travel_quantile", "must be a finite number >= 1")
+
+
 def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: float = 0.15,
              failure_rate: float = 0.05, cancel_rate: float = 0.02, replan_every: int = 300,
-             engine: str | None = "ortools", time_budget: float = 1.0,
-             progress: Callable[[float], None] | None = None) -> SimResult:
+             engine: str | None = "auto", time_budget: float = 1.0, objective: Objective | str = "patients_first",
+             improve_rounds: int = 0, travel_quantile: float = DEFAULT_TRAVEL_QUANTILE, retry_share: float = 0.0,
+             progress: Callable[[float], None] | None = None,
+             on_plan: Callable[[Plan], None] | None = None) -> SimResult:
     """Replay one day under ``policy`` (see the module docstring).
 
     Parameters
     ----------
-    scenario : a scenario (``.problem``, ``.matrix`` over ``problem.locations``) or a Problem.
-    policy : ``"medroute"``, ``"greedy"`` or ``"pharmacy_wait"``.
-    seed : seeds waits, noise, failures and cancellations (same seed → same day).
-    noise : σ of the lognormal travel-time factor (mean 1), dimensionless.
-    failure_rate : probability that the patient is not home at a delivery attempt.
-    cancel_rate : probability that an order is cancelled.
-    replan_every : seconds between replans (a replan happens only if something changed).
-    engine : engine of the ``medroute`` policy (``None`` = incremental insertion only).
-    time_budget : wall-clock budget per replan, seconds.
-    progress : called with the fraction of the day done (0–1).
+    scenario
+        A scenario (``.problem``, ``.matrix`` over ``problem.locations``) or a Problem.
+    policy
+        ``"medroute"``, ``"greedy"`` or ``"pharmacy_wait"``.
+    seed
+        Seeds waits, noise, failures and cancellations (same seed → same day).
+    noise
+        σ of the lognormal travel-time factor (mean 1), dimensionless.
+    failure_rate
+        Probability that the patient is not home at a delivery attempt.
+    cancel_rate
+        Probability that an order is cancelled.
+    replan_every
+        Seconds between replans (a replan happens only if something changed; the ``medroute``
+        policy also replans at once when a busy rider falls behind).
+    engine
+        Engine of the ``medroute`` policy (``None`` = incremental insertion only).
+    time_budget
+        Wall-clock budget per replan, seconds.
+    objective
+        The ``medroute`` policy's objective, an :class:`~medroute.model.Objective` or a preset name
+        (default ``"patients_first"``; ``"cost_first"`` is the scenario defaults).
+    improve_rounds
+        Ruin-and-recreate rounds the ``medroute`` policy spends improving its plan after each replan
+        (the idle time until the next event; a work budget, so the day stays reproducible).
+    travel_quantile
+        The ``medroute`` policy's planning margin against travel-time noise
+        (:data:`~medroute.dispatch.DEFAULT_TRAVEL_QUANTILE`).
+    retry_share
+        Share of failed deliveries where the patient asks for another try 1–2 h later (the rider
+        keeps the item); the others go back to the pharmacy.
+    progress
+        Called with the fraction of the day done (0–1).
+    on_plan
+        Called with every :class:`~medroute.dispatch.Plan` a replan returns.
 
     Returns
     -------
     SimResult
         Per-order timelines and the :class:`SimReport`.
+
+    Raises
+    ------
+    InvalidProblemError
+        For an unknown policy or a parameter out of range (before anything is replayed).
     """
+    rules = DayRules(noise, failure_rate, cancel_rate, replan_every, engine, time_budget,
+                     Objective.named(objective) if isinstance(objective, str) else objective, improve_rounds,
+                     travel_quantile, retry_share)
+    return replay(scenario, policy=policy, seed=seed, rules=rules, progress=progress, on_plan=on_plan)
+
+
+def replay(scenario: Any, *, policy: str, seed: int, rules: DayRules, progress: Callable[[float], None] | None = None,
+           on_plan: Callable[[Plan], None] | None = None) -> SimResult:
+    """:func:`simulate` with its parameters already validated as ``rules``."""
     if policy not in POLICIES:
         raise InvalidProblemError(f"simulate: unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
-    for name, value in (("noise", noise), ("failure_rate", failure_rate), ("cancel_rate", cancel_rate)):
-        if not (0 <= value <= (1 if name != "noise" else 5)):
-            raise InvalidProblemError(f"simulate: {name} must be in range, got {value}")
     problem, matrix, name = _unpack(scenario)
     rng = np.random.default_rng(seed)
-    index = problem.location_index
     waits = {o.id: _wait_s(o.release_s, rng) for o in problem.orders}
     timeline = {o.id: OrderTimeline(o.id, o.pharmacy, o.needs_coolbox, max(0, o.release_s - waits[o.id]),
                                     o.release_s, waits[o.id], o.target_s) for o in problem.orders}
     cancel_at = {}
     for o in problem.orders:
-        if rng.random() < cancel_rate:
+        if rng.random() < rules.cancel_rate:
             t = timeline[o.id]
             cancel_at[o.id] = int(rng.uniform(t.created_s, o.release_s + 1800))
     if policy == "pharmacy_wait":
-        return _pharmacy_wait(problem, matrix, name, seed, timeline, cancel_at, rng, noise)
-    return _Day(problem, matrix, name, seed, policy, timeline, cancel_at, rng, noise, failure_rate,
-                replan_every, engine, time_budget, progress, index).run()
+        return _pharmacy_wait(problem, matrix, name, seed, timeline, cancel_at, rng, rules.noise)
+    return _Day(problem, matrix, name, seed, policy, timeline, cancel_at, rng, rules, progress, on_plan).run()
 
 
 def _pharmacy_wait(problem: Problem, matrix: TravelMatrix, name: str, seed: int,
@@ -318,18 +394,20 @@ class _Day:
 
     def __init__(self, problem: Problem, matrix: TravelMatrix, name: str, seed: int, policy: str,
                  timeline: dict[str, OrderTimeline], cancel_at: dict[str, int], rng: np.random.Generator,
-                 noise: float, failure_rate: float, replan_every: int, engine: str | None, time_budget: float,
-                 progress: Callable[[float], None] | None, index: Any) -> None:
+                 rules: DayRules, progress: Callable[[float], None] | None,
+                 on_plan: Callable[[Plan], None] | None) -> None:
         self.p, self.matrix, self.name, self.seed, self.policy = problem, matrix, name, seed, policy
         self.timeline, self.cancel_at, self.rng = timeline, cancel_at, rng
-        self.noise, self.failure_rate, self.replan_every = noise, failure_rate, replan_every
-        self.time_budget, self.progress, self.index = time_budget, progress, index
+        self.rules, self.progress, self.on_plan, self.index = rules, progress, on_plan, problem.location_index
+        self.noise, self.failure_rate, self.replan_every = rules.noise, rules.failure_rate, rules.replan_every
+        # greedy: first come, nearest rider, rebuilt at every replan, no margins (the naive baseline)
         greedy = policy == "greedy"
         self.d = Dispatcher(problem.pharmacies, problem.riders, matrix_fn=self._matrix_fn(),
-                            objective=problem.objective, engine="greedy" if greedy else engine,
+                            objective=rules.objective, engine="greedy" if greedy else rules.engine,
                             incremental=not greedy, stability_rp=0.0 if greedy else 5_000.0, seed=seed,
-                            commit_within_s=replan_every, online=False, day=problem.day,
-                            timezone=problem.timezone, max_trip_m=problem.max_trip_m)
+                            commit_within_s=rules.replan_every, online=False, day=problem.day,
+                            timezone=problem.timezone, max_trip_m=problem.max_trip_m,
+                            travel_quantile=1.0 if greedy else rules.travel_quantile)
         self.heap: list[tuple[int, int, str, Any]] = []
         self.seq = 0
         self.busy: dict[str, bool] = {r.id: False for r in problem.riders}
@@ -372,19 +450,18 @@ class _Day:
             t, _, kind, payload = heapq.heappop(self.heap)
             self.handle(t, kind, payload)
             if kind == "tick":
-                if self.dirty and any(rs.online or rs.closing for rs in self.d.riders.values()):
-                    t0 = time.perf_counter()
-                    self.d.replan(t, time_budget=self.time_budget)
-                    self.latencies.append(time.perf_counter() - t0)
-                    self.dirty = False
+                if self.dirty and any(rs.working for rs in self.d.riders.values()):
+                    self.replan(t)
                 self.dispatch(t)
                 if self.progress is not None:
                     self.progress(min(1.0, (t - first) / max(1, horizon - first)))
                 busy = any(self.busy.values()) or any(s.needs_plan for s in self.d.orders.values())
                 pending = any(k != "tick" for _, _, k, _ in self.heap)
-                if (busy or pending) and t < DAY_END_S:
+                if (busy or pending) and t < 2 * DAY_END_S:  # items carried past midnight are still delivered
                     self.push(t + self.replan_every, "tick", None)
             else:
+                if self.d.replan_due and self.policy == "medroute":
+                    self.replan(t)
                 self.dispatch(t)
         end = max((t for t, *_ in self.heap), default=0)
         for oid in self.d.close_day(max(end, self.d.now_s)):
@@ -394,7 +471,18 @@ class _Day:
                          self.busy_s, online_s, self.distance_m)
         if self.progress is not None:
             self.progress(1.0)
-        return SimResult(report, list(self.timeline.values()))
+        stranded = tuple(sorted(st.id for st in self.d.orders.values() if st.carrier is not None))
+        return SimResult(report, list(self.timeline.values()), stranded)
+
+    def replan(self, t: int) -> None:
+        t0 = time.perf_counter()
+        plan = self.d.replan(t, time_budget=self.rules.time_budget)
+        self.latencies.append(time.perf_counter() - t0)
+        if self.on_plan is not None:
+            self.on_plan(plan)
+        self.dirty = False
+        if self.rules.improve_rounds and self.policy == "medroute":
+            self.d.improve(rounds=self.rules.improve_rounds)
 
     # -- events ---------------------------------------------------------------------------------------
     def handle(self, t: int, kind: str, payload: Any) -> None:
@@ -425,7 +513,7 @@ class _Day:
             self.busy[rid] = False
             st = d.orders[event.order]
             if isinstance(event, PickedUp):
-                stale = st.status in (OrderStatus.CANCELLED, OrderStatus.FAILED) or st.carrier is not None
+                stale = st.status not in (OrderStatus.CREATED, OrderStatus.RELEASED) or st.carrier is not None
             else:  # a door handover of an order cancelled meanwhile: the item is now to be taken back
                 stale = st.carrier != rid or st.returning != is_return
             if stale:
@@ -452,7 +540,7 @@ class _Day:
                     if box is not None:
                         budget = box.hold_s if budget is None else min(budget, box.hold_s)
                     tl.cold_budget_s = budget
-        elif isinstance(e, DeliveryFailed):
+        elif isinstance(e, DeliveryFailed) and e.retry is None:
             tl = self.timeline[e.order]
             tl.failed_s, tl.outcome = e.t_s, "failed"
 
@@ -466,7 +554,7 @@ class _Day:
             st = d.orders[oid]
             target = (d.pharmacies[st.order.pharmacy].location if kind == "pickup" or st.returning
                       else st.order.location)
-            visits = d.routes.get(rid, [])
+            visits = d.routes.get(rid, ())
             same = bool(visits) and (visits[0].kind, visits[0].order) == rs.committed
             leave = visits[0].leave_s if same else t
             planned_start = visits[0].start_s if same else 0
@@ -489,7 +577,7 @@ class _Day:
         o = st.order
         ph = d.pharmacies[o.pharmacy]
         if kind == "pickup":
-            if st.status in (OrderStatus.CANCELLED, OrderStatus.FAILED) or st.carrier is not None:
+            if st.status not in (OrderStatus.CREATED, OrderStatus.RELEASED) or st.carrier is not None:
                 self.busy[rid] = False
                 self.apply(RiderPosition(t, rid, target))
                 return
@@ -515,7 +603,10 @@ class _Day:
         self.busy_s += start - t + o.service_s
         done = start + o.service_s
         if self.rng.random() < self.failure_rate:
-            self.push(done, "done", (rid, DeliveryFailed(done, oid), False))
+            retry = None
+            if self.rules.retry_share and self.rng.random() < self.rules.retry_share:
+                retry = TimeWindow(done + 3600, done + 7200)
+            self.push(done, "done", (rid, DeliveryFailed(done, oid, retry), False))
         else:
             self.push(done, "done", (rid, Delivered(done, oid), False))
 

@@ -12,7 +12,6 @@ import json
 import socket
 import socketserver
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -231,12 +230,3 @@ def faulty_osrm() -> Iterator[_Server]:
 def url_of(server: _Server) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
-
-def elapsed(fn: Callable[[], object]) -> tuple[float, BaseException | None]:
-    """Seconds ``fn`` took and what it raised (``None`` if nothing)."""
-    t0 = time.monotonic()
-    try:
-        fn()
-    except Exception as exc:
-        return time.monotonic() - t0, exc
-    return time.monotonic() - t0, None

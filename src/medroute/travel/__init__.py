@@ -13,6 +13,8 @@ from .factory import backend as backend
 from .graph import GraphBackend as GraphBackend
 from .graph import RoadGraph as RoadGraph
 from .haversine import HaversineBackend as HaversineBackend
+from .lookup import GrowingMatrix as GrowingMatrix
+from .lookup import MatrixLookup as MatrixLookup
 from .matrix import MatrixBackend as MatrixBackend
 from .osm_load import load_graph as load_graph
 from .osm_load import road_clusters as road_clusters

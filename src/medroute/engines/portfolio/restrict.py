@@ -77,7 +77,8 @@ def targeted_instance(inst: Instance, routes: Sequence[Sequence[int]] | None = N
     lateness cost, searches among on-time plans.
 
     Each delivery window of an order with a target ``t`` and a lateness cost is cut at ``t``
-    (windows opening after ``t`` are kept: the order cannot be on time anyway). Given a plan
+    (windows opening after ``t`` are kept, and so are all windows when ``t`` comes before the
+    pickup can start: the order cannot be on time anyway). Given a plan
     (``routes``, which must time on ``inst``), orders it delivers late keep their windows, so the
     plan stays feasible. Windows only shrink, so every plan PyVRP finds feasible here is feasible
     for ``inst`` and delivers those orders on time; an order PyVRP cannot deliver on time it
@@ -92,7 +93,9 @@ def targeted_instance(inst: Instance, routes: Sequence[Sequence[int]] | None = N
             continue
         d = inst.delivery(k)
         cut = tuple((a, min(b, target)) for a, b in inst.windows[d] if a <= target)
-        if cut:
+        pickup = inst.windows[inst.pickup(k)]
+        opens = pickup[0][0] if inst.carried_by[k] < 0 and pickup else 0
+        if cut and cut[-1][1] >= opens:  # else no plan meets the target: a deadline would end before the pickup
             windows[d] = cut
     return dataclasses.replace(inst, windows=tuple(windows))
 

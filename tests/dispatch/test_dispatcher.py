@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from medroute import TimeWindow, check
-from medroute.dispatch import Dispatcher, DispatchError, MatrixLookup, OrderStatus
+from medroute import TimeWindow
+from medroute.dispatch import Dispatcher, DispatchError, OrderStatus
 from medroute.events import (
     Delivered,
     DeliveryFailed,
@@ -21,9 +18,8 @@ from medroute.events import (
 )
 from medroute.travel import TravelMatrix
 from medroute.travel.haversine import HaversineBackend
-from tests.test_dispatch_conformance import (
+from tests.dispatch.town import (
     BLAMBANGAN,
-    GENTENG,
     PHARMACIES,
     H,
     dispatcher,
@@ -166,26 +162,6 @@ def test_bad_events_raise_rule_stating_errors() -> None:
         d.apply(Delivered(10, "o0"))
 
 
-def test_save_restore_round_trip(tmp_path: Path) -> None:
-    d = dispatcher(3, commit_within_s=24 * H, engine="greedy")
-    for i in range(6):
-        d.apply(OrderCreated(8 * H, order(i, cold=i == 1, release_s=8 * H), released=i < 4))
-    replan(d, 8 * H)
-    t = 8 * H
-    for rid in sorted(d.riders):
-        t = do_committed(d, rid, t) or t
-    d.apply(TravelDelay(t, "r0", 300))
-    replan(d, t)
-    path = tmp_path / "state.json"
-    d.save(path)
-    e = Dispatcher.from_json(path)
-    assert json.loads(path.read_text()) == e.to_json()
-    assert e.to_json() == d.to_json()
-    a, b = d.replan(t + 60, time_budget=0.3), e.replan(t + 60, time_budget=0.3)
-    assert [r.orders for r in a.solution.routes] == [r.orders for r in b.solution.routes]
-    assert check(b.problem, b.solution, b.matrix) == []
-
-
 def test_matrix_is_computed_once_per_location_set() -> None:
     calls: list[int] = []
     backend = HaversineBackend()
@@ -195,7 +171,7 @@ def test_matrix_is_computed_once_per_location_set() -> None:
         return backend.matrix(locs, profile=profile)  # type: ignore[arg-type]
 
     d = Dispatcher(PHARMACIES, [], matrix_fn=fn, engine=None)
-    from tests.test_dispatch_conformance import rider
+    from tests.dispatch.town import rider
 
     d = Dispatcher(PHARMACIES, [rider(0)], matrix_fn=fn, engine=None)
     d.apply(OrderCreated(8 * H, order(0)))
@@ -205,11 +181,3 @@ def test_matrix_is_computed_once_per_location_set() -> None:
     d.apply(OrderCreated(8 * H, order(1)))
     d.replan(8 * H + 120)
     assert len(calls) == 2
-
-
-def test_matrix_lookup_backend() -> None:
-    locs = [BLAMBANGAN.location, GENTENG.location]
-    full = HaversineBackend().matrix(locs)
-    lookup = MatrixLookup(locs, full)
-    sub = lookup.matrix([GENTENG.location])
-    assert sub.size == 1 and int(sub.durations_s[0, 0]) == 0

@@ -1,0 +1,201 @@
+"""Soak the live dispatcher: many simulated days, every engine, budgets and noise levels, counting
+exceptions, plans the checker rejects and lost orders (all three must be 0).
+
+    .venv/bin/python benchmarks/soak.py [--hours 6] [--seeds 5] [--jobs 2] [--out benchmarks/results/soak.md]
+
+The grid: scenarios ``historic``, ``expanded`` and ``surge`` × ``--seeds`` seeds × engines (insertion
+only, ``greedy``, ``ortools``, ``pyvrp``, ``auto``) × noise σ 0.15 and 0.3; each day's replan
+budget cycles through 0.1, 0.3, 1 and 2 s with the seed. Days run ``medroute`` under
+:func:`medroute.simulate.simulate` with failures (half of them retried 1–2 h later),
+cancellations (also of items on board), riders going offline with items at the end of their
+shift and travel delays; every plan is checked again here with :func:`medroute.check`. A day
+counts:
+
+* an **exception** if :func:`~medroute.simulate.simulate` raised anything;
+* a **check failure** for every plan :func:`medroute.check` rejects;
+* a **lost order** for every open order a plan neither routes nor reports unassigned, and every
+  item still on board when the day ended.
+
+``--hours`` bounds the run: days not started by then are reported as skipped (days run seed by
+seed, so a bounded run covers every scenario, engine and noise level). Writes a markdown table
+(per scenario × engine × noise) with the command, the machine and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+SCENARIOS = ("historic", "expanded", "surge")
+ENGINES = ("none", "greedy", "ortools", "pyvrp", "auto")
+NOISES = (0.15, 0.3)
+BUDGETS = (0.1, 0.3, 1.0, 2.0)
+
+
+@dataclass(frozen=True)
+class Day:
+    """One simulated day of the grid."""
+
+    scenario: str
+    seed: int
+    engine: str
+    noise: float
+    budget: float
+    orders: int | None = None
+
+
+@dataclass
+class Outcome:
+    """What one day counted."""
+
+    day: Day
+    plans: int = 0
+    exceptions: int = 0
+    check_failures: int = 0
+    lost: int = 0
+    wall_s: float = 0.0
+    error: str = ""
+
+
+def grid(seeds: int, scenarios: tuple[str, ...] = SCENARIOS, engines: tuple[str, ...] = ENGINES,
+         noises: tuple[float, ...] = NOISES) -> list[Day]:
+    """Every day of the soak, seed by seed (a bounded run covers every scenario, engine and noise
+    level), the budget cycling with the seed and the engine."""
+    return [Day(sc, seed, eng, noise, BUDGETS[(seed + i) % len(BUDGETS)])
+            for seed in range(seeds) for sc in scenarios for i, eng in enumerate(engines) for noise in noises]
+
+
+def run_day(day: Day) -> Outcome:
+    """Simulate ``day`` and count what went wrong (never raises)."""
+    import warnings
+
+    import medroute
+    from medroute import scenarios
+    from medroute.simulate import simulate
+
+    warnings.simplefilter("ignore")  # PyVRP's penalty warnings on hard live problems
+    out = Outcome(day)
+    t0 = time.perf_counter()
+
+    def on_plan(plan: Any) -> None:
+        out.plans += 1
+        out.check_failures += len(medroute.check(plan.problem, plan.solution, plan.matrix))
+        routed = set(plan.solution.served) | {u.order for u in plan.solution.unassigned}
+        out.lost += sum(1 for o in plan.problem.orders if o.id not in routed)
+
+    try:
+        overrides = {} if day.orders is None else {"orders": day.orders}
+        sc = scenarios.load(day.scenario, seed=day.seed, **overrides)
+        res = simulate(sc, policy="medroute", seed=day.seed, engine=None if day.engine == "none" else day.engine,
+                       time_budget=day.budget, noise=day.noise, retry_share=0.5, on_plan=on_plan)
+        out.lost += len(res.stranded)
+    except Exception as exc:  # the finding: counted, with its traceback kept for the report
+        out.exceptions += 1
+        out.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}"
+    out.wall_s = time.perf_counter() - t0
+    return out
+
+
+def run(days: list[Day], *, hours: float, jobs: int) -> tuple[list[Outcome], list[Day]]:
+    """Run ``days`` on ``jobs`` processes until ``hours`` have passed; returns outcomes and skipped days."""
+    stop = time.time() + hours * 3600
+    outcomes: list[Outcome] = []
+    todo = list(days)
+    if jobs <= 1:
+        while todo and time.time() < stop:
+            outcomes.append(_report(run_day(todo.pop(0))))
+        return outcomes, todo
+    with ProcessPoolExecutor(jobs) as pool:
+        running = {pool.submit(run_day, todo.pop(0)) for _ in range(min(jobs, len(todo)))}
+        while running:
+            done = next(_first_done(running))
+            running.remove(done)
+            outcomes.append(_report(done.result()))
+            if todo and time.time() < stop:
+                running.add(pool.submit(run_day, todo.pop(0)))
+    return outcomes, todo
+
+
+def _first_done(futures: set[Any]) -> Iterator[Any]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+    yield from done
+
+
+def _report(o: Outcome) -> Outcome:
+    bad = o.exceptions + o.check_failures + o.lost
+    print(f"{o.day.scenario:9s} seed {o.day.seed:2d} {o.day.engine:8s} σ {o.day.noise:.2f} {o.day.budget:>4} s: "
+          f"{o.plans:4d} plans, {o.wall_s:6.0f} s{'  <-- ' + o.error.splitlines()[0] if bad else ''}",
+          file=sys.stderr, flush=True)
+    return o
+
+
+def table(outcomes: list[Outcome]) -> list[str]:
+    """Markdown rows per scenario × engine × noise."""
+    rows = ["| scenario | engine | σ | days | plans | exceptions | check failures | lost orders | wall (s) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    groups: dict[tuple[str, str, float], list[Outcome]] = {}
+    for o in outcomes:
+        groups.setdefault((o.day.scenario, o.day.engine, o.day.noise), []).append(o)
+    for (sc, eng, noise), os_ in sorted(groups.items()):
+        rows.append(f"| {sc} | {eng} | {noise} | {len(os_)} | {sum(o.plans for o in os_):,} | "
+                    f"{sum(o.exceptions for o in os_)} | {sum(o.check_failures for o in os_)} | "
+                    f"{sum(o.lost for o in os_)} | {sum(o.wall_s for o in os_):,.0f} |")
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=float, default=6.0, help="stop starting days after this long")
+    ap.add_argument("--seeds", type=int, default=5, help="seeds per scenario × engine × noise")
+    ap.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable (default: all)")
+    ap.add_argument("--engine", action="append", choices=ENGINES, help="repeatable (default: all)")
+    ap.add_argument("--jobs", type=int, default=1, help="days simulated in parallel (processes)")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "soak.md")
+    args = ap.parse_args()
+    days = grid(args.seeds, tuple(args.scenario or SCENARIOS), tuple(args.engine or ENGINES))
+    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    outcomes, skipped = run(days, hours=args.hours, jobs=args.jobs)
+    total = Counter[str]()
+    for o in outcomes:
+        total.update({"exceptions": o.exceptions, "check_failures": o.check_failures, "lost": o.lost,
+                      "plans": o.plans})
+    cmd = " ".join([".venv/bin/python", "benchmarks/soak.py", *sys.argv[1:]])
+    md = ["# Soak: simulated days through the live dispatcher", "",
+          f"Made by `{cmd}` on {platform.node() or 'this machine'} ({platform.machine()}, Python "
+          f"{platform.python_version()}), {time.perf_counter() - t0:,.0f} s in all, {args.jobs} job(s), load average "
+          f"{load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end.", "",
+          f"**{len(outcomes)} days, {total['plans']:,} plans: {total['exceptions']} exceptions, "
+          f"{total['check_failures']} plans failing the checker, {total['lost']} lost orders**"
+          + (f"; {len(skipped)} days not started within {args.hours} h." if skipped else "."), "",
+          "Each day: `simulate(policy=\"medroute\", engine=..., time_budget=..., noise=..., retry_share=0.5)` with "
+          "the scenario's own seed; failures 5 % (half retried), cancellations 2 %; budgets cycle through "
+          f"{', '.join(map(str, BUDGETS))} s with the seed.", "", *table(outcomes), ""]
+    errors = [o for o in outcomes if o.error]
+    if errors:
+        md += ["## Exceptions", ""]
+        md += [f"- {o.day}: `{o.error.splitlines()[0]}`" for o in errors]
+        md.append("")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(md), encoding="utf-8")
+    args.out.with_suffix(".jsonl").write_text("".join(json.dumps(asdict(o)) + "\n" for o in outcomes),
+                                              encoding="utf-8")
+    print(args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,344 @@
+"""The live problem (the open state as a :class:`~medroute.model.Problem`) and the planning
+problem engines solve (committed stops folded into the riders' starts, margins applied).
+
+Two problems per replan:
+
+* the **live problem**: riders at their last known position from ``max(last time, now)``, open
+  orders with their actual (or estimated) release, items on board as ``picked_up_by`` with their
+  real pickup time, locks as ``Order.rider``. Every plan is checked against it;
+* the **planning problem**: the live problem with each committed stop *folded* into its rider's
+  start (a committed pickup becomes an item on board from its planned departure, a committed
+  delivery disappears), out-of-fridge budgets shortened by the travel-time margin, and soft
+  targets that can no longer be met moved to the earliest possible delivery (the same ranking
+  of plans: lateness from a target no plan can meet differs by a constant). Any engine solves
+  it without knowing about commitments, and never sees a window or target that has become
+  impossible.
+
+Items on board that can no longer be delivered by the rules (window or budget missed even by
+riding straight there, a cold item on a rider without a cool box, more than the box holds) are
+**relaxed**: planned as soon as possible, with no window, budget or load, instead of dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from ..compile import NO_LIMIT, Instance, compile_problem
+from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
+from ..schedule import earliest_in
+from ..travel.base import TravelMatrix
+from ..travel.lookup import GrowingMatrix
+from .state import DispatchState, OrderState, RiderState
+
+DEFAULT_TRAVEL_QUANTILE = 1.4
+"""Planning margin against travel-time noise, a factor on travel times (dimensionless): cold
+items are planned within ``budget / q`` out of the fridge, and soft targets ``(q - 1) ×`` the
+direct ride early. 1.4 is the 99th percentile of one leg's lognormal travel-time factor at the
+simulator's default noise σ 0.15 (``exp(2.326 σ − σ²/2)``); measured in
+``benchmarks/results/simulate.md``."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the live problem takes from the dispatcher besides the state.
+
+    Attributes
+    ----------
+    objective
+        The costs in Rupiah.
+    day, timezone, max_trip_m
+        As in :class:`~medroute.model.Problem`.
+    travel_quantile
+        Planning margin, see :data:`DEFAULT_TRAVEL_QUANTILE` (1 = none).
+    """
+
+    objective: Objective
+    day: date
+    timezone: str
+    max_trip_m: int | None
+    travel_quantile: float = DEFAULT_TRAVEL_QUANTILE
+
+
+@dataclass(frozen=True)
+class Built:
+    """The live problem, the planning problem and the maps between them, for one replan.
+
+    Attributes
+    ----------
+    live, live_inst, live_mats
+        The live problem, compiled, and its matrices per profile.
+    plan, plan_inst
+        The planning problem, compiled.
+    first
+        Live rider index → live node of its committed stop (folded into the planning problem).
+    committed
+        The commitments the fold kept, by rider id.
+    relaxed
+        Orders on board planned as soon as possible (see the module docstring).
+    notes
+        What the build had to bend.
+    """
+
+    live: Problem
+    live_inst: Instance
+    live_mats: dict[str, TravelMatrix]
+    plan: Problem
+    plan_inst: Instance
+    first: dict[int, int]
+    committed: dict[str, tuple[str, str]]
+    relaxed: frozenset[str]
+    notes: tuple[str, ...]
+
+
+def _live_order(st: OrderState, now: int, state: DispatchState, working: Collection[str], relaxed: bool,
+                horizon: int) -> Order:
+    o = st.order
+    if st.carrier is not None:
+        if st.returning:  # taken back: a delivery to the pharmacy, as an ambient parcel
+            ph = state.pharmacies[o.pharmacy]
+            return Order(id=o.id, pharmacy=o.pharmacy, location=ph.location, weight_g=o.weight_g,
+                         volume_ml=o.volume_ml, parcels=o.parcels, service_s=ph.handover_s,
+                         windows=(TimeWindow(0, horizon),), picked_up_by=st.carrier, picked_up_s=st.picked_up_s,
+                         rider=st.carrier)
+        kw: dict[str, Any] = {"picked_up_by": st.carrier, "picked_up_s": st.picked_up_s, "rider": st.carrier,
+                              "release_s": min(o.release_s, st.picked_up_s or 0)}
+        if st.retry is not None:
+            kw |= {"windows": (st.retry,), "latest_s": None}
+        if relaxed:
+            kw |= {"windows": (TimeWindow(0, horizon),), "latest_s": None, "max_ride_s": None,
+                   "temperature": "ambient", "weight_g": 0, "volume_ml": 0, "parcels": 0}
+        return dataclasses.replace(o, **kw)
+    release = st.released_s if st.released_s is not None else max(o.release_s, now)
+    kw = {"release_s": release, "rider": st.lock if st.lock in working else None}
+    if st.retry is not None:
+        kw |= {"windows": (st.retry,), "latest_s": None}
+    return dataclasses.replace(o, **kw)
+
+
+def _live_rider(rs: RiderState, now: int, carrying: bool, overtime: bool, horizon: int) -> Rider | None:
+    r = rs.rider
+    start_s = max(rs.time_s, now)
+    shift = r.shift
+    if start_s > shift.end_s or overtime:
+        if not carrying:
+            return None
+        shift = TimeWindow(shift.start_s, horizon)
+    return dataclasses.replace(r, start=rs.location, start_s=start_s, shift=shift,
+                               max_work_s=None if overtime else r.max_work_s)
+
+
+def live_problem(state: DispatchState, now: int, settings: Settings, *, relaxed: Collection[str] = (),
+                 overtime: Collection[str] = ()) -> Problem:
+    """The open state at ``now`` as a :class:`Problem` (see the module docstring).
+
+    ``relaxed``: orders on board planned as soon as possible (besides those the state marks);
+    ``overtime``: riders whose shift is extended to the horizon (they take nothing new).
+    """
+    horizon = MAX_TIME_S  # an item carried past midnight, or far, is still planned
+    carrying = {s.carrier for s in state.orders.values() if s.carrier is not None}
+    riders = []
+    for rid, rs in state.riders.items():
+        if rs.working:
+            r = _live_rider(rs, now, rid in carrying, rid in overtime, horizon)
+            if r is not None:
+                riders.append(r)
+    ids = {r.id for r in riders}
+    orders = [_live_order(st, now, state, ids, st.relaxed or st.id in relaxed, horizon)
+              for st in state.open_orders()]
+    return Problem(pharmacies=tuple(state.pharmacies.values()), orders=tuple(orders), riders=tuple(riders),
+                   day=settings.day, timezone=settings.timezone, objective=settings.objective,
+                   max_trip_m=settings.max_trip_m)
+
+
+def _undeliverable(inst: Instance, state: DispatchState) -> dict[str, str]:
+    """Items on board the rules no longer let their rider deliver (see the module docstring), with why."""
+    p = inst.problem
+    rindex = {r.id: i for i, r in enumerate(p.riders)}
+    load = np.zeros_like(inst.capacity)
+    for k, o in enumerate(p.orders):
+        if o.picked_up_by is not None:
+            load[rindex[o.picked_up_by]] += inst.demand[k]
+    over = np.any(load > inst.capacity, axis=1)
+    out: dict[str, str] = {}
+    for k, o in enumerate(p.orders):
+        st = state.orders[o.id]
+        if o.picked_up_by is None or st.relaxed or st.returning:
+            continue
+        r = rindex[o.picked_up_by]
+        d = inst.delivery(k)
+        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[d]])
+        if k in inst.flagged:
+            out[o.id] = f"by the rules ({inst.flagged[k].reason.value})"
+        elif over[r]:
+            out[o.id] = "in the box (it holds less than what is on board)"
+        elif earliest_in(eta, inst.windows[d]) is None:
+            out[o.id] = "in its window"
+        elif int(inst.max_ride[k, r]) < eta - int(inst.carried_since[k]):
+            out[o.id] = "within its out-of-fridge budget"
+    return out
+
+
+def _fold(b_live: Problem, inst: Instance, state: DispatchState
+          ) -> tuple[Problem, dict[int, int], dict[str, tuple[str, str]], list[str]]:
+    """Fold every committed stop that can still be made into its rider's start (module docstring).
+
+    Service at the committed stop starts on arrival, or at its planned start if later (a cold
+    pickup may be planned late on purpose so that the budget reaches the door window).
+    """
+    notes: list[str] = []
+    oindex = {o.id: k for k, o in enumerate(b_live.orders)}
+    riders = list(b_live.riders)
+    orders: dict[str, Order] = {o.id: o for o in b_live.orders}
+    first: dict[int, int] = {}
+    kept: dict[str, tuple[str, str]] = {}
+    for r, rider in enumerate(b_live.riders):
+        rs = state.riders[rider.id]
+        if rs.committed is None:
+            continue
+        kind, oid = rs.committed
+        k = oindex.get(oid, -1)
+        if k < 0 or (kind == "pickup") != (inst.carried_by[k] < 0) or not inst.allowed[k, r]:
+            notes.append(f"rider {rider.id!r}: commitment to {kind} of {oid!r} no longer applies; released")
+            continue
+        node = inst.pickup(k) if kind == "pickup" else inst.delivery(k)
+        loc = int(inst.node_loc[node])
+        visits = state.routes.get(rider.id, ())
+        planned = visits[0].start_s if visits and (visits[0].kind, visits[0].order) == rs.committed else 0
+        arrive = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], loc])
+        start = earliest_in(max(arrive, planned), inst.windows[node])
+        if start is None and planned > arrive:
+            start = earliest_in(arrive, inst.windows[node])
+        fits = kind != "pickup" or bool(np.all(
+            inst.demand[list(inst.carried[r])].sum(axis=0) + inst.demand[k] <= inst.capacity[r]))
+        if start is None or not fits:
+            notes.append(f"rider {rider.id!r}: committed {kind} of {oid!r} cannot be made any more; released")
+            continue
+        dep = start + int(inst.service[node])
+        first[r] = node
+        kept[rider.id] = rs.committed
+        riders[r] = dataclasses.replace(rider, start=b_live.locations[loc], start_s=dep,
+                                        shift=TimeWindow(rider.shift.start_s, max(rider.shift.end_s, dep)))
+        if kind == "pickup":
+            orders[oid] = dataclasses.replace(orders[oid], picked_up_by=rider.id, picked_up_s=dep, rider=rider.id)
+        else:
+            del orders[oid]
+    plan = dataclasses.replace(b_live, riders=tuple(riders), orders=tuple(orders.values()))
+    return plan, first, kept, notes
+
+
+def _with_margins(plan: Problem, q: float) -> Problem:
+    """Cold budgets planned within ``budget / q`` (items on board keep what they can still make).
+
+    Budgets are cut on the orders (an order's budget is the least of its own and its cool box's),
+    so the margin applies to the budget of the riders with the longest-holding cool box.
+    """
+    if q <= 1.0:
+        return plan
+    holds = [r.coolbox.hold_s for r in plan.riders if r.coolbox is not None]
+    hold = max(holds, default=0)
+    orders = []
+    for o in plan.orders:
+        if o.needs_coolbox and holds:
+            budget = hold if o.max_ride_s is None else min(o.max_ride_s, hold)
+            o = dataclasses.replace(o, max_ride_s=math.floor(budget / q))
+        orders.append(o)
+    return dataclasses.replace(plan, orders=tuple(orders))
+
+
+def _reachable_targets(plan: Problem, inst: Instance, q: float) -> Problem:
+    """Soft targets moved ``(q - 1) ×`` the direct ride earlier, but never before the earliest
+    possible delivery (a target no plan can meet becomes that: the ranking of plans is the same)."""
+    changed = False
+    orders = list(plan.orders)
+    for k, o in enumerate(plan.orders):
+        if o.target_s is None or k in inst.flagged:
+            continue
+        d = inst.delivery(k)
+        door = int(inst.node_loc[d])
+        allowed = [int(r) for r in np.flatnonzero(inst.allowed[k])]
+        if inst.carried_by[k] >= 0:
+            r = int(inst.carried_by[k])
+            ride = int(inst.duration(r)[inst.start_loc[r], door])
+            earliest = int(inst.depart[r]) + ride
+        else:
+            if not inst.windows[k] or not allowed:
+                continue
+            ph = int(inst.node_loc[k])
+            opens = inst.windows[k][0][0]
+            reach = [max(opens, int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], ph]))
+                     + int(inst.service[k]) + int(inst.duration(r)[ph, door]) for r in allowed]
+            ride = min(int(inst.duration(r)[ph, door]) for r in allowed)
+            earliest = min(reach)
+        first = earliest_in(earliest, inst.windows[d])
+        if first is None:
+            continue
+        target = max(first, o.target_s - math.ceil((q - 1.0) * ride))
+        if target != o.target_s:
+            orders[k] = dataclasses.replace(o, target_s=target)
+            changed = True
+    return dataclasses.replace(plan, orders=tuple(orders)) if changed else plan
+
+
+def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingMatrix,
+          overtime: Collection[str] = ()) -> Built:
+    """The live and planning problems of ``state`` at ``now`` (see the module docstring)."""
+
+    def compiled(p: Problem) -> tuple[Instance, dict[str, TravelMatrix]]:
+        mats = matrices.over(p.locations, p.profiles)
+        return compile_problem(p, mats), mats
+
+    notes: list[str] = []
+    relaxed: set[str] = set()
+    live = live_problem(state, now, settings, overtime=overtime)
+    inst, mats = compiled(live)
+    bad = _undeliverable(inst, state)
+    if bad:
+        relaxed = set(bad)
+        notes += [f"order {oid!r} on board of {state.orders[oid].carrier!r} can no longer be delivered {why}; "
+                  "delivered as soon as possible" for oid, why in bad.items()]
+        live = live_problem(state, now, settings, relaxed=relaxed, overtime=overtime)
+        inst, mats = compiled(live)
+    plan, first, kept, fold_notes = _fold(live, inst, state)
+    notes += fold_notes
+    q = settings.travel_quantile
+    plan = _with_margins(plan, q)
+    plan_inst, _ = compiled(plan)
+    spoiled = _margin_breaks(plan_inst)
+    if spoiled:  # items on board keep the budget they can still make
+        plan = dataclasses.replace(plan, orders=tuple(
+            dataclasses.replace(o, max_ride_s=live.order[o.id].max_ride_s) if o.id in spoiled else o
+            for o in plan.orders))
+    targeted = _reachable_targets(plan, plan_inst, q)
+    if spoiled or targeted is not plan:
+        plan = targeted
+        plan_inst, _ = compiled(plan)
+    # Closing riders and riders in overtime take nothing new.
+    no_new = [i for i, r in enumerate(plan.riders) if state.riders[r.id].closing or r.id in overtime]
+    if no_new:
+        allowed = plan_inst.allowed.copy()
+        for i in no_new:
+            allowed[:, i] &= plan_inst.carried_by == i
+        allowed.setflags(write=False)
+        plan_inst = dataclasses.replace(plan_inst, allowed=allowed)
+    all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
+    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes))
+
+
+def _margin_breaks(inst: Instance) -> set[str]:
+    """Items on board whose margined budget is already out of reach by riding straight there."""
+    out = set()
+    for k in range(inst.n):
+        r = int(inst.carried_by[k])
+        if r < 0 or inst.max_ride[k, r] >= NO_LIMIT:
+            continue
+        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[inst.delivery(k)]])
+        if eta - int(inst.carried_since[k]) > int(inst.max_ride[k, r]):
+            out.add(inst.problem.orders[k].id)
+    return out

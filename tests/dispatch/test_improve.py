@@ -1,0 +1,72 @@
+"""Anytime improvement between events: reproducible on a work budget, never worse, folded into the
+next replan, and a background thread that stops cleanly."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from medroute import check
+from medroute.dispatch import Dispatcher
+from medroute.events import OrderCreated
+from tests.dispatch.town import H, dispatcher, order, replan
+
+
+def loaded(seed: int = 0) -> Dispatcher:
+    d = dispatcher(3, seed=seed)
+    for i in range(24):
+        d.apply(OrderCreated(8 * H, order(i, release_s=8 * H + 600 * (i % 5), cold=i % 6 == 0)))
+    replan(d, 8 * H, 5.0)  # insertion alone: ends well before the clock, the same plan every time
+    return d
+
+
+def test_rounds_are_a_work_budget_same_state_same_plan() -> None:
+    a, b = loaded(), loaded()
+    pa, pb = a.improve(rounds=15), b.improve(rounds=15)
+    assert pa is not None and pb is not None
+    assert [r.orders for r in pa.solution.routes] == [r.orders for r in pb.solution.routes]
+    assert pa.objective_rp == pb.objective_rp
+
+
+def test_an_improvement_is_published_never_worse_and_the_next_replan_starts_from_it() -> None:
+    d = loaded()
+    assert d.plan is not None
+    before = d.plan.objective_rp
+    better = d.improve(rounds=40)
+    assert better is not None, "24 orders on 3 riders: insertion alone leaves room"
+    assert better is d.plan and better.stage == "improved" and better.objective_rp < before
+    assert check(better.problem, better.solution, better.matrix) == []
+    assert replan(d, 8 * H).objective_rp <= better.objective_rp + 1e-6
+
+
+def test_an_improvement_after_new_events_waits_for_the_next_replan() -> None:
+    d = loaded()
+    d.apply(OrderCreated(8 * H + 60, order(40, release_s=9 * H)))
+    assert d.improve(rounds=40) is None
+    plan = replan(d, 8 * H + 60)
+    assert plan.stage in ("improved", "keep", "auto") and "o40" in plan.solution.served
+
+
+def test_improve_needs_exactly_one_budget() -> None:
+    d = loaded()
+    with pytest.raises(ValueError, match="exactly one"):
+        d.improve()
+    d.improve(time_budget=0.2)
+
+
+def test_background_thread_improves_and_stops_cleanly() -> None:
+    d = loaded()
+    d.start_improving()
+    try:
+        time.sleep(0.5)
+        d.apply(OrderCreated(8 * H + 120, order(40, release_s=9 * H)))
+        plan = replan(d, 8 * H + 120)  # events and replans go on while it runs
+        assert "o40" in plan.solution.served
+        time.sleep(0.3)
+    finally:
+        d.stop_improving()
+    assert d._background is None
+    assert not any(t.name == "medroute-improver" for t in threading.enumerate())
+    replan(d, 8 * H + 180)

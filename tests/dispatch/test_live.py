@@ -1,0 +1,91 @@
+"""The live and planning problems: what must never reach an engine (impossible windows and targets,
+items the rules forbid), what is relaxed instead, and the margins against travel-time noise."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import medroute
+from medroute import Problem, TimeWindow
+from medroute.dispatch.live import Settings, build
+from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
+from medroute.model import PATIENTS_FIRST
+from medroute.travel.haversine import HaversineBackend
+from medroute.travel.lookup import GrowingMatrix
+from tests.dispatch.town import GENTENG, PHARMACIES, H, dispatcher, order, replan, rider
+
+
+def test_an_item_carried_past_midnight_is_still_planned() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    d.apply(TravelDelay(17 * H, "r0", 7 * H + 1800))  # the rider is free again at 00:30 the next day
+    plan = replan(d, 17 * H + 60)
+    (stop,) = plan.route("r0")
+    assert stop.order == "o0" and stop.start_s > 24 * H
+    assert d.orders["o0"].relaxed
+
+
+def test_a_position_far_away_just_before_midnight_is_still_planned() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H, cold=True), released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    d.apply(RiderPosition(23 * H + 58 * 60, "r0", GENTENG.location))
+    plan = replan(d, 23 * H + 58 * 60)
+    assert "o0" in plan.solution.served
+
+
+def test_a_cold_item_on_a_rider_without_a_cool_box_is_delivered_not_refused() -> None:
+    d = medroute.Dispatcher(PHARMACIES, [rider(0, cool=False)], engine=None)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H, cold=True), released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    plan = replan(d, 9 * H + 360)
+    assert "o0" in plan.solution.served and d.orders["o0"].relaxed
+
+
+def test_solve_leaves_an_undeliverable_item_on_board_unassigned_with_its_flag() -> None:
+    o = dataclasses.replace(order(0, cold=True, release_s=8 * H), picked_up_by="r0", picked_up_s=8 * H)
+    p = Problem(PHARMACIES, (o,), (rider(0, cool=False),))
+    sol = medroute.solve(p, engine="greedy")
+    assert [(u.order, u.reason.value) for u in sol.unassigned] == [("o0", "no_coolbox_rider")]
+    assert medroute.check(p, sol) == []
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "auto"])
+def test_targets_that_became_impossible_never_reach_an_engine(engine: str) -> None:
+    # Created long before its estimated release, never released: by 13:00 it is planned from
+    # "now", after its soft target (release + 1 h) has passed.
+    d = dispatcher(2, engine=engine)
+    for i in range(4):
+        o = dataclasses.replace(order(i, release_s=9 * H), target_s=10 * H)
+        d.apply(OrderCreated(8 * H, o))
+    plan = replan(d, 13 * H, 0.5)
+    assert set(plan.solution.served) == {"o0", "o1", "o2", "o3"}
+
+
+def test_the_planning_problem_keeps_margins_and_the_live_one_the_rules() -> None:
+    d = dispatcher(1)
+    o = dataclasses.replace(order(0, release_s=9 * H, cold=True), target_s=11 * H)
+    d.apply(OrderCreated(8 * H, o))
+    settings = Settings(PATIENTS_FIRST, d.settings.day, "Asia/Jakarta", None, 1.5)
+
+    def fn(locs: object, profile: str) -> medroute.TravelMatrix:
+        return HaversineBackend().matrix(locs, profile=profile)  # type: ignore[arg-type]
+
+    b = build(d.state, 8 * H, settings, GrowingMatrix(fn))
+    live, plan = b.live.order["o0"], b.plan.order["o0"]
+    assert plan.max_ride_s == live.max_ride_s // 1.5  # type: ignore[operator]
+    assert plan.target_s is not None and live.target_s == 11 * H and plan.target_s < 11 * H
+
+
+def test_a_retry_window_that_has_passed_relaxes_the_item() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    from medroute.events import DeliveryFailed
+
+    d.apply(DeliveryFailed(10 * H, "o0", retry=TimeWindow(10 * H, 10 * H + 60)))
+    plan = replan(d, 11 * H)
+    assert "o0" in plan.solution.served and d.orders["o0"].relaxed

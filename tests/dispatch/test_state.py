@@ -1,0 +1,112 @@
+"""The live state: ``apply`` is pure, and an event that contradicts the state or is malformed is
+rejected whole (nothing changes, not even the clock)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from medroute import Location, Rider
+from medroute.dispatch import DispatchError, apply
+from medroute.dispatch.persist import state_to_json
+from medroute.events import (
+    Delivered,
+    OrderCreated,
+    PickedUp,
+    RiderOffline,
+    RiderOnline,
+    RiderPosition,
+    TravelDelay,
+)
+from tests.dispatch.town import BLAMBANGAN, H, dispatcher, order, replan, rider
+
+
+def test_apply_returns_a_new_state_and_leaves_its_input_alone() -> None:
+    d = dispatcher(2)
+    before = d.state
+    snapshot = state_to_json(before, {})
+    after = apply(before, OrderCreated(8 * H, order(0)))
+    assert state_to_json(before, {}) == snapshot
+    assert "o0" in after.orders and "o0" not in before.orders
+    assert after.now_s == 8 * H
+
+
+@pytest.mark.parametrize("event", [
+    TravelDelay(10 * H, "nobody", 60),
+    TravelDelay(10 * H, "r0", math.nan),  # type: ignore[arg-type]
+    TravelDelay(10 * H, "r0", -5),
+    TravelDelay(10 * H, "r0", 10**9),
+    OrderCreated(-1, order(5)),
+    OrderCreated(math.inf, order(5)),  # type: ignore[arg-type]
+    "not an event",
+    RiderPosition(10 * H, "r0", (1.0, 2.0)),  # type: ignore[arg-type]
+])
+def test_rejected_events_change_nothing_not_even_the_clock(event: object) -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0)))
+    before = d.to_json()
+    with pytest.raises(DispatchError):
+        d.apply(event)  # type: ignore[arg-type]
+    assert d.to_json() == before and d.now_s == 8 * H
+
+
+def test_pickup_by_an_offline_or_not_yet_online_rider_is_rejected() -> None:
+    d = dispatcher(2)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(RiderOffline(8 * H, "r1"))
+    with pytest.raises(DispatchError, match="offline"):
+        d.apply(PickedUp(8 * H + 60, "o0", "r1"))
+    late = dispatcher(1, online=False)
+    late.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    with pytest.raises(DispatchError, match="offline"):
+        late.apply(PickedUp(8 * H + 60, "o0", "r0"))
+    replan(d, 8 * H + 120)  # and the dispatcher still plans
+
+
+def test_rider_online_with_a_spec_for_another_id_is_rejected() -> None:
+    d = dispatcher(1)
+    with pytest.raises(DispatchError, match="ids must match"):
+        d.apply(RiderOnline(8 * H, "r0", spec=rider(7)))
+    with pytest.raises(DispatchError, match="ids must match"):
+        d.apply(RiderOnline(8 * H, "r9", spec=Rider("r7", BLAMBANGAN.location)))
+    replan(d, 8 * H)
+
+
+def test_lock_to_an_offline_rider_is_rejected() -> None:
+    d = dispatcher(2)
+    d.apply(OrderCreated(8 * H, order(0)))
+    d.apply(RiderOffline(8 * H, "r1"))
+    with pytest.raises(DispatchError, match="takes no new orders"):
+        d.lock("o0", "r1")
+    assert d.orders["o0"].lock is None
+
+
+def test_delivery_before_its_pickup_is_rejected() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(PickedUp(10 * H, "o0", "r0"))
+    with pytest.raises(DispatchError, match="before its pickup"):
+        d.apply(Delivered(9 * H, "o0"))
+    d.apply(Delivered(10 * H + 600, "o0"))
+    assert d.orders["o0"].status.value == "delivered"
+
+
+def test_a_long_delay_on_a_busy_rider_asks_for_a_replan() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(TravelDelay(8 * H, "r0", 600))
+    assert not d.replan_due, "an idle rider is behind nothing"
+    replan(d, 8 * H)
+    d.apply(TravelDelay(8 * H + 60, "r0", 60))
+    assert not d.replan_due, "below behind_s"
+    d.apply(TravelDelay(8 * H + 120, "r0", 600))
+    assert d.replan_due
+    replan(d, 8 * H + 180)
+    assert not d.replan_due
+
+
+def test_position_of_an_unknown_rider_is_named() -> None:
+    d = dispatcher(1)
+    with pytest.raises(DispatchError, match="rider 'x': unknown rider"):
+        d.apply(RiderPosition(8 * H, "x", Location(0.0, 0.0)))
