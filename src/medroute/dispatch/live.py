@@ -217,10 +217,10 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
             start = earliest_in(arrive, inst.windows[node])
         fits = kind != "pickup" or bool(np.all(
             inst.demand[list(inst.carried[r])].sum(axis=0) + inst.demand[k] <= inst.capacity[r]))
-        if start is None or not fits:
+        dep = MAX_TIME_S + 1 if start is None else start + int(inst.service[node])
+        if dep > MAX_TIME_S or not fits:
             notes.append(f"rider {rider.id!r}: committed {kind} of {oid!r} cannot be made any more; released")
             continue
-        dep = start + int(inst.service[node])
         first[r] = node
         kept[rider.id] = rs.committed
         riders[r] = dataclasses.replace(rider, start=b_live.locations[loc], start_s=dep,
