@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -c "from medroute.engines.alns import warm_up; warm_up()"  # compile the alns core once (numba caches it)
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -7,7 +7,9 @@ hierarchical convention (vehicles first, then distance). See ``benchmarks/README
 
     .venv/bin/python benchmarks/literature.py --set lilim --engines pyvrp --time-limit 30
 
-Engine names are medroute's (``auto``, ``ortools``, ``pyvrp``, ``greedy``, ``vroom``). Every engine of
+Engine names are medroute's (``auto``, ``ortools``, ``pyvrp``, ``greedy``, ``vroom``, ``alns``). DARP runs
+are compared with the best-known distances of ``bks_cordeau_2006.csv`` beside the instance folder,
+per instance in the report. Every engine of
 a run solves an instance in the same worker process, one after the other, so that the columns
 share the machine's conditions; ``pyvrp`` and ``ortools`` alone are the peers ``auto`` is held to
 (``--versus``). ``--work`` runs in reproducible mode (``stop=MaxWork(time limit)``) instead of the
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from medroute.io import bks_path, instance_paths, read_bks, read_instance
+from medroute.io.darp import DARP_BKS_FILE, read_darp_bks
 from medroute.io.literature import KINDS, LiteratureInstance
 from medroute.solution import Solution, StopKind
 
@@ -69,11 +72,12 @@ def ride_and_duration(inst: LiteratureInstance, solution: Solution) -> tuple[flo
 
 
 def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elapsed_s: float,
-             bks: tuple[int, float] | None, violations: int) -> dict[str, Any]:
+             bks: tuple[int | None, float] | None, violations: int) -> dict[str, Any]:
     """One run's record: vehicles, double-precision distance, gap to the BKS, feasibility counts.
 
     ``gap_pct`` = 100 (distance − BKS distance) / BKS distance; it is a like-for-like comparison
-    only when ``vehicle_match`` (same vehicle count as the BKS) and nothing is unassigned.
+    only when ``vehicle_match`` (same vehicle count as the BKS) and nothing is unassigned. A BKS
+    without a vehicle count (DARP: distance only) leaves ``vehicle_match`` empty.
     """
     vehicles, distance = inst.vehicles(solution), inst.distance(solution)
     stats = solution.stats
@@ -90,7 +94,7 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
     }
     if bks is not None:
         rec["bks_vehicles"], rec["bks_distance"] = bks
-        rec["vehicle_match"] = vehicles == bks[0] and not solution.unassigned
+        rec["vehicle_match"] = None if bks[0] is None else vehicles == bks[0] and not solution.unassigned
         rec["gap_pct"] = round(100.0 * (distance - bks[1]) / bks[1], 3) + 0.0 if bks[1] > 0 else None
     if inst.kind == "darp":
         ride, duration = ride_and_duration(inst, solution)
@@ -98,13 +102,13 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
     return rec
 
 
-def run_instance(kind: str, path: Path, engines: Sequence[str], time_limit: float, bks: tuple[int, float] | None,
+def run_instance(kind: str, path: Path, engines: Sequence[str], time_limit: float, bks: tuple[int | None, float] | None,
                  work: bool = False, solver: Solver | None = None) -> list[dict[str, Any]]:
     """:func:`run_one` for each engine in turn, in this process."""
     return [run_one(kind, path, engine, time_limit, bks, work=work, solver=solver) for engine in engines]
 
 
-def run_one(kind: str, path: Path, engine: str, time_limit: float, bks: tuple[int, float] | None,
+def run_one(kind: str, path: Path, engine: str, time_limit: float, bks: tuple[int | None, float] | None,
             work: bool = False, solver: Solver | None = None) -> dict[str, Any]:
     """Read, solve, check and score one instance with one engine (``work``: on ``MaxWork(time_limit)``
     instead of the clock); errors become a record."""
@@ -146,7 +150,8 @@ def summarise(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "infeasible": sum(1 for r in ok if r["violations"] or r["literature_violations"]),
             "incomplete": sum(1 for r in ok if r["unassigned"]),
             "bks_vehicle_matches": len(matched) if any(r["bks_vehicles"] is not None for r in ok) else None,
-            "mean_vehicle_excess": _mean(r["vehicles"] - r["bks_vehicles"] for r in with_bks),
+            "mean_vehicle_excess": _mean(r["vehicles"] - r["bks_vehicles"] for r in with_bks
+                                         if r["bks_vehicles"] is not None),
             "mean_gap_pct_all": _mean(r["gap_pct"] for r in with_bks),
             "mean_gap_pct_matched": _mean(r["gap_pct"] for r in matched),
             "mean_distance": _mean(r["distance"] for r in complete),
@@ -244,9 +249,11 @@ def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs:
         cols = ["engine", "runs", "errors", "infeasible", "incomplete", "bks_vehicle_matches",
                 "mean_vehicle_excess", "mean_gap_pct_all", "mean_gap_pct_matched", "mean_time_s", "clock_stopped"]
         if kind == "darp":
-            cols = ["engine", "runs", "errors", "infeasible", "incomplete", "mean_distance",
+            cols = ["engine", "runs", "errors", "infeasible", "incomplete", "mean_distance", "mean_gap_pct_all",
                     "ride_limit_breaches", "mean_time_s", "clock_stopped"]
         lines += _table([s for s in summary if s["set"] == kind], cols)
+        if kind == "darp":
+            lines += ["", *per_instance(runs)]
         lines += ["", *_versus_lines(runs, pairs, time_limit)]
         if not with_runs:
             lines.append("")
@@ -255,7 +262,7 @@ def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs:
         cols = ["instance", "engine", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct",
                 "unassigned", "violations", "literature_violations", "time_s", "stopped_by", "best_stage", "error"]
         if kind == "darp":
-            cols = ["instance", "engine", "vehicles", "distance", "unassigned", "violations",
+            cols = ["instance", "engine", "vehicles", "distance", "bks_distance", "gap_pct", "unassigned", "violations",
                     "literature_violations", "max_ride", "max_ride_limit", "max_duration", "max_duration_limit",
                     "time_s", "stopped_by", "best_stage", "error"]
         lines += _table(sorted(runs, key=lambda r: (r["instance"], r["engine"])), cols)
@@ -263,14 +270,61 @@ def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs:
     return "\n".join(lines) + "\n"
 
 
+def per_instance(runs: Sequence[dict[str, Any]]) -> list[str]:
+    """Distance per instance and engine beside the best known (a run that leaves a request out
+    or breaks a rule shows as ``out``/``infeasible``), then the mean distance and gap over the
+    instances every engine serves completely and feasibly."""
+    engines = list(dict.fromkeys(r["engine"] for r in runs))
+    names = sorted({r["instance"] for r in runs})
+    cell = {(r["instance"], r["engine"]): r for r in runs}
+
+    def ok(r: dict[str, Any] | None) -> bool:
+        return (r is not None and r["status"] == "ok" and not r["unassigned"] and not r["violations"]
+                and not r["literature_violations"])
+
+    lines = ["### Per instance (distance; gap to the best known in %)", "",
+             "| instance | " + " | ".join(engines) + " | best known |", "|---|" + "---|" * (len(engines) + 1)]
+    for name in names:
+        cells = []
+        for e in engines:
+            r = cell.get((name, e))
+            if r is None:
+                cells.append("–")
+            elif not ok(r):
+                cells.append("error" if r["status"] == "error" else "out" if r["unassigned"] else "infeasible")
+            else:
+                gap = f" ({r['gap_pct']:+.2f})" if r["gap_pct"] is not None else ""
+                cells.append(f"{r['distance']:.2f}{gap}")
+        bks = next((r["bks_distance"] for r in runs if r["instance"] == name and r["bks_distance"]), None)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_cell(bks)} |")
+    common = [n for n in names if all(ok(cell.get((n, e))) for e in engines)]
+    means = [_mean(cell[(n, e)]["distance"] for n in common) for e in engines]
+    gaps = [_mean(cell[(n, e)]["gap_pct"] for n in common if cell[(n, e)]["gap_pct"] is not None) for e in engines]
+    lines.append(f"| mean over the {len(common)} served by all | "
+                 + " | ".join(f"{_cell(m)} ({_cell(g)})" for m, g in zip(means, gaps, strict=True)) + " | |")
+    return [*lines, ""]
+
+
+def _bks_tables(kind: str, root: str | None) -> dict[str, tuple[int | None, float]]:
+    """Best-known values of set ``kind``: (vehicles, distance); DARP's table has distances only,
+    beside its instance folder."""
+    table = bks_path(kind, root=root)
+    if table is not None:
+        return dict(read_bks(table))
+    paths = instance_paths(kind, root=root)
+    darp = paths[0].parent.parent / DARP_BKS_FILE if kind == "darp" and paths else None
+    if darp is None or not darp.is_file():
+        return {}
+    return {name: (None, distance) for name, distance in read_darp_bks(darp).items()}
+
+
 def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str, Any]]:
     """Run every selected (instance, engine) pair and write ``<out>/<set>.{csv,json,md}``."""
     kinds = list(KINDS) if args.set == "all" else [args.set]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    tasks: list[tuple[str, Path, list[str], float, tuple[int, float] | None, bool]] = []
+    tasks: list[tuple[str, Path, list[str], float, tuple[int | None, float] | None, bool]] = []
     for kind in kinds:
-        table = bks_path(kind, root=args.root)
-        bks = read_bks(table) if table is not None else {}
+        bks = _bks_tables(kind, args.root)
         for path in instance_paths(kind, root=args.root):
             if args.instances and not fnmatch.fnmatchcase(path.stem.lower(), args.instances.lower()):
                 continue

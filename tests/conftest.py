@@ -21,3 +21,12 @@ settings.load_profile("ci" if os.environ.get("CI") else "medroute")
 def _restore_data_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """``medroute --data-dir`` sets a process-wide setting; no test leaks it into the next."""
     monkeypatch.setattr(datadir.settings, "data_dir", datadir.settings.data_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _alns_compiled() -> None:
+    """The ``alns`` engine's numba core compiled (or loaded from numba's disk cache) before any
+    test runs, so that no timed test spends its budget compiling."""
+    from medroute.engines.alns import warm_up
+
+    warm_up()

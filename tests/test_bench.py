@@ -87,8 +87,8 @@ def test_ratios_use_feasible_runs_only() -> None:
 
 def test_budget_plan_fits_half_an_hour() -> None:
     suite = SUITES["banyuwangi"]
-    assert suite.runs == 6 * 5
-    assert suite.planned_s == 4 * (10 + 30 + 10 + 30) + 3 * (30 + 60)  # no VROOM on surge
+    assert suite.runs == 9 * 5
+    assert suite.planned_s == 4 * ((10 + 30) * 3 + 30) + 3 * (30 + 60)  # no VROOM on surge
     assert suite.planned_s < 0.5 * 30 * 60  # leaves room for loading, checking and load from others
 
 
@@ -113,3 +113,15 @@ def test_targets_and_rerender(ran: tuple[Path, list[RunRecord]]) -> None:
     rerender(out)
     md = (out / "RESULTS.md").read_text(encoding="utf-8")
     assert "auto has no violations on any run: **met**" in md
+
+
+def test_simulated_days_beside_the_report_appear_in_it(ran: tuple[Path, list[RunRecord]]) -> None:
+    out, _ = ran
+    (out / "results").mkdir(exist_ok=True)
+    (out / "results" / "simulate_tiny.md").write_text("# Simulated day\n\nMade by `x`.\n\n| KPI | a |\n|---|---:|\n"
+                                                     "| orders | 4 |\n", encoding="utf-8")
+    rerender(out)
+    md = (out / "RESULTS.md").read_text(encoding="utf-8")
+    section = md.split("## Simulated days", 1)[1]
+    assert "[results/simulate_tiny.md](results/simulate_tiny.md)" in section
+    assert "| orders | 4 |" in section and "# Simulated day" not in section

@@ -51,6 +51,8 @@ def test_one_time_format_per_column_and_aware_datetimes() -> None:
             assert at[~known].isna().all()
     stops = t["stops"]
     assert stops.arrival.str.endswith(":00").any() and not stops.arrival.str.endswith(":00").all()
+    windows = t["orders"].windows.str.split(", ").explode()
+    assert windows.str.fullmatch(r"\d\d:\d\d:\d\d–\d\d:\d\d:\d\d").all(), list(windows)
 
 
 def test_datetimes_in_another_timezone() -> None:

@@ -41,7 +41,9 @@ def problem(**kw: object) -> Problem:
 
 @pytest.mark.parametrize(("build", "message"), [
     (lambda: Location(math.nan, 114.0), "lat must be a finite number"),
-    (lambda: Location(-8.0, 200.0), "lon 200.0 is outside"),
+    (lambda: Location(-8.0, 200.0), "location: lon must be in [-180.0, 180.0], got 200.0"),
+    (lambda: Location(10**400, 114.0), "location: lat must be in [-90.0, 90.0], got 1000000"),
+    (lambda: Location(True, 114.0), "location: lat must be a finite number, got True"),
     (lambda: TimeWindow(36000, 34200), "10:00–09:30 ends before it starts"),
     (lambda: TimeWindow(-5, 10), "negative"),
     (lambda: Order("rx-17", "rsud", PATIENT, windows=(TimeWindow(10, 20), TimeWindow(15, 30))),

@@ -140,3 +140,32 @@ def test_an_order_on_board_that_cannot_be_delivered_comes_back_unassigned() -> N
     for engine in ("greedy", "ortools", "auto"):
         planned = solve(p, engine=engine, time_limit=2, matrix=matrix(p))
         assert len(planned.unassigned) == 1 and check(p, planned, matrix(p)) == [], engine
+
+
+def test_a_flagged_order_on_board_is_left_out_before_a_deliverable_one() -> None:
+    """Found by the fuzzer: a flagged carried order first on the route made the timing blame the
+    deliverable one behind it, and both came back unassigned."""
+    from medroute.schedule import drop_untimable
+
+    heavy = Order("heavy", "ph", C, weight_g=25_000, picked_up_by="r", picked_up_s=3000)
+    fine = Order("fine", "ph", B, windows=(TimeWindow(0, 3600 + 700),), picked_up_by="r", picked_up_s=3000)
+    p = problem(heavy, fine)
+    inst = compiled(p)
+    assert [f.reason for f in inst.flagged.values()] == [Reason.OVER_CAPACITY]
+    routes, dropped, _ = drop_untimable(inst, [[2, 3]], label="test")
+    assert routes == [[3]] and list(dropped) == [0]
+    assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []
+
+
+def test_an_order_on_board_dropped_early_is_delivered_once_room_is_made() -> None:
+    """Found by the fuzzer: the timing blamed "now" (no time out of the fridge left, at the rider's
+    own door), then "far" (beyond the shift); both came back unassigned though "now" alone fits."""
+    from medroute.schedule import drop_untimable
+
+    now = Order("now", "ph", A, max_ride_s=0, service_s=0, picked_up_by="r", picked_up_s=3600)
+    far = Order("far", "ph", C, picked_up_by="r", picked_up_s=3600)
+    p = problem(now, far, rider=Rider("r", A, start_s=3600, shift=TimeWindow(3600, 3600 + 1000)))
+    inst = compiled(p)
+    routes, dropped, _ = drop_untimable(inst, [[3, 2]], label="test")
+    assert routes == [[2]] and dropped == {1: Reason.SHIFT}
+    assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []

@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -128,19 +129,26 @@ VROOM_SURGE_SKIP = ("VROOM 1.15's construction phase does not stop at its timeou
                     "return no plan")
 """Why the ``banyuwangi`` suite does not run VROOM on ``surge``."""
 
+COLD_HEAVY = MappingProxyType({"cold_share": 0.5, "cold_temperature": "frozen", "coolbox_share": 0.6})
+"""The cold-heavy day: half the orders frozen (a 1-hour out-of-fridge budget, the tightest class
+of :mod:`medroute.coldchain`) and cool boxes on 60 % of the riders, where budgets bind and
+engines that cannot model them (PyVRP, VROOM) break them."""
+
 SUITES: dict[str, Suite] = {
     "banyuwangi": Suite("banyuwangi", (
         ScenarioRun("historic", (10.0, 30.0)),
         ScenarioRun("expanded", (10.0, 30.0)),
         ScenarioRun("surge", (30.0, 60.0), skip={"vroom": VROOM_SURGE_SKIP}),
+        ScenarioRun("expanded", (10.0, 30.0), COLD_HEAVY, label="expanded-cold"),
+        ScenarioRun("puskesmas", (30.0,)),
     )),
     "quick": Suite("quick", (
         ScenarioRun("historic", (2.0,)),
         ScenarioRun("expanded", (4.0,), {"orders": 40}, label="expanded-40"),
     )),
 }
-"""Named suites. ``banyuwangi``: 4 budget-using engines × (10 + 30 + 10 + 30) s + 3 × (30 + 60) s
-(no VROOM on surge) = 590 s of search per seed, about 12–15 minutes with loading, checking and
+"""Named suites. ``banyuwangi``: 4 budget-using engines × ((10 + 30) × 3 + 30) s + 3 × (30 + 60) s
+(no VROOM on surge) = 870 s of search per seed, about 20 minutes with loading, checking and
 plotting on 2 cores.
 ``quick``: a CI-size smoke run, about half a minute."""
 
@@ -397,7 +405,8 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
     }
     write_runs(records, out, meta)
     figures = plot_suite(records, out) if plots else []
-    (out / "RESULTS.md").write_text(render_markdown(records, meta, figures), encoding="utf-8")
+    (out / "RESULTS.md").write_text(render_markdown(records, meta, figures, simulated_days(out)),
+                                    encoding="utf-8")
     return records
 
 
@@ -533,12 +542,26 @@ def rerender(out: Path | str) -> None:
                                   for r in doc["runs"]]
     records = [RunRecord(**row) for row in rows]
     figures = plot_suite(records, out)
-    (out / "RESULTS.md").write_text(render_markdown(records, doc["meta"], figures), encoding="utf-8")
+    (out / "RESULTS.md").write_text(render_markdown(records, doc["meta"], figures, simulated_days(out)),
+                                    encoding="utf-8")
 
 
-def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figures: Sequence[str] = ()) -> str:
+def simulated_days(out: Path) -> list[str]:
+    """The simulated days committed beside a report (``results/simulate_<scenario>.md``, written by
+    ``benchmarks/simulate.py``), each as a markdown section without its title."""
+    sections = []
+    for path in sorted((out / "results").glob("simulate_*.md")):
+        body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
+        sections.append(f"### `{path.stem.removeprefix('simulate_')}` ([results/{path.name}](results/{path.name}))"
+                        f"\n\n{body}\n")
+    return sections
+
+
+def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figures: Sequence[str] = (),
+                    simulated: Sequence[str] = ()) -> str:
     """The ``RESULTS.md`` report: command, machine, headline ratios, one table per scenario and
-    budget, notes on relaxed and failed runs, and the plots."""
+    budget, notes on relaxed and failed runs, the simulated days committed beside it
+    (:func:`simulated_days`) and the plots."""
     la = meta["load_1min"]
     v = meta["versions"]
     lines = [
@@ -620,6 +643,8 @@ def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figur
             broken = f" Broken rules: {r.violation_rules}." if r.violation_rules else ""
             lines.append(f"* {r.scenario} · {r.engine} ({r.mode}): {r.note or '-'}{broken}")
         lines.append("")
+    if simulated:
+        lines += ["## Simulated days (`medroute simulate`, committed beside this report)", "", *simulated]
     if figures:
         lines += ["## Plots", ""]
         lines += [f"![{Path(f).stem}]({Path(f).name})" for f in figures]

@@ -181,7 +181,6 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
         s = next(s for s in stops[1:-1] if s.order not in problem.order)
         bad(Rule.UNKNOWN_ORDER, f"stop names unknown order {s.order!r}", s.order)
         return out
-    index = problem.location_index
     # Items on board: order id -> (order, time it left the fridge). Carried items start on board,
     # unless the plan reports them unassigned (then they are out of the plan; Rule.CARRIED judges that).
     on_board: dict[str, tuple[Order, int]] = {
@@ -216,36 +215,10 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
         if o.rider is not None and o.rider != rid:
             bad(Rule.LOCK, f"order {o.id!r} is locked to rider {o.rider!r}", o.id)
         if s.kind == StopKind.PICKUP:
-            if o.picked_up_by is not None or o.id in picked_here:
-                bad(Rule.PICKUP_DELIVERY, f"order {o.id!r} is picked up twice", o.id)
-            if s.start_s < o.release_s:
-                bad(Rule.RELEASE, f"order {o.id!r} picked up at {format_time(s.start_s)}, before its "
-                                  f"release {format_time(o.release_s)}", o.id)
-            if not _in(ph.opening, s.start_s):
-                bad(Rule.OPENING, f"order {o.id!r} picked up at {format_time(s.start_s)}, outside "
-                                  f"pharmacy {ph.id!r} opening {_fmt(ph.opening)}", o.id)
-            picked_here.add(o.id)
-            on_board[o.id] = (o, s.departure_s)
-            if problem.max_trip_m is not None:
-                trip = legs.distance(index[ph.location], index[o.location])
-                if trip > problem.max_trip_m:
-                    bad(Rule.TRIP_LIMIT, f"order {o.id!r}: pharmacy → door is {trip} m, over the "
-                                         f"{problem.max_trip_m} m limit", o.id)
-        if s.kind == StopKind.DELIVERY:
+            out.extend(_check_pickup(problem, rider, s, o, on_board, picked_here, legs))
+        else:
             served[o.id] += 1
-            if o.id not in on_board:
-                bad(Rule.PICKUP_DELIVERY, f"order {o.id!r} is delivered before (or without) being "
-                                          "picked up on this route", o.id)
-            else:
-                exposure = s.start_s - on_board[o.id][1]
-                budget = _budget(o, rider)
-                if budget is not None and exposure > budget:
-                    bad(Rule.COLD_BUDGET, f"order {o.id!r} is out of the fridge {exposure} s, over its "
-                                          f"budget of {budget} s", o.id)
-                del on_board[o.id]
-            if not _in(o.delivery_windows, s.start_s):
-                bad(Rule.WINDOW, f"order {o.id!r} delivered at {format_time(s.start_s)}, outside "
-                                 f"{_fmt(o.delivery_windows)}", o.id)
+            out.extend(_check_delivery(rider, s, o, on_board))
         reported = dict(s.cold)
         if reported != exposures:
             bad(Rule.LOAD_REPORT, f"stop {i}: reported cold exposure {reported} differs from {exposures}",
@@ -262,6 +235,51 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
     if rider.max_work_s is not None and end.arrival_s - start.departure_s > rider.max_work_s:
         bad(Rule.MAX_WORK, f"works {end.arrival_s - start.departure_s} s, over the maximum "
                            f"{rider.max_work_s} s")
+    return out
+
+
+def _check_pickup(problem: Problem, rider: Rider, s: Stop, o: Order, on_board: dict[str, tuple[Order, int]],
+                  picked_here: set[str], legs: _Legs) -> list[Violation]:
+    """A pickup's rules; ``o`` goes on board."""
+    ph = problem.pharmacy[o.pharmacy]
+    out: list[Violation] = []
+
+    def bad(rule: Rule, msg: str) -> None:
+        out.append(Violation(rule, f"rider {rider.id!r}: order {o.id!r} {msg}", rider.id, o.id))
+
+    if o.picked_up_by is not None or o.id in picked_here:
+        bad(Rule.PICKUP_DELIVERY, "is picked up twice")
+    if s.start_s < o.release_s:
+        bad(Rule.RELEASE, f"picked up at {format_time(s.start_s)}, before its release {format_time(o.release_s)}")
+    if not _in(ph.opening, s.start_s):
+        bad(Rule.OPENING, f"picked up at {format_time(s.start_s)}, outside pharmacy {ph.id!r} opening "
+                          f"{_fmt(ph.opening)}")
+    picked_here.add(o.id)
+    on_board[o.id] = (o, s.departure_s)
+    if problem.max_trip_m is not None:
+        index = problem.location_index
+        trip = legs.distance(index[ph.location], index[o.location])
+        if trip > problem.max_trip_m:
+            bad(Rule.TRIP_LIMIT, f"goes {trip} m from pharmacy to door, over the {problem.max_trip_m} m limit")
+    return out
+
+
+def _check_delivery(rider: Rider, s: Stop, o: Order, on_board: dict[str, tuple[Order, int]]) -> list[Violation]:
+    """A delivery's rules; ``o`` leaves the boxes."""
+    out: list[Violation] = []
+
+    def bad(rule: Rule, msg: str) -> None:
+        out.append(Violation(rule, f"rider {rider.id!r}: order {o.id!r} {msg}", rider.id, o.id))
+
+    if o.id not in on_board:
+        bad(Rule.PICKUP_DELIVERY, "is delivered before (or without) being picked up on this route")
+    else:
+        exposure = s.start_s - on_board.pop(o.id)[1]
+        budget = _budget(o, rider)
+        if budget is not None and exposure > budget:
+            bad(Rule.COLD_BUDGET, f"is out of the fridge {exposure} s, over its budget of {budget} s")
+    if not _in(o.delivery_windows, s.start_s):
+        bad(Rule.WINDOW, f"delivered at {format_time(s.start_s)}, outside {_fmt(o.delivery_windows)}")
     return out
 
 
@@ -344,8 +362,6 @@ def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mappi
     item fits beside the load until then and the delivery, with the later stops pushed back, keeps
     every window, budget, shift and working time."""
     rider = problem.rider[o.picked_up_by or ""]
-    if o.needs_coolbox and rider.coolbox is None:
-        return []  # delivering it would break the cool-box rule
     route = solution.route_of(rider.id)
     if route is None:
         t0 = rider.earliest_departure_s

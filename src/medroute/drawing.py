@@ -3,8 +3,8 @@ straight lines that are not roads) and the colours of riders and pharmacies.
 
 Colours stay readable at 150 riders: riders are grouped by their *home pharmacy* (the pharmacy of
 their first pickup) and take consecutive palette colours in that order, so the riders of one
-pharmacy, whose routes share streets, never share a colour; each pharmacy has its own colour for
-overviews that colour by pharmacy.
+pharmacy (up to 20), whose routes share streets, never share a colour; each pharmacy has its own
+colour for overviews that colour by pharmacy.
 
 A leg is drawn in *runs*: ``"road"`` (along the road network), ``"bridge"`` (a straight line that
 stands for travel the road data does not hold: a link between road clusters, or a leg the backend
@@ -27,10 +27,11 @@ from .geo import Location
 from .model import Problem
 from .solution import Solution, StopKind
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-           "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
-"""matplotlib's tab10, then the light tab20 shades: the first ten are the most distinct."""
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+           "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
+           "#dbdb8d", "#9edae5", "#393b79", "#8c6d31")
+"""matplotlib's tab10, the light tab20 shades and two dark tab20b ones, without greys (they read as
+roads): the first nine are the most distinct."""
 
 RunKind = Literal["road", "bridge", "line"]
 NO_PHARMACY = ""

@@ -9,14 +9,14 @@ in metres (``*_m``), loads in grams / millilitres / parcels. Needs pandas
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidProblemError, InvalidSolutionError, require
 from .geo import Location
-from .model import Order, Problem, Rider
+from .model import Order, Problem, Rider, TimeWindow
 from .solution import Kpis, Route, Solution, Stop, StopKind
 from .timefmt import format_clock
 
@@ -148,6 +148,11 @@ def order_outcomes(problem: Problem, solution: Solution) -> list[OrderOutcome]:
     return out
 
 
+def windows_text(windows: Sequence[TimeWindow]) -> str:
+    """``"HH:MM:SS–HH:MM:SS, ..."``: time windows in the tables' one time format."""
+    return ", ".join(f"{format_clock(w.start_s)}–{format_clock(w.end_s)}" for w in windows)
+
+
 def _hhmm(t: int | None) -> str:
     return "" if t is None else format_clock(t)
 
@@ -191,7 +196,7 @@ def stops_frame(problem: Problem, solution: Solution, *, tz: str | None = None) 
                 "weight_g": s.load.weight_g, "volume_ml": s.load.volume_ml, "parcels": s.load.parcels,
                 "cold_parcels": s.load.cold_parcels, "cold_volume_ml": s.load.cold_volume_ml,
                 "cold_on_board": len(s.cold), "max_cold_exposure_s": max((e for _, e in s.cold), default=0),
-                "windows": ", ".join(str(w) for w in o.delivery_windows) if o and s.kind == StopKind.DELIVERY
+                "windows": windows_text(o.delivery_windows) if o and s.kind == StopKind.DELIVERY
                 else "",
                 "late_s": late,
             })
@@ -241,7 +246,7 @@ def orders_frame(problem: Problem, solution: Solution, *, tz: str | None = None)
             "status": "served" if oc.served else "unassigned", "rider": oc.rider,
             "release_s": o.release_s, "pickup_s": oc.pickup_s, "delivery_s": oc.delivery_s,
             "release": _hhmm(o.release_s), "pickup": _hhmm(oc.pickup_s), "delivery": _hhmm(oc.delivery_s),
-            "windows": ", ".join(str(w) for w in o.delivery_windows),
+            "windows": windows_text(o.delivery_windows),
             "target_s": o.target_s, "target": _hhmm(o.target_s),
             "late_s": oc.late_s, "on_time": oc.on_time,
             "lead_s": oc.delivery_s - o.release_s if oc.delivery_s is not None else None,

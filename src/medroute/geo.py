@@ -23,10 +23,11 @@ class Location:
 
     def __post_init__(self) -> None:
         for name, value, bound in (("lat", self.lat, 90.0), ("lon", self.lon, 180.0)):
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise InvalidProblemError(f"location: {name} must be a finite number, got {value!r}")
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or (isinstance(value, float) and not math.isfinite(value))):
+                raise InvalidProblemError(f"location: {name} must be a finite number, got {value!r}"[:300])
             if abs(value) > bound:
-                raise InvalidProblemError(f"location: {name} {value} is outside [-{bound}, {bound}]")
+                raise InvalidProblemError(f"location: {name} must be in [-{bound}, {bound}], got {value!r}"[:300])
 
     def to_json(self) -> dict[str, float]:
         return {"lat": self.lat, "lon": self.lon}

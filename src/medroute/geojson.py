@@ -12,7 +12,7 @@ from typing import Any
 
 from .drawing import leg_geometry, rider_colors
 from .errors import require
-from .frames import cold_budget_s, order_outcomes, placed_stops
+from .frames import cold_budget_s, order_outcomes, placed_stops, windows_text
 from .geo import Location
 from .model import Problem
 from .solution import Solution, StopKind
@@ -87,7 +87,7 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
                 props["cold_exposure_s"] = dict(s.cold).get(o.id)
                 props["cold_budget_s"] = cold_budget_s(problem, o, ps.rider) if o.needs_coolbox else o.max_ride_s
                 props["late_s"] = max(0, s.start_s - o.target_s) if o.target_s is not None else 0
-                props["windows"] = ", ".join(str(w) for w in o.delivery_windows)
+                props["windows"] = windows_text(o.delivery_windows)
                 props["temperature"] = o.temperature
             if s.kind == StopKind.PICKUP and o is not None:
                 props["pharmacy"] = o.pharmacy

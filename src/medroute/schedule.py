@@ -139,8 +139,9 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
 def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: str
                    ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
     """Take orders off each route until it times: the order the timing blames, or, when that
-    one is already on board, the last order still at its pharmacy; only when none is left, the
-    order on board the timing blames (it then comes back unassigned: its rider cannot deliver it).
+    one is already on board, the last order still at its pharmacy; only when none is left, an
+    order on board — a flagged one first, else the one the timing blames (it then comes back
+    unassigned: its rider cannot deliver it).
 
     Returns the routes, the binding reason of each dropped order, and a note per drop (prefixed
     with ``label``).
@@ -155,15 +156,31 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             if not isinstance(timed, Infeasible):
                 break
             orders = [inst.order_of(v) for v in seq]
-            movable = [k for k in orders if inst.carried_by[k] < 0] or orders
+            movable = ([k for k in orders if inst.carried_by[k] < 0] or [k for k in orders if k in inst.flagged]
+                       or orders)
             k = timed.order if timed.order in movable else movable[-1]
             dropped[k] = timed.reason
             seq = [v for v in seq if inst.order_of(v) != k]
             what = "already on board, left out by" if inst.carried_by[k] >= 0 else "taken off"
             notes.append(f"{label}: order {inst.problem.orders[k].id!r} {what} rider "
                          f"{inst.problem.riders[r].id!r} (dropped: its route does not time, {timed.reason.value})")
+        for k in [k for k in dropped if inst.carried_by[k] == r and k not in inst.flagged]:
+            if (back := _reinsert_delivery(inst, r, seq, k)) is not None:  # fits once later drops made room
+                seq = back
+                del dropped[k]
+                notes.append(f"{label}: order {inst.problem.orders[k].id!r} delivered by rider "
+                             f"{inst.problem.riders[r].id!r} after all")
         out.append(seq)
     return out, dropped, notes
+
+
+def _reinsert_delivery(inst: Instance, r: int, seq: list[int], k: int) -> list[int] | None:
+    """``seq`` with carried order ``k``'s delivery at the first place where the route times."""
+    for pos in range(len(seq) + 1):
+        trial = [*seq[:pos], inst.delivery(k), *seq[pos:]]
+        if not isinstance(schedule_route(inst, r, trial), Infeasible):
+            return trial
+    return None
 
 
 def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) -> float:

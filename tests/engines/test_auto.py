@@ -193,7 +193,7 @@ def cold_town() -> Instance:
 def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
     # Cold budgets make PyVRP relax the model, so the OR-Tools stage runs; on work the plan repeats.
     inst = cold_town()
-    runs = [AutoEngine().solve(inst, stop=MaxWork(1), seed=2) for _ in range(2)]
+    runs = [AutoEngine(use_alns=False).solve(inst, stop=MaxWork(1), seed=2) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     for res in runs:
         assert res.stats.reproducible
@@ -203,9 +203,30 @@ def test_relaxed_instances_are_reproducible_through_the_ortools_stage() -> None:
 
 def test_without_ortools_anchored_rounds_take_its_share() -> None:
     inst = cold_town()
-    res = AutoEngine(use_ortools=False).solve(inst, stop=MaxWork(1), seed=2)
+    res = AutoEngine(use_ortools=False, use_alns=False).solve(inst, stop=MaxWork(1), seed=2)
     names = [s.name for s in res.stats.stages]
     assert "ortools" not in names and {"pyvrp-anchored", "pyvrp-anchored-2"} <= set(names)
+    assert checked(inst, res.routes) == []
+
+
+def test_ride_limits_bring_in_the_alns_search_instead_of_pyvrp() -> None:
+    # Cold budgets are rules PyVRP relaxes: the alns search (which times them exactly) runs in
+    # place of the PyVRP stages, OR-Tools searches on from the best plan, and on work the plan repeats.
+    inst = cold_town()
+    runs = [AutoEngine().solve(inst, stop=MaxWork(1), seed=2) for _ in range(2)]
+    assert runs[0].routes == runs[1].routes
+    names = [s.name for s in runs[0].stats.stages]
+    assert names[:3] == ["construct", "greedy", "alns"] and "ortools" in names
+    assert not any(name.startswith("pyvrp") for name in names)
+    assert runs[0].stats.reproducible
+    assert checked(inst, runs[0].routes) == []
+
+
+def test_without_ortools_a_second_alns_round_takes_its_share() -> None:
+    inst = cold_town()
+    res = AutoEngine(use_ortools=False).solve(inst, stop=MaxWork(1), seed=2)
+    names = [s.name for s in res.stats.stages]
+    assert "alns" in names and "alns-2" in names and "ortools" not in names
     assert checked(inst, res.routes) == []
 
 
@@ -219,7 +240,7 @@ def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() ->
     due = (TimeWindow(3600, 5600),)
     inst = compiled(Order("i1", "ph", B, temperature="refrigerated", max_ride_s=1850, windows=due),
                     Order("i2", "ph", D, temperature="refrigerated", max_ride_s=1850, windows=due))
-    runs = [AutoEngine().solve(inst, stop=MaxWork(0.5), seed=0) for _ in range(2)]
+    runs = [AutoEngine(use_alns=False).solve(inst, stop=MaxWork(0.5), seed=0) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     res = runs[0]
     assert [s.name for s in res.stats.stages] == ["construct", "greedy", "ortools", "ortools-fresh"]
@@ -262,6 +283,17 @@ def test_no_time_at_all_still_returns_a_checked_plan() -> None:
     inst = compile_problem(town(8, 2, 3))
     res = AutoEngine().solve(inst, stop=Budget(seconds=0.0), seed=0)
     assert checked(inst, res.routes) == [] and res.stats.stopped_by == StopReason.CLOCK
+
+
+def test_a_missing_ortools_shows_in_the_stats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines.portfolio import auto
+
+    monkeypatch.setattr(auto, "_ortools", lambda inst: None)
+    inst = cold_town()
+    res = AutoEngine(use_alns=False).solve(inst, stop=MaxWork(0.5), seed=2)
+    (missing,) = [s for s in res.stats.stages if s.name == "ortools"]
+    assert missing.skipped == "not_installed" and missing.stopped_by is None
+    assert "pyvrp-anchored-2" in [s.name for s in res.stats.stages]
 
 
 def test_a_target_before_the_pickup_can_start_is_no_deadline() -> None:

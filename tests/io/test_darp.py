@@ -14,6 +14,7 @@ from medroute.check import Rule
 from medroute.compile import compile_problem
 from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, read_darp
+from medroute.io.darp import read_darp_bks
 from medroute.reasons import Reason
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from medroute.solution import Load, Route, Stop, StopKind
@@ -50,7 +51,7 @@ def test_every_file_parses_with_the_right_counts(root: Path) -> None:
         vehicles, requests = int(m[1]), int(m[2])
         assert len(inst.problem.riders) == inst.vehicles_available == vehicles, path.name
         assert len(inst.problem.orders) == len(inst.problem.pharmacies) == requests, path.name
-        assert inst.end_depot == 2 * requests + 1
+        assert inst.end_depot == 2 * requests + 1 and inst.layout == "2006"
         assert inst.max_ride is not None and inst.max_duration is not None
         assert all(o.max_ride_s == inst.max_ride * 1000 for o in inst.problem.orders)
         assert all(r.max_work_s == inst.max_duration * 1000 for r in inst.problem.riders)
@@ -113,9 +114,30 @@ def test_ride_time_is_the_out_of_fridge_exposure(tmp_path: Path) -> None:
     assert [f.reason for f in tight.problem.flags(tight.matrix)] == [Reason.BUDGET_SHORTER_THAN_RIDE]
 
 
+# The same instance in the 2003 layout: the header counts the 2 nodes, and no end-depot line.
+TINY_2003 = """1 2 14 1 5
+0 0.000 0.000 0 0 0 100
+1 3.000 0.000 1 1 0 100
+2 3.000 4.000 1 -1 10 20
+"""
+
+
+def test_both_layouts_read_alike_and_say_which(tmp_path: Path) -> None:
+    new, old = read_darp(write(tmp_path, TINY)), read_darp(write(tmp_path, TINY_2003, "pr-tiny.txt"))
+    assert (new.layout, old.layout) == ("2006", "2003")
+    assert (new.end_depot, old.end_depot) == (3, 0)
+    assert len(old.problem.orders) == 1 and old.problem.riders[0].end == old.problem.riders[0].start
+    sol = build_solution(compile_problem(old.problem, old.matrix), [[0, 1]])
+    assert check(old.problem, sol, old.matrix) == [] and old.violations(sol) == []
+    assert old.distance(sol) == pytest.approx(new.distance(build_solution(compile_problem(new.problem, new.matrix),
+                                                                          [[0, 1]])), abs=1e-12)
+
+
 @pytest.mark.parametrize(("text", "message"), [
     (TINY.replace("1 1 14 1 5", "1 1 14 1"), r"tiny.txt:1: .*expected 5 fields"),
-    (TINY.replace("1 1 14 1 5", "1 2 14 1 5"), r"expected 6 node lines for n = 2, got 4"),
+    (TINY.replace("1 1 14 1 5", "1 2 14 1 5"), r"4 node lines fit neither DARP layout: the 2006 one needs "
+                                               r"2n \+ 2 = 6 .* the 2003 one c \+ 1 = 3"),
+    (TINY.replace("1 1 14 1 5", "1 3 14 1 5"), r"4 node lines fit neither DARP layout.*c = 3 nodes \(c even\)"),
     (TINY.replace("1 -1 10 20", "1 -2 10 20"), r"tiny.txt:4: node 2 must unload the 1 of pickup 1"),
     (TINY.replace("1 -1 10 20", "1 -1 10.0005 20"), r"tiny.txt:4: .*not a whole number"),
     (TINY.replace("3 0.000 0.000", "4 0.000 0.000"), r"tiny.txt:5: .*expected 3, got 4"),
@@ -133,3 +155,12 @@ def test_an_engine_plan_that_passes_check_passes_the_literature_rules(root: Path
     sol = medroute.solve(inst.problem, engine="greedy", time_limit=5, seed=0, matrix=inst.matrix)
     assert check(inst.problem, sol, inst.matrix) == []
     assert set(inst.violations(sol)) == {f"order {u.order!r} is not served" for u in sol.unassigned}
+
+
+def test_darp_best_known_table(tmp_path: Path) -> None:
+    good = write(tmp_path, "instance,distance,source\na2-16,294.25,paper\nb2-16,309.41,\n", "bks.csv")
+    assert read_darp_bks(good) == {"a2-16": 294.25, "b2-16": 309.41}
+    for bad in ("instance,cost\na2-16,1\n", "instance,distance\na2-16,-3\n", "instance,distance\na,1\na,2\n"):
+        with pytest.raises(LiteratureFormatError, match=r"bks\.csv"):
+            read_darp_bks(write(tmp_path, bad, "bks.csv"))
+

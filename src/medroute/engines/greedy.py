@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..compile import Instance
 from ..reasons import Reason
@@ -92,6 +93,93 @@ def _carried_first(inst: Instance) -> tuple[list[list[int]], list[str]]:
     return routes, notes
 
 
+class _Fleet:
+    """The riders' plans as the orders are dispatched: where and when each rider is free, kept as
+    arrays so that every order looks at all riders at once (a Python loop over riders per order
+    dominated at 1,000 orders)."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.routes, self.notes = _carried_first(inst)
+        self.timed: list[RouteTimes | None] = []
+        for r in range(inst.m):
+            t = schedule_route(inst, r, self.routes[r]) if self.routes[r] else None
+            self.timed.append(t if isinstance(t, RouteTimes) else None)
+        self.free_loc = np.zeros(inst.m, dtype=np.int64)
+        self.free_t = np.zeros(inst.m, dtype=np.int64)
+        self.last_pick_loc = np.full(inst.m, -1, dtype=np.int64)
+        self.usable = np.ones(inst.m, dtype=bool)
+        self.groups = [(g, np.flatnonzero(inst.rider_durations == g)) for g in range(len(inst.durations))]
+        for r in range(inst.m):
+            self.refresh(r)
+
+    def refresh(self, r: int) -> None:
+        """Update rider ``r``'s free place and time after its plan changed."""
+        inst, routes = self.inst, self.routes
+        self.free_loc[r], self.free_t[r] = _free_at(inst, r, routes[r], self.timed[r])
+        self.usable[r] = not routes[r] or self.timed[r] is not None
+        picks = [v for v in routes[r] if inst.is_pickup(v)]
+        self.last_pick_loc[r] = inst.node_loc[picks[-1]] if picks else -1
+
+    def take(self, k: int) -> Reason | None:
+        """Give order ``k`` to the rider who reaches its pharmacy first (``None``), or the reason
+        no rider can take it."""
+        inst = self.inst
+        cand = inst.allowed[k] & self.usable
+        if not cand.any():
+            return Reason.NO_RIDER
+        why: Counter[Reason] = Counter()
+        options = self._batch_options(k, cand) + self._append_options(k, cand, why)
+        options.sort(key=lambda o: (o.reach_s, o.rider, not o.batch))
+        for opt in options:
+            res = schedule_route(inst, opt.rider, opt.nodes)
+            if isinstance(res, RouteTimes):
+                self.routes[opt.rider], self.timed[opt.rider] = list(opt.nodes), res
+                self.refresh(opt.rider)
+                return None
+            why[res.reason] += 1
+        return why.most_common(1)[0][0] if why else Reason.SEARCH_LIMIT
+
+    def _batch_options(self, k: int, cand: NDArray[np.bool_]) -> list[_Option]:
+        """Joining a trailing batch at ``k``'s pharmacy (validated by :func:`_batch_insert`)."""
+        inst, out = self.inst, []
+        for rr in np.flatnonzero(cand & (self.last_pick_loc == int(inst.node_loc[k]))):
+            r = int(rr)
+            batch = _batch_insert(inst, self.routes[r], k)
+            times = self.timed[r]
+            if batch is not None and times is not None:
+                last_pick = max(i for i, v in enumerate(self.routes[r]) if inst.is_pickup(v))
+                out.append(_Option(times.starts[last_pick], r, True, batch))
+        return out
+
+    def _append_options(self, k: int, cand: NDArray[np.bool_], why: Counter[Reason]) -> list[_Option]:
+        """Appending ``k`` at the end of each rider's plan, unless even the direct ride misses: the
+        current route's times are lower bounds (more stops only delay them), so the earliest
+        delivery is the reach time bumped into the pickup window, plus handover and the direct
+        ride. Riders ruled out that way are counted in ``why``."""
+        inst = self.inst
+        pick_loc, d = int(inst.node_loc[k]), inst.delivery(k)
+        door_loc = int(inst.node_loc[d])
+        reach = np.zeros(inst.m, dtype=np.int64)
+        ride = np.zeros(inst.m, dtype=np.int64)
+        for g, members in self.groups:
+            dur = inst.durations[g]
+            reach[members] = self.free_t[members] + dur[self.free_loc[members], pick_loc]
+            ride[members] = int(dur[pick_loc, door_loc])
+        pick = np.full(inst.m, -1, dtype=np.int64)
+        for a, b in reversed(inst.windows[k]):
+            fits = reach <= b
+            pick[fits] = np.maximum(reach[fits], a)
+        door = pick + int(inst.service[k]) + ride
+        last_window = inst.windows[d][-1][1] if inst.windows[d] else -1
+        late = cand & ((pick < 0) | (door > last_window))
+        shift = cand & ~late & (door + int(inst.service[d]) > inst.shift_end)
+        why[Reason.TIME_WINDOW] += int(late.sum())
+        why[Reason.SHIFT] += int(shift.sum())
+        return [_Option(int(reach[r]), int(r), False, (*self.routes[int(r)], k, d))
+                for r in np.flatnonzero(cand & ~late & ~shift)]
+
+
 class GreedyEngine:
     """First come, nearest free rider (see the module docstring). Always supported."""
 
@@ -122,83 +210,16 @@ class GreedyEngine:
         inst = instance
         meter = Meter(stop)
         deadline = time.perf_counter() + max(0.0, meter.seconds_left())
-        routes, notes = _carried_first(inst)
-        timed: list[RouteTimes | None] = []
-        for r in range(inst.m):
-            t = schedule_route(inst, r, routes[r]) if routes[r] else None
-            timed.append(t if isinstance(t, RouteTimes) else None)
-        # Where and when each rider is free, kept as arrays so that every order looks at all
-        # riders at once (a Python loop over riders per order dominated at 1,000 orders).
-        free_loc = np.zeros(inst.m, dtype=np.int64)
-        free_t = np.zeros(inst.m, dtype=np.int64)
-        last_pick_loc = np.full(inst.m, -1, dtype=np.int64)
-        usable = np.ones(inst.m, dtype=bool)
-
-        def refresh(r: int) -> None:
-            free_loc[r], free_t[r] = _free_at(inst, r, routes[r], timed[r])
-            usable[r] = not routes[r] or timed[r] is not None
-            picks = [v for v in routes[r] if inst.is_pickup(v)]
-            last_pick_loc[r] = inst.node_loc[picks[-1]] if picks else -1
-
-        for r in range(inst.m):
-            refresh(r)
-        groups = [(g, np.flatnonzero(inst.rider_durations == g)) for g in range(len(inst.durations))]
+        fleet = _Fleet(inst)
         reasons: dict[int, Reason] = {}
         problem = inst.problem
         queue = sorted((k for k in inst.open_orders if inst.carried_by[k] < 0),
                        key=lambda k: (problem.orders[k].release_s, problem.orders[k].id))
         for k in queue:
-            if time.perf_counter() > deadline:
-                reasons[k] = Reason.SEARCH_LIMIT
-                continue
-            cand = inst.allowed[k] & usable
-            if not cand.any():
-                reasons[k] = Reason.NO_RIDER
-                continue
-            pick_loc, d = int(inst.node_loc[k]), inst.delivery(k)
-            door_loc = int(inst.node_loc[d])
-            reach = np.zeros(inst.m, dtype=np.int64)
-            ride = np.zeros(inst.m, dtype=np.int64)
-            for g, members in groups:
-                dur = inst.durations[g]
-                reach[members] = free_t[members] + dur[free_loc[members], pick_loc]
-                ride[members] = int(dur[pick_loc, door_loc])
-            why: Counter[Reason] = Counter()
-            options: list[_Option] = []
-            # Join a trailing batch at this pharmacy (validated by _batch_insert).
-            for rr in np.flatnonzero(cand & (last_pick_loc == pick_loc)):
-                r = int(rr)
-                batch = _batch_insert(inst, routes[r], k)
-                times = timed[r]
-                if batch is not None and times is not None:
-                    last_pick = max(i for i, v in enumerate(routes[r]) if inst.is_pickup(v))
-                    options.append(_Option(times.starts[last_pick], r, True, batch))
-            # Append at the end, unless even the direct ride misses: the current route's times
-            # are lower bounds (more stops only delay them), so the earliest delivery is the
-            # reach time bumped into the pickup window, plus handover and the direct ride.
-            pick = np.full(inst.m, -1, dtype=np.int64)
-            for a, b in reversed(inst.windows[k]):
-                fits = reach <= b
-                pick[fits] = np.maximum(reach[fits], a)
-            door = pick + int(inst.service[k]) + ride
-            last_window = inst.windows[d][-1][1] if inst.windows[d] else -1
-            late = cand & ((pick < 0) | (door > last_window))
-            shift = cand & ~late & (door + int(inst.service[d]) > inst.shift_end)
-            why[Reason.TIME_WINDOW] += int(late.sum())
-            why[Reason.SHIFT] += int(shift.sum())
-            for rr in np.flatnonzero(cand & ~late & ~shift):
-                r = int(rr)
-                options.append(_Option(int(reach[r]), r, False, (*routes[r], k, d)))
-            options.sort(key=lambda o: (o.reach_s, o.rider, not o.batch))
-            for opt in options:
-                res = schedule_route(inst, opt.rider, opt.nodes)
-                if isinstance(res, RouteTimes):
-                    routes[opt.rider], timed[opt.rider] = list(opt.nodes), res
-                    refresh(opt.rider)
-                    break
-                why[res.reason] += 1
-            else:
-                reasons[k] = why.most_common(1)[0][0] if why else Reason.SEARCH_LIMIT
+            why = Reason.SEARCH_LIMIT if time.perf_counter() > deadline else fleet.take(k)
+            if why is not None:
+                reasons[k] = why
+        routes, notes = fleet.routes, fleet.notes
         served = sum(1 for s in routes for v in s if not inst.is_pickup(v))
         notes.append(f"greedy: {served} of {inst.n} orders dispatched")
         ended = StopReason.CLOCK if Reason.SEARCH_LIMIT in reasons.values() else StopReason.DONE

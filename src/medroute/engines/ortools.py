@@ -141,6 +141,22 @@ def _empty_route_ok(inst: Instance, r: int) -> bool:
     return bool(inst.depart[r] + ride <= inst.shift_end[r] and ride <= inst.max_work[r])
 
 
+@dataclass(eq=False)
+class _Build:
+    """What the steps of :func:`build_model` share."""
+
+    inst: Instance
+    model: RoutingModel
+    usable: NDArray[np.bool_]
+    picked: list[int]
+    carried: list[int]
+    locs: NDArray[np.int64]
+    dummy: NDArray[np.bool_]
+    service: NDArray[np.int64]
+    cancelled: Callable[[float], bool]
+    horizon: int = 0
+
+
 def build_model(inst: Instance, *, cancelled: Callable[[float], bool] = lambda _: False) -> RoutingModel | None:
     """Translate ``inst`` into an OR-Tools routing model (see the module docstring), or ``None``
     if ``cancelled(seconds)`` turns true between two of the build's steps, ``seconds`` being how
@@ -154,129 +170,151 @@ def build_model(inst: Instance, *, cancelled: Callable[[float], bool] = lambda _
     picked, carried, left = _routed(inst, usable)
     nodes = [*picked, *(inst.delivery(k) for k in picked), *(inst.delivery(k) for k in carried)]
     n_nodes, m = len(nodes), inst.m
-    starts = list(range(n_nodes, n_nodes + m))
-    ends = list(range(n_nodes + m, n_nodes + 2 * m))
-    manager = pywrapcp.RoutingIndexManager(n_nodes + 2 * m, m, starts, ends)
-    routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
-    model = RoutingModel(manager, routing, None, nodes, {}, left)
+    manager = pywrapcp.RoutingIndexManager(n_nodes + 2 * m, m, list(range(n_nodes, n_nodes + m)),
+                                           list(range(n_nodes + m, n_nodes + 2 * m)))
+    model = RoutingModel(manager, pywrapcp.RoutingModel(manager), None, nodes, {}, left)
     node_arr = np.array(nodes, dtype=np.int64)
     locs = np.concatenate([inst.node_loc[node_arr].astype(np.int64) if nodes else np.zeros(0, np.int64),
                            inst.start_loc.astype(np.int64), inst.end_loc.astype(np.int64)])
-    dummy = locs < 0
     service = np.concatenate([inst.service[node_arr] if nodes else np.zeros(0, np.int64),
                               np.zeros(2 * m, np.int64)]).astype(np.int64)
-
-    if cancelled(0.0):
+    b = _Build(inst, model, usable, picked, carried, locs, locs < 0, service, cancelled)
+    if cancelled(0.0) or not _time_and_costs(b):
         return None
-    # Time: one transit matrix per distinct duration matrix.
+    _riders(b)
+    if not _nodes(b) or cancelled(0.0) or not _pairs(b):
+        return None
+    _targets_and_carried(b)
+    _capacities(b)
+    return model
+
+
+def _time_and_costs(b: _Build) -> bool:
+    """The time dimension (one transit matrix per distinct duration matrix) and the arc costs
+    (one per distinct (duration, distance) pair); ``False`` if cancelled."""
+    inst, routing = b.inst, b.model.routing
     time_cb: dict[int, int] = {}
     for c in sorted({int(x) for x in inst.rider_durations}):
-        rows = _rows(inst.durations[c], locs, dummy, cancelled, plus=service)
+        rows = _rows(inst.durations[c], b.locs, b.dummy, b.cancelled, plus=b.service)
         if rows is None:
-            return None
+            return False
         time_cb[c] = routing.RegisterTransitMatrix(rows)
-    horizon = int(max([max((int(x) for x in inst.shift_end), default=0), 24 * 3600]
-                      + [w[-1][1] for w in inst.windows if w]))
+    b.horizon = int(max([max((int(x) for x in inst.shift_end), default=0), 24 * 3600]
+                        + [w[-1][1] for w in inst.windows if w]))
     routing.AddDimensionWithVehicleTransits([time_cb[int(c)] for c in inst.rider_durations],
-                                            horizon, horizon, False, "time")
-    tdim = routing.GetDimensionOrDie("time")
-    model.time = tdim
-    big = 2 * horizon + 1
-
-    # Costs: one arc-cost matrix per distinct (duration, distance) pair.
+                                            b.horizon, b.horizon, False, "time")
+    b.model.time = routing.GetDimensionOrDie("time")
     cost_cb: dict[tuple[int, int], int] = {}
-    for r in range(m):
+    for r in range(inst.m):
         key = (int(inst.rider_durations[r]), int(inst.rider_distances[r]))
         if key not in cost_cb:
-            rows = _rows(inst.arc_cost(r), locs, dummy, cancelled)
+            rows = _rows(inst.arc_cost(r), b.locs, b.dummy, b.cancelled)
             if rows is None:
-                return None
+                return False
             cost_cb[key] = routing.RegisterTransitMatrix(rows)
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], r)
     routing.SetFixedCostOfAllVehicles(round(inst.rider_cost))
+    return True
 
-    # Riders: departure, shift, working time; riders who cannot even ride start → end take nothing.
-    for r in range(m):
+
+def _riders(b: _Build) -> None:
+    """Departure, shift, working time; riders who cannot even ride start → end take nothing."""
+    inst, routing, tdim = b.inst, b.model.routing, b.model.time
+    for r in range(inst.m):
         tdim.CumulVar(routing.Start(r)).SetRange(int(inst.depart[r]), int(inst.shift_end[r]))
-        if not usable[r]:
-            model.notes.append(f"ortools: rider {inst.problem.riders[r].id!r} cannot reach their end "
-                               "inside the shift; given no orders")
+        if not b.usable[r]:
+            b.model.notes.append(f"ortools: rider {inst.problem.riders[r].id!r} cannot reach their end "
+                                 "inside the shift; given no orders")
             continue
         tdim.CumulVar(routing.End(r)).SetMax(int(inst.shift_end[r]))
         if inst.max_work[r] < NO_LIMIT:
             tdim.SetSpanUpperBoundForVehicle(int(inst.max_work[r]), r)
 
-    # Nodes: windows and allowed riders.
-    for i, v in enumerate(nodes):
-        if i % CANCEL_EVERY == 0 and cancelled(0.0):
-            return None
-        index = manager.NodeToIndex(i)
+
+def _nodes(b: _Build) -> bool:
+    """Windows and allowed riders of every node; ``False`` if cancelled."""
+    inst, model = b.inst, b.model
+    for i, v in enumerate(model.nodes):
+        if i % CANCEL_EVERY == 0 and b.cancelled(0.0):
+            return False
+        index = model.manager.NodeToIndex(i)
         model.index_of[v] = index
         ws = inst.windows[v]
-        cv = tdim.CumulVar(index)
+        cv = model.time.CumulVar(index)
         cv.SetRange(int(ws[0][0]), int(ws[-1][1]))
-        for (_, b), (a, _) in pairwise(ws):
-            if b + 1 <= a - 1:
-                cv.RemoveInterval(int(b) + 1, int(a) - 1)
+        for (_, hi), (lo, _) in pairwise(ws):
+            if hi + 1 <= lo - 1:
+                cv.RemoveInterval(int(hi) + 1, int(lo) - 1)
         k = inst.order_of(v)
-        riders = np.flatnonzero(inst.allowed[k] & usable)
+        riders = np.flatnonzero(inst.allowed[k] & b.usable)
         if inst.carried_by[k] >= 0:
             riders = np.array([inst.carried_by[k]])
-        if len(riders) < m:
+        if len(riders) < inst.m:
             # SetAllowedVehiclesForIndex's absl::Span argument is not wrapped in 9.15's Python
             # API; restricting the vehicle variable is equivalent (-1 keeps the node droppable).
-            routing.VehicleVar(index).SetValues([-1, *(int(x) for x in riders)])
+            model.routing.VehicleVar(index).SetValues([-1, *(int(x) for x in riders)])
+    return True
 
-    if cancelled(0.0):
-        return None
-    # Pickup and delivery pairs, budgets, targets, penalties.
-    once = routing.PENALIZE_ONCE
-    for pair, k in enumerate(picked):
-        if pair % CANCEL_EVERY == 0 and cancelled(0.0):
-            return None
+
+def _pairs(b: _Build) -> bool:
+    """Pickup and delivery pairs, out-of-fridge budgets, drop penalties; ``False`` if cancelled."""
+    inst, model = b.inst, b.model
+    routing, tdim = model.routing, model.time
+    solver, big = routing.solver(), 2 * b.horizon + 1
+    for pair, k in enumerate(b.picked):
+        if pair % CANCEL_EVERY == 0 and b.cancelled(0.0):
+            return False
         p, d = model.index_of[k], model.index_of[inst.delivery(k)]
         routing.AddPickupAndDelivery(p, d)
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(tdim.CumulVar(p) <= tdim.CumulVar(d))
-        riders = np.flatnonzero(inst.allowed[k] & usable)
-        limits = inst.max_ride[k, riders]
+        limits = inst.max_ride[k, np.flatnonzero(inst.allowed[k] & b.usable)]
         if len(limits) and int(limits.min()) < NO_LIMIT:
             s = int(inst.service[k])
             if int(limits.min()) == int(limits.max()):
-                limit = s + int(limits[0])
-                fn = _constant(limit)
+                fn = _constant(s + int(limits[0]))
                 model.keep.append(fn)
                 tdim.SetPickupToDeliveryLimitFunctionForPair(fn, pair)
             else:
                 per_vehicle = [big] + [s + int(inst.max_ride[k, r]) if inst.allowed[k, r] else big
-                                       for r in range(m)]
+                                       for r in range(inst.m)]
                 shifted = (routing.VehicleVar(p) + 1).Var()
                 solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= solver.Element(per_vehicle, shifted))
         penalty = REQUIRED_PENALTY if inst.required[k] else round(float(inst.drop_cost[k]))
-        routing.AddDisjunction([p, d], penalty, 2, once)
-    for k in [*picked, *carried]:
+        routing.AddDisjunction([p, d], penalty, 2, routing.PENALIZE_ONCE)
+    return True
+
+
+def _targets_and_carried(b: _Build) -> None:
+    """Soft targets, and the deliveries of orders already on board (bounded by their budget)."""
+    inst, model = b.inst, b.model
+    tdim = model.time
+    for k in [*b.picked, *b.carried]:
         d = model.index_of[inst.delivery(k)]
         if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0:
             tdim.SetCumulVarSoftUpperBound(d, int(inst.target[k]), max(1, round(float(inst.late_cost[k]))))
-    for k in carried:
+    for k in b.carried:
         r, d = int(inst.carried_by[k]), model.index_of[inst.delivery(k)]
         cv = tdim.CumulVar(d)
-        bound = int(inst.carried_since[k] + inst.max_ride[k, r]) if inst.max_ride[k, r] < NO_LIMIT else horizon
+        bound = int(inst.carried_since[k] + inst.max_ride[k, r]) if inst.max_ride[k, r] < NO_LIMIT else b.horizon
         if bound >= cv.Min():
             cv.SetMax(min(bound, cv.Max()))
         else:
             model.notes.append(f"ortools: order {inst.problem.orders[k].id!r} is on board past its "
                                "out-of-fridge budget")
-        routing.AddDisjunction([d], CARRIED_PENALTY)
+        model.routing.AddDisjunction([d], CARRIED_PENALTY)
 
-    # Capacities: what riders carry is preloaded in the start cumul.
+
+def _capacities(b: _Build) -> None:
+    """The capacity dimensions in use; what riders carry is preloaded in the start cumul."""
+    inst, model = b.inst, b.model
+    routing, m = model.routing, inst.m
     load = np.zeros((m, len(DIMS)), dtype=np.int64)
-    for k in carried:
+    for k in b.carried:
         load[int(inst.carried_by[k])] += inst.demand[k]
     for dim, name in enumerate(DIMS):
-        demand = np.zeros(n_nodes + 2 * m, dtype=np.int64)
-        for i, v in enumerate(nodes):
+        demand = np.zeros(len(model.nodes) + 2 * m, dtype=np.int64)
+        for i, v in enumerate(model.nodes):
             demand[i] = (1 if inst.is_pickup(v) else -1) * int(inst.demand[inst.order_of(v), dim])
         if not demand.any() and not load[:, dim].any():
             continue
@@ -286,7 +324,6 @@ def build_model(inst: Instance, *, cancelled: Callable[[float], bool] = lambda _
         cdim = routing.GetDimensionOrDie(name)
         for r in range(m):
             cdim.CumulVar(routing.Start(r)).SetValue(int(min(load[r, dim], cap[r])))
-    return model
 
 
 CANCEL_EVERY = 128

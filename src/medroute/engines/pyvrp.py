@@ -148,66 +148,74 @@ def pyvrp_nodes(inst: Instance) -> tuple[int, int]:
     return 2 * len(ks) - clients, 2 * (len(ks) - clients)
 
 
-def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
-    """Translate ``inst`` to a :class:`PyVrpModel` (see the module docstring for the mapping).
+class _Loads:
+    """PyVRP's load dimensions for the orders ``ks``: the :data:`~medroute.compile.DIMS` an order
+    uses, plus one per set of allowed riders the capacities do not imply (locks, orders on board).
 
-    ``require``: orders PyVRP must serve (``required=True``, no prize) instead of optional with
-    a prize; used by :meth:`PyVrpEngine.reduce_fleet`, where a plan missing one is infeasible.
+    PyVRP penalises excess load per unit with one scale for every dimension (about 5e4 cost units
+    at first): grams and parcels must weigh alike, so each dimension is multiplied by an integer
+    factor bringing the largest capacity near :data:`LOAD_SCALE`. Exact: both sides scale.
     """
-    import pyvrp
 
-    n, m = inst.n, inst.m
-    ks = [k for k in routed_orders(inst) if _hull(inst.windows[inst.delivery(k)])[1] >= 0
-          and (inst.carried_by[k] >= 0 or _hull(inst.windows[inst.pickup(k)])[1] >= 0)]
+    def __init__(self, inst: Instance, ks: Sequence[int]) -> None:
+        self.inst, self.n_orders = inst, len(ks)
+        self.dims = [d for d in range(len(DIMS)) if any(inst.demand[k, d] > 0 for k in ks)]
+        fits = np.all(inst.capacity[None, :, self.dims] >= inst.demand[ks][:, None, self.dims], axis=2) \
+            if ks else np.zeros((0, inst.m), dtype=bool)
+        self.signatures: dict[tuple[int, ...], int] = {}
+        self.order_sig: dict[int, int] = {}
+        for i, k in enumerate(ks):
+            allowed = inst.allowed[k]
+            if np.any(fits[i] & ~allowed):
+                sig = tuple(int(r) for r in np.flatnonzero(allowed))
+                self.order_sig[k] = self.signatures.setdefault(sig, len(self.signatures))
+        self.scale = [max(1, LOAD_SCALE // max(1, int(np.max(inst.capacity[:, d], initial=1)))) for d in self.dims]
+        self.scale += [max(1, LOAD_SCALE // max(1, len(ks)))] * len(self.signatures)
 
-    # Capacity dimensions: the DIMS an order uses, plus one per allowed-rider set not implied by them.
-    used_dims = [d for d in range(len(DIMS)) if any(inst.demand[k, d] > 0 for k in ks)]
-    fits = np.all(inst.capacity[None, :, used_dims] >= inst.demand[ks][:, None, used_dims], axis=2) \
-        if ks else np.zeros((0, m), dtype=bool)
-    signatures: dict[tuple[int, ...], int] = {}
-    order_sig: dict[int, int] = {}
-    for i, k in enumerate(ks):
-        allowed = inst.allowed[k]
-        if np.any(fits[i] & ~allowed):
-            sig = tuple(int(r) for r in np.flatnonzero(allowed))
-            order_sig[k] = signatures.setdefault(sig, len(signatures))
-    n_dims = len(used_dims) + len(signatures)
-    # PyVRP penalises excess load per unit with one scale for every dimension (about 5e4 cost
-    # units at first): grams and parcels must weigh alike, so each dimension is multiplied by
-    # an integer factor bringing the largest capacity near LOAD_SCALE. Exact: both sides scale.
-    scale = [max(1, LOAD_SCALE // max(1, int(np.max(inst.capacity[:, d], initial=1)))) for d in used_dims]
-    scale += [max(1, LOAD_SCALE // max(1, len(ks)))] * len(signatures)
+    @property
+    def count(self) -> int:
+        return len(self.scale)
 
-    def amount(k: int) -> list[int]:
-        extra = [0] * len(signatures)
-        if k in order_sig:
-            extra[order_sig[k]] = 1
-        return [x * f for x, f in zip([int(inst.demand[k, d]) for d in used_dims] + extra, scale, strict=True)]
+    def amount(self, k: int) -> list[int]:
+        extra = [0] * len(self.signatures)
+        if k in self.order_sig:
+            extra[self.order_sig[k]] = 1
+        raw = [int(self.inst.demand[k, d]) for d in self.dims] + extra
+        return [x * f for x, f in zip(raw, self.scale, strict=True)]
 
-    def capacity(r: int) -> list[int]:
-        extra = [len(ks) if r in sig else 0 for sig in signatures]
-        return [x * f for x, f in zip([int(inst.capacity[r, d]) for d in used_dims] + extra, scale, strict=True)]
+    def capacity(self, r: int) -> list[int]:
+        raw = [int(self.inst.capacity[r, d]) for d in self.dims]
+        raw += [self.n_orders if r in sig else 0 for sig in self.signatures]
+        return [x * f for x, f in zip(raw, self.scale, strict=True)]
 
-    # Locations: the matrix rows, plus a dummy for open ends (zero time and cost to and from it).
+
+def _matrices(inst: Instance) -> tuple[list[tuple[int, int]], list[NDArray[np.int64]], list[NDArray[np.int64]]]:
+    """One PyVRP profile per distinct (distance, duration) pair: its key, arc-cost ("distance")
+    and duration matrices, each with a dummy last row and column for open ends (zero to and from)."""
     n_loc = int(inst.durations[0].shape[0])
-    dummy = n_loc
-    locations = [pyvrp.Location(float(i), 0.0) for i in range(n_loc + 1)]
-
-    profile_keys = list(dict.fromkeys((int(inst.rider_distances[r]), int(inst.rider_durations[r]))
-                                      for r in range(m)))
+    keys = list(dict.fromkeys((int(inst.rider_distances[r]), int(inst.rider_durations[r])) for r in range(inst.m)))
     dist_mats: list[NDArray[np.int64]] = []
     dur_mats: list[NDArray[np.int64]] = []
-    for key in profile_keys:
-        r = next(r for r in range(m) if (int(inst.rider_distances[r]), int(inst.rider_durations[r])) == key)
+    for key in keys:
+        r = next(r for r in range(inst.m) if (int(inst.rider_distances[r]), int(inst.rider_durations[r])) == key)
         cost = np.zeros((n_loc + 1, n_loc + 1), dtype=np.int64)
         cost[:n_loc, :n_loc] = inst.arc_cost(r)
         dur = np.zeros((n_loc + 1, n_loc + 1), dtype=np.int64)
         dur[:n_loc, :n_loc] = inst.duration(r)
         dist_mats.append(cost)
         dur_mats.append(dur)
+    return keys, dist_mats, dur_mats
 
+
+def _fleet(inst: Instance, loads: _Loads, profiles: list[tuple[int, int]]) -> tuple[list[Any], list[Any],
+                                                                                     list[list[int]], list[int]]:
+    """Depots (rider starts and ends, the dummy for open ends), vehicle types (riders alike in
+    every respect share one), the riders of each type and the type of each rider."""
+    import pyvrp
+
+    dummy = int(inst.durations[0].shape[0])
     depot_of: dict[int, int] = {}
-    depots: list[pyvrp_types.Depot] = []
+    depots: list[Any] = []
 
     def depot(loc: int) -> int:
         if loc not in depot_of:
@@ -216,15 +224,15 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
         return depot_of[loc]
 
     type_keys: dict[tuple[int, int, tuple[int, ...], int, int, int, int | None, int], list[int]] = {}
-    for r in range(m):
+    for r in range(inst.m):
         end = int(inst.end_loc[r])
-        tkey = (depot(int(inst.start_loc[r])), depot(end if end >= 0 else dummy), tuple(capacity(r)),
-               round(float(inst.rider_cost)), int(inst.depart[r]), int(inst.shift_end[r]),
-               int(inst.max_work[r]) if inst.max_work[r] < NO_LIMIT else None,
-               profile_keys.index((int(inst.rider_distances[r]), int(inst.rider_durations[r]))))
+        tkey = (depot(int(inst.start_loc[r])), depot(end if end >= 0 else dummy), tuple(loads.capacity(r)),
+                round(float(inst.rider_cost)), int(inst.depart[r]), int(inst.shift_end[r]),
+                int(inst.max_work[r]) if inst.max_work[r] < NO_LIMIT else None,
+                profiles.index((int(inst.rider_distances[r]), int(inst.rider_durations[r]))))
         type_keys.setdefault(tkey, []).append(r)
     vehicle_types = []
-    rider_type = [0] * m
+    rider_type = [0] * inst.m
     for t, (tkey, riders) in enumerate(type_keys.items()):
         start, end_depot, cap, fixed, early, late, work, profile = tkey
         vehicle_types.append(pyvrp.VehicleType(
@@ -234,24 +242,28 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
             unit_duration_cost=0, profile=profile, name=",".join(inst.problem.riders[r].id for r in riders)))
         for r in riders:
             rider_type[r] = t
+    return depots, vehicle_types, list(type_keys.values()), rider_type
 
-    # A required order outweighs any routing saving: its prize exceeds the cost of any plan
-    # (at most 2 arcs per order plus 2 per rider, each at most the dearest arc, plus fixed costs).
-    dearest = max((int(np.max(c, initial=0)) for c in dist_mats), default=0)
-    must = dearest * (2 * len(ks) + 2 * m + 2) + round(float(inst.rider_cost)) * m + 1
+
+def _orders(inst: Instance, ks: Sequence[int], loads: _Loads, require: Collection[int],
+            must: int) -> tuple[list[Any], list[int], list[Any], list[int]]:
+    """Clients (orders on board or loaded at the start) and shipments, with their order indices.
+    ``must``: the prize that makes a required order outweigh any routing saving."""
+    import pyvrp
+
     shipments, ship_order, clients, client_order = [], [], [], []
     for k in ks:
         d_early, d_late = _hull(inst.windows[inst.delivery(k)])
         name = inst.problem.orders[k].id
+        prize = round(float(inst.drop_cost[k])) + (must if inst.required[k] else 0)
         if inst.carried_by[k] >= 0 or loaded_at_start(inst, k):
             # Already on board, or loaded where every allowed rider starts, at departure, with
             # no handover (the classic VRPTW depot): a plain delivery client.
             forced = inst.carried_by[k] >= 0 or k in require
             clients.append(pyvrp.Client(
-                location=int(inst.node_loc[inst.delivery(k)]), delivery=amount(k),
+                location=int(inst.node_loc[inst.delivery(k)]), delivery=loads.amount(k),
                 service_duration=int(inst.service[inst.delivery(k)]), tw_early=d_early, tw_late=d_late,
-                required=forced, prize=0 if forced else round(float(inst.drop_cost[k])) + (
-                    must if inst.required[k] else 0), name=name))
+                required=forced, prize=0 if forced else prize, name=name))
             client_order.append(k)
             continue
         p_early, p_late = _hull(inst.windows[inst.pickup(k)])
@@ -262,17 +274,37 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
             pickup_service_duration=int(inst.service[inst.pickup(k)]),
             delivery_tw_early=d_early, delivery_tw_late=d_late,
             delivery_service_duration=int(inst.service[inst.delivery(k)]),
-            amount=amount(k) if n_dims else [],
-            prize=0 if k in require else round(float(inst.drop_cost[k])) + (must if inst.required[k] else 0),
+            amount=loads.amount(k) if loads.count else [], prize=0 if k in require else prize,
             required=k in require, name=name))
         ship_order.append(k)
-    del n
+    return clients, client_order, shipments, ship_order
+
+
+def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
+    """Translate ``inst`` to a :class:`PyVrpModel` (see the module docstring for the mapping).
+
+    ``require``: orders PyVRP must serve (``required=True``, no prize) instead of optional with
+    a prize; used by :class:`PyVrpFleetEngine`, where a plan missing one is infeasible.
+    """
+    import pyvrp
+
+    ks = [k for k in routed_orders(inst) if _hull(inst.windows[inst.delivery(k)])[1] >= 0
+          and (inst.carried_by[k] >= 0 or _hull(inst.windows[inst.pickup(k)])[1] >= 0)]
+    loads = _Loads(inst, ks)
+    profiles, dist_mats, dur_mats = _matrices(inst)
+    depots, vehicle_types, type_riders, rider_type = _fleet(inst, loads, profiles)
+    # A required order outweighs any routing saving: its prize exceeds the cost of any plan
+    # (at most 2 arcs per order plus 2 per rider, each at most the dearest arc, plus fixed costs).
+    dearest = max((int(np.max(c, initial=0)) for c in dist_mats), default=0)
+    must = dearest * (2 * len(ks) + 2 * inst.m + 2) + round(float(inst.rider_cost)) * inst.m + 1
+    clients, client_order, shipments, ship_order = _orders(inst, ks, loads, require, must)
+    locations = [pyvrp.Location(float(i), 0.0) for i in range(int(inst.durations[0].shape[0]) + 1)]
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, dist_mats, dur_mats,  # type: ignore[arg-type]
                              shipments=shipments)
     per_second = max((float(np.max(c, initial=0)) / max(1, int(np.max(d, initial=0)))
                       for c, d in zip(dist_mats, dur_mats, strict=True)), default=1.0)
     return PyVrpModel(data, max(1.0, per_second), tuple(ship_order), tuple(client_order),
-                      tuple(tuple(rs) for rs in type_keys.values()), tuple(rider_type))
+                      tuple(tuple(rs) for rs in type_riders), tuple(rider_type))
 
 
 def _to_pyvrp_solution(model: PyVrpModel, inst: Instance,

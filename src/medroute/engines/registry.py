@@ -1,4 +1,4 @@
-"""Engines by name: ``"greedy"``, ``"ortools"``, ``"pyvrp"``, ``"auto"``.
+"""Engines by name: ``"greedy"``, ``"ortools"``, ``"pyvrp"``, ``"auto"``, ``"vroom"``, ``"alns"``.
 
 Each engine's module is imported only when it is asked for, so a missing optional dependency
 (or a module not in this tree) surfaces as an :class:`~medroute.errors.EngineError` that names
@@ -18,6 +18,7 @@ ENGINES: dict[str, tuple[str, str]] = {
     "pyvrp": ("medroute.engines.pyvrp", "PyVrpEngine"),
     "auto": ("medroute.engines.portfolio.auto", "AutoEngine"),
     "vroom": ("medroute.engines.vroom", "VroomEngine"),
+    "alns": ("medroute.engines.alns", "AlnsEngine"),
 }
 """Engine name → (module, class). The class is built with no arguments."""
 

@@ -188,6 +188,7 @@ class LiteratureInstance:
     max_ride : maximum ride time, units (DARP), else ``None``.
     max_duration : maximum route duration, units (DARP), else ``None``.
     path : the file read.
+    layout : the file layout the reader saw (DARP: ``"2006"`` or ``"2003"``), else ``""``.
     """
 
     name: str
@@ -208,6 +209,7 @@ class LiteratureInstance:
     max_ride: float | None = None
     max_duration: float | None = None
     path: Path | None = field(default=None)
+    layout: str = ""
 
     # -- scoring ------------------------------------------------------------------------------
     def node_sequence(self, solution: Solution) -> list[list[int]]:

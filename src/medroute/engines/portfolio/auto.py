@@ -56,13 +56,16 @@ class AutoEngine:
     ----------
     stages : the stage table (default :data:`~medroute.engines.portfolio.stages.STAGES`).
     use_ortools : whether OR-Tools stages may run.
+    use_alns : whether the ``alns`` search may replace the PyVRP stages where PyVRP relaxes rules
+        a plan can break (out-of-fridge budgets, several windows).
     """
 
     name = "auto"
 
-    def __init__(self, *, stages: Sequence[Stage] = STAGES, use_ortools: bool = True) -> None:
+    def __init__(self, *, stages: Sequence[Stage] = STAGES, use_ortools: bool = True, use_alns: bool = True) -> None:
         self.stages = tuple(stages)
         self.use_ortools = use_ortools
+        self.use_alns = use_alns
 
     def supports(self, instance: Instance) -> bool | str:
         """Always ``True``: what PyVRP cannot model, construction, repair and OR-Tools cover."""
@@ -92,10 +95,13 @@ class AutoEngine:
         meter = Meter(stop)
         reserve = min(0.25, CHECK_RESERVE * stop.seconds)
         ctx = Context(inst, seed, pool if pool is not None else CandidatePool(inst), meter,
-                      _ortools(inst) if self.use_ortools else None, relaxations(inst), progress=progress)
+                      _ortools(inst) if self.use_ortools else None, relaxations(inst), alns=self.use_alns,
+                      progress=progress)
         if inst.m == 0:
             return EngineResult((), dict.fromkeys(inst.open_orders, Reason.NO_RIDER), ("no riders",),
                                 SolveStats(StopReason.DONE, meter.elapsed()))
+        if self.use_ortools and ctx.ortools is None and ctx.relaxed:
+            ctx.stages.append(StageStats("ortools", 0.0, stopped_by=None, skipped="not_installed"))
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
         last = None

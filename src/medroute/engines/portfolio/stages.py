@@ -49,6 +49,8 @@ class Context:
     meter: Meter
     ortools: Engine | None
     relaxed: list[Relaxation] = field(default_factory=list)
+    alns: bool = True
+    """Whether the ``alns`` stages may run (``AutoEngine(use_alns=)``)."""
     notes: list[str] = field(default_factory=list)
     stages: list[StageStats] = field(default_factory=list)
     progress: Progress | None = None
@@ -216,8 +218,43 @@ def ortools_fresh(ctx: Context, stop: Stop) -> EngineResult | None:
     return _ortools(ctx, stop, "ortools-fresh", None)
 
 
+def alns(ctx: Context, stop: Stop) -> EngineResult | None:
+    """The ride-time-aware search (every move timed exactly, out-of-fridge budgets included)
+    from the best plan. Where its core is not compiled on this machine yet, it runs in a child
+    killed at the stage's clock, so that the first use (about 40 s of compiling, then cached)
+    cannot overrun the budget."""
+    from ..alns import AlnsEngine, ready
+    from ..deadline import kill_grace, run_with_deadline
+
+    best = ctx.best()
+    start = best.routes if best is not None else None
+
+    def run() -> EngineResult:
+        return AlnsEngine().solve(ctx.inst, stop=stop, seed=ctx.seed, initial=start)
+
+    res = run() if ready() else run_with_deadline(run, stop.seconds + kill_grace(stop.seconds))
+    if res is None:
+        ctx.notes.append("alns: did not finish within its share (its core was compiling); skipped")
+        ctx.stages.append(StageStats("alns", ctx.left(), stopped_by=StopReason.CLOCK, skipped="compiling"))
+        return None
+    ctx.pool.add("alns", res.routes, res.reasons, seconds=ctx.left())
+    return res
+
+
 def _has_orders(ctx: Context) -> bool:
     return bool(ctx.inst.open_orders) or bool(np.any(ctx.inst.carried_by >= 0))
+
+
+def _alns(ctx: Context) -> bool:
+    """Whether the ride-time-aware search replaces PyVRP: it may run, and PyVRP relaxes rules a
+    plan can break (out-of-fridge budgets, several windows)."""
+    return ctx.alns and ctx.hard
+
+
+def _late(ctx: Context) -> bool:
+    """Whether the best plan delivers an order after its soft target (its on-time part differs)."""
+    best = ctx.best()
+    return best is not None and on_time_part(ctx.inst, best.routes) != best.routes
 
 
 def _ortools_missing(ctx: Context) -> bool:
@@ -228,17 +265,22 @@ def _ortools_missing(ctx: Context) -> bool:
 STAGES: tuple[Stage, ...] = (
     Stage("construct", 0.02, lambda c: True, construct),
     Stage("greedy", 0.02, lambda c: True, greedy),
-    Stage("pyvrp", 0.35, lambda c: _has_orders(c) and not c.ortools_only(), pyvrp),
-    Stage("pyvrp-on-time", 0.15, lambda c: c.soft and _has_orders(c) and not c.ortools_only(), pyvrp_on_time),
+    Stage("alns", 0.6, lambda c: _alns(c) and _has_orders(c), alns),
+    Stage("pyvrp", 0.35, lambda c: _has_orders(c) and not c.ortools_only() and not _alns(c), pyvrp),
+    Stage("pyvrp-on-time", 0.15, lambda c: c.soft and not c.ortools_only() and not _alns(c) and _late(c),
+          pyvrp_on_time),
     Stage("pyvrp-fleet", 0.25, lambda c: c.exact and float(c.inst.rider_cost) > 0 and not c.missing_required()
           and c.best() is not None, fleet),
     Stage("pyvrp-fleet-search", 0.36, lambda c: c.exact and float(c.inst.rider_cost) > 0 and c.best() is not None
           and any(c.best().routes), fleet_search),  # type: ignore[union-attr]
-    Stage("pyvrp-anchored", 0.2, lambda c: c.hard and c.best() is not None and not c.ortools_only(), anchored),
+    Stage("pyvrp-anchored", 0.2, lambda c: c.hard and c.best() is not None and not c.ortools_only() and not _alns(c),
+          anchored),
     Stage("ortools", 0.3, lambda c: not c.exact and c.ortools is not None and _has_orders(c), ortools),
     Stage("ortools-fresh", 0.2, lambda c: not c.exact and c.ortools is not None and c.missing_required(),
           ortools_fresh),
-    Stage("pyvrp-anchored-2", 0.3, lambda c: c.hard and c.best() is not None and _ortools_missing(c), anchored),
+    Stage("pyvrp-anchored-2", 0.3, lambda c: c.hard and c.best() is not None and _ortools_missing(c)
+          and not _alns(c), anchored),
+    Stage("alns-2", 0.3, lambda c: _alns(c) and _has_orders(c) and _ortools_missing(c), alns),
 )
 """The stage table ``auto`` runs, in order (see ``docs/engines.md`` for why each is there)."""
 

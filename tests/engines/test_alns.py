@@ -1,0 +1,130 @@
+"""The alns engine: its compiled timing agrees with schedule_route, its search keeps every rule,
+its work budget makes it reproducible and its clock budget uses the whole time."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import medroute
+from medroute import Order, TimeWindow
+from medroute.compile import compile_problem
+from medroute.engines import alns_kernel as kernel
+from medroute.engines.alns import AlnsEngine, iteration_work, tables
+from medroute.insertion import plan_objective
+from medroute.schedule import Infeasible, route_cost, schedule_route
+from medroute.stop import MaxRuntime, MaxWork, StopReason
+from tests.engines.test_conformance import generate
+from tests.strategies import problems
+
+H = 3600
+
+
+@st.composite
+def timed_sequences(draw: st.DrawFn) -> tuple[medroute.Problem, int, list[int]]:
+    """A problem with binding budgets and split windows, a rider, and a structurally valid
+    sequence of some of its orders (each pickup before its delivery), orders on board included."""
+    problem = draw(problems(max_orders=7, max_riders=2))
+    orders = []
+    for o in problem.orders:
+        split = draw(st.booleans())
+        windows = ((TimeWindow(o.release_s, o.release_s + H), TimeWindow(o.release_s + 2 * H, 21 * H))
+                   if split else o.windows)
+        orders.append(dataclasses.replace(o, windows=windows, max_ride_s=draw(st.none() | st.integers(300, 3 * H))))
+    rider = problem.riders[0]
+    on_board = draw(st.integers(0, min(2, len(orders) - 1)))
+    for i in range(on_board):
+        orders[i] = dataclasses.replace(orders[i], picked_up_by=rider.id, picked_up_s=rider.start_s - 600)
+    problem = problem.replace(orders=tuple(orders))
+    inst = compile_problem(problem)
+    chosen = [k for k in range(inst.n) if k < on_board or draw(st.booleans())]
+    events = [v for k in chosen for v in ((inst.n + k,) if k < on_board else (k, inst.n + k))]
+    events = draw(st.permutations(events))
+    seq: list[int] = []
+    for v in events:  # a delivery drawn before its pickup goes right after it
+        if v < inst.n:
+            seq = [*seq, v]
+            if inst.n + v in seq[:-1]:
+                seq.remove(inst.n + v)
+                seq.append(inst.n + v)
+        else:
+            seq.append(v)
+    return problem, 0, seq
+
+
+@given(timed_sequences())
+def test_kernel_times_a_route_as_schedule_route_does(case: tuple[medroute.Problem, int, list[int]]) -> None:
+    problem, r, seq = case
+    inst = compile_problem(problem)
+    T = tables(inst)
+    P = kernel.new_plan(inst.n, inst.m, 0)
+    nodes = np.array([*seq, 0], np.int64)
+    cost = kernel.time_route(T, r, nodes, len(seq), P.t, P.gap, P.pick)
+    timed = schedule_route(inst, r, seq)
+    if isinstance(timed, Infeasible) or not seq:
+        assert cost == (kernel.INFEASIBLE if seq else 0.0)
+        return
+    assert cost == pytest.approx(route_cost(inst, r, seq, timed), rel=1e-12)
+    # the least timing: deliveries at the same starts (pickups may move later in schedule_route)
+    for i, v in enumerate(seq):
+        if v >= inst.n:
+            assert P.t[i + 1] == timed.starts[i]
+
+
+def cold_day(seed: int = 2, n: int = 14) -> medroute.Problem:
+    """A conformance-style day where every order is cold with a 45-minute budget."""
+    p = generate(seed, n=n, m=4, cold_share=1.0)
+    return p.replace(orders=tuple(dataclasses.replace(o, max_ride_s=45 * 60) for o in p.orders))
+
+
+def test_work_budget_is_reproducible_and_keeps_every_rule() -> None:
+    problem = cold_day()
+    inst = compile_problem(problem)
+    work = 300 * iteration_work(inst)
+    runs = [AlnsEngine().solve(inst, stop=MaxWork(work), seed=4) for _ in range(2)]
+    assert runs[0].routes == runs[1].routes
+    assert runs[0].stats.reproducible and runs[0].stats.stopped_by in (StopReason.WORK, StopReason.NO_IMPROVEMENT)
+    solution = medroute.solve(problem, engine="alns", stop=MaxWork(work), seed=4)
+    assert medroute.check(problem, solution) == []
+
+
+def test_search_improves_on_its_start_and_never_loses_an_order() -> None:
+    inst = compile_problem(cold_day(3, n=16))
+    start = AlnsEngine().solve(inst, stop=MaxWork(1e-9), seed=0)
+    found = AlnsEngine().solve(inst, stop=MaxWork(500 * iteration_work(inst)), seed=0)
+    before, after = plan_objective(inst, start.routes), plan_objective(inst, found.routes)
+    assert before is not None and after is not None
+    assert after < before
+    served = {v for s in found.routes for v in s if v < inst.n}
+    assert served >= {v for s in start.routes for v in s if v < inst.n and inst.required[v]}
+
+
+def test_warm_start_keeps_a_good_initial_plan() -> None:
+    inst = compile_problem(cold_day(5))
+    good = AlnsEngine().solve(inst, stop=MaxWork(400 * iteration_work(inst)), seed=1).routes
+    again = AlnsEngine().solve(inst, stop=MaxWork(iteration_work(inst)), seed=9, initial=good)
+    assert plan_objective(inst, again.routes) <= plan_objective(inst, good)  # type: ignore[operator]
+
+
+def test_clock_budget_uses_the_whole_time() -> None:
+    inst = compile_problem(cold_day(6, n=20))
+    t0 = time.perf_counter()
+    res = AlnsEngine().solve(inst, stop=MaxRuntime(1.5), seed=0)
+    elapsed = time.perf_counter() - t0
+    assert res.stats.stopped_by == StopReason.CLOCK
+    assert 1.4 <= elapsed <= 1.5 * 1.05 + 0.2
+
+
+def test_orders_without_a_rider_come_back_with_a_reason() -> None:
+    problem = cold_day(7, n=6)
+    far = Order("late", problem.orders[0].pharmacy, problem.orders[0].location, release_s=8 * H,
+                windows=(TimeWindow(8 * H, 8 * H + 60),), max_ride_s=60)
+    problem = problem.replace(orders=(*problem.orders, far))
+    solution = medroute.solve(problem, engine="alns", time_limit=2.0, seed=0)
+    assert medroute.check(problem, solution) == []
+    assert "late" in {u.order for u in solution.unassigned}

@@ -1,0 +1,35 @@
+"""The fuzz campaign's live-dispatch slice, bounded for the suite: event streams (plausible and
+hostile) with replans and save/restore, mutated state files, and saving beside the owner."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.fuzz.live import concurrent_saves, dispatch_trial, live_state, state_file_trial, threaded_saves
+from tests.fuzz.pick import DataPicker, RandomPicker
+
+
+@settings(max_examples=25)
+@given(st.data(), st.booleans())
+def test_an_event_stream_never_crashes_or_loses_an_order(data: st.DataObject, hostile: bool) -> None:
+    outcome = dispatch_trial(DataPicker(data), events=20, engines=(None,), hostile=hostile)
+    assert outcome.kind != "defect", outcome.what
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_a_damaged_state_file_is_refused_clearly_or_replans(data: st.DataObject) -> None:
+    outcome = state_file_trial(DataPicker(data), live_state(RandomPicker(0)))
+    assert outcome.kind != "defect", outcome.what
+
+
+def test_concurrent_savers_never_leave_a_corrupt_or_missing_file() -> None:
+    counts = concurrent_saves(live_state(RandomPicker(1)), writers=3, seconds=2.0)
+    assert counts["reads"] > 0 and counts["saves"] > 0
+    assert (counts["corrupt"], counts["missing"], counts["failed_saves"]) == (0, 0, 0), counts
+
+
+def test_saving_from_another_thread_never_fails() -> None:
+    counts = threaded_saves(RandomPicker(2), events=100)
+    assert counts["saves"] > 0 and counts["failed"] == 0, counts
