@@ -120,9 +120,8 @@ class Inserter:
         nxt = np.append(locs[1:], end if end >= 0 else self.open_end)
         return locs, nxt, self.cost[r][locs, nxt]
 
-    def _rider_options(self, k: int, r: int, seq: Sequence[int], own: NDArray[np.float64] | None) -> list[Option]:
-        """The ``_PER_RIDER`` best positions of order ``k`` on rider ``r``, ranked by the detour
-        (plus ``own[i]``, a bound per pickup position, when given)."""
+    def _rider_options(self, k: int, r: int, seq: Sequence[int]) -> list[Option]:
+        """The ``_PER_RIDER`` best positions of order ``k`` on rider ``r``, ranked by the detour."""
         inst = self.inst
         c = self.cost[r]
         p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
@@ -130,14 +129,10 @@ class Inserter:
         dd = (c[locs, d] + c[d, nxt] - base_arc).astype(np.float64)
         size = len(seq) + 1
         if inst.carried_by[k] >= 0:
-            rank = dd if own is None else dd + own
-            return [(float(rank[j]), float(rank[j]), r, -1, int(j))
-                    for j in np.argsort(rank, kind="stable")[:_PER_RIDER]]
+            return [(float(dd[j]), float(dd[j]), r, -1, int(j)) for j in np.argsort(dd, kind="stable")[:_PER_RIDER]]
         dp = c[locs, p] + c[p, nxt] - base_arc
         delta = (dp[:, None] + dd[None, :]).astype(np.float64)
         np.fill_diagonal(delta, c[locs, p] + c[p, d] + c[d, nxt] - base_arc)
-        if own is not None:
-            delta += own[:, None]
         delta[_below_diagonal(size)] = np.inf
         flat = np.argsort(delta, axis=None, kind="stable")[:_PER_RIDER]
         return [(float(delta.flat[f]), float(delta.flat[f]), r, int(f) // size, int(f) % size) for f in flat
@@ -151,7 +146,7 @@ class Inserter:
 
     def _options(self, routes: Routes, k: int, base: Sequence[float | None]) -> list[Option]:
         """The positions to time, best rank first."""
-        options = [o for r in self._eligible(k, base) for o in self._rider_options(k, r, routes[r], None)]
+        options = [o for r in self._eligible(k, base) for o in self._rider_options(k, r, routes[r])]
         options.sort()
         return options[:_TRIES]
 

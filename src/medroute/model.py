@@ -432,9 +432,8 @@ PATIENTS_FIRST = Objective(rupiah_per_late_minute=20_000.0, rupiah_per_lead_minu
                            rupiah_unassigned=10_000_000.0)
 """The service's order of goals (docs/dispatch.md): cold chain kept (a rule, not a cost), then on
 time, then patient lead time, then cost. A minute late costs 40 minutes of lead time; the lead
-weight is where patients stop gaining (D, measured in benchmarks/results/simulate_lead.md: from
-Rp 0 to 500 a minute the mean lead time falls 135 → 96 min, above it by 4 min more at most
-while the riding cost grows by a quarter); an order left out costs about eight hours late."""
+weight is below a minute of riding, where patients stop gaining in a rolling horizon (D, see
+docs/dispatch.md); an order left out costs about eight hours late."""
 
 OBJECTIVES: Mapping[str, Objective] = {"cost_first": COST_FIRST, "patients_first": PATIENTS_FIRST}
 """The named objective presets."""

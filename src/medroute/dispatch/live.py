@@ -41,8 +41,8 @@ DEFAULT_TRAVEL_QUANTILE = 1.4
 """Planning margin against travel-time noise, a factor on travel times (dimensionless): cold
 items are planned within ``budget / q`` out of the fridge, and soft targets ``(q - 1) ×`` the
 direct ride early. 1.4 is the 99th percentile of one leg's lognormal travel-time factor at the
-simulator's default noise σ 0.15 (``exp(2.326 σ − σ²/2)``); measured in
-``benchmarks/results/simulate.md``."""
+simulator's default noise σ 0.15 (``exp(2.326 σ − σ²/2)``; D, derived, not tuned; the days it
+gives: ``benchmarks/results/simulate_days.md``)."""
 
 
 @dataclass(frozen=True)
