@@ -1,9 +1,10 @@
-"""Simulate the ``expanded`` scenario under the three policies and write one comparison table.
+"""Simulate a scenario (default ``expanded``) under the three policies and write one comparison table.
 
-    .venv/bin/python benchmarks/simulate.py [--seed 0] [--engine ortools] [--budget 1.0]
+    .venv/bin/python benchmarks/simulate.py [--scenario expanded] [--seed 0] [--engine ortools] [--budget 1.0]
 
-Writes ``benchmarks/results/simulate_expanded.md`` (with the command that made it) and
-``benchmarks/results/simulate_expanded.csv`` (per-order timelines).
+Writes ``benchmarks/results/simulate_<scenario>.md`` (with the command that made it and the
+scenario's description, its data sources) and ``simulate_<scenario>.csv`` (per-order timelines).
+``benchmarks/RESULTS.md`` shows every such file.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def main() -> None:
         f"{args.replan_every} s with `{args.engine}` and {args.budget} s per replan (medroute policy); "
         "greedy = first come, nearest free rider, rebuilt at every replan.",
         "",
+        f"Data: {sc.description}",
+        "",
         compare_markdown([r.report for r in results]),
         "",
         "Wall time per policy: " + ", ".join(f"{pol} {w:.0f} s" for pol, w in zip(POLICIES, walls, strict=True)) + ".",
@@ -60,7 +63,7 @@ def main() -> None:
         "(for `pharmacy_wait`: the wait plus the ride home). *Patient time saved* is the pharmacy wait "
         "(mean 40 min, over 1 h at peaks — domain.md, P) that delivered patients did not spend queueing. "
         "*On time* = delivered by the order's soft target; *cost* = km × Rp 2,500 + riding hours × Rp 20,000 "
-        "(domain.md fare, E hourly value). Per-order timelines: `simulate_expanded.csv`.",
+        f"(domain.md fare, E hourly value). Per-order timelines: `simulate_{args.scenario}.csv`.",
         "",
     ]
     out = HERE / "results" / f"simulate_{args.scenario}.md"

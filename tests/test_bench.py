@@ -43,7 +43,7 @@ SUITE = Suite("tiny", (ScenarioRun("tiny", (1.0,)),), engines=("auto", "pyvrp", 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[RunRecord]]:
-    out = tmp_path_factory.mktemp("bench")
+    out = tmp_path_factory.mktemp("results") / "tiny"
     return out, run_suite(SUITE, out=out, progress=False, loader=tiny, command="pytest tiny")
 
 
@@ -87,8 +87,8 @@ def test_ratios_use_feasible_runs_only() -> None:
 
 def test_budget_plan_fits_half_an_hour() -> None:
     suite = SUITES["banyuwangi"]
-    assert suite.runs == 8 * 5
-    assert suite.planned_s == 4 * (10 + 30 + 10 + 30 + 10 + 30) + 3 * (30 + 60)  # no VROOM on surge
+    assert suite.runs == 9 * 5
+    assert suite.planned_s == 4 * ((10 + 30) * 3 + 30) + 3 * (30 + 60)  # no VROOM on surge
     assert suite.planned_s < 0.5 * 30 * 60  # leaves room for loading, checking and load from others
 
 
@@ -113,3 +113,14 @@ def test_targets_and_rerender(ran: tuple[Path, list[RunRecord]]) -> None:
     rerender(out)
     md = (out / "RESULTS.md").read_text(encoding="utf-8")
     assert "auto has no violations on any run: **met**" in md
+
+
+def test_simulated_days_beside_the_report_appear_in_it(ran: tuple[Path, list[RunRecord]]) -> None:
+    out, _ = ran
+    (out.parent / "simulate_tiny.md").write_text("# Simulated day\n\nMade by `x`.\n\n| KPI | a |\n|---|---:|\n"
+                                                 "| orders | 4 |\n", encoding="utf-8")
+    rerender(out)
+    md = (out / "RESULTS.md").read_text(encoding="utf-8")
+    section = md.split("## Simulated days", 1)[1]
+    assert "[simulate_tiny.md](../simulate_tiny.md)" in section
+    assert "| orders | 4 |" in section and "# Simulated day" not in section

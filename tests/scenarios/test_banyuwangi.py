@@ -49,7 +49,7 @@ def as_json(sc: Scenario) -> str:
 
 
 def test_registry_names() -> None:
-    assert names() == ("historic", "expanded", "surge", "pancer", "probolinggo", "surabaya")
+    assert names() == ("historic", "expanded", "surge", "pancer", "puskesmas", "probolinggo", "surabaya")
     with pytest.raises(InvalidProblemError, match="scenario 'nowhere' is unknown"):
         load("nowhere")
     with pytest.raises(InvalidProblemError, match="backend 'teleport'"):

@@ -140,15 +140,16 @@ SUITES: dict[str, Suite] = {
         ScenarioRun("expanded", (10.0, 30.0)),
         ScenarioRun("surge", (30.0, 60.0), skip={"vroom": VROOM_SURGE_SKIP}),
         ScenarioRun("expanded", (10.0, 30.0), COLD_HEAVY, label="expanded-cold"),
+        ScenarioRun("puskesmas", (30.0,)),
     )),
     "quick": Suite("quick", (
         ScenarioRun("historic", (2.0,)),
         ScenarioRun("expanded", (4.0,), {"orders": 40}, label="expanded-40"),
     )),
 }
-"""Named suites. ``banyuwangi``: 4 budget-using engines × (10 + 30 + 10 + 30 + 10 + 30) s + 3 ×
-(30 + 60) s (no VROOM on surge) = 750 s of search per seed, about 15–20 minutes with loading,
-checking and plotting on 2 cores.
+"""Named suites. ``banyuwangi``: 4 budget-using engines × ((10 + 30) × 3 + 30) s + 3 × (30 + 60) s
+(no VROOM on surge) = 870 s of search per seed, about 20 minutes with loading, checking and
+plotting on 2 cores.
 ``quick``: a CI-size smoke run, about half a minute."""
 
 
@@ -366,7 +367,8 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
         }
         write_runs(records, out, meta)
         figures = plot_suite(records, out) if plots else []
-        (out / "RESULTS.md").write_text(render_markdown(records, meta, figures), encoding="utf-8")
+        (out / "RESULTS.md").write_text(render_markdown(records, meta, figures, simulated_days(out)),
+                                        encoding="utf-8")
     return records
 
 
@@ -549,12 +551,26 @@ def rerender(out: Path | str) -> None:
                                   for r in doc["runs"]]
     records = [RunRecord(**row) for row in rows]
     figures = plot_suite(records, out)
-    (out / "RESULTS.md").write_text(render_markdown(records, doc["meta"], figures), encoding="utf-8")
+    (out / "RESULTS.md").write_text(render_markdown(records, doc["meta"], figures, simulated_days(out)),
+                                    encoding="utf-8")
 
 
-def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figures: Sequence[str] = ()) -> str:
+def simulated_days(out: Path) -> list[str]:
+    """The simulated days committed beside a report's folder (``results/simulate_<scenario>.md``,
+    written by ``benchmarks/simulate.py``), each as a markdown section without its title."""
+    sections = []
+    for path in sorted(out.parent.glob("simulate_*.md")):
+        body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
+        sections.append(f"### `{path.stem.removeprefix('simulate_')}` ([{path.name}](../{path.name}))"
+                        f"\n\n{body}\n")
+    return sections
+
+
+def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figures: Sequence[str] = (),
+                    simulated: Sequence[str] = ()) -> str:
     """The ``RESULTS.md`` report: command, machine, headline ratios, one table per scenario and
-    budget, notes on relaxed and failed runs, and the plots."""
+    budget, notes on relaxed and failed runs, the simulated days committed beside it
+    (:func:`simulated_days`) and the plots."""
     la = meta["load_1min"]
     v = meta["versions"]
     lines = [
@@ -636,6 +652,8 @@ def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figur
             broken = f" Broken rules: {r.violation_rules}." if r.violation_rules else ""
             lines.append(f"* {r.scenario} · {r.engine} ({r.mode}): {r.note or '-'}{broken}")
         lines.append("")
+    if simulated:
+        lines += ["## Simulated days (`medroute simulate`, committed beside this report)", "", *simulated]
     if figures:
         lines += ["## Plots", ""]
         lines += [f"![{Path(f).stem}]({Path(f).name})" for f in figures]

@@ -14,6 +14,8 @@ Scenarios (defaults and their sources in :mod:`medroute.scenarios.params` and ``
 * ``expanded``: all 20 real facilities, 200 orders.
 * ``surge``: 5 × expanded, 1,000 orders.
 * ``pancer``: the real OSM extract around Pancer, 6 orders from the nearest facility.
+* ``puskesmas``: all 45 puskesmas and the two RSUDs, 300 orders by population over the whole
+  regency, haversine travel (the shipped roads do not reach most of it).
 * ``probolinggo``, ``surabaya``: the same generator on those towns' OSM graphs with synthetic
   pickup sites, for the scale curve (``orders=20`` … ``2000``).
 
@@ -42,7 +44,7 @@ BACKENDS = ("auto", "osm", "haversine", "osmnx-download")
 uses straight lines for travel (patients are still placed on the roads); ``osmnx-download`` builds
 the regency's road graph with osmnx (needs the internet once, then cached)."""
 
-_NAMES = ("historic", "expanded", "surge", "pancer", "probolinggo", "surabaya")
+_NAMES = ("historic", "expanded", "surge", "pancer", "puskesmas", "probolinggo", "surabaya")
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,9 +103,9 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
         raise InvalidProblemError(f"scenario {name!r} is unknown; choose one of {list(_NAMES)}")
     if backend not in BACKENDS:
         raise InvalidProblemError(f"scenario {name!r}: backend {backend!r} is unknown; choose one of {list(BACKENDS)}")
-    if backend == "osmnx-download" and name not in ("historic", "expanded", "surge"):
+    if backend == "osmnx-download" and name not in ("historic", "expanded", "surge", "puskesmas"):
         raise InvalidProblemError(f"scenario {name!r}: backend 'osmnx-download' is for the Banyuwangi regency "
-                                  "scenarios (historic, expanded, surge)")
+                                  "scenarios (historic, expanded, surge, puskesmas)")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InvalidProblemError(f"scenario {name!r}: seed must be an integer, got {seed!r}")
     values = resolve(name, overrides)
@@ -118,6 +120,10 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
         gen = bw.build_banyuwangi(name, which="all", **kw)
     elif name == "pancer":
         gen = bw.build_pancer(**kw)
+    elif name == "puskesmas":
+        from .puskesmas import build_puskesmas
+
+        gen = build_puskesmas(**kw)
     else:
         gen = bw.build_stand_in(name, **kw)
     return Scenario(name=name, seed=seed, problem=gen.problem, matrix=gen.matrix, backend_name=gen.backend_name,

@@ -54,12 +54,20 @@ from .facilities import (
     read_facilities,
 )
 from .params import ParamValue, seconds
+from .population import VILLAGES_FILE, Villages, node_weights, read_villages
 
 BANYUWANGI_PLACE = "Banyuwangi, Jawa Timur, Indonesia"
 """Nominatim query for the whole regency (the ``osmnx-download`` backend)."""
 BRIDGE_DETOUR = DETOUR_FACTOR
 """Length of a bridge between road clusters / straight line: domain.md, Couriers, 1.3–1.4 (E) → 1.35."""
 _SHIFT = float(2**LENGTH_BITS)
+
+
+class Demand(NamedTuple):
+    """Who orders where: the serving site (index into the sites) and the patient's home of each order."""
+
+    site_of: NDArray[np.int64]
+    patients: list[Location]
 
 
 class Generated(NamedTuple):
@@ -217,16 +225,16 @@ def _download_network(cache_dir: Path | None) -> RoadNetwork:
 # Placing patients
 
 
-def place_on_network(net: RoadNetwork, sites: Sequence[Facility], counts: Sequence[int], *, min_m: float,
-                     max_m: float, rng: np.random.Generator) -> list[list[Location]]:
-    """Patients of each site on road nodes of the site's cluster at a network distance in ``[min_m, max_m]``.
+def band_mask(net: RoadNetwork, sites: Sequence[Facility], *, min_m: float, max_m: float) -> NDArray[np.bool_]:
+    """(sites, nodes): whether each road node lies ``min_m``–``max_m`` by road from each site, in its cluster.
 
     Distances run from the site's road node (its snap, or its bridge's entry node) along the
-    fastest path, metres. Nodes are drawn uniformly, without replacement while enough remain.
+    fastest path, metres.
 
     Raises
     ------
-    InvalidProblemError : a site has no road node in the band (the message names it).
+    InvalidProblemError
+        A site has no road node in the band (the message names it).
     """
     g = net.backend.graph
     anchors = [net.anchors.get(s.id) for s in sites]
@@ -235,26 +243,78 @@ def place_on_network(net: RoadNetwork, sites: Sequence[Facility], counts: Sequen
         snapped, _ = net.backend.snap([sites[k].location for k in missing], [sites[k].id for k in missing])
         for k, node in zip(missing, snapped.tolist(), strict=True):
             anchors[k] = int(node)
-    out: list[list[Location]] = [[] for _ in sites]
-    active = [k for k, c in enumerate(counts) if c > 0]
-    if not active:
-        return out
-    src = np.array([anchors[k] for k in active], dtype=np.int64)
+    src = np.array(anchors, dtype=np.int64)
     packed = np.atleast_2d(dijkstra(g.weights, directed=True, indices=src))
     finite = np.isfinite(packed)
     safe = np.where(finite, packed, 0.0)
     length_m = np.where(finite, (safe - np.floor(safe / _SHIFT) * _SHIFT) / 10.0, np.inf)
-    for row, k in enumerate(active):
-        anchor = int(src[row])
-        ok = finite[row] & (net.cluster == net.cluster[anchor])
-        ok &= (length_m[row] >= min_m) & (length_m[row] <= max_m)
-        cand = np.flatnonzero(ok)
-        if cand.size == 0:
+    mask: NDArray[np.bool_] = (finite & (net.cluster[None, :] == net.cluster[src][:, None])
+                               & (length_m >= min_m) & (length_m <= max_m))
+    for k, row in enumerate(mask):
+        if not row.any():
             raise InvalidProblemError(
                 f"scenario: site {sites[k].id!r} has no road node {min_m:.0f}–{max_m:.0f} m away in its cluster")
-        pick = rng.choice(cand, size=counts[k], replace=bool(counts[k] > cand.size))
-        out[k] = [Location(float(g.lat[i]), float(g.lon[i])) for i in pick.tolist()]
-    return out
+    return mask
+
+
+def _locations(net: RoadNetwork, nodes: NDArray[np.int64]) -> list[Location]:
+    g = net.backend.graph
+    return [Location(float(g.lat[i]), float(g.lon[i])) for i in nodes.tolist()]
+
+
+def draw_uniform(net: RoadNetwork, sites: Sequence[Facility], weights: NDArray[np.float64], n: int, *,
+                 min_m: float, max_m: float, rng: np.random.Generator) -> Demand:
+    """Demand by site: each order picks its site ∝ ``weights``, then a home uniform over the site's band.
+
+    Homes are drawn without replacement per site while enough band nodes remain (the days before
+    demand by population; ``demand="uniform"`` reproduces them).
+    """
+    site_of = rng.choice(len(sites), size=n, p=weights / weights.sum())
+    counts = np.bincount(site_of, minlength=len(sites))
+    active = [k for k in range(len(sites)) if counts[k] > 0]
+    homes: dict[int, list[Location]] = {}
+    if active:
+        mask = band_mask(net, [sites[k] for k in active], min_m=min_m, max_m=max_m)
+        for row, k in enumerate(active):
+            cand = np.flatnonzero(mask[row])
+            pick = rng.choice(cand, size=int(counts[k]), replace=bool(counts[k] > cand.size))
+            homes[k] = _locations(net, pick)
+    cursor = dict.fromkeys(active, 0)
+    patient = []
+    for k in site_of.tolist():
+        patient.append(homes[k][cursor[k]])
+        cursor[k] += 1
+    return Demand(site_of, patient)
+
+
+def draw_by_population(net: RoadNetwork, sites: Sequence[Facility], weights: NDArray[np.float64], n: int, *,
+                       villages: Villages, min_m: float, max_m: float, rng: np.random.Generator) -> Demand:
+    """Demand by population: a home first, then the facility that serves it.
+
+    The candidate homes are the road nodes in some site's band that lie in a village. Each is
+    weighted by its village's population over the village's number of candidate nodes
+    (:func:`~medroute.scenarios.population.node_weights`), so every village the roads reach gets
+    orders in proportion to its population. Each order then goes to one of the sites whose band
+    holds its home, chosen ∝ ``weights`` (a regency hospital 3 × a puskesmas by default).
+    Homes are drawn with replacement (two patients may share a road node).
+
+    Raises
+    ------
+    InvalidProblemError
+        No band node of any site lies in a village.
+    """
+    mask = band_mask(net, sites, min_m=min_m, max_m=max_m)
+    cand = np.flatnonzero(mask.any(axis=0))
+    g = net.backend.graph
+    w = node_weights(villages.locate(g.lat[cand], g.lon[cand]), villages.population)
+    cand, w = cand[w > 0], w[w > 0]
+    if cand.size == 0:
+        raise InvalidProblemError("scenario: no road node near the sites lies in a village with population")
+    home = rng.choice(cand, size=n, p=w / w.sum())
+    share = mask[:, home] * weights[:, None]
+    cum = np.cumsum(share, axis=0)
+    site_of = (cum < rng.uniform(size=n) * cum[-1]).sum(axis=0).astype(np.int64)
+    return Demand(site_of, _locations(net, home))
 
 
 def synthetic_sites(net: RoadNetwork, k: int, city: str) -> tuple[Facility, ...]:
@@ -322,32 +382,32 @@ def _float(values: dict[str, ParamValue], name: str) -> float:
     return float(v)
 
 
-Placer = Callable[[Sequence[Facility], Sequence[int], np.random.Generator], list[list[Location]]]
+Drawer = Callable[[NDArray[np.float64], int, np.random.Generator], Demand]
+"""``draw(site_weights, orders, rng)`` → which site serves each order and where its patient lives."""
 
 
-def generate_problem(scenario: str, sites: Sequence[Facility], place: Placer, values: dict[str, ParamValue],
+def generate_problem(scenario: str, sites: Sequence[Facility], draw: Drawer, values: dict[str, ParamValue],
                      rng: np.random.Generator) -> Problem:
-    """One seeded day: orders at ``sites``, patients from ``place``, riders at the sites' shelters.
+    """One seeded day: orders at ``sites``, patients from ``draw``, riders at the sites' shelters.
 
     Parameters
     ----------
-    scenario : the problem's name.
-    sites : pickup sites in priority order (regency hospitals first): ties in order and rider
+    scenario
+        The problem's name.
+    sites
+        Pickup sites in priority order (regency hospitals first): ties in order and rider
         allocation go to the earlier site.
-    place : ``place(sites, counts, rng)`` → patient locations per site.
-    values : resolved parameters (:func:`medroute.scenarios.params.resolve`).
-    rng : consumed in a fixed order, so the same seed gives the same problem.
+    draw
+        The demand: ``draw(site_weights, orders, rng)`` (:func:`draw_uniform`, :func:`draw_by_population`).
+    values
+        Resolved parameters (:func:`medroute.scenarios.params.resolve`).
+    rng
+        Consumed in a fixed order, so the same seed gives the same problem.
     """
     n = _int(values, "orders")
-    weights = np.array([_site_weight(s, values) for s in sites])
-    site_of = rng.choice(len(sites), size=n, p=weights / weights.sum())
+    demand = draw(np.array([_site_weight(s, values) for s in sites]), n, rng)
+    site_of, patient = demand.site_of, demand.patients
     counts = np.bincount(site_of, minlength=len(sites)).tolist()
-    locs = place(sites, counts, rng)
-    cursor = [0] * len(sites)
-    patient: list[Location] = []
-    for k in site_of.tolist():
-        patient.append(locs[k][cursor[k]])
-        cursor[k] += 1
 
     t0, peak, t1 = (seconds(values, x) for x in ("consult_start", "consult_peak", "consult_end"))
     consult = rng.triangular(t0, peak, t1, size=n)
@@ -464,13 +524,31 @@ def build_banyuwangi(scenario: str, *, which: str, seed: int, data_dir: Path | N
         net = _geojson_network(_file_key(_require(data_dir, ROADS_FILE, scenario)))
         where = (f"patients lie on road nodes {lo:.0f}–{hi:.0f} m by road from their facility, inside its cluster "
                  f"of the road geometry shipped with medroute: {net.summary}")
-    problem = generate_problem(scenario, sites,
-                               lambda s, c, r: place_on_network(net, s, c, min_m=lo, max_m=hi, rng=r),
-                               values, rng)
+    problem = generate_problem(scenario, sites, _drawer(net, sites, values, data_dir, scenario), values, rng)
     matrix, name, travel = _matrix(problem, net, backend, cache_dir)
     desc = (f"Banyuwangi {scenario!r} (seed {seed}): {_counts_text(problem)}. Pickup sites are real facilities from "
-            f"{fac_path.name} (a student WebGIS, qgis2web; not OSM); {where}. {_travel_text(name)}")
+            f"{fac_path.name} (a student WebGIS, qgis2web; not OSM); {where}; {_demand_text(values)}. "
+            f"{_travel_text(name)}")
     return Generated(problem, matrix, name, desc, travel)
+
+
+def _drawer(net: RoadNetwork, sites: Sequence[Facility], values: dict[str, ParamValue], data_dir: Path | None,
+            scenario: str) -> Drawer:
+    """The scenario's demand: ``values["demand"]`` is ``"population"`` or ``"uniform"``."""
+    lo, hi = _band(values)
+    if values["demand"] == "uniform":
+        return lambda w, n, r: draw_uniform(net, sites, w, n, min_m=lo, max_m=hi, rng=r)
+    villages = read_villages(_require(data_dir, VILLAGES_FILE, scenario))
+    return lambda w, n, r: draw_by_population(net, sites, w, n, villages=villages, min_m=lo, max_m=hi, rng=r)
+
+
+def _demand_text(values: dict[str, ParamValue]) -> str:
+    if values["demand"] == "uniform":
+        return ("each order picks its facility by weight, then a home uniform over that facility's band "
+                "(demand='uniform')")
+    return ("homes follow village population (2010 census, banyuwangi_desa_population; each road node weighted by its "
+            "village's population over the village's road nodes), each order served by a facility whose band holds "
+            "the home, chosen by weight")
 
 
 def _travel_text(name: str) -> str:
@@ -501,14 +579,12 @@ def build_pancer(*, seed: int, data_dir: Path | None, backend: str, values: dict
     fac = nearest_facility(read_facilities(_require(data_dir, FACILITIES_FILE, "pancer")), PANCER_CENTRE)
     net = _osm_network(_file_key(_require(data_dir, PANCER_FILE, "pancer")), (fac,))
     lo, hi = _band(values)
-    problem = generate_problem("pancer", (fac,),
-                               lambda s, c, r: place_on_network(net, s, c, min_m=lo, max_m=hi, rng=r), values, rng)
+    problem = generate_problem("pancer", (fac,), _drawer(net, (fac,), values, data_dir, "pancer"), values, rng)
     matrix, name, travel = _matrix(problem, net, backend, cache_dir)
     desc = (f"Pancer (Kec. Pesanggaran, south coast; seed {seed}): {_counts_text(problem)}. The pickup site is "
             f"{fac.name}, the nearest of the 20 real facilities to the extract; patients lie on road nodes "
             f"{lo:.0f}–{hi:.0f} m by road from where the bridge enters {net.summary} (© OpenStreetMap contributors, "
-            "ODbL; snapshot 2024-06-25). "
-            f"{_travel_text(name)}")
+            f"ODbL; snapshot 2024-06-25); {_demand_text(values)}. {_travel_text(name)}")
     return Generated(problem, matrix, name, desc, travel)
 
 
@@ -524,8 +600,7 @@ def build_stand_in(scenario: str, *, seed: int, data_dir: Path | None, backend: 
     net = _osm_network(_file_key(_require(data_dir, rel, scenario)))
     sites = synthetic_sites(net, _int(values, "synthetic_sites"), city)
     lo, hi = _band(values)
-    problem = generate_problem(scenario, sites,
-                               lambda s, c, r: place_on_network(net, s, c, min_m=lo, max_m=hi, rng=r), values, rng)
+    problem = generate_problem(scenario, sites, _drawer(net, sites, values, data_dir, scenario), values, rng)
     matrix, name, travel = _matrix(problem, net, backend, cache_dir)
     desc = (f"{city} stand-in (NOT Banyuwangi; seed {seed}): {_counts_text(problem)}. {len(sites)} synthetic pickup "
             f"sites on graph nodes (a grid over the central 70 % of {net.summary}, © OpenStreetMap contributors, "

@@ -117,6 +117,12 @@ _PARAMS = (
           "share of orders with a narrower delivery slot instead of release → deadline"),
     Param("slot_s", 2 * 3600, "s", "E", "estimate: a two-hour slot, on the hour",
           "length of the narrower delivery slot"),
+    Param("demand", "population", "mode", "P/E",
+          "SOURCES.md: 217 village polygons with their 2010 census population (BPS, P); people live "
+          "along the roads of their village in equal shares (E)",
+          "'population': a home drawn so that each village's share of orders follows its population, "
+          "then the facility that serves it; 'uniform': a facility by weight, then a home uniform over "
+          "its roads (the stand-in towns, which have no population data)"),
     Param("patient_min_m", 300, "m", "E",
           "estimate: nearer patients walk home with their medicine",
           "shortest network distance, facility → patient"),
@@ -158,8 +164,9 @@ SCENARIO_DEFAULTS: Mapping[str, Mapping[str, ParamValue]] = MappingProxyType({
     "expanded": MappingProxyType({"orders": 200}),
     "surge": MappingProxyType({"orders": 1000}),
     "pancer": MappingProxyType({"orders": 6, "riders": 2, "patient_max_m": 6000}),
-    "probolinggo": MappingProxyType({"orders": 200}),
-    "surabaya": MappingProxyType({"orders": 200}),
+    "puskesmas": MappingProxyType({"orders": 300, "patient_max_m": 40_000}),
+    "probolinggo": MappingProxyType({"orders": 200, "demand": "uniform"}),
+    "surabaya": MappingProxyType({"orders": 200, "demand": "uniform"}),
 })
 """Per-scenario defaults that differ from :data:`PARAMS`."""
 
@@ -169,8 +176,13 @@ SCENARIO_SOURCES: Mapping[str, str] = MappingProxyType({
     "surge": "Scenario anchors: surge = 5 × expanded (E; Good Doctor saw ~5× medicine orders, P) → 1,000",
     "pancer": "estimate: a handful (6) of south-coast patients, 2 riders; patient_max_m 6 km spans the "
               "6.8 × 4 km OSM extract (SOURCES.md, P)",
-    "probolinggo": "as expanded: 200 orders (E); scale curve via orders= 20 … 2,000",
-    "surabaya": "as expanded: 200 orders (E); scale curve via orders= 20 … 2,000",
+    "puskesmas": "Scenario anchors: expanded = all health facilities as pickup sites, 100–300 orders/day (E) → "
+                 "300 for the widest network, 45 puskesmas and 2 RSUDs (Banyuwangi: 45 puskesmas, P); "
+                 "patient_max_m = the 40 km Go-Send trip limit (P)",
+    "probolinggo": "as expanded: 200 orders (E); scale curve via orders= 20 … 2,000; no population data: "
+                   "demand uniform over the roads",
+    "surabaya": "as expanded: 200 orders (E); scale curve via orders= 20 … 2,000; no population data: "
+                "demand uniform over the roads",
 })
 """Where each scenario's own defaults come from."""
 
@@ -258,6 +270,12 @@ def _validate(scenario: str, v: Mapping[str, ParamValue]) -> None:
             fail(hi, f"must not be before {lo} = {v[lo]!r}")
     if seconds(v, "consult_start") == seconds(v, "consult_end"):
         fail("consult_end", "must be after consult_start")
+    if v["demand"] not in ("population", "uniform"):
+        fail("demand", "must be 'population' or 'uniform'")
+    if v["demand"] == "population" and scenario in ("probolinggo", "surabaya"):
+        fail("demand", "the stand-in towns have no population data; use 'uniform'")
+    if v["demand"] == "uniform" and scenario == "puskesmas":
+        fail("demand", "the puskesmas scenario draws its demand by population only")
     from ..coldchain import temperature_class
 
     temperature_class(str(v["cold_temperature"]), where=f"scenario {scenario!r}: cold_temperature")
