@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs clean bench-status
+.PHONY: demo test lint typecheck pytest docs clean bench-status regression
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
 STUDIES := banyuwangi cold-heavy scale scale-work literature-10s literature-30s reproducible time-limit \
-	work-rates engine-speed alns-speed ortools-counter travel dispatch simulate soak fuzz
+	work-rates engine-speed alns-speed ortools-counter travel demand regression dispatch simulate soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
 bench-status: $(STAMP)  ## list the studies and the results that have no meta.json
@@ -109,17 +109,25 @@ bench-travel: $(STAMP)  ## matrix time and memory: osm, osrm, networkx; OSRM bui
 	rm -rf $(R)/travel
 	$(RUN) benchmarks/travel.py
 
+bench-demand: $(STAMP)  ## orders per village and kecamatan against population (~30 s, no solving)
+	rm -rf $(R)/demand
+	$(RUN) benchmarks/demand.py
+
+bench-regression: $(STAMP)  ## rewrite the CI regression slice's committed figures (~2 min)
+	rm -rf $(R)/regression
+	$(RUN) benchmarks/regression.py --write
+
+regression: $(STAMP)  ## the CI regression slice against its committed figures (exit 1 on a drop)
+	$(PY) benchmarks/regression.py
+
 bench-dispatch: $(STAMP)  ## replan latency and quality against a 30-s re-solve (~5 min)
-	rm -rf $(R)/dispatch
 	$(RUN) benchmarks/dispatch.py
 
 bench-simulate: $(STAMP)  ## simulated live days: the dispatcher against first-come-nearest-rider
-	rm -rf $(R)/simulate
-	$(RUN) benchmarks/simulate.py
+	for sc in expanded puskesmas; do $(RUN) benchmarks/simulate.py --scenario $$sc || exit 1; done
 
 bench-soak: $(STAMP)  ## simulated days through the live dispatcher (6 h)
-	rm -rf $(R)/soak
-	$(RUN) benchmarks/soak.py --out $(R)/soak/soak.md
+	$(RUN) benchmarks/soak.py
 
 bench-fuzz: $(STAMP)  ## the fuzz campaign
 	rm -rf $(R)/fuzz

@@ -94,16 +94,21 @@ def verdict(now: dict[str, Any], then: dict[str, Any] | None, tolerance: float =
     return "better" if now["objective_rp"] < then["objective_rp"] * (1 - 1e-9) else "ok"
 
 
-def markdown(rows: list[dict[str, Any]], committed: dict[str, dict[str, Any]]) -> str:
-    """The slice as a table, each case beside its committed objective."""
-    lines = ["| case | orders | MaxWork | served | riders | objective Rp | committed Rp | change | viol. | wall s "
-             "| verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+def markdown(rows: list[dict[str, Any]], committed: dict[str, dict[str, Any]] | None = None) -> str:
+    """The slice as a table; with ``committed`` figures, each case beside its committed objective and
+    its verdict."""
+    head = "| case | orders | MaxWork | served | riders | objective Rp | viol. | wall s |"
+    if committed is not None:
+        head += " committed Rp | change | verdict |"
+    lines = [head, "|" + "---|" * head.count(" |")]
     for r in rows:
-        then = committed.get(_key(r))
-        change = f"{r['objective_rp'] / then['objective_rp'] - 1:+.2%}" if then and then["objective_rp"] else "–"
-        lines.append(f"| {_key(r)} | {r['orders']} | {r['units']:g} | {r['served']} | {r['riders_used']} | "
-                     f"{r['objective_rp']:,.0f} | {then['objective_rp'] if then else 0:,.0f} | {change} | "
-                     f"{r['violations']} | {r['wall_s']:.1f} | {verdict(r, then)} |")
+        line = (f"| {_key(r)} | {r['orders']} | {r['units']:g} | {r['served']} | {r['riders_used']} | "
+                f"{r['objective_rp']:,.0f} | {r['violations']} | {r['wall_s']:.1f} |")
+        if committed is not None:
+            then = committed.get(_key(r))
+            change = f"{r['objective_rp'] / then['objective_rp'] - 1:+.2%}" if then and then["objective_rp"] else "–"
+            line += f" {then['objective_rp'] if then else 0:,.0f} | {change} | {verdict(r, then)} |"
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
@@ -134,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             (args.figures / "regression.md").write_text(
                 "# CI regression slice\n\n```\nmake bench-regression\n```\n\n`auto`, `stop=MaxWork(units)`, seed 0; "
                 f"a check fails when a plan breaks a rule, serves fewer orders or costs more than {TOLERANCE:.0%} "
-                "above this table (`benchmarks/regression.py`).\n\n" + markdown(rows, committed), encoding="utf-8")
+                "above this table (`benchmarks/regression.py`).\n\n" + markdown(rows), encoding="utf-8")
         return 0
     t0 = time.perf_counter()
     rows = _run()

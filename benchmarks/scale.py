@@ -8,8 +8,8 @@ Usage (from the repository root)::
 
 Budget rule: ``time_limit = max(5, orders / 20)`` seconds. The problems come from the
 Banyuwangi generator (scenario ``expanded`` with an ``orders=`` override; ``--scenario
-probolinggo`` uses the Probolinggo stand-in). Writes ``benchmarks/results/scale.png``,
-``scale.md`` and ``scale.json``.
+probolinggo`` uses the Probolinggo stand-in). Writes ``scale.png``, ``scale.md``, ``scale.json``
+and ``meta.json`` into ``benchmarks/results/scale/``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SCALE_SIZES))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "scale")
     parser.add_argument("--work", action="store_true", help="reproducible mode: MaxWork(budget) instead of the clock")
     args = parser.parse_args(argv)
     command = "python benchmarks/scale.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
