@@ -305,7 +305,7 @@ def with_ratios(records: Sequence[RunRecord]) -> list[RunRecord]:
 
 def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None = None,
               engines: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
-              out: Path | str = Path("benchmarks"), progress: bool | Progress = True, *,
+              out: Path | str = Path("benchmarks/results/banyuwangi"), progress: bool | Progress = True, *,
               quick: bool = False, loader: Loader | None = None, command: str | None = None,
               plots: bool = True) -> list[RunRecord]:
     """Run a benchmark suite and write ``runs.csv``, ``runs.json``, ``RESULTS.md`` and plots.

@@ -323,7 +323,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for run in doc.get("runs", []):
             git = run.get("git") or {}
             commit = (git.get("commit") or "?")[:9] + ("+dirty" if git.get("dirty") else "")
-            print(f"{folder}  [{run.get('part') or '-'}] {run.get('status')} {run.get('started_utc')} {commit}\n"
+            date = run.get("started_utc")
+            if imported := run.get("committed_in"):  # results made before meta.json: the commit holding them
+                commit, date = f"committed in {imported['commit'][:9]}", imported["date"]
+            print(f"{folder}  [{run.get('part') or '-'}] {run.get('status')} {date} {commit}\n"
                   f"    {run.get('command')}")
     for path in missing:
         print(f"no {META_FILE}: {path}")
