@@ -42,7 +42,7 @@ clean:
 BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
-STUDIES := banyuwangi cold-heavy scale scale-work literature-10s literature-30s reproducible time-limit \
+STUDIES := banyuwangi cold-heavy scale scale-work scale-big literature-10s literature-30s reproducible time-limit \
 	work-rates engine-speed alns-speed ortools-counter travel demand regression dispatch simulate soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
@@ -64,6 +64,10 @@ bench-scale: $(STAMP)  ## auto from 20 to 2,000 orders on the clock (~9 min)
 bench-scale-work: $(STAMP)  ## the same curve in reproducible mode (MaxWork)
 	rm -rf $(R)/scale-work
 	$(RUN) benchmarks/scale.py --work --output $(R)/scale-work
+
+bench-scale-big: $(STAMP)  ## big days (surabaya, 1,000-10,000 orders), each point its own process (~1 h, both cores)
+	rm -rf $(R)/scale-big
+	$(RUN) benchmarks/scale.py --big
 
 # Li & Lim and Solomon (auto against PyVRP alone, OR-Tools and greedy) and Cordeau's DARP (auto
 # against OR-Tools and alns alone) at $(1) seconds per run.
