@@ -65,9 +65,9 @@ bench-scale-work: $(STAMP)  ## the same curve in reproducible mode (MaxWork)
 	rm -rf $(R)/scale-work
 	$(RUN) benchmarks/scale.py --work --output $(R)/scale-work
 
-bench-scale-big: $(STAMP)  ## big days (surabaya, 1,000-10,000 orders), each point its own process (~1 h, both cores)
+bench-scale-big: $(STAMP)  ## big days, 1,000-10,000 orders, each point its own process (hours; both cores)
 	rm -rf $(R)/scale-big
-	$(RUN) benchmarks/scale.py --big
+	for sc in surabaya puskesmas; do $(RUN) benchmarks/scale.py --big --scenario $$sc || exit 1; done
 
 # Li & Lim and Solomon (auto against PyVRP alone, OR-Tools and greedy) and Cordeau's DARP (auto
 # against OR-Tools and alns alone) at $(1) seconds per run.
