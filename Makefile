@@ -124,11 +124,11 @@ bench-regression: $(STAMP)  ## rewrite the CI regression slice's committed figur
 regression: $(STAMP)  ## the CI regression slice against its committed figures (exit 1 on a drop)
 	$(PY) benchmarks/regression.py
 
-bench-dispatch: $(STAMP)  ## replan latency and quality against a 30-s re-solve (~5 min)
+bench-dispatch: $(STAMP)  ## replan latency; a live half-minute against a 30-s re-solve (~15 min)
 	$(RUN) benchmarks/dispatch.py
 
-bench-simulate: $(STAMP)  ## simulated live days: the dispatcher against first-come-nearest-rider
-	for sc in expanded puskesmas; do $(RUN) benchmarks/simulate.py --scenario $$sc || exit 1; done
+bench-simulate: $(STAMP)  ## simulated live days over seeds and noise levels: the dispatcher against greedy (~1 h)
+	$(RUN) benchmarks/simulate.py
 
 bench-soak: $(STAMP)  ## simulated days through the live dispatcher (6 h)
 	$(RUN) benchmarks/soak.py
