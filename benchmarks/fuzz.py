@@ -26,7 +26,7 @@ Usage, from the repository root (long runs through ``/work/bin/benchslot`` on a 
     .venv/bin/python -m benchmarks.fuzz --sections problems,states --count problems=36000 --count states=20000
     .venv/bin/python -m benchmarks.fuzz --repro problems 1234            # one trial again, its outcome
 
-Writes ``benchmarks/results/fuzz.md`` and ``fuzz.json`` (``--out`` elsewhere). Exit status 0 when
+Writes ``benchmarks/results/fuzz/fuzz.md`` and ``fuzz.json`` (``--out`` elsewhere). Exit status 0 when
 no section found a defect.
 """
 
@@ -51,6 +51,8 @@ from tests.fuzz import live, services, trials
 from tests.fuzz.faulty_osrm import FAULTS, faulty_osrm
 from tests.fuzz.pick import RandomPicker
 from tests.fuzz.trials import Outcome
+
+from medroute.bench.results import study
 
 HERE = Path(__file__).parent
 HANG_S = 120.0
@@ -305,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="inputs of one trial section, instead of its scaled default (repeatable)")
     ap.add_argument("--seed", type=int, default=0, help="first seed")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the trial sections")
-    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "fuzz")
     ap.add_argument("--repro", nargs=2, metavar=("SECTION", "SEED"))
     args = ap.parse_args(argv)
     if args.repro:
@@ -318,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
         if name not in TRIALS or not n.isdigit():
             ap.error(f"--count {item!r}: expected SECTION=N with SECTION one of {', '.join(TRIALS)}")
         counts[name] = int(n)
+    with study(args.out, sections=args.sections, scale=args.scale, seed=args.seed, counts=counts):
+        return _campaign(args, argv, counts)
+
+
+def _campaign(args: argparse.Namespace, argv: list[str], counts: dict[str, int]) -> int:
     t0, load0 = time.perf_counter(), os.getloadavg()[0]
     results: dict[str, Any] = {"trials": {}}
     for name in args.sections.split(","):
