@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .defaults import DEFAULT_PROFILE
 from .errors import MedrouteError
 from .frames import placed_stops
 from .geo import Location
@@ -92,7 +93,7 @@ class PathCache:
         self.name = getattr(backend, "name", "cached")
         self._paths: dict[tuple[Location, Location, str], list[Location]] = {}
 
-    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         key = (a, b, profile)
         if key not in self._paths:
             self._paths[key] = list(self.backend.path(a, b, profile=profile))

@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .coldchain import DEFAULT_COOLBOX_HOLD_S, temperature_class
-from .errors import InvalidProblemError
+from .defaults import DEFAULT_DAY, DEFAULT_PROFILE, DEFAULT_TIMEZONE
+from .errors import InvalidMatrixError, InvalidProblemError, SchemaError
 from .geo import Location
 from .jsonpath import Node, load_document
 from .reasons import Reason
@@ -335,7 +336,7 @@ class Rider:
     volume_ml: int = RIDER_VOLUME_ML
     parcels: int = RIDER_PARCELS
     coolbox: CoolBox | None = None
-    profile: str = "motorbike"
+    profile: str = DEFAULT_PROFILE
     speed_factor: float = 1.0
 
     def __post_init__(self) -> None:
@@ -381,8 +382,6 @@ class Rider:
             return durations_s
         scaled = np.ceil(np.asarray(durations_s, dtype=np.float64) / self.speed_factor)
         if scaled.size and float(scaled.max()) > np.iinfo(np.int32).max:
-            from .errors import InvalidMatrixError
-
             raise InvalidMatrixError(f"rider {self.id!r}: travel times divided by speed_factor "
                                      f"{self.speed_factor} exceed the int32 range of a travel matrix")
         return scaled.astype(np.int32)
@@ -460,8 +459,8 @@ class Problem:
     pharmacies: tuple[Pharmacy, ...]
     orders: tuple[Order, ...]
     riders: tuple[Rider, ...]
-    day: date = field(default_factory=lambda: date(2026, 1, 5))
-    timezone: str = "Asia/Jakarta"
+    day: date = DEFAULT_DAY
+    timezone: str = DEFAULT_TIMEZONE
     objective: Objective = field(default_factory=Objective)
     max_trip_m: int | None = MAX_TRIP_M
     name: str = ""
@@ -542,7 +541,7 @@ class Problem:
     @property
     def profiles(self) -> tuple[str, ...]:
         """Travel profiles the riders use (one matrix each)."""
-        return tuple(dict.fromkeys(r.profile for r in self.riders)) or ("motorbike",)
+        return tuple(dict.fromkeys(r.profile for r in self.riders)) or (DEFAULT_PROFILE,)
 
     def replace(self, **changes: Any) -> Problem:
         """A copy with ``changes`` applied (validated again)."""
@@ -735,8 +734,6 @@ def _problem_to_json(p: Problem) -> dict[str, Any]:
 
 def _wrap(node: Node, fn: Any) -> Any:
     """Run ``fn`` and prefix model errors with the JSON path of ``node``."""
-    from .errors import SchemaError
-
     try:
         return fn()
     except SchemaError:
@@ -754,18 +751,14 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
         optional=("medroute", "name", "day", "timezone", "max_trip_m", "objective"),
     )
     if root.has("medroute") and root["medroute"].str() != "problem/1":
-        from .errors import SchemaError
-
         raise SchemaError(f"$.medroute: unsupported document version {root['medroute'].value!r}")
-    day = date(2026, 1, 5)
+    day = DEFAULT_DAY
     if root.has("day"):
         try:
             day = date.fromisoformat(root["day"].str())
         except ValueError:
-            from .errors import SchemaError
-
             raise SchemaError(f"$.day: {root['day'].value!r} is not an ISO date (YYYY-MM-DD)") from None
-    tzname = root["timezone"].str() if root.has("timezone") else "Asia/Jakarta"
+    tzname = root["timezone"].str() if root.has("timezone") else DEFAULT_TIMEZONE
     tz = zone(tzname, "$.timezone")
 
     def t(n: Node) -> int:
@@ -774,8 +767,6 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
     def loc(n: Node) -> Location:
         items = list(n.items())
         if len(items) != 2:
-            from .errors import SchemaError
-
             raise SchemaError(f"{n.path}: expected [lat, lon], got {n.value!r}")
         lat, lon = items[0].float(), items[1].float()
         return _wrap(n, lambda: Location(lat, lon))  # type: ignore[no-any-return]
@@ -785,8 +776,6 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
         for w in n.items():
             pair = list(w.items())
             if len(pair) != 2:
-                from .errors import SchemaError
-
                 raise SchemaError(f"{w.path}: expected [start, end], got {w.value!r}")
             a, b = t(pair[0]), t(pair[1])
             out.append(_wrap(w, lambda a=a, b=b: TimeWindow(a, b)))

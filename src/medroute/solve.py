@@ -36,7 +36,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     problem : the problem to plan.
     engine : ``"auto"`` (the portfolio), ``"ortools"``, ``"pyvrp"``, ``"greedy"``, ``"vroom"``, or
         an object satisfying :class:`~medroute.engines.base.Engine`. No silent fallback: an engine
-        whose ``supports()`` returns a sentence raises :class:`~medroute.errors.EngineError`
+        whose ``supports()`` is false (a sentence) raises :class:`~medroute.errors.EngineError`
         quoting it.
     time_limit : wall-clock budget of the whole call (compile, search, explanation), seconds,
         held to within 5 % + 1 s: the same as ``stop=MaxRuntime(time_limit)``. Default 10 s when
@@ -79,9 +79,9 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
         planned = solve_decomposed(problem, matrix=matrix, stop=left, seed=seed, progress=report, initial=initial)
         return replace(planned, engine=eng.name, solve_time_s=time.perf_counter() - t0)
     inst = compile_problem(problem, matrix)
-    ok = eng.supports(inst)
-    if ok is not True:
-        raise EngineError(f"engine {eng.name!r} cannot solve this problem: {ok}")
+    support = eng.supports(inst)
+    if not support:
+        raise EngineError(f"engine {eng.name!r} cannot solve this problem: {support.reason}")
     end = t0 + budget.seconds
     reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))

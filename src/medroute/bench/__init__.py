@@ -5,7 +5,7 @@ checks every plan with the independent :func:`medroute.check`, and writes ``runs
 ``runs.json``, ``RESULTS.md`` and PNG plots into one directory. :func:`run_scale` measures the
 solve time and quality of one engine against the number of orders (the scale curve).
 
-Engines whose ``supports()`` returns a sentence (PyVRP and VROOM on problems with cold-chain
+Engines whose ``supports()`` is false (PyVRP and VROOM on problems with cold-chain
 budgets or soft targets) cannot go through :func:`medroute.solve`, which refuses them. They are
 run *relaxed* — on what they can model — and their plans are still checked against the full
 problem:
@@ -46,8 +46,10 @@ from typing import Any
 import numpy as np
 
 from ..check import Rule, check
-from ..compile import NO_LIMIT, Instance, compile_problem
+from ..compile import Instance, compile_problem
+from ..engines.base import relaxed_instance
 from ..errors import EngineError
+from ..matrices import MatrixLike
 from ..model import Problem
 from ..solution import Solution
 from ..stop import MaxRuntime, MaxWork
@@ -209,17 +211,7 @@ def default_loader(name: str, **kwargs: Any) -> Any:
     return importlib.import_module("medroute.scenarios").load(name, **kwargs)
 
 
-def relaxed(inst: Instance) -> Instance:
-    """``inst`` without out-of-fridge budgets and with each node's windows replaced by their hull:
-    the times a relaxed engine assumed. :func:`medroute.check` on the real problem then shows what
-    the relaxation broke."""
-    windows = tuple(((w[0][0], w[-1][1]),) if len(w) > 1 else w for w in inst.windows)
-    max_ride = np.full_like(inst.max_ride, NO_LIMIT)
-    max_ride.setflags(write=False)
-    return dataclasses.replace(inst, windows=windows, max_ride=max_ride)
-
-
-def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float, seed: int,
+def solve_once(problem: Problem, matrix: MatrixLike, engine: str, *, time_limit: float, seed: int,
                instance: Instance | None = None, work: bool = False) -> tuple[Solution, str]:
     """Solve ``problem`` with ``engine`` and say how: ``"full"`` or ``"relaxed"``.
 
@@ -250,7 +242,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     t0 = time.perf_counter()
     eng = get_engine(engine)
     inst = instance if instance is not None else compile_problem(problem, matrix)
-    if eng.supports(inst) is True:
+    if eng.supports(inst):
         budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
         return solve(problem, engine=engine, seed=seed, matrix=matrix, **budget), "full"
     end = t0 + time_limit
@@ -262,7 +254,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
         sol = build_solution(inst, result.routes, reasons=reasons, engine=eng.name, seed=seed,
                              notes=result.notes)
     except EngineError:
-        sol = build_solution(relaxed(inst), result.routes, reasons=result.reasons, engine=eng.name,
+        sol = build_solution(relaxed_instance(inst), result.routes, reasons=result.reasons, engine=eng.name,
                              seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
     return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0, stats=result.stats), "relaxed"
 

@@ -47,7 +47,7 @@ from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxWork, Meter, Stop, StopReason
 from . import alns_kernel as K  # noqa: N812 - the kernel, as in the papers' pseudo-code
-from .base import EngineResult, routed_orders
+from .base import SUPPORTED, EngineResult, Support, routed_orders
 from .work import per_unit
 
 REMOVE_SHARE = 0.2
@@ -121,9 +121,9 @@ class AlnsEngine:
 
     name = "alns"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: the engine models every medroute rule."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: the engine models every medroute rule."""
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:

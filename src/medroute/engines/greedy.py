@@ -28,7 +28,7 @@ from ..reasons import Reason
 from ..schedule import Infeasible, RouteTimes, schedule_route
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import Meter, Stop, StopReason
-from .base import EngineResult
+from .base import SUPPORTED, EngineResult, Support
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +185,9 @@ class GreedyEngine:
 
     name = "greedy"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: every rule is checked by timing the candidate route."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: every rule is checked by timing the candidate route."""
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:

@@ -54,7 +54,7 @@ from ..reasons import Reason
 from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxRuntime, Meter, Stop, StopReason, budget_of
-from .base import EngineResult, carried_routes
+from .base import SUPPORTED, EngineResult, Support, carried_routes
 from .work import per_unit
 
 REQUIRED_PENALTY = 10**12
@@ -443,13 +443,13 @@ class OrToolsEngine:
 
     name = "ortools"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """``True`` when OR-Tools is installed, else the sentence naming the pip extra."""
+    def supports(self, instance: Instance) -> Support:
+        """Supported when OR-Tools is installed, else the sentence naming the pip extra."""
         try:
             require("ortools.constraint_solver.pywrapcp", "ortools")
         except ImportError as exc:
-            return str(exc)
-        return True
+            return Support(str(exc))
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:

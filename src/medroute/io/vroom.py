@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..defaults import DEFAULT_PROFILE
 from ..errors import SchemaError
 from ..geo import Location
 from ..jsonpath import Node, load_document
@@ -106,7 +107,7 @@ def read_vroom(source: str | Path | dict[str, Any], *, dims: Sequence[str] = ("p
         if vn.has("speed_factor"):
             kw["speed_factor"] = vn["speed_factor"].float()
         if vn.has("profile"):
-            kw["profile"] = "motorbike" if vn["profile"].str() == "car" else vn["profile"].str()
+            kw["profile"] = DEFAULT_PROFILE if vn["profile"].str() == "car" else vn["profile"].str()
         riders.append(Rider(str(vn["id"].value), _loc(vn["start"]),
                             end=_loc(vn["end"]) if vn.has("end") else None, **kw))
     if not riders:

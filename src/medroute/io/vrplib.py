@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidProblemError, InvalidSolutionError
-from ..matrices import as_matrices
+from ..matrices import MatrixLike, as_matrices
 from ..model import Problem
 from ..solution import Solution
 
@@ -53,7 +52,7 @@ def vrptw_applies(problem: Problem) -> str | None:
     return None
 
 
-def write_vrptw(problem: Problem, path: str | Path, *, matrix: Any = None, dimension: str = "parcels") -> Path:
+def write_vrptw(problem: Problem, path: str | Path, *, matrix: MatrixLike = None, dimension: str = "parcels") -> Path:
     """Write ``problem`` as a VRPLIB VRPTW instance (explicit full matrix, seconds).
 
     Node 1 is the depot (the pharmacy); node ``k + 2`` is ``problem.orders[k]``.
@@ -129,7 +128,7 @@ def read_vrplib_routes(source: str | Path) -> list[list[int]]:
     return routes
 
 
-def solution_from_vrplib(problem: Problem, source: str | Path, *, matrix: Any = None) -> Solution:
+def solution_from_vrplib(problem: Problem, source: str | Path, *, matrix: MatrixLike = None) -> Solution:
     """A medroute plan from a VRPLIB solution of the instance :func:`write_vrptw` wrote.
 
     Route ``i`` goes to ``problem.riders[i]``: the rider picks up all its orders at the pharmacy,

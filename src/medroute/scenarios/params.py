@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from ..defaults import DEFAULT_DAY, DEFAULT_TIMEZONE
 from ..errors import InvalidProblemError
 from ..timefmt import parse_time
 
@@ -229,7 +230,7 @@ def resolve(scenario: str, overrides: Mapping[str, Any]) -> dict[str, ParamValue
 
 def seconds(values: Mapping[str, ParamValue], name: str) -> int:
     """A time-of-day parameter (``"HH:MM"``) as seconds from midnight."""
-    return parse_time(values[name], day=date(2026, 1, 5), tz=ZoneInfo("Asia/Jakarta"),
+    return parse_time(values[name], day=DEFAULT_DAY, tz=ZoneInfo(DEFAULT_TIMEZONE),
                       where=f"scenario parameter {name!r}")
 
 

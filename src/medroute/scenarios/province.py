@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from ..defaults import DEFAULT_DAY
 from . import Scenario, load
 
 PROVINCE_TOWNS = ("expanded", "probolinggo", "surabaya")
@@ -15,7 +16,7 @@ the Probolinggo and Surabaya stand-ins."""
 
 
 def province(days: int = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: int = 0,
-             start: date = date(2026, 1, 5), **overrides: Any) -> list[Scenario]:
+             start: date = DEFAULT_DAY, **overrides: Any) -> list[Scenario]:
     """``days`` generated days: day ``i`` is town ``towns[i % len(towns)]``, dated
     ``start + i // len(towns)`` days, generated with seed ``seed + i``.
 

@@ -9,10 +9,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from ..defaults import DEFAULT_PROFILE as DEFAULT_PROFILE
 from ..errors import InvalidMatrixError
 from ..geo import Location
-
-DEFAULT_PROFILE = "motorbike"
 
 TravelArrays = tuple[NDArray[np.int32], NDArray[np.int32]]
 """Travel durations (s) and distances (m) as a pair of int32 arrays of the same shape: a

@@ -47,7 +47,7 @@ class MatrixLookup:
         self.index = {loc: i for i, loc in enumerate(locations)}
         self.matrices: Mapping[str, TravelMatrix] | TravelMatrix = matrix
 
-    def matrix(self, locations: Sequence[Location], *, profile: str = "motorbike") -> TravelMatrix:
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
         """The sub-matrix over ``locations`` (each must be one of the lookup's locations)."""
         mat = self.matrices if isinstance(self.matrices, TravelMatrix) else self.matrices[profile]
         try:
@@ -57,7 +57,7 @@ class MatrixLookup:
         sub = np.ix_(idx, idx)
         return TravelMatrix(mat.durations_s[sub], mat.distances_m[sub], profile=profile)
 
-    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """A straight segment: the lookup knows no roads."""
         return [a, b]
 

@@ -20,7 +20,7 @@ from ...compile import Instance
 from ...reasons import Reason
 from ...stats import Progress, ProgressEvent, SolveStats, StageStats
 from ...stop import Meter, Stop, StopReason
-from ..base import Engine, EngineResult, carried_routes
+from ..base import SUPPORTED, Engine, EngineResult, Support, carried_routes
 from ..pyvrp import relaxations
 from .pool import CandidatePool
 from .stages import STAGES, Context, Stage, applicable
@@ -46,7 +46,7 @@ def _ortools(inst: Instance) -> Engine | None:
     from ..ortools import OrToolsEngine
 
     engine = OrToolsEngine()
-    return engine if engine.supports(inst) is True else None
+    return engine if engine.supports(inst) else None
 
 
 class AutoEngine:
@@ -67,9 +67,9 @@ class AutoEngine:
         self.use_ortools = use_ortools
         self.use_alns = use_alns
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: what PyVRP cannot model, construction, repair and OR-Tools cover."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: what PyVRP cannot model, construction, repair and OR-Tools cover."""
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None, pool: CandidatePool | None = None) -> EngineResult:
