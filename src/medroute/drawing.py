@@ -235,7 +235,8 @@ def road_segments(graph: Any, bbox: BBox | None = None) -> RoadSegments:
 
     Raises
     ------
-    TypeError : ``graph`` is none of these.
+    TypeError
+        ``graph`` is none of these.
     """
     compiled = road_graph_of(graph) if not hasattr(graph, "weights") else graph
     if compiled is not None:

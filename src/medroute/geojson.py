@@ -32,9 +32,12 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
 
     Parameters
     ----------
-    problem : the problem the plan is for.
-    solution : the plan.
-    backend : a travel backend with ``path(a, b, *, profile)`` (e.g. the ``osm`` graph or OSRM)
+    problem
+        The problem the plan is for.
+    solution
+        The plan.
+    backend
+        A travel backend with ``path(a, b, *, profile)`` (e.g. the ``osm`` graph or OSRM)
         to draw legs along the roads; ``None`` draws straight segments.
 
     Returns
@@ -57,7 +60,8 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
 
     Raises
     ------
-    InvalidSolutionError : the plan names a rider or order the problem does not have.
+    InvalidSolutionError
+        The plan names a rider or order the problem does not have.
     """
     colors = rider_colors(problem, solution)
     features: list[dict[str, Any]] = []

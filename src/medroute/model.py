@@ -161,11 +161,16 @@ class Pharmacy:
 
     Parameters
     ----------
-    id : unique name.
-    location : where riders pick up.
-    opening : sorted, disjoint windows in which a pickup may start.
-    handover_s : time to hand one order to a rider, seconds.
-    name : human-readable name.
+    id
+        Unique name.
+    location
+        Where riders pick up.
+    opening
+        Sorted, disjoint windows in which a pickup may start.
+    handover_s
+        Time to hand one order to a rider, seconds.
+    name
+        Human-readable name.
     """
 
     id: str
@@ -190,24 +195,40 @@ class Order:
 
     Parameters
     ----------
-    id : unique name.
-    pharmacy : id of the pharmacy where it is picked up.
-    location : the patient's door.
-    release_s : when the medicine is ready at the pharmacy; no pickup before it.
-    windows : sorted, disjoint delivery windows (hard); the door service starts inside one.
-    latest_s : hard latest delivery start; ``None`` = end of the last window.
-    target_s : soft target; every second later costs ``Objective.rupiah_per_late_minute / 60``.
-    weight_g, volume_ml, parcels : what the order occupies in a rider's box.
-    temperature : temperature class name (see :mod:`medroute.coldchain`).
-    max_ride_s : out-of-fridge budget, pickup handover end → door service start, seconds;
+    id
+        Unique name.
+    pharmacy
+        Id of the pharmacy where it is picked up.
+    location
+        The patient's door.
+    release_s
+        When the medicine is ready at the pharmacy; no pickup before it.
+    windows
+        Sorted, disjoint delivery windows (hard); the door service starts inside one.
+    latest_s
+        Hard latest delivery start; ``None`` = end of the last window.
+    target_s
+        Soft target; every second later costs ``Objective.rupiah_per_late_minute / 60``.
+    weight_g, volume_ml, parcels
+        What the order occupies in a rider's box.
+    temperature
+        Temperature class name (see :mod:`medroute.coldchain`).
+    max_ride_s
+        Out-of-fridge budget, pickup handover end → door service start, seconds;
         ``None`` takes the class default (ambient: no limit).
-    priority : 0 (normal) and up; lateness and non-service cost ``1 + priority`` times more.
-    required : whether the order must be served; an optional order may be dropped at ``penalty``.
-    penalty : cost of not serving it, Rp; ``None`` = ``Objective.rupiah_unassigned``.
-    service_s : handover at the door, seconds.
-    picked_up_by, picked_up_s : set when the rider already carries it (live dispatch): only the
+    priority
+        0 (normal) and up; lateness and non-service cost ``1 + priority`` times more.
+    required
+        Whether the order must be served; an optional order may be dropped at ``penalty``.
+    penalty
+        Cost of not serving it, Rp; ``None`` = ``Objective.rupiah_unassigned``.
+    service_s
+        Handover at the door, seconds.
+    picked_up_by, picked_up_s
+        Set when the rider already carries it (live dispatch): only the
         delivery remains, on that rider, and the budget runs from ``picked_up_s``.
-    rider : lock the order to this rider.
+    rider
+        Lock the order to this rider.
     """
 
     id: str
@@ -313,17 +334,27 @@ class Rider:
 
     Parameters
     ----------
-    id : unique name.
-    start : where the rider is when available (a shelter, or mid-shift anywhere).
-    start_s : when the rider is available at ``start``.
-    end : where the route must end; ``None`` = wherever the last delivery is.
-    shift : the rider works inside this window (leaves ``start`` and finishes in it).
-    max_work_s : longest time from leaving ``start`` to finishing; ``None`` = no limit.
-    weight_g, volume_ml, parcels : box capacities (cold items count against the cool box's
+    id
+        Unique name.
+    start
+        Where the rider is when available (a shelter, or mid-shift anywhere).
+    start_s
+        When the rider is available at ``start``.
+    end
+        Where the route must end; ``None`` = wherever the last delivery is.
+    shift
+        The rider works inside this window (leaves ``start`` and finishes in it).
+    max_work_s
+        Longest time from leaving ``start`` to finishing; ``None`` = no limit.
+    weight_g, volume_ml, parcels
+        Box capacities (cold items count against the cool box's
         volume instead of the box's).
-    coolbox : the cool box, or ``None``: only riders with one carry cold items.
-    profile : travel profile whose matrix applies (e.g. ``"motorbike"``).
-    speed_factor : travel durations are divided by it (1.2 = 20 % faster than the profile).
+    coolbox
+        The cool box, or ``None``: only riders with one carry cold items.
+    profile
+        Travel profile whose matrix applies (e.g. ``"motorbike"``).
+    speed_factor
+        Travel durations are divided by it (1.2 = 20 % faster than the profile).
     """
 
     id: str
@@ -376,7 +407,8 @@ class Rider:
 
         Raises
         ------
-        InvalidMatrixError : a scaled duration does not fit the int32 seconds of a travel matrix.
+        InvalidMatrixError
+            A scaled duration does not fit the int32 seconds of a travel matrix.
         """
         if self.speed_factor == 1.0:
             return durations_s
@@ -454,6 +486,27 @@ class Problem:
     Locations are deduplicated into :attr:`locations`; a travel matrix for the problem is a
     matrix over exactly that sequence. Construction checks cross-references (duplicate ids,
     unknown pharmacies and riders); what is valid but unservable is reported by :meth:`flags`.
+
+    Parameters
+    ----------
+    pharmacies
+        The pickup sites.
+    orders
+        The orders to deliver, each naming its pharmacy (and, when already on board, its rider).
+    riders
+        The riders who may work this day.
+    day
+        The service day; times are seconds from its midnight (default :data:`DEFAULT_DAY`).
+    timezone
+        IANA name of the timezone clock times are read in (default :data:`DEFAULT_TIMEZONE`).
+    objective
+        The costs in Rupiah the plan minimises (default: cost first).
+    max_trip_m
+        Longest pharmacy → door distance of an order, metres (default :data:`MAX_TRIP_M`, Go-Send
+        Instant's 40 km; ``None``: no limit); an order farther is flagged and comes back
+        unassigned.
+    name
+        A label for reports.
     """
 
     pharmacies: tuple[Pharmacy, ...]

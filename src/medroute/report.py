@@ -73,11 +73,16 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
 
     Parameters
     ----------
-    problem : the problem.
-    solution : the plan.
-    violations : what :func:`medroute.check` found; ``None`` says the plan was not checked.
-    figures : relative paths of images to embed (e.g. ``"figures/routes.png"``).
-    title : the heading; default ``"Delivery plan — <problem name> <day>"``.
+    problem
+        The problem.
+    solution
+        The plan.
+    violations
+        What :func:`medroute.check` found; ``None`` says the plan was not checked.
+    figures
+        Relative paths of images to embed (e.g. ``"figures/routes.png"``).
+    title
+        The heading; default ``"Delivery plan — <problem name> <day>"``.
 
     Returns
     -------

@@ -76,11 +76,16 @@ class ScenarioRun:
 
     Attributes
     ----------
-    name : scenario name for the loader (e.g. ``"historic"``).
-    budgets : time budgets to run it at, seconds per solve.
-    overrides : keyword overrides passed to the loader (e.g. ``{"orders": 50}``).
-    label : how tables name it (default: ``name``).
-    skip : engine name → why it is not run on this scenario (reported as ``skipped``).
+    name
+        Scenario name for the loader (e.g. ``"historic"``).
+    budgets
+        Time budgets to run it at, seconds per solve.
+    overrides
+        Keyword overrides passed to the loader (e.g. ``{"orders": 50}``).
+    label
+        How tables name it (default: ``name``).
+    skip
+        Engine name → why it is not run on this scenario (reported as ``skipped``).
     """
 
     name: str
@@ -100,11 +105,16 @@ class Suite:
 
     Attributes
     ----------
-    name : suite name.
-    scenarios : what to solve and at which budgets.
-    engines : engine names, in table order.
-    seeds : solver seeds; each (scenario, budget, engine) runs once per seed.
-    scenario_seed : seed of the scenario generator (the same problem for every run).
+    name
+        Suite name.
+    scenarios
+        What to solve and at which budgets.
+    engines
+        Engine names, in table order.
+    seeds
+        Solver seeds; each (scenario, budget, engine) runs once per seed.
+    scenario_seed
+        Seed of the scenario generator (the same problem for every run).
     """
 
     name: str
@@ -217,12 +227,18 @@ def solve_once(problem: Problem, matrix: MatrixLike, engine: str, *, time_limit:
 
     Parameters
     ----------
-    problem, matrix : the scenario.
-    engine : a registered engine name.
-    time_limit : wall-clock budget, seconds.
-    seed : solver seed.
-    instance : ``compile_problem(problem, matrix)``, if already at hand.
-    work : reproducible mode: ``stop=MaxWork(time_limit)`` instead of the clock.
+    problem, matrix
+        The scenario.
+    engine
+        A registered engine name.
+    time_limit
+        Wall-clock budget, seconds.
+    seed
+        Solver seed.
+    instance
+        ``compile_problem(problem, matrix)``, if already at hand.
+    work
+        Reproducible mode: ``stop=MaxWork(time_limit)`` instead of the clock.
 
     Returns
     -------
@@ -304,17 +320,27 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
 
     Parameters
     ----------
-    suite : a name in :data:`SUITES` or a :class:`Suite`.
-    budgets : time budgets, seconds, replacing every scenario's own; ``None`` keeps them.
-    engines : engine names (default: the suite's).
-    seeds : solver seeds (default: the suite's).
-    out : output directory (created); ``RESULTS.md`` and the PNGs go there.
-    progress : ``True`` prints one line per run to stderr, ``False`` nothing, or a callback
+    suite
+        A name in :data:`SUITES` or a :class:`Suite`.
+    budgets
+        Time budgets, seconds, replacing every scenario's own; ``None`` keeps them.
+    engines
+        Engine names (default: the suite's).
+    seeds
+        Solver seeds (default: the suite's).
+    out
+        Output directory (created); ``RESULTS.md`` and the PNGs go there.
+    progress
+        ``True`` prints one line per run to stderr, ``False`` nothing, or a callback
         ``(done, total, label)``.
-    quick : use the CI-size ``quick`` suite instead (ignores ``suite`` when it is a name).
-    loader : scenario loader (default :func:`medroute.scenarios.load`).
-    command : the command line to print at the top of the report (default: reconstructed).
-    plots : write the PNG plots.
+    quick
+        Use the CI-size ``quick`` suite instead (ignores ``suite`` when it is a name).
+    loader
+        Scenario loader (default :func:`medroute.scenarios.load`).
+    command
+        The command line to print at the top of the report (default: reconstructed).
+    plots
+        Write the PNG plots.
 
     Returns
     -------
@@ -748,16 +774,26 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
 
     Parameters
     ----------
-    scenario : scenario name; the loader is called with ``orders=size``.
-    sizes : numbers of orders.
-    engine : the engine measured (greedy is run alongside as the reference).
-    budget : time budget for a size, seconds.
-    seed : solver seed (the scenario generator uses seed 0).
-    out : output directory.
-    loader : scenario loader (default :func:`medroute.scenarios.load`).
-    progress : as in :func:`run_suite`.
-    command : the command line printed at the top of ``scale.md``.
-    work : reproducible mode: each solve on ``MaxWork(budget)`` instead of the clock.
+    scenario
+        Scenario name; the loader is called with ``orders=size``.
+    sizes
+        Numbers of orders.
+    engine
+        The engine measured (greedy is run alongside as the reference).
+    budget
+        Time budget for a size, seconds.
+    seed
+        Solver seed (the scenario generator uses seed 0).
+    out
+        Output directory.
+    loader
+        Scenario loader (default :func:`medroute.scenarios.load`).
+    progress
+        As in :func:`run_suite`.
+    command
+        The command line printed at the top of ``scale.md``.
+    work
+        Reproducible mode: each solve on ``MaxWork(budget)`` instead of the clock.
 
     Returns
     -------

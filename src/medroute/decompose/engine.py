@@ -24,8 +24,10 @@ class DecomposeEngine:
 
     Parameters
     ----------
-    part_size : orders per part aimed at.
-    max_workers : processes (default: the machine's cores).
+    part_size
+        Orders per part aimed at.
+    max_workers
+        Processes (default: the machine's cores).
     """
 
     name = "decompose"

@@ -131,15 +131,20 @@ class AlnsEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : the clock and/or work; under work every iteration counts :func:`iteration_work`
+        instance
+            The compiled problem.
+        stop
+            The clock and/or work; under work every iteration counts :func:`iteration_work`
             units and the search also ends once its best plan has not improved for
             :data:`PATIENCE` iterations and half of all so far.
-        seed : the random stream's seed; when work ends the search, the same seed gives the
+        seed
+            The random stream's seed; when work ends the search, the same seed gives the
             same plan.
-        initial : optional per-rider node sequences to start from; routes that do not time lose
+        initial
+            Optional per-rider node sequences to start from; routes that do not time lose
             the orders the timing blames, and every order still out is inserted.
-        progress : unused (one search, reported once by the caller).
+        progress
+            Unused (one search, reported once by the caller).
 
         Returns
         -------

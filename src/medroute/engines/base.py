@@ -21,10 +21,14 @@ class EngineResult:
 
     Attributes
     ----------
-    routes : one node sequence per rider (pickup ``k`` = node ``k``, delivery = node ``n + k``).
-    reasons : reasons for orders it left out.
-    notes : free-text notes for people (never for programs: see ``stats``).
-    stats : what stopped the search, with per-stage work and time.
+    routes
+        One node sequence per rider (pickup ``k`` = node ``k``, delivery = node ``n + k``).
+    reasons
+        Reasons for orders it left out.
+    notes
+        Free-text notes for people (never for programs: see ``stats``).
+    stats
+        What stopped the search, with per-stage work and time.
     """
 
     routes: tuple[tuple[int, ...], ...]
@@ -44,10 +48,13 @@ class Relaxation:
 
     Attributes
     ----------
-    what : a sentence fragment naming the feature and the orders it concerns.
-    hard : ``True`` if the engine's plan may break a rule because of it (budgets, windows), so
+    what
+        A sentence fragment naming the feature and the orders it concerns.
+    hard
+        ``True`` if the engine's plan may break a rule because of it (budgets, windows), so
         its routes must be re-timed and repaired; ``False`` if only the objective differs.
-    orders : the order indices concerned.
+    orders
+        The order indices concerned.
     """
 
     what: str

@@ -195,12 +195,17 @@ class GreedyEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : only its clock counts (the rule does no search); orders not reached in time are
+        instance
+            The compiled problem.
+        stop
+            Only its clock counts (the rule does no search); orders not reached in time are
             left out with :attr:`Reason.SEARCH_LIMIT`.
-        seed : ignored (the rule is deterministic).
-        initial : ignored; the greedy always starts from empty routes.
-        progress : ignored (one plan, no search).
+        seed
+            Ignored (the rule is deterministic).
+        initial
+            Ignored; the greedy always starts from empty routes.
+        progress
+            Ignored (one plan, no search).
 
         Returns
         -------

@@ -164,22 +164,37 @@ class LiteratureInstance:
 
     Attributes
     ----------
-    name : the instance name (e.g. ``"lc101"``, ``"C101"``, ``"a2-16"``).
-    kind : ``"lilim"``, ``"solomon"`` or ``"darp"``.
-    problem : the medroute problem (times in seconds = units × ``scale``).
-    matrix : travel matrix over ``problem.locations`` (same order), seconds and metres.
-    coords : (N, 2) float64 planar ``(x, y)`` of every node, row = node id of the file.
-    scale : seconds (and metres) per literature unit.
-    ready, due, service : (N,) float64 time window and service duration of every node,
+    name
+        The instance name (e.g. ``"lc101"``, ``"C101"``, ``"a2-16"``).
+    kind
+        ``"lilim"``, ``"solomon"`` or ``"darp"``.
+    problem
+        The medroute problem (times in seconds = units × ``scale``).
+    matrix
+        Travel matrix over ``problem.locations`` (same order), seconds and metres.
+    coords
+        (N, 2) float64 planar ``(x, y)`` of every node, row = node id of the file.
+    scale
+        Seconds (and metres) per literature unit.
+    ready, due, service
+        (N,) float64 time window and service duration of every node,
         literature units.
-    capacity : vehicle capacity (literature load units = grams in ``problem``).
-    vehicles_available : vehicles the file provides (= riders in ``problem``).
-    pickup_node, delivery_node : order id → node id of its pickup and of its delivery.
-    depot, end_depot : node ids where routes start and end.
-    max_ride : maximum ride time, units (DARP), else ``None``.
-    max_duration : maximum route duration, units (DARP), else ``None``.
-    path : the file read.
-    layout : the file layout the reader saw (DARP: ``"2006"`` or ``"2003"``), else ``""``.
+    capacity
+        Vehicle capacity (literature load units = grams in ``problem``).
+    vehicles_available
+        Vehicles the file provides (= riders in ``problem``).
+    pickup_node, delivery_node
+        Order id → node id of its pickup and of its delivery.
+    depot, end_depot
+        Node ids where routes start and end.
+    max_ride
+        Maximum ride time, units (DARP), else ``None``.
+    max_duration
+        Maximum route duration, units (DARP), else ``None``.
+    path
+        The file read.
+    layout
+        The file layout the reader saw (DARP: ``"2006"`` or ``"2003"``), else ``""``.
     """
 
     name: str

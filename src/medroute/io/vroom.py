@@ -75,16 +75,21 @@ def read_vroom(source: str | Path | dict[str, Any], *, dims: Sequence[str] = ("p
 
     Parameters
     ----------
-    source : a path, a JSON string or a parsed dict.
-    dims : medroute capacity field for each ``amount`` / ``capacity`` dimension, in order
+    source
+        A path, a JSON string or a parsed dict.
+    dims
+        Medroute capacity field for each ``amount`` / ``capacity`` dimension, in order
         (``"weight_g"`` grams, ``"volume_ml"`` millilitres, ``"parcels"``). Unmapped capacity
         fields keep medroute's defaults; orders then occupy 0 of them.
-    name : the problem's name.
+    name
+        The problem's name.
 
     Raises
     ------
-    SchemaError : malformed or unsupported content; the message names the JSON path.
-    InvalidProblemError : content that breaks a modelling rule (e.g. a window that ends first).
+    SchemaError
+        Malformed or unsupported content; the message names the JSON path.
+    InvalidProblemError
+        Content that breaks a modelling rule (e.g. a window that ends first).
     """
     for d in dims:
         if d not in DIMS:

@@ -59,16 +59,21 @@ def write_vrptw(problem: Problem, path: str | Path, *, matrix: MatrixLike = None
 
     Parameters
     ----------
-    problem : a problem for which :func:`vrptw_applies` is ``None``.
-    path : the file to write.
-    matrix : the travel (anything :func:`medroute.matrices.as_matrices` accepts; ``None``:
+    problem
+        A problem for which :func:`vrptw_applies` is ``None``.
+    path
+        The file to write.
+    matrix
+        The travel (anything :func:`medroute.matrices.as_matrices` accepts; ``None``:
         haversine).
-    dimension : the capacity dimension written as demand/capacity: ``"parcels"``,
+    dimension
+        The capacity dimension written as demand/capacity: ``"parcels"``,
         ``"weight_g"`` (grams) or ``"volume_ml"`` (millilitres).
 
     Raises
     ------
-    InvalidProblemError : the problem is not a VRPTW (the message says why).
+    InvalidProblemError
+        The problem is not a VRPTW (the message says why).
     """
     why = vrptw_applies(problem)
     if why is not None:
@@ -136,8 +141,10 @@ def solution_from_vrplib(problem: Problem, source: str | Path, *, matrix: Matrix
 
     Raises
     ------
-    InvalidProblemError : the problem is not a VRPTW.
-    InvalidSolutionError : more routes than riders, unknown or repeated customers, or a route
+    InvalidProblemError
+        The problem is not a VRPTW.
+    InvalidSolutionError
+        More routes than riders, unknown or repeated customers, or a route
         that cannot be timed under medroute's rules.
     """
     from ..compile import compile_problem

@@ -36,12 +36,18 @@ class Param:
 
     Attributes
     ----------
-    name : the keyword used in ``load(..., name=value)``.
-    default : value used unless a scenario or the caller overrides it.
-    unit : unit of the value (``"s"``, ``"m"``, ``"g"``, ``"HH:MM"``, ``"share"``, ...).
-    kind : P (published), D (derived), E (estimate), or a combination, as in domain.md.
-    source : the domain.md row (section and quoted fact) the default rests on.
-    doc : what the parameter does.
+    name
+        The keyword used in ``load(..., name=value)``.
+    default
+        Value used unless a scenario or the caller overrides it.
+    unit
+        Unit of the value (``"s"``, ``"m"``, ``"g"``, ``"HH:MM"``, ``"share"``, ...).
+    kind
+        P (published), D (derived), E (estimate), or a combination, as in domain.md.
+    source
+        The domain.md row (section and quoted fact) the default rests on.
+    doc
+        What the parameter does.
     """
 
     name: str
@@ -206,12 +212,15 @@ def resolve(scenario: str, overrides: Mapping[str, Any]) -> dict[str, ParamValue
 
     Parameters
     ----------
-    scenario : a scenario name (its defaults from :data:`SCENARIO_DEFAULTS` apply).
-    overrides : parameter name → value.
+    scenario
+        A scenario name (its defaults from :data:`SCENARIO_DEFAULTS` apply).
+    overrides
+        Parameter name → value.
 
     Raises
     ------
-    InvalidProblemError : an unknown parameter, a value of the wrong type or out of range.
+    InvalidProblemError
+        An unknown parameter, a value of the wrong type or out of range.
     """
     values: dict[str, ParamValue] = {name: p.default for name, p in PARAMS.items()}
     values.update(SCENARIO_DEFAULTS.get(scenario, {}))

@@ -22,11 +22,16 @@ def province(days: int = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: int 
 
     Parameters
     ----------
-    days : how many days (problems).
-    towns : scenario names (:func:`medroute.scenarios.names`).
-    seed : the first day's seed.
-    start : the date of the first round of towns.
-    **overrides : generator parameters for every day (e.g. ``orders=500``).
+    days
+        How many days (problems).
+    towns
+        Scenario names (:func:`medroute.scenarios.names`).
+    seed
+        The first day's seed.
+    start
+        The date of the first round of towns.
+    **overrides
+        Generator parameters for every day (e.g. ``orders=500``).
 
     Returns
     -------

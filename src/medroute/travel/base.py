@@ -24,13 +24,19 @@ class TravelMatrix:
 
     Attributes
     ----------
-    durations_s : (n, n) int32, seconds from row to column.
-    distances_m : (n, n) int32, metres from row to column.
-    snap_m : (n,) float64, how far each location was moved to reach the network, metres
+    durations_s
+        (n, n) int32, seconds from row to column.
+    distances_m
+        (n, n) int32, metres from row to column.
+    snap_m
+        (n,) float64, how far each location was moved to reach the network, metres
         (zero for backends without a network).
-    profile : the travel profile the matrix was computed for (e.g. ``"motorbike"``).
-    ids : optional names of the locations, for error messages and matching.
-    backend : name of the travel backend that computed it (``""`` when unknown); a plan records
+    profile
+        The travel profile the matrix was computed for (e.g. ``"motorbike"``).
+    ids
+        Optional names of the locations, for error messages and matching.
+    backend
+        Name of the travel backend that computed it (``""`` when unknown); a plan records
         it (:attr:`medroute.Solution.travel`).
     """
 

@@ -116,10 +116,13 @@ def table(backend: TravelBackend, sources: Sequence[Location], targets: Sequence
 
     Parameters
     ----------
-    backend : any travel backend; one without ``table`` is asked for square matrices over
+    backend
+        Any travel backend; one without ``table`` is asked for square matrices over
         :data:`FALLBACK_BATCH` sources and the targets at a time.
-    sources, targets : the places.
-    profile : the travel profile.
+    sources, targets
+        The places.
+    profile
+        The travel profile.
     """
     if isinstance(backend, TableBackend):
         return backend.table(sources, targets, profile=profile)
@@ -170,9 +173,12 @@ class LegLookup:
 
     Parameters
     ----------
-    source : a TravelMatrix whose rows are ``places``, or a travel backend.
-    places : the places, in row order (``problem.locations``).
-    profile : the travel profile.
+    source
+        A TravelMatrix whose rows are ``places``, or a travel backend.
+    places
+        The places, in row order (``problem.locations``).
+    profile
+        The travel profile.
     """
 
     def __init__(self, source: TravelMatrix | TravelBackend, places: Sequence[Location],

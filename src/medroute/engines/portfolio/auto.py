@@ -54,9 +54,12 @@ class AutoEngine:
 
     Parameters
     ----------
-    stages : the stage table (default :data:`~medroute.engines.portfolio.stages.STAGES`).
-    use_ortools : whether OR-Tools stages may run.
-    use_alns : whether the ``alns`` search may replace the PyVRP stages where PyVRP relaxes rules
+    stages
+        The stage table (default :data:`~medroute.engines.portfolio.stages.STAGES`).
+    use_ortools
+        Whether OR-Tools stages may run.
+    use_alns
+        Whether the ``alns`` search may replace the PyVRP stages where PyVRP relaxes rules
         a plan can break (out-of-fridge budgets, several windows).
     """
 
@@ -77,12 +80,18 @@ class AutoEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : the whole run's criterion; with a clock, held to within 5 % + 1 s.
-        seed : random seed passed to every stage.
-        initial : optional per-rider node sequences; repaired and kept as a candidate.
-        progress : called after every stage with the best plan so far.
-        pool : a candidate pool for ``instance`` to search from and add to (e.g. seeded with the
+        instance
+            The compiled problem.
+        stop
+            The whole run's criterion; with a clock, held to within 5 % + 1 s.
+        seed
+            Random seed passed to every stage.
+        initial
+            Optional per-rider node sequences; repaired and kept as a candidate.
+        progress
+            Called after every stage with the best plan so far.
+        pool
+            A candidate pool for ``instance`` to search from and add to (e.g. seeded with the
             dispatcher's previous plans); a fresh one by default.
 
         Returns
