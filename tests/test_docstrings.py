@@ -35,3 +35,4 @@ def test_every_parameter_has_a_description_and_no_sentence_as_a_type(obj: Callab
         annotation, description = entry
         assert description.strip(), f"{obj.__name__}: {name!r} has no description"
         assert " " not in annotation, f"{obj.__name__}: {name!r} has a sentence as its type: {annotation!r}"
+

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from .matrices import MatrixLike, as_matrices
 from .model import Flag, Problem
+from .precheck import precheck
 from .travel.base import TravelMatrix
 
 COST_SCALE = 100
@@ -231,7 +232,7 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
                        box.parcels if box else 0, box.volume_ml if box else 0)
 
     obj = problem.objective
-    flags = problem.flags(mats)
+    flags = precheck(problem, mats)
     order_index = {o.id: k for k, o in enumerate(orders)}
     flagged = {order_index[f.id]: f for f in flags}
     max_ride = np.full((n, m), NO_LIMIT, dtype=np.int64)

@@ -1,6 +1,6 @@
 """Reason codes for orders a plan leaves out.
 
-Single-order pre-checks come from :meth:`Problem.flags` (compiled into ``inst.flagged``) and are
+Single-order pre-checks come from :func:`medroute.precheck.precheck` (compiled into ``inst.flagged``) and are
 not repeated here. For an order the search dropped, :func:`explain` tries to insert it into each
 allowed rider's route — pickup at every position, delivery at every later position — and times
 each candidate with :func:`~medroute.schedule.schedule_route`:

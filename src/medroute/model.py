@@ -485,7 +485,8 @@ class Problem:
 
     Locations are deduplicated into :attr:`locations`; a travel matrix for the problem is a
     matrix over exactly that sequence. Construction checks cross-references (duplicate ids,
-    unknown pharmacies and riders); what is valid but unservable is reported by :meth:`flags`.
+    unknown pharmacies and riders); what is valid but unservable is reported by
+    :func:`medroute.precheck.precheck`, which needs travel.
 
     Parameters
     ----------
@@ -619,77 +620,6 @@ class Problem:
         return f"<table><caption>medroute problem</caption>{body}</table>"
 
     # -- flags --------------------------------------------------------------------------------
-    def flags(self, matrix: Any = None) -> list[Flag]:
-        """Orders that no plan can serve, found order by order (not errors: they come back unassigned).
-
-        ``matrix`` is anything :func:`medroute.matrices.as_matrices` accepts; ``None`` uses the
-        haversine default.
-        """
-        from .matrices import as_matrices
-
-        matrices = as_matrices(self, matrix)
-        out: list[Flag] = []
-        cool_riders = [r for r in self.riders if r.coolbox is not None]
-        for o in self.orders:
-            ph = self.pharmacy[o.pharmacy]
-            i, j = self.location_index[ph.location], self.location_index[o.location]
-            candidates = list(self.riders) if o.rider is None else [self.rider[o.rider]]
-            if o.picked_up_by is not None:
-                candidates = [self.rider[o.picked_up_by]]
-            if not candidates:
-                out.append(Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem"))
-                continue
-            if o.needs_coolbox:
-                candidates = [r for r in candidates if r.coolbox is not None]
-                if not cool_riders or not candidates:
-                    out.append(Flag(Reason.NO_COOLBOX_RIDER, o.id,
-                                    f"order {o.id!r}: {o.temperature} item but no rider with a cool box"))
-                    continue
-            fits = [r for r in candidates if o.weight_g <= r.weight_g and o.parcels <= r.parcels
-                    and (o.volume_ml <= (r.coolbox.volume_ml if o.needs_coolbox and r.coolbox else r.volume_ml))
-                    and (not o.needs_coolbox or (r.coolbox is not None and o.parcels <= r.coolbox.parcels))]
-            if not fits:
-                out.append(Flag(Reason.OVER_CAPACITY, o.id,
-                                f"order {o.id!r}: {o.weight_g} g / {o.volume_ml} ml / {o.parcels} parcels "
-                                "exceeds every eligible rider's capacity"))
-                continue
-            dist = int(matrices[fits[0].profile].distances_m[i, j])
-            if self.max_trip_m is not None and o.picked_up_by is None and dist > self.max_trip_m:
-                out.append(Flag(Reason.BEYOND_TRIP_LIMIT, o.id,
-                                f"order {o.id!r}: pharmacy → door is {dist} m, beyond the "
-                                f"{self.max_trip_m} m trip limit"))
-                continue
-            ride = min(int(r.scale_durations(matrices[r.profile].durations_s[i:i + 1, j:j + 1])[0, 0])
-                       for r in fits)
-            budget = o.max_ride_s
-            if o.needs_coolbox:
-                holds = [r.coolbox.hold_s for r in fits if r.coolbox is not None]
-                budget = max(holds) if budget is None else min(budget, max(holds))
-            if budget is not None and o.picked_up_by is None and ride > budget:
-                out.append(Flag(Reason.BUDGET_SHORTER_THAN_RIDE, o.id,
-                                f"order {o.id!r}: direct ride {ride} s exceeds its out-of-fridge budget "
-                                f"{budget} s"))
-                continue
-            if o.picked_up_by is None:
-                opening = [w for w in ph.opening if w.end_s >= o.release_s]
-                if not opening:
-                    out.append(Flag(Reason.WINDOW_UNREACHABLE, o.id,
-                                    f"order {o.id!r}: released at {format_time(o.release_s)}, after "
-                                    f"pharmacy {ph.id!r} closes"))
-                    continue
-                earliest = max(o.release_s, opening[0].start_s) + ph.handover_s + ride
-            else:
-                r = self.rider[o.picked_up_by]
-                k = self.location_index[r.start]
-                earliest = r.earliest_departure_s + int(
-                    r.scale_durations(matrices[r.profile].durations_s[k:k + 1, j:j + 1])[0, 0])
-            if not any(w.end_s >= earliest for w in o.delivery_windows):
-                out.append(Flag(Reason.WINDOW_UNREACHABLE, o.id,
-                                f"order {o.id!r}: cannot reach the door before "
-                                f"{format_time(o.delivery_windows[-1].end_s)} even by direct travel "
-                                f"(earliest {format_time(earliest)})"))
-        return out
-
     # -- JSON -----------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict following ``docs/schema/problem.schema.json``."""
