@@ -21,6 +21,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..errors import require
+from ..geo import Location
+from ..model import Problem
+from ..solution import Route, Solution, StopKind
 from .drawing import (
     NO_PHARMACY,
     BBox,
@@ -34,11 +38,7 @@ from .drawing import (
     short_name,
     split_runs,
 )
-from .errors import require
 from .frames import order_outcomes
-from .geo import Location
-from .model import Problem
-from .solution import Route, Solution, StopKind
 
 PHASE_COLORS = {"riding": "#4c72b0", "waiting": "#dddddd", "pickup": "#55a868", "delivery": "#c44e52"}
 """Colours of the timeline's phases."""

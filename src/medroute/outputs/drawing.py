@@ -21,12 +21,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .defaults import DEFAULT_PROFILE
-from .errors import MedrouteError
+from ..defaults import DEFAULT_PROFILE
+from ..errors import MedrouteError
+from ..geo import Location
+from ..model import Problem
+from ..solution import Solution, StopKind
 from .frames import placed_stops
-from .geo import Location
-from .model import Problem
-from .solution import Solution, StopKind
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
            "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",

@@ -14,11 +14,11 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidProblemError, InvalidSolutionError, require
-from .geo import Location
-from .model import Order, Problem, Rider, TimeWindow
-from .solution import Kpis, Route, Solution, Stop, StopKind
-from .timefmt import format_clock
+from ..errors import InvalidProblemError, InvalidSolutionError, require
+from ..geo import Location
+from ..model import Order, Problem, Rider, TimeWindow
+from ..solution import Kpis, Route, Solution, Stop, StopKind
+from ..timefmt import format_clock
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .check import Violation
+from ..check import Violation
+from ..model import Problem
+from ..solution import Kpis, Solution, StopKind
+from ..timefmt import format_clock
 from .frames import KPI_UNITS, order_outcomes
-from .model import Problem
-from .solution import Kpis, Solution, StopKind
-from .timefmt import format_clock
 
 
 def _duration(seconds: float) -> str:

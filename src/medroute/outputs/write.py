@@ -24,10 +24,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .check import Violation
-from .matrices import MatrixLike
-from .model import Problem
-from .solution import Solution
+from ..check import Violation
+from ..matrices import MatrixLike
+from ..model import Problem
+from ..solution import Solution
 
 FIGURES = ("routes", "routes_by_pharmacy", "timeline", "timeline_pNN", "cold_exposure")
 """Figures written under ``figures/`` (PNG). ``routes_by_pharmacy`` (small multiples, one map per
@@ -65,7 +65,7 @@ def write_travel(path: Path, problem: Problem, matrix: MatrixLike) -> None:
     rows' ``lat`` / ``lon``, compressed."""
     import numpy as np
 
-    from .matrices import as_matrices
+    from ..matrices import as_matrices
 
     (m,) = as_matrices(problem, matrix).values()
     np.savez_compressed(path, durations_s=m.durations_s, distances_m=m.distances_m,

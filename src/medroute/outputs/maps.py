@@ -28,6 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..errors import require
+from ..geo import Location
+from ..model import Problem
+from ..solution import Route, Solution, StopKind
+from ..timefmt import format_time
 from .drawing import (
     NO_PHARMACY,
     LegDrawer,
@@ -38,12 +43,7 @@ from .drawing import (
     road_segments,
     split_runs,
 )
-from .errors import require
 from .frames import order_outcomes, placed_stops
-from .geo import Location
-from .model import Problem
-from .solution import Route, Solution, StopKind
-from .timefmt import format_time
 
 ROUTE_CLASS = "medroute-route"
 """CSS class of every route polyline (one per route), e.g. to find them in the DOM."""

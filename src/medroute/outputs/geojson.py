@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import require
+from ..geo import Location
+from ..model import Problem
+from ..solution import Solution, StopKind
+from ..timefmt import format_clock
 from .drawing import leg_geometry, rider_colors
-from .errors import require
 from .frames import cold_budget_s, order_outcomes, placed_stops, windows_text
-from .geo import Location
-from .model import Problem
-from .solution import Solution, StopKind
-from .timefmt import format_clock
 
 
 def _pt(loc: Location) -> dict[str, Any]:
