@@ -237,9 +237,6 @@ class DoneAtOnce:
 
     name = "ortools"
 
-    def supports(self, instance: Instance) -> bool | str:
-        return True
-
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
         return EngineResult(tuple(tuple(r) for r in initial or ()), stats=SolveStats(StopReason.DONE, 0.0))
