@@ -23,6 +23,10 @@ from .travel import block_for
 
 MIN_SECONDS = 0.05
 """Shortest clock a task is given, seconds."""
+START_SECONDS = 3600.0
+"""The greedy start's clock, seconds: it must be complete even where the part's travel took all of
+the task's clock (greedy leaves the orders it did not reach in time unassigned; a 250-order part
+takes well under a second)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +97,7 @@ def run(task: Task, backend: TravelBackend | None) -> Outcome:
     travel_s = time.perf_counter() - t0
     start = task.initial
     if start is None:  # a complete plan to search from, however short the part's share of the clock
-        start = solve(task.problem, engine="greedy", stop=_left(task.stop, t0), seed=task.seed, matrix=mats)
+        start = solve(task.problem, engine="greedy", stop=Budget(START_SECONDS), seed=task.seed, matrix=mats)
     sol = solve(task.problem, engine=part_engine(), stop=_left(task.stop, t0), seed=task.seed, matrix=mats,
                 initial=start)
     if not task.parts:
