@@ -152,11 +152,12 @@ def test_border_tasks_that_cost_more_than_their_clock_are_not_started_past_it(mo
     assert check(p, plan) == [] and complete(p, plan)
 
 
-def test_a_part_whose_travel_takes_its_whole_clock_still_has_a_complete_plan() -> None:
+def test_a_part_whose_travel_takes_its_whole_clock_still_has_a_complete_plan_while_the_search_has_time() -> None:
     from medroute.decompose.tasks import Task, run
     from medroute.stop import Budget
 
     p = town(9, pharmacies=2, orders=400, riders=60)
-    got = run(Task(p, Budget(0.05), 0, None, ()), HaversineBackend())  # the clock ends while travel is computed
+    # The part's clock ends while its travel is computed; the search has 60 s left.
+    got = run(Task(p, Budget(0.05), 0, None, (), start_s=60.0), HaversineBackend())
     assert got.solution.unassigned == ()
     assert check(p, got.solution) == []

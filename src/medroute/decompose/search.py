@@ -198,7 +198,8 @@ class Search:
     def _part_maker(self, sub: Problem, extra: tuple[Any, ...], start: Solution | None) -> Callable[[Budget], Task]:
         def make(stop: Budget) -> Task:
             mats = None if self.travel.backend is not None else self.travel.matrices(sub)
-            return Task(sub, stop, self.seed, mats, extra if mats is None else (), start)
+            return Task(sub, stop, self.seed, mats, extra if mats is None else (), start,
+                        start_s=self.meter.seconds_left() - self.reserve)
 
         return make
 
