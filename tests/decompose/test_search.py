@@ -148,7 +148,7 @@ def test_border_tasks_that_cost_more_than_their_clock_are_not_started_past_it(mo
     t0 = time.perf_counter()
     plan = solve_decomposed(p, stop=MaxRuntime(6.0), seed=0, part_size=20, max_workers=1)
     assert time.perf_counter() - t0 <= 1.05 * 6.0 + 1.0  # without the overhead learnt: 4 pairs, about 10 s
-    assert 1 <= len(pairs) <= 2
+    assert len(pairs) <= 2  # round 1 has 4 pairs; once one has shown its cost, none fits the time left
     assert check(p, plan) == [] and complete(p, plan)
 
 
