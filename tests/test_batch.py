@@ -6,10 +6,11 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from medroute import CoolBox, InvalidMatrixError, Location, Order, Pharmacy, Problem, Rider, check
-from medroute.batch import solve_many
+from medroute.batch import BatchError, solve_many
 from medroute.stop import MaxWork
 
 RSUD = Location(-8.20840, 114.36617)
@@ -32,7 +33,7 @@ def test_threads_match_serial_and_report_progress() -> None:
         got = solve_many(ps, executor=pool, engine="greedy", time_limit=2, on_done=lambda i, _s: seen.append(i))
     with ThreadPoolExecutor(1) as one:
         serial = solve_many(ps, executor=one, engine="greedy", time_limit=2)
-    assert seen == [0, 1, 2]
+    assert sorted(seen) == [0, 1, 2]
     for p, s, t in zip(ps, got, serial, strict=True):
         assert check(p, s) == []
         assert s.routes == t.routes
@@ -72,3 +73,37 @@ def test_reproducible_mode_gives_the_serial_plans_on_a_process_pool_and_a_dask_c
         assert [(x.name, x.work) for x in s.stats.stages] == [(x.name, x.work) for x in u.stats.stages]
         assert u.stats is not None and u.stats.reproducible and "ortools" in [x.name for x in u.stats.stages]
         assert all(x.skipped == "" for x in u.stats.stages)
+
+
+def test_a_problem_that_fails_does_not_lose_the_others() -> None:
+    ps = problems()
+    wrong = np.zeros((2, 3, 3), dtype=np.int32)  # a matrix for 3 places; the problem has more
+    with pytest.raises(BatchError, match="1 of 3 problems failed") as info:
+        solve_many(ps, matrices=[None, wrong, None], executor=ThreadPoolExecutor(2), engine="greedy", time_limit=2)
+    got = info.value.solutions
+    assert got[1] is None and isinstance(info.value.errors[1], InvalidMatrixError)
+    for p, s in ((ps[0], got[0]), (ps[2], got[2])):
+        assert s is not None and check(p, s) == []
+
+
+def test_a_province_batch_on_a_dask_cluster_gives_the_serial_plans() -> None:
+    # Issue 21: several towns' days; each town's road graph is scattered to the workers once.
+    distributed = pytest.importorskip("distributed")
+    from medroute.scenarios import province
+
+    days = province(4, orders=12, seed=1)
+    assert [d.name for d in days] == ["expanded", "probolinggo", "surabaya", "expanded"]
+    assert days[0].travel_backend is days[3].travel_backend
+    problems_, backends = [d.problem for d in days], [d.travel_backend for d in days]
+    kw = {"engine": "auto", "stop": MaxWork(0.3), "seed": 2}
+    serial = solve_many(problems_, matrices=backends, max_workers=1, **kw)
+    seen: list[int] = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
+            as cluster, distributed.Client(cluster) as client:
+        got = solve_many(problems_, matrices=backends, executor=client, on_done=lambda i, _s: seen.append(i), **kw)
+    assert sorted(seen) == [0, 1, 2, 3]
+    for day, s, t in zip(days, serial, got, strict=True):
+        assert check(day.problem, t, day.travel_backend) == []
+        assert s.to_json()["routes"] == t.to_json()["routes"]
+        assert s.to_json()["unassigned"] == t.to_json()["unassigned"]
+        assert t.stats is not None and t.stats.reproducible

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import pytest
 from hypothesis import given
@@ -299,3 +300,31 @@ def test_start_and_end_stops_are_compared() -> None:
         (last, {"cold": (("o1", 1),)}, Rule.LOAD_REPORT),
     ]:
         assert rule in rules(p, with_stop(s, 0, i, **change)), (i, change)
+
+
+@given(solved(), st.data())
+def test_a_large_day_is_checked_on_the_legs_it_rides_with_the_same_verdict(case: tuple[Problem, Solution],
+                                                                           data: st.DataObject) -> None:
+    # Above LEGS_ONLY_ABOVE places a backend is asked for the plan's legs only: same violations.
+    from unittest import mock
+
+    from medroute.travel.haversine import HaversineBackend
+
+    problem, solution = case
+    r = data.draw(st.sampled_from(range(len(solution.routes))))
+    i = data.draw(st.sampled_from(range(1, len(solution.routes[r].stops))))
+    moved = with_stop(solution, r, i, arrival_s=solution.routes[r].stops[i].arrival_s - data.draw(st.integers(0, 60)))
+    dense = [str(v) for v in check(problem, moved, HaversineBackend())]
+    with mock.patch.object(sys.modules["medroute.check"], "LEGS_ONLY_ABOVE", 0):
+        assert [str(v) for v in check(problem, moved, HaversineBackend())] == dense
+        assert [str(v) for v in check(problem, moved)] == dense
+
+
+def test_an_abandoned_order_is_judged_on_legs_asked_for_when_needed() -> None:
+    from unittest import mock
+
+    p = carried_problem()
+    s = plan(p, [2], [1, 3])
+    dropped = dataclasses.replace(s, routes=(s.routes[1],), unassigned=(Unassigned("o1", Reason.SEARCH_LIMIT),))
+    with mock.patch.object(sys.modules["medroute.check"], "LEGS_ONLY_ABOVE", 0):
+        assert Rule.CARRIED in rules(p, dropped)

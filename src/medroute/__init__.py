@@ -30,6 +30,8 @@ from .errors import UnreachableLocationError as UnreachableLocationError
 from .geo import Location as Location
 from .matrices import MatrixLike as MatrixLike
 from .matrices import sub_matrix as sub_matrix
+from .model import COST_FIRST as COST_FIRST
+from .model import PATIENTS_FIRST as PATIENTS_FIRST
 from .model import CoolBox as CoolBox
 from .model import Flag as Flag
 from .model import Objective as Objective

@@ -1,60 +1,106 @@
-"""Solving many problems at once over any :class:`concurrent.futures.Executor`.
+"""Solving many problems at once: a process pool, any :class:`concurrent.futures.Executor`, or a
+Dask cluster.
 
-Analysts sweep rider counts and seeds; benchmarks run many instances. ``solve_many`` hands each
-problem to an executor — a process pool on one machine, or a Dask cluster when one machine is
-not enough (``distributed.Client.get_executor()`` is a ``concurrent.futures.Executor``) — and
-returns the solutions in the order of the problems.
+Analysts sweep rider counts and seeds; benchmarks run many instances; a province plans several
+towns' days together (:func:`medroute.scenarios.province`). ``solve_many`` hands each problem to
+a :mod:`medroute.runner`: a process pool on one machine; any executor (``client.get_executor()``
+included); or a Dask ``distributed.Client`` used the idiomatic way — one future per problem, a
+travel backend or matrix that several problems share scattered to the workers once, results
+gathered as they complete. A problem that fails does not lose the others: every problem is run
+to the end, and the failures are raised together (:class:`BatchError`, which holds the plans that
+were made).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from typing import Any
 
+from .errors import InvalidMatrixError, MedrouteError
 from .model import Problem
 from .solution import Solution
 
 
-def _solve_one(job: tuple[Problem, Any, dict[str, Any]]) -> Solution:
+class BatchError(MedrouteError, RuntimeError):
+    """Some problems of a batch failed; the others were solved.
+
+    Attributes
+    ----------
+    solutions : one entry per problem: its plan, or ``None`` where it failed.
+    errors : the exception of each failed problem, by index.
+    """
+
+    def __init__(self, solutions: list[Solution | None], errors: Mapping[int, BaseException]) -> None:
+        self.solutions = solutions
+        self.errors = dict(errors)
+        first = min(self.errors)
+        super().__init__(f"solve_many: {len(self.errors)} of {len(solutions)} problems failed (problem {first}: "
+                         f"{type(self.errors[first]).__name__}: {self.errors[first]}); the others are in .solutions")
+
+
+def _solve_one(problem: Problem, matrix: Any, kwargs: dict[str, Any]) -> Solution:
     from .solve import solve
 
-    problem, matrix, kwargs = job
     return solve(problem, matrix=matrix, **kwargs)
 
 
 def solve_many(problems: Iterable[Problem], *, matrices: Iterable[Any] | None = None,
-               executor: Executor | None = None, max_workers: int | None = None,
+               executor: Executor | Any | None = None, max_workers: int | None = None,
                on_done: Callable[[int, Solution], None] | None = None, **solve_kwargs: Any) -> list[Solution]:
     """Solve every problem with :func:`medroute.solve` on ``executor``.
 
     Parameters
     ----------
     problems : the problems, solved independently.
-    matrices : one travel matrix (or ``None`` for haversine) per problem, in the same order.
-    executor : where to run; ``None`` starts a :class:`ProcessPoolExecutor` of ``max_workers``.
-        A Dask cluster works through ``distributed.Client(...).get_executor()``.
-    on_done : called with (index, solution) as each finishes (for progress bars).
+    matrices : one travel matrix or travel backend (or ``None`` for haversine) per problem, in the
+        same order; the same object given for several problems is shared (scattered once on Dask).
+    executor : where to run: a :class:`concurrent.futures.Executor`, a Dask ``distributed.Client``,
+        or ``None`` for a process pool of ``max_workers`` (see :func:`medroute.runner.runner_for`).
+    max_workers : processes of the default pool (default: the machine's cores).
+    on_done : called with (index, solution) as each problem finishes (for progress bars).
     solve_kwargs : passed to :func:`medroute.solve` (``engine``, ``time_limit`` in s or ``stop``,
         ``seed``); ``stop=MaxWork(...)`` gives the same plans whichever executor runs them.
+
+    Returns
+    -------
+    list of Solution
+        In the order of the problems.
+
+    Raises
+    ------
+    BatchError
+        Some problems failed (after all were run); ``.solutions`` holds the others' plans.
+    InvalidMatrixError
+        ``matrices`` does not have one entry per problem.
     """
+    from .runner import runner_for
+
     jobs = list(problems)
     mats = list(matrices) if matrices is not None else [None] * len(jobs)
     if len(mats) != len(jobs):
-        from .errors import InvalidMatrixError
-
         raise InvalidMatrixError(f"solve_many: {len(mats)} matrices for {len(jobs)} problems")
-    own = executor is None
-    pool: Executor = executor if executor is not None else ProcessPoolExecutor(max_workers=max_workers)
+    runner = runner_for(executor, max_workers=max_workers)
     try:
-        futures = [pool.submit(_solve_one, (p, m, dict(solve_kwargs))) for p, m in zip(jobs, mats, strict=True)]
-        results: list[Solution] = []
-        for i, fut in enumerate(futures):
-            sol = fut.result()
-            if on_done is not None:
-                on_done(i, sol)
-            results.append(sol)
-        return results
+        uses = Counter(id(m) for m in mats if m is not None)
+        shared = [runner.share(m) if m is not None and uses[id(m)] > 1 else m for m in mats]
+        running = {runner.submit(_solve_one, p, m, dict(solve_kwargs)): i
+                   for i, (p, m) in enumerate(zip(jobs, shared, strict=True))}
+        results: list[Solution | None] = [None] * len(jobs)
+        errors: dict[int, BaseException] = {}
+        while running:
+            for handle in runner.wait_any(list(running)):
+                i = running.pop(handle)
+                sol, error = runner.outcome(handle)
+                if error is not None:
+                    errors[i] = error
+                    continue
+                results[i] = sol
+                if on_done is not None:
+                    on_done(i, sol)
     finally:
-        if own:
-            pool.shutdown()
+        runner.close()
+    if errors:
+        raise BatchError(results, errors)
+    return [s for s in results if s is not None]

@@ -8,6 +8,7 @@ a solver cannot hide behind the same bug here.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,13 @@ from .matrices import MatrixLike, as_matrices, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
 from .solution import Load, Solution, Stop, StopKind
 from .timefmt import format_time
+from .travel.base import TravelBackend, TravelMatrix
+from .travel.lookup import LegLookup
+
+LEGS_ONLY_ABOVE = 4000
+"""Above this many places, a travel backend given to :func:`check` is asked only for the legs the
+plan rides (and the pharmacy → door trips), in batches, instead of a square matrix over every
+place: checking a 10,000-order day then needs no 11,000 × 11,000 matrix."""
 
 
 class Rule(StrEnum):
@@ -90,17 +98,16 @@ class _Legs:
     """A rider's travel between matrix rows, computed here: ``ceil(d / speed_factor)`` seconds in
     exact Python arithmetic (no shared scaling code, no integer overflow)."""
 
-    def __init__(self, rider: Rider, matrix: Any) -> None:
+    def __init__(self, rider: Rider, lookup: LegLookup) -> None:
         self.factor = rider.speed_factor
-        self.dur = matrix.durations_s
-        self.dist = matrix.distances_m
+        self.lookup = lookup
 
     def time(self, a: int, b: int) -> int:
-        d = int(self.dur[a, b])
+        d = self.lookup.leg(a, b)[0]
         return d if self.factor == 1.0 else math.ceil(d / self.factor)
 
     def distance(self, a: int, b: int) -> int:
-        return int(self.dist[a, b])
+        return self.lookup.leg(a, b)[1]
 
 
 def _budget(o: Order, rider: Rider) -> int | None:
@@ -117,10 +124,11 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
     ``matrix`` is the travel the plan was made with (anything
     :func:`medroute.matrices.as_matrices` accepts); ``None`` = the haversine default. When the
     plan records other travel (:attr:`~medroute.Solution.travel`), a
-    :class:`~medroute.errors.TravelMismatchWarning` says so: leg times would not match.
+    :class:`~medroute.errors.TravelMismatchWarning` says so: leg times would not match. A travel
+    backend (or ``None``) on a problem of more than :data:`LEGS_ONLY_ABOVE` places is asked only
+    for the legs the plan rides, in batches (no square matrix; no travel digest to compare).
     """
-    mats = as_matrices(problem, matrix)
-    warn_if_other_travel(problem, solution, mats)
+    mats = _lookups(problem, solution, matrix)
     out: list[Violation] = []
     served: Counter[str] = Counter()
     unassigned = Counter(u.order for u in solution.unassigned)
@@ -146,6 +154,47 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
                                  order=o.id))
         if o.picked_up_by is not None and unassigned[o.id] and not served[o.id]:
             out.extend(_check_abandoned(problem, solution, o, mats))
+    return out
+
+
+def _lookups(problem: Problem, solution: Solution, matrix: MatrixLike) -> dict[str, LegLookup]:
+    """Per profile, where :func:`check` reads legs: a square matrix, or a backend asked for the
+    plan's legs only (above :data:`LEGS_ONLY_ABOVE` places)."""
+    if matrix is None:
+        from .travel.haversine import HaversineBackend
+
+        backend: Any = HaversineBackend()
+    else:
+        backend = matrix
+    by_id_only = getattr(backend, "locations", False) is None  # a MatrixBackend matched by ids
+    if (isinstance(backend, TravelBackend) and not isinstance(backend, TravelMatrix) and not by_id_only
+            and len(problem.locations) > LEGS_ONLY_ABOVE):
+        lookups = {p: LegLookup(backend, problem.locations, p) for p in problem.profiles}
+        pairs: dict[str, list[tuple[int, int]]] = {p: [] for p in problem.profiles}
+        for route in solution.routes:
+            rider = problem.rider.get(route.rider)
+            locs = _stop_locations(problem, rider, route.stops) if rider is not None and len(route.stops) > 1 else None
+            if rider is not None and locs is not None:
+                pairs[rider.profile].extend(itertools.pairwise(locs))
+                pairs[rider.profile].extend(_trips(problem, route.stops))
+        for p, lookup in lookups.items():
+            lookup.prefetch(pairs[p])
+        return lookups
+    mats = as_matrices(problem, matrix)
+    warn_if_other_travel(problem, solution, mats)
+    return {p: LegLookup(m, problem.locations, p) for p, m in mats.items()}
+
+
+def _trips(problem: Problem, stops: tuple[Stop, ...]) -> list[tuple[int, int]]:
+    """(pharmacy row, door row) of every pickup among ``stops`` (for the trip limit)."""
+    if problem.max_trip_m is None:
+        return []
+    index = problem.location_index
+    out = []
+    for s in stops:
+        o = problem.order.get(s.order or "")
+        if s.kind == StopKind.PICKUP and o is not None:
+            out.append((index[problem.pharmacy[o.pharmacy].location], index[o.location]))
     return out
 
 
@@ -356,7 +405,7 @@ def _check_load(rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop
 # ---------------------------------------------------------------------------------------------
 # An order already on a rider may be reported unassigned only when the rider could not deliver it.
 
-def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mapping[str, Any]
+def _check_abandoned(problem: Problem, solution: Solution, o: Order, mats: Mapping[str, LegLookup]
                      ) -> list[Violation]:
     """A violation if ``o``'s rider could have delivered it: some place in its route where the
     item fits beside the load until then and the delivery, with the later stops pushed back, keeps

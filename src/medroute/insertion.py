@@ -7,8 +7,10 @@ these functions return times under the full rules.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +62,17 @@ def plan_objective(inst: Instance, routes: Sequence[Sequence[int]]) -> float | N
     return total
 
 
+@functools.cache
+def _below_diagonal(size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of a ``size`` × ``size`` matrix below its diagonal (a delivery before its pickup)."""
+    return np.tril_indices(size, -1)
+
+
+Option = tuple[float, float, int, int, int]
+"""(rank, lower bound on the cost change, rider, pickup position or -1 for an order on board,
+delivery position)."""
+
+
 class Inserter:
     """Cheapest feasible insertion of orders into per-rider node sequences.
 
@@ -68,9 +81,11 @@ class Inserter:
     (at most ``_TRIES`` per order, ``_PER_RIDER`` per rider).
     """
 
-    def __init__(self, inst: Instance, compare: int = 1) -> None:
+    compare = 1
+    """Positions that time compared by their full cost; the first one wins here."""
+
+    def __init__(self, inst: Instance) -> None:
         self.inst = inst
-        self.compare = compare
         n_loc = int(inst.durations[0].shape[0]) if inst.durations else len(inst.problem.locations)
         self.open_end = n_loc
         self._costs: dict[tuple[int, int], NDArray[np.int64]] = {}
@@ -82,53 +97,72 @@ class Inserter:
                 c[:n_loc, :n_loc] = inst.arc_cost(r)
                 self._costs[key] = c
             self.cost.append(self._costs[key])
+        self._times: dict[int, tuple[tuple[int, ...], RouteTimes]] = {}
 
-    def _timed_cost(self, r: int, nodes: Sequence[int]) -> float | None:
+    def _timed_cost(self, r: int, nodes: Sequence[int], *, keep: bool = False) -> float | None:
+        """Full cost of rider ``r`` riding ``nodes`` (``None`` if it does not time); ``keep``
+        remembers the timing as ``r``'s current route."""
         if not needs_route(self.inst, r, nodes):
             return 0.0
         timed = schedule_route(self.inst, r, nodes)
         if isinstance(timed, Infeasible):
             return None
+        if keep:
+            self._times[r] = (tuple(nodes), timed)
         return route_cost(self.inst, r, nodes, timed)
+
+    def _route_arcs(self, r: int, seq: Sequence[int]) -> tuple[NDArray[np.int64], NDArray[np.int64],
+                                                               NDArray[np.int64]]:
+        """Matrix rows of ``r``'s start and stops, of what follows each, and the arc costs between."""
+        inst = self.inst
+        locs = np.array([int(inst.start_loc[r])] + [inst.node_loc_list[v] for v in seq], dtype=np.int64)
+        end = int(inst.end_loc[r])
+        nxt = np.append(locs[1:], end if end >= 0 else self.open_end)
+        return locs, nxt, self.cost[r][locs, nxt]
+
+    def _rider_options(self, k: int, r: int, seq: Sequence[int]) -> list[Option]:
+        """The ``_PER_RIDER`` best positions of order ``k`` on rider ``r``, ranked by the detour."""
+        inst = self.inst
+        c = self.cost[r]
+        p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
+        locs, nxt, base_arc = self._route_arcs(r, seq)
+        dd = (c[locs, d] + c[d, nxt] - base_arc).astype(np.float64)
+        size = len(seq) + 1
+        if inst.carried_by[k] >= 0:
+            return [(float(dd[j]), float(dd[j]), r, -1, int(j)) for j in np.argsort(dd, kind="stable")[:_PER_RIDER]]
+        dp = c[locs, p] + c[p, nxt] - base_arc
+        delta = (dp[:, None] + dd[None, :]).astype(np.float64)
+        np.fill_diagonal(delta, c[locs, p] + c[p, d] + c[d, nxt] - base_arc)
+        delta[_below_diagonal(size)] = np.inf
+        flat = np.argsort(delta, axis=None, kind="stable")[:_PER_RIDER]
+        return [(float(delta.flat[f]), float(delta.flat[f]), r, int(f) // size, int(f) % size) for f in flat
+                if int(f) % size >= int(f) // size]
+
+    def _eligible(self, k: int, base: Sequence[float | None]) -> list[int]:
+        carried = int(self.inst.carried_by[k])
+        if carried >= 0:
+            return [carried]
+        return [r for r in range(self.inst.m) if self.inst.allowed[k, r] and base[r] is not None]
+
+    def _options(self, routes: Routes, k: int, base: Sequence[float | None]) -> list[Option]:
+        """The positions to time, best rank first."""
+        options = [o for r in self._eligible(k, base) for o in self._rider_options(k, r, routes[r])]
+        options.sort()
+        return options[:_TRIES]
 
     def best_insertion(self, routes: Routes, k: int,
                        base: Sequence[float | None]) -> tuple[float, int, list[int]] | None:
         """The cheapest feasible way found to add order ``k``: (cost change, rider, new sequence).
 
-        Positions on all eligible riders are ranked by detour cost; they are timed in that order
-        and the first that times wins.
+        Positions are ranked (:meth:`_options`) and timed in that order; the first that times wins
+        here, the cheapest of the first :attr:`compare` that time in :class:`FullCostInserter`.
         """
         inst = self.inst
-        carried = int(inst.carried_by[k])
-        riders = [carried] if carried >= 0 else [r for r in range(inst.m) if inst.allowed[k, r]]
-        options: list[tuple[float, int, int, int]] = []
-        p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
-        for r in riders:
-            if base[r] is None and carried < 0:
-                continue
-            seq = routes[r]
-            c = self.cost[r]
-            locs = np.array([int(inst.start_loc[r])] + [int(inst.node_loc[v]) for v in seq], dtype=np.int64)
-            end = int(inst.end_loc[r])
-            nxt = np.append(locs[1:], end if end >= 0 else self.open_end)
-            base_arc = c[locs, nxt]
-            dd = c[locs, d] + c[d, nxt] - base_arc
-            size = len(seq) + 1
-            if carried >= 0:
-                options += [(float(dd[j]), r, -1, j) for j in np.argsort(dd, kind="stable")[:_PER_RIDER]]
-                continue
-            dp = c[locs, p] + c[p, nxt] - base_arc
-            same = c[locs, p] + c[p, d] + c[d, nxt] - base_arc
-            delta = dp[:, None] + dd[None, :]
-            delta[np.tril_indices(size, -1)] = np.iinfo(np.int64).max // 4
-            np.fill_diagonal(delta, same)
-            flat = np.argsort(delta, axis=None, kind="stable")[:_PER_RIDER]
-            options += [(float(delta.flat[f]), r, int(f) // size, int(f) % size) for f in flat
-                        if int(f) % size >= int(f) // size]
-        options.sort()
         best: tuple[float, int, list[int]] | None = None
         found = 0
-        for _, r, i, j in options[:_TRIES]:
+        for _, bound, r, i, j in self._options(routes, k, base):
+            if best is not None and bound >= best[0]:
+                continue  # cannot cost less than the best one found
             seq = routes[r]
             if i < 0:
                 new = [*seq[:j], inst.delivery(k), *seq[j:]]
@@ -149,7 +183,7 @@ class Inserter:
         and a reason for every order left out."""
         inst = self.inst
         routes = [list(s) for s in routes]
-        base: list[float | None] = [self._timed_cost(r, s) for r, s in enumerate(routes)]
+        base: list[float | None] = [self._timed_cost(r, s, keep=True) for r, s in enumerate(routes)]
         reasons: dict[int, Reason] = {}
 
         def hardness(k: int) -> tuple[int, int, int, int, int]:
@@ -171,8 +205,155 @@ class Inserter:
                 reasons[k] = Reason.NOT_WORTH_IT
                 continue
             routes[r] = new
-            base[r] = self._timed_cost(r, new)
+            base[r] = self._timed_cost(r, new, keep=True)
         return routes, reasons
+
+
+class FullCostInserter(Inserter):
+    """Insertion where each order goes where it adds least to the *full* objective, lateness and
+    lead time included (the detour alone ignores the patients).
+
+    A position's *bound* is its detour plus a lower bound on the order's own lateness and
+    lead-time cost (its delivery cannot start before the rider, leaving the stop before it when
+    the current route does, has ridden to the pharmacy and the door); its *rank* adds an estimate
+    of what the detour's time costs the deliveries after it (delay × their lead and lateness
+    rates, no waiting absorbed). The ``riders`` riders with the least bound give their best-ranked
+    positions, which are timed best rank first until ``compare`` of them time; a position whose
+    bound cannot beat the best change found is not timed.
+
+    Parameters
+    ----------
+    inst
+        The compiled problem.
+    compare
+        Positions that time compared by their full cost change, per order.
+    riders
+        Riders whose positions are ranked, per order.
+    """
+
+    def __init__(self, inst: Instance, *, compare: int = 8, riders: int = 12) -> None:
+        super().__init__(inst)
+        self.compare = compare
+        self.riders = riders
+        self._route: dict[int, tuple[tuple[int, ...], tuple[NDArray[Any], ...]]] = {}
+        self._durations: dict[int, NDArray[np.int64]] = {}
+
+    def _duration(self, r: int) -> NDArray[np.int64]:
+        """Rider ``r``'s travel times with a zero row and column for an open end, seconds."""
+        key = int(self.inst.rider_durations[r])
+        if key not in self._durations:
+            n = self.open_end
+            t = np.zeros((n + 1, n + 1), dtype=np.int64)
+            t[:n, :n] = self.inst.duration(r)
+            self._durations[key] = t
+        return self._durations[key]
+
+    def _positions(self, r: int, seq: Sequence[int]) -> tuple[NDArray[Any], ...]:
+        """For ``r``'s route ``seq``, per insertion position: the matrix rows before and after, the
+        arc cost and time between, when the rider leaves the stop before (the start's departure
+        everywhere when ``seq`` is not the kept route: still a lower bound), and the lead and
+        lateness rate of the deliveries after; cached while the route stays."""
+        key = tuple(seq)
+        cached = self._route.get(r)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        inst = self.inst
+        locs, nxt, base_arc = self._route_arcs(r, seq)
+        kept = self._times.get(r)
+        starts = kept[1].starts if kept is not None and kept[0] == key else None
+        if starts is None:
+            leave = np.full(len(seq) + 1, int(inst.depart[r]), dtype=np.int64)
+        else:
+            leave = np.array([int(inst.depart[r])]
+                             + [s + inst.service_list[v] for v, s in zip(seq, starts, strict=True)])
+        rate = np.zeros(len(seq) + 1)
+        for pos, v in enumerate(seq):
+            if not inst.is_pickup(v):
+                k = inst.order_of(v)
+                near = starts is None or starts[pos] >= int(inst.target[k]) - 900
+                rate[pos] = float(inst.lead_cost[k]) + (float(inst.late_cost[k]) if near else 0.0)
+        after = np.cumsum(rate[::-1])[::-1]  # rate of seq[i:], the stops an insertion at i delays
+        out = (locs, nxt, base_arc, self._duration(r)[locs, nxt], leave, after)
+        self._route[r] = (key, out)
+        return out
+
+    def _own(self, k: int, durations: NDArray[np.int64], locs: NDArray[np.int64],
+             leave: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Lower bound on ``k``'s own lateness and lead cost with its first node after each position."""
+        inst = self.inst
+        door = int(inst.node_loc[inst.delivery(k)])
+        if inst.carried_by[k] >= 0:
+            deliver = leave + durations[locs, door]
+        else:
+            ph = int(inst.node_loc[k])
+            opens = inst.windows[k][0][0] if inst.windows[k] else 0
+            deliver = np.maximum(opens, leave + durations[locs, ph]) + int(inst.service[k]) + int(durations[ph, door])
+        late = np.maximum(0, deliver - int(inst.target[k])) * float(inst.late_cost[k])
+        lead = np.maximum(0, deliver - int(inst.release[k])) * float(inst.lead_cost[k])
+        return np.asarray(late + lead, dtype=np.float64)
+
+    def _ranked(self, k: int, r: int, seq: Sequence[int]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Bound and rank of every (pickup position, delivery position) of ``k`` on ``r`` (one row
+        for an order on board), ``inf`` where the delivery would come first."""
+        inst = self.inst
+        c, t = self.cost[r], self._duration(r)
+        locs, nxt, base_arc, base_t, leave, after = self._positions(r, seq)
+        own = self._own(k, t, locs, leave)
+        p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
+        sd = int(inst.service[inst.delivery(k)])
+        dd = (c[locs, d] + c[d, nxt] - base_arc).astype(np.float64)
+        late_d = (t[locs, d] + sd + t[d, nxt] - base_t) * after
+        if inst.carried_by[k] >= 0:
+            return (dd + own)[None, :], (dd + own + late_d)[None, :]
+        sp = int(inst.service[k])
+        bound = (c[locs, p] + c[p, nxt] - base_arc)[:, None] + dd[None, :]
+        rank = bound + ((t[locs, p] + sp + t[p, nxt] - base_t) * after)[:, None] + late_d[None, :]
+        same = (c[locs, p] + c[p, d] + c[d, nxt] - base_arc).astype(np.float64)
+        np.fill_diagonal(bound, same)
+        np.fill_diagonal(rank, same + (t[locs, p] + sp + t[p, d] + sd + t[d, nxt] - base_t) * after)
+        bound, rank = bound + own[:, None], rank + own[:, None]
+        below = _below_diagonal(len(seq) + 1)
+        bound[below] = rank[below] = np.inf
+        return bound, rank
+
+    def _least(self, k: int, routes: Routes, riders: Sequence[int]) -> NDArray[np.float64]:
+        """Per rider of ``riders``: a lower bound on the cost change of adding ``k`` anywhere on its
+        route (all riders at once, grouped by travel matrices)."""
+        inst = self.inst
+        out = np.empty(len(riders))
+        groups: dict[tuple[int, int], list[int]] = {}
+        for pos, r in enumerate(riders):
+            groups.setdefault((int(inst.rider_distances[r]), int(inst.rider_durations[r])), []).append(pos)
+        p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
+        for at in groups.values():
+            arrays = [self._positions(riders[a], routes[riders[a]]) for a in at]
+            locs, nxt, base_arc, leave = (np.concatenate([x[f] for x in arrays]) for f in (0, 1, 2, 4))
+            starts = np.cumsum([0] + [len(x[0]) for x in arrays[:-1]])
+            c = self.cost[riders[at[0]]]
+            own = self._own(k, self._duration(riders[at[0]]), locs, leave)
+            into = c[locs, d] + c[d, nxt] - base_arc
+            if inst.carried_by[k] < 0:
+                best_d = np.repeat(np.minimum.reduceat(into, starts), [len(x[0]) for x in arrays])
+                into = np.minimum(c[locs, p] + c[p, d] + c[d, nxt], c[locs, p] + c[p, nxt] + best_d) - base_arc
+            out[at] = np.minimum.reduceat(into + own, starts)
+        return out
+
+    def _options(self, routes: Routes, k: int, base: Sequence[float | None]) -> list[Option]:
+        riders = self._eligible(k, base)
+        if not riders:
+            return []
+        least = self._least(k, routes, riders)
+        carried = self.inst.carried_by[k] >= 0
+        options: list[Option] = []
+        for a in np.argsort(least, kind="stable")[:self.riders]:
+            r = riders[int(a)]
+            bound, rank = self._ranked(k, r, routes[r])
+            for f in np.argsort(rank, axis=None, kind="stable")[:_PER_RIDER]:
+                i, j = divmod(int(f), bound.shape[1])
+                if np.isfinite(rank.flat[f]):
+                    options.append((float(rank.flat[f]), float(bound.flat[f]), r, -1 if carried else i, j))
+        options.sort()
+        return options[:_TRIES]
 
 
 def repair(inst: Instance, routes: Sequence[Sequence[int]], inserter: Inserter,

@@ -428,14 +428,12 @@ class Objective:
 COST_FIRST = Objective()
 """Riding cost first: the defaults (domain.md fares), lateness at Rp 1,000 a minute, lead time free."""
 
-PATIENTS_FIRST = Objective(rupiah_per_late_minute=20_000.0, rupiah_per_lead_minute=2_000.0,
+PATIENTS_FIRST = Objective(rupiah_per_late_minute=20_000.0, rupiah_per_lead_minute=500.0,
                            rupiah_unassigned=10_000_000.0)
 """The service's order of goals (docs/dispatch.md): cold chain kept (a rule, not a cost), then on
-time, then patient lead time, then cost. A minute late costs ten minutes of lead time; a minute of
-lead time costs more than a minute of riding (Rp 2,500/km and Rp 20,000/h ≈ Rp 1,400 a minute at
-25 km/h), so no plan saves riding at a patient's expense minute for minute; an order left out
-costs about eight hours late (E: weights chosen for that order, measured in
-benchmarks/results/simulate.md)."""
+time, then patient lead time, then cost. A minute late costs 40 minutes of lead time; the lead
+weight is below a minute of riding, where patients stop gaining in a rolling horizon (D, see
+docs/dispatch.md); an order left out costs about eight hours late."""
 
 OBJECTIVES: Mapping[str, Objective] = {"cost_first": COST_FIRST, "patients_first": PATIENTS_FIRST}
 """The named objective presets."""

@@ -295,3 +295,19 @@ def build_solution(inst: Instance, routes: Sequence[Sequence[int]], *,
     )
     return Solution(routes=tuple(out_routes), unassigned=tuple(unassigned), kpis=kpis, engine=engine,
                     seed=seed, solve_time_s=solve_time_s, notes=tuple(notes))
+
+
+def node_routes(inst: Instance, solution: Solution) -> tuple[tuple[int, ...], ...]:
+    """``solution``'s routes as ``inst``'s per-rider node sequences (what :func:`build_solution`
+    reads back): a warm start for an engine. Visits of orders or riders ``inst`` lacks are
+    left out."""
+    orders = {o.id: k for k, o in enumerate(inst.problem.orders)}
+    riders = {r.id: i for i, r in enumerate(inst.problem.riders)}
+    routes: list[tuple[int, ...]] = [() for _ in range(inst.m)]
+    for route in solution.routes:
+        r = riders.get(route.rider)
+        if r is None:
+            continue
+        routes[r] = tuple(inst.pickup(orders[s.order]) if s.kind == StopKind.PICKUP else inst.delivery(orders[s.order])
+                          for s in route.visits if s.order in orders)
+    return tuple(routes)

@@ -8,13 +8,14 @@ import time
 from dataclasses import replace
 
 from .compile import compile_problem
+from .decompose import decomposes, solve_decomposed
 from .engines.base import Engine
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
 from .matrices import MatrixLike, travel_source
 from .model import Problem
-from .schedule import build_solution, drop_untimable
+from .schedule import build_solution, drop_untimable, node_routes
 from .solution import Solution
 from .stats import Progress, ProgressEvent
 from .stop import Budget, MaxRuntime, Stop, budget_of
@@ -27,7 +28,7 @@ RESERVE_S = 0.5
 
 def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float | None = None,
           stop: Stop | None = None, seed: int = 0, matrix: MatrixLike = None, progress: Progress | None = None,
-          display: bool = False) -> Solution:
+          display: bool = False, initial: Solution | None = None) -> Solution:
     """Plan ``problem``: compile it, run one engine, explain what is left out.
 
     Parameters
@@ -52,6 +53,7 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     progress : called with a :class:`~medroute.stats.ProgressEvent` as the best plan improves.
     display : print a progress table to standard error (stage, best objective, feasible,
         elapsed), like PyVRP's ``display=True``.
+    initial : a plan to start the search from (its routes of this problem's riders and orders).
 
     Returns
     -------
@@ -69,8 +71,13 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
         are given, or ``stop`` sets neither a clock nor a work limit.
     """
     t0 = time.perf_counter()
-    budget = _budget(time_limit, stop)
+    budget = solve_budget(time_limit, stop)
     eng = get_engine(engine) if isinstance(engine, str) else engine
+    report = _with_display(progress) if display else progress
+    if decomposes(eng, problem):  # a big day: planned in parts, no matrix over the whole day
+        left = replace(budget, seconds=max(1e-3, budget.seconds - (time.perf_counter() - t0)))
+        planned = solve_decomposed(problem, matrix=matrix, stop=left, seed=seed, progress=report, initial=initial)
+        return replace(planned, engine=eng.name, solve_time_s=time.perf_counter() - t0)
     inst = compile_problem(problem, matrix)
     ok = eng.supports(inst)
     if ok is not True:
@@ -78,8 +85,8 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     end = t0 + budget.seconds
     reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
-    report = _with_display(progress) if display else progress
-    result = eng.solve(inst, stop=engine_stop, seed=seed, progress=report)
+    start = node_routes(inst, initial) if initial is not None else None
+    result = eng.solve(inst, stop=engine_stop, seed=seed, progress=report, initial=start)
     routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
     deadline = end if math.isfinite(end) else None  # the 5 % + 1 s allowed past it covers the timing
     reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
@@ -89,8 +96,15 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
                    travel=travel_source(problem, solution, inst.matrices))
 
 
-def _budget(time_limit: float | None, stop: Stop | None) -> Budget:
-    """The criterion of a call: ``stop``, or ``MaxRuntime(time_limit)`` (10 s by default)."""
+def solve_budget(time_limit: float | None, stop: Stop | None) -> Budget:
+    """The criterion of a call: ``stop``, or ``MaxRuntime(time_limit)`` (10 s by default).
+
+    Raises
+    ------
+    InvalidProblemError
+        Both given, a ``time_limit`` that is not a finite number > 0, or a ``stop`` with neither
+        a clock nor a work limit.
+    """
     if stop is not None and time_limit is not None:
         raise InvalidProblemError("solve: give time_limit or stop, not both "
                                   "(stop=MaxRuntime(t) | MaxWork(w) combines a clock and work)")

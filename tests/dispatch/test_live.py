@@ -9,9 +9,10 @@ import pytest
 
 import medroute
 from medroute import Problem, TimeWindow
+from medroute.dispatch import Dispatcher
 from medroute.dispatch.live import Settings, build
 from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
-from medroute.model import PATIENTS_FIRST
+from medroute.model import MAX_TIME_S, PATIENTS_FIRST
 from medroute.travel.haversine import HaversineBackend
 from medroute.travel.lookup import GrowingMatrix
 from tests.dispatch.town import GENTENG, PHARMACIES, H, dispatcher, order, replan, rider
@@ -89,3 +90,20 @@ def test_a_retry_window_that_has_passed_relaxes_the_item() -> None:
     d.apply(DeliveryFailed(10 * H, "o0", retry=TimeWindow(10 * H, 10 * H + 60)))
     plan = replan(d, 11 * H)
     assert "o0" in plan.solution.served and d.orders["o0"].relaxed
+
+
+def test_a_committed_pickup_whose_handover_ends_past_the_horizon_is_released() -> None:
+    # A valid state file (reliability's fuzzer): the pharmacy's handover takes MAX_TIME_S, so the
+    # committed pickup could only end after the last time a plan may hold.
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=True))
+    replan(d, 9 * H)
+    assert d.riders["r0"].committed == ("pickup", "o0")
+    doc = d.to_json()
+    for ph in doc["pharmacies"]:
+        ph["handover_s"] = MAX_TIME_S
+    restored = Dispatcher.from_json(doc)
+    plan = restored.replan(9 * H + 60, time_budget=0.3)
+    assert medroute.check(plan.problem, plan.solution, plan.matrix) == []
+    assert [u.order for u in plan.solution.unassigned] == ["o0"]
+    assert restored.riders["r0"].committed is None

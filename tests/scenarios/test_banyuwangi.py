@@ -234,11 +234,12 @@ def test_matrix_cache_on_disk(historic: Scenario, tmp_path: Path) -> None:
     from medroute.travel.cache import CachedBackend
 
     first = load("historic", cache_dir=tmp_path)
+    assert not list(tmp_path.glob("*.npz"))  # the matrix is computed when first asked for
+    assert np.array_equal(first.matrix.durations_s, historic.matrix.durations_s)
     second = load("historic", cache_dir=tmp_path)
+    assert np.array_equal(second.matrix.distances_m, historic.matrix.distances_m)
     assert isinstance(second.travel_backend, CachedBackend) and second.travel_backend.hits == 1
     assert list(tmp_path.glob("*.npz"))
-    assert np.array_equal(first.matrix.durations_s, historic.matrix.durations_s)
-    assert np.array_equal(second.matrix.distances_m, historic.matrix.distances_m)
 
 
 def test_a_data_dir_overlays_the_shipped_files(tmp_path: Path) -> None:

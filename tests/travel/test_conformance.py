@@ -144,3 +144,20 @@ def test_shortest_path_backends_agree_on_pancer(pancer_osm: GraphBackend, pancer
     off = ~np.eye(len(pancer_points), dtype=bool) & (b >= 30)
     rel = np.abs(a - b)[off] / b[off]
     assert np.median(rel) < 0.01 and np.percentile(rel, 95) < 0.03
+
+
+def test_tables_and_legs_equal_the_square_matrix(backend: TravelBackend, pancer_points: list[Location]) -> None:
+    # What decomposition and the checker ask instead of a square matrix (medroute.travel.lookup:
+    # the backend's own table/legs, or its square matrix over a few places at a time).
+    from medroute.travel.lookup import legs, table
+
+    m = backend.matrix(pancer_points)
+    rng = np.random.default_rng(3)
+    rows, cols = rng.choice(30, 7, replace=False), rng.choice(30, 11, replace=False)
+    dur, dist = table(backend, [pancer_points[i] for i in rows], [pancer_points[j] for j in cols])
+    assert np.array_equal(dur, m.durations_s[np.ix_(rows, cols)])
+    assert np.array_equal(dist, m.distances_m[np.ix_(rows, cols)])
+    a, b = rng.integers(0, 30, 40), rng.integers(0, 30, 40)
+    dur, dist = legs(backend, [pancer_points[i] for i in a], [pancer_points[j] for j in b])
+    assert dur.dtype == np.int32 and np.array_equal(dur, m.durations_s[a, b])
+    assert np.array_equal(dist, m.distances_m[a, b])

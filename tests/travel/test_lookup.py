@@ -1,8 +1,18 @@
-"""Matrices looked up rather than computed."""
+"""lookup: matrices looked up rather than computed; tables and legs without a square matrix;
+LegLookup for the checker."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from medroute.geo import Location
 from medroute.travel import GrowingMatrix, HaversineBackend, MatrixLookup, TravelMatrix
+from medroute.travel.base import DEFAULT_PROFILE
+from medroute.travel.graph import GraphBackend
+from medroute.travel.lookup import LegLookup, legs, table
 from tests.dispatch.town import BLAMBANGAN, GENTENG
 
 
@@ -25,3 +35,74 @@ def test_growing_matrix_asks_again_only_for_new_locations() -> None:
     a = g.over([GENTENG.location, BLAMBANGAN.location], ["motorbike"])["motorbike"]
     b = g.over([BLAMBANGAN.location], ["motorbike"])["motorbike"]
     assert asked == [2] and b.size == 1 and int(a.durations_s[1, 0]) == int(g.full["motorbike"].durations_s[0, 1])
+
+
+class SquareOnly:
+    """A backend with only the square ``matrix`` (like OSRM): counts what it is asked."""
+
+    name = "square-only"
+
+    def __init__(self) -> None:
+        self.inner = HaversineBackend()
+        self.sizes: list[int] = []
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
+        self.sizes.append(len(locations))
+        return self.inner.matrix(locations, profile=profile)
+
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
+        return [a, b]
+
+
+def points(n: int, seed: int = 0) -> list[Location]:
+    rng = np.random.default_rng(seed)
+    return [Location(-8.2 - 0.1 * float(a), 114.3 + 0.1 * float(b)) for a, b in rng.random((n, 2))]
+
+
+def test_a_backend_without_tables_is_asked_small_squares() -> None:
+    pts = points(150)
+    square = SquareOnly()
+    full = HaversineBackend().matrix(pts)
+    dur, dist = table(square, pts[:130], pts[100:])
+    assert np.array_equal(dur, full.durations_s[:130, 100:]) and np.array_equal(dist, full.distances_m[:130, 100:])
+    assert max(square.sizes) <= 64 + 50  # a batch of sources and the targets, never all 150 places
+    a = list(range(0, 150, 3))
+    b = list(range(149, -1, -3))
+    dur, dist = legs(square, [pts[i] for i in a], [pts[j] for j in b])
+    assert np.array_equal(dur, full.durations_s[a, b]) and np.array_equal(dist, full.distances_m[a, b])
+
+
+def test_legs_reach_beyond_their_first_search_radius(pancer_osm: GraphBackend,
+                                                     pancer_points: list[Location]) -> None:
+    # The first Dijkstra runs stop at 5 min; a leg across the extract takes longer.
+    m = pancer_osm.matrix(pancer_points)
+    i, j = np.unravel_index(int(np.argmax(m.durations_s)), m.durations_s.shape)
+    assert m.durations_s[i, j] > 300
+    dur, dist = pancer_osm.legs([pancer_points[i], pancer_points[j]], [pancer_points[j], pancer_points[i]])
+    assert dur.tolist() == [m.durations_s[i, j], m.durations_s[j, i]]
+    assert dist.tolist() == [m.distances_m[i, j], m.distances_m[j, i]]
+
+
+def test_snap_legs_are_added_to_tables_and_legs_as_to_the_matrix(pancer_file: object,
+                                                                 pancer_points: list[Location]) -> None:
+    pytest.importorskip("osmnx")
+    off_road = [Location(p.lat + 0.0004, p.lon) for p in pancer_points[:6]]
+    slow = GraphBackend(str(pancer_file), snap_speed_kmh=5.0)
+    m = slow.matrix(off_road)
+    dur, dist = slow.table(off_road[:3], off_road)
+    assert np.array_equal(dur, m.durations_s[:3]) and np.array_equal(dist, m.distances_m[:3])
+    dur, _ = slow.legs(off_road, off_road[::-1])
+    assert np.array_equal(dur, m.durations_s[np.arange(6), np.arange(6)[::-1]])
+
+
+def test_leg_lookup_reads_a_matrix_or_batches_a_backend() -> None:
+    pts = points(20, seed=1)
+    square = SquareOnly()
+    full = HaversineBackend().matrix(pts)
+    from_backend = LegLookup(square, pts)
+    from_backend.prefetch([(0, 5), (5, 9), (0, 5)])
+    asked = len(square.sizes)
+    assert from_backend.leg(5, 9) == (int(full.durations_s[5, 9]), int(full.distances_m[5, 9]))
+    assert len(square.sizes) == asked  # prefetched
+    assert from_backend.leg(9, 2) == (int(full.durations_s[9, 2]), int(full.distances_m[9, 2]))
+    assert LegLookup(full, pts).leg(3, 4) == (int(full.durations_s[3, 4]), int(full.distances_m[3, 4]))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..insertion import Deadline, Inserter, repair
+from ..insertion import Deadline, FullCostInserter, repair
 from .replan import KEEP_COMPARE, Pool, Scored
 
 RUIN_SHARE = 0.15
@@ -69,7 +69,7 @@ def ruin_recreate(pool: Pool, best: Scored, rng: np.random.Generator, clock: Dea
     if not out:
         return None
     ruined = [[v for v in seq if inst.order_of(v) not in out] for seq in best.routes]
-    fixed, reasons, _ = repair(inst, ruined, Inserter(inst, compare=KEEP_COMPARE), clock)
+    fixed, reasons, _ = repair(inst, ruined, FullCostInserter(inst, compare=KEEP_COMPARE), clock)
     return pool.score("improved", fixed, reasons)
 
 

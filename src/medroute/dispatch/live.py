@@ -41,8 +41,8 @@ DEFAULT_TRAVEL_QUANTILE = 1.4
 """Planning margin against travel-time noise, a factor on travel times (dimensionless): cold
 items are planned within ``budget / q`` out of the fridge, and soft targets ``(q - 1) ×`` the
 direct ride early. 1.4 is the 99th percentile of one leg's lognormal travel-time factor at the
-simulator's default noise σ 0.15 (``exp(2.326 σ − σ²/2)``); measured in
-``benchmarks/results/simulate.md``."""
+simulator's default noise σ 0.15 (``exp(2.326 σ − σ²/2)``; D, derived, not tuned; the days it
+gives: ``benchmarks/results/simulate_days.md``)."""
 
 
 @dataclass(frozen=True)
@@ -217,10 +217,10 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
             start = earliest_in(arrive, inst.windows[node])
         fits = kind != "pickup" or bool(np.all(
             inst.demand[list(inst.carried[r])].sum(axis=0) + inst.demand[k] <= inst.capacity[r]))
-        if start is None or not fits:
+        dep = MAX_TIME_S + 1 if start is None else start + int(inst.service[node])
+        if dep > MAX_TIME_S or not fits:
             notes.append(f"rider {rider.id!r}: committed {kind} of {oid!r} cannot be made any more; released")
             continue
-        dep = start + int(inst.service[node])
         first[r] = node
         kept[rider.id] = rs.committed
         riders[r] = dataclasses.replace(rider, start=b_live.locations[loc], start_s=dep,

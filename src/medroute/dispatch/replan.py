@@ -26,7 +26,7 @@ from ..engines.base import Engine
 from ..engines.portfolio import AutoEngine, CandidatePool
 from ..engines.portfolio.pool import Candidate
 from ..errors import EngineError
-from ..insertion import Inserter, plan_objective
+from ..insertion import FullCostInserter, plan_objective
 from ..reasons import Reason
 from ..schedule import build_solution
 from ..solution import Solution
@@ -94,7 +94,7 @@ class Pool:
         self.previous = previous
         self.stability_rp = stability_rp
         self.plans = CandidatePool(built.plan_inst)
-        self.plans.inserter = Inserter(built.plan_inst, compare=KEEP_COMPARE)
+        self.plans.inserter = FullCostInserter(built.plan_inst, compare=KEEP_COMPARE)
 
     def add(self, stage: str, routes: Sequence[Sequence[int]], reasons: Mapping[int, Reason] | None = None, *,
             seconds: float) -> Scored | None:

@@ -1,4 +1,5 @@
-"""Engines by name: ``"greedy"``, ``"ortools"``, ``"pyvrp"``, ``"auto"``, ``"vroom"``, ``"alns"``.
+"""Engines by name: ``"greedy"``, ``"ortools"``, ``"pyvrp"``, ``"auto"``, ``"vroom"``, ``"alns"``,
+``"decompose"``.
 
 Each engine's module is imported only when it is asked for, so a missing optional dependency
 (or a module not in this tree) surfaces as an :class:`~medroute.errors.EngineError` that names
@@ -19,6 +20,7 @@ ENGINES: dict[str, tuple[str, str]] = {
     "auto": ("medroute.engines.portfolio.auto", "AutoEngine"),
     "vroom": ("medroute.engines.vroom", "VroomEngine"),
     "alns": ("medroute.engines.alns", "AlnsEngine"),
+    "decompose": ("medroute.decompose.engine", "DecomposeEngine"),
 }
 """Engine name → (module, class). The class is built with no arguments."""
 

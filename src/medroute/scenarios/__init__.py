@@ -17,7 +17,9 @@ Scenarios (defaults and their sources in :mod:`medroute.scenarios.params` and ``
 * ``puskesmas``: all 45 puskesmas and the two RSUDs, 300 orders by population over the whole
   regency, haversine travel (the shipped roads do not reach most of it).
 * ``probolinggo``, ``surabaya``: the same generator on those towns' OSM graphs with synthetic
-  pickup sites, for the scale curve (``orders=20`` … ``2000``).
+  pickup sites, for the scale curve (``orders=20`` … ``10000``).
+
+:func:`province` gives several towns' days at once (a batch for :func:`medroute.batch.solve_many`).
 
 The Banyuwangi data ships with the package; the stand-in towns' extracts live in the repository's
 ``benchmarks/data`` (``docs/data.md``). The same name, seed and overrides always give the identical
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -56,21 +59,26 @@ class Scenario:
     name : the scenario name.
     seed : the seed it was generated with.
     problem : the problem.
-    matrix : travel durations (s) and distances (m) over ``problem.locations``.
     backend_name : ``"osm"`` (road graph) or ``"haversine"``.
     description : one paragraph: what it is, where the data came from, any fallback.
     params : the parameter values used (defaults, scenario defaults and overrides).
-    travel_backend : the backend that computed ``matrix``; its ``path(a, b)`` draws road paths.
+    travel_backend : the travel backend; its ``path(a, b)`` draws road paths. Pass it as
+        ``matrix=`` to plan a big day without a full matrix (:mod:`medroute.decompose`).
     """
 
     name: str
     seed: int
     problem: Problem
-    matrix: TravelMatrix
     backend_name: str
     description: str
     params: Mapping[str, ParamValue]
     travel_backend: TravelBackend
+
+    @cached_property
+    def matrix(self) -> TravelMatrix:
+        """Travel durations (s) and distances (m) over ``problem.locations``, computed by
+        :attr:`travel_backend` when first asked for (a square matrix over every place)."""
+        return self.travel_backend.matrix(self.problem.locations)
 
 
 def names() -> tuple[str, ...]:
@@ -126,6 +134,9 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
         gen = build_puskesmas(**kw)
     else:
         gen = bw.build_stand_in(name, **kw)
-    return Scenario(name=name, seed=seed, problem=gen.problem, matrix=gen.matrix, backend_name=gen.backend_name,
+    return Scenario(name=name, seed=seed, problem=gen.problem, backend_name=gen.backend_name,
                     description=gen.description, params=MappingProxyType(dict(values)),
                     travel_backend=gen.travel_backend)
+
+
+from .province import province as province  # noqa: E402  (it builds on load)

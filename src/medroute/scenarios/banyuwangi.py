@@ -74,7 +74,7 @@ class Generated(NamedTuple):
     """What a scenario builder returns (wrapped into :class:`medroute.scenarios.Scenario`)."""
 
     problem: Problem
-    matrix: TravelMatrix
+    matrix: TravelMatrix | None
     backend_name: str
     description: str
     travel_backend: TravelBackend
@@ -484,7 +484,9 @@ def _require(data_dir: Path | None, rel: str, scenario: str) -> Path:
 
 
 def _matrix(problem: Problem, net: RoadNetwork | None, backend: str,
-            cache_dir: Path | None) -> tuple[TravelMatrix, str, TravelBackend]:
+            cache_dir: Path | None) -> tuple[None, str, TravelBackend]:
+    """The scenario's travel backend and its name; the matrix is computed when first asked for
+    (:attr:`medroute.scenarios.Scenario.matrix`): a day planned in parts never needs it."""
     travel: TravelBackend
     if backend in ("osm", "osmnx-download", "auto") and net is not None:
         travel, name = net.backend, "osm"
@@ -494,7 +496,7 @@ def _matrix(problem: Problem, net: RoadNetwork | None, backend: str,
         from ..travel.cache import CachedBackend
 
         travel = CachedBackend(travel, cache_dir)
-    return travel.matrix(problem.locations), name, travel
+    return None, name, travel
 
 
 def _band(values: dict[str, ParamValue]) -> tuple[float, float]:

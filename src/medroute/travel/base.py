@@ -14,6 +14,10 @@ from ..geo import Location
 
 DEFAULT_PROFILE = "motorbike"
 
+TravelArrays = tuple[NDArray[np.int32], NDArray[np.int32]]
+"""Travel durations (s) and distances (m) as a pair of int32 arrays of the same shape: a
+rectangular table (sources × targets) or single legs (one entry per origin–destination pair)."""
+
 
 @dataclass(frozen=True, eq=False)
 class TravelMatrix:
@@ -98,4 +102,21 @@ class TravelBackend(Protocol):
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """The geometry travelled from ``a`` to ``b`` (for maps), endpoints included."""
+        ...
+
+
+@runtime_checkable
+class TableBackend(TravelBackend, Protocol):
+    """A travel backend that also answers for chosen pairs without a square matrix: what a day too
+    large for one matrix needs (:mod:`medroute.travel.lookup` asks the square ``matrix`` of a
+    backend without these). Every entry equals the square matrix's entry for the same two places."""
+
+    def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
+              profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Travel from every source to every target: two (len(sources), len(targets)) arrays."""
+        ...
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
+             profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Travel from ``origins[i]`` to ``destinations[i]`` for every ``i``: two (n,) arrays."""
         ...

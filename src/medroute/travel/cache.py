@@ -20,7 +20,8 @@ import numpy as np
 
 from ..errors import InvalidProblemError
 from ..geo import Location
-from .base import DEFAULT_PROFILE, TravelBackend, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelArrays, TravelBackend, TravelMatrix
+from .lookup import legs, table
 
 CACHE_ENV_VAR = "MEDROUTE_CACHE"
 
@@ -103,6 +104,16 @@ class CachedBackend:
                      snap_m=result.snap_m)
         Path(tmp).replace(path)
         return result
+
+    def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
+              profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Not cached: the inner backend's (:func:`medroute.travel.lookup.table`)."""
+        return table(self.inner, sources, targets, profile=profile)
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
+             profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Not cached: the inner backend's (:func:`medroute.travel.lookup.legs`)."""
+        return legs(self.inner, origins, destinations, profile=profile)
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """Not cached: delegated to the inner backend."""

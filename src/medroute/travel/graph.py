@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import InvalidProblemError, UnreachableLocationError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
-from .base import DEFAULT_PROFILE, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix
 from .osm_load import GraphLoadError, load_graph
 from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, edge_speed_kmh
 
@@ -49,6 +50,9 @@ _SHIFT = float(2**LENGTH_BITS)
 _EXACT = float(2**53)
 DEFAULT_MAX_SNAP_M = 500.0
 """Farthest a location may be from the road network, metres."""
+LEG_REACH_S = (300.0, 1200.0)
+"""How far (travel seconds) :meth:`GraphBackend.legs` searches from an origin, in turn, before
+searching the whole graph for the legs not yet reached."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,24 +269,87 @@ class GraphBackend:
         if n == 0:
             z = np.zeros((0, 0), dtype=np.int32)
             return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
-        uniq, inv = np.unique(node, return_inverse=True)
+        self._one_component(node, ids_t)
+        packed = self._packed(node, node)
+        durations, distances = self._unpack(packed, snap_m, snap_m,
+                                           np.eye(n, dtype=bool) if self.snap_speed_kmh is not None else None)
+        return TravelMatrix(durations_s=durations, distances_m=distances, snap_m=snap_m, profile=profile, ids=ids_t)
+
+    def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
+              profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Fastest-path durations (s) and distances (m) from every source to every target: one
+        Dijkstra run per distinct source road node (each entry equals :meth:`matrix`'s).
+
+        Raises
+        ------
+        UnreachableLocationError : as :meth:`matrix`, over sources and targets together.
+        """
+        self._check_profile(profile)
+        s_node, s_snap = self.snap(sources)
+        t_node, t_snap = self.snap(targets)
+        self._one_component(np.concatenate([s_node, t_node]), None)
+        same = _same_places(sources, targets) if self.snap_speed_kmh is not None else None
+        return self._unpack(self._packed(s_node, t_node), s_snap, t_snap, same)
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
+             profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Fastest-path durations (s) and distances (m) from ``origins[i]`` to ``destinations[i]``.
+
+        Each distinct origin runs Dijkstra only as far as :data:`LEG_REACH_S` (then without a
+        limit for the legs still unreached): a route's legs are short, so checking a plan of
+        thousands of orders costs a fraction of its full matrix. Equal to :meth:`matrix`'s entries.
+        """
+        self._check_profile(profile)
+        o_node, o_snap = self.snap(origins)
+        d_node, d_snap = self.snap(destinations)
+        self._one_component(np.concatenate([o_node, d_node]), None)
+        packed = np.full(len(o_node), np.inf)
+        for reach_s in (*LEG_REACH_S, math.inf):
+            todo = np.flatnonzero(~np.isfinite(packed))
+            if todo.size == 0:
+                break
+            uniq, inv = np.unique(o_node[todo], return_inverse=True)
+            limit = reach_s * 100.0 * _SHIFT if math.isfinite(reach_s) else np.inf
+            for s in range(0, len(uniq), self.chunk):
+                rows = dijkstra(self.graph.weights, directed=True, indices=uniq[s:s + self.chunk], limit=limit)
+                mine = np.flatnonzero((inv >= s) & (inv < s + self.chunk))
+                packed[todo[mine]] = rows[inv[mine] - s, d_node[todo[mine]]]
+        same = np.array([[a == b] for a, b in zip(origins, destinations, strict=True)], dtype=bool).reshape(-1, 1)
+        dur, dist = self._unpack(packed[:, None], o_snap, d_snap[:, None], same, pairs=True)
+        return dur[:, 0], dist[:, 0]
+
+    def _one_component(self, node: NDArray[np.int64], ids: Sequence[str] | None) -> None:
+        """Refuse a location on another strong component than most of ``node``'s."""
+        if node.size == 0:
+            return
         comp = self.graph.component[node]
         main = int(np.argmax(np.bincount(comp)))
         off = np.flatnonzero(comp != main)
         if off.size:
             i = int(off[0])
             raise UnreachableLocationError(
-                f"location {_label(i, ids_t)} snaps to a road cluster that cannot reach or be reached "
+                f"location {_label(i, ids)} snaps to a road cluster that cannot reach or be reached "
                 f"from the other locations' (strong component of {np.sum(self.graph.component == comp[i])} "
                 f"nodes vs {np.sum(self.graph.component == main)})")
-        packed = np.empty((len(uniq), len(uniq)), dtype=np.float64)
+
+    def _packed(self, src: NDArray[np.int64], dst: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Packed fastest paths from every ``src`` node to every ``dst`` node, one Dijkstra run per
+        distinct source, ``chunk`` sources at a time."""
+        uniq, inv = np.unique(src, return_inverse=True)
+        packed = np.empty((len(uniq), len(dst)), dtype=np.float64)
         for s in range(0, len(uniq), self.chunk):
             rows = dijkstra(self.graph.weights, directed=True, indices=uniq[s:s + self.chunk])
-            packed[s:s + self.chunk] = rows[:, uniq]
-        packed = packed[inv][:, inv]
+            packed[s:s + self.chunk] = rows[:, dst]
+        return packed[inv]
+
+    def _unpack(self, packed: NDArray[np.float64], snap_rows: NDArray[np.float64], snap_cols: NDArray[np.float64],
+                same: NDArray[np.bool_] | None, *, pairs: bool = False) -> TravelArrays:
+        """Seconds and metres of packed paths; the snap legs added when ``snap_speed_kmh`` is set
+        (not between a place and itself: ``same``). ``pairs``: ``snap_cols`` is already aligned
+        with the rows (single legs), else it broadcasts over the columns."""
         if not np.all(np.isfinite(packed)):  # pragma: no cover - excluded by the component check
-            i, _ = np.argwhere(~np.isfinite(packed))[0]
-            raise UnreachableLocationError(f"location {_label(int(i), ids_t)} cannot reach every other")
+            i = int(np.argwhere(~np.isfinite(packed))[0][0])
+            raise UnreachableLocationError(f"location {i} cannot reach every other")
         if packed.size and float(np.max(packed)) >= _EXACT:
             raise UnreachableLocationError("osm: a path is longer than 23 h of travel; cannot pack it")
         time_cs = np.floor(packed / _SHIFT)
@@ -290,13 +357,12 @@ class GraphBackend:
         secs = time_cs / 100.0
         metres = length_dm / 10.0
         if self.snap_speed_kmh is not None:
-            legs = snap_m[:, None] + snap_m[None, :]
-            np.fill_diagonal(legs, 0.0)
+            legs = snap_rows[:, None] + (snap_cols if pairs else snap_cols[None, :])
+            if same is not None:
+                legs[same] = 0.0
             metres = metres + legs
             secs = secs + legs / (self.snap_speed_kmh / 3.6)
-        return TravelMatrix(durations_s=np.rint(secs).astype(np.int32),
-                            distances_m=np.rint(metres).astype(np.int32),
-                            snap_m=snap_m, profile=profile, ids=ids_t)
+        return np.rint(secs).astype(np.int32), np.rint(metres).astype(np.int32)
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """Road geometry of the fastest path from ``a`` to ``b``, endpoints included."""
@@ -317,6 +383,17 @@ class GraphBackend:
             out.append(Location(float(g.lat[v]), float(g.lon[v])))
         out.append(b)
         return out
+
+
+def _same_places(a: Sequence[Location], b: Sequence[Location]) -> NDArray[np.bool_]:
+    """(len(a), len(b)): whether ``a[i]`` and ``b[j]`` are the same place."""
+    index = {p: i for i, p in enumerate(dict.fromkeys(b))}
+    same = np.zeros((len(a), len(b)), dtype=bool)
+    col = np.array([index[p] for p in b], dtype=np.int64)
+    for i, p in enumerate(a):
+        if p in index:
+            same[i] = col == index[p]
+    return same
 
 
 def _label(i: int, ids: Sequence[str] | None) -> str:

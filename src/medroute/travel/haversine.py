@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import InvalidProblemError
-from ..geo import Location, pairwise_haversine_m
-from .base import DEFAULT_PROFILE, TravelMatrix
+from ..geo import Location, haversine_m
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix
 
 DETOUR_FACTOR = 1.35
 """Road distance / straight-line distance. domain.md, Couriers: "road distance ≈ 1.3–1.4 ×
@@ -49,14 +50,31 @@ class HaversineBackend:
         return self.speeds_kmh[profile] / 3.6
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
-        road_m = pairwise_haversine_m(list(locations)) * self.detour
+        durations, distances = self.table(locations, locations, profile=profile)
+        return TravelMatrix(durations_s=durations, distances_m=distances, snap_m=np.zeros(len(locations)),
+                            profile=profile)
+
+    def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
+              profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Durations (s) and distances (m) from every source to every target."""
+        s, t = _coords(sources), _coords(targets)
+        return self._rounded(haversine_m(s[:, :1], s[:, 1:], t[:, 0][None, :], t[:, 1][None, :]), profile)
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
+             profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Durations (s) and distances (m) from ``origins[i]`` to ``destinations[i]``."""
+        a, b = _coords(origins), _coords(destinations)
+        return self._rounded(haversine_m(a[:, 0], a[:, 1], b[:, 0], b[:, 1]), profile)
+
+    def _rounded(self, straight_m: NDArray[np.float64], profile: str) -> TravelArrays:
+        road_m = straight_m * self.detour
         secs = road_m / self.speed_mps(profile)
-        return TravelMatrix(
-            durations_s=np.rint(secs).astype(np.int32),
-            distances_m=np.rint(road_m).astype(np.int32),
-            snap_m=np.zeros(len(locations)),
-            profile=profile,
-        )
+        return np.rint(secs).astype(np.int32), np.rint(road_m).astype(np.int32)
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         return [a, b]
+
+
+def _coords(points: Sequence[Location]) -> NDArray[np.float64]:
+    """(n, 2) latitudes and longitudes, degrees."""
+    return np.array([(p.lat, p.lon) for p in points], dtype=np.float64).reshape(-1, 2)

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InvalidMatrixError, MedrouteError, require
 from ..geo import Location
-from .base import DEFAULT_PROFILE, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix
 
 
 class MatrixBackend:
@@ -214,6 +214,23 @@ class MatrixBackend:
         sel = np.ix_(rows, rows)
         return TravelMatrix(self.durations_s[sel], self.distances_m[sel], np.zeros(len(rows)),
                             profile=profile, ids=tuple(ids) if ids is not None else None)
+
+    def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
+              profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """The entries from every source to every target (matched by coordinates)."""
+        rs, rt = self._rows(sources, profile), self._rows(targets, profile)
+        return self.durations_s[np.ix_(rs, rt)], self.distances_m[np.ix_(rs, rt)]
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
+             profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """The entries from ``origins[i]`` to ``destinations[i]`` (matched by coordinates)."""
+        ro, rd = self._rows(origins, profile), self._rows(destinations, profile)
+        return self.durations_s[ro, rd], self.distances_m[ro, rd]
+
+    def _rows(self, locations: Sequence[Location], profile: str) -> NDArray[np.int64]:
+        if profile != self.profile:
+            raise InvalidMatrixError(f"matrix: supplied for profile {self.profile!r}, asked for {profile!r}")
+        return np.array([self._row(i, p, None) for i, p in enumerate(locations)], dtype=np.int64)
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """A straight segment: a supplied matrix carries no geometry."""

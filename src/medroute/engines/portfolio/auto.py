@@ -105,13 +105,14 @@ class AutoEngine:
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
         last = None
-        for i, stage in enumerate(self.stages):
+        stages = next(((s,) for s in self.stages if s.alone and s.applies(ctx)), self.stages)
+        for i, stage in enumerate(stages):
             if not stage.applies(ctx):
                 continue
             if meter.seconds_left() <= reserve and len(ctx.pool):
                 ctx.stages.append(StageStats(stage.name, 0.0, stopped_by=StopReason.CLOCK, skipped="no_time"))
                 continue
-            weight = sum(s.share for s in applicable(ctx, self.stages[i:]))
+            weight = sum(s.share for s in applicable(ctx, stages[i:]))
             self._run(ctx, stage, stage.share / weight, reserve)
             last = stage
         # Shares of stages that turned out not to apply are left over: the last stage that ran

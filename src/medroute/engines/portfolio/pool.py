@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ...compile import Instance
 from ...insertion import Deadline, Inserter, plan_objective, repair
@@ -67,8 +68,13 @@ class CandidatePool:
 
     def __init__(self, instance: Instance) -> None:
         self.inst = instance
-        self.inserter = Inserter(instance)
         self.candidates: list[Candidate] = []
+
+    @cached_property
+    def inserter(self) -> Inserter:
+        """The insertion the repairs use, built when first needed (its cost matrices are as
+        large as the instance's travel matrices)."""
+        return Inserter(self.inst)
 
     def __len__(self) -> int:
         return len(self.candidates)

@@ -108,12 +108,14 @@ class Stage:
         unused goes to the later ones.
     applies : whether it runs, asked when its turn comes (and for the later stages' shares).
     run : what it runs.
+    alone : when it applies (asked first), it is the only stage run, with the whole budget.
     """
 
     name: str
     share: float
     applies: Callable[[Context], bool]
     run: StageRun
+    alone: bool = False
 
 
 def construct(ctx: Context, stop: Stop) -> EngineResult | None:
@@ -241,6 +243,19 @@ def alns(ctx: Context, stop: Stop) -> EngineResult | None:
     return res
 
 
+def decompose(ctx: Context, stop: Stop) -> EngineResult | None:
+    """A large day in parts (:mod:`medroute.decompose`, which plans each part with this table)."""
+    from ...decompose.engine import decompose_stage
+
+    return decompose_stage(ctx, stop)
+
+
+def _large(ctx: Context) -> bool:
+    from ...decompose import large
+
+    return large(ctx.inst.n)
+
+
 def _has_orders(ctx: Context) -> bool:
     return bool(ctx.inst.open_orders) or bool(np.any(ctx.inst.carried_by >= 0))
 
@@ -263,6 +278,7 @@ def _ortools_missing(ctx: Context) -> bool:
 
 
 STAGES: tuple[Stage, ...] = (
+    Stage("decompose", 1.0, _large, decompose, alone=True),
     Stage("construct", 0.02, lambda c: True, construct),
     Stage("greedy", 0.02, lambda c: True, greedy),
     Stage("alns", 0.6, lambda c: _alns(c) and _has_orders(c), alns),

@@ -1,0 +1,292 @@
+"""Planning a big day in parts: the parts in parallel, then their borders, while the budget lasts.
+
+1. :func:`~medroute.decompose.partition.split` cuts the day into parts (no travel needed).
+2. Every part is planned with ``auto`` on the runner's workers (its travel computed there, with
+   a backend: the block to its neighbours too) — :data:`PARTS_SHARE` of the budget, shared out
+   in proportion to the parts' orders, largest first.
+3. Border rounds: neighbouring parts are paired (the costliest per order first, each part in
+   one pair per round) and each pair is re-planned together from the two plans, its riders free
+   to serve either part's orders; a pair's plan replaces the two when it is better, and each
+   order then belongs to the part of the rider who serves it, so orders and riders move across
+   the border. A pair is tried again only after one of its parts changed. Rounds go on while
+   the budget lasts and untried pairs remain.
+
+Every decision depends only on the plans found, never on which worker finished first, so with a
+work budget (:func:`medroute.stop.MaxWork`, split among the tasks in fixed shares) the plan is
+the same on any executor and machine. A clock budget is shared out as tasks start, from the time
+left and the workers free.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..compile import COST_SCALE
+from ..model import Problem
+from ..solution import Solution, TravelSource
+from ..stats import Progress, ProgressEvent, SolveStats, StageStats
+from ..stop import Budget, Meter, StopReason
+from .merge import merge
+from .partition import Partition
+from .tasks import MIN_SECONDS, Outcome, Task, run
+from .travel import PartTravel, block_columns, neighbour_places, sub_problem
+
+PARTS_SHARE = 0.5
+"""Share of the budget for planning the parts (the rest goes to the border rounds)."""
+PLANNED_ROUNDS = 3
+"""Border rounds the rest of the budget is shared over (later rounds get what is left)."""
+MIN_WORK = 0.05
+"""Least work (reference seconds) worth a border round."""
+
+
+@dataclass(eq=False)
+class _Job:
+    """A task to start: its size (orders) and how to build it for a criterion."""
+
+    size: int
+    make: Callable[[Budget], Task]
+
+
+@dataclass(eq=False)
+class Search:
+    """A decomposed search in progress (see the module docstring).
+
+    Attributes
+    ----------
+    problem : the day.
+    partition : its parts and neighbours.
+    travel : the parts' travel.
+    runner : where tasks run (a :class:`medroute.runner.Runner`).
+    backend : the travel backend as the tasks receive it (scattered on Dask), or ``None``.
+    meter : the whole search's criterion.
+    seed : random seed of every task.
+    progress : the caller's progress callback.
+    reserve : seconds kept at the end (for merging).
+    patience : every task's :func:`~medroute.stop.NoImprovement` (the search tracks no objective).
+    """
+
+    problem: Problem
+    partition: Partition
+    travel: PartTravel
+    runner: Any
+    backend: Any
+    meter: Meter
+    seed: int
+    progress: Progress | None = None
+    reserve: float = 0.0
+    patience: float = math.inf
+    orders: list[list[int]] = field(default_factory=list)
+    plans: list[Solution | None] = field(default_factory=list)
+    version: list[int] = field(default_factory=list)
+    tried: set[tuple[int, int, int, int]] = field(default_factory=set)
+    stages: list[StageStats] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rounds: int = 0
+    improved: int = 0
+
+    def __post_init__(self) -> None:
+        parts = self.partition.parts
+        self.orders = [list(p.orders) for p in parts]
+        self.plans = [None] * len(parts)
+        self.version = [0] * len(parts)
+        self.order_index = {o.id: k for k, o in enumerate(self.problem.orders)}
+
+    # -- running tasks -------------------------------------------------------------------------
+    def _wave(self, jobs: Sequence[_Job], fraction: float) -> list[Outcome | BaseException]:
+        """Run ``jobs`` on ``fraction`` of what is left of the budget, largest first: work in
+        fixed shares by size, the clock shared out as each job starts."""
+        share = self.meter.share(fraction, keep_seconds=self.reserve)
+        end = time.perf_counter() + share.seconds
+        total = max(1, sum(j.size for j in jobs))
+        pending = sorted(range(len(jobs)), key=lambda i: (-jobs[i].size, i))
+        left = sum(j.size for j in jobs)
+        running: dict[Any, tuple[int, float]] = {}
+        out: list[Outcome | BaseException] = [RuntimeError("not run")] * len(jobs)
+        while pending or running:
+            while pending and len(running) < self.runner.workers:
+                i = pending.pop(0)
+                size = max(1, jobs[i].size)
+                seconds = math.inf
+                now = time.perf_counter()
+                if math.isfinite(share.seconds):
+                    committed = sum(max(0.0, t - now) for _, t in running.values())
+                    room = self.runner.workers * max(0.0, end - now) - committed
+                    seconds = max(MIN_SECONDS, min(end - now, room * size / max(1, left)))
+                left -= jobs[i].size
+                work = share.work * size / total if math.isfinite(share.work) else math.inf
+                task = jobs[i].make(Budget(seconds, max(1e-3, work), self.patience))
+                running[self.runner.submit(run, task, self.backend)] = (i, now + seconds)
+            for handle in self.runner.wait_any(list(running)):
+                i, _ = running.pop(handle)
+                result, error = self.runner.outcome(handle)
+                out[i] = error if error is not None else result
+                if error is None:
+                    self.meter.add(result.solution.stats.work if result.solution.stats else 0.0)
+        return out
+
+    def _event(self, stage: str) -> None:
+        if self.progress is None:
+            return
+        known = [p for p in self.plans if p is not None]
+        objective = sum(p.kpis.objective_rp for p in known) * COST_SCALE if known else None
+        feasible = all(not self.problem.order[u.order].required for p in known for u in p.unassigned)
+        self.progress(ProgressEvent(stage, self.meter.elapsed(), self.meter.work, objective, feasible))
+
+    # -- phase 1: the parts ----------------------------------------------------------------------
+    def solve_parts(self, initial: Solution | None) -> None:
+        """Plan every part (see the module docstring)."""
+        started = self.meter.elapsed()
+        parts = self.partition.parts
+        jobs, subs, extras = [], [], []
+        for p, part in enumerate(parts):
+            sub = sub_problem(self.problem, part.orders, part.riders)
+            near = self.partition.neighbours[p]
+            extra = tuple(neighbour_places(self.problem, [k for q in near for k in parts[q].orders],
+                                           [r for q in near for r in parts[q].riders]))
+            start = _only(initial, sub) if initial is not None else None
+            jobs.append(_Job(len(part.orders), self._part_maker(sub, extra, start)))
+            subs.append(sub)
+            extras.append(extra)
+        borders = any(self.partition.neighbours)
+        outcomes = self._wave(jobs, PARTS_SHARE if borders else 1.0)
+        for p, got in enumerate(outcomes):
+            sub = subs[p]
+            if isinstance(got, BaseException):
+                self.plans[p] = self._fallback(sub, got)
+                continue
+            if got.blocks is not None:
+                cols = self.travel.rows(block_columns(sub, extras[p]))
+                for profile, arrays in got.blocks.items():
+                    self.travel.add(profile, self.travel.rows(sub.locations), cols, arrays)
+            self.plans[p] = got.solution
+        self.stages.append(self._stage("parts", started, [o for o in outcomes if isinstance(o, Outcome)]))
+        self._event("parts")
+
+    def _part_maker(self, sub: Problem, extra: tuple[Any, ...], start: Solution | None) -> Callable[[Budget], Task]:
+        def make(stop: Budget) -> Task:
+            mats = None if self.travel.backend is not None else self.travel.matrices(sub)
+            return Task(sub, stop, self.seed, mats, extra if mats is None else (), start)
+
+        return make
+
+    def _fallback(self, sub: Problem, error: BaseException) -> Solution:
+        """A part whose task failed: the greedy plan, made here."""
+        from ..solve import solve
+
+        self.notes.append(f"a part of {len(sub.orders)} orders failed ({type(error).__name__}: {error}); "
+                          "it has the greedy plan")
+        left = self.meter.seconds_left()
+        return solve(sub, engine="greedy", stop=Budget(seconds=max(1.0, left) if math.isfinite(left) else 600.0),
+                     seed=self.seed, matrix=self.travel.matrices(sub))
+
+    # -- phase 2: the borders --------------------------------------------------------------------
+    def improve_borders(self) -> None:
+        """Border rounds while the budget lasts and untried pairs remain."""
+        started = self.meter.elapsed()
+        outcomes: list[Outcome] = []
+        ended = StopReason.DONE
+        while True:
+            if self.meter.seconds_left() <= self.reserve + MIN_SECONDS or self.meter.work_left() < MIN_WORK:
+                ended = StopReason.CLOCK if self.meter.seconds_left() <= self.reserve + MIN_SECONDS else StopReason.WORK
+                break
+            pairs = self._pairs()
+            if not pairs:
+                break
+            jobs = [self._pair_job(p, q) for p, q in pairs]
+            got = self._wave(jobs, 1.0 / max(1, PLANNED_ROUNDS - self.rounds))
+            self.rounds += 1
+            for (p, q), res in zip(pairs, got, strict=True):
+                self.tried.add((p, q, self.version[p], self.version[q]))
+                if isinstance(res, BaseException):
+                    self.notes.append(f"border round {self.rounds}: parts {p} and {q} failed to re-plan "
+                                      f"({type(res).__name__}: {res}); their plans are kept")
+                    continue
+                outcomes.append(res)
+                self._adopt(p, q, res)
+            self._event("borders")
+        if self.rounds:
+            stage = self._stage("borders", started, outcomes)
+            reasons = [stage.stopped_by, ended]
+            stopped = StopReason.CLOCK if StopReason.CLOCK in reasons else ended
+            self.stages.append(replace(stage, stopped_by=stopped))
+
+    def _pairs(self) -> list[tuple[int, int]]:
+        """This round's pairs: neighbours not tried since they last changed, the costliest per
+        order first, each part in at most one pair."""
+        def cost(p: int) -> float:
+            plan = self.plans[p]
+            return plan.kpis.objective_rp if plan is not None else 0.0
+
+        edges = [(p, q) for p, near in enumerate(self.partition.neighbours) for q in near if p < q
+                 and (p, q, self.version[p], self.version[q]) not in self.tried]
+        edges.sort(key=lambda e: (-(cost(e[0]) + cost(e[1])) / max(1, len(self.orders[e[0]]) + len(self.orders[e[1]])),
+                                  e))
+        used: set[int] = set()
+        out = []
+        for p, q in edges:
+            if p not in used and q not in used:
+                used |= {p, q}
+                out.append((p, q))
+        return out
+
+    def _pair_job(self, p: int, q: int) -> _Job:
+        parts = self.partition.parts
+        orders = self.orders[p] + self.orders[q]
+        sub = sub_problem(self.problem, orders, parts[p].riders + parts[q].riders)
+        plans = [x for x in (self.plans[p], self.plans[q]) if x is not None]
+        start = Solution(routes=tuple(r for x in plans for r in x.routes))
+        split = tuple((tuple(self.problem.riders[r].id for r in parts[i].riders),
+                       tuple(self.problem.orders[k].id for k in self.orders[i])) for i in (p, q))
+
+        def make(stop: Budget) -> Task:
+            return Task(sub, stop, self.seed, self.travel.matrices(sub), (), start, split)
+
+        return _Job(len(orders), make)
+
+    def _adopt(self, p: int, q: int, res: Outcome) -> None:
+        """Take the pair's plan if it is better than its parts' plans together."""
+        old = [x for x in (self.plans[p], self.plans[q]) if x is not None]
+        before = (sum(self._missing(x) for x in old), sum(x.kpis.objective_rp for x in old))
+        after = (self._missing(res.solution), res.solution.kpis.objective_rp)
+        if not after < (before[0], before[1] - 0.005):
+            return
+        for i, (plan, ids) in zip((p, q), res.parts, strict=True):
+            self.plans[i] = plan
+            self.orders[i] = sorted(self.order_index[oid] for oid in ids)
+            self.version[i] += 1
+        self.improved += 1
+
+    def _missing(self, plan: Solution) -> int:
+        """Required orders ``plan`` leaves out."""
+        return sum(1 for u in plan.unassigned if self.problem.order[u.order].required)
+
+    # -- the result --------------------------------------------------------------------------------
+    def _stage(self, name: str, started: float, outcomes: Sequence[Outcome]) -> StageStats:
+        reasons = [o.solution.stats.stopped_by for o in outcomes if o.solution.stats is not None]
+        stopped = StopReason.CLOCK if StopReason.CLOCK in reasons else (
+            StopReason.WORK if StopReason.WORK in reasons else StopReason.DONE)
+        work = sum(o.solution.stats.work for o in outcomes if o.solution.stats is not None)
+        objective = sum(p.kpis.objective_rp for p in self.plans if p is not None) * COST_SCALE
+        return StageStats(name, self.meter.elapsed() - started, work, stopped, objective)
+
+    def result(self, *, engine: str, seed: int, solve_time_s: float) -> Solution:
+        """The day's plan."""
+        plans = [p for p in self.plans if p is not None]
+        parts = len(self.partition.parts)
+        sizes = [len(p.orders) for p in self.partition.parts]
+        self.notes.insert(0, f"decomposed into {parts} part{'s' if parts != 1 else ''} of {min(sizes)}–{max(sizes)} "
+                             f"orders; {self.rounds} border round{'s' if self.rounds != 1 else ''}, "
+                             f"{self.improved} pair{'s' if self.improved != 1 else ''} improved")
+        stats = SolveStats.combine(tuple(self.stages), self.meter.elapsed(), "decompose")
+        travel = TravelSource(backend=self.travel.name, digest="")
+        return merge(self.problem, plans, engine=engine, seed=seed, solve_time_s=solve_time_s, notes=self.notes,
+                     stats=stats, travel=travel)
+
+
+def _only(plan: Solution, sub: Problem) -> Solution:
+    """``plan``'s routes of ``sub``'s riders."""
+    return Solution(routes=tuple(r for r in plan.routes if r.rider in sub.rider))

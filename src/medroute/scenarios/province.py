@@ -1,0 +1,40 @@
+"""A province's days at once: several towns' (and regencies') delivery days to plan together, the
+batch that :func:`medroute.batch.solve_many` runs on a Dask cluster (``docs/batch.md``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from . import Scenario, load
+
+PROVINCE_TOWNS = ("expanded", "probolinggo", "surabaya")
+"""The East Java towns a province batch cycles through by default: Banyuwangi's facilities and
+the Probolinggo and Surabaya stand-ins."""
+
+
+def province(days: int = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: int = 0,
+             start: date = date(2026, 1, 5), **overrides: Any) -> list[Scenario]:
+    """``days`` generated days: day ``i`` is town ``towns[i % len(towns)]``, dated
+    ``start + i // len(towns)`` days, generated with seed ``seed + i``.
+
+    Parameters
+    ----------
+    days : how many days (problems).
+    towns : scenario names (:func:`medroute.scenarios.names`).
+    seed : the first day's seed.
+    start : the date of the first round of towns.
+    **overrides : generator parameters for every day (e.g. ``orders=500``).
+
+    Returns
+    -------
+    list of Scenario
+        Days of the same town share one travel backend (``scenario.travel_backend``): pass them
+        as ``solve_many(..., matrices=[s.travel_backend for s in days])`` and each road graph is
+        sent to the workers once.
+    """
+    if not towns:
+        raise ValueError("province: give at least one town")
+    return [load(towns[i % len(towns)], seed=seed + i,
+                 day=(start + timedelta(days=i // len(towns))).isoformat(), **overrides) for i in range(days)]
