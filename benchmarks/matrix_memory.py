@@ -7,8 +7,8 @@ problem JSON; then one fresh process per backend and size reads it, warms the ba
 locations (graph loaded, OSRM dataset built), builds the matrix of every location and compiles the
 problem. Its peak resident memory (``VmHWM``: OSRM allocates in C++, out of tracemalloc's sight)
 minus the peak before the matrix, over the number of cells, is the figure
-:data:`medroute.cli_files.PEAK_BYTES_PER_CELL` holds. Writes ``benchmarks/results/matrix_memory.md``
-and ``.json``. Memory, not time: no benchmark slot needed.
+:data:`medroute.cli_files.PEAK_BYTES_PER_CELL` holds. Writes ``benchmarks/results/matrix_memory/matrix_memory.md``
+and ``.json`` with the study's ``meta.json``. Memory, not time: no benchmark slot needed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).parent / "results"
+OUT = Path(__file__).parent / "results" / "matrix_memory"
 SOURCE = Path(__file__).parent / "data" / "osm" / "probolinggo_drive.osm.bz2"
 BACKENDS = ("haversine", "osm", "osrm")
 
@@ -61,25 +61,37 @@ def measure(problem_json: Path, backend: str, cache: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     """Measure every backend at every size and write the table."""
-    from medroute import scenarios
+    from medroute.bench.results import study
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--orders", type=int, nargs="+", default=[1000, 2000])
     args = ap.parse_args(argv)
+    with study(OUT, orders=args.orders):
+        _write(_measure_all(args.orders), args.orders)
+
+
+def _measure_all(sizes: list[int]) -> list[dict[str, Any]]:
+    """Every backend at every size, each in its own process."""
+    from medroute import scenarios
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for orders in args.orders:
+        for orders in sizes:
             path = Path(tmp) / f"probolinggo_{orders}.json"
             problem = scenarios.load("probolinggo", orders=orders, backend="haversine").problem
             path.write_text(json.dumps(problem.to_json()), encoding="utf-8")
             for name in BACKENDS:
                 rows.append({"orders": orders, **measure(path, name, Path(tmp) / "osrm")})
                 print(rows[-1], flush=True)
-    OUT.mkdir(exist_ok=True)
+    return rows
+
+
+def _write(rows: list[dict[str, Any]], sizes: list[int]) -> None:
+    """``matrix_memory.json`` and the markdown table."""
     (OUT / "matrix_memory.json").write_text(json.dumps({"python": platform.python_version(), "rows": rows},
                                                        indent=1) + "\n", encoding="utf-8")
     lines = ["# Peak memory per travel-matrix cell", "", "```", "python benchmarks/matrix_memory.py "
-             + " ".join(["--orders", *map(str, args.orders)]), "```", "",
+             + " ".join(["--orders", *map(str, sizes)]), "```", "",
              "`probolinggo` (shipped OSM extract), one fresh process per row: peak resident memory (VmHWM) while "
              "the matrix of every location is built and the problem compiled, minus the peak before, over "
              "locations². `medroute.cli_files.PEAK_BYTES_PER_CELL` uses these figures to refuse a day whose "
