@@ -32,15 +32,24 @@ class Context:
 
     Attributes
     ----------
-    inst : the compiled problem.
-    seed : the random seed every search gets.
-    pool : the candidate pool.
-    meter : the whole run's criterion (work is added as stages report it).
-    ortools : the OR-Tools engine, ``None`` when it is not installed or not wanted.
-    relaxed : what PyVRP cannot model on ``inst`` (:func:`~medroute.engines.pyvrp.relaxations`).
-    notes : sentences for the result.
-    stages : stats of the stages run so far.
-    progress : the caller's progress callback.
+    inst
+        The compiled problem.
+    seed
+        The random seed every search gets.
+    pool
+        The candidate pool.
+    meter
+        The whole run's criterion (work is added as stages report it).
+    ortools
+        The OR-Tools engine, ``None`` when it is not installed or not wanted.
+    relaxed
+        What PyVRP cannot model on ``inst`` (:func:`~medroute.engines.pyvrp.relaxations`).
+    notes
+        Sentences for the result.
+    stages
+        Stats of the stages run so far.
+    progress
+        The caller's progress callback.
     """
 
     inst: Instance
@@ -102,13 +111,18 @@ class Stage:
 
     Attributes
     ----------
-    name : the stage's name (in stats, notes and the pool).
-    share : its weight: a stage gets ``share / (sum of the shares of it and the later stages
+    name
+        The stage's name (in stats, notes and the pool).
+    share
+        Its weight: a stage gets ``share / (sum of the shares of it and the later stages
         that apply)`` of what is left when its turn comes, so time or work a stage leaves
         unused goes to the later ones.
-    applies : whether it runs, asked when its turn comes (and for the later stages' shares).
-    run : what it runs.
-    alone : when it applies (asked first), it is the only stage run, with the whole budget.
+    applies
+        Whether it runs, asked when its turn comes (and for the later stages' shares).
+    run
+        What it runs.
+    alone
+        When it applies (asked first), it is the only stage run, with the whole budget.
     """
 
     name: str
@@ -277,6 +291,14 @@ def _ortools_missing(ctx: Context) -> bool:
     return ctx.ortools is None or (ran is not None and ran.skipped != "")
 
 
+def _ortools_ended(ctx: Context) -> bool:
+    """Whether the OR-Tools stage ended by itself (its search done, not stopped by the clock or
+    work) or is missing: what it left of the budget goes to a second ``alns`` round, which
+    searches until the clock."""
+    ran = ctx.ran("ortools")
+    return _ortools_missing(ctx) or (ran is not None and ran.stopped_by == StopReason.DONE)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("decompose", 1.0, _large, decompose, alone=True),
     Stage("construct", 0.02, lambda c: True, construct),
@@ -296,7 +318,7 @@ STAGES: tuple[Stage, ...] = (
           ortools_fresh),
     Stage("pyvrp-anchored-2", 0.3, lambda c: c.hard and c.best() is not None and _ortools_missing(c)
           and not _alns(c), anchored),
-    Stage("alns-2", 0.3, lambda c: _alns(c) and _has_orders(c) and _ortools_missing(c), alns),
+    Stage("alns-2", 0.3, lambda c: _alns(c) and _has_orders(c) and _ortools_ended(c), alns),
 )
 """The stage table ``auto`` runs, in order (see ``docs/engines.md`` for why each is there)."""
 
