@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs clean
+.PHONY: demo test lint typecheck pytest docs clean bench-status regression
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,104 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmark studies: each target regenerates benchmarks/results/<study>/ whole (tables, figures and
+# the meta.json that records command, commit, versions and machine; benchmarks/README.md).
+# On a shared machine put a slot wrapper in front: make bench-scale BENCH=/work/bin/benchslot
+BENCH ?=
+R := benchmarks/results
+RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
+STUDIES := banyuwangi cold-heavy scale scale-work scale-big literature-10s literature-30s reproducible time-limit \
+	work-rates engine-speed alns-speed ortools-counter travel demand regression dispatch simulate soak fuzz
+.PHONY: $(addprefix bench-,$(STUDIES))
+
+bench-status: $(STAMP)  ## list the studies and the results that have no meta.json
+	$(PY) -m medroute.bench.results $(R)
+
+bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold (~20 min)
+	rm -rf $(R)/banyuwangi
+	$(RUN) benchmarks/banyuwangi.py --output $(R)/banyuwangi
+
+bench-cold-heavy: $(STAMP)  ## the cold-heavy day alone, every engine at 10 and 30 s (~8 min)
+	rm -rf $(R)/cold_heavy
+	$(RUN) benchmarks/cold_heavy.py --output $(R)/cold_heavy
+
+bench-scale: $(STAMP)  ## auto from 20 to 2,000 orders on the clock (~9 min)
+	rm -rf $(R)/scale
+	$(RUN) benchmarks/scale.py --output $(R)/scale
+
+bench-scale-work: $(STAMP)  ## the same curve in reproducible mode (MaxWork)
+	rm -rf $(R)/scale-work
+	$(RUN) benchmarks/scale.py --work --output $(R)/scale-work
+
+bench-scale-big: $(STAMP)  ## big days, 1,000-10,000 orders, each point its own process (hours; both cores)
+	rm -rf $(R)/scale-big
+	for sc in surabaya puskesmas; do $(RUN) benchmarks/scale.py --big --scenario $$sc || exit 1; done
+
+# Li & Lim and Solomon (auto against PyVRP alone, OR-Tools and greedy) and Cordeau's DARP (auto
+# against OR-Tools and alns alone) at $(1) seconds per run.
+define literature
+	rm -rf $(R)/literature-$(1)s
+	for set in lilim solomon; do \
+	  $(RUN) benchmarks/literature.py --set $$set --engines auto,pyvrp,ortools,greedy --time-limit $(1) \
+	    --versus auto:pyvrp --out $(R)/literature-$(1)s/$$set || exit 1; done
+	$(RUN) benchmarks/literature.py --set darp --engines auto,ortools,alns --time-limit $(1) --versus auto:ortools \
+	  --out $(R)/literature-$(1)s/darp
+endef
+
+bench-literature-10s: $(STAMP)  ## the literature at 10 s per run (~1.5 h)
+	$(call literature,10)
+
+bench-literature-30s: $(STAMP)  ## the literature at 30 s per run (~4 h)
+	$(call literature,30)
+
+bench-reproducible: $(STAMP)  ## same plans serial, on a pool, on Dask and under load (MaxWork)
+	rm -rf $(R)/reproducible
+	$(RUN) benchmarks/reproducible.py --units 0.5 --engines auto ortools --out $(R)/reproducible/reproducible.md
+
+bench-time-limit: $(STAMP)  ## every engine's whole solve() at 2,000 orders against 1.05 x limit + 1 s
+	rm -rf $(R)/time_limit
+	$(RUN) benchmarks/time_limit.py --out $(R)/time_limit
+
+bench-work-rates: $(STAMP)  ## rewrite src/medroute/engines/work_rates.json (what a MaxWork unit is)
+	$(RUN) benchmarks/engine_speed.py --write-rates --sizes 20 50 100 200 500 1000 --seconds 3
+
+bench-engine-speed: $(STAMP)  ## engines' measured speeds against the work rates (~17 min)
+	rm -f $(R)/engine_speed/engine_speed.md
+	$(RUN) benchmarks/engine_speed.py
+
+bench-alns-speed: $(STAMP)  ## alns iterations and moves per second beside OR-Tools' steps
+	rm -rf $(R)/alns_speed
+	$(RUN) benchmarks/alns_speed.py --out $(R)/alns_speed/alns_speed.md
+
+bench-ortools-counter: $(STAMP)  ## what counting OR-Tools' steps costs (~8 min)
+	rm -rf $(R)/ortools_counter
+	$(RUN) benchmarks/ortools_counter.py
+
+bench-travel: $(STAMP)  ## matrix time and memory: osm, osrm, networkx; OSRM builds; agreement (~3 min)
+	rm -rf $(R)/travel
+	$(RUN) benchmarks/travel.py
+
+bench-demand: $(STAMP)  ## orders per village and kecamatan against population (~30 s, no solving)
+	rm -rf $(R)/demand
+	$(RUN) benchmarks/demand.py
+
+bench-regression: $(STAMP)  ## rewrite the CI regression slice's committed figures (~2 min)
+	rm -rf $(R)/regression
+	$(RUN) benchmarks/regression.py --write
+
+regression: $(STAMP)  ## the CI regression slice against its committed figures (exit 1 on a drop)
+	$(PY) benchmarks/regression.py
+
+bench-dispatch: $(STAMP)  ## replan latency; a live half-minute against a 30-s re-solve (~15 min)
+	$(RUN) benchmarks/dispatch.py
+
+bench-simulate: $(STAMP)  ## simulated live days over seeds and noise levels: the dispatcher against greedy (~1 h)
+	$(RUN) benchmarks/simulate.py
+
+bench-soak: $(STAMP)  ## simulated days through the live dispatcher (6 h)
+	$(RUN) benchmarks/soak.py
+
+bench-fuzz: $(STAMP)  ## the fuzz campaign
+	rm -rf $(R)/fuzz
+	$(RUN) -m benchmarks.fuzz --out $(R)/fuzz

@@ -12,7 +12,7 @@ compiled ``alns_kernel.time_route`` on every route of the plan.
 
     .venv/bin/python benchmarks/alns_speed.py        # about 3 minutes on one core
 
-Writes ``benchmarks/results/alns_speed.md``.
+Writes ``benchmarks/results/alns_speed/`` (``alns_speed.md``, ``meta.json``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engine_speed import ortools_steps_per_second
+from medroute.bench.results import study
 from medroute.compile import Instance, compile_problem
 from medroute.engines import alns_kernel
 from medroute.engines.alns import AlnsEngine, iteration_work, tables, warm_up
@@ -106,8 +107,13 @@ def row(name: str, inst: Instance, seconds: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--seconds", type=float, default=10.0, help="alns search time per instance")
-    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "alns_speed.md")
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "alns_speed" / "alns_speed.md")
     args = ap.parse_args(argv)
+    with study(args.out, seconds=args.seconds):
+        return _measure(args)
+
+
+def _measure(args: argparse.Namespace) -> int:
     warm_up()
     lines = ["# alns speed beside OR-Tools", "",
              f"`.venv/bin/python benchmarks/alns_speed.py --seconds {args.seconds:g}`; load average at the start "

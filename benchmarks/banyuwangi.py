@@ -6,8 +6,8 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/banyuwangi.py --quick         # CI-size smoke run, ~1 min
     .venv/bin/python benchmarks/banyuwangi.py --scale         # also the scale curve (~10 min)
 
-Writes ``benchmarks/RESULTS.md``, ``runs.csv``, ``runs.json`` and PNG plots (see
-``benchmarks/README.md``, section *Banyuwangi suite*).
+Writes ``RESULTS.md``, ``runs.csv``, ``runs.json``, ``meta.json`` and PNG plots into
+``benchmarks/results/banyuwangi/`` (see ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budgets", type=float, nargs="+", help="seconds per solve, replacing the suite's")
     parser.add_argument("--engines", nargs="+", help="engine names (default: auto ortools pyvrp vroom greedy)")
     parser.add_argument("--seeds", type=int, nargs="+")
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent)
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "banyuwangi")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--scale", action="store_true", help="also run the scale curve")
     args = parser.parse_args(argv)

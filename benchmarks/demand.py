@@ -7,7 +7,7 @@ For ``expanded`` with ``orders`` orders, under ``demand="population"`` (the defa
 orders per village with village population (2010 census) among the villages the shipped road
 lines reach (at least one road node inside; all 217 for ``puskesmas``), and of orders per
 kecamatan with the population of those villages (and, for context, with the whole kecamatan's).
-Writes ``benchmarks/results/demand.md`` and ``demand.json``. Travel matrices are skipped
+Writes ``demand.md``, ``demand.json`` and ``meta.json`` into ``benchmarks/results/demand/``. Travel matrices are skipped
 (``backend="haversine"``): the homes do not depend on the travel backend.
 """
 
@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from medroute import scenarios
+from medroute.bench.results import study
 from medroute.datadir import data_file
 from medroute.scenarios.facilities import ROADS_FILE
 from medroute.scenarios.population import VILLAGES_FILE, Villages, read_villages
 from medroute.travel import load_graph
 
-OUT = Path(__file__).parent / "results"
+OUT = Path(__file__).parent / "results" / "demand"
 TARGETS = {"village": 0.8, "kecamatan": 0.9}
 """Issue 23's targets on ``expanded`` with 2,000 orders."""
 
@@ -66,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
+    with study(args.out, orders=args.orders, seeds=args.seeds):
+        return _measure(args, argv)
+
+
+def _measure(args: argparse.Namespace, argv: list[str] | None) -> int:
     t0 = time.perf_counter()
     villages = read_villages(data_file(VILLAGES_FILE))
     reached = reached_villages(villages)

@@ -11,19 +11,22 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/engine_speed.py --write-rates          # ~3 min
     .venv/bin/python benchmarks/engine_speed.py --sets lilim solomon    # the table, ~20 min
 
-Writes ``src/medroute/engines/work_rates.json`` or ``benchmarks/results/engine_speed.md``.
+Writes ``src/medroute/engines/work_rates.json`` or ``benchmarks/results/engine_speed/engine_speed.md``
+(``meta.json`` beside it records both).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from medroute.bench.results import study
 from medroute.compile import Instance, compile_problem
 from medroute.engines.greedy import GreedyEngine
 from medroute.engines.ortools import _params, build_model, step_limit
@@ -32,6 +35,9 @@ from medroute.insertion import Deadline, Inserter
 from medroute.io import instance_paths, read_instance
 from medroute.scenarios import load
 from medroute.stop import MaxRuntime
+
+OUT = Path(__file__).parent / "results" / "engine_speed"
+"""Where the study writes (``benchmarks/results/engine_speed/``)."""
 
 
 def _machine() -> dict[str, object]:
@@ -141,11 +147,12 @@ def main() -> int:
              "takes here on this instance (below 1: slower than the reference curve).", "",
              "| instance | PyVRP nodes | PyVRP it/s | ratio | OR-Tools steps/s | ratio |",
              "|---|---|---|---|---|---|", *rows]
-    out = Path(__file__).parent / "results" / "engine_speed.md"
+    out = OUT / "engine_speed.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(*lines, sep="\n")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with study(OUT, part="work_rates" if "--write-rates" in sys.argv else "speeds"):
+        raise SystemExit(main())

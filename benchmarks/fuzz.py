@@ -25,7 +25,7 @@ Usage, from the repository root (long runs through ``/work/bin/benchslot`` on a 
     .venv/bin/python -m benchmarks.fuzz --sections problems,plans --scale 0.01 --jobs 2
     .venv/bin/python -m benchmarks.fuzz --repro problems 1234            # one trial again, its outcome
 
-Writes ``benchmarks/results/fuzz.md`` and ``fuzz.json`` (``--out`` elsewhere). Exit status 0 when
+Writes ``benchmarks/results/fuzz/fuzz.md`` and ``fuzz.json`` (``--out`` elsewhere). Exit status 0 when
 no section found a defect.
 """
 
@@ -50,6 +50,8 @@ from tests.fuzz import live, services, trials
 from tests.fuzz.faulty_osrm import FAULTS, faulty_osrm
 from tests.fuzz.pick import RandomPicker
 from tests.fuzz.trials import Outcome
+
+from medroute.bench.results import study
 
 HERE = Path(__file__).parent
 HANG_S = 120.0
@@ -300,13 +302,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every default count")
     ap.add_argument("--seed", type=int, default=0, help="first seed")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the trial sections")
-    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "fuzz")
     ap.add_argument("--repro", nargs=2, metavar=("SECTION", "SEED"))
     args = ap.parse_args(argv)
     if args.repro:
         outcome = TRIALS[args.repro[0]][0](int(args.repro[1]))
         print(outcome)
         return 0 if outcome.kind != "defect" else 1
+    with study(args.out, sections=args.sections, scale=args.scale, seed=args.seed):
+        return _campaign(args, argv)
+
+
+def _campaign(args: argparse.Namespace, argv: list[str]) -> int:
     t0, load0 = time.perf_counter(), os.getloadavg()[0]
     results: dict[str, Any] = {"trials": {}}
     for name in args.sections.split(","):

@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from medroute.bench.results import study
 from medroute.io import bks_path, instance_paths, read_bks, read_instance
 from medroute.io.darp import DARP_BKS_FILE, read_darp_bks
 from medroute.io.literature import KINDS, LiteratureInstance
@@ -399,7 +400,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    records = run(args)
+    with study(args.out, part=args.set, merge=args.merge, time_limit_s=args.time_limit, work=args.work):
+        records = run(args)
     print(markdown(records, time_limit=args.time_limit, with_runs=False, pairs=_pairs(args.versus)))
     return 0
 

@@ -8,7 +8,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/ortools_counter.py          # ~6 min
 
-Writes ``benchmarks/results/ortools_counter.md``.
+Writes ``benchmarks/results/ortools_counter/`` (``ortools_counter.md``, ``meta.json``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from medroute.bench.results import study
 from medroute.compile import Instance, compile_problem
 from medroute.engines.ortools import _params, build_model, step_limit
 from medroute.insertion import Deadline, Inserter
@@ -26,6 +27,9 @@ from medroute.io import instance_paths, read_instance
 INSTANCES = (("solomon", "R111"), ("solomon", "RC207"), ("lilim", "lr205"), ("lilim", "lc201"),
              ("darp", "a8-96"), ("darp", "b8-96"))
 SOLUTIONS = 150
+
+OUT = Path(__file__).parent / "results" / "ortools_counter"
+"""Where the study writes (``benchmarks/results/ortools_counter/``)."""
 
 
 def neighbor_counter(routing: Any) -> Callable[[], int]:
@@ -89,10 +93,11 @@ def main() -> int:
         lines.append(f"| {name} | {inst.n} | {plain:.2f} | {stepped:.2f} | {stepped / plain:.2f}× | {steps:,} | "
                      f"{counted:.2f} | {counted / plain:.2f}× | {neighbours:,} | {'yes' if a == b == c else 'no'} |")
         print(lines[-1], flush=True)
-    out = Path(__file__).parent / "results" / "ortools_counter.md"
+    out = OUT / "ortools_counter.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with study(OUT):
+        raise SystemExit(main())

@@ -9,7 +9,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/reproducible.py                 # ~5 min
     .venv/bin/python benchmarks/reproducible.py --units 2 --engines auto ortools
 
-Writes ``benchmarks/results/reproducible.md``.
+Writes ``benchmarks/results/reproducible/`` (``reproducible.md``, ``meta.json``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from medroute.batch import solve_many
+from medroute.bench.results import study
 from medroute.io import instance_paths, read_instance
 from medroute.model import Problem
 from medroute.scenarios import load
@@ -74,8 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=float, default=1.0, help="MaxWork units per solve")
     ap.add_argument("--engines", nargs="+", default=["auto"])
-    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "reproducible.md")
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "reproducible" / "reproducible.md")
     args = ap.parse_args(argv)
+    with study(args.out, units=args.units, engines=args.engines):
+        return _compare(args)
+
+
+def _compare(args: argparse.Namespace) -> int:
     items = problems()
     spawn = multiprocessing.get_context("spawn")
     lines = ["# Reproducible mode", "", "```",

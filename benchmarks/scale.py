@@ -23,8 +23,9 @@ targets), ``max(5, orders / 20)`` below. ``--big`` runs, per size, in separate p
   day does not fit the budget: PyVRP's first local search alone outlasts it);
 * ``parts``: the decomposition forced at any size (``engine="decompose"``), to set the threshold.
 
-Writes ``scale.png``, ``scale.md`` and ``scale.json`` into ``--output`` (``--big``:
-``benchmarks/results/scale-big/<scenario>.{json,md}``, points merged into what is there).
+Writes ``scale.png``, ``scale.md``, ``scale.json`` and ``meta.json`` into ``--output`` (default
+``benchmarks/results/scale/``; ``--big``: ``benchmarks/results/scale-big/<scenario>.{json,md}``,
+points merged into what is there).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from medroute.bench import SCALE_SIZES, run_scale
+from medroute.bench.results import study
 
 BIG = Path(__file__).parent / "results" / "scale-big"
 KINDS = ("auto", "parts", "greedy", "mono", "mono-long")
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=None,
-                        help="default: benchmarks/results (--big: benchmarks/results/scale-big)")
+                        help="default: benchmarks/results/scale (--big: benchmarks/results/scale-big)")
     parser.add_argument("--work", action="store_true", help="reproducible mode: MaxWork(budget) instead of the clock")
     parser.add_argument("--big", action="store_true", help="the big-day study (see the module docstring)")
     parser.add_argument("--kinds", nargs="+", default=["auto", "greedy", "mono"], choices=KINDS)
@@ -218,10 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.big:
         args.scenario = args.scenario or "surabaya"
         args.sizes = args.sizes or [1000, 2000, 5000, 10000]
-        return big(args, command.strip())
+        with study(args.output or BIG, part=args.scenario, merge=True):
+            return big(args, command.strip())
     points = run_scale(args.scenario or "expanded", args.sizes or list(SCALE_SIZES), engine=args.engine,
-                       seed=args.seed, out=args.output or Path(__file__).parent / "results", command=command.strip(),
-                       work=args.work)
+                       seed=args.seed, out=args.output or Path(__file__).parent / "results" / "scale",
+                       command=command.strip(), work=args.work)
     for p in points:
         print(f"{p.orders:5d} orders  {p.solve_s:7.1f} s  served {p.served}/{p.orders}  "
               f"{p.objective_rp:14,.0f} Rp  violations {p.violations}  {p.note}")

@@ -9,7 +9,7 @@ Usage (from the repository root; run it through ``/work/bin/benchslot`` on a sha
     .venv/bin/python benchmarks/time_limit.py                          # 2,000 orders, 0.5 / 3 / 10 s
     .venv/bin/python benchmarks/time_limit.py --orders 500 2000 --limits 1 5
 
-Writes ``benchmarks/results/time_limit.md`` and ``time_limit.json``.
+Writes ``benchmarks/results/time_limit/`` (``time_limit.md``, ``time_limit.json``, ``meta.json``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import medroute
+from medroute.bench.results import study
 from medroute.engines.registry import available_engines, get_engine
 from medroute.errors import EngineError
 from medroute.scenarios import load
@@ -48,8 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orders", type=int, nargs="+", default=[2000])
     ap.add_argument("--limits", type=float, nargs="+", default=[0.5, 3.0, 10.0])
     ap.add_argument("--engines", default=",".join(available_engines()))
-    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "time_limit")
     args = ap.parse_args(argv)
+    with study(args.out):
+        return _measure(args)
+
+
+def _measure(args: argparse.Namespace) -> int:
     engines = [e for e in args.engines.split(",") if e]
     rows = []
     for n in args.orders:

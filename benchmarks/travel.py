@@ -1,6 +1,6 @@
 """Travel-matrix benchmark: osm (scipy csgraph) vs OSRM in-process vs naive networkx, plus agreement.
 
-Run:  .venv/bin/python benchmarks/travel.py   (writes benchmarks/results/travel.{md,json})
+Run:  .venv/bin/python benchmarks/travel.py   (writes benchmarks/results/travel/{travel.md,travel.json,meta.json})
 
 Each (method, size) runs in its own subprocess so that peak memory is its own: the peak resident
 set size (VmHWM, reset through /proc/self/clear_refs after loading) minus the RSS after loading.
@@ -27,7 +27,7 @@ import numpy as np
 
 SIZES = (100, 500, 1000, 2000)
 NX_SUBSET = 100  # sources actually run by networkx at sizes above this
-OUT = Path(__file__).resolve().parent / "results"
+OUT = Path(__file__).resolve().parent / "results" / "travel"
 
 
 def _rss_kb(field: str) -> int:
@@ -223,4 +223,10 @@ def render(info: dict[str, Any], runs: list[dict[str, Any]], agree: list[dict[st
 
 
 if __name__ == "__main__":
-    main()
+    if "--worker" in sys.argv:
+        main()
+    else:
+        from medroute.bench.results import study
+
+        with study(OUT):
+            main()

@@ -43,7 +43,7 @@ SUITE = Suite("tiny", (ScenarioRun("tiny", (1.0,)),), engines=("auto", "pyvrp", 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[RunRecord]]:
-    out = tmp_path_factory.mktemp("bench")
+    out = tmp_path_factory.mktemp("results") / "tiny"
     return out, run_suite(SUITE, out=out, progress=False, loader=tiny, command="pytest tiny")
 
 
@@ -117,11 +117,10 @@ def test_targets_and_rerender(ran: tuple[Path, list[RunRecord]]) -> None:
 
 def test_simulated_days_beside_the_report_appear_in_it(ran: tuple[Path, list[RunRecord]]) -> None:
     out, _ = ran
-    (out / "results").mkdir(exist_ok=True)
-    (out / "results" / "simulate_tiny.md").write_text("# Simulated day\n\nMade by `x`.\n\n| KPI | a |\n|---|---:|\n"
-                                                     "| orders | 4 |\n", encoding="utf-8")
+    (out.parent / "simulate_tiny.md").write_text("# Simulated day\n\nMade by `x`.\n\n| KPI | a |\n|---|---:|\n"
+                                                 "| orders | 4 |\n", encoding="utf-8")
     rerender(out)
     md = (out / "RESULTS.md").read_text(encoding="utf-8")
     section = md.split("## Simulated days", 1)[1]
-    assert "[results/simulate_tiny.md](results/simulate_tiny.md)" in section
+    assert "[simulate_tiny.md](../simulate_tiny.md)" in section
     assert "| orders | 4 |" in section and "# Simulated day" not in section

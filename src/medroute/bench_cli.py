@@ -28,10 +28,10 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
     budgets : time budgets per solve, seconds, replacing the suite's; ``None`` keeps them
         (``banyuwangi``: historic and expanded 10 and 30 s, surge 30 and 60 s).
     engines : engine names (default: auto, ortools, pyvrp, vroom, greedy).
-    output : directory for ``RESULTS.md``, ``runs.csv``, ``runs.json`` and the PNG plots.
+    output : directory for ``RESULTS.md``, ``runs.csv``, ``runs.json``, ``meta.json`` and the PNG plots.
     seeds : solver seeds (default ``0``).
     quick : run the CI-size ``quick`` suite (about half a minute).
-    scale : also run the scale curve of ``auto`` into ``output/results``.
+    scale : also run the scale curve of ``auto`` into ``output/scale``.
     loader : scenario loader (default :func:`medroute.scenarios.load`); for tests.
     command : the command line to print at the top of the report.
 
@@ -70,7 +70,7 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
             def advance_scale(done: int, total: int, label: str) -> None:
                 bar.update(stask, completed=done, total=total, description=f"scale: {label}")
 
-            run_scale(out=Path(output) / "results", loader=loader, progress=advance_scale)
+            run_scale(out=Path(output) / "scale", loader=loader, progress=advance_scale)
     table = Table(title=f"suite {name}: auto against the others")
     for col in ("scenario", "budget s", "auto viol.", "auto/best", "greedy/auto", "ortools/auto", "best"):
         table.add_column(col)

@@ -9,7 +9,7 @@ and judge what came back. A trial never raises; it returns :class:`Outcome`.
   document that does not read back, an overrun time limit, tampering the checker missed.
 
 The same trials run bounded in the suite (``tests/fuzz``, choices from hypothesis) and long in
-``benchmarks/fuzz.py`` (seeded choices, counts written to ``benchmarks/results/fuzz.md``).
+``benchmarks/fuzz.py`` (seeded choices, counts written to ``benchmarks/results/fuzz/fuzz.md``).
 """
 
 from __future__ import annotations

@@ -45,12 +45,12 @@ from typing import Any
 
 import numpy as np
 
-from .check import Rule, check
-from .compile import NO_LIMIT, Instance, compile_problem
-from .errors import EngineError
-from .model import Problem
-from .solution import Solution
-from .stop import MaxRuntime, MaxWork
+from ..check import Rule, check
+from ..compile import NO_LIMIT, Instance, compile_problem
+from ..errors import EngineError
+from ..model import Problem
+from ..solution import Solution
+from ..stop import MaxRuntime, MaxWork
 
 Progress = Callable[[int, int, str], None]
 """A progress callback: ``(runs done, runs in total, label of the run starting or finished)``."""
@@ -242,10 +242,10 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     EngineError
         If the engine fails.
     """
-    from .engines.registry import get_engine
-    from .explain import explain
-    from .schedule import build_solution
-    from .solve import solve
+    from ..engines.registry import get_engine
+    from ..explain import explain
+    from ..schedule import build_solution
+    from ..solve import solve
 
     t0 = time.perf_counter()
     eng = get_engine(engine)
@@ -305,7 +305,7 @@ def with_ratios(records: Sequence[RunRecord]) -> list[RunRecord]:
 
 def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None = None,
               engines: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
-              out: Path | str = Path("benchmarks"), progress: bool | Progress = True, *,
+              out: Path | str = Path("benchmarks/results/banyuwangi"), progress: bool | Progress = True, *,
               quick: bool = False, loader: Loader | None = None, command: str | None = None,
               plots: bool = True) -> list[RunRecord]:
     """Run a benchmark suite and write ``runs.csv``, ``runs.json``, ``RESULTS.md`` and plots.
@@ -347,10 +347,34 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
             return None
     else:
         report = progress
+    from .results import study  # lazily: ``python -m medroute.bench.results`` imports this package first
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(UTC)
-    t_start = time.perf_counter()
+    command = command or _command(spec, out, quick)
+    with study(out, command=command, suite=spec.name):
+        started = datetime.now(UTC)
+        t_start = time.perf_counter()
+        records, descriptions, loads = _solve_suite(spec, load, report)
+        meta = {
+            "suite": spec.name, "command": command,
+            "started_utc": started.isoformat(timespec="seconds"),
+            "wall_s": round(time.perf_counter() - t_start, 1), "planned_search_s": spec.planned_s,
+            "runs": spec.runs, "cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "versions": _versions(),
+            "load_1min": {"min": min(loads), "mean": statistics.fmean(loads), "max": max(loads)},
+            "scenarios": descriptions, "engines": list(spec.engines), "seeds": list(spec.seeds),
+            "budgets": {s.title: list(s.budgets) for s in spec.scenarios},
+        }
+        write_runs(records, out, meta)
+        figures = plot_suite(records, out) if plots else []
+        (out / "RESULTS.md").write_text(render_markdown(records, meta, figures, simulated_days(out)),
+                                        encoding="utf-8")
+    return records
+
+
+def _solve_suite(spec: Suite, load: Loader, report: Progress) -> tuple[list[RunRecord], dict[str, str], list[float]]:
+    """Every run of ``spec``: the records with ratios, the scenarios' descriptions and the load
+    averages sampled before each solve."""
     loads = [_load_avg()]
     records: list[RunRecord] = []
     descriptions: dict[str, str] = {}
@@ -392,28 +416,13 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
                     report(done, total, label + (f" → {rec.objective_rp:,.0f} Rp, {rec.violations} violations"
                                                  if rec.mode != "error" else " → error"))
     loads.append(_load_avg())
-    records = with_ratios(records)
-    meta = {
-        "suite": spec.name, "command": command or _command(spec, out, quick),
-        "started_utc": started.isoformat(timespec="seconds"),
-        "wall_s": round(time.perf_counter() - t_start, 1), "planned_search_s": spec.planned_s,
-        "runs": spec.runs, "cpus": os.cpu_count(), "python": platform.python_version(),
-        "platform": platform.platform(), "versions": _versions(),
-        "load_1min": {"min": min(loads), "mean": statistics.fmean(loads), "max": max(loads)},
-        "scenarios": descriptions, "engines": list(spec.engines), "seeds": list(spec.seeds),
-        "budgets": {s.title: list(s.budgets) for s in spec.scenarios},
-    }
-    write_runs(records, out, meta)
-    figures = plot_suite(records, out) if plots else []
-    (out / "RESULTS.md").write_text(render_markdown(records, meta, figures, simulated_days(out)),
-                                    encoding="utf-8")
-    return records
+    return with_ratios(records), descriptions, loads
 
 
 def _warm_up(engines: Sequence[str], inst: Instance) -> None:
     """Import every engine and its solver library before the clock runs (pyvroom pulls in pandas:
     about a second the first time)."""
-    from .engines.registry import get_engine
+    from ..engines.registry import get_engine
 
     for name in engines:
         try:
@@ -547,12 +556,12 @@ def rerender(out: Path | str) -> None:
 
 
 def simulated_days(out: Path) -> list[str]:
-    """The simulated days committed beside a report (``results/simulate_<scenario>.md``, written by
-    ``benchmarks/simulate.py``), each as a markdown section without its title."""
+    """The simulated days committed beside a report's folder (``results/simulate_<scenario>.md``,
+    written by ``benchmarks/simulate.py``), each as a markdown section without its title."""
     sections = []
-    for path in sorted((out / "results").glob("simulate_*.md")):
+    for path in sorted(out.parent.glob("simulate_*.md")):
         body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
-        sections.append(f"### `{path.stem.removeprefix('simulate_')}` ([results/{path.name}](results/{path.name}))"
+        sections.append(f"### `{path.stem.removeprefix('simulate_')}` ([{path.name}](../{path.name}))"
                         f"\n\n{body}\n")
     return sections
 
@@ -740,7 +749,7 @@ class ScalePoint:
 
 def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *, engine: str = "auto",
               budget: Callable[[int], float] = scale_budget, seed: int = 0,
-              out: Path | str = Path("benchmarks/results"), loader: Loader | None = None,
+              out: Path | str = Path("benchmarks/results/scale"), loader: Loader | None = None,
               progress: bool | Progress = True, command: str | None = None, work: bool = False) -> list[ScalePoint]:
     """Solve ``scenario`` with ``orders=size`` for each size and write ``scale.png``, ``scale.md``,
     ``scale.json`` into ``out``.
@@ -762,57 +771,59 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
     -------
     list of ScalePoint
     """
+    from .results import study
+
     load = loader or default_loader
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    points: list[ScalePoint] = []
-    t_start = time.perf_counter()
-    for i, size in enumerate(sizes):
-        if callable(progress):
-            progress(i, len(sizes), f"{size} orders")
-        elif progress:
-            print(f"[{i}/{len(sizes)}] scale: {size} orders, {budget(size):g} s", file=sys.stderr, flush=True)
-        sc = load(scenario, seed=0, orders=size)
-        problem, matrix = sc.problem, sc.matrix
-        la = _load_avg()
-        note = ""
-        try:
-            sol, mode = solve_once(problem, matrix, engine, time_limit=budget(size), seed=seed, work=work)
-            violations = len(check(problem, sol, matrix))
-            greedy, _ = solve_once(problem, matrix, "greedy", time_limit=budget(size), seed=seed)
-            g = greedy.kpis.objective_rp
-            k = sol.kpis
-            points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size),
-                                     round(sol.solve_time_s, 2), k.served, k.riders_used, k.objective_rp,
-                                     k.objective_rp / max(1, len(problem.orders)), violations, la, g,
-                                     k.objective_rp / g if g else math.nan,
-                                     ", ".join(x for x in ("" if mode == "full" else mode, "clock-stopped"
-                                                           if sol.stats and sol.stats.stopped_by == "clock"
-                                                           else "") if x)))
-        except Exception as exc:  # recorded in the table
-            note = f"{type(exc).__name__}: {exc}"[:200]
-            points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size), math.nan, 0, 0,
-                                     math.nan, math.nan, -1, la, math.nan, math.nan, note))
-    wall = time.perf_counter() - t_start
-    doc = {"scenario": scenario, "engine": engine, "command": command, "wall_s": round(wall, 1),
-           "cpus": os.cpu_count(), "points": [dataclasses.asdict(p) for p in points]}
-    (out / "scale.json").write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
-    _plot_scale(points, out / "scale.png", engine, scenario)
-    rows = [[str(p.orders), str(p.riders), f"{p.budget_s:g}", f"{p.solve_s:.1f}", f"{p.served}/{p.orders}",
-             str(p.riders_used), _fmt_rp(p.objective_rp), _fmt_rp(p.rp_per_order), str(p.violations),
-             _fmt_ratio(p.ratio_to_greedy), f"{p.load_1min:.2f}", p.note] for p in points]
-    md = [f"# Scale curve: `{engine}` on `{scenario}`", ""]
-    if command:
-        md += ["```", command, "```", ""]
-    md += [f"Budget rule: {'MaxWork' if work else 'time_limit'} = max(5, orders / 20) s, seed {seed}; "
-           f"{os.cpu_count()} CPUs; wall time "
-           f"{wall / 60:.1f} min (greedy reference runs included). Load = 1-minute load average before the "
-           "solve. Note `clock-stopped`: the clock, not the engines' work budgets, ended a search, so the "
-           "same seed may give another plan.", "",
-           _table(["orders", "riders", "budget s", "solve s", "served", "riders used", "objective Rp",
-                   "Rp / order", "viol.", f"{engine}/greedy", "load", "note"], rows), "",
-           "![scale](scale.png)", ""]
-    (out / "scale.md").write_text("\n".join(md), encoding="utf-8")
+    with study(out, command=command, scenario=scenario, engine=engine, work=work):
+        points: list[ScalePoint] = []
+        t_start = time.perf_counter()
+        for i, size in enumerate(sizes):
+            if callable(progress):
+                progress(i, len(sizes), f"{size} orders")
+            elif progress:
+                print(f"[{i}/{len(sizes)}] scale: {size} orders, {budget(size):g} s", file=sys.stderr, flush=True)
+            sc = load(scenario, seed=0, orders=size)
+            problem, matrix = sc.problem, sc.matrix
+            la = _load_avg()
+            note = ""
+            try:
+                sol, mode = solve_once(problem, matrix, engine, time_limit=budget(size), seed=seed, work=work)
+                violations = len(check(problem, sol, matrix))
+                greedy, _ = solve_once(problem, matrix, "greedy", time_limit=budget(size), seed=seed)
+                g = greedy.kpis.objective_rp
+                k = sol.kpis
+                points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size),
+                                         round(sol.solve_time_s, 2), k.served, k.riders_used, k.objective_rp,
+                                         k.objective_rp / max(1, len(problem.orders)), violations, la, g,
+                                         k.objective_rp / g if g else math.nan,
+                                         ", ".join(x for x in ("" if mode == "full" else mode, "clock-stopped"
+                                                               if sol.stats and sol.stats.stopped_by == "clock"
+                                                               else "") if x)))
+            except Exception as exc:  # recorded in the table
+                note = f"{type(exc).__name__}: {exc}"[:200]
+                points.append(ScalePoint(len(problem.orders), len(problem.riders), budget(size), math.nan, 0, 0,
+                                         math.nan, math.nan, -1, la, math.nan, math.nan, note))
+        wall = time.perf_counter() - t_start
+        doc = {"scenario": scenario, "engine": engine, "command": command, "wall_s": round(wall, 1),
+               "cpus": os.cpu_count(), "points": [dataclasses.asdict(p) for p in points]}
+        (out / "scale.json").write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
+        _plot_scale(points, out / "scale.png", engine, scenario)
+        rows = [[str(p.orders), str(p.riders), f"{p.budget_s:g}", f"{p.solve_s:.1f}", f"{p.served}/{p.orders}",
+                 str(p.riders_used), _fmt_rp(p.objective_rp), _fmt_rp(p.rp_per_order), str(p.violations),
+                 _fmt_ratio(p.ratio_to_greedy), f"{p.load_1min:.2f}", p.note] for p in points]
+        md = [f"# Scale curve: `{engine}` on `{scenario}`", ""]
+        if command:
+            md += ["```", command, "```", ""]
+        md += [f"Budget rule: {'MaxWork' if work else 'time_limit'} = max(5, orders / 20) s, seed {seed}; "
+               f"{os.cpu_count()} CPUs; wall time "
+               f"{wall / 60:.1f} min (greedy reference runs included). Load = 1-minute load average before the "
+               "solve. Note `clock-stopped`: the clock, not the engines' work budgets, ended a search, so the "
+               "same seed may give another plan.", "",
+               _table(["orders", "riders", "budget s", "solve s", "served", "riders used", "objective Rp",
+                       "Rp / order", "viol.", f"{engine}/greedy", "load", "note"], rows), "",
+               "![scale](scale.png)", ""]
+        (out / "scale.md").write_text("\n".join(md), encoding="utf-8")
     return points
 
 
