@@ -169,3 +169,17 @@ def test_an_order_on_board_dropped_early_is_delivered_once_room_is_made() -> Non
     routes, dropped, _ = drop_untimable(inst, [[3, 2]], label="test")
     assert routes == [[2]] and dropped == {1: Reason.SHIFT}
     assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []
+
+
+def test_an_order_on_board_put_on_another_riders_route_goes_back_to_its_rider() -> None:
+    """Found by the fuzzer: PyVRP put the order "held" (on board of rider "a") on rider "b"'s route;
+    taken off there, it came back unassigned though "a" could deliver it."""
+    from medroute.schedule import drop_untimable
+
+    held = Order("held", "ph", B, picked_up_by="a", picked_up_s=3000)
+    p = Problem(pharmacies=(Pharmacy("ph", A, handover_s=60),), orders=(held,), max_trip_m=None,
+                riders=(Rider("a", A, start_s=3600), Rider("b", C, start_s=3600)))
+    inst = compiled(p)
+    routes, dropped, _ = drop_untimable(inst, [[], [1]], label="test")
+    assert routes == [[1], []] and dropped == {}
+    assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []

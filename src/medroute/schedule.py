@@ -140,8 +140,9 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
                    ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
     """Take orders off each route until it times: the order the timing blames, or, when that
     one is already on board, the last order still at its pharmacy; only when none is left, an
-    order on board — a flagged one first, else the one the timing blames (it then comes back
-    unassigned: its rider cannot deliver it).
+    order on board — a flagged one first, else the one the timing blames. Then every order on
+    board that is on no route (dropped, or left on another rider's route) goes back to its rider's
+    route where that still times; else it comes back unassigned: its rider cannot deliver it.
 
     Returns the routes, the binding reason of each dropped order, and a note per drop (prefixed
     with ``label``).
@@ -164,13 +165,16 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             what = "already on board, left out by" if inst.carried_by[k] >= 0 else "taken off"
             notes.append(f"{label}: order {inst.problem.orders[k].id!r} {what} rider "
                          f"{inst.problem.riders[r].id!r} (dropped: its route does not time, {timed.reason.value})")
-        for k in [k for k in dropped if inst.carried_by[k] == r and k not in inst.flagged]:
-            if (back := _reinsert_delivery(inst, r, seq, k)) is not None:  # fits once later drops made room
-                seq = back
-                del dropped[k]
-                notes.append(f"{label}: order {inst.problem.orders[k].id!r} delivered by rider "
-                             f"{inst.problem.riders[r].id!r} after all")
         out.append(seq)
+    routed = {inst.order_of(v) for seq in out for v in seq}
+    for k in [k for k in range(inst.n) if 0 <= inst.carried_by[k] < len(out) and k not in routed
+              and k not in inst.flagged]:
+        r = int(inst.carried_by[k])  # dropped from another rider's route, or before later drops made room
+        if (back := _reinsert_delivery(inst, r, out[r], k)) is not None:
+            out[r] = back
+            dropped.pop(k, None)
+            notes.append(f"{label}: order {inst.problem.orders[k].id!r} delivered by rider "
+                         f"{inst.problem.riders[r].id!r} after all")
     return out, dropped, notes
 
 

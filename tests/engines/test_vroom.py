@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, check
+from medroute import CoolBox, Location, Objective, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
 from medroute.engines.registry import get_engine
@@ -52,6 +54,16 @@ def test_is_a_registered_engine() -> None:
 def test_rejects_bad_settings(level: int, threads: int) -> None:
     with pytest.raises(ValueError, match="vroom"):
         VroomEngine(exploration_level=level, threads=threads)
+
+
+def test_a_rider_dearer_than_vroom_can_count_is_still_one_rider_more() -> None:
+    """Found by the fuzzer: Rp 10⁸ per rider with free riding overflowed VROOM's 32-bit fixed
+    cost (a raw TypeError); it is capped above any plan's riding cost, so riders still come first."""
+    dear = Objective(rupiah_per_km=0, rupiah_per_hour=0, rupiah_per_rider=1e8)
+    riders = (Rider("r1", A, start_s=3600), Rider("r2", D, start_s=3600))
+    p = dataclasses.replace(problem(Order("o1", "ph", B), Order("o2", "ph", C), riders=riders), objective=dear)
+    _, sol = solved(p)
+    assert sorted(sol.served) == ["o1", "o2"] and len(sol.routes) == 1
 
 
 def test_plain_shipments_are_supported_and_served() -> None:

@@ -18,7 +18,7 @@ from tests.fuzz.trials import plan_trial, problem_trial
 @settings(max_examples=80)
 @given(st.data())
 def test_a_mutated_problem_is_refused_clearly_or_planned_soundly(data: st.DataObject) -> None:
-    outcome = problem_trial(DataPicker(data), engines=("greedy", "ortools"), time_limit=0.3, min_riders=1)
+    outcome = problem_trial(DataPicker(data), engines=("greedy", "ortools", "pyvrp", "auto"), time_limit=0.3)
     assert outcome.kind != "defect", outcome.what
 
 

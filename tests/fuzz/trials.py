@@ -122,12 +122,11 @@ def solve_and_judge(p: Problem, engine: str, time_limit: float) -> Outcome:
     return ACCEPTED
 
 
-def problem_trial(pick: Picker, *, engines: tuple[str, ...] = FAST_ENGINES, time_limit: float = 0.3,
-                  min_riders: int = 0) -> Outcome:
+def problem_trial(pick: Picker, *, engines: tuple[str, ...] = FAST_ENGINES, time_limit: float = 0.3) -> Outcome:
     """A mutated problem document: read it; if accepted, write it back and solve it."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        source = hostile_source(seeds.problem(pick, min_riders=min_riders).to_json(), pick, folder)
+        source = hostile_source(seeds.problem(pick).to_json(), pick, folder)
         try:
             p = Problem.from_json(source)
         except MedrouteError as exc:

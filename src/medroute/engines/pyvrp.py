@@ -61,6 +61,10 @@ LOAD_SCALE = 1_000_000
 """Capacity units the largest capacity of each load dimension is scaled to (see :func:`build_model`)."""
 DEFAULT_MAX_PENALTY = 1e5
 """PyVRP's own cap on a penalty per unit of violation."""
+SAFE_PENALTY = 2.0**62
+"""Largest total penalty a PyVRP solution may reach. PyVRP multiplies excess load and time warp
+by their penalties in 64-bit integers; past 2⁶³ the product wraps round, a worse plan looks
+better and PyVRP's local search never ends (loads of 10⁹ with a Rp 10⁹ drop cost did)."""
 PENALTY_UPDATE_EVERY = 50
 """Solutions between PyVRP penalty updates (PyVRP's default, 500, is more than short runs make)."""
 def relaxations(inst: Instance) -> list[Relaxation]:
@@ -114,6 +118,8 @@ class PyVrpModel:
         the riders' start: see :func:`loaded_at_start`).
     type_riders : rider indices of each PyVRP vehicle type, in the order routes are assigned.
     rider_type : PyVRP vehicle type of each rider.
+    worst_violation : the scale of the excess load (every dimension) plus time warp PyVRP's
+        search meets (see :func:`_worst_violation`): what its penalties are multiplied by.
     """
 
     data: pyvrp_types.ProblemData
@@ -122,6 +128,7 @@ class PyVrpModel:
     client_order: tuple[int, ...]
     type_riders: tuple[tuple[int, ...], ...]
     rider_type: tuple[int, ...]
+    worst_violation: int
 
 
 def _hull(windows: tuple[tuple[int, int], ...]) -> tuple[int, int]:
@@ -304,7 +311,18 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
     per_second = max((float(np.max(c, initial=0)) / max(1, int(np.max(d, initial=0)))
                       for c, d in zip(dist_mats, dur_mats, strict=True)), default=1.0)
     return PyVrpModel(data, max(1.0, per_second), tuple(ship_order), tuple(client_order),
-                      tuple(tuple(rs) for rs in type_riders), tuple(rider_type))
+                      tuple(tuple(rs) for rs in type_riders), tuple(rider_type),
+                      _worst_violation(inst, ks, loads))
+
+
+def _worst_violation(inst: Instance, ks: Sequence[int], loads: _Loads) -> int:
+    """The scale of the violations PyVRP's search meets: every load on the smallest rider at
+    once, plus a whole horizon (the latest shift end or window) of time warp."""
+    total = np.sum([loads.amount(k) for k in ks], axis=0) if ks and loads.count else np.zeros(0, dtype=np.int64)
+    least = np.min([loads.capacity(r) for r in range(inst.m)], axis=0) if inst.m else 0
+    load = int(np.sum(np.maximum(total - least, 0)))
+    horizon = max([int(np.max(inst.shift_end, initial=0))] + [b for v in range(2 * inst.n) for _, b in inst.windows[v]])
+    return max(1, load + horizon)
 
 
 def _to_pyvrp_solution(model: PyVrpModel, inst: Instance,
@@ -369,6 +387,9 @@ def _solve_params(inst: Instance, model: PyVrpModel, *, fixed_fleet: bool = Fals
     that cap leaves PyVRP stuck among feasible plans (Solomon RC202 from a 3-route plan 13 %
     above the best known: by hand, no improvement in 3,300 iterations, seeds 0–2); there the cap
     is PyVRP's default per unit of riding cost, ``1e5 × cost_per_second`` (RC202 at 30 s: 7.0 %).
+    Either cap is lowered where the model's worst violation times it would pass
+    :data:`SAFE_PENALTY`: loads near 10⁹ with a dear drop or rider; on 37 Solomon and 9 Li & Lim
+    instances the full-fleet cap falls from 1.1e12 to at least 5.0e11, still 50 times the rider.
     """
     import pyvrp
 
@@ -376,6 +397,7 @@ def _solve_params(inst: Instance, model: PyVrpModel, *, fixed_fleet: bool = Fals
         cap = DEFAULT_MAX_PENALTY * model.cost_per_second
     else:
         cap = max(DEFAULT_MAX_PENALTY, 10.0 * (float(inst.rider_cost) + float(np.max(inst.drop_cost, initial=0))))
+    cap = min(cap, SAFE_PENALTY / model.worst_violation)
     return pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY,
                                                          max_penalty=cap))
 

@@ -219,7 +219,9 @@ def build_model(inst: Instance) -> VroomModel:
             profile=f"p{int(inst.rider_durations[r])}",
             capacity=[int(c) for c in inst.capacity[r]], skills=rider_skills[r],
             time_window=vroom.TimeWindow(depart, max(depart, end)),
-            costs=vroom.VehicleCosts(fixed=round(inst.rider_cost / scale)),
+            # VROOM's fixed cost is 32-bit; capped, it still outweighs any plan's riding
+            # (arcs are at most COST_RESOLUTION), so fewer riders still come first.
+            costs=vroom.VehicleCosts(fixed=min(UINT32_MAX, round(inst.rider_cost / scale))),
         ))
     shipments: list[int] = []
     carried: list[int] = []
