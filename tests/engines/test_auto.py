@@ -5,19 +5,21 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
 
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
-from medroute.engines import Engine
+from medroute.engines import Engine, EngineResult
 from medroute.engines.portfolio import STAGES, AutoEngine, CandidatePool, Stage
 from medroute.engines.portfolio.restrict import anchored_instance, on_time_part, targeted_instance
 from medroute.engines.pyvrp import PyVrpEngine
 from medroute.insertion import plan_objective
 from medroute.schedule import Infeasible, build_solution, schedule_route
-from medroute.stop import MaxRuntime, MaxWork, StopReason
+from medroute.stats import Progress, SolveStats
+from medroute.stop import MaxRuntime, MaxWork, Stop, StopReason
 from tests.engines.test_pyvrp import A, B, C, D
 from tests.strategies import problems
 
@@ -227,6 +229,31 @@ def test_without_ortools_a_second_alns_round_takes_its_share() -> None:
     res = AutoEngine(use_ortools=False).solve(inst, stop=MaxWork(1), seed=2)
     names = [s.name for s in res.stats.stages]
     assert "alns" in names and "alns-2" in names and "ortools" not in names
+    assert checked(inst, res.routes) == []
+
+
+class DoneAtOnce:
+    """An OR-Tools stand-in whose search ends by itself at once, its start as its plan."""
+
+    name = "ortools"
+
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        return EngineResult(tuple(tuple(r) for r in initial or ()), stats=SolveStats(StopReason.DONE, 0.0))
+
+
+def test_what_ortools_leaves_of_the_clock_goes_to_a_second_alns_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With ride limits, a stage that ends by itself before its clock leaves the rest of the
+    # budget to the alns search (which searches until the clock), not unused.
+    from medroute.engines.portfolio import auto
+
+    monkeypatch.setattr(auto, "_ortools", lambda inst: DoneAtOnce())
+    inst = cold_town()
+    res = AutoEngine().solve(inst, stop=MaxRuntime(2.0), seed=0)
+    stages = {s.name: s for s in res.stats.stages}
+    assert stages["ortools"].stopped_by == StopReason.DONE
+    assert stages["alns-2"].stopped_by == StopReason.CLOCK
+    assert res.stats.seconds >= 0.9 * 2.0
     assert checked(inst, res.routes) == []
 
 

@@ -277,6 +277,14 @@ def _ortools_missing(ctx: Context) -> bool:
     return ctx.ortools is None or (ran is not None and ran.skipped != "")
 
 
+def _ortools_ended(ctx: Context) -> bool:
+    """Whether the OR-Tools stage ended by itself (its search done, not stopped by the clock or
+    work) or is missing: what it left of the budget goes to a second ``alns`` round, which
+    searches until the clock."""
+    ran = ctx.ran("ortools")
+    return _ortools_missing(ctx) or (ran is not None and ran.stopped_by == StopReason.DONE)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("decompose", 1.0, _large, decompose, alone=True),
     Stage("construct", 0.02, lambda c: True, construct),
@@ -296,7 +304,7 @@ STAGES: tuple[Stage, ...] = (
           ortools_fresh),
     Stage("pyvrp-anchored-2", 0.3, lambda c: c.hard and c.best() is not None and _ortools_missing(c)
           and not _alns(c), anchored),
-    Stage("alns-2", 0.3, lambda c: _alns(c) and _has_orders(c) and _ortools_missing(c), alns),
+    Stage("alns-2", 0.3, lambda c: _alns(c) and _has_orders(c) and _ortools_ended(c), alns),
 )
 """The stage table ``auto`` runs, in order (see ``docs/engines.md`` for why each is there)."""
 
