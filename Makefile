@@ -43,13 +43,14 @@ BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
 STUDIES := banyuwangi cold-heavy scale scale-work scale-big literature-10s literature-30s reproducible time-limit \
-	work-rates engine-speed alns-speed ortools-counter travel demand regression dispatch simulate soak fuzz
+	work-rates engine-speed alns-speed ortools-counter travel matrix-memory demand regression dispatch simulate soak \
+	fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
 bench-status: $(STAMP)  ## list the studies and the results that have no meta.json
 	$(PY) -m medroute.bench.results $(R)
 
-bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold (~20 min)
+bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold, puskesmas (~20 min)
 	rm -rf $(R)/banyuwangi
 	$(RUN) benchmarks/banyuwangi.py --output $(R)/banyuwangi
 
@@ -112,6 +113,10 @@ bench-ortools-counter: $(STAMP)  ## what counting OR-Tools' steps costs (~8 min)
 bench-travel: $(STAMP)  ## matrix time and memory: osm, osrm, networkx; OSRM builds; agreement (~3 min)
 	rm -rf $(R)/travel
 	$(RUN) benchmarks/travel.py
+
+bench-matrix-memory: $(STAMP)  ## peak memory per travel-matrix cell: haversine, osm, osrm (~2 min, memory not time)
+	rm -rf $(R)/matrix_memory
+	$(RUN) benchmarks/matrix_memory.py
 
 bench-demand: $(STAMP)  ## orders per village and kecamatan against population (~30 s, no solving)
 	rm -rf $(R)/demand

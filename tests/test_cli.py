@@ -217,3 +217,29 @@ def test_data_dir_option_is_searched_first(tmp_path: Path) -> None:
 def test_demo_unknown_scenario(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "-o", str(tmp_path), "--scenario", "atlantis"])
     _assert_one_line_error(result, EXIT_BAD_INPUT, "atlantis")
+
+
+def test_the_search_core_is_compiled_before_the_clock_on_a_fresh_machine(problem_file: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh install has no compiled alns core: solve, demo, simulate and bench compile it once
+    before timing, else every short solve kills the compile at its clock and never caches it."""
+    import importlib
+
+    import medroute.engines.alns as alns
+
+    solve_module = importlib.import_module("medroute.solve")  # the module, not the function medroute.solve
+    events: list[str] = []
+    real_solve = solve_module.solve
+    monkeypatch.setattr(alns, "ready", lambda: "compile" in events)
+    monkeypatch.setattr(alns, "warm_up", lambda: events.append("compile"))
+
+    def timed_solve(problem: object, **kw: object) -> object:
+        events.append(f"solve {kw['engine']}")
+        return real_solve(problem, **{**kw, "engine": "greedy"})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve_module, "solve", timed_solve)
+    for engine in ("greedy", "auto", "auto"):
+        result = runner.invoke(app, ["solve", str(problem_file), "-o", str(tmp_path / engine), "--engine", engine,
+                                     "--no-figures"])
+        assert result.exit_code == EXIT_OK, _err(result)
+    assert events == ["solve greedy", "compile", "solve auto", "solve auto"]  # once, before the first auto clock

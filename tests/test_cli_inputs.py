@@ -139,6 +139,14 @@ def test_matrix_memory_estimate() -> None:
     cli_files.check_matrix_memory(1_100, 1, orders=1_000, available=16 * 10**9)
 
 
+def test_osrm_matrix_memory_estimate_is_its_measured_peak() -> None:
+    """OSRM's table takes about 370 bytes per cell (benchmarks/matrix_memory.py), haversine 48: 5,000
+    locations fit in 8 GB on haversine (1.2 GB) but not on osrm (9.2 GB)."""
+    cli_files.check_matrix_memory(5_000, 1, orders=5_000, backend="haversine", available=8 * 10**9)
+    with pytest.raises(cli_files.UsageError, match=r"9\.\d GB"):
+        cli_files.check_matrix_memory(5_000, 1, orders=5_000, backend="osrm", available=8 * 10**9)
+
+
 def test_graph_build_offline_says_it_needs_the_internet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ox = pytest.importorskip("osmnx")
     requests = pytest.importorskip("requests")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medroute import Location, Order, Problem, Solution
-from medroute.demand import OUTSIDE, demand_layer, kecamatan_demand, plot_demand
+from medroute.demand import OUTSIDE, demand_layer, demand_legend, kecamatan_demand, plot_demand
 from medroute.scenarios.population import VILLAGES_FILE, read_villages
 from tests.data import data_path
 from tests.plans import small_plan, small_problem
@@ -79,6 +79,22 @@ def test_map_layer_shades_every_village_with_its_kecamatan_figures() -> None:
     m = folium.Map(tiles=None)
     layer.add_to(m)
     assert "bringToBack" in m.get_root().render()
+
+
+def test_legend_gives_the_scale_of_the_layer_shading() -> None:
+    folium = pytest.importorskip("folium")
+    problem, plan = plan_with_an_order_at_sea()
+    legend = demand_legend(problem, plan, steps=3)
+    top = max(r.served_per_10k for r in kecamatan_demand(problem, plan) if r.population)
+    assert legend[0][0] == "#1b7837" and legend[-1][0] == "#ffffff"  # the busiest kecamatan's shade down to white
+    assert [float(label.split(": ")[1].split()[0]) for _, label in legend] == pytest.approx([top, top / 2, 0], abs=0.01)
+    layer = demand_layer(problem, plan)
+    shades = {c.style_function({})["fillColor"] for c in layer._children.values() if isinstance(c, folium.GeoJson)}
+    assert legend[0][0] in shades and legend[-1][0] in shades
+    from medroute.maps import route_map
+
+    m = route_map(problem, plan, overlays=[layer], legend_items=legend)
+    assert all(label in m.get_root().render() for _, label in legend)
 
 
 def test_a_day_without_orders() -> None:

@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -128,6 +128,19 @@ def _spinner(label: str) -> Iterator[Callable[[str], None]]:
     """A rich spinner on stderr (silent when stderr is not a terminal); yields an updater."""
     with err_console.status(Text(label), spinner="dots") as status:
         yield lambda text: status.update(Text(f"{label} — {text}"))
+
+
+def _compile_search(engines: Iterable[str]) -> None:
+    """Compile the alns core before any clock runs, when ``engines`` use it and this machine has
+    not compiled it yet (once: then numba's disk cache loads it in about a second). Without this,
+    a fresh install's short solves would each kill the compile at their clock and never cache it."""
+    if not {"auto", "alns"} & set(engines):
+        return
+    from .engines.alns import ready, warm_up
+
+    if not ready():
+        with _spinner("Compiling the search core for this machine (once, about a minute; then cached)"):
+            warm_up()
 
 
 def _solve_progress(update: Callable[[str], None]) -> Callable[[Any], None]:
@@ -250,6 +263,7 @@ def solve(
         problem = _read_problem(problem_file)
         get_engine(engine)  # an unknown engine fails before any travel matrix is computed
         prepare_out_dir(out)
+        _compile_search([engine])
         with _spinner("Computing travel matrix"):
             be, mats = _travel(problem, backend, graph, matrix)
         with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)") as update:
@@ -284,6 +298,7 @@ def demo(
 
         t0 = time.perf_counter()
         prepare_out_dir(out)
+        _compile_search([engine])
         with _spinner(f"Loading scenario {scenario!r}"):
             sc = scenarios.load(scenario, seed=seed)
         problem, mats = sc.problem, sc.matrix
@@ -369,6 +384,7 @@ def simulate(
     def body() -> int:
         from .simulate_cli import simulate_command
 
+        _compile_search([engine])
         simulate_command(scenario, policy, seed, out, engine=engine, time_budget=time_budget,
                          replan_every=replan_every, noise=noise, failure_rate=failure_rate,
                          cancel_rate=cancel_rate, objective=objective)
@@ -400,7 +416,7 @@ def bench(
     (exit 1 if an ``auto`` plan breaks a rule)."""
 
     def body() -> int:
-        from .bench import SUITES
+        from .bench import ENGINES, SUITES
         from .bench_cli import RESULT_FILES, bench_command
 
         if not quick and suite not in SUITES:
@@ -411,6 +427,7 @@ def bench(
             raise UsageError(f"--out: {str(out)!r} already holds {', '.join(earlier)} from an earlier run; "
                              "choose a new folder or pass --overwrite")
         prepare_out_dir(out)
+        _compile_search(engine or ENGINES)
         return bench_command(suite, budget, engine, out, seed, quick=quick, scale=scale,
                              command="medroute bench " + " ".join(sys.argv[2:]))
 

@@ -18,11 +18,12 @@ from .errors import MedrouteError
 
 T = TypeVar("T")
 
-PEAK_BYTES_PER_CELL = {"haversine": 48, "osm": 85, "osrm": 48, "matrix": 24}
-"""Peak bytes per travel-matrix cell while it is built and compiled, by backend (tracemalloc, 1,008
-locations of the ``surge`` day: haversine 48.0, osm 84.7; ``matrix`` selects from a matrix already
-in memory; ``osrm`` is not measured and takes haversine's figure as a lower bound). 20,000 orders
-on haversine: about 19 GB."""
+PEAK_BYTES_PER_CELL = {"haversine": 48, "osm": 85, "osrm": 370, "matrix": 24}
+"""Peak bytes per travel-matrix cell while it is built and compiled, by backend: haversine 48 and
+osm 85 (tracemalloc, 1,008 locations of the ``surge`` day: 48.0 and 84.7), osrm 370 (peak
+resident memory, ``benchmarks/matrix_memory.py``: 367–369 bytes on 982 and 1,915 locations of
+``probolinggo``, where haversine measures 48 and osm 43–53); ``matrix`` selects from a matrix
+already in memory. 20,000 orders on haversine: about 19 GB."""
 
 
 class UsageError(MedrouteError, ValueError):

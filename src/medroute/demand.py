@@ -11,6 +11,7 @@ against its share of the day's orders and of the orders the plan serves::
     kecamatan_demand(sc.problem, plan)                  # one row per kecamatan
     plot_demand(sc.problem, plan).savefig("demand.png")   # needs medroute[viz]
     demand_layer(sc.problem, plan).add_to(fmap)         # a folium layer for any map
+    demand_legend(sc.problem, plan)                     # its shading, as route_map legend rows
 
 It fits any problem in Banyuwangi; orders outside the village layer (at sea, outside the regency)
 are counted in a last row, ``OUTSIDE``.
@@ -19,6 +20,7 @@ are counted in a last row, ``OUTSIDE``.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,13 +149,14 @@ def demand_layer(problem: Problem, solution: Solution | None = None, *, data_dir
     orders per 10,000 inhabitants, with the kecamatan's figures in each tooltip.
 
     The polygons stay under the map's other layers, so routes and stops stay clickable. Add it
-    to a map before the map's layer control (``route_map(p, s, overlays=[demand_layer(p, s)])``,
-    or ``.add_to(fmap)`` on a map of your own). Needs folium (``pip install 'medroute[viz]'``).
+    to a map before the map's layer control (``route_map(p, s, overlays=[demand_layer(p, s)],
+    legend_items=demand_legend(p, s))``, or ``.add_to(fmap)`` on a map of your own). Needs folium
+    (``pip install 'medroute[viz]'``).
     """
     folium: Any = require("folium", "viz")
     villages = _villages(data_dir)
     rows = {r.kecamatan: r for r in kecamatan_demand(problem, solution, data_dir=data_dir)}
-    top = max((r.served_per_10k for r in rows.values() if r.population), default=0.0) or 1.0
+    top = _top_per_10k(rows.values())
     group = folium.FeatureGroup(name=name)
     for i, geom in enumerate(villages.geometry):
         r = rows[villages.kecamatan[i]]
@@ -167,6 +170,35 @@ def demand_layer(problem: Problem, solution: Solution | None = None, *, data_dir
                        tooltip=folium.Tooltip(tip)).add_to(group)
     _send_to_back(group)
     return group
+
+
+def demand_legend(problem: Problem, solution: Solution | None = None, *, data_dir: Path | None = None,
+                  steps: int = 3) -> list[tuple[str, str]]:
+    """Legend rows for :func:`demand_layer`'s shading, for ``route_map(..., legend_items=)``.
+
+    Parameters
+    ----------
+    problem, solution
+        As given to :func:`demand_layer`.
+    data_dir
+        A data directory searched before the shipped village layer.
+    steps
+        Number of rows, from the busiest kecamatan's shade down to white (none served).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(css colour, label)`` pairs, darkest first; a label gives the served orders per 10,000
+        inhabitants its colour stands for.
+    """
+    top = _top_per_10k(kecamatan_demand(problem, solution, data_dir=data_dir))
+    fractions = np.linspace(1.0, 0.0, max(2, steps))
+    return [(_ramp(float(x)), f"kecamatan: {x * top:.2f} served per 10,000 people") for x in fractions]
+
+
+def _top_per_10k(rows: Iterable[KecamatanDemand]) -> float:
+    """The shading's scale: the highest served orders per 10,000 inhabitants (1 when none is served)."""
+    return max((r.served_per_10k for r in rows if r.population), default=0.0) or 1.0
 
 
 _TO_BACK_JS = """{%% macro script(this, kwargs) %%}
