@@ -21,7 +21,9 @@ targets), ``max(5, orders / 20)`` below. ``--big`` runs, per size, in separate p
 * ``mono``: ``auto`` planning the day whole (no decompose stage) on the full matrix at the same
   budget, and ``mono-long`` at ``--long`` times it, up to ``--mono-max`` orders (beyond, a whole
   day does not fit the budget: PyVRP's first local search alone outlasts it);
-* ``parts``: the decomposition forced at any size (``engine="decompose"``), to set the threshold.
+* ``parts``: the decomposition forced at any size (``engine="decompose"``), to set the threshold;
+* ``parts-1``: the same in one process (its parts planned one after the other), for a run that
+  holds one core slot (``benchslot`` without ``--both``).
 
 Writes ``scale.png``, ``scale.md``, ``scale.json`` and ``meta.json`` into ``--output`` (default
 ``benchmarks/results/scale/``; ``--big``: ``benchmarks/results/scale-big/<scenario>.{json,md}``,
@@ -47,7 +49,7 @@ from medroute.bench import SCALE_SIZES, run_scale
 from medroute.bench.results import study
 
 BIG = Path(__file__).parent / "results" / "scale-big"
-KINDS = ("auto", "parts", "greedy", "mono", "mono-long")
+KINDS = ("auto", "parts", "parts-1", "greedy", "mono", "mono-long")
 
 
 def big_budget(orders: int) -> float:
@@ -59,6 +61,7 @@ def run_point(scenario: str, orders: int, kind: str, budget: float, seed: int) -
     """One measurement, in this process (the ``--point`` child)."""
     import medroute
     from medroute import scenarios
+    from medroute.decompose import solve_decomposed
     from medroute.engines.portfolio import STAGES, AutoEngine
     from medroute.stop import MaxRuntime
 
@@ -68,11 +71,14 @@ def run_point(scenario: str, orders: int, kind: str, budget: float, seed: int) -
     out: dict[str, Any] = {"scenario": scenario, "orders": orders, "riders": len(problem.riders), "kind": kind,
                            "budget_s": budget, "seed": seed, "load_1min": os.getloadavg()[0],
                            "scenario_s": round(time.perf_counter() - t0, 1)}
-    if kind in ("auto", "parts"):
+    if kind in ("auto", "parts", "parts-1"):
         reserve = 0.06 * budget if orders >= 5000 else 0.0  # the check's share of the whole call
         t0 = time.perf_counter()
-        sol = medroute.solve(problem, engine="auto" if kind == "auto" else "decompose",
-                             stop=MaxRuntime(budget - reserve), matrix=backend, seed=0)
+        if kind == "parts-1":
+            sol = solve_decomposed(problem, matrix=backend, stop=MaxRuntime(budget - reserve), seed=0, max_workers=1)
+        else:
+            sol = medroute.solve(problem, engine="auto" if kind == "auto" else "decompose",
+                                 stop=MaxRuntime(budget - reserve), matrix=backend, seed=0)
         out["solve_s"] = round(time.perf_counter() - t0, 1)
         t1 = time.perf_counter()
         out["violations"] = len(medroute.check(problem, sol, backend))
@@ -165,9 +171,12 @@ def render(scenario: str, points: list[dict[str, Any]], command: str) -> str:
     table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join([
         f"# Scale to 10,000 orders: `{scenario}`", "", "```", command, "```", "",
+        f"Any row again: `python benchmarks/scale.py --big --scenario {scenario} --sizes ORDERS --kinds RUN` "
+        "(seed 0; the budget follows from the orders).", "",
         "Each row is its own process on a 2-core machine shared with other jobs (load = 1-minute load average "
         "when it started; every time is clock-bound). `time s` is the whole call: travel, search and, for "
-        "`auto`/`parts`, the independent check (`medroute.check` with the travel backend, legs only). `peak GB`: "
+        "`auto`/`parts`/`parts-1` (the parts in one process), the independent check (`medroute.check` with the "
+        "travel backend, legs only). `peak GB`: "
         "resident memory of the process and its workers, scenario generation included; `greedy`/`mono` build the "
         "full matrix (their memory is not the target). `/ mono`: against `auto` planning the day whole at the "
         "same budget.", "", *table, ""])

@@ -129,3 +129,35 @@ def test_the_clock_is_held() -> None:
     assert time.perf_counter() - t0 <= 1.05 * 4.0 + 1.0
     assert plan.stats is not None and not plan.stats.reproducible
     assert check(p, plan) == []
+
+
+def test_border_tasks_that_cost_more_than_their_clock_are_not_started_past_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    p = town(8, pharmacies=4, orders=160, riders=20)
+    real = search.run
+    pairs: list[float] = []
+
+    def slow(task: Any, backend: Any) -> Any:
+        if task.parts:  # a pair whose task costs 1.5 s more than its clock (building, sending, splitting)
+            pairs.append(task.stop.seconds)
+            time.sleep(1.5)
+        return real(task, backend)
+
+    monkeypatch.setattr(search, "run", slow)
+    t0 = time.perf_counter()
+    plan = solve_decomposed(p, stop=MaxRuntime(6.0), seed=0, part_size=20, max_workers=1)
+    assert time.perf_counter() - t0 <= 1.05 * 6.0 + 1.0  # without the overhead learnt: 4 pairs, about 10 s
+    assert len(pairs) <= 2  # round 1 has 4 pairs; once one has shown its cost, none fits the time left
+    assert check(p, plan) == [] and complete(p, plan)
+
+
+def test_a_part_whose_travel_takes_its_whole_clock_still_has_a_complete_plan_while_the_search_has_time() -> None:
+    from medroute.decompose.tasks import Task, run
+    from medroute.stop import Budget
+
+    p = town(9, pharmacies=2, orders=400, riders=60)
+    # The part's clock ends while its travel is computed; the search has 60 s left.
+    got = run(Task(p, Budget(0.05), 0, None, (), start_s=60.0), HaversineBackend())
+    assert got.solution.unassigned == ()
+    assert check(p, got.solution) == []

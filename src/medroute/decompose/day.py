@@ -17,7 +17,7 @@ from .partition import PART_SIZE, split
 from .search import Search
 from .travel import PartTravel
 
-DECOMPOSE_ABOVE = 1500
+DECOMPOSE_ABOVE = 2000
 """Orders from which ``auto`` plans a day in parts (measured: ``docs/decompose.md``)."""
 
 

@@ -87,6 +87,7 @@ class Search:
     notes: list[str] = field(default_factory=list)
     rounds: int = 0
     improved: int = 0
+    _spent: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         parts = self.partition.parts
@@ -96,37 +97,64 @@ class Search:
         self.order_index = {o.id: k for k, o in enumerate(self.problem.orders)}
 
     # -- running tasks -------------------------------------------------------------------------
-    def _wave(self, jobs: Sequence[_Job], fraction: float) -> list[Outcome | BaseException]:
+    def _wave(self, jobs: Sequence[_Job], fraction: float, *,
+              optional: bool = False) -> list[Outcome | BaseException | None]:
         """Run ``jobs`` on ``fraction`` of what is left of the budget, largest first: work in
-        fixed shares by size, the clock shared out as each job starts."""
+        fixed shares by size, the clock shared out as each job starts.
+
+        With a clock, each job's share leaves room for the seconds a task costs beyond its own
+        clock (building it here, sending it, splitting its plan: :attr:`overhead`, learnt from the
+        optional waves' tasks). An ``optional`` wave starts no job that would get less than
+        :data:`MIN_SECONDS` (its outcome is ``None``); the others always run.
+        """
         share = self.meter.share(fraction, keep_seconds=self.reserve)
         end = time.perf_counter() + share.seconds
         total = max(1, sum(j.size for j in jobs))
         pending = sorted(range(len(jobs)), key=lambda i: (-jobs[i].size, i))
         left = sum(j.size for j in jobs)
-        running: dict[Any, tuple[int, float]] = {}
-        out: list[Outcome | BaseException] = [RuntimeError("not run")] * len(jobs)
+        running: dict[Any, tuple[int, float, float, float]] = {}  # index, expected end, started, clock
+        out: list[Outcome | BaseException | None] = [None] * len(jobs)
         while pending or running:
             while pending and len(running) < self.runner.workers:
-                i = pending.pop(0)
+                i = pending[0]
                 size = max(1, jobs[i].size)
-                seconds = math.inf
                 now = time.perf_counter()
-                if math.isfinite(share.seconds):
-                    committed = sum(max(0.0, t - now) for _, t in running.values())
-                    room = self.runner.workers * max(0.0, end - now) - committed
-                    seconds = max(MIN_SECONDS, min(end - now, room * size / max(1, left)))
+                seconds = self._clock(end, now, running, len(pending), size, left) \
+                    if math.isfinite(share.seconds) else math.inf
+                if seconds < MIN_SECONDS:
+                    if optional:
+                        pending.clear()
+                        break
+                    seconds = MIN_SECONDS
+                pending.pop(0)
                 left -= jobs[i].size
                 work = share.work * size / total if math.isfinite(share.work) else math.inf
                 task = jobs[i].make(Budget(seconds, max(1e-3, work), self.patience))
-                running[self.runner.submit(run, task, self.backend)] = (i, now + seconds)
-            for handle in self.runner.wait_any(list(running)):
-                i, _ = running.pop(handle)
+                handle = self.runner.submit(run, task, self.backend)
+                running[handle] = (i, now + seconds + self.overhead, now, seconds)
+            for handle in self.runner.wait_any(list(running)) if running else ():
+                i, _, started, seconds = running.pop(handle)
                 result, error = self.runner.outcome(handle)
                 out[i] = error if error is not None else result
                 if error is None:
                     self.meter.add(result.solution.stats.work if result.solution.stats else 0.0)
+                if optional and math.isfinite(seconds):
+                    self._spent.append(max(0.0, time.perf_counter() - started - seconds))
         return out
+
+    @property
+    def overhead(self) -> float:
+        """Mean seconds a border task has cost beyond its clock so far."""
+        return sum(self._spent) / len(self._spent) if self._spent else 0.0
+
+    def _clock(self, end: float, now: float, running: dict[Any, tuple[int, float, float, float]], pending: int,
+               size: int, left: int) -> float:
+        """A job's clock: its share (by size) of the workers' time left before ``end``, less what
+        the running tasks still hold and every pending task's :attr:`overhead`."""
+        committed = sum(max(0.0, expected - now) for _, expected, _, _ in running.values())
+        workers: int = self.runner.workers
+        room = workers * max(0.0, end - now) - committed - self.overhead * pending
+        return min(end - now - self.overhead, room * size / max(1, left))
 
     def _event(self, stage: str) -> None:
         if self.progress is None:
@@ -155,7 +183,8 @@ class Search:
         outcomes = self._wave(jobs, PARTS_SHARE if borders else 1.0)
         for p, got in enumerate(outcomes):
             sub = subs[p]
-            if isinstance(got, BaseException):
+            if not isinstance(got, Outcome):  # every job of this wave runs: ``got`` is its error
+                assert got is not None
                 self.plans[p] = self._fallback(sub, got)
                 continue
             if got.blocks is not None:
@@ -169,7 +198,8 @@ class Search:
     def _part_maker(self, sub: Problem, extra: tuple[Any, ...], start: Solution | None) -> Callable[[Budget], Task]:
         def make(stop: Budget) -> Task:
             mats = None if self.travel.backend is not None else self.travel.matrices(sub)
-            return Task(sub, stop, self.seed, mats, extra if mats is None else (), start)
+            return Task(sub, stop, self.seed, mats, extra if mats is None else (), start,
+                        start_s=self.meter.seconds_left() - self.reserve)
 
         return make
 
@@ -197,9 +227,14 @@ class Search:
             if not pairs:
                 break
             jobs = [self._pair_job(p, q) for p, q in pairs]
-            got = self._wave(jobs, 1.0 / max(1, PLANNED_ROUNDS - self.rounds))
+            got = self._wave(jobs, 1.0 / max(1, PLANNED_ROUNDS - self.rounds), optional=True)
+            if all(res is None for res in got):  # no pair's task fits the time left
+                ended = StopReason.CLOCK
+                break
             self.rounds += 1
             for (p, q), res in zip(pairs, got, strict=True):
+                if res is None:  # not started: still untried
+                    continue
                 self.tried.add((p, q, self.version[p], self.version[q]))
                 if isinstance(res, BaseException):
                     self.notes.append(f"border round {self.rounds}: parts {p} and {q} failed to re-plan "

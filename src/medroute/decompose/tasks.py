@@ -39,6 +39,10 @@ class Task:
     extra : places of the neighbouring parts (the block's further columns).
     initial : a plan to start from.
     parts : to split the plan back: per part, its rider ids and the ids of its orders before.
+    start_s : seconds the greedy start (made when ``initial`` is ``None``) may take if that is
+        longer than what is left of ``stop``'s clock: the whole search's time left, so that the
+        start is complete (greedy leaves the orders it did not reach in time unassigned) unless
+        the search itself is out of time.
     """
 
     problem: Problem
@@ -48,6 +52,7 @@ class Task:
     extra: tuple[Location, ...] = ()
     initial: Solution | None = None
     parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    start_s: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +98,9 @@ def run(task: Task, backend: TravelBackend | None) -> Outcome:
     travel_s = time.perf_counter() - t0
     start = task.initial
     if start is None:  # a complete plan to search from, however short the part's share of the clock
-        start = solve(task.problem, engine="greedy", stop=_left(task.stop, t0), seed=task.seed, matrix=mats)
+        own = _left(task.stop, t0)
+        clock = replace(own, seconds=max(own.seconds, task.start_s - (time.perf_counter() - t0)))
+        start = solve(task.problem, engine="greedy", stop=clock, seed=task.seed, matrix=mats)
     sol = solve(task.problem, engine=part_engine(), stop=_left(task.stop, t0), seed=task.seed, matrix=mats,
                 initial=start)
     if not task.parts:

@@ -41,7 +41,7 @@ from .. import datadir
 from ..errors import InvalidProblemError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
 from ..model import CoolBox, Order, Pharmacy, Problem, Rider, TimeWindow
-from ..travel.base import TravelBackend, TravelMatrix
+from ..travel.base import TravelBackend
 from ..travel.graph import LENGTH_BITS, GraphBackend
 from ..travel.haversine import DETOUR_FACTOR, HaversineBackend
 from .facilities import (
@@ -74,7 +74,6 @@ class Generated(NamedTuple):
     """What a scenario builder returns (wrapped into :class:`medroute.scenarios.Scenario`)."""
 
     problem: Problem
-    matrix: TravelMatrix | None
     backend_name: str
     description: str
     travel_backend: TravelBackend
@@ -483,8 +482,7 @@ def _require(data_dir: Path | None, rel: str, scenario: str) -> Path:
     return datadir.data_file(rel, data_dir, needed_by=f"scenario {scenario!r}")
 
 
-def _matrix(problem: Problem, net: RoadNetwork | None, backend: str,
-            cache_dir: Path | None) -> tuple[None, str, TravelBackend]:
+def _travel(net: RoadNetwork | None, backend: str, cache_dir: Path | None) -> tuple[str, TravelBackend]:
     """The scenario's travel backend and its name; the matrix is computed when first asked for
     (:attr:`medroute.scenarios.Scenario.matrix`): a day planned in parts never needs it."""
     travel: TravelBackend
@@ -496,7 +494,7 @@ def _matrix(problem: Problem, net: RoadNetwork | None, backend: str,
         from ..travel.cache import CachedBackend
 
         travel = CachedBackend(travel, cache_dir)
-    return None, name, travel
+    return name, travel
 
 
 def _band(values: dict[str, ParamValue]) -> tuple[float, float]:
@@ -527,11 +525,11 @@ def build_banyuwangi(scenario: str, *, which: str, seed: int, data_dir: Path | N
         where = (f"patients lie on road nodes {lo:.0f}–{hi:.0f} m by road from their facility, inside its cluster "
                  f"of the road geometry shipped with medroute: {net.summary}")
     problem = generate_problem(scenario, sites, _drawer(net, sites, values, data_dir, scenario), values, rng)
-    matrix, name, travel = _matrix(problem, net, backend, cache_dir)
+    name, travel = _travel(net, backend, cache_dir)
     desc = (f"Banyuwangi {scenario!r} (seed {seed}): {_counts_text(problem)}. Pickup sites are real facilities from "
             f"{fac_path.name} (a student WebGIS, qgis2web; not OSM); {where}; {_demand_text(values)}. "
             f"{_travel_text(name)}")
-    return Generated(problem, matrix, name, desc, travel)
+    return Generated(problem, name, desc, travel)
 
 
 def _drawer(net: RoadNetwork, sites: Sequence[Facility], values: dict[str, ParamValue], data_dir: Path | None,
@@ -582,12 +580,12 @@ def build_pancer(*, seed: int, data_dir: Path | None, backend: str, values: dict
     net = _osm_network(_file_key(_require(data_dir, PANCER_FILE, "pancer")), (fac,))
     lo, hi = _band(values)
     problem = generate_problem("pancer", (fac,), _drawer(net, (fac,), values, data_dir, "pancer"), values, rng)
-    matrix, name, travel = _matrix(problem, net, backend, cache_dir)
+    name, travel = _travel(net, backend, cache_dir)
     desc = (f"Pancer (Kec. Pesanggaran, south coast; seed {seed}): {_counts_text(problem)}. The pickup site is "
             f"{fac.name}, the nearest of the 20 real facilities to the extract; patients lie on road nodes "
             f"{lo:.0f}–{hi:.0f} m by road from where the bridge enters {net.summary} (© OpenStreetMap contributors, "
             f"ODbL; snapshot 2024-06-25); {_demand_text(values)}. {_travel_text(name)}")
-    return Generated(problem, matrix, name, desc, travel)
+    return Generated(problem, name, desc, travel)
 
 
 STAND_INS = {"probolinggo": (PROBOLINGGO_FILE, "Probolinggo"), "surabaya": (SURABAYA_FILE, "Surabaya")}
@@ -603,9 +601,9 @@ def build_stand_in(scenario: str, *, seed: int, data_dir: Path | None, backend: 
     sites = synthetic_sites(net, _int(values, "synthetic_sites"), city)
     lo, hi = _band(values)
     problem = generate_problem(scenario, sites, _drawer(net, sites, values, data_dir, scenario), values, rng)
-    matrix, name, travel = _matrix(problem, net, backend, cache_dir)
+    name, travel = _travel(net, backend, cache_dir)
     desc = (f"{city} stand-in (NOT Banyuwangi; seed {seed}): {_counts_text(problem)}. {len(sites)} synthetic pickup "
             f"sites on graph nodes (a grid over the central 70 % of {net.summary}, © OpenStreetMap contributors, "
             f"ODbL); patients on road nodes {lo:.0f}–{hi:.0f} m by road from their site. "
             f"{_travel_text(name)}")
-    return Generated(problem, matrix, name, desc, travel)
+    return Generated(problem, name, desc, travel)

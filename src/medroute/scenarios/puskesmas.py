@@ -42,8 +42,8 @@ from .banyuwangi import (
     _band,
     _counts_text,
     _download_network,
-    _matrix,
     _require,
+    _travel,
     generate_problem,
     rng_for,
 )
@@ -243,7 +243,7 @@ def build_puskesmas(*, seed: int, data_dir: Path | None, backend: str, values: d
     demand = RegencyDemand(sites, (None,) * len(hospitals) + tuple(p.kecamatan for p in pusk), villages,
                            _node_sampler(net, villages) if net else villages.sample_in, lo, hi)
     problem = generate_problem("puskesmas", sites, demand.draw, values, rng)
-    matrix, name, travel = _matrix(problem, net, backend if net else "haversine", cache_dir)
+    name, travel = _travel(net, backend if net else "haversine", cache_dir)
     hosp = sum(o.pharmacy in {h.id for h in hospitals} for o in problem.orders)
     homes = ("on its road nodes" if net else "uniform inside its polygon")
     travel_text = (f"travel on {net.summary}" if net else
@@ -259,4 +259,4 @@ def build_puskesmas(*, seed: int, data_dir: Path | None, backend: str, values: d
             f"when within reach; homes {lo / 1000:g}–{hi / 1000:g} km from their facility by estimated road. "
             f"Volume {len(problem.orders)} orders/day: an estimate (E), the top of domain.md's 100–300 orders/day "
             f"with all facilities as pickup sites. Then {travel_text}.")
-    return Generated(problem, matrix, name, desc, travel)
+    return Generated(problem, name, desc, travel)
