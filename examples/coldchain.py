@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import medroute
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, Rule, Solution, TimeWindow
 from medroute.compile import compile_problem
+from medroute.engines.base import relaxed_instance
 from medroute.engines.portfolio import AutoEngine
-from medroute.engines.pyvrp import PyVrpEngine, relaxed_instance
+from medroute.engines.pyvrp import PyVrpEngine
 from medroute.schedule import build_solution
 from medroute.stop import MaxRuntime
 

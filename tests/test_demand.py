@@ -91,7 +91,7 @@ def test_legend_gives_the_scale_of_the_layer_shading() -> None:
     layer = demand_layer(problem, plan)
     shades = {c.style_function({})["fillColor"] for c in layer._children.values() if isinstance(c, folium.GeoJson)}
     assert legend[0][0] in shades and legend[-1][0] in shades
-    from medroute.maps import route_map
+    from medroute.outputs.maps import route_map
 
     m = route_map(problem, plan, overlays=[layer], legend_items=legend)
     assert all(label in m.get_root().render() for _, label in legend)

@@ -28,7 +28,7 @@ def test_require_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_to_geodataframe_needs_the_osm_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    from medroute.geojson import to_geodataframe
+    from medroute.outputs.geojson import to_geodataframe
     from tests.plans import small_plan
 
     monkeypatch.setitem(sys.modules, "geopandas", None)

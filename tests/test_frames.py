@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medroute.frames import to_dataframes
+from medroute.outputs.frames import to_dataframes
 from tests.plans import small_plan
 
 pytest.importorskip("pandas")

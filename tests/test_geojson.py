@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from medroute.geo import Location
-from medroute.geojson import solution_geojson, to_geodataframe
+from medroute.outputs.geojson import solution_geojson, to_geodataframe
 from tests.plans import small_plan
 
 

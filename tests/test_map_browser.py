@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from medroute.maps import OFFLINE_ATTRIBUTE, PANEL_CLASS, ROUTE_CLASS, STOP_CLASS, map_html
+from medroute.outputs.maps import OFFLINE_ATTRIBUTE, PANEL_CLASS, ROUTE_CLASS, STOP_CLASS, map_html
 from tests.plans import bridged_plan, scale_plan, small_plan
 
 pytest.importorskip("folium")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from medroute.maps import ROUTE_CLASS, STOP_CLASS, map_html, save_map
+from medroute.outputs.maps import ROUTE_CLASS, STOP_CLASS, map_html, save_map
 from tests.plans import bridged_plan, small_plan
 
 pytest.importorskip("folium")
@@ -41,7 +41,7 @@ def _layer_names(page: str, kind: str) -> list[str]:
 
 
 def test_grouped_layers_legend_and_rider_selector_at_150_riders() -> None:
-    from medroute.maps import PANEL_CLASS
+    from medroute.outputs.maps import PANEL_CLASS
     from tests.plans import scale_plan
 
     p, s = scale_plan(1000, 150, 20)
@@ -61,7 +61,7 @@ def test_extra_overlays_and_legend_rows_join_the_plan_layers() -> None:
 
 
 def test_bridges_are_dashed_on_the_map() -> None:
-    from medroute.maps import BRIDGE_CLASS
+    from medroute.outputs.maps import BRIDGE_CLASS
     p, s, be = bridged_plan()
     page = map_html(p, s, backend=be)
     assert page.count(f'"className": "{BRIDGE_CLASS}"') == 1

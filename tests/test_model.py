@@ -24,6 +24,7 @@ from medroute import (
     SchemaError,
     TimeWindow,
 )
+from medroute.precheck import precheck
 from medroute.travel import TravelMatrix
 from tests.strategies import RSUD_BLAMBANGAN, problems
 
@@ -128,7 +129,7 @@ def test_flags_are_reported_not_raised() -> None:
         Order("late", "rsud", PATIENT, release_s=3600 * 10, windows=(TimeWindow(0, 3600 * 10 + 60),)),
         Order("fine", "rsud", PATIENT),
     ))
-    flags = {f.id: f.reason for f in p.flags()}
+    flags = {f.id: f.reason for f in precheck(p)}
     assert flags == {"cold": Reason.NO_COOLBOX_RIDER, "far": Reason.BEYOND_TRIP_LIMIT,
                      "heavy": Reason.OVER_CAPACITY, "late": Reason.WINDOW_UNREACHABLE}
 
@@ -137,8 +138,8 @@ def test_flags_budget_shorter_than_ride_with_a_given_matrix() -> None:
     p = problem(orders=(Order("cold", "rsud", PATIENT, temperature="refrigerated"),),
                 riders=(Rider("r1", RSUD_BLAMBANGAN, coolbox=CoolBox()),))
     slow = TravelMatrix([[0, 3 * 3600], [3 * 3600, 0]], [[0, 1000], [1000, 0]])
-    assert [f.reason for f in p.flags(slow)] == [Reason.BUDGET_SHORTER_THAN_RIDE]
-    assert p.flags() == []
+    assert [f.reason for f in precheck(p, slow)] == [Reason.BUDGET_SHORTER_THAN_RIDE]
+    assert precheck(p) == []
 
 
 @given(problems())
@@ -293,3 +294,15 @@ def test_times_in_seconds_may_be_json_floats() -> None:
         Problem.from_json(doc)
     del doc["orders"][0]["target"]
     assert Problem.from_json(doc).orders[0].release_s == 36000
+
+
+def test_the_domain_module_imports_no_travel() -> None:
+    """``model`` is the pure domain: travel enters at ``compile``/``precheck`` (issue 22)."""
+    import ast
+    import inspect
+
+    import medroute.model
+
+    tree = ast.parse(inspect.getsource(medroute.model))
+    imported = {(node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {m for m in imported if m.split(".")[0] in ("travel", "matrices", "precheck", "compile")}

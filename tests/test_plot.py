@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from medroute.geo import Location
-from medroute.plot import plot_cold_exposure, plot_routes, plot_timeline, save_figure
+from medroute.outputs.plot import plot_cold_exposure, plot_routes, plot_timeline, save_figure
 from tests.plans import small_plan
 
 pytest.importorskip("matplotlib")

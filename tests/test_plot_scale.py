@@ -12,7 +12,7 @@ import pytest
 
 from medroute import Problem
 from medroute.outputs import write_outputs
-from medroute.plot import (
+from medroute.outputs.plot import (
     LEGEND_MAX,
     TIMELINE_PAGE,
     plot_activity,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from medroute.check import Rule, Violation, check
-from medroute.report import format_kpi, report_markdown, write_report
+from medroute.outputs.report import format_kpi, report_markdown, write_report
 from tests.plans import small_plan
 
 

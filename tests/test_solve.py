@@ -11,7 +11,7 @@ import medroute
 from medroute import EngineError, Location, Order, Pharmacy, Problem, Rider
 from medroute.compile import Instance
 from medroute.engines import registry
-from medroute.engines.base import EngineResult
+from medroute.engines.base import SUPPORTED, EngineResult, Support
 from medroute.errors import InvalidProblemError
 from medroute.solve import solve
 from medroute.stats import Progress, ProgressEvent
@@ -29,8 +29,8 @@ def _problem() -> Problem:
 class _Refusing:
     name = "refusing"
 
-    def supports(self, instance: Instance) -> bool | str:
-        return "refusing cannot model motorbikes"
+    def supports(self, instance: Instance) -> Support:
+        return Support("refusing cannot model motorbikes")
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -43,8 +43,8 @@ class _Lazy:
     name = "lazy"
     budget = -1.0
 
-    def supports(self, instance: Instance) -> bool | str:
-        return True
+    def supports(self, instance: Instance) -> Support:
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -100,8 +100,8 @@ class _Careless:
 
     name = "careless"
 
-    def supports(self, instance: Instance) -> bool | str:
-        return True
+    def supports(self, instance: Instance) -> Support:
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:

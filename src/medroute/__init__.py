@@ -40,6 +40,7 @@ from .model import Pharmacy as Pharmacy
 from .model import Problem as Problem
 from .model import Rider as Rider
 from .model import TimeWindow as TimeWindow
+from .precheck import precheck as precheck
 from .reasons import Reason as Reason
 from .simulate import simulate as simulate
 from .solution import Kpis as Kpis

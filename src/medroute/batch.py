@@ -28,8 +28,10 @@ class BatchError(MedrouteError, RuntimeError):
 
     Attributes
     ----------
-    solutions : one entry per problem: its plan, or ``None`` where it failed.
-    errors : the exception of each failed problem, by index.
+    solutions
+        One entry per problem: its plan, or ``None`` where it failed.
+    errors
+        The exception of each failed problem, by index.
     """
 
     def __init__(self, solutions: list[Solution | None], errors: Mapping[int, BaseException]) -> None:
@@ -53,14 +55,20 @@ def solve_many(problems: Iterable[Problem], *, matrices: Iterable[Any] | None = 
 
     Parameters
     ----------
-    problems : the problems, solved independently.
-    matrices : one travel matrix or travel backend (or ``None`` for haversine) per problem, in the
+    problems
+        The problems, solved independently.
+    matrices
+        One travel matrix or travel backend (or ``None`` for haversine) per problem, in the
         same order; the same object given for several problems is shared (scattered once on Dask).
-    executor : where to run: a :class:`concurrent.futures.Executor`, a Dask ``distributed.Client``,
+    executor
+        Where to run: a :class:`concurrent.futures.Executor`, a Dask ``distributed.Client``,
         or ``None`` for a process pool of ``max_workers`` (see :func:`medroute.runner.runner_for`).
-    max_workers : processes of the default pool (default: the machine's cores).
-    on_done : called with (index, solution) as each problem finishes (for progress bars).
-    solve_kwargs : passed to :func:`medroute.solve` (``engine``, ``time_limit`` in s or ``stop``,
+    max_workers
+        Processes of the default pool (default: the machine's cores).
+    on_done
+        Called with (index, solution) as each problem finishes (for progress bars).
+    solve_kwargs
+        Passed to :func:`medroute.solve` (``engine``, ``time_limit`` in s or ``stop``,
         ``seed``); ``stop=MaxWork(...)`` gives the same plans whichever executor runs them.
 
     Returns

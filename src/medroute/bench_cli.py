@@ -24,16 +24,25 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
 
     Parameters
     ----------
-    suite : suite name, one of :data:`medroute.bench.SUITES` (``banyuwangi``, ``quick``).
-    budgets : time budgets per solve, seconds, replacing the suite's; ``None`` keeps them
+    suite
+        Suite name, one of :data:`medroute.bench.SUITES` (``banyuwangi``, ``quick``).
+    budgets
+        Time budgets per solve, seconds, replacing the suite's; ``None`` keeps them
         (``banyuwangi``: historic and expanded 10 and 30 s, surge 30 and 60 s).
-    engines : engine names (default: auto, ortools, pyvrp, vroom, greedy).
-    output : directory for ``RESULTS.md``, ``runs.csv``, ``runs.json``, ``meta.json`` and the PNG plots.
-    seeds : solver seeds (default ``0``).
-    quick : run the CI-size ``quick`` suite (about half a minute).
-    scale : also run the scale curve of ``auto`` into ``output/scale``.
-    loader : scenario loader (default :func:`medroute.scenarios.load`); for tests.
-    command : the command line to print at the top of the report.
+    engines
+        Engine names (default: auto, ortools, pyvrp, vroom, greedy).
+    output
+        Directory for ``RESULTS.md``, ``runs.csv``, ``runs.json``, ``meta.json`` and the PNG plots.
+    seeds
+        Solver seeds (default ``0``).
+    quick
+        Run the CI-size ``quick`` suite (about half a minute).
+    scale
+        Also run the scale curve of ``auto`` into ``output/scale``.
+    loader
+        Scenario loader (default :func:`medroute.scenarios.load`); for tests.
+    command
+        The command line to print at the top of the report.
 
     Returns
     -------

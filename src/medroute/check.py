@@ -121,12 +121,24 @@ def _budget(o: Order, rider: Rider) -> int | None:
 def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> list[Violation]:
     """Every violation of ``solution`` against ``problem``; an empty list means feasible.
 
-    ``matrix`` is the travel the plan was made with (anything
-    :func:`medroute.matrices.as_matrices` accepts); ``None`` = the haversine default. When the
-    plan records other travel (:attr:`~medroute.Solution.travel`), a
-    :class:`~medroute.errors.TravelMismatchWarning` says so: leg times would not match. A travel
-    backend (or ``None``) on a problem of more than :data:`LEGS_ONLY_ABOVE` places is asked only
-    for the legs the plan rides, in batches (no square matrix; no travel digest to compare).
+    Parameters
+    ----------
+    problem
+        The problem the plan is for.
+    solution
+        The plan to check, from any engine, a file or a person.
+    matrix
+        The travel the plan was made with (anything :func:`medroute.matrices.as_matrices`
+        accepts); ``None`` = the haversine default. When the plan records other travel
+        (:attr:`~medroute.Solution.travel`), a :class:`~medroute.errors.TravelMismatchWarning`
+        says so: leg times would not match. A travel backend (or ``None``) on a problem of more
+        than :data:`LEGS_ONLY_ABOVE` places is asked only for the legs the plan rides, in batches
+        (no square matrix; no travel digest to compare).
+
+    Returns
+    -------
+    list of Violation
+        Each broken rule with the route, order and stop it concerns.
     """
     mats = _lookups(problem, solution, matrix)
     out: list[Violation] = []

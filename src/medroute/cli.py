@@ -223,7 +223,7 @@ def _road_graph(backend: Any) -> Any:
 
 
 def _summary(problem: Any, solution: Any, violations: list[Any], out: Path, written: dict[str, Path]) -> None:
-    from .report import format_kpi
+    from .outputs.report import format_kpi
 
     k = solution.kpis
     table = Table(title=f"{problem.name or 'plan'} — engine {solution.engine}", show_header=True)

@@ -18,12 +18,17 @@ class TemperatureClass:
 
     Attributes
     ----------
-    name : identifier used in problems (``"ambient"``, ``"refrigerated"``, ...).
-    min_c, max_c : storage range, °C.
-    needs_coolbox : whether the item may only travel in a rider's cool box.
-    budget_s : default maximum time out of the fridge, pickup handover → door, seconds;
+    name
+        Identifier used in problems (``"ambient"``, ``"refrigerated"``, ...).
+    min_c, max_c
+        Storage range, °C.
+    needs_coolbox
+        Whether the item may only travel in a rider's cool box.
+    budget_s
+        Default maximum time out of the fridge, pickup handover → door, seconds;
         ``None`` means no limit beyond the delivery deadline.
-    source : the domain.md row the default rests on.
+    source
+        The domain.md row the default rests on.
     """
 
     name: str

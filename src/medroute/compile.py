@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from .matrices import MatrixLike, as_matrices
 from .model import Flag, Problem
+from .precheck import precheck
 from .travel.base import TravelMatrix
 
 COST_SCALE = 100
@@ -35,38 +36,65 @@ class Instance:
 
     Attributes
     ----------
-    problem : the source problem.
-    n, m : number of orders and riders.
-    node_loc : (2n,) matrix row of each node (pickups then deliveries).
-    start_loc, end_loc : (m,) matrix row of each rider's start / end (``-1`` = open end).
-    durations : one (L, L) int32 seconds matrix per distinct (profile, speed factor);
+    problem
+        The source problem.
+    n, m
+        Number of orders and riders.
+    node_loc
+        (2n,) matrix row of each node (pickups then deliveries).
+    start_loc, end_loc
+        (m,) matrix row of each rider's start / end (``-1`` = open end).
+    durations
+        One (L, L) int32 seconds matrix per distinct (profile, speed factor);
         ``rider_durations[r]`` picks the rider's.
-    distances : one (L, L) int32 metres matrix per profile; ``rider_distances[r]`` picks it.
-    service : (2n,) service seconds at each node.
-    windows : per node, a tuple of ``(start_s, end_s)`` windows (pickups: pharmacy opening cut
+    distances
+        One (L, L) int32 metres matrix per profile; ``rider_distances[r]`` picks it.
+    service
+        (2n,) service seconds at each node.
+    windows
+        Per node, a tuple of ``(start_s, end_s)`` windows (pickups: pharmacy opening cut
         at the release time; deliveries: the order's hard windows).
-    demand : (n, 5) what an order occupies, columns :data:`DIMS`.
-    cold : (n,) bool, whether order k rides in a cool box (:attr:`Order.needs_coolbox`; the one
+    demand
+        (n, 5) what an order occupies, columns :data:`DIMS`.
+    cold
+        (n,) bool, whether order k rides in a cool box (:attr:`Order.needs_coolbox`; the one
         definition of "cold", whatever the order's parcels).
-    capacity : (m, 5) what a rider holds, columns :data:`DIMS`.
-    max_ride : (n, m) out-of-fridge budget of order k on rider r, seconds (``NO_LIMIT`` = none).
-    allowed : (n, m) bool, whether rider r may carry order k (cool box, locks, already on board).
-    carried_by : (n,) rider already carrying order k (``-1`` = still at the pharmacy, or carried
+    capacity
+        (m, 5) what a rider holds, columns :data:`DIMS`.
+    max_ride
+        (n, m) out-of-fridge budget of order k on rider r, seconds (``NO_LIMIT`` = none).
+    allowed
+        (n, m) bool, whether rider r may carry order k (cool box, locks, already on board).
+    carried_by
+        (n,) rider already carrying order k (``-1`` = still at the pharmacy, or carried
         but flagged: a rider cannot be made to deliver what the rules forbid it to carry, so the
         order comes back unassigned with the flag's reason).
-    carried_since : (n,) when the carried order was picked up, seconds.
-    target : (n,) soft target, seconds (``NO_LIMIT`` = none).
-    late_cost : (n,) cost units per second late.
-    release : (n,) release time of each order, seconds.
-    lead_cost : (n,) cost units per second from the release to the start of the delivery.
-    drop_cost : (n,) cost units of leaving order k unserved.
-    required : (n,) bool.
-    depart : (m,) earliest departure of each rider, seconds.
-    shift_end : (m,) latest finish of each rider, seconds.
-    max_work : (m,) longest working time, seconds (``NO_LIMIT`` = none).
-    cost_per_m, cost_per_s : cost units per metre ridden and per second of riding.
-    rider_cost : cost units per rider used.
-    flagged : pre-check flags by order index; engines leave these orders out.
+    carried_since
+        (n,) when the carried order was picked up, seconds.
+    target
+        (n,) soft target, seconds (``NO_LIMIT`` = none).
+    late_cost
+        (n,) cost units per second late.
+    release
+        (n,) release time of each order, seconds.
+    lead_cost
+        (n,) cost units per second from the release to the start of the delivery.
+    drop_cost
+        (n,) cost units of leaving order k unserved.
+    required
+        (n,) bool.
+    depart
+        (m,) earliest departure of each rider, seconds.
+    shift_end
+        (m,) latest finish of each rider, seconds.
+    max_work
+        (m,) longest working time, seconds (``NO_LIMIT`` = none).
+    cost_per_m, cost_per_s
+        Cost units per metre ridden and per second of riding.
+    rider_cost
+        Cost units per rider used.
+    flagged
+        Pre-check flags by order index; engines leave these orders out.
     """
 
     problem: Problem
@@ -204,7 +232,7 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
                        box.parcels if box else 0, box.volume_ml if box else 0)
 
     obj = problem.objective
-    flags = problem.flags(mats)
+    flags = precheck(problem, mats)
     order_index = {o.id: k for k, o in enumerate(orders)}
     flagged = {order_index[f.id]: f for f in flags}
     max_ride = np.full((n, m), NO_LIMIT, dtype=np.int64)

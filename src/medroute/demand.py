@@ -123,7 +123,7 @@ def plot_demand(problem: Problem, solution: Solution | None = None, *, ax: Any =
         Three ``BarContainer`` s labelled ``population``, ``orders`` and ``served``; the y tick
         labels are the kecamatan names.
     """
-    from .plot import _figure
+    from .outputs.plot import _figure
 
     rows = kecamatan_demand(problem, solution, data_dir=data_dir)
     fig, ax = _figure(ax, (8.0, 0.32 * len(rows) + 1.6))

@@ -1,6 +1,6 @@
 """Reason codes for orders a plan leaves out.
 
-Single-order pre-checks come from :meth:`Problem.flags` (compiled into ``inst.flagged``) and are
+Single-order pre-checks come from :func:`medroute.precheck.precheck` (compiled into ``inst.flagged``) and are
 not repeated here. For an order the search dropped, :func:`explain` tries to insert it into each
 allowed rider's route — pickup at every position, delivery at every later position — and times
 each candidate with :func:`~medroute.schedule.schedule_route`:
@@ -43,11 +43,16 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
 
     Parameters
     ----------
-    inst : the compiled problem.
-    routes : per-rider node sequences of the plan (each must time).
-    k : the order's index.
-    max_trials : most insertions to time for this order.
-    deadline : ``time.perf_counter()`` value after which to stop trying.
+    inst
+        The compiled problem.
+    routes
+        Per-rider node sequences of the plan (each must time).
+    k
+        The order's index.
+    max_trials
+        Most insertions to time for this order.
+    deadline
+        ``time.perf_counter()`` value after which to stop trying.
     """
     riders = [r for r in range(inst.m) if inst.allowed[k, r]]
     if not riders:
@@ -86,11 +91,16 @@ def explain(inst: Instance, routes: Sequence[Sequence[int]], *,
 
     Parameters
     ----------
-    inst : the compiled problem.
-    routes : per-rider node sequences of the plan.
-    engine_reasons : what the engine said; kept for orders reached after ``deadline``.
-    max_trials : most insertions timed per order.
-    deadline : ``time.perf_counter()`` value after which no more orders are explained.
+    inst
+        The compiled problem.
+    routes
+        Per-rider node sequences of the plan.
+    engine_reasons
+        What the engine said; kept for orders reached after ``deadline``.
+    max_trials
+        Most insertions timed per order.
+    deadline
+        ``time.perf_counter()`` value after which no more orders are explained.
 
     Returns
     -------

@@ -21,7 +21,8 @@ def load_document(source: str | Path | dict[str, Any], *, what: str) -> dict[str
 
     Raises
     ------
-    SchemaError : the file is missing, a directory, unreadable or not UTF-8; the text is not
+    SchemaError
+        The file is missing, a directory, unreadable or not UTF-8; the text is not
         JSON (or nests too deeply); the document is not a JSON object.
     """
     if isinstance(source, dict):

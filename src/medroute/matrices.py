@@ -67,7 +67,8 @@ def as_matrices(problem: Problem, matrix: MatrixLike) -> dict[str, TravelMatrix]
 
     Raises
     ------
-    InvalidMatrixError : ``matrix`` is none of :data:`MatrixLike`, misses a profile, or its rows do
+    InvalidMatrixError
+        ``matrix`` is none of :data:`MatrixLike`, misses a profile, or its rows do
         not match the problem's locations (by count, or by id when it has ids).
     """
     if matrix is None:
@@ -96,7 +97,8 @@ def sub_matrix(problem: Problem, matrix: MatrixLike, sub: Problem) -> dict[str, 
 
     Raises
     ------
-    InvalidMatrixError : ``sub`` has a location ``problem`` does not have, or a profile it lacks.
+    InvalidMatrixError
+        ``sub`` has a location ``problem`` does not have, or a profile it lacks.
     """
     full = as_matrices(problem, matrix)
     index = problem.location_index

@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .coldchain import DEFAULT_COOLBOX_HOLD_S, temperature_class
-from .errors import InvalidProblemError
+from .defaults import DEFAULT_DAY, DEFAULT_PROFILE, DEFAULT_TIMEZONE
+from .errors import InvalidMatrixError, InvalidProblemError, SchemaError
 from .geo import Location
 from .jsonpath import Node, load_document
 from .reasons import Reason
@@ -160,11 +161,16 @@ class Pharmacy:
 
     Parameters
     ----------
-    id : unique name.
-    location : where riders pick up.
-    opening : sorted, disjoint windows in which a pickup may start.
-    handover_s : time to hand one order to a rider, seconds.
-    name : human-readable name.
+    id
+        Unique name.
+    location
+        Where riders pick up.
+    opening
+        Sorted, disjoint windows in which a pickup may start.
+    handover_s
+        Time to hand one order to a rider, seconds.
+    name
+        Human-readable name.
     """
 
     id: str
@@ -189,24 +195,40 @@ class Order:
 
     Parameters
     ----------
-    id : unique name.
-    pharmacy : id of the pharmacy where it is picked up.
-    location : the patient's door.
-    release_s : when the medicine is ready at the pharmacy; no pickup before it.
-    windows : sorted, disjoint delivery windows (hard); the door service starts inside one.
-    latest_s : hard latest delivery start; ``None`` = end of the last window.
-    target_s : soft target; every second later costs ``Objective.rupiah_per_late_minute / 60``.
-    weight_g, volume_ml, parcels : what the order occupies in a rider's box.
-    temperature : temperature class name (see :mod:`medroute.coldchain`).
-    max_ride_s : out-of-fridge budget, pickup handover end → door service start, seconds;
+    id
+        Unique name.
+    pharmacy
+        Id of the pharmacy where it is picked up.
+    location
+        The patient's door.
+    release_s
+        When the medicine is ready at the pharmacy; no pickup before it.
+    windows
+        Sorted, disjoint delivery windows (hard); the door service starts inside one.
+    latest_s
+        Hard latest delivery start; ``None`` = end of the last window.
+    target_s
+        Soft target; every second later costs ``Objective.rupiah_per_late_minute / 60``.
+    weight_g, volume_ml, parcels
+        What the order occupies in a rider's box.
+    temperature
+        Temperature class name (see :mod:`medroute.coldchain`).
+    max_ride_s
+        Out-of-fridge budget, pickup handover end → door service start, seconds;
         ``None`` takes the class default (ambient: no limit).
-    priority : 0 (normal) and up; lateness and non-service cost ``1 + priority`` times more.
-    required : whether the order must be served; an optional order may be dropped at ``penalty``.
-    penalty : cost of not serving it, Rp; ``None`` = ``Objective.rupiah_unassigned``.
-    service_s : handover at the door, seconds.
-    picked_up_by, picked_up_s : set when the rider already carries it (live dispatch): only the
+    priority
+        0 (normal) and up; lateness and non-service cost ``1 + priority`` times more.
+    required
+        Whether the order must be served; an optional order may be dropped at ``penalty``.
+    penalty
+        Cost of not serving it, Rp; ``None`` = ``Objective.rupiah_unassigned``.
+    service_s
+        Handover at the door, seconds.
+    picked_up_by, picked_up_s
+        Set when the rider already carries it (live dispatch): only the
         delivery remains, on that rider, and the budget runs from ``picked_up_s``.
-    rider : lock the order to this rider.
+    rider
+        Lock the order to this rider.
     """
 
     id: str
@@ -312,17 +334,27 @@ class Rider:
 
     Parameters
     ----------
-    id : unique name.
-    start : where the rider is when available (a shelter, or mid-shift anywhere).
-    start_s : when the rider is available at ``start``.
-    end : where the route must end; ``None`` = wherever the last delivery is.
-    shift : the rider works inside this window (leaves ``start`` and finishes in it).
-    max_work_s : longest time from leaving ``start`` to finishing; ``None`` = no limit.
-    weight_g, volume_ml, parcels : box capacities (cold items count against the cool box's
+    id
+        Unique name.
+    start
+        Where the rider is when available (a shelter, or mid-shift anywhere).
+    start_s
+        When the rider is available at ``start``.
+    end
+        Where the route must end; ``None`` = wherever the last delivery is.
+    shift
+        The rider works inside this window (leaves ``start`` and finishes in it).
+    max_work_s
+        Longest time from leaving ``start`` to finishing; ``None`` = no limit.
+    weight_g, volume_ml, parcels
+        Box capacities (cold items count against the cool box's
         volume instead of the box's).
-    coolbox : the cool box, or ``None``: only riders with one carry cold items.
-    profile : travel profile whose matrix applies (e.g. ``"motorbike"``).
-    speed_factor : travel durations are divided by it (1.2 = 20 % faster than the profile).
+    coolbox
+        The cool box, or ``None``: only riders with one carry cold items.
+    profile
+        Travel profile whose matrix applies (e.g. ``"motorbike"``).
+    speed_factor
+        Travel durations are divided by it (1.2 = 20 % faster than the profile).
     """
 
     id: str
@@ -335,7 +367,7 @@ class Rider:
     volume_ml: int = RIDER_VOLUME_ML
     parcels: int = RIDER_PARCELS
     coolbox: CoolBox | None = None
-    profile: str = "motorbike"
+    profile: str = DEFAULT_PROFILE
     speed_factor: float = 1.0
 
     def __post_init__(self) -> None:
@@ -375,14 +407,13 @@ class Rider:
 
         Raises
         ------
-        InvalidMatrixError : a scaled duration does not fit the int32 seconds of a travel matrix.
+        InvalidMatrixError
+            A scaled duration does not fit the int32 seconds of a travel matrix.
         """
         if self.speed_factor == 1.0:
             return durations_s
         scaled = np.ceil(np.asarray(durations_s, dtype=np.float64) / self.speed_factor)
         if scaled.size and float(scaled.max()) > np.iinfo(np.int32).max:
-            from .errors import InvalidMatrixError
-
             raise InvalidMatrixError(f"rider {self.id!r}: travel times divided by speed_factor "
                                      f"{self.speed_factor} exceed the int32 range of a travel matrix")
         return scaled.astype(np.int32)
@@ -454,14 +485,36 @@ class Problem:
 
     Locations are deduplicated into :attr:`locations`; a travel matrix for the problem is a
     matrix over exactly that sequence. Construction checks cross-references (duplicate ids,
-    unknown pharmacies and riders); what is valid but unservable is reported by :meth:`flags`.
+    unknown pharmacies and riders); what is valid but unservable is reported by
+    :func:`medroute.precheck.precheck`, which needs travel.
+
+    Parameters
+    ----------
+    pharmacies
+        The pickup sites.
+    orders
+        The orders to deliver, each naming its pharmacy (and, when already on board, its rider).
+    riders
+        The riders who may work this day.
+    day
+        The service day; times are seconds from its midnight (default :data:`DEFAULT_DAY`).
+    timezone
+        IANA name of the timezone clock times are read in (default :data:`DEFAULT_TIMEZONE`).
+    objective
+        The costs in Rupiah the plan minimises (default: cost first).
+    max_trip_m
+        Longest pharmacy → door distance of an order, metres (default :data:`MAX_TRIP_M`, Go-Send
+        Instant's 40 km; ``None``: no limit); an order farther is flagged and comes back
+        unassigned.
+    name
+        A label for reports.
     """
 
     pharmacies: tuple[Pharmacy, ...]
     orders: tuple[Order, ...]
     riders: tuple[Rider, ...]
-    day: date = field(default_factory=lambda: date(2026, 1, 5))
-    timezone: str = "Asia/Jakarta"
+    day: date = DEFAULT_DAY
+    timezone: str = DEFAULT_TIMEZONE
     objective: Objective = field(default_factory=Objective)
     max_trip_m: int | None = MAX_TRIP_M
     name: str = ""
@@ -542,7 +595,7 @@ class Problem:
     @property
     def profiles(self) -> tuple[str, ...]:
         """Travel profiles the riders use (one matrix each)."""
-        return tuple(dict.fromkeys(r.profile for r in self.riders)) or ("motorbike",)
+        return tuple(dict.fromkeys(r.profile for r in self.riders)) or (DEFAULT_PROFILE,)
 
     def replace(self, **changes: Any) -> Problem:
         """A copy with ``changes`` applied (validated again)."""
@@ -567,77 +620,6 @@ class Problem:
         return f"<table><caption>medroute problem</caption>{body}</table>"
 
     # -- flags --------------------------------------------------------------------------------
-    def flags(self, matrix: Any = None) -> list[Flag]:
-        """Orders that no plan can serve, found order by order (not errors: they come back unassigned).
-
-        ``matrix`` is anything :func:`medroute.matrices.as_matrices` accepts; ``None`` uses the
-        haversine default.
-        """
-        from .matrices import as_matrices
-
-        matrices = as_matrices(self, matrix)
-        out: list[Flag] = []
-        cool_riders = [r for r in self.riders if r.coolbox is not None]
-        for o in self.orders:
-            ph = self.pharmacy[o.pharmacy]
-            i, j = self.location_index[ph.location], self.location_index[o.location]
-            candidates = list(self.riders) if o.rider is None else [self.rider[o.rider]]
-            if o.picked_up_by is not None:
-                candidates = [self.rider[o.picked_up_by]]
-            if not candidates:
-                out.append(Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem"))
-                continue
-            if o.needs_coolbox:
-                candidates = [r for r in candidates if r.coolbox is not None]
-                if not cool_riders or not candidates:
-                    out.append(Flag(Reason.NO_COOLBOX_RIDER, o.id,
-                                    f"order {o.id!r}: {o.temperature} item but no rider with a cool box"))
-                    continue
-            fits = [r for r in candidates if o.weight_g <= r.weight_g and o.parcels <= r.parcels
-                    and (o.volume_ml <= (r.coolbox.volume_ml if o.needs_coolbox and r.coolbox else r.volume_ml))
-                    and (not o.needs_coolbox or (r.coolbox is not None and o.parcels <= r.coolbox.parcels))]
-            if not fits:
-                out.append(Flag(Reason.OVER_CAPACITY, o.id,
-                                f"order {o.id!r}: {o.weight_g} g / {o.volume_ml} ml / {o.parcels} parcels "
-                                "exceeds every eligible rider's capacity"))
-                continue
-            dist = int(matrices[fits[0].profile].distances_m[i, j])
-            if self.max_trip_m is not None and o.picked_up_by is None and dist > self.max_trip_m:
-                out.append(Flag(Reason.BEYOND_TRIP_LIMIT, o.id,
-                                f"order {o.id!r}: pharmacy → door is {dist} m, beyond the "
-                                f"{self.max_trip_m} m trip limit"))
-                continue
-            ride = min(int(r.scale_durations(matrices[r.profile].durations_s[i:i + 1, j:j + 1])[0, 0])
-                       for r in fits)
-            budget = o.max_ride_s
-            if o.needs_coolbox:
-                holds = [r.coolbox.hold_s for r in fits if r.coolbox is not None]
-                budget = max(holds) if budget is None else min(budget, max(holds))
-            if budget is not None and o.picked_up_by is None and ride > budget:
-                out.append(Flag(Reason.BUDGET_SHORTER_THAN_RIDE, o.id,
-                                f"order {o.id!r}: direct ride {ride} s exceeds its out-of-fridge budget "
-                                f"{budget} s"))
-                continue
-            if o.picked_up_by is None:
-                opening = [w for w in ph.opening if w.end_s >= o.release_s]
-                if not opening:
-                    out.append(Flag(Reason.WINDOW_UNREACHABLE, o.id,
-                                    f"order {o.id!r}: released at {format_time(o.release_s)}, after "
-                                    f"pharmacy {ph.id!r} closes"))
-                    continue
-                earliest = max(o.release_s, opening[0].start_s) + ph.handover_s + ride
-            else:
-                r = self.rider[o.picked_up_by]
-                k = self.location_index[r.start]
-                earliest = r.earliest_departure_s + int(
-                    r.scale_durations(matrices[r.profile].durations_s[k:k + 1, j:j + 1])[0, 0])
-            if not any(w.end_s >= earliest for w in o.delivery_windows):
-                out.append(Flag(Reason.WINDOW_UNREACHABLE, o.id,
-                                f"order {o.id!r}: cannot reach the door before "
-                                f"{format_time(o.delivery_windows[-1].end_s)} even by direct travel "
-                                f"(earliest {format_time(earliest)})"))
-        return out
-
     # -- JSON -----------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict following ``docs/schema/problem.schema.json``."""
@@ -735,8 +717,6 @@ def _problem_to_json(p: Problem) -> dict[str, Any]:
 
 def _wrap(node: Node, fn: Any) -> Any:
     """Run ``fn`` and prefix model errors with the JSON path of ``node``."""
-    from .errors import SchemaError
-
     try:
         return fn()
     except SchemaError:
@@ -754,18 +734,14 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
         optional=("medroute", "name", "day", "timezone", "max_trip_m", "objective"),
     )
     if root.has("medroute") and root["medroute"].str() != "problem/1":
-        from .errors import SchemaError
-
         raise SchemaError(f"$.medroute: unsupported document version {root['medroute'].value!r}")
-    day = date(2026, 1, 5)
+    day = DEFAULT_DAY
     if root.has("day"):
         try:
             day = date.fromisoformat(root["day"].str())
         except ValueError:
-            from .errors import SchemaError
-
             raise SchemaError(f"$.day: {root['day'].value!r} is not an ISO date (YYYY-MM-DD)") from None
-    tzname = root["timezone"].str() if root.has("timezone") else "Asia/Jakarta"
+    tzname = root["timezone"].str() if root.has("timezone") else DEFAULT_TIMEZONE
     tz = zone(tzname, "$.timezone")
 
     def t(n: Node) -> int:
@@ -774,8 +750,6 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
     def loc(n: Node) -> Location:
         items = list(n.items())
         if len(items) != 2:
-            from .errors import SchemaError
-
             raise SchemaError(f"{n.path}: expected [lat, lon], got {n.value!r}")
         lat, lon = items[0].float(), items[1].float()
         return _wrap(n, lambda: Location(lat, lon))  # type: ignore[no-any-return]
@@ -785,8 +759,6 @@ def _problem_from_json(doc: dict[str, Any]) -> Problem:
         for w in n.items():
             pair = list(w.items())
             if len(pair) != 2:
-                from .errors import SchemaError
-
                 raise SchemaError(f"{w.path}: expected [start, end], got {w.value!r}")
             a, b = t(pair[0]), t(pair[1])
             out.append(_wrap(w, lambda a=a, b=b: TimeWindow(a, b)))

@@ -88,9 +88,12 @@ class ExecutorRunner:
 
     Parameters
     ----------
-    executor : the executor.
-    workers : how many tasks it runs at once (default: what the executor says, else the cores).
-    own : whether :meth:`close` shuts the executor down.
+    executor
+        The executor.
+    workers
+        How many tasks it runs at once (default: what the executor says, else the cores).
+    own
+        Whether :meth:`close` shuts the executor down.
     """
 
     def __init__(self, executor: Executor, *, workers: int | None = None, own: bool = False) -> None:
@@ -165,8 +168,10 @@ def runner_for(executor: Executor | Any | None = None, *, max_workers: int | Non
 
     Parameters
     ----------
-    executor : where tasks run.
-    max_workers : for ``None``: processes to start (default: the machine's cores).
+    executor
+        Where tasks run.
+    max_workers
+        For ``None``: processes to start (default: the machine's cores).
     """
     if executor is None:
         workers = max_workers or os.cpu_count() or 1

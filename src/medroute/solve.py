@@ -33,27 +33,36 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
 
     Parameters
     ----------
-    problem : the problem to plan.
-    engine : ``"auto"`` (the portfolio), ``"ortools"``, ``"pyvrp"``, ``"greedy"``, ``"vroom"``, or
+    problem
+        The problem to plan.
+    engine
+        ``"auto"`` (the portfolio), ``"ortools"``, ``"pyvrp"``, ``"greedy"``, ``"vroom"``, or
         an object satisfying :class:`~medroute.engines.base.Engine`. No silent fallback: an engine
-        whose ``supports()`` returns a sentence raises :class:`~medroute.errors.EngineError`
+        whose ``supports()`` is false (a sentence) raises :class:`~medroute.errors.EngineError`
         quoting it.
-    time_limit : wall-clock budget of the whole call (compile, search, explanation), seconds,
+    time_limit
+        Wall-clock budget of the whole call (compile, search, explanation), seconds,
         held to within 5 % + 1 s: the same as ``stop=MaxRuntime(time_limit)``. Default 10 s when
         ``stop`` is not given either.
-    stop : when to stop (:mod:`medroute.stop`): :func:`~medroute.stop.MaxRuntime` uses the whole
+    stop
+        When to stop (:mod:`medroute.stop`): :func:`~medroute.stop.MaxRuntime` uses the whole
         time and returns the best plan found; :func:`~medroute.stop.MaxWork` gives the same plan
         on any machine; combine them with ``|``. Give ``time_limit`` or ``stop``, not both.
-    seed : random seed; with a stop that only work ends, the same seed gives the same plan
+    seed
+        Random seed; with a stop that only work ends, the same seed gives the same plan
         (``solution.stats.reproducible``).
-    matrix : the travel: a :class:`~medroute.travel.TravelMatrix`, a travel backend, numpy arrays
+    matrix
+        The travel: a :class:`~medroute.travel.TravelMatrix`, a travel backend, numpy arrays
         ``(durations_s, distances_m[, ids])``, a mapping profile → matrix, or ``None`` for the
         haversine default (see :mod:`medroute.matrices`). The plan records it
         (:attr:`Solution.travel`).
-    progress : called with a :class:`~medroute.stats.ProgressEvent` as the best plan improves.
-    display : print a progress table to standard error (stage, best objective, feasible,
+    progress
+        Called with a :class:`~medroute.stats.ProgressEvent` as the best plan improves.
+    display
+        Print a progress table to standard error (stage, best objective, feasible,
         elapsed), like PyVRP's ``display=True``.
-    initial : a plan to start the search from (its routes of this problem's riders and orders).
+    initial
+        A plan to start the search from (its routes of this problem's riders and orders).
 
     Returns
     -------
@@ -79,9 +88,9 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
         planned = solve_decomposed(problem, matrix=matrix, stop=left, seed=seed, progress=report, initial=initial)
         return replace(planned, engine=eng.name, solve_time_s=time.perf_counter() - t0)
     inst = compile_problem(problem, matrix)
-    ok = eng.supports(inst)
-    if ok is not True:
-        raise EngineError(f"engine {eng.name!r} cannot solve this problem: {ok}")
+    support = eng.supports(inst)
+    if not support:
+        raise EngineError(f"engine {eng.name!r} cannot solve this problem: {support.reason}")
     end = t0 + budget.seconds
     reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))

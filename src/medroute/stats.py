@@ -14,12 +14,18 @@ class StageStats:
 
     Attributes
     ----------
-    name : the stage (``"construct"``, ``"pyvrp"``, ``"ortools"``...; an engine alone: its name).
-    seconds : wall-clock time spent, seconds.
-    work : work counted, reference seconds (0 for stages that count none: construction, greedy).
-    stopped_by : what ended it; ``None`` for a stage that did not run (see ``skipped``).
-    objective : the objective of the plan it produced (cost units), ``None`` if none.
-    skipped : why the stage did not run or its plan was dropped (a short code such as
+    name
+        The stage (``"construct"``, ``"pyvrp"``, ``"ortools"``...; an engine alone: its name).
+    seconds
+        Wall-clock time spent, seconds.
+    work
+        Work counted, reference seconds (0 for stages that count none: construction, greedy).
+    stopped_by
+        What ended it; ``None`` for a stage that did not run (see ``skipped``).
+    objective
+        The objective of the plan it produced (cost units), ``None`` if none.
+    skipped
+        Why the stage did not run or its plan was dropped (a short code such as
         ``"not_installed"``, ``"failed"``, ``"unchecked"``), empty when it ran.
     """
 
@@ -37,12 +43,17 @@ class SolveStats:
 
     Attributes
     ----------
-    stopped_by : the criterion that ended the search: :attr:`StopReason.CLOCK` if the clock ended
+    stopped_by
+        The criterion that ended the search: :attr:`StopReason.CLOCK` if the clock ended
         any stage (the same seed may then give another plan), else the work-based reason.
-    seconds : wall-clock time of the engine, seconds.
-    work : work counted, reference seconds.
-    stages : each stage in the order it ran (one for a single engine).
-    best_stage : the stage whose plan was returned.
+    seconds
+        Wall-clock time of the engine, seconds.
+    work
+        Work counted, reference seconds.
+    stages
+        Each stage in the order it ran (one for a single engine).
+    best_stage
+        The stage whose plan was returned.
     """
 
     stopped_by: StopReason
@@ -70,11 +81,16 @@ class ProgressEvent:
 
     Attributes
     ----------
-    stage : the stage that just produced a plan.
-    elapsed_s : seconds since the search started.
-    work : work counted so far, reference seconds.
-    objective : the best plan's objective so far, cost units (``None`` before any plan).
-    feasible : whether that best plan serves every required order.
+    stage
+        The stage that just produced a plan.
+    elapsed_s
+        Seconds since the search started.
+    work
+        Work counted so far, reference seconds.
+    objective
+        The best plan's objective so far, cost units (``None`` before any plan).
+    feasible
+        Whether that best plan serves every required order.
     """
 
     stage: str

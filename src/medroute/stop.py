@@ -47,9 +47,12 @@ class Budget:
 
     Attributes
     ----------
-    seconds : wall-clock limit, seconds (``inf``: none).
-    work : work limit, reference seconds (``inf``: none).
-    patience : work without improvement of the best objective before stopping, reference
+    seconds
+        Wall-clock limit, seconds (``inf``: none).
+    work
+        Work limit, reference seconds (``inf``: none).
+    patience
+        Work without improvement of the best objective before stopping, reference
         seconds (``inf``: none).
     """
 
@@ -116,7 +119,8 @@ class Meter:
 
     Parameters
     ----------
-    stop : the criterion.
+    stop
+        The criterion.
     """
 
     def __init__(self, stop: Stop) -> None:

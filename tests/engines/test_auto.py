@@ -52,7 +52,7 @@ def test_is_an_engine_that_supports_everything() -> None:
     inst = compile_problem(town(5, 2, 0))
     engine = AutoEngine()
     assert isinstance(engine, Engine) and engine.name == "auto"
-    assert engine.supports(inst) is True
+    assert engine.supports(inst)
 
 
 def test_keeps_the_budget_pyvrp_breaks() -> None:

@@ -10,7 +10,8 @@ import pytest
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
-from medroute.engines.pyvrp import PyVrpEngine, PyVrpFleetEngine, relaxations, relaxed_instance
+from medroute.engines.base import relaxed_instance
+from medroute.engines.pyvrp import PyVrpEngine, PyVrpFleetEngine, relaxations
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from medroute.stop import MaxRuntime, MaxWork, StopReason
 from medroute.travel import TravelMatrix
@@ -45,7 +46,7 @@ def test_is_an_engine() -> None:
 def test_two_orders_on_a_line_by_hand() -> None:
     # Both orders at the pharmacy A, doors B and C: the only sensible plan is pick both, B, C.
     inst = compiled(Order("x", "ph", B), Order("y", "ph", C))
-    assert ENGINE.supports(inst) is True
+    assert ENGINE.supports(inst)
     res = ENGINE.solve(inst, stop=MaxWork(0.5), seed=0)
     (route,) = res.routes
     assert sorted(route[:2]) == [0, 1] and route[2:] == (2, 3)  # pickups, then B, then C
@@ -90,8 +91,9 @@ def test_supports_names_what_it_relaxes() -> None:
         Order("split", "ph", C, windows=(TimeWindow(3600, 7200), TimeWindow(9000, 12_000))),
         Order("soft", "ph", B, target_s=5000),
     )
-    said = ENGINE.supports(inst)
-    assert isinstance(said, str)
+    support = ENGINE.supports(inst)
+    said = support.reason
+    assert not support and str(support) == said
     assert "out-of-fridge budgets" in said and "'cold'" in said
     assert "several delivery windows on order 'split'" in said and "hull" in said
     assert "soft delivery targets" in said and "'soft'" in said

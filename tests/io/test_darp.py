@@ -15,6 +15,7 @@ from medroute.compile import compile_problem
 from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, read_darp
 from medroute.io.darp import read_darp_bks
+from medroute.precheck import precheck
 from medroute.reasons import Reason
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from medroute.solution import Load, Route, Stop, StopKind
@@ -111,7 +112,7 @@ def test_ride_time_is_the_out_of_fridge_exposure(tmp_path: Path) -> None:
     lit = inst.violations(sol)
     assert any("rides 6.000, over L = 5" in v for v in lit) and any("over T = 14" in v for v in lit)
     tight = read_darp(write(tmp_path, TINY.replace("1 1 14 1 5", "1 1 14 1 3"), "tight.txt"))
-    assert [f.reason for f in tight.problem.flags(tight.matrix)] == [Reason.BUDGET_SHORTER_THAN_RIDE]
+    assert [f.reason for f in precheck(tight.problem, tight.matrix)] == [Reason.BUDGET_SHORTER_THAN_RIDE]
 
 
 # The same instance in the 2003 layout: the header counts the 2 nodes, and no end-depot line.

@@ -18,6 +18,7 @@ from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, planar_matrix, read_bks, read_lilim
 from medroute.io.literature import euclidean
 from medroute.model import Objective
+from medroute.precheck import precheck
 from medroute.reasons import Reason
 from medroute.schedule import build_solution
 from medroute.solution import Route, Stop, StopKind
@@ -54,7 +55,7 @@ def test_every_file_parses_with_the_right_counts(root: Path) -> None:
         assert len(inst.problem.riders) == inst.vehicles_available == 25, path.name
         assert inst.name == path.stem
         assert inst.matrix.size == len(inst.problem.locations)
-        assert inst.problem.flags(inst.matrix) == [], path.name
+        assert precheck(inst.problem, inst.matrix) == [], path.name
 
 
 def test_lc101_in_detail(root: Path) -> None:
@@ -137,7 +138,7 @@ def test_tiny_instance_schedule_is_hand_checked(tmp_path: Path) -> None:
 def test_tiny_instance_infeasibility_is_seen(tmp_path: Path) -> None:
     # Delivery due at 10 < 6 + sqrt(17): unservable, and a plan claiming it is caught.
     inst = read_lilim(write(tmp_path, TINY.replace("-5\t0\t20", "-5\t0\t10")))
-    assert [f.reason for f in inst.problem.flags(inst.matrix)] == [Reason.WINDOW_UNREACHABLE]
+    assert [f.reason for f in precheck(inst.problem, inst.matrix)] == [Reason.WINDOW_UNREACHABLE]
     stops = (Stop(StopKind.START, None, 0, 0, 0), Stop(StopKind.PICKUP, "1", 3_000, 5_000, 6_000),
              Stop(StopKind.DELIVERY, "1", 10_000, 10_000, 12_000), Stop(StopKind.END, None, 17_657, 17_657, 17_657))
     sol = Solution(routes=(Route("v1", stops),))

@@ -14,6 +14,7 @@ from medroute.check import Rule
 from medroute.compile import compile_problem
 from medroute.errors import InvalidProblemError
 from medroute.io import LiteratureFormatError, bks_path, instance_paths, read_bks, read_solomon
+from medroute.precheck import precheck
 from medroute.schedule import build_solution
 from medroute.solution import Route, Stop, StopKind
 
@@ -56,7 +57,7 @@ def test_every_file_parses_with_the_right_counts(root: Path) -> None:
         assert [ph.id for ph in inst.problem.pharmacies] == ["depot"]
         assert len(inst.problem.riders) == inst.vehicles_available == 25
         assert inst.matrix.size == len(inst.problem.locations)
-        assert inst.problem.flags(inst.matrix) == [], path.name
+        assert precheck(inst.problem, inst.matrix) == [], path.name
         obj = inst.problem.objective
         worst_rp = inst.distance_upper_bound() * inst.scale * obj.rupiah_per_km / 1000
         assert worst_rp < obj.rupiah_per_rider < obj.rupiah_unassigned - worst_rp

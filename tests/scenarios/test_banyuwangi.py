@@ -14,6 +14,7 @@ import medroute.datadir
 import medroute.travel.osm_load
 from medroute.datadir import DataNotFoundError, package_data_dir
 from medroute.errors import InvalidProblemError
+from medroute.precheck import precheck
 from medroute.scenarios import Scenario, load, names
 from medroute.scenarios import banyuwangi as bw
 from medroute.scenarios.facilities import FACILITIES_FILE, ROADS_FILE, read_facilities
@@ -126,8 +127,8 @@ def test_patients_on_the_graph_near_their_facility(fixture: str, request: pytest
 
 
 def test_historic_is_servable_by_direct_travel(historic: Scenario, expanded: Scenario) -> None:
-    assert historic.problem.flags(historic.matrix) == []
-    assert expanded.problem.flags(expanded.matrix) == []
+    assert precheck(historic.problem, historic.matrix) == []
+    assert precheck(expanded.problem, expanded.matrix) == []
 
 
 def test_travel_backend_draws_road_paths(historic: Scenario) -> None:
@@ -167,7 +168,7 @@ def test_pancer() -> None:
     for o in p.orders:  # on the OSM extract (SOURCES.md bbox)
         assert 113.9971 <= o.location.lon <= 114.0586 and -8.6033 <= o.location.lat <= -8.5675
         assert sc.matrix.snap_m[p.location_index[o.location]] < 0.5
-    assert p.flags(sc.matrix) == []
+    assert precheck(p, sc.matrix) == []
     assert "OpenStreetMap" in sc.description
 
 

@@ -15,6 +15,7 @@ import medroute.travel.osm_load
 from medroute import check, solve
 from medroute.errors import InvalidProblemError
 from medroute.geo import haversine_m
+from medroute.precheck import precheck
 from medroute.scenarios import Scenario, load
 from medroute.scenarios.facilities import FACILITIES_FILE, read_facilities
 from medroute.scenarios.population import VILLAGES_FILE, read_villages
@@ -41,7 +42,7 @@ def test_sites_are_the_45_puskesmas_and_the_two_rsuds(day: Scenario) -> None:
     assert sum(ph.id.startswith("puskesmas-") for ph in p.pharmacies) == 45
     rsuds = {f.id: f.location for f in read_facilities(data_path(FACILITIES_FILE)) if f.kind == "rsud"}
     assert {ph.id: ph.location for ph in p.pharmacies[:2]} == rsuds  # the WebGIS points, not Kemenkes'
-    assert day.backend_name == "haversine" and p.flags(day.matrix) == []
+    assert day.backend_name == "haversine" and precheck(p, day.matrix) == []
 
 
 def test_the_quality_notes_points_are_fixed() -> None:

@@ -5,7 +5,7 @@ checks every plan with the independent :func:`medroute.check`, and writes ``runs
 ``runs.json``, ``RESULTS.md`` and PNG plots into one directory. :func:`run_scale` measures the
 solve time and quality of one engine against the number of orders (the scale curve).
 
-Engines whose ``supports()`` returns a sentence (PyVRP and VROOM on problems with cold-chain
+Engines whose ``supports()`` is false (PyVRP and VROOM on problems with cold-chain
 budgets or soft targets) cannot go through :func:`medroute.solve`, which refuses them. They are
 run *relaxed* — on what they can model — and their plans are still checked against the full
 problem:
@@ -46,8 +46,10 @@ from typing import Any
 import numpy as np
 
 from ..check import Rule, check
-from ..compile import NO_LIMIT, Instance, compile_problem
+from ..compile import Instance, compile_problem
+from ..engines.base import relaxed_instance
 from ..errors import EngineError
+from ..matrices import MatrixLike
 from ..model import Problem
 from ..solution import Solution
 from ..stop import MaxRuntime, MaxWork
@@ -74,11 +76,16 @@ class ScenarioRun:
 
     Attributes
     ----------
-    name : scenario name for the loader (e.g. ``"historic"``).
-    budgets : time budgets to run it at, seconds per solve.
-    overrides : keyword overrides passed to the loader (e.g. ``{"orders": 50}``).
-    label : how tables name it (default: ``name``).
-    skip : engine name → why it is not run on this scenario (reported as ``skipped``).
+    name
+        Scenario name for the loader (e.g. ``"historic"``).
+    budgets
+        Time budgets to run it at, seconds per solve.
+    overrides
+        Keyword overrides passed to the loader (e.g. ``{"orders": 50}``).
+    label
+        How tables name it (default: ``name``).
+    skip
+        Engine name → why it is not run on this scenario (reported as ``skipped``).
     """
 
     name: str
@@ -98,11 +105,16 @@ class Suite:
 
     Attributes
     ----------
-    name : suite name.
-    scenarios : what to solve and at which budgets.
-    engines : engine names, in table order.
-    seeds : solver seeds; each (scenario, budget, engine) runs once per seed.
-    scenario_seed : seed of the scenario generator (the same problem for every run).
+    name
+        Suite name.
+    scenarios
+        What to solve and at which budgets.
+    engines
+        Engine names, in table order.
+    seeds
+        Solver seeds; each (scenario, budget, engine) runs once per seed.
+    scenario_seed
+        Seed of the scenario generator (the same problem for every run).
     """
 
     name: str
@@ -209,28 +221,24 @@ def default_loader(name: str, **kwargs: Any) -> Any:
     return importlib.import_module("medroute.scenarios").load(name, **kwargs)
 
 
-def relaxed(inst: Instance) -> Instance:
-    """``inst`` without out-of-fridge budgets and with each node's windows replaced by their hull:
-    the times a relaxed engine assumed. :func:`medroute.check` on the real problem then shows what
-    the relaxation broke."""
-    windows = tuple(((w[0][0], w[-1][1]),) if len(w) > 1 else w for w in inst.windows)
-    max_ride = np.full_like(inst.max_ride, NO_LIMIT)
-    max_ride.setflags(write=False)
-    return dataclasses.replace(inst, windows=windows, max_ride=max_ride)
-
-
-def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float, seed: int,
+def solve_once(problem: Problem, matrix: MatrixLike, engine: str, *, time_limit: float, seed: int,
                instance: Instance | None = None, work: bool = False) -> tuple[Solution, str]:
     """Solve ``problem`` with ``engine`` and say how: ``"full"`` or ``"relaxed"``.
 
     Parameters
     ----------
-    problem, matrix : the scenario.
-    engine : a registered engine name.
-    time_limit : wall-clock budget, seconds.
-    seed : solver seed.
-    instance : ``compile_problem(problem, matrix)``, if already at hand.
-    work : reproducible mode: ``stop=MaxWork(time_limit)`` instead of the clock.
+    problem, matrix
+        The scenario.
+    engine
+        A registered engine name.
+    time_limit
+        Wall-clock budget, seconds.
+    seed
+        Solver seed.
+    instance
+        ``compile_problem(problem, matrix)``, if already at hand.
+    work
+        Reproducible mode: ``stop=MaxWork(time_limit)`` instead of the clock.
 
     Returns
     -------
@@ -250,7 +258,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
     t0 = time.perf_counter()
     eng = get_engine(engine)
     inst = instance if instance is not None else compile_problem(problem, matrix)
-    if eng.supports(inst) is True:
+    if eng.supports(inst):
         budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
         return solve(problem, engine=engine, seed=seed, matrix=matrix, **budget), "full"
     end = t0 + time_limit
@@ -262,7 +270,7 @@ def solve_once(problem: Problem, matrix: Any, engine: str, *, time_limit: float,
         sol = build_solution(inst, result.routes, reasons=reasons, engine=eng.name, seed=seed,
                              notes=result.notes)
     except EngineError:
-        sol = build_solution(relaxed(inst), result.routes, reasons=result.reasons, engine=eng.name,
+        sol = build_solution(relaxed_instance(inst), result.routes, reasons=result.reasons, engine=eng.name,
                              seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
     return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0, stats=result.stats), "relaxed"
 
@@ -312,17 +320,27 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
 
     Parameters
     ----------
-    suite : a name in :data:`SUITES` or a :class:`Suite`.
-    budgets : time budgets, seconds, replacing every scenario's own; ``None`` keeps them.
-    engines : engine names (default: the suite's).
-    seeds : solver seeds (default: the suite's).
-    out : output directory (created); ``RESULTS.md`` and the PNGs go there.
-    progress : ``True`` prints one line per run to stderr, ``False`` nothing, or a callback
+    suite
+        A name in :data:`SUITES` or a :class:`Suite`.
+    budgets
+        Time budgets, seconds, replacing every scenario's own; ``None`` keeps them.
+    engines
+        Engine names (default: the suite's).
+    seeds
+        Solver seeds (default: the suite's).
+    out
+        Output directory (created); ``RESULTS.md`` and the PNGs go there.
+    progress
+        ``True`` prints one line per run to stderr, ``False`` nothing, or a callback
         ``(done, total, label)``.
-    quick : use the CI-size ``quick`` suite instead (ignores ``suite`` when it is a name).
-    loader : scenario loader (default :func:`medroute.scenarios.load`).
-    command : the command line to print at the top of the report (default: reconstructed).
-    plots : write the PNG plots.
+    quick
+        Use the CI-size ``quick`` suite instead (ignores ``suite`` when it is a name).
+    loader
+        Scenario loader (default :func:`medroute.scenarios.load`).
+    command
+        The command line to print at the top of the report (default: reconstructed).
+    plots
+        Write the PNG plots.
 
     Returns
     -------
@@ -756,16 +774,26 @@ def run_scale(scenario: str = "expanded", sizes: Sequence[int] = SCALE_SIZES, *,
 
     Parameters
     ----------
-    scenario : scenario name; the loader is called with ``orders=size``.
-    sizes : numbers of orders.
-    engine : the engine measured (greedy is run alongside as the reference).
-    budget : time budget for a size, seconds.
-    seed : solver seed (the scenario generator uses seed 0).
-    out : output directory.
-    loader : scenario loader (default :func:`medroute.scenarios.load`).
-    progress : as in :func:`run_suite`.
-    command : the command line printed at the top of ``scale.md``.
-    work : reproducible mode: each solve on ``MaxWork(budget)`` instead of the clock.
+    scenario
+        Scenario name; the loader is called with ``orders=size``.
+    sizes
+        Numbers of orders.
+    engine
+        The engine measured (greedy is run alongside as the reference).
+    budget
+        Time budget for a size, seconds.
+    seed
+        Solver seed (the scenario generator uses seed 0).
+    out
+        Output directory.
+    loader
+        Scenario loader (default :func:`medroute.scenarios.load`).
+    progress
+        As in :func:`run_suite`.
+    command
+        The command line printed at the top of ``scale.md``.
+    work
+        Reproducible mode: each solve on ``MaxWork(budget)`` instead of the clock.
 
     Returns
     -------

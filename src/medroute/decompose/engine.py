@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..compile import Instance
-from ..engines.base import EngineResult
+from ..engines.base import SUPPORTED, EngineResult, Support
 from ..schedule import node_routes
 from ..solution import Solution
 from ..stats import Progress
@@ -24,8 +24,10 @@ class DecomposeEngine:
 
     Parameters
     ----------
-    part_size : orders per part aimed at.
-    max_workers : processes (default: the machine's cores).
+    part_size
+        Orders per part aimed at.
+    max_workers
+        Processes (default: the machine's cores).
     """
 
     name = "decompose"
@@ -34,9 +36,9 @@ class DecomposeEngine:
         self.part_size = part_size
         self.max_workers = max_workers
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: each part is planned by ``auto``."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: each part is planned by ``auto``."""
+        return SUPPORTED
 
     def plan(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
              progress: Progress | None = None) -> Solution:

@@ -46,8 +46,10 @@ class Partition:
 
     Attributes
     ----------
-    parts : the parts; every order and every rider is in exactly one.
-    neighbours : per part, the indices of the parts next to it (symmetric).
+    parts
+        The parts; every order and every rider is in exactly one.
+    neighbours
+        Per part, the indices of the parts next to it (symmetric).
     """
 
     parts: tuple[Part, ...]
@@ -218,10 +220,13 @@ def split(problem: Problem, *, part_size: int = PART_SIZE, neighbours: int = NEI
 
     Parameters
     ----------
-    problem : the day.
-    part_size : orders per part aimed at (a pharmacy with fewer orders is merged with its
+    problem
+        The day.
+    part_size
+        Orders per part aimed at (a pharmacy with fewer orders is merged with its
         neighbours up to 1.5 × this; one with more is cut into sectors).
-    neighbours : how many nearest parts each part counts as neighbours.
+    neighbours
+        How many nearest parts each part counts as neighbours.
 
     Returns
     -------

@@ -62,8 +62,10 @@ class PartTravel:
 
     Parameters
     ----------
-    problem : the whole day.
-    matrix : a travel backend (or ``None``, haversine) to compute blocks with, or a full matrix
+    problem
+        The whole day.
+    matrix
+        A travel backend (or ``None``, haversine) to compute blocks with, or a full matrix
         (anything :func:`medroute.matrices.as_matrices` accepts) to cut.
     """
 

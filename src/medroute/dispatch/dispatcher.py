@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compile import COST_SCALE
+from ..defaults import DEFAULT_DAY, DEFAULT_TIMEZONE
 from ..engines.base import Engine
 from ..engines.registry import get_engine
 from ..errors import MedrouteError, SchemaError
@@ -139,13 +140,13 @@ class Dispatcher:
                  objective: Objective | str | None = None, stability_rp: float = DEFAULT_STABILITY_RP,
                  engine: str | None = "auto", seed: int = 0, incremental: bool = True,
                  commit_within_s: int = DEFAULT_COMMIT_WITHIN_S, online: bool = True,
-                 day: date | None = None, timezone: str = "Asia/Jakarta", max_trip_m: int | None = MAX_TRIP_M,
+                 day: date | None = None, timezone: str = DEFAULT_TIMEZONE, max_trip_m: int | None = MAX_TRIP_M,
                  travel_quantile: float = DEFAULT_TRAVEL_QUANTILE, behind_s: int = DEFAULT_BEHIND_S) -> None:
         if isinstance(objective, str):
             objective = Objective.named(objective)
         self._state = st.initial_state(pharmacies, riders, online=online, commit_within_s=commit_within_s,
                                        behind_s=behind_s)
-        self.settings = Settings(objective or PATIENTS_FIRST, day or date(2026, 1, 5), timezone, max_trip_m,
+        self.settings = Settings(objective or PATIENTS_FIRST, day or DEFAULT_DAY, timezone, max_trip_m,
                                  float(travel_quantile))
         self.stability_rp = float(stability_rp)
         self.engine = engine

@@ -47,7 +47,7 @@ from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxWork, Meter, Stop, StopReason
 from . import alns_kernel as K  # noqa: N812 - the kernel, as in the papers' pseudo-code
-from .base import EngineResult, routed_orders
+from .base import SUPPORTED, EngineResult, Support, routed_orders
 from .work import per_unit
 
 REMOVE_SHARE = 0.2
@@ -121,9 +121,9 @@ class AlnsEngine:
 
     name = "alns"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: the engine models every medroute rule."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: the engine models every medroute rule."""
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -131,15 +131,20 @@ class AlnsEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : the clock and/or work; under work every iteration counts :func:`iteration_work`
+        instance
+            The compiled problem.
+        stop
+            The clock and/or work; under work every iteration counts :func:`iteration_work`
             units and the search also ends once its best plan has not improved for
             :data:`PATIENCE` iterations and half of all so far.
-        seed : the random stream's seed; when work ends the search, the same seed gives the
+        seed
+            The random stream's seed; when work ends the search, the same seed gives the
             same plan.
-        initial : optional per-rider node sequences to start from; routes that do not time lose
+        initial
+            Optional per-rider node sequences to start from; routes that do not time lose
             the orders the timing blames, and every order still out is inserted.
-        progress : unused (one search, reported once by the caller).
+        progress
+            Unused (one search, reported once by the caller).
 
         Returns
         -------

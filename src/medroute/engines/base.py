@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..compile import Instance
+from ..compile import NO_LIMIT, Instance
 from ..reasons import Reason
 from ..stats import Progress, SolveStats
 from ..stop import Stop, StopReason
@@ -20,10 +21,14 @@ class EngineResult:
 
     Attributes
     ----------
-    routes : one node sequence per rider (pickup ``k`` = node ``k``, delivery = node ``n + k``).
-    reasons : reasons for orders it left out.
-    notes : free-text notes for people (never for programs: see ``stats``).
-    stats : what stopped the search, with per-stage work and time.
+    routes
+        One node sequence per rider (pickup ``k`` = node ``k``, delivery = node ``n + k``).
+    reasons
+        Reasons for orders it left out.
+    notes
+        Free-text notes for people (never for programs: see ``stats``).
+    stats
+        What stopped the search, with per-stage work and time.
     """
 
     routes: tuple[tuple[int, ...], ...]
@@ -43,15 +48,68 @@ class Relaxation:
 
     Attributes
     ----------
-    what : a sentence fragment naming the feature and the orders it concerns.
-    hard : ``True`` if the engine's plan may break a rule because of it (budgets, windows), so
+    what
+        A sentence fragment naming the feature and the orders it concerns.
+    hard
+        ``True`` if the engine's plan may break a rule because of it (budgets, windows), so
         its routes must be re-timed and repaired; ``False`` if only the objective differs.
-    orders : the order indices concerned.
+    orders
+        The order indices concerned.
     """
 
     what: str
     hard: bool
     orders: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """Whether an engine models a compiled problem whole: true when it does, false with the
+    sentence saying what it cannot model (or which package is missing).
+
+    Attributes
+    ----------
+    reason
+        Empty when supported.
+    """
+
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return not self.reason
+
+    def __str__(self) -> str:
+        return self.reason or "supported"
+
+
+SUPPORTED = Support()
+"""The engine models the whole problem."""
+
+
+def relaxed_support(engine: str, found: Sequence[Relaxation]) -> Support:
+    """:data:`SUPPORTED` when ``found`` is empty, else the sentence ``"<engine> cannot model …."``
+    naming every relaxation."""
+    if not found:
+        return SUPPORTED
+    return Support(f"{engine} cannot model " + "; ".join(x.what for x in found) + ".")
+
+
+def window_hull(windows: tuple[tuple[int, int], ...]) -> tuple[int, int]:
+    """One window from the first opening to the last closing (``(0, -1)`` for none)."""
+    if not windows:
+        return 0, -1
+    return windows[0][0], windows[-1][1]
+
+
+def relaxed_instance(inst: Instance) -> Instance:
+    """``inst`` without out-of-fridge budgets and with each node's windows replaced by their hull:
+    the rules a relaxed engine (PyVRP, VROOM) plans under. Timing its plan on this instance gives
+    the times it assumed; :func:`medroute.check` on the real problem then shows what the
+    relaxation broke."""
+    windows = tuple((window_hull(w),) if len(w) > 1 else w for w in inst.windows)
+    max_ride = np.full_like(inst.max_ride, NO_LIMIT)
+    max_ride.setflags(write=False)
+    return dataclasses.replace(inst, windows=windows, max_ride=max_ride)
 
 
 MAX_LISTED = 5
@@ -83,11 +141,11 @@ def routed_orders(inst: Instance) -> list[int]:
 
 @runtime_checkable
 class Engine(Protocol):
-    """A solver. ``supports`` returns ``True`` or a sentence saying what it cannot model."""
+    """A solver. ``supports`` says whether it models the instance whole (a :class:`Support`)."""
 
     name: str
 
-    def supports(self, instance: Instance) -> bool | str:
+    def supports(self, instance: Instance) -> Support:
         ...
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,

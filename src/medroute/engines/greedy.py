@@ -28,7 +28,7 @@ from ..reasons import Reason
 from ..schedule import Infeasible, RouteTimes, schedule_route
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import Meter, Stop, StopReason
-from .base import EngineResult
+from .base import SUPPORTED, EngineResult, Support
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +185,9 @@ class GreedyEngine:
 
     name = "greedy"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: every rule is checked by timing the candidate route."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: every rule is checked by timing the candidate route."""
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -195,12 +195,17 @@ class GreedyEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : only its clock counts (the rule does no search); orders not reached in time are
+        instance
+            The compiled problem.
+        stop
+            Only its clock counts (the rule does no search); orders not reached in time are
             left out with :attr:`Reason.SEARCH_LIMIT`.
-        seed : ignored (the rule is deterministic).
-        initial : ignored; the greedy always starts from empty routes.
-        progress : ignored (one plan, no search).
+        seed
+            Ignored (the rule is deterministic).
+        initial
+            Ignored; the greedy always starts from empty routes.
+        progress
+            Ignored (one plan, no search).
 
         Returns
         -------

@@ -54,7 +54,7 @@ from ..reasons import Reason
 from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxRuntime, Meter, Stop, StopReason, budget_of
-from .base import EngineResult, carried_routes
+from .base import SUPPORTED, EngineResult, Support, carried_routes
 from .work import per_unit
 
 REQUIRED_PENALTY = 10**12
@@ -70,13 +70,20 @@ class RoutingModel:
 
     Attributes
     ----------
-    manager, routing : the ``RoutingIndexManager`` and ``RoutingModel``.
-    time : the ``time`` dimension (cumul = service start, seconds).
-    nodes : medroute node of each routing node (starts and ends excluded: they come after).
-    index_of : routing index of each medroute node in the model.
-    left_out : orders not in the model (no usable rider), with a reason.
-    notes : sentences about what the model had to bend.
-    keep : Python objects OR-Tools calls back into (kept alive with the model).
+    manager, routing
+        The ``RoutingIndexManager`` and ``RoutingModel``.
+    time
+        The ``time`` dimension (cumul = service start, seconds).
+    nodes
+        Medroute node of each routing node (starts and ends excluded: they come after).
+    index_of
+        Routing index of each medroute node in the model.
+    left_out
+        Orders not in the model (no usable rider), with a reason.
+    notes
+        Sentences about what the model had to bend.
+    keep
+        Python objects OR-Tools calls back into (kept alive with the model).
     """
 
     manager: Any
@@ -443,13 +450,13 @@ class OrToolsEngine:
 
     name = "ortools"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """``True`` when OR-Tools is installed, else the sentence naming the pip extra."""
+    def supports(self, instance: Instance) -> Support:
+        """Supported when OR-Tools is installed, else the sentence naming the pip extra."""
         try:
             require("ortools.constraint_solver.pywrapcp", "ortools")
         except ImportError as exc:
-            return str(exc)
-        return True
+            return Support(str(exc))
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -457,13 +464,18 @@ class OrToolsEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : the clock and/or work (one search step counts :func:`step_work` units).
-        seed : unused: OR-Tools routing has no random seed and is deterministic up to the step
+        instance
+            The compiled problem.
+        stop
+            The clock and/or work (one search step counts :func:`step_work` units).
+        seed
+            Unused: OR-Tools routing has no random seed and is deterministic up to the step
             count (see the class docstring).
-        initial : optional per-rider node sequences to start the search from; nodes not in the
+        initial
+            Optional per-rider node sequences to start the search from; nodes not in the
             model are ignored. If OR-Tools cannot restore them, it builds its own start.
-        progress : ignored (one stage; see :func:`medroute.solve`).
+        progress
+            Ignored (one stage; see :func:`medroute.solve`).
 
         Returns
         -------

@@ -51,7 +51,7 @@ from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import Meter, Stop, StopReason, budget_of
-from .base import EngineResult, Relaxation, order_ids, routed_orders
+from .base import EngineResult, Relaxation, Support, order_ids, relaxed_support, routed_orders, window_hull
 from .work import per_unit
 
 if TYPE_CHECKING:
@@ -94,16 +94,6 @@ def relaxations(inst: Instance) -> list[Relaxation]:
     return out
 
 
-def relaxed_instance(inst: Instance) -> Instance:
-    """``inst`` with what PyVRP cannot model relaxed: no out-of-fridge budgets, each node's
-    windows replaced by their hull. Timing a PyVRP plan on it gives the times PyVRP assumed;
-    :func:`medroute.check` on the real problem then shows what the relaxation broke."""
-    windows = tuple((_hull(w),) if len(w) > 1 else w for w in inst.windows)
-    max_ride = np.full_like(inst.max_ride, NO_LIMIT)
-    max_ride.setflags(write=False)
-    return dataclasses.replace(inst, windows=windows, max_ride=max_ride)
-
-
 @dataclass(frozen=True, eq=False)
 class PyVrpModel:
     """A medroute instance translated to PyVRP.
@@ -129,12 +119,6 @@ class PyVrpModel:
     type_riders: tuple[tuple[int, ...], ...]
     rider_type: tuple[int, ...]
     worst_violation: int
-
-
-def _hull(windows: tuple[tuple[int, int], ...]) -> tuple[int, int]:
-    if not windows:
-        return 0, -1
-    return windows[0][0], windows[-1][1]
 
 
 def loaded_at_start(inst: Instance, k: int) -> bool:
@@ -260,7 +244,7 @@ def _orders(inst: Instance, ks: Sequence[int], loads: _Loads, require: Collectio
 
     shipments, ship_order, clients, client_order = [], [], [], []
     for k in ks:
-        d_early, d_late = _hull(inst.windows[inst.delivery(k)])
+        d_early, d_late = window_hull(inst.windows[inst.delivery(k)])
         name = inst.problem.orders[k].id
         prize = round(float(inst.drop_cost[k])) + (must if inst.required[k] else 0)
         if inst.carried_by[k] >= 0 or loaded_at_start(inst, k):
@@ -273,7 +257,7 @@ def _orders(inst: Instance, ks: Sequence[int], loads: _Loads, require: Collectio
                 required=forced, prize=0 if forced else prize, name=name))
             client_order.append(k)
             continue
-        p_early, p_late = _hull(inst.windows[inst.pickup(k)])
+        p_early, p_late = window_hull(inst.windows[inst.pickup(k)])
         shipments.append(pyvrp.Shipment(
             pickup_location=int(inst.node_loc[inst.pickup(k)]),
             delivery_location=int(inst.node_loc[inst.delivery(k)]),
@@ -295,8 +279,8 @@ def build_model(inst: Instance, *, require: Collection[int] = ()) -> PyVrpModel:
     """
     import pyvrp
 
-    ks = [k for k in routed_orders(inst) if _hull(inst.windows[inst.delivery(k)])[1] >= 0
-          and (inst.carried_by[k] >= 0 or _hull(inst.windows[inst.pickup(k)])[1] >= 0)]
+    ks = [k for k in routed_orders(inst) if window_hull(inst.windows[inst.delivery(k)])[1] >= 0
+          and (inst.carried_by[k] >= 0 or window_hull(inst.windows[inst.pickup(k)])[1] >= 0)]
     loads = _Loads(inst, ks)
     profiles, dist_mats, dur_mats = _matrices(inst)
     depots, vehicle_types, type_riders, rider_type = _fleet(inst, loads, profiles)
@@ -519,12 +503,9 @@ class PyVrpEngine:
     def __init__(self, *, fixed_fleet: bool = False) -> None:
         self.fixed_fleet = fixed_fleet
 
-    def supports(self, instance: Instance) -> bool | str:
-        """``True``, or a sentence saying what PyVRP cannot model for this instance."""
-        found = relaxations(instance)
-        if not found:
-            return True
-        return "PyVRP cannot model " + "; ".join(x.what for x in found) + "."
+    def supports(self, instance: Instance) -> Support:
+        """Supported, or the sentence saying what PyVRP cannot model for this instance."""
+        return relaxed_support("PyVRP", relaxations(instance))
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -549,7 +530,7 @@ class PyVrpEngine:
         inst = instance
         meter = Meter(stop)
         support = self.supports(inst)
-        notes = ["relaxed: " + support] if isinstance(support, str) else []
+        notes = [] if support else ["relaxed: " + support.reason]
         empty = tuple(() for _ in range(inst.m))
         if inst.m == 0:
             return _result(self.name, meter, empty, dict.fromkeys(inst.open_orders, Reason.NO_RIDER), notes)
@@ -597,8 +578,8 @@ class PyVrpFleetEngine:
 
     name = "pyvrp-fleet"
 
-    def supports(self, instance: Instance) -> bool | str:
-        """``True`` on instances PyVRP models exactly, else the sentence saying what it cannot."""
+    def supports(self, instance: Instance) -> Support:
+        """Supported on instances PyVRP models exactly, else the sentence saying what it cannot."""
         return PyVrpEngine().supports(instance)
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,

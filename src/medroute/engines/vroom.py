@@ -23,7 +23,7 @@ heuristic in C++. Its model is close to medroute's; what the translation keeps e
   medroute's riding cost; the fixed cost per rider used is VROOM's fixed vehicle cost;
 * order priorities as VROOM priorities (capped at VROOM's 100).
 
-What it cannot express, listed by :func:`limitations` and said by :meth:`VroomEngine.supports`:
+What it cannot express, listed by :func:`relaxations` and said by :meth:`VroomEngine.supports`:
 
 * out-of-fridge budgets (a maximum pickup → door time) of orders still at the pharmacy:
   VROOM has no maximum ride time per shipment;
@@ -73,7 +73,7 @@ from ..reasons import Reason
 from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import Meter, Stop, StopReason
-from .base import EngineResult, Relaxation, carried_routes, order_ids, routed_orders
+from .base import EngineResult, Relaxation, Support, carried_routes, order_ids, relaxed_support, routed_orders
 from .deadline import kill_grace, run_with_deadline
 
 COOLBOX_SKILL = 1
@@ -90,7 +90,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def limitations(inst: Instance) -> list[Relaxation]:
+def relaxations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the VROOM model leaves out, one entry per feature (empty = exact).
 
     Parameters
@@ -316,16 +316,13 @@ class VroomEngine:
         self.exploration_level = exploration_level
         self.threads = threads
 
-    def supports(self, instance: Instance) -> bool | str:
-        """``True``, or a sentence saying what VROOM cannot model (or that pyvroom is missing)."""
+    def supports(self, instance: Instance) -> Support:
+        """Supported, or the sentence saying what VROOM cannot model (or that pyvroom is missing)."""
         try:
             require("vroom", "vroom")
         except ImportError as exc:
-            return str(exc)
-        found = limitations(instance)
-        if not found:
-            return True
-        return "VROOM cannot model " + "; ".join(x.what for x in found) + "."
+            return Support(str(exc))
+        return relaxed_support("VROOM", relaxations(instance))
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
@@ -350,8 +347,8 @@ class VroomEngine:
         meter = Meter(stop)
         notes: list[str] = []
         support = self.supports(inst)
-        if isinstance(support, str):
-            notes.append("relaxed: " + support)
+        if not support:
+            notes.append("relaxed: " + support.reason)
         if initial is not None:
             notes.append("vroom: the initial solution is ignored (VROOM takes no warm start)")
         empty = tuple(() for _ in range(inst.m))

@@ -33,9 +33,11 @@ def per_unit(table: str, size: float) -> float:
 
     Parameters
     ----------
-    table : the measurement table (``"pyvrp"``: size = PyVRP nodes; ``"ortools"``,
+    table
+        The measurement table (``"pyvrp"``: size = PyVRP nodes; ``"ortools"``,
         ``"ortools_soft"``: size = orders, without and with soft delivery targets).
-    size : the instance's size in the table's measure.
+    size
+        The instance's size in the table's measure.
     """
     points = sorted((float(s), float(r)) for s, r in rates()[table]["rates"])
     x = math.log(max(1.0, size))

@@ -11,10 +11,10 @@ from .literature import KINDS as KINDS
 from .literature import SCALE as SCALE
 from .literature import LiteratureFormatError as LiteratureFormatError
 from .literature import LiteratureInstance as LiteratureInstance
-from .literature import bks_path as bks_path
-from .literature import instance_paths as instance_paths
-from .literature import iter_instances as iter_instances
 from .literature import planar_matrix as planar_matrix
 from .literature import read_bks as read_bks
-from .literature import read_instance as read_instance
+from .sets import bks_path as bks_path
+from .sets import instance_paths as instance_paths
+from .sets import iter_instances as iter_instances
+from .sets import read_instance as read_instance
 from .solomon import read_solomon as read_solomon

@@ -65,8 +65,10 @@ def read_darp(path: str | Path, *, scale: int = SCALE) -> LiteratureInstance:
 
     Parameters
     ----------
-    path : the instance file (e.g. ``a2-16.txt``); the name is the file's stem.
-    scale : seconds (and metres) per literature unit (minutes in Cordeau's instances).
+    path
+        The instance file (e.g. ``a2-16.txt``); the name is the file's stem.
+    scale
+        Seconds (and metres) per literature unit (minutes in Cordeau's instances).
 
     Returns
     -------

@@ -41,8 +41,10 @@ def read_lilim(path: str | Path, *, scale: int = SCALE) -> LiteratureInstance:
 
     Parameters
     ----------
-    path : the instance file (e.g. ``lc101.txt``); the name is the file's stem.
-    scale : seconds (and metres) per literature unit.
+    path
+        The instance file (e.g. ``lc101.txt``); the name is the file's stem.
+    scale
+        Seconds (and metres) per literature unit.
 
     Returns
     -------

@@ -1,5 +1,6 @@
 """Shared pieces of the literature readers: the result type, the planar travel matrix, the exact
-double-precision evaluation of a plan, best-known-solution tables and where the files live.
+double-precision evaluation of a plan and best-known-solution tables (where the files live and
+which reader reads each set: :mod:`medroute.io.sets`).
 
 The literature's instances are planar: travel time = travel distance = the Euclidean distance
 between two points, in double precision, in an abstract unit. medroute computes in integers, so
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -23,7 +24,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ..datadir import data_file
 from ..errors import InvalidProblemError
 from ..geo import Location
 from ..model import Objective, Problem
@@ -64,15 +64,6 @@ total, 106 unserved orders, is about 1.1e13, far inside int64 (9.2e18)."""
 
 TOLERANCE = 1e-6
 """Slack, in literature units, of the double-precision rule checks (rounding noise only)."""
-
-_SETS: dict[str, tuple[str, str | None]] = {
-    "lilim": ("literature/lilim/pdp_100", "literature/lilim/bks.csv"),
-    "solomon": ("literature/solomon/solomon_100", "literature/solomon/bks.csv"),
-    "darp": ("literature/darp/cordeau_2006", None),
-}
-"""Set → (instance folder, best-known-solution table) relative to a data directory: the repository's
-``benchmarks/data`` holds them (``docs/data.md``)."""
-
 
 class LiteratureFormatError(InvalidProblemError):
     """A literature file does not follow its format; the message names the file and the line."""
@@ -173,22 +164,37 @@ class LiteratureInstance:
 
     Attributes
     ----------
-    name : the instance name (e.g. ``"lc101"``, ``"C101"``, ``"a2-16"``).
-    kind : ``"lilim"``, ``"solomon"`` or ``"darp"``.
-    problem : the medroute problem (times in seconds = units × ``scale``).
-    matrix : travel matrix over ``problem.locations`` (same order), seconds and metres.
-    coords : (N, 2) float64 planar ``(x, y)`` of every node, row = node id of the file.
-    scale : seconds (and metres) per literature unit.
-    ready, due, service : (N,) float64 time window and service duration of every node,
+    name
+        The instance name (e.g. ``"lc101"``, ``"C101"``, ``"a2-16"``).
+    kind
+        ``"lilim"``, ``"solomon"`` or ``"darp"``.
+    problem
+        The medroute problem (times in seconds = units × ``scale``).
+    matrix
+        Travel matrix over ``problem.locations`` (same order), seconds and metres.
+    coords
+        (N, 2) float64 planar ``(x, y)`` of every node, row = node id of the file.
+    scale
+        Seconds (and metres) per literature unit.
+    ready, due, service
+        (N,) float64 time window and service duration of every node,
         literature units.
-    capacity : vehicle capacity (literature load units = grams in ``problem``).
-    vehicles_available : vehicles the file provides (= riders in ``problem``).
-    pickup_node, delivery_node : order id → node id of its pickup and of its delivery.
-    depot, end_depot : node ids where routes start and end.
-    max_ride : maximum ride time, units (DARP), else ``None``.
-    max_duration : maximum route duration, units (DARP), else ``None``.
-    path : the file read.
-    layout : the file layout the reader saw (DARP: ``"2006"`` or ``"2003"``), else ``""``.
+    capacity
+        Vehicle capacity (literature load units = grams in ``problem``).
+    vehicles_available
+        Vehicles the file provides (= riders in ``problem``).
+    pickup_node, delivery_node
+        Order id → node id of its pickup and of its delivery.
+    depot, end_depot
+        Node ids where routes start and end.
+    max_ride
+        Maximum ride time, units (DARP), else ``None``.
+    max_duration
+        Maximum route duration, units (DARP), else ``None``.
+    path
+        The file read.
+    layout
+        The file layout the reader saw (DARP: ``"2006"`` or ``"2003"``), else ``""``.
     """
 
     name: str
@@ -400,65 +406,3 @@ def read_bks(path: str | Path) -> dict[str, tuple[int, float]]:
     except OSError as exc:
         raise LiteratureFormatError(p, None, f"cannot read the file ({exc})") from exc
     return out
-
-
-# -- where the files are ----------------------------------------------------------------------
-def _check_kind(kind: str) -> Kind:
-    if kind not in _SETS:
-        raise ValueError(f"literature set {kind!r}: choose one of {', '.join(KINDS)}")
-    return kind  # type: ignore[return-value]
-
-
-def instance_paths(kind: str, *, root: str | Path | None = None) -> list[Path]:
-    """The instance files of set ``kind`` (``"lilim"``, ``"solomon"``, ``"darp"``), sorted.
-
-    Parameters
-    ----------
-    kind
-        The set.
-    root
-        A data directory searched first; then the usual places (:mod:`medroute.datadir`: the
-        settings, ``$MEDROUTE_DATA``, a source checkout's ``benchmarks/data``).
-
-    Raises
-    ------
-    DataNotFoundError
-        The set is in none of those places (the instances do not ship in the wheel; ``docs/data.md``
-        says where to get them).
-    """
-    folder = data_file(_SETS[_check_kind(kind)][0], root, needed_by=f"the literature set {kind!r}")
-    return sorted(folder.glob("*.txt"))
-
-
-def bks_path(kind: str, *, root: str | Path | None = None) -> Path | None:
-    """The best-known-solution table of set ``kind``, or ``None`` (DARP has none in this format).
-
-    Found as :func:`instance_paths` finds the instances; raises
-    :class:`~medroute.datadir.DataNotFoundError` when absent.
-    """
-    rel = _SETS[_check_kind(kind)][1]
-    if rel is None:
-        return None
-    return data_file(rel, root, needed_by=f"the literature set {kind!r}")
-
-
-def read_instance(path: str | Path, kind: str) -> LiteratureInstance:
-    """Read ``path`` with the reader of set ``kind``."""
-    k = _check_kind(kind)
-    if k == "lilim":
-        from .lilim import read_lilim
-
-        return read_lilim(path)
-    if k == "solomon":
-        from .solomon import read_solomon
-
-        return read_solomon(path)
-    from .darp import read_darp
-
-    return read_darp(path)
-
-
-def iter_instances(kind: str, *, root: str | Path | None = None) -> Iterator[LiteratureInstance]:
-    """Read every instance of set ``kind``, in the order of :func:`instance_paths`."""
-    for p in instance_paths(kind, root=root):
-        yield read_instance(p, kind)

@@ -41,8 +41,10 @@ def read_solomon(path: str | Path, *, scale: int = SCALE) -> LiteratureInstance:
 
     Parameters
     ----------
-    path : the instance file (e.g. ``C101.txt``); the name is the file's first line.
-    scale : seconds (and metres) per literature unit.
+    path
+        The instance file (e.g. ``C101.txt``); the name is the file's first line.
+    scale
+        Seconds (and metres) per literature unit.
 
     Returns
     -------

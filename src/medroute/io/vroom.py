@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..defaults import DEFAULT_PROFILE
 from ..errors import SchemaError
 from ..geo import Location
 from ..jsonpath import Node, load_document
@@ -74,16 +75,21 @@ def read_vroom(source: str | Path | dict[str, Any], *, dims: Sequence[str] = ("p
 
     Parameters
     ----------
-    source : a path, a JSON string or a parsed dict.
-    dims : medroute capacity field for each ``amount`` / ``capacity`` dimension, in order
+    source
+        A path, a JSON string or a parsed dict.
+    dims
+        Medroute capacity field for each ``amount`` / ``capacity`` dimension, in order
         (``"weight_g"`` grams, ``"volume_ml"`` millilitres, ``"parcels"``). Unmapped capacity
         fields keep medroute's defaults; orders then occupy 0 of them.
-    name : the problem's name.
+    name
+        The problem's name.
 
     Raises
     ------
-    SchemaError : malformed or unsupported content; the message names the JSON path.
-    InvalidProblemError : content that breaks a modelling rule (e.g. a window that ends first).
+    SchemaError
+        Malformed or unsupported content; the message names the JSON path.
+    InvalidProblemError
+        Content that breaks a modelling rule (e.g. a window that ends first).
     """
     for d in dims:
         if d not in DIMS:
@@ -106,7 +112,7 @@ def read_vroom(source: str | Path | dict[str, Any], *, dims: Sequence[str] = ("p
         if vn.has("speed_factor"):
             kw["speed_factor"] = vn["speed_factor"].float()
         if vn.has("profile"):
-            kw["profile"] = "motorbike" if vn["profile"].str() == "car" else vn["profile"].str()
+            kw["profile"] = DEFAULT_PROFILE if vn["profile"].str() == "car" else vn["profile"].str()
         riders.append(Rider(str(vn["id"].value), _loc(vn["start"]),
                             end=_loc(vn["end"]) if vn.has("end") else None, **kw))
     if not riders:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidProblemError, InvalidSolutionError
-from ..matrices import as_matrices
+from ..matrices import MatrixLike, as_matrices
 from ..model import Problem
 from ..solution import Solution
 
@@ -53,23 +52,28 @@ def vrptw_applies(problem: Problem) -> str | None:
     return None
 
 
-def write_vrptw(problem: Problem, path: str | Path, *, matrix: Any = None, dimension: str = "parcels") -> Path:
+def write_vrptw(problem: Problem, path: str | Path, *, matrix: MatrixLike = None, dimension: str = "parcels") -> Path:
     """Write ``problem`` as a VRPLIB VRPTW instance (explicit full matrix, seconds).
 
     Node 1 is the depot (the pharmacy); node ``k + 2`` is ``problem.orders[k]``.
 
     Parameters
     ----------
-    problem : a problem for which :func:`vrptw_applies` is ``None``.
-    path : the file to write.
-    matrix : the travel (anything :func:`medroute.matrices.as_matrices` accepts; ``None``:
+    problem
+        A problem for which :func:`vrptw_applies` is ``None``.
+    path
+        The file to write.
+    matrix
+        The travel (anything :func:`medroute.matrices.as_matrices` accepts; ``None``:
         haversine).
-    dimension : the capacity dimension written as demand/capacity: ``"parcels"``,
+    dimension
+        The capacity dimension written as demand/capacity: ``"parcels"``,
         ``"weight_g"`` (grams) or ``"volume_ml"`` (millilitres).
 
     Raises
     ------
-    InvalidProblemError : the problem is not a VRPTW (the message says why).
+    InvalidProblemError
+        The problem is not a VRPTW (the message says why).
     """
     why = vrptw_applies(problem)
     if why is not None:
@@ -129,7 +133,7 @@ def read_vrplib_routes(source: str | Path) -> list[list[int]]:
     return routes
 
 
-def solution_from_vrplib(problem: Problem, source: str | Path, *, matrix: Any = None) -> Solution:
+def solution_from_vrplib(problem: Problem, source: str | Path, *, matrix: MatrixLike = None) -> Solution:
     """A medroute plan from a VRPLIB solution of the instance :func:`write_vrptw` wrote.
 
     Route ``i`` goes to ``problem.riders[i]``: the rider picks up all its orders at the pharmacy,
@@ -137,8 +141,10 @@ def solution_from_vrplib(problem: Problem, source: str | Path, *, matrix: Any = 
 
     Raises
     ------
-    InvalidProblemError : the problem is not a VRPTW.
-    InvalidSolutionError : more routes than riders, unknown or repeated customers, or a route
+    InvalidProblemError
+        The problem is not a VRPTW.
+    InvalidSolutionError
+        More routes than riders, unknown or repeated customers, or a route
         that cannot be timed under medroute's rules.
     """
     from ..compile import compile_problem

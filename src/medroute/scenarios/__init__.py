@@ -56,13 +56,20 @@ class Scenario:
 
     Attributes
     ----------
-    name : the scenario name.
-    seed : the seed it was generated with.
-    problem : the problem.
-    backend_name : ``"osm"`` (road graph) or ``"haversine"``.
-    description : one paragraph: what it is, where the data came from, any fallback.
-    params : the parameter values used (defaults, scenario defaults and overrides).
-    travel_backend : the travel backend; its ``path(a, b)`` draws road paths. Pass it as
+    name
+        The scenario name.
+    seed
+        The seed it was generated with.
+    problem
+        The problem.
+    backend_name
+        ``"osm"`` (road graph) or ``"haversine"``.
+    description
+        One paragraph: what it is, where the data came from, any fallback.
+    params
+        The parameter values used (defaults, scenario defaults and overrides).
+    travel_backend
+        The travel backend; its ``path(a, b)`` draws road paths. Pass it as
         ``matrix=`` to plan a big day without a full matrix (:mod:`medroute.decompose`).
     """
 
@@ -92,19 +99,27 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
 
     Parameters
     ----------
-    name : one of :func:`names`.
-    seed : random seed; the same seed (and overrides) gives the identical problem.
-    data_dir : a data directory searched before the usual places (:mod:`medroute.datadir`: the
+    name
+        One of :func:`names`.
+    seed
+        Random seed; the same seed (and overrides) gives the identical problem.
+    data_dir
+        A data directory searched before the usual places (:mod:`medroute.datadir`: the
         settings, ``$MEDROUTE_DATA``, the shipped data); it may hold only the files it replaces.
-    backend : one of :data:`BACKENDS`.
-    cache_dir : when given, travel matrices are cached there as ``.npz`` (keyed by graph
+    backend
+        One of :data:`BACKENDS`.
+    cache_dir
+        When given, travel matrices are cached there as ``.npz`` (keyed by graph
         content and points) and ``osmnx-download`` graphs are kept there.
-    **overrides : generator parameters by name (see :data:`PARAMS`), e.g. ``orders=500``.
+    **overrides
+        Generator parameters by name (see :data:`PARAMS`), e.g. ``orders=500``.
 
     Raises
     ------
-    InvalidProblemError : unknown scenario, backend or parameter, or a bad parameter value.
-    DataNotFoundError : ``data_dir`` is not a directory, or the scenario needs a data file found
+    InvalidProblemError
+        Unknown scenario, backend or parameter, or a bad parameter value.
+    DataNotFoundError
+        ``data_dir`` is not a directory, or the scenario needs a data file found
         nowhere (the stand-in towns' extracts are not in the wheel).
     """
     if name not in _NAMES:

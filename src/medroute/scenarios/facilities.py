@@ -42,11 +42,16 @@ class Facility:
 
     Attributes
     ----------
-    id : short stable slug, e.g. ``"rsud-blambangan"``.
-    name : the name as written in the source file.
-    kind : ``"rsud"`` (regency hospital), ``"hospital"`` or ``"puskesmas"``.
-    location : WGS84 position.
-    service_radius_m : the source's ``Jangkauan`` (service radius), metres; 0 when unknown.
+    id
+        Short stable slug, e.g. ``"rsud-blambangan"``.
+    name
+        The name as written in the source file.
+    kind
+        ``"rsud"`` (regency hospital), ``"hospital"`` or ``"puskesmas"``.
+    location
+        WGS84 position.
+    service_radius_m
+        The source's ``Jangkauan`` (service radius), metres; 0 when unknown.
     """
 
     id: str
@@ -80,13 +85,16 @@ def read_facilities(path: Path) -> tuple[Facility, ...]:
 
     Parameters
     ----------
-    path : the ``banyuwangi_faskes_20.geojson`` file (or one of the same shape: point features
+    path
+        The ``banyuwangi_faskes_20.geojson`` file (or one of the same shape: point features
         with ``Name``, ``type`` = ``puskesmas``/``hospital`` and optional ``Jangkauan`` in metres).
 
     Raises
     ------
-    DataNotFoundError : the file does not exist.
-    InvalidProblemError : the file is not such a GeoJSON point collection.
+    DataNotFoundError
+        The file does not exist.
+    InvalidProblemError
+        The file is not such a GeoJSON point collection.
     """
     if not path.is_file():
         raise DataNotFoundError(f"facilities file: {path} does not exist")

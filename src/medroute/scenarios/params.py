@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from ..defaults import DEFAULT_DAY, DEFAULT_TIMEZONE
 from ..errors import InvalidProblemError
 from ..timefmt import parse_time
 
@@ -35,12 +36,18 @@ class Param:
 
     Attributes
     ----------
-    name : the keyword used in ``load(..., name=value)``.
-    default : value used unless a scenario or the caller overrides it.
-    unit : unit of the value (``"s"``, ``"m"``, ``"g"``, ``"HH:MM"``, ``"share"``, ...).
-    kind : P (published), D (derived), E (estimate), or a combination, as in domain.md.
-    source : the domain.md row (section and quoted fact) the default rests on.
-    doc : what the parameter does.
+    name
+        The keyword used in ``load(..., name=value)``.
+    default
+        Value used unless a scenario or the caller overrides it.
+    unit
+        Unit of the value (``"s"``, ``"m"``, ``"g"``, ``"HH:MM"``, ``"share"``, ...).
+    kind
+        P (published), D (derived), E (estimate), or a combination, as in domain.md.
+    source
+        The domain.md row (section and quoted fact) the default rests on.
+    doc
+        What the parameter does.
     """
 
     name: str
@@ -205,12 +212,15 @@ def resolve(scenario: str, overrides: Mapping[str, Any]) -> dict[str, ParamValue
 
     Parameters
     ----------
-    scenario : a scenario name (its defaults from :data:`SCENARIO_DEFAULTS` apply).
-    overrides : parameter name → value.
+    scenario
+        A scenario name (its defaults from :data:`SCENARIO_DEFAULTS` apply).
+    overrides
+        Parameter name → value.
 
     Raises
     ------
-    InvalidProblemError : an unknown parameter, a value of the wrong type or out of range.
+    InvalidProblemError
+        An unknown parameter, a value of the wrong type or out of range.
     """
     values: dict[str, ParamValue] = {name: p.default for name, p in PARAMS.items()}
     values.update(SCENARIO_DEFAULTS.get(scenario, {}))
@@ -229,7 +239,7 @@ def resolve(scenario: str, overrides: Mapping[str, Any]) -> dict[str, ParamValue
 
 def seconds(values: Mapping[str, ParamValue], name: str) -> int:
     """A time-of-day parameter (``"HH:MM"``) as seconds from midnight."""
-    return parse_time(values[name], day=date(2026, 1, 5), tz=ZoneInfo("Asia/Jakarta"),
+    return parse_time(values[name], day=DEFAULT_DAY, tz=ZoneInfo(DEFAULT_TIMEZONE),
                       where=f"scenario parameter {name!r}")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from ..defaults import DEFAULT_DAY
 from . import Scenario, load
 
 PROVINCE_TOWNS = ("expanded", "probolinggo", "surabaya")
@@ -15,17 +16,22 @@ the Probolinggo and Surabaya stand-ins."""
 
 
 def province(days: int = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: int = 0,
-             start: date = date(2026, 1, 5), **overrides: Any) -> list[Scenario]:
+             start: date = DEFAULT_DAY, **overrides: Any) -> list[Scenario]:
     """``days`` generated days: day ``i`` is town ``towns[i % len(towns)]``, dated
     ``start + i // len(towns)`` days, generated with seed ``seed + i``.
 
     Parameters
     ----------
-    days : how many days (problems).
-    towns : scenario names (:func:`medroute.scenarios.names`).
-    seed : the first day's seed.
-    start : the date of the first round of towns.
-    **overrides : generator parameters for every day (e.g. ``orders=500``).
+    days
+        How many days (problems).
+    towns
+        Scenario names (:func:`medroute.scenarios.names`).
+    seed
+        The first day's seed.
+    start
+        The date of the first round of towns.
+    **overrides
+        Generator parameters for every day (e.g. ``orders=500``).
 
     Returns
     -------

@@ -9,10 +9,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from ..defaults import DEFAULT_PROFILE as DEFAULT_PROFILE
 from ..errors import InvalidMatrixError
 from ..geo import Location
-
-DEFAULT_PROFILE = "motorbike"
 
 TravelArrays = tuple[NDArray[np.int32], NDArray[np.int32]]
 """Travel durations (s) and distances (m) as a pair of int32 arrays of the same shape: a
@@ -25,13 +24,19 @@ class TravelMatrix:
 
     Attributes
     ----------
-    durations_s : (n, n) int32, seconds from row to column.
-    distances_m : (n, n) int32, metres from row to column.
-    snap_m : (n,) float64, how far each location was moved to reach the network, metres
+    durations_s
+        (n, n) int32, seconds from row to column.
+    distances_m
+        (n, n) int32, metres from row to column.
+    snap_m
+        (n,) float64, how far each location was moved to reach the network, metres
         (zero for backends without a network).
-    profile : the travel profile the matrix was computed for (e.g. ``"motorbike"``).
-    ids : optional names of the locations, for error messages and matching.
-    backend : name of the travel backend that computed it (``""`` when unknown); a plan records
+    profile
+        The travel profile the matrix was computed for (e.g. ``"motorbike"``).
+    ids
+        Optional names of the locations, for error messages and matching.
+    backend
+        Name of the travel backend that computed it (``""`` when unknown); a plan records
         it (:attr:`medroute.Solution.travel`).
     """
 

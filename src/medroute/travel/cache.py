@@ -39,7 +39,8 @@ def backend_fingerprint(backend: object) -> str:
 
     Raises
     ------
-    InvalidProblemError : the backend offers neither (it cannot be cached safely).
+    InvalidProblemError
+        The backend offers neither (it cannot be cached safely).
     """
     key = getattr(backend, "cache_key", None)
     if callable(key):
@@ -64,8 +65,10 @@ class CachedBackend:
 
     Parameters
     ----------
-    inner : the backend that computes.
-    cache_dir : directory of the ``.npz`` files (default :func:`default_cache_dir` / ``matrices``).
+    inner
+        The backend that computes.
+    cache_dir
+        Directory of the ``.npz`` files (default :func:`default_cache_dir` / ``matrices``).
     """
 
     def __init__(self, inner: TravelBackend, cache_dir: str | Path | None = None) -> None:

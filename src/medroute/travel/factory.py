@@ -16,8 +16,10 @@ def backend(name: str, **kw: Any) -> TravelBackend:
 
     Parameters
     ----------
-    name : ``"haversine"``, ``"matrix"``, ``"osm"``, ``"osrm"`` or ``"osrm-http"``.
-    **kw : the backend's own arguments, e.g. ``backend("osm", source="roads.osm.bz2")``,
+    name
+        ``"haversine"``, ``"matrix"``, ``"osm"``, ``"osrm"`` or ``"osrm-http"``.
+    **kw
+        The backend's own arguments, e.g. ``backend("osm", source="roads.osm.bz2")``,
         ``backend("matrix", durations_s=..., distances_m=..., ids=...)`` (or ``path=`` to an
         ``.npz``), ``backend("osrm-http", base_url="http://127.0.0.1:5000")``. ``cache_dir=``
         wraps the backend in a :class:`~medroute.travel.cache.CachedBackend` (for ``osrm`` it is
@@ -25,8 +27,10 @@ def backend(name: str, **kw: Any) -> TravelBackend:
 
     Raises
     ------
-    InvalidProblemError : unknown name or wrong arguments.
-    MissingDependencyError : the backend's optional dependency is missing (names the pip extra).
+    InvalidProblemError
+        Unknown name or wrong arguments.
+    MissingDependencyError
+        The backend's optional dependency is missing (names the pip extra).
     """
     cache_dir = kw.pop("cache_dir", None)
     inner: TravelBackend

@@ -61,12 +61,18 @@ class RoadGraph:
 
     Attributes
     ----------
-    lat, lon : (N,) node coordinates, degrees.
-    weights : (N, N) CSR matrix of packed edge weights (see the module docstring).
-    component : (N,) strongly-connected-component label per node.
-    geometry : interior (lon, lat) vertices of edges that have a curved geometry, by (u, v).
-    content_hash : sha256 of the coordinates and weights (the cache key of the graph).
-    bridges : (u, v) of the edges that are straight lines joining road clusters, not roads (marked
+    lat, lon
+        (N,) node coordinates, degrees.
+    weights
+        (N, N) CSR matrix of packed edge weights (see the module docstring).
+    component
+        (N,) strongly-connected-component label per node.
+    geometry
+        Interior (lon, lat) vertices of edges that have a curved geometry, by (u, v).
+    content_hash
+        Sha256 of the coordinates and weights (the cache key of the graph).
+    bridges
+        (u, v) of the edges that are straight lines joining road clusters, not roads (marked
         ``medroute_bridge=True`` in the source graph); maps draw them dashed.
     """
 
@@ -100,10 +106,13 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
 
     Parameters
     ----------
-    graph : osmnx-style graph (node ``x``/``y`` in degrees, edge ``length`` in metres).
-    speeds_kmh : running speed per ``highway`` class, km/h (default
+    graph
+        Osmnx-style graph (node ``x``/``y`` in degrees, edge ``length`` in metres).
+    speeds_kmh
+        Running speed per ``highway`` class, km/h (default
         :data:`~medroute.travel.speeds.MOTORBIKE_SPEEDS_KMH`).
-    unknown_kmh : speed for edges whose class is missing or unknown, km/h.
+    unknown_kmh
+        Speed for edges whose class is missing or unknown, km/h.
     """
     speeds_kmh = checked_speeds(speeds_kmh, unknown_kmh, where="osm")
     index: dict[Any, int] = {}
@@ -180,15 +189,21 @@ class GraphBackend:
 
     Parameters
     ----------
-    source : a road-graph file (see :func:`~medroute.travel.osm_load.load_graph`), a networkx
+    source
+        A road-graph file (see :func:`~medroute.travel.osm_load.load_graph`), a networkx
         graph, or an already compiled :class:`RoadGraph`.
-    speeds_kmh : running speed per OSM ``highway`` class, km/h; overrides merge into the sourced
+    speeds_kmh
+        Running speed per OSM ``highway`` class, km/h; overrides merge into the sourced
         defaults (:data:`~medroute.travel.speeds.MOTORBIKE_SPEEDS_KMH`). ``maxspeed`` tags cap them.
-    unknown_kmh : speed on roads without a (known) class, km/h.
-    max_snap_m : farthest a location may lie from its nearest road node, metres.
-    snap_speed_kmh : when set, the snap legs are added to the travel at this speed, km/h (and
+    unknown_kmh
+        Speed on roads without a (known) class, km/h.
+    max_snap_m
+        Farthest a location may lie from its nearest road node, metres.
+    snap_speed_kmh
+        When set, the snap legs are added to the travel at this speed, km/h (and
         to the distances); when ``None`` (default) they are only reported in ``snap_m``.
-    chunk : sources per Dijkstra batch (bounds memory at ``chunk × N × 8`` bytes).
+    chunk
+        Sources per Dijkstra batch (bounds memory at ``chunk × N × 8`` bytes).
     """
 
     name = "osm"
@@ -234,7 +249,8 @@ class GraphBackend:
 
         Raises
         ------
-        UnreachableLocationError : a location is farther than ``max_snap_m`` from every road.
+        UnreachableLocationError
+            A location is farther than ``max_snap_m`` from every road.
         """
         lat = np.array([p.lat for p in locations], dtype=np.float64)
         lon = np.array([p.lon for p in locations], dtype=np.float64)
@@ -257,7 +273,8 @@ class GraphBackend:
 
         Raises
         ------
-        UnreachableLocationError : a location is too far from the roads, or lies on a part of the
+        UnreachableLocationError
+            A location is too far from the roads, or lies on a part of the
             network that cannot reach / be reached from the others (the message names it).
         """
         self._check_profile(profile)
@@ -282,7 +299,8 @@ class GraphBackend:
 
         Raises
         ------
-        UnreachableLocationError : as :meth:`matrix`, over sources and targets together.
+        UnreachableLocationError
+            As :meth:`matrix`, over sources and targets together.
         """
         self._check_profile(profile)
         s_node, s_snap = self.snap(sources)

@@ -27,8 +27,10 @@ class HaversineBackend:
 
     Parameters
     ----------
-    detour : road distance / great-circle distance (dimensionless, ≥ 1).
-    speeds_kmh : average speed per profile, km/h.
+    detour
+        Road distance / great-circle distance (dimensionless, ≥ 1).
+    speeds_kmh
+        Average speed per profile, km/h.
     """
 
     detour: float = DETOUR_FACTOR

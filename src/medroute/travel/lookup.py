@@ -47,7 +47,7 @@ class MatrixLookup:
         self.index = {loc: i for i, loc in enumerate(locations)}
         self.matrices: Mapping[str, TravelMatrix] | TravelMatrix = matrix
 
-    def matrix(self, locations: Sequence[Location], *, profile: str = "motorbike") -> TravelMatrix:
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
         """The sub-matrix over ``locations`` (each must be one of the lookup's locations)."""
         mat = self.matrices if isinstance(self.matrices, TravelMatrix) else self.matrices[profile]
         try:
@@ -57,7 +57,7 @@ class MatrixLookup:
         sub = np.ix_(idx, idx)
         return TravelMatrix(mat.durations_s[sub], mat.distances_m[sub], profile=profile)
 
-    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """A straight segment: the lookup knows no roads."""
         return [a, b]
 
@@ -116,10 +116,13 @@ def table(backend: TravelBackend, sources: Sequence[Location], targets: Sequence
 
     Parameters
     ----------
-    backend : any travel backend; one without ``table`` is asked for square matrices over
+    backend
+        Any travel backend; one without ``table`` is asked for square matrices over
         :data:`FALLBACK_BATCH` sources and the targets at a time.
-    sources, targets : the places.
-    profile : the travel profile.
+    sources, targets
+        The places.
+    profile
+        The travel profile.
     """
     if isinstance(backend, TableBackend):
         return backend.table(sources, targets, profile=profile)
@@ -170,9 +173,12 @@ class LegLookup:
 
     Parameters
     ----------
-    source : a TravelMatrix whose rows are ``places``, or a travel backend.
-    places : the places, in row order (``problem.locations``).
-    profile : the travel profile.
+    source
+        A TravelMatrix whose rows are ``places``, or a travel backend.
+    places
+        The places, in row order (``problem.locations``).
+    profile
+        The travel profile.
     """
 
     def __init__(self, source: TravelMatrix | TravelBackend, places: Sequence[Location],

@@ -25,16 +25,22 @@ class MatrixBackend:
 
     Parameters
     ----------
-    durations_s : (n, n) travel times, seconds (rounded to integers).
-    distances_m : (n, n) travel distances, metres (rounded to integers).
-    locations : the n locations, in row order; requested locations match them by exact
+    durations_s
+        (n, n) travel times, seconds (rounded to integers).
+    distances_m
+        (n, n) travel distances, metres (rounded to integers).
+    locations
+        The n locations, in row order; requested locations match them by exact
         coordinates. Optional when ``ids`` is given.
-    ids : the n location names, in row order; ``matrix(..., ids=...)`` matches by name.
-    profile : the one profile the matrix is for.
+    ids
+        The n location names, in row order; ``matrix(..., ids=...)`` matches by name.
+    profile
+        The one profile the matrix is for.
 
     Raises
     ------
-    InvalidMatrixError : bad shape, non-finite or negative entries, non-zero diagonal, duplicate
+    InvalidMatrixError
+        Bad shape, non-finite or negative entries, non-zero diagonal, duplicate
         ids or locations, or neither ``locations`` nor ``ids``.
     """
 
@@ -89,7 +95,8 @@ class MatrixBackend:
 
         Raises
         ------
-        InvalidMatrixError : the file is missing or not an ``.npz`` archive of those arrays, or
+        InvalidMatrixError
+            The file is missing or not an ``.npz`` archive of those arrays, or
             the arrays break a matrix rule.
         """
         where = f"matrix file {str(path)!r}"

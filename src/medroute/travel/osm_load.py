@@ -41,12 +41,15 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
 
     Parameters
     ----------
-    path : the file.
+    path
+        The file.
 
     Raises
     ------
-    GraphLoadError : unknown suffix, or a file without roads.
-    MissingDependencyError : osmnx is needed (``pip install 'medroute[osm]'``) for OSM/GraphML.
+    GraphLoadError
+        Unknown suffix, or a file without roads.
+    MissingDependencyError
+        Osmnx is needed (``pip install 'medroute[osm]'``) for OSM/GraphML.
     """
     p = Path(path)
     name = p.name.lower()
@@ -186,9 +189,12 @@ def graph_from_place(query: str | dict[str, str] | Sequence[str], *, cache_dir: 
 
     Parameters
     ----------
-    query : a Nominatim place query, e.g. ``"Kecamatan Banyuwangi, Jawa Timur, Indonesia"``.
-    cache_dir : cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
-    custom_filter : Overpass QL way filter (default: the motorbike network).
+    query
+        A Nominatim place query, e.g. ``"Kecamatan Banyuwangi, Jawa Timur, Indonesia"``.
+    cache_dir
+        Cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
+    custom_filter
+        Overpass QL way filter (default: the motorbike network).
     """
     key = hashlib.sha256(json.dumps(["place", query, custom_filter], sort_keys=True).encode()).hexdigest()
     return _cached_download(key, cache_dir, lambda ox: ox.graph_from_place(

@@ -64,7 +64,8 @@ def render_profile(speeds_kmh: Mapping[str, float] | None = None,
 
     Raises
     ------
-    InvalidProblemError : a class name that is not an OSM-style word (it would be pasted into Lua
+    InvalidProblemError
+        A class name that is not an OSM-style word (it would be pasted into Lua
         source) or a speed outside ``(0, MAX_SPEED_KMH]``.
     """
     speeds = checked_speeds({**MOTORBIKE_SPEEDS_KMH, **(speeds_kmh or {})}, unknown_kmh, where="osrm")
@@ -176,11 +177,15 @@ def build_dataset(source: str | Path | nx.MultiDiGraph, *, cache_dir: str | Path
 
     Parameters
     ----------
-    source : ``.osm`` / ``.osm.bz2`` file (used as is), another road-graph file or a networkx
+    source
+        ``.osm`` / ``.osm.bz2`` file (used as is), another road-graph file or a networkx
         graph (written as OSM XML first).
-    cache_dir : cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
-    speeds_kmh, unknown_kmh : speed overrides, km/h, as for the ``osm`` backend.
-    threads : threads for the OSRM tools.
+    cache_dir
+        Cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
+    speeds_kmh, unknown_kmh
+        Speed overrides, km/h, as for the ``osm`` backend.
+    threads
+        Threads for the OSRM tools.
 
     Returns
     -------
@@ -325,11 +330,16 @@ class OsrmBackend:
 
     Parameters
     ----------
-    source : road data (see :func:`build_dataset`); ignored when ``dataset`` is given.
-    dataset : an existing ``.osrm`` base path built with this profile.
-    cache_dir : cache root for built datasets.
-    max_snap_m : farthest a location may be from the road network, metres.
-    speeds_kmh, unknown_kmh : speed overrides, km/h.
+    source
+        Road data (see :func:`build_dataset`); ignored when ``dataset`` is given.
+    dataset
+        An existing ``.osrm`` base path built with this profile.
+    cache_dir
+        Cache root for built datasets.
+    max_snap_m
+        Farthest a location may be from the road network, metres.
+    speeds_kmh, unknown_kmh
+        Speed overrides, km/h.
     """
 
     name = "osrm"
@@ -417,11 +427,16 @@ class OsrmHttpBackend:
 
     Parameters
     ----------
-    base_url : e.g. ``"http://127.0.0.1:5000"``.
-    profile_url : the profile segment of the URL (``osrm-routed`` serves one dataset and ignores it).
-    timeout_s : deadline of a whole request (connecting, sending, the answer's last byte), seconds.
-    max_snap_m : farthest a location may be from the road network, metres.
-    max_body_bytes : largest answer read, bytes; ``None`` allows 1 MiB plus 64 bytes per table cell.
+    base_url
+        e.g. ``"http://127.0.0.1:5000"``.
+    profile_url
+        The profile segment of the URL (``osrm-routed`` serves one dataset and ignores it).
+    timeout_s
+        Deadline of a whole request (connecting, sending, the answer's last byte), seconds.
+    max_snap_m
+        Farthest a location may be from the road network, metres.
+    max_body_bytes
+        Largest answer read, bytes; ``None`` allows 1 MiB plus 64 bytes per table cell.
     """
 
     name = "osrm-http"

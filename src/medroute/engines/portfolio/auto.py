@@ -20,7 +20,7 @@ from ...compile import Instance
 from ...reasons import Reason
 from ...stats import Progress, ProgressEvent, SolveStats, StageStats
 from ...stop import Meter, Stop, StopReason
-from ..base import Engine, EngineResult, carried_routes
+from ..base import SUPPORTED, Engine, EngineResult, Support, carried_routes
 from ..pyvrp import relaxations
 from .pool import CandidatePool
 from .stages import STAGES, Context, Stage, applicable
@@ -46,7 +46,7 @@ def _ortools(inst: Instance) -> Engine | None:
     from ..ortools import OrToolsEngine
 
     engine = OrToolsEngine()
-    return engine if engine.supports(inst) is True else None
+    return engine if engine.supports(inst) else None
 
 
 class AutoEngine:
@@ -54,9 +54,12 @@ class AutoEngine:
 
     Parameters
     ----------
-    stages : the stage table (default :data:`~medroute.engines.portfolio.stages.STAGES`).
-    use_ortools : whether OR-Tools stages may run.
-    use_alns : whether the ``alns`` search may replace the PyVRP stages where PyVRP relaxes rules
+    stages
+        The stage table (default :data:`~medroute.engines.portfolio.stages.STAGES`).
+    use_ortools
+        Whether OR-Tools stages may run.
+    use_alns
+        Whether the ``alns`` search may replace the PyVRP stages where PyVRP relaxes rules
         a plan can break (out-of-fridge budgets, several windows).
     """
 
@@ -67,9 +70,9 @@ class AutoEngine:
         self.use_ortools = use_ortools
         self.use_alns = use_alns
 
-    def supports(self, instance: Instance) -> bool | str:
-        """Always ``True``: what PyVRP cannot model, construction, repair and OR-Tools cover."""
-        return True
+    def supports(self, instance: Instance) -> Support:
+        """Always supported: what PyVRP cannot model, construction, repair and OR-Tools cover."""
+        return SUPPORTED
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None, pool: CandidatePool | None = None) -> EngineResult:
@@ -77,12 +80,18 @@ class AutoEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : the whole run's criterion; with a clock, held to within 5 % + 1 s.
-        seed : random seed passed to every stage.
-        initial : optional per-rider node sequences; repaired and kept as a candidate.
-        progress : called after every stage with the best plan so far.
-        pool : a candidate pool for ``instance`` to search from and add to (e.g. seeded with the
+        instance
+            The compiled problem.
+        stop
+            The whole run's criterion; with a clock, held to within 5 % + 1 s.
+        seed
+            Random seed passed to every stage.
+        initial
+            Optional per-rider node sequences; repaired and kept as a candidate.
+        progress
+            Called after every stage with the best plan so far.
+        pool
+            A candidate pool for ``instance`` to search from and add to (e.g. seeded with the
             dispatcher's previous plans); a fresh one by default.
 
         Returns

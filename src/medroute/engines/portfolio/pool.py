@@ -35,13 +35,20 @@ class Candidate:
 
     Attributes
     ----------
-    stage : where it came from (``"+repair"`` appended when the repair moved orders).
-    routes : the plan.
-    objective : medroute's objective, cost units (routing, lateness, riders, unserved orders).
-    unserved_required : required open orders it leaves out.
-    reasons : why it leaves the others out (by order index).
-    notes : sentences its source attached.
-    index : insertion order (breaks ties: the earlier plan wins).
+    stage
+        Where it came from (``"+repair"`` appended when the repair moved orders).
+    routes
+        The plan.
+    objective
+        Medroute's objective, cost units (routing, lateness, riders, unserved orders).
+    unserved_required
+        Required open orders it leaves out.
+    reasons
+        Why it leaves the others out (by order index).
+    notes
+        Sentences its source attached.
+    index
+        Insertion order (breaks ties: the earlier plan wins).
     """
 
     stage: str
@@ -63,7 +70,8 @@ class CandidatePool:
 
     Parameters
     ----------
-    instance : the compiled problem every plan is for.
+    instance
+        The compiled problem every plan is for.
     """
 
     def __init__(self, instance: Instance) -> None:

@@ -32,15 +32,24 @@ class Context:
 
     Attributes
     ----------
-    inst : the compiled problem.
-    seed : the random seed every search gets.
-    pool : the candidate pool.
-    meter : the whole run's criterion (work is added as stages report it).
-    ortools : the OR-Tools engine, ``None`` when it is not installed or not wanted.
-    relaxed : what PyVRP cannot model on ``inst`` (:func:`~medroute.engines.pyvrp.relaxations`).
-    notes : sentences for the result.
-    stages : stats of the stages run so far.
-    progress : the caller's progress callback.
+    inst
+        The compiled problem.
+    seed
+        The random seed every search gets.
+    pool
+        The candidate pool.
+    meter
+        The whole run's criterion (work is added as stages report it).
+    ortools
+        The OR-Tools engine, ``None`` when it is not installed or not wanted.
+    relaxed
+        What PyVRP cannot model on ``inst`` (:func:`~medroute.engines.pyvrp.relaxations`).
+    notes
+        Sentences for the result.
+    stages
+        Stats of the stages run so far.
+    progress
+        The caller's progress callback.
     """
 
     inst: Instance
@@ -102,13 +111,18 @@ class Stage:
 
     Attributes
     ----------
-    name : the stage's name (in stats, notes and the pool).
-    share : its weight: a stage gets ``share / (sum of the shares of it and the later stages
+    name
+        The stage's name (in stats, notes and the pool).
+    share
+        Its weight: a stage gets ``share / (sum of the shares of it and the later stages
         that apply)`` of what is left when its turn comes, so time or work a stage leaves
         unused goes to the later ones.
-    applies : whether it runs, asked when its turn comes (and for the later stages' shares).
-    run : what it runs.
-    alone : when it applies (asked first), it is the only stage run, with the whole budget.
+    applies
+        Whether it runs, asked when its turn comes (and for the later stages' shares).
+    run
+        What it runs.
+    alone
+        When it applies (asked first), it is the only stage run, with the whole budget.
     """
 
     name: str

@@ -21,6 +21,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..errors import require
+from ..geo import Location
+from ..model import Problem
+from ..solution import Route, Solution, StopKind
 from .drawing import (
     NO_PHARMACY,
     BBox,
@@ -34,11 +38,7 @@ from .drawing import (
     short_name,
     split_runs,
 )
-from .errors import require
 from .frames import order_outcomes
-from .geo import Location
-from .model import Problem
-from .solution import Route, Solution, StopKind
 
 PHASE_COLORS = {"riding": "#4c72b0", "waiting": "#dddddd", "pickup": "#55a868", "delivery": "#c44e52"}
 """Colours of the timeline's phases."""
@@ -144,18 +144,25 @@ def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, back
 
     Parameters
     ----------
-    problem, solution : the problem and its plan.
-    graph : a road graph to draw underneath in light grey: a
+    problem, solution
+        The problem and its plan.
+    graph
+        A road graph to draw underneath in light grey: a
         :class:`~medroute.travel.graph.RoadGraph`, a :class:`~medroute.travel.graph.GraphBackend`
         or a networkx graph with node ``x`` / ``y`` in degrees. Only edges near the plan are
         drawn; straight bridges between road clusters are dashed.
-    backend : a travel backend whose ``path`` gives each leg's road geometry; ``None`` draws
+    backend
+        A travel backend whose ``path`` gives each leg's road geometry; ``None`` draws
         straight legs (``graph`` alone does not route the legs). Stretches that are not roads
         (cluster bridges, legs the backend could not route) are drawn dashed.
-    ax : an existing axes to draw into.
-    title : axes title.
-    margin_deg : margin around the plan's extent for the road graph, degrees.
-    color_by : ``"rider"`` (a colour and a legend entry per rider), ``"pharmacy"`` (a colour per
+    ax
+        An existing axes to draw into.
+    title
+        Axes title.
+    margin_deg
+        Margin around the plan's extent for the road graph, degrees.
+    color_by
+        ``"rider"`` (a colour and a legend entry per rider), ``"pharmacy"`` (a colour per
         home pharmacy, the pharmacy of the rider's first pickup; the legend lists pharmacies) or
         ``"auto"``: by rider up to :data:`RIDER_LEGEND_MAX` routes, else by pharmacy.
 
@@ -359,7 +366,8 @@ def plot_activity(problem: Problem, solution: Solution, *, step_s: int = 300, ax
 
     Parameters
     ----------
-    step_s : resolution of the time axis, seconds.
+    step_s
+        Resolution of the time axis, seconds.
 
     Returns
     -------

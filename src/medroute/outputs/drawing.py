@@ -21,11 +21,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import MedrouteError
+from ..defaults import DEFAULT_PROFILE
+from ..errors import MedrouteError
+from ..geo import Location
+from ..model import Problem
+from ..solution import Solution, StopKind
 from .frames import placed_stops
-from .geo import Location
-from .model import Problem
-from .solution import Solution, StopKind
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
            "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
@@ -92,7 +93,7 @@ class PathCache:
         self.name = getattr(backend, "name", "cached")
         self._paths: dict[tuple[Location, Location, str], list[Location]] = {}
 
-    def path(self, a: Location, b: Location, *, profile: str = "motorbike") -> list[Location]:
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         key = (a, b, profile)
         if key not in self._paths:
             self._paths[key] = list(self.backend.path(a, b, profile=profile))
@@ -234,7 +235,8 @@ def road_segments(graph: Any, bbox: BBox | None = None) -> RoadSegments:
 
     Raises
     ------
-    TypeError : ``graph`` is none of these.
+    TypeError
+        ``graph`` is none of these.
     """
     compiled = road_graph_of(graph) if not hasattr(graph, "weights") else graph
     if compiled is not None:

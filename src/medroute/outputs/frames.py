@@ -14,11 +14,11 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidProblemError, InvalidSolutionError, require
-from .geo import Location
-from .model import Order, Problem, Rider, TimeWindow
-from .solution import Kpis, Route, Solution, Stop, StopKind
-from .timefmt import format_clock
+from ..errors import InvalidProblemError, InvalidSolutionError, require
+from ..geo import Location
+from ..model import Order, Problem, Rider, TimeWindow
+from ..solution import Kpis, Route, Solution, Stop, StopKind
+from ..timefmt import format_clock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +59,8 @@ def placed_stops(problem: Problem, route: Route) -> Iterator[PlacedStop]:
 
     Raises
     ------
-    InvalidSolutionError : the route names an unknown rider or order.
+    InvalidSolutionError
+        The route names an unknown rider or order.
     """
     rider = _rider(problem, route)
     here = rider.start
@@ -275,9 +276,12 @@ def to_dataframes(problem: Problem, solution: Solution, *, tz: str | None = None
 
     Parameters
     ----------
-    problem : the problem the plan is for (gives locations, windows, budgets).
-    solution : the plan.
-    tz : timezone of the ``*_at`` datetime columns (an IANA name); default the problem's
+    problem
+        The problem the plan is for (gives locations, windows, budgets).
+    solution
+        The plan.
+    tz
+        Timezone of the ``*_at`` datetime columns (an IANA name); default the problem's
         (Asia/Jakarta unless the problem says otherwise).
 
     Returns
@@ -296,8 +300,10 @@ def to_dataframes(problem: Problem, solution: Solution, *, tz: str | None = None
 
     Raises
     ------
-    InvalidSolutionError : the plan names a rider or order the problem does not have.
-    MissingDependencyError : pandas is not installed (``pip install 'medroute[viz]'``).
+    InvalidSolutionError
+        The plan names a rider or order the problem does not have.
+    MissingDependencyError
+        Pandas is not installed (``pip install 'medroute[viz]'``).
 
     Examples
     --------

@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .check import Violation
+from ..check import Violation
+from ..model import Problem
+from ..solution import Kpis, Solution, StopKind
+from ..timefmt import format_clock
 from .frames import KPI_UNITS, order_outcomes
-from .model import Problem
-from .solution import Kpis, Solution, StopKind
-from .timefmt import format_clock
 
 
 def _duration(seconds: float) -> str:
@@ -73,11 +73,16 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
 
     Parameters
     ----------
-    problem : the problem.
-    solution : the plan.
-    violations : what :func:`medroute.check` found; ``None`` says the plan was not checked.
-    figures : relative paths of images to embed (e.g. ``"figures/routes.png"``).
-    title : the heading; default ``"Delivery plan — <problem name> <day>"``.
+    problem
+        The problem.
+    solution
+        The plan.
+    violations
+        What :func:`medroute.check` found; ``None`` says the plan was not checked.
+    figures
+        Relative paths of images to embed (e.g. ``"figures/routes.png"``).
+    title
+        The heading; default ``"Delivery plan — <problem name> <day>"``.
 
     Returns
     -------

@@ -24,10 +24,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .check import Violation
-from .matrices import MatrixLike
-from .model import Problem
-from .solution import Solution
+from ..check import Violation
+from ..matrices import MatrixLike
+from ..model import Problem
+from ..solution import Solution
 
 FIGURES = ("routes", "routes_by_pharmacy", "timeline", "timeline_pNN", "cold_exposure")
 """Figures written under ``figures/`` (PNG). ``routes_by_pharmacy`` (small multiples, one map per
@@ -65,7 +65,7 @@ def write_travel(path: Path, problem: Problem, matrix: MatrixLike) -> None:
     rows' ``lat`` / ``lon``, compressed."""
     import numpy as np
 
-    from .matrices import as_matrices
+    from ..matrices import as_matrices
 
     (m,) = as_matrices(problem, matrix).values()
     np.savez_compressed(path, durations_s=m.durations_s, distances_m=m.distances_m,
@@ -82,17 +82,27 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
 
     Parameters
     ----------
-    out_dir : the folder (created if needed; files in it are overwritten).
-    problem, solution : the problem and its plan.
-    violations : what :func:`medroute.check` found, for the report; ``None`` = not checked.
-    backend : travel backend whose ``path`` draws legs along the roads (GeoJSON, figure, map);
+    out_dir
+        The folder (created if needed; files in it are overwritten).
+    problem, solution
+        The problem and its plan.
+    violations
+        What :func:`medroute.check` found, for the report; ``None`` = not checked.
+    backend
+        Travel backend whose ``path`` draws legs along the roads (GeoJSON, figure, map);
         ``None`` draws straight legs.
-    graph : road graph drawn under the routes figure (see :func:`medroute.plot.plot_routes`).
-    tables, figures, html_map : write the CSV tables, the PNG figures, the HTML map.
-    tiles : folium tile layer for the map (``None``: none, fully offline).
-    dpi : figure resolution, dots per inch.
-    progress : called with a short label before each step (e.g. to update a spinner).
-    matrix : the travel the plan was timed with (see :mod:`medroute.matrices`); written as
+    graph
+        Road graph drawn under the routes figure (see :func:`medroute.plot.plot_routes`).
+    tables, figures, html_map
+        Write the CSV tables, the PNG figures, the HTML map.
+    tiles
+        Folium tile layer for the map (``None``: none, fully offline).
+    dpi
+        Figure resolution, dots per inch.
+    progress
+        Called with a short label before each step (e.g. to update a spinner).
+    matrix
+        The travel the plan was timed with (see :mod:`medroute.matrices`); written as
         ``travel.npz`` (one travel profile only) so ``medroute check`` can re-check the plan
         without the road data. ``None`` writes none.
 

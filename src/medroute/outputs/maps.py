@@ -28,6 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..errors import require
+from ..geo import Location
+from ..model import Problem
+from ..solution import Route, Solution, StopKind
+from ..timefmt import format_time
 from .drawing import (
     NO_PHARMACY,
     LegDrawer,
@@ -38,12 +43,7 @@ from .drawing import (
     road_segments,
     split_runs,
 )
-from .errors import require
 from .frames import order_outcomes, placed_stops
-from .geo import Location
-from .model import Problem
-from .solution import Route, Solution, StopKind
-from .timefmt import format_time
 
 ROUTE_CLASS = "medroute-route"
 """CSS class of every route polyline (one per route), e.g. to find them in the DOM."""
@@ -100,21 +100,28 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
 
     Parameters
     ----------
-    problem, solution : the problem and its plan.
-    backend : a travel backend whose ``path(a, b, *, profile)`` gives road geometry for the legs;
+    problem, solution
+        The problem and its plan.
+    backend
+        A travel backend whose ``path(a, b, *, profile)`` gives road geometry for the legs;
         ``None`` draws straight legs. Stretches that are not roads (bridges between road clusters,
         legs it could not route) are dashed.
-    tiles : a folium tile provider (e.g. ``"OpenStreetMap"``) or a URL template
+    tiles
+        A folium tile provider (e.g. ``"OpenStreetMap"``) or a URL template
         (``https://…/{z}/{x}/{y}.png``) offered as the first base map; ``None`` (default) adds
         none, which keeps the page fully offline. When no tile loads, the page switches to the
         offline base map by itself and says so.
-    graph : the road graph drawn as the offline base map (a
+    graph
+        The road graph drawn as the offline base map (a
         :class:`~medroute.travel.RoadGraph`, a backend holding one, or a networkx graph);
         default: the one behind ``backend``, if any.
-    zoom_start : initial zoom level before the map fits the plan's bounds.
-    overlays : more folium layers (``FeatureGroup``, ``GeoJson``, ...) shown as check boxes
+    zoom_start
+        Initial zoom level before the map fits the plan's bounds.
+    overlays
+        More folium layers (``FeatureGroup``, ``GeoJson``, ...) shown as check boxes
         beside the plan's.
-    legend_items : more legend rows as ``(css colour, label)``.
+    legend_items
+        More legend rows as ``(css colour, label)``.
 
     Returns
     -------

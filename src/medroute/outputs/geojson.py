@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import require
+from ..geo import Location
+from ..model import Problem
+from ..solution import Solution, StopKind
+from ..timefmt import format_clock
 from .drawing import leg_geometry, rider_colors
-from .errors import require
 from .frames import cold_budget_s, order_outcomes, placed_stops, windows_text
-from .geo import Location
-from .model import Problem
-from .solution import Solution, StopKind
-from .timefmt import format_clock
 
 
 def _pt(loc: Location) -> dict[str, Any]:
@@ -32,9 +32,12 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
 
     Parameters
     ----------
-    problem : the problem the plan is for.
-    solution : the plan.
-    backend : a travel backend with ``path(a, b, *, profile)`` (e.g. the ``osm`` graph or OSRM)
+    problem
+        The problem the plan is for.
+    solution
+        The plan.
+    backend
+        A travel backend with ``path(a, b, *, profile)`` (e.g. the ``osm`` graph or OSRM)
         to draw legs along the roads; ``None`` draws straight segments.
 
     Returns
@@ -57,7 +60,8 @@ def solution_geojson(problem: Problem, solution: Solution, backend: Any = None) 
 
     Raises
     ------
-    InvalidSolutionError : the plan names a rider or order the problem does not have.
+    InvalidSolutionError
+        The plan names a rider or order the problem does not have.
     """
     colors = rider_colors(problem, solution)
     features: list[dict[str, Any]] = []
