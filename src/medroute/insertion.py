@@ -237,6 +237,7 @@ class FullCostInserter(Inserter):
         self.riders = riders
         self._route: dict[int, tuple[tuple[int, ...], tuple[NDArray[Any], ...]]] = {}
         self._durations: dict[int, NDArray[np.int64]] = {}
+        self._hurry: Inserter | None = None
 
     def _duration(self, r: int) -> NDArray[np.int64]:
         """Rider ``r``'s travel times with a zero row and column for an open end, seconds."""
@@ -337,6 +338,19 @@ class FullCostInserter(Inserter):
                 into = np.minimum(c[locs, p] + c[p, d] + c[d, nxt], c[locs, p] + c[p, nxt] + best_d) - base_arc
             out[at] = np.minimum.reduceat(into + own, starts)
         return out
+
+    def insert(self, routes: Routes, orders: Sequence[int], clock: Deadline) -> tuple[Routes, dict[int, Reason]]:
+        """As :meth:`Inserter.insert` within ``clock``; then the orders left out for lack of time go
+        where the detour is least and the route still times, whatever the clock (a live plan never
+        leaves a patient out for want of search time; this costs milliseconds per order)."""
+        routes, reasons = super().insert(routes, orders, clock)
+        late = [k for k, why in reasons.items() if why is Reason.SEARCH_LIMIT]
+        if not late:
+            return routes, reasons
+        if self._hurry is None:
+            self._hurry = Inserter(self.inst)
+        routes, more = self._hurry.insert(routes, late, Deadline(float("inf")))
+        return routes, {**{k: why for k, why in reasons.items() if k not in late}, **more}
 
     def _options(self, routes: Routes, k: int, base: Sequence[float | None]) -> list[Option]:
         riders = self._eligible(k, base)

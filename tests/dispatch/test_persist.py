@@ -167,3 +167,14 @@ def test_saving_from_another_thread_while_events_arrive() -> None:
         done.set()
         th.join()
     assert errors == []
+
+
+def test_a_committed_pickup_moved_out_of_reach_is_released_and_the_rest_still_served() -> None:
+    doc = copy.deepcopy(BASE)
+    rider = next(r for r in doc["riders"] if r["committed"] and r["committed"][0] == "pickup")
+    moved = rider["committed"][1]
+    (entry,) = [o for o in doc["orders"] if o["order"]["id"] == moved]
+    entry["order"]["location"] = [0.0, entry["order"]["location"][1]]  # far beyond the trip limit
+    d = Dispatcher.from_json(doc)
+    plan = replan(d, d.now_s + 60)
+    assert [u.order for u in plan.solution.unassigned] == [moved]

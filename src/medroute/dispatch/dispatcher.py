@@ -272,7 +272,8 @@ class Dispatcher:
         time_budget
             Wall-clock budget of the whole replan, seconds. About 30 % goes to the incremental
             *keep* candidate (and the improver's best plan, when there is one), the rest (less a
-            reserve for checking) to the engine.
+            reserve for checking) to the engine. Orders not yet placed when the keep share runs
+            out are placed by the quickest insertion anyway, so a replan may overrun the budget.
 
         Returns
         -------

@@ -204,7 +204,8 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
             continue
         kind, oid = rs.committed
         k = oindex.get(oid, -1)
-        if k < 0 or (kind == "pickup") != (inst.carried_by[k] < 0) or not inst.allowed[k, r]:
+        if k < 0 or (kind == "pickup") != (inst.carried_by[k] < 0) or not inst.allowed[k, r] or (
+                kind == "pickup" and k in inst.flagged):
             notes.append(f"rider {rider.id!r}: commitment to {kind} of {oid!r} no longer applies; released")
             continue
         node = inst.pickup(k) if kind == "pickup" else inst.delivery(k)
