@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from medroute import CoolBox, Location, Order, Pharmacy, Rider, TimeWindow, check
+from medroute.compile import compile_problem
 from medroute.dispatch import Dispatcher, OrderStatus, Plan
 from medroute.events import Delivered, OrderReleased, PickedUp
 
@@ -77,10 +80,23 @@ def assert_plan_ok(d: Dispatcher, plan: Plan, committed_before: dict[str, tuple[
             route = plan.solution.route_of(st_.lock)
             assert route is not None and any(v.order == st_.id for v in route.visits), f"{st_.id} stays locked"
     for rid, c in committed_before.items():
-        if c is None or (c[0] == "pickup" and c[1] in unassigned):
-            continue  # released: the order can no longer be served (it says why)
+        if c is None or (c[0] == "pickup" and (c[1] in unassigned or not _pickup_fits(plan, rid, c[1]))):
+            continue  # released: the order cannot be served, or not by this rider (the plan says why)
         nxt = plan.next_stop(rid)
         assert nxt is not None and (nxt.kind.value, nxt.order) == c, f"rider {rid}: committed stop {c} stays first"
+
+
+def _pickup_fits(plan: Plan, rid: str, oid: str) -> bool:
+    """Whether rider ``rid`` may still take ``oid`` on top of what it carries (the box and the
+    cool box), computed from the live problem, independently of the dispatcher's fold."""
+    inst = compile_problem(plan.problem, plan.matrix)
+    ids = [o.id for o in plan.problem.orders]
+    r = [x.id for x in plan.problem.riders].index(rid)
+    if oid not in ids:
+        return True
+    k = ids.index(oid)
+    load = inst.demand[list(inst.carried[r])].sum(axis=0) + inst.demand[k]
+    return bool(inst.allowed[k, r]) and bool(np.all(load <= inst.capacity[r]))
 
 
 def replan(d: Dispatcher, t: int, budget: float = 0.3) -> Plan:
