@@ -38,7 +38,7 @@ clean:
 
 # Benchmark studies: each target regenerates benchmarks/results/<study>/ whole (tables, figures and
 # the meta.json that records command, commit, versions and machine; benchmarks/README.md).
-# On a shared machine put a slot wrapper in front: make bench-scale BENCH=/work/bin/benchslot
+# On a busy machine put a wrapper in front, e.g.: make bench-scale BENCH="nice -n 5"
 BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)

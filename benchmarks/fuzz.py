@@ -19,7 +19,7 @@ threads    a thread saving while another applies events and replans (saves)    2
 timelimit  ``solve`` at 2,000 orders, every engine, 0.5 / 3 / 10 s              15 runs
 =========  =================================================================  ==============
 
-Usage, from the repository root (long runs through ``/work/bin/benchslot`` on a shared machine)::
+Usage, from the repository root (long runs alone on the machine, or pinned with ``taskset``)::
 
     .venv/bin/python -m benchmarks.fuzz                                  # every section, default counts
     .venv/bin/python -m benchmarks.fuzz --sections problems,plans --scale 0.01 --jobs 2

@@ -6,7 +6,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/scale.py --sizes 20 50 100       # a shorter curve
     .venv/bin/python benchmarks/scale.py --work --output benchmarks/results/scale-work   # reproducible mode
     # big days (issue 21): each point in its own process, peak memory of its process tree measured
-    /work/bin/benchslot --both .venv/bin/python benchmarks/scale.py --big --scenario surabaya \\
+    .venv/bin/python benchmarks/scale.py --big --scenario surabaya \\
         --sizes 2000 5000 10000
 
 Budget rule: ``time_limit = max(5, orders / 20)`` seconds; for ``--big`` the whole call (travel,

@@ -4,7 +4,7 @@ The contract: ``solve(problem, time_limit=T)`` returns within ``1.05 T + 1`` sec
 too (issue 18). Each engine solves the ``expanded`` scenario (haversine) at each size and limit;
 the table gives the wall time of the call, the bound, and what stopped the search.
 
-Usage (from the repository root; run it through ``/work/bin/benchslot`` on a shared machine)::
+Usage (from the repository root, with nothing else running: it measures the clock)::
 
     .venv/bin/python benchmarks/time_limit.py                          # 2,000 orders, 0.5 / 3 / 10 s
     .venv/bin/python benchmarks/time_limit.py --orders 500 2000 --limits 1 5

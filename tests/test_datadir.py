@@ -70,14 +70,14 @@ def test_a_named_directory_that_does_not_exist_is_an_error(how: str, tmp_path: P
         find(FACILITIES_FILE, arg)
 
 
-def test_a_shared_directory_beside_the_clone_is_never_searched(tmp_path: Path,
+def test_a_data_directory_beside_the_clone_is_never_searched(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    # The layout of a CI machine: <tmp>/clone (no benchmarks/data) with <tmp>/shared/data beside it.
+    # A clone without benchmarks/data, with a data directory beside it: only what ships is found.
     clone = tmp_path / "clone"
     (clone / "src" / "medroute").mkdir(parents=True)
-    shared = tmp_path / "shared" / "data"
-    overlay(shared)
-    overlay(shared, "literature/lilim/bks.csv")
+    beside = tmp_path / "data"
+    overlay(beside)
+    overlay(beside, "literature/lilim/bks.csv")
     monkeypatch.chdir(clone)
     monkeypatch.setattr(datadir, "__file__", str(clone / "src" / "medroute" / "datadir.py"))
     assert checkout_data_dir() is None

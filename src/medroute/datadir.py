@@ -10,8 +10,8 @@ A data file is named by its path relative to a data directory, e.g.
 5. in a source checkout only, the repository's ``benchmarks/data/`` (literature instances and the
    stand-in towns, which do not ship in the wheel).
 
-Nothing else is searched: no ``../shared`` or other directory beside the checkout. A directory of
-steps 1–3 overlays the shipped data: it may hold only the files you want to replace or add.
+Nothing else is searched (no directory beside the checkout). A directory of steps 1–3 overlays
+the shipped data: it may hold only the files you want to replace or add.
 ``docs/data.md`` lists what ships, its sources and licences, and how to bring your own.
 """
 
