@@ -47,7 +47,7 @@ def test_the_positions_compared_per_order_shrink_when_the_clock_is_short_for_the
     roomy.insert(empty, list(range(12)), Deadline(float("inf")))
     assert roomy.compare == 60
     short = FullCostInserter(inst, compare=60)
-    routes, reasons = short.insert(empty, list(range(12)), Deadline(0.0))
+    _, reasons = short.insert(empty, list(range(12)), Deadline(0.0))
     assert short.compare == 1 and reasons == {}
 
 
