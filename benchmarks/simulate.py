@@ -9,8 +9,9 @@ free rider) and the ``medroute`` policy (the live dispatcher, patients first) re
 the same orders, waits, travel-time draws per leg, failures and cancellations (``simulate`` with
 the day's seed). Writes, into the study folder ``--out`` (with its ``meta.json``), ``days.md``
 (per-day table, spread per KPI and policy, the targets), ``days.csv`` (one row per day and
-policy) and ``days.png`` (patient lead time per policy; on-time share against cost); with
-``--lead``, ``lead.md`` and ``lead.csv`` (the sweep).
+policy) and ``days.png`` (patient lead time per policy; on-time share against cost) — named
+``days-sigma<σ>.*`` for a single ``--noise`` — or, with ``--lead``, ``lead.md`` and ``lead.csv``
+(the sweep).
 
 Targets (issue 16, at each noise level): medroute on time at least as often as greedy on every
 day and at least 5 points more on average; mean lead time at most greedy's on every day; cost at
@@ -223,15 +224,24 @@ def main() -> None:
     runs = [Run(sc, seed, noise, "greedy", args.engine, args.budget, 0) for noise in noises for sc, seed in days]
     runs += [Run(sc, seed, noise, "medroute", args.engine, args.budget, args.improve_rounds, lead)
              for lead in leads for noise in noises for sc, seed in days]
-    with study(args.out, part="lead" if args.lead else "days", days=args.days, noise=noises, engine=args.engine,
+    with study(args.out, part=stem(args.lead, noises), days=args.days, noise=noises, engine=args.engine,
                budget_s=args.budget, improve_rounds=args.improve_rounds, lead=args.lead, jobs=args.jobs):
         report(args, runs, days, noises)
+
+
+def stem(lead: list[float] | None, noises: list[float]) -> str:
+    """Name of the files (and part of the study) a run writes: ``lead`` for a sweep, else
+    ``days`` or, for one noise level, ``days-sigma<σ>``."""
+    if lead:
+        return "lead"
+    return f"days-sigma{noises[0]:g}" if len(noises) == 1 else "days"
 
 
 def report(args: argparse.Namespace, runs: list[Run], days: list[tuple[str, int]], noises: list[float]) -> None:
     """Run every day and write the study's files (see the module docstring)."""
     from medroute import scenarios
 
+    name = stem(args.lead, noises)
     t0, load0 = time.perf_counter(), os.getloadavg()[0]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = []
@@ -264,11 +274,10 @@ def report(args: argparse.Namespace, runs: list[Run], days: list[tuple[str, int]
             md += [f"| {name} | {'yes' if ok else '**no**'} | {fig} |" for name, ok, fig in targets(rows, noise)]
             md += ["", "### Spread over the days", "", *spread(rows, noise), "", "### Per day", "",
                    *per_day(rows, noise), ""]
-        md += ["Figure: `days.png` — left, the patient lead time (prescription handed in → medicine at "
+        md += [f"Figure: `{name}.png` — left, the patient lead time (prescription handed in → medicine at "
                "home) of every delivered order per policy and noise level; right, one point per day: on-time share "
                "against the day's cost (km × Rp 2,500 + riding hours × Rp 20,000).", ""]
-        figure(rows, args.out / "days.png")
-    name = "lead" if args.lead else "days"
+        figure(rows, args.out / f"{name}.png")
     (args.out / f"{name}.md").write_text("\n".join(md), encoding="utf-8")
     with (args.out / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=[k for k in rows[0] if k != "leads"], extrasaction="ignore")
