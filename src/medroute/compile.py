@@ -282,7 +282,7 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         flagged={},
         **arrays,
     )
-    flagged = {k: f for k in range(n) if (f := _flag(inst, k)) is not None}
+    flagged = _flags(inst)
     if not any(carried_by[k] >= 0 for k in flagged):
         return replace(inst, flagged=flagged)
     # a flagged order on board comes back unassigned: a rider cannot be made to deliver what the
@@ -301,33 +301,52 @@ def earliest_in(t: int, windows: Sequence[tuple[int, int]]) -> int | None:
     return None
 
 
-def _flag(inst: Instance, k: int) -> Flag | None:
-    """Why order ``k`` cannot be served whatever the plan (a pre-check), or ``None``.
+def _flags(inst: Instance) -> dict[int, Flag]:
+    """Orders no plan can serve whatever the plan (the pre-checks), by order index.
 
     No allowed rider, none it fits, a pharmacy farther from the door than the trip limit, a
     fastest direct ride longer than the most lenient out-of-fridge budget, or a door not reached
     inside its windows even by a direct ride from the earliest pickup (from the carrier's start
-    for an order on board). Each rider's travel, budget and room are the instance's own.
+    for an order on board). Each rider's travel, budget and room are the instance's own; the
+    rules are evaluated for all orders at once, the messages written for the flagged ones.
     """
+    n = inst.n
+    pick, door = inst.node_loc[:n], inst.node_loc[n:]
+    rooms, kind = np.unique(inst.capacity, axis=0, return_inverse=True)
+    fit = inst.allowed & (inst.demand[:, None, :] <= rooms[None, :, :]).all(axis=2)[:, kind.ravel()]
+    first = fit.argmax(axis=1) if inst.m else np.zeros(n, dtype=np.intp)
+    dist = np.zeros(n, dtype=np.int64)
+    for p in range(len(inst.distances)):
+        mine = inst.rider_distances[first] == p if inst.m else np.zeros(n, dtype=bool)
+        dist[mine] = inst.distances[p][pick[mine], door[mine]]
+    ride = np.full(n, np.iinfo(np.int64).max)
+    for d, durations in enumerate(inst.durations):
+        has = (fit & (inst.rider_durations == d)[None, :]).any(axis=1)
+        ride = np.where(has, np.minimum(ride, durations[pick, door]), ride)
+    budget = np.where(fit, inst.max_ride, -1).max(axis=1, initial=-1)
+    out = {}
+    for k in range(n):
+        if (flag := _flag(inst, k, bool(fit[k].any()), int(dist[k]), int(ride[k]), int(budget[k]))) is not None:
+            out[k] = flag
+    return out
+
+
+def _flag(inst: Instance, k: int, fits: bool, dist: int, ride: int, budget: int) -> Flag | None:
+    """Why order ``k`` cannot be served (see :func:`_flags`), or ``None``."""
     o = inst.problem.orders[k]
     if not inst.allowed[k].any():
         if inst.m == 0:
             return Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem")
         return Flag(Reason.NO_COOLBOX_RIDER, o.id, f"order {o.id!r}: {o.temperature} item but no rider with a "
                     "cool box")
-    fits = np.flatnonzero(inst.allowed[k] & (inst.demand[k] <= inst.capacity).all(axis=1))
-    if not fits.size:
+    if not fits:
         return Flag(Reason.OVER_CAPACITY, o.id, f"order {o.id!r}: {o.weight_g} g / {o.volume_ml} ml / "
                     f"{o.parcels} parcels exceeds every eligible rider's capacity")
-    i, j = int(inst.node_loc[k]), int(inst.node_loc[inst.n + k])
     carrier = int(inst.carried_by[k])
-    dist = int(inst.distance(int(fits[0]))[i, j])
     max_trip = inst.problem.max_trip_m
     if max_trip is not None and carrier < 0 and dist > max_trip:
         return Flag(Reason.BEYOND_TRIP_LIMIT, o.id, f"order {o.id!r}: pharmacy → door is {dist} m, beyond the "
                     f"{max_trip} m trip limit")
-    ride = min(int(inst.durations[d][i, j]) for d in np.unique(inst.rider_durations[fits]))
-    budget = int(inst.max_ride[k, fits].max())
     if carrier < 0 and ride > budget:
         return Flag(Reason.BUDGET_SHORTER_THAN_RIDE, o.id, f"order {o.id!r}: direct ride {ride} s exceeds its "
                     f"out-of-fridge budget {budget} s")
@@ -338,6 +357,7 @@ def _flag(inst: Instance, k: int) -> Flag | None:
                         f"{format_time(o.release_s)}, after pharmacy {o.pharmacy!r} closes")
         earliest = pickup + int(inst.service[k]) + ride
     else:
+        j = int(inst.node_loc[inst.n + k])
         earliest = int(inst.depart[carrier]) + int(inst.duration(carrier)[inst.start_loc[carrier], j])
     doors = inst.windows[inst.n + k]
     if earliest_in(earliest, doors) is None:

@@ -87,12 +87,17 @@ class RoadNetwork:
 
     Attributes
     ----------
-    backend : the travel module's ``osm`` backend on the (bridged) graph.
-    cluster : (N,) road-cluster label of each compiled node (weak components before bridging,
+    backend
+        The travel module's ``osm`` backend on the (bridged) graph.
+    cluster
+        (N,) road-cluster label of each compiled node (weak components before bridging,
         or strong components for OSM extracts).
-    bridges : number of straight-line bridge edges added (each in both directions).
-    summary : one sentence on what the graph is, for scenario descriptions.
-    anchors : for sites that were attached by a bridge, the road node their patients are
+    bridges
+        Number of straight-line bridge edges added (each in both directions).
+    summary
+        One sentence on what the graph is, for scenario descriptions.
+    anchors
+        For sites that were attached by a bridge, the road node their patients are
         measured from (site id → node index).
     """
 
