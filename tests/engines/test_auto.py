@@ -164,9 +164,8 @@ def test_targeted_instance_makes_soft_targets_deadlines_for_pyvrp() -> None:
     assert "pyvrp" in [s.name for s in res.stats.stages] and checked(inst, res.routes) == []
 
 
-def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
-    # Greedy spreads 6 orders over the 3 riders; with a rider cost route elimination runs, and
-    # the plan comes down to one rider.
+def six_orders_three_riders() -> Instance:
+    """6 orders greedy spreads over 3 riders, riders that cost: PyVRP models it exactly."""
     from medroute import Objective
     from medroute.engines.pyvrp import relaxations
 
@@ -178,8 +177,27 @@ def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
                       objective=Objective(rupiah_per_rider=1e6, rupiah_per_late_minute=0))
     inst = compile_problem(problem)
     assert relaxations(inst) == []
+    return inst
+
+
+def test_route_elimination_then_a_search_on_the_smaller_fleet() -> None:
+    # Without the PyVRP stage, route elimination gets greedy's 3 riders down to one, and the
+    # search goes on with that fleet.
+    inst = six_orders_three_riders()
+    res = AutoEngine(stages=tuple(s for s in STAGES if s.name != "pyvrp")).solve(inst, stop=MaxWork(1), seed=0)
+    assert [s.name for s in res.stats.stages][-2:] == ["pyvrp-fleet", "pyvrp-fleet-search"]
+    assert sum(1 for s in res.routes if s) == 1
+    assert checked(inst, res.routes) == []
+
+
+def test_where_route_elimination_finds_no_smaller_fleet_pyvrp_goes_on_with_the_full_fleet() -> None:
+    # The PyVRP stage already serves everything with one rider: route elimination finds nothing,
+    # and the rest of the budget goes to PyVRP from the best plan, not to a fixed-fleet search.
+    inst = six_orders_three_riders()
     res = AutoEngine().solve(inst, stop=MaxWork(1), seed=0)
-    assert {"greedy", "pyvrp", "pyvrp-fleet", "pyvrp-fleet-search"} <= {s.name for s in res.stats.stages}
+    names = [s.name for s in res.stats.stages]
+    assert names[-3:] == ["pyvrp", "pyvrp-fleet", "pyvrp-2"] and "pyvrp-fleet-search" not in names
+    assert res.stats.stages[-1].work > 0.5  # what route elimination left
     assert sum(1 for s in res.routes if s) == 1
     assert checked(inst, res.routes) == []
 
@@ -255,6 +273,32 @@ def test_what_ortools_leaves_of_the_clock_goes_to_a_second_alns_round(monkeypatc
     assert stages["alns-2"].stopped_by == StopReason.CLOCK
     assert res.stats.seconds >= 0.9 * 2.0
     assert checked(inst, res.routes) == []
+
+
+def test_a_missing_alns_core_compiles_in_the_background_and_its_share_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a clock, a machine that has not compiled the alns core does not spend the stage's
+    # share waiting for it: the compile starts in its own process and OR-Tools gets the time.
+    from medroute.engines import alns
+
+    started: list[int] = []
+    monkeypatch.setattr(alns, "ready", lambda: False)
+    monkeypatch.setattr(alns, "compile_in_background", lambda: started.append(1))
+    inst = cold_town()
+    res = AutoEngine().solve(inst, stop=MaxRuntime(2.0), seed=0)
+    stages = {s.name: s for s in res.stats.stages}
+    assert started and stages["alns"].skipped == "compiling"
+    assert stages["ortools"].seconds >= 0.5 * 2.0
+    assert checked(inst, res.routes) == []
+
+
+def test_the_background_compile_is_one_process_that_ends_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines import alns
+
+    monkeypatch.setattr(alns, "_compiler", None)
+    proc = alns.compile_in_background()
+    assert alns.compile_in_background() is proc
+    assert proc.wait(timeout=300) == 0  # the core is cached in the suite: it loads and returns
+    assert alns.ready()
 
 
 def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() -> None:
