@@ -164,8 +164,9 @@ def test_targeted_instance_makes_soft_targets_deadlines_for_pyvrp() -> None:
     assert "pyvrp" in [s.name for s in res.stats.stages] and checked(inst, res.routes) == []
 
 
-def six_orders_three_riders() -> Instance:
-    """6 orders greedy spreads over 3 riders, riders that cost: PyVRP models it exactly."""
+def test_route_elimination_when_riders_cost_and_pyvrp_is_exact() -> None:
+    # Greedy spreads 6 orders over the 3 riders; with a rider cost route elimination runs, and
+    # the plan comes down to one rider.
     from medroute import Objective
     from medroute.engines.pyvrp import relaxations
 
@@ -177,27 +178,8 @@ def six_orders_three_riders() -> Instance:
                       objective=Objective(rupiah_per_rider=1e6, rupiah_per_late_minute=0))
     inst = compile_problem(problem)
     assert relaxations(inst) == []
-    return inst
-
-
-def test_route_elimination_then_a_search_on_the_smaller_fleet() -> None:
-    # Without the PyVRP stage, route elimination gets greedy's 3 riders down to one, and the
-    # search goes on with that fleet.
-    inst = six_orders_three_riders()
-    res = AutoEngine(stages=tuple(s for s in STAGES if s.name != "pyvrp")).solve(inst, stop=MaxWork(1), seed=0)
-    assert [s.name for s in res.stats.stages][-2:] == ["pyvrp-fleet", "pyvrp-fleet-search"]
-    assert sum(1 for s in res.routes if s) == 1
-    assert checked(inst, res.routes) == []
-
-
-def test_where_route_elimination_finds_no_smaller_fleet_pyvrp_goes_on_with_the_full_fleet() -> None:
-    # The PyVRP stage already serves everything with one rider: route elimination finds nothing,
-    # and the rest of the budget goes to PyVRP from the best plan, not to a fixed-fleet search.
-    inst = six_orders_three_riders()
     res = AutoEngine().solve(inst, stop=MaxWork(1), seed=0)
-    names = [s.name for s in res.stats.stages]
-    assert names[-3:] == ["pyvrp", "pyvrp-fleet", "pyvrp-2"] and "pyvrp-fleet-search" not in names
-    assert res.stats.stages[-1].work > 0.5  # what route elimination left
+    assert {"greedy", "pyvrp", "pyvrp-fleet", "pyvrp-fleet-search"} <= {s.name for s in res.stats.stages}
     assert sum(1 for s in res.routes if s) == 1
     assert checked(inst, res.routes) == []
 

@@ -197,14 +197,6 @@ def fleet_search(ctx: Context, stop: Stop) -> EngineResult | None:
     return res
 
 
-def pyvrp_again(ctx: Context, stop: Stop) -> EngineResult | None:
-    """PyVRP on the full fleet from the best plan, where route elimination found no smaller
-    fleet: the search PyVRP alone would go on with (a fixed fleet searches less well there)."""
-    best = ctx.best()
-    assert best is not None
-    return _pyvrp(ctx, stop, "pyvrp-2", best.routes)
-
-
 def anchored(ctx: Context, stop: Stop) -> EngineResult | None:
     """PyVRP on :func:`anchored_instance` of the best plan (windows anchored on its timing imply
     the ride limits, so every plan PyVRP finds feasible keeps them)."""
@@ -290,19 +282,6 @@ def _late(ctx: Context) -> bool:
     return best is not None and on_time_part(ctx.inst, best.routes) != best.routes
 
 
-def _fleet_search(ctx: Context) -> bool:
-    """Whether the search after route elimination runs: PyVRP models the instance exactly,
-    riders cost, there is a plan with a route."""
-    best = ctx.best()
-    return ctx.exact and float(ctx.inst.rider_cost) > 0 and best is not None and any(best.routes)
-
-
-def _fleet_failed(ctx: Context) -> bool:
-    """Whether route elimination ran and found no smaller fleet (it added no plan)."""
-    return ctx.ran("pyvrp-fleet") is not None and not any(c.stage.startswith("pyvrp-fleet")
-                                                          for c in ctx.pool.candidates)
-
-
 def _ortools_missing(ctx: Context) -> bool:
     ran = ctx.ran("ortools")
     return ctx.ortools is None or (ran is not None and ran.skipped != "")
@@ -326,8 +305,8 @@ STAGES: tuple[Stage, ...] = (
           pyvrp_on_time),
     Stage("pyvrp-fleet", 0.25, lambda c: c.exact and float(c.inst.rider_cost) > 0 and not c.missing_required()
           and c.best() is not None, fleet),
-    Stage("pyvrp-fleet-search", 0.36, lambda c: _fleet_search(c) and not _fleet_failed(c), fleet_search),
-    Stage("pyvrp-2", 0.36, lambda c: _fleet_search(c) and _fleet_failed(c), pyvrp_again),
+    Stage("pyvrp-fleet-search", 0.36, lambda c: c.exact and float(c.inst.rider_cost) > 0 and c.best() is not None
+          and any(c.best().routes), fleet_search),  # type: ignore[union-attr]
     Stage("pyvrp-anchored", 0.2, lambda c: c.hard and c.best() is not None and not c.ortools_only() and not _alns(c),
           anchored),
     Stage("ortools", 0.3, lambda c: not c.exact and c.ortools is not None and _has_orders(c), ortools),
