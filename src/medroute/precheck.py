@@ -35,22 +35,22 @@ def precheck(problem: Problem, matrix: MatrixLike = None) -> list[Flag]:
         One per unservable order, in the problem's order.
     """
     matrices = as_matrices(problem, matrix)
-    kinds = _rider_kinds(problem.riders)
+    kinds = _kinds(problem.riders)
     flags = (_flag(problem, o, matrices, kinds) for o in problem.orders)
     return [f for f in flags if f is not None]
 
 
-def _rider_kinds(riders: Sequence[Rider]) -> list[Rider]:
-    """The first rider of each kind (box, cool box, profile, speed), in the riders' order: what
-    the checks of an order free to go with any rider depend on."""
-    kinds: dict[tuple[object, ...], Rider] = {}
+def _kinds(riders: Sequence[Rider]) -> list[Rider]:
+    """The first rider of each kind (profile, speed, box, cool box): the flags of an order free to
+    go to any rider depend on the kinds only, so a large roster is checked in a few steps."""
+    seen: dict[tuple[object, ...], Rider] = {}
     for r in riders:
-        kinds.setdefault((r.weight_g, r.volume_ml, r.parcels, r.coolbox, r.profile, r.speed_factor), r)
-    return list(kinds.values())
+        seen.setdefault((r.profile, r.speed_factor, r.weight_g, r.volume_ml, r.parcels, r.coolbox), r)
+    return list(seen.values())
 
 
 def _flag(problem: Problem, o: Order, matrices: dict[str, TravelMatrix], kinds: list[Rider]) -> Flag | None:
-    """Why ``o`` cannot be served (``kinds`` from :func:`_rider_kinds`), or ``None``."""
+    """Why ``o`` cannot be served, or ``None``."""
     ph = problem.pharmacy[o.pharmacy]
     i, j = problem.location_index[ph.location], problem.location_index[o.location]
     candidates = list(kinds) if o.rider is None else [problem.rider[o.rider]]
@@ -97,7 +97,7 @@ def _flag(problem: Problem, o: Order, matrices: dict[str, TravelMatrix], kinds: 
 
 
 def _fits(o: Order, r: Rider, cold: bool) -> bool:
-    """Whether ``o`` fits ``r``'s box (its cool box for a ``cold`` item)."""
+    """Whether ``o`` fits ``r``'s box (its cool box when ``cold``)."""
     room = r.coolbox.volume_ml if cold and r.coolbox else r.volume_ml
     return (o.weight_g <= r.weight_g and o.parcels <= r.parcels and o.volume_ml <= room
             and (not cold or (r.coolbox is not None and o.parcels <= r.coolbox.parcels)))
