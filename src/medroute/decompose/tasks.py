@@ -51,8 +51,9 @@ class Task:
         longer than what is left of ``stop``'s clock: the whole search's time left, so that the
         start is complete (greedy leaves the orders it did not reach in time unassigned) unless
         the search itself is out of time.
-    issued : ``time.time()`` when the task was made: the clocks count from then (the seconds a
-        task spends on its way to a worker are part of them).
+    issued
+        ``time.time()`` when the task was made: the clocks count from then (the seconds a task
+        spends on its way to a worker are part of them).
     """
 
     problem: Problem
