@@ -84,6 +84,10 @@ class Built:
         Orders on board planned as soon as possible (see the module docstring).
     notes
         What the build had to bend.
+    live_timing
+        ``live_inst`` with the planning problem's cold budgets: a plan mapped back is timed with
+        it first, so that it keeps the margin's timing (a cold pickup as late as the margined
+        budget needs, not as early as the real one allows).
     """
 
     live: Problem
@@ -95,6 +99,7 @@ class Built:
     committed: dict[str, tuple[str, str]]
     relaxed: frozenset[str]
     notes: tuple[str, ...]
+    live_timing: Instance
 
 
 def _live_order(st: OrderState, now: int, state: DispatchState, working: Collection[str], relaxed: bool,
@@ -178,9 +183,9 @@ def _undeliverable(inst: Instance, state: DispatchState) -> dict[str, str]:
             out[o.id] = f"by the rules ({inst.flagged[k].reason.value})"
         elif over[r]:
             out[o.id] = "in the box (it holds less than what is on board)"
-        elif earliest_in(eta, inst.windows[d]) is None:
+        elif (start := earliest_in(eta, inst.windows[d])) is None:
             out[o.id] = "in its window"
-        elif int(inst.max_ride[k, r]) < eta - int(inst.carried_since[k]):
+        elif int(inst.max_ride[k, r]) < start - int(inst.carried_since[k]):
             out[o.id] = "within its out-of-fridge budget"
     return out
 
@@ -329,17 +334,33 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         allowed.setflags(write=False)
         plan_inst = dataclasses.replace(plan_inst, allowed=allowed)
     all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
-    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes))
+    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes),
+                 _with_plan_budgets(inst, plan_inst))
+
+
+def _with_plan_budgets(live: Instance, plan: Instance) -> Instance:
+    """``live`` with each order's out-of-fridge budgets no longer than the planning problem's."""
+    index = {o.id: k for k, o in enumerate(plan.problem.orders)}
+    max_ride = live.max_ride.copy()
+    for k, o in enumerate(live.problem.orders):
+        kp = index.get(o.id)
+        if kp is not None:
+            max_ride[k] = np.minimum(max_ride[k], plan.max_ride[kp])
+    max_ride.setflags(write=False)
+    return dataclasses.replace(live, max_ride=max_ride)
 
 
 def _margin_breaks(inst: Instance) -> set[str]:
-    """Items on board whose margined budget is already out of reach by riding straight there."""
+    """Items on board whose margined budget is already out of reach by riding straight there (and
+    waiting for the delivery window, if it opens later)."""
     out = set()
     for k in range(inst.n):
         r = int(inst.carried_by[k])
         if r < 0 or inst.max_ride[k, r] >= NO_LIMIT:
             continue
-        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[inst.delivery(k)]])
-        if eta - int(inst.carried_since[k]) > int(inst.max_ride[k, r]):
+        d = inst.delivery(k)
+        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[d]])
+        start = earliest_in(eta, inst.windows[d])
+        if start is None or start - int(inst.carried_since[k]) > int(inst.max_ride[k, r]):
             out.add(inst.problem.orders[k].id)
     return out
