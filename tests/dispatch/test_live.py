@@ -146,3 +146,15 @@ def test_a_mapped_back_plan_keeps_the_margin_timing_of_a_cold_pickup() -> None:
     (route,) = sol.routes
     exposure = max(e for s in route.stops for oid, e in s.cold if oid == "o0")
     assert exposure <= b.plan.order["o0"].max_ride_s
+
+
+def test_a_committed_pickup_whose_item_could_no_longer_reach_its_window_is_released() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=9 * H, window=TimeWindow(9 * H, 10 * H)), released=True))
+    replan(d, 9 * H)
+    assert d.riders["r0"].committed == ("pickup", "o0")
+    d.apply(TravelDelay(9 * H + 60, "r0", 3500))  # at the pharmacy just before 10:00: the door is too far
+    plan = replan(d, 9 * H + 120)
+    assert d.riders["r0"].committed is None
+    assert not any("no plan kept it" in line for line in d.log), "the replan needed no bending"
+    assert [u.order for u in plan.solution.unassigned] == ["o0"]

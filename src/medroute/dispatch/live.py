@@ -195,7 +195,8 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
     """Fold every committed stop that can still be made into its rider's start (module docstring).
 
     Service at the committed stop starts on arrival, or at its planned start if later (a cold
-    pickup may be planned late on purpose so that the budget reaches the door window).
+    pickup may be planned late on purpose so that the budget reaches the door window). A committed
+    pickup whose item could then no longer reach its door window within its budget is released.
     """
     notes: list[str] = []
     oindex = {o.id: k for k, o in enumerate(b_live.orders)}
@@ -224,7 +225,7 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
         fits = kind != "pickup" or bool(np.all(
             inst.demand[list(inst.carried[r])].sum(axis=0) + inst.demand[k] <= inst.capacity[r]))
         dep = MAX_TIME_S + 1 if start is None else start + int(inst.service[node])
-        if dep > MAX_TIME_S or not fits:
+        if dep > MAX_TIME_S or not fits or (kind == "pickup" and not _deliverable_after(inst, r, k, loc, dep)):
             notes.append(f"rider {rider.id!r}: committed {kind} of {oid!r} cannot be made any more; released")
             continue
         first[r] = node
@@ -237,6 +238,14 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
             del orders[oid]
     plan = dataclasses.replace(b_live, riders=tuple(riders), orders=tuple(orders.values()))
     return plan, first, kept, notes
+
+
+def _deliverable_after(inst: Instance, r: int, k: int, loc: int, dep: int) -> bool:
+    """Whether order ``k``, picked up by rider ``r`` at ``loc`` until ``dep``, can still reach its
+    door window within its out-of-fridge budget by riding straight there."""
+    d = inst.delivery(k)
+    start = earliest_in(dep + int(inst.duration(r)[loc, inst.node_loc[d]]), inst.windows[d])
+    return start is not None and start - dep <= int(inst.max_ride[k, r])
 
 
 def _with_margins(plan: Problem, q: float) -> Problem:
