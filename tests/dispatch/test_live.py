@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 import medroute
 from medroute import Problem, TimeWindow
 from medroute.dispatch import Dispatcher
-from medroute.dispatch.live import Settings, build
+from medroute.dispatch.live import Settings, _earliest_deliveries, build
 from medroute.dispatch.replan import Pool, to_live
 from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
 from medroute.model import MAX_TIME_S, PATIENTS_FIRST
@@ -158,3 +159,31 @@ def test_a_committed_pickup_whose_item_could_no_longer_reach_its_window_is_relea
     assert d.riders["r0"].committed is None
     assert not any("no plan kept it" in line for line in d.log), "the replan needed no bending"
     assert [u.order for u in plan.solution.unassigned] == ["o0"]
+
+
+def test_earliest_deliveries_are_the_quickest_allowed_rider_straight_there() -> None:
+    riders = [dataclasses.replace(rider(i), speed_factor=f) for i, f in enumerate((1.0, 0.7, 1.3))]
+    d = Dispatcher(PHARMACIES, riders, engine=None)
+    for i in range(6):
+        d.apply(OrderCreated(8 * H, order(i, release_s=9 * H, cold=i == 3), released=True))
+    d.apply(PickedUp(9 * H + 300, "o1", "r2"))
+
+    def fn(locs: object, profile: str) -> medroute.TravelMatrix:
+        return HaversineBackend().matrix(locs, profile=profile)  # type: ignore[arg-type]
+
+    inst = build(d.state, 9 * H + 600, d.settings, GrowingMatrix(fn)).plan_inst
+    ks = np.arange(inst.n)
+    earliest, ride = _earliest_deliveries(inst, ks)
+    for k in range(inst.n):
+        door = int(inst.node_loc[inst.delivery(k)])
+        if inst.carried_by[k] >= 0:
+            r = int(inst.carried_by[k])
+            direct = int(inst.duration(r)[inst.start_loc[r], door])
+            assert (earliest[k], ride[k]) == (int(inst.depart[r]) + direct, direct)
+            continue
+        ph = int(inst.node_loc[k])
+        allowed = np.flatnonzero(inst.allowed[k])
+        reach = [max(inst.windows[k][0][0], int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], ph]))
+                 + int(inst.service[k]) + int(inst.duration(r)[ph, door]) for r in allowed]
+        assert earliest[k] == min(reach)
+        assert ride[k] == min(int(inst.duration(r)[ph, door]) for r in allowed)

@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..compile import NO_LIMIT, Instance, compile_problem
 from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
@@ -270,35 +271,63 @@ def _with_margins(plan: Problem, q: float) -> Problem:
 def _reachable_targets(plan: Problem, inst: Instance, q: float) -> Problem:
     """Soft targets moved ``(q - 1) ×`` the direct ride earlier, but never before the earliest
     possible delivery (a target no plan can meet becomes that: the ranking of plans is the same)."""
+    ks = np.array([k for k, o in enumerate(plan.orders) if o.target_s is not None and k not in inst.flagged],
+                  dtype=np.int64)
+    if not len(ks):
+        return plan
+    earliest, ride = _earliest_deliveries(inst, ks)
     changed = False
     orders = list(plan.orders)
-    for k, o in enumerate(plan.orders):
-        if o.target_s is None or k in inst.flagged:
+    for k, e, rd in zip(ks.tolist(), earliest.tolist(), ride.tolist(), strict=True):
+        o = orders[k]
+        if e >= NO_LIMIT or o.target_s is None:
             continue
-        d = inst.delivery(k)
-        door = int(inst.node_loc[d])
-        allowed = [int(r) for r in np.flatnonzero(inst.allowed[k])]
-        if inst.carried_by[k] >= 0:
-            r = int(inst.carried_by[k])
-            ride = int(inst.duration(r)[inst.start_loc[r], door])
-            earliest = int(inst.depart[r]) + ride
-        else:
-            if not inst.windows[k] or not allowed:
-                continue
-            ph = int(inst.node_loc[k])
-            opens = inst.windows[k][0][0]
-            reach = [max(opens, int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], ph]))
-                     + int(inst.service[k]) + int(inst.duration(r)[ph, door]) for r in allowed]
-            ride = min(int(inst.duration(r)[ph, door]) for r in allowed)
-            earliest = min(reach)
-        first = earliest_in(earliest, inst.windows[d])
+        first = earliest_in(e, inst.windows[inst.delivery(k)])
         if first is None:
             continue
-        target = max(first, o.target_s - math.ceil((q - 1.0) * ride))
+        target = max(first, o.target_s - math.ceil((q - 1.0) * rd))
         if target != o.target_s:
             orders[k] = dataclasses.replace(o, target_s=target)
             changed = True
     return dataclasses.replace(plan, orders=tuple(orders)) if changed else plan
+
+
+def _earliest_deliveries(inst: Instance, ks: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For orders ``ks``: the earliest arrival at the door by riding straight there (an item on
+    board from its rider's start, any other from the pharmacy, picked up by the quickest allowed
+    rider) and the direct ride pharmacy → door (from the rider's start for an item on board);
+    ``NO_LIMIT`` where no rider may serve it."""
+    big = np.int64(NO_LIMIT)
+    earliest = np.full(len(ks), big, dtype=np.int64)
+    ride = np.full(len(ks), big, dtype=np.int64)
+    door = inst.node_loc[inst.n + ks].astype(np.int64)
+    ph = inst.node_loc[ks].astype(np.int64)
+    carrier = inst.carried_by[ks]
+    opens = np.array([inst.windows[k][0][0] if inst.windows[k] else NO_LIMIT for k in ks.tolist()], dtype=np.int64)
+    service = inst.service[ks].astype(np.int64)
+    for g in np.unique(inst.rider_durations):
+        dur = inst.durations[int(g)]
+        rs = np.flatnonzero(inst.rider_durations == g)
+        start = inst.start_loc[rs]
+        # items on board of a rider of this group
+        mine = np.flatnonzero(np.isin(carrier, rs))
+        if len(mine):
+            r = carrier[mine]
+            direct = dur[inst.start_loc[r], door[mine]].astype(np.int64)
+            ride[mine] = direct
+            earliest[mine] = inst.depart[r] + direct
+        free = carrier < 0
+        allowed = inst.allowed[np.ix_(ks, rs)] & free[:, None] & (opens < NO_LIMIT)[:, None]
+        if not allowed.any():
+            continue
+        to_ph = inst.depart[rs][None, :] + dur[np.ix_(start, ph)].T.astype(np.int64)
+        leg = dur[ph, door].astype(np.int64)
+        reach = np.maximum(opens[:, None], to_ph) + (service + leg)[:, None]
+        reach = np.where(allowed, reach, big).min(axis=1)
+        some = allowed.any(axis=1)
+        earliest = np.where(some, np.minimum(earliest, reach), earliest)
+        ride = np.where(some, np.minimum(ride, leg), ride)
+    return earliest, ride
 
 
 def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingMatrix,
