@@ -9,6 +9,8 @@ the door inside its windows. :func:`medroute.compile.compile_problem` compiles t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .matrices import MatrixLike, as_matrices
 from .model import Flag, Order, Problem, Rider
 from .reasons import Reason
@@ -33,25 +35,36 @@ def precheck(problem: Problem, matrix: MatrixLike = None) -> list[Flag]:
         One per unservable order, in the problem's order.
     """
     matrices = as_matrices(problem, matrix)
-    flags = (_flag(problem, o, matrices) for o in problem.orders)
+    kinds = _kinds(problem.riders)
+    flags = (_flag(problem, o, matrices, kinds) for o in problem.orders)
     return [f for f in flags if f is not None]
 
 
-def _flag(problem: Problem, o: Order, matrices: dict[str, TravelMatrix]) -> Flag | None:
+def _kinds(riders: Sequence[Rider]) -> list[Rider]:
+    """The first rider of each kind (profile, speed, box, cool box): the flags of an order free to
+    go to any rider depend on the kinds only, so a large roster is checked in a few steps."""
+    seen: dict[tuple[object, ...], Rider] = {}
+    for r in riders:
+        seen.setdefault((r.profile, r.speed_factor, r.weight_g, r.volume_ml, r.parcels, r.coolbox), r)
+    return list(seen.values())
+
+
+def _flag(problem: Problem, o: Order, matrices: dict[str, TravelMatrix], kinds: list[Rider]) -> Flag | None:
     """Why ``o`` cannot be served, or ``None``."""
     ph = problem.pharmacy[o.pharmacy]
     i, j = problem.location_index[ph.location], problem.location_index[o.location]
-    candidates = list(problem.riders) if o.rider is None else [problem.rider[o.rider]]
+    candidates = list(kinds) if o.rider is None else [problem.rider[o.rider]]
     if o.picked_up_by is not None:
         candidates = [problem.rider[o.picked_up_by]]
     if not candidates:
         return Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem")
-    if o.needs_coolbox:
+    cold = o.needs_coolbox
+    if cold:
         candidates = [r for r in candidates if r.coolbox is not None]
         if not candidates:
             return Flag(Reason.NO_COOLBOX_RIDER, o.id, f"order {o.id!r}: {o.temperature} item but no rider with a "
                         "cool box")
-    fits = [r for r in candidates if _fits(o, r)]
+    fits = [r for r in candidates if _fits(o, r, cold)]
     if not fits:
         return Flag(Reason.OVER_CAPACITY, o.id, f"order {o.id!r}: {o.weight_g} g / {o.volume_ml} ml / "
                     f"{o.parcels} parcels exceeds every eligible rider's capacity")
@@ -61,7 +74,7 @@ def _flag(problem: Problem, o: Order, matrices: dict[str, TravelMatrix]) -> Flag
                     f"{problem.max_trip_m} m trip limit")
     ride = min(_leg_s(r, matrices, i, j) for r in fits)
     budget = o.max_ride_s
-    if o.needs_coolbox:
+    if cold:
         holds = [r.coolbox.hold_s for r in fits if r.coolbox is not None]
         budget = max(holds) if budget is None else min(budget, max(holds))
     if budget is not None and o.picked_up_by is None and ride > budget:
@@ -83,11 +96,11 @@ def _flag(problem: Problem, o: Order, matrices: dict[str, TravelMatrix]) -> Flag
     return None
 
 
-def _fits(o: Order, r: Rider) -> bool:
-    """Whether ``o`` fits ``r``'s box (its cool box for a cold item)."""
-    room = r.coolbox.volume_ml if o.needs_coolbox and r.coolbox else r.volume_ml
+def _fits(o: Order, r: Rider, cold: bool) -> bool:
+    """Whether ``o`` fits ``r``'s box (its cool box when ``cold``)."""
+    room = r.coolbox.volume_ml if cold and r.coolbox else r.volume_ml
     return (o.weight_g <= r.weight_g and o.parcels <= r.parcels and o.volume_ml <= room
-            and (not o.needs_coolbox or (r.coolbox is not None and o.parcels <= r.coolbox.parcels)))
+            and (not cold or (r.coolbox is not None and o.parcels <= r.coolbox.parcels)))
 
 
 def _leg_s(r: Rider, matrices: dict[str, TravelMatrix], a: int, b: int) -> int:
