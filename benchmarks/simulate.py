@@ -2,7 +2,7 @@
 targets checked, and a figure.
 
     .venv/bin/python benchmarks/simulate.py [--days expanded:0-9 --days surge:0-2] [--noise 0.15 --noise 0.3]
-        [--engine auto] [--budget 1.0] [--improve-rounds 0] [--jobs 1] [--out benchmarks/results/simulate]
+        [--engine auto] [--budget 1.0] [--improve-rounds 2] [--jobs 1] [--out benchmarks/results/simulate]
 
 For every day (scenario and seed) and noise level, the ``greedy`` policy (first come, nearest
 free rider) and the ``medroute`` policy (the live dispatcher, patients first) replay the same day:
@@ -37,6 +37,10 @@ import numpy as np
 from medroute.bench.results import study
 
 HERE = Path(__file__).parent
+IMPROVE_ROUNDS = 2
+"""Improvement rounds after each replan: the idle time a live service has before the next event
+(on a ``surge`` day 0 / 1 / 3 rounds gave 89.6 / 92.6 / 93.7 % on time at σ 0.15 in single
+exploratory runs, outside the slots; 2 keeps the 13 days of a noise level within about 45 min)."""
 POLICIES = ("greedy", "medroute")
 KPIS = (("on_time_share", "on time", "{:.1%}"), ("mean_lead_min", "lead time, mean (min)", "{:.1f}"),
         ("p90_lead_min", "lead time, p90 (min)", "{:.1f}"), ("carry_min", "medicine carried, mean (min)", "{:.1f}"),
@@ -212,7 +216,8 @@ def main() -> None:
     ap.add_argument("--noise", action="append", type=float, help="travel-time σ; repeatable (default 0.15, 0.3)")
     ap.add_argument("--engine", default="auto")
     ap.add_argument("--budget", type=float, default=1.0, help="seconds per replan")
-    ap.add_argument("--improve-rounds", type=int, default=0)
+    ap.add_argument("--improve-rounds", type=int, default=IMPROVE_ROUNDS,
+                    help="ruin-and-recreate rounds of the medroute policy after each replan")
     ap.add_argument("--lead", action="append", type=float,
                     help="sweep: the medroute policy with this lead-time weight (Rp/min); repeatable")
     ap.add_argument("--jobs", type=int, default=1)

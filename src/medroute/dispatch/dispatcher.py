@@ -357,6 +357,7 @@ class Dispatcher:
             sol = to_live(imp.pool.built, imp.best, self.seed)
             if isinstance(sol, str):
                 return None
+            imp.improved = 0  # published: the next replan's keep candidate starts from it
             return self._adopt(self._state, imp.pool.built, sol, imp.best, plan.now_s, time.perf_counter() - t0)
 
     def start_improving(self) -> None:
