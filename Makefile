@@ -52,7 +52,7 @@ bench-status: $(STAMP)  ## list the studies and the results that have no meta.js
 
 bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold, puskesmas (~20 min)
 	rm -rf $(R)/banyuwangi
-	$(RUN) benchmarks/banyuwangi.py --output $(R)/banyuwangi
+	MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(VENV)/bin/medroute bench --suite banyuwangi --out $(R)/banyuwangi
 
 bench-cold-heavy: $(STAMP)  ## the cold-heavy day alone, every engine at 10 and 30 s (~8 min)
 	rm -rf $(R)/cold_heavy

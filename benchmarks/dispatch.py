@@ -17,7 +17,8 @@ time each), each followed by a ``--budget`` replan; with the background improver
 (``start_improving``) or not. The last plan's objective is compared with ``medroute.solve`` of the
 same live problem with ``engine="auto"`` and ``--full`` seconds.
 
-Writes ``benchmarks/results/dispatch.md``.
+Writes ``dispatch.md`` into the study folder ``--out`` (default ``benchmarks/results/dispatch/``,
+with its ``meta.json``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 
 import medroute
 from medroute import scenarios
+from medroute.bench.results import study
 from medroute.dispatch import Dispatcher
 from medroute.events import OrderCreated
 from medroute.travel import MatrixLookup
@@ -114,8 +116,16 @@ def main() -> None:
     ap.add_argument("--first", type=float, default=30.0, help="budget of the first plan, seconds")
     ap.add_argument("--live", type=float, default=30.0)
     ap.add_argument("--full", type=float, default=30.0)
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "dispatch", help="study folder")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    with study(args.out, reps=args.reps, budget_s=args.budget, first_s=args.first, live_s=args.live,
+               full_s=args.full):
+        report(args)
+
+
+def report(args: argparse.Namespace) -> None:
+    """Measure and write ``dispatch.md`` (see the module docstring)."""
     t0, load0 = time.perf_counter(), os.getloadavg()[0]
     rows = []
     for engine in ENGINES:
@@ -157,7 +167,7 @@ def main() -> None:
         md.append(f"| {r['objective']} | {'yes' if r['background'] else 'no'} | {r['live_s']:.0f} | {r['p95_s']:.2f} | "
                   f"{r['rp']:,.0f} | {r['served']} | {r['full_rp']:,.0f} | {r['full_served']} | {gap:+.1%} |")
     md.append("")
-    out = HERE / "results" / "dispatch.md"
+    out = args.out / "dispatch.md"
     out.write_text("\n".join(md), encoding="utf-8")
     print(out)
 

@@ -19,6 +19,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from .errors import InvalidMatrixError, MedrouteError
+from .matrices import MatrixLike
 from .model import Problem
 from .solution import Solution
 
@@ -42,13 +43,13 @@ class BatchError(MedrouteError, RuntimeError):
                          f"{type(self.errors[first]).__name__}: {self.errors[first]}); the others are in .solutions")
 
 
-def _solve_one(problem: Problem, matrix: Any, kwargs: dict[str, Any]) -> Solution:
+def _solve_one(problem: Problem, matrix: MatrixLike, kwargs: dict[str, Any]) -> Solution:
     from .solve import solve
 
     return solve(problem, matrix=matrix, **kwargs)
 
 
-def solve_many(problems: Iterable[Problem], *, matrices: Iterable[Any] | None = None,
+def solve_many(problems: Iterable[Problem], *, matrices: Iterable[MatrixLike] | None = None,
                executor: Executor | Any | None = None, max_workers: int | None = None,
                on_done: Callable[[int, Solution], None] | None = None, **solve_kwargs: Any) -> list[Solution]:
     """Solve every problem with :func:`medroute.solve` on ``executor``.

@@ -1,7 +1,8 @@
 """``medroute bench``: the benchmark suite with a rich progress bar.
 
-The CLI (:mod:`medroute.cli`) wires :func:`bench_command` as ``medroute bench``; the script
-``benchmarks/banyuwangi.py`` calls it directly. All the work is done by
+The CLI (:mod:`medroute.cli`) wires :func:`bench_command` as ``medroute bench``, the one entry
+point of the suite (``make bench-banyuwangi`` runs it into ``benchmarks/results/banyuwangi/``).
+All the work is done by
 :func:`medroute.bench.run_suite` and :func:`medroute.bench.run_scale`.
 """
 

@@ -40,11 +40,15 @@ def read_input(option: str, path: Path, reader: Callable[[Path], T], *, what: st
 
     Parameters
     ----------
-    option : the command-line option or argument that named the file (for the message).
-    path : the file.
-    reader : reads it; its own :class:`~medroute.errors.MedrouteError` passes through, prefixed
+    option
+        The command-line option or argument that named the file (for the message).
+    path
+        The file.
+    reader
+        Reads it; its own :class:`~medroute.errors.MedrouteError` passes through, prefixed
         with the path when the message does not name it.
-    what : what the file should hold, e.g. ``"a problem JSON"``.
+    what
+        What the file should hold, e.g. ``"a problem JSON"``.
     """
     if not path.exists():
         raise UsageError(f"{option}: file {str(path)!r} does not exist")
@@ -110,15 +114,21 @@ def check_matrix_memory(locations: int, profiles: int, *, orders: int, backend: 
 
     Parameters
     ----------
-    locations : distinct locations of the problem (rows of the matrix).
-    profiles : travel profiles (one matrix each).
-    orders : orders of the problem (for the message).
-    backend : the travel backend's name (see :data:`PEAK_BYTES_PER_CELL`).
-    available : bytes of memory available (default: :func:`available_memory_bytes`).
+    locations
+        Distinct locations of the problem (rows of the matrix).
+    profiles
+        Travel profiles (one matrix each).
+    orders
+        Orders of the problem (for the message).
+    backend
+        The travel backend's name (see :data:`PEAK_BYTES_PER_CELL`).
+    available
+        Bytes of memory available (default: :func:`available_memory_bytes`).
 
     Raises
     ------
-    UsageError : the estimate (:data:`PEAK_BYTES_PER_CELL`) exceeds what is available.
+    UsageError
+        The estimate (:data:`PEAK_BYTES_PER_CELL`) exceeds what is available.
     """
     need = PEAK_BYTES_PER_CELL.get(backend, 48) * locations * locations * max(1, profiles)
     free = available_memory_bytes() if available is None else available

@@ -7,8 +7,8 @@ Costs are integer centi-Rupiah (``COST_SCALE`` per Rupiah) so engines can sum th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from .matrices import MatrixLike, as_matrices
 from .model import Flag, Problem
-from .precheck import precheck
+from .reasons import Reason
+from .timefmt import format_time
 from .travel.base import TravelMatrix
 
 COST_SCALE = 100
@@ -232,9 +233,6 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
                        box.parcels if box else 0, box.volume_ml if box else 0)
 
     obj = problem.objective
-    flags = precheck(problem, mats)
-    order_index = {o.id: k for k, o in enumerate(orders)}
-    flagged = {order_index[f.id]: f for f in flags}
     max_ride = np.full((n, m), NO_LIMIT, dtype=np.int64)
     allowed = np.ones((n, m), dtype=bool)
     carried_by = np.full(n, -1, dtype=np.int32)
@@ -252,7 +250,7 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         lock = o.picked_up_by or o.rider
         if lock is not None:
             allowed[k] &= np.arange(m) == rider_ids[lock]
-        if o.picked_up_by is not None and k not in flagged:  # a flagged one comes back unassigned
+        if o.picked_up_by is not None:
             carried_by[k] = rider_ids[o.picked_up_by]
             carried_since[k] = int(o.picked_up_s or 0)
 
@@ -275,12 +273,94 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
     }
     for arr in arrays.values():
         arr.setflags(write=False)
-    return Instance(
+    inst = Instance(
         problem=problem, matrices=mats, n=n, m=m, durations=durations, distances=distances,
         windows=tuple(windows),
         cost_per_m=obj.rupiah_per_km / 1000 * COST_SCALE,
         cost_per_s=obj.rupiah_per_hour / 3600 * COST_SCALE,
         rider_cost=obj.rupiah_per_rider * COST_SCALE,
-        flagged=flagged,
+        flagged={},
         **arrays,
     )
+    flagged = _flags(inst)
+    if not any(carried_by[k] >= 0 for k in flagged):
+        return replace(inst, flagged=flagged)
+    # a flagged order on board comes back unassigned: a rider cannot be made to deliver what the
+    # rules forbid it to carry
+    carried_by = carried_by.copy()
+    carried_by[list(flagged)] = -1
+    carried_by.setflags(write=False)
+    return replace(inst, flagged=flagged, carried_by=carried_by)
+
+
+def earliest_in(t: int, windows: Sequence[tuple[int, int]]) -> int | None:
+    """The earliest time ≥ ``t`` inside one of ``windows`` (sorted); ``None`` if past the last."""
+    for a, b in windows:
+        if t <= b:
+            return max(t, a)
+    return None
+
+
+def _flags(inst: Instance) -> dict[int, Flag]:
+    """Orders no plan can serve whatever the plan (the pre-checks), by order index.
+
+    No allowed rider, none it fits, a pharmacy farther from the door than the trip limit, a
+    fastest direct ride longer than the most lenient out-of-fridge budget, or a door not reached
+    inside its windows even by a direct ride from the earliest pickup (from the carrier's start
+    for an order on board). Each rider's travel, budget and room are the instance's own; the
+    rules are evaluated for all orders at once, the messages written for the flagged ones.
+    """
+    n = inst.n
+    pick, door = inst.node_loc[:n], inst.node_loc[n:]
+    rooms, kind = np.unique(inst.capacity, axis=0, return_inverse=True)
+    fit = inst.allowed & (inst.demand[:, None, :] <= rooms[None, :, :]).all(axis=2)[:, kind.ravel()]
+    first = fit.argmax(axis=1) if inst.m else np.zeros(n, dtype=np.intp)
+    dist = np.zeros(n, dtype=np.int64)
+    for p in range(len(inst.distances)):
+        mine = inst.rider_distances[first] == p if inst.m else np.zeros(n, dtype=bool)
+        dist[mine] = inst.distances[p][pick[mine], door[mine]]
+    ride = np.full(n, np.iinfo(np.int64).max)
+    for d, durations in enumerate(inst.durations):
+        has = (fit & (inst.rider_durations == d)[None, :]).any(axis=1)
+        ride = np.where(has, np.minimum(ride, durations[pick, door]), ride)
+    budget = np.where(fit, inst.max_ride, -1).max(axis=1, initial=-1)
+    out = {}
+    for k in range(n):
+        if (flag := _flag(inst, k, bool(fit[k].any()), int(dist[k]), int(ride[k]), int(budget[k]))) is not None:
+            out[k] = flag
+    return out
+
+
+def _flag(inst: Instance, k: int, fits: bool, dist: int, ride: int, budget: int) -> Flag | None:
+    """Why order ``k`` cannot be served (see :func:`_flags`), or ``None``."""
+    o = inst.problem.orders[k]
+    if not inst.allowed[k].any():
+        if inst.m == 0:
+            return Flag(Reason.NO_RIDER, o.id, f"order {o.id!r}: no rider works in this problem")
+        return Flag(Reason.NO_COOLBOX_RIDER, o.id, f"order {o.id!r}: {o.temperature} item but no rider with a "
+                    "cool box")
+    if not fits:
+        return Flag(Reason.OVER_CAPACITY, o.id, f"order {o.id!r}: {o.weight_g} g / {o.volume_ml} ml / "
+                    f"{o.parcels} parcels exceeds every eligible rider's capacity")
+    carrier = int(inst.carried_by[k])
+    max_trip = inst.problem.max_trip_m
+    if max_trip is not None and carrier < 0 and dist > max_trip:
+        return Flag(Reason.BEYOND_TRIP_LIMIT, o.id, f"order {o.id!r}: pharmacy → door is {dist} m, beyond the "
+                    f"{max_trip} m trip limit")
+    if carrier < 0 and ride > budget:
+        return Flag(Reason.BUDGET_SHORTER_THAN_RIDE, o.id, f"order {o.id!r}: direct ride {ride} s exceeds its "
+                    f"out-of-fridge budget {budget} s")
+    if carrier < 0:
+        pickup = earliest_in(o.release_s, inst.windows[k])
+        if pickup is None:
+            return Flag(Reason.WINDOW_UNREACHABLE, o.id, f"order {o.id!r}: released at "
+                        f"{format_time(o.release_s)}, after pharmacy {o.pharmacy!r} closes")
+        earliest = pickup + int(inst.service[k]) + ride
+    else:
+        j = int(inst.node_loc[inst.n + k])
+        earliest = int(inst.depart[carrier]) + int(inst.duration(carrier)[inst.start_loc[carrier], j])
+    doors = inst.windows[inst.n + k]
+    if earliest_in(earliest, doors) is None:
+        return Flag(Reason.WINDOW_UNREACHABLE, o.id, f"order {o.id!r}: cannot reach the door before "
+                    f"{format_time(doors[-1][1])} even by direct travel (earliest {format_time(earliest)})")
+    return None

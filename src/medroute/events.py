@@ -2,8 +2,8 @@
 
 Every event carries ``t_s``, the time it happened in seconds from midnight of the problem's day.
 Events serialise to plain JSON dicts (``{"event": "picked_up", "t_s": 36000, ...}``) with
-:func:`event_to_json` and back with :func:`event_from_json`; orders and riders inside them use
-integer seconds, grams and millilitres so that a round trip is exact.
+:func:`event_to_json` and back with :func:`event_from_json`; orders and riders inside them go
+through :mod:`medroute.codec` in its seconds format, so that a round trip is exact.
 
 ========================  ====================================================================
 event                     meaning
@@ -23,14 +23,24 @@ event                     meaning
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from .errors import InvalidProblemError, SchemaError
+from .codec import (
+    SECONDS,
+    location_from_json,
+    location_to_json,
+    order_from_json,
+    order_to_json,
+    rider_from_json,
+    rider_to_json,
+    window_from_json,
+    window_to_json,
+)
+from .errors import SchemaError
 from .geo import Location
 from .jsonpath import Node
-from .model import CoolBox, Order, Pharmacy, Rider, TimeWindow
+from .model import Order, Rider, TimeWindow
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,125 +161,6 @@ EVENT_TYPES: dict[str, type[Any]] = {
 }
 """Event class by its ``kind`` name."""
 
-T = TypeVar("T")
-
-
-# -- JSON of the model parts (integer seconds, exact round trip) --------------------------------
-
-def location_to_json(loc: Location) -> list[float]:
-    """``[lat, lon]`` in degrees."""
-    return [loc.lat, loc.lon]
-
-
-def location_from_json(value: Any, where: str = "location") -> Location:
-    """Inverse of :func:`location_to_json`."""
-    n = Node(value, where)
-    parts = list(n.items())
-    if len(parts) != 2:
-        raise SchemaError(f"{where}: expected [lat, lon], got {value!r}"[:300])
-    return _built(n, lambda: Location(parts[0].float(), parts[1].float()))
-
-
-def _windows_to_json(ws: tuple[TimeWindow, ...]) -> list[list[int]]:
-    return [[w.start_s, w.end_s] for w in ws]
-
-
-def window_from_json(n: Node) -> TimeWindow:
-    """A ``[start_s, end_s]`` window."""
-    parts = list(n.items())
-    if len(parts) != 2:
-        raise SchemaError(f"{n.path}: expected [start_s, end_s], got {n.value!r}"[:300])
-    return _built(n, lambda: TimeWindow(parts[0].int(), parts[1].int()))
-
-
-def _built(n: Node, make: Callable[[], T]) -> T:
-    """``make()`` with a model error reported at ``n``'s JSON path."""
-    try:
-        return make()
-    except SchemaError:
-        raise
-    except InvalidProblemError as exc:
-        raise SchemaError(f"{n.path}: {exc}") from None
-
-
-_ORDER_INTS = ("release_s", "latest_s", "target_s", "weight_g", "volume_ml", "parcels", "max_ride_s", "priority",
-               "service_s", "picked_up_s")
-_ORDER_FIELDS = (*_ORDER_INTS, "temperature", "required", "penalty", "picked_up_by", "rider")
-
-
-def order_to_json(o: Order) -> dict[str, Any]:
-    """An order as a JSON dict, times in integer seconds."""
-    d: dict[str, Any] = {"id": o.id, "pharmacy": o.pharmacy, "location": location_to_json(o.location),
-                         "windows": _windows_to_json(o.windows)}
-    for name in _ORDER_FIELDS:
-        d[name] = getattr(o, name)
-    return d
-
-
-def order_from_json(d: Any, where: str = "order") -> Order:
-    """Inverse of :func:`order_to_json`; a bad field raises :class:`SchemaError` naming its path."""
-    n = Node(d, where).obj(required=("id", "pharmacy", "location", "windows"), optional=_ORDER_FIELDS)
-    kw: dict[str, Any] = {name: n[name].int() for name in _ORDER_INTS if n.has(name)}
-    for name in ("temperature", "picked_up_by", "rider"):
-        if n.has(name):
-            kw[name] = n[name].str()
-    if n.has("required"):
-        kw["required"] = n["required"].bool()
-    if n.has("penalty"):
-        kw["penalty"] = n["penalty"].float()
-    windows = tuple(window_from_json(w) for w in n["windows"].items())
-    return _built(n, lambda: Order(id=n["id"].str(), pharmacy=n["pharmacy"].str(),
-                                   location=location_from_json(d["location"], f"{where}.location"),
-                                   windows=windows, **kw))
-
-
-def rider_to_json(r: Rider) -> dict[str, Any]:
-    """A rider as a JSON dict, times in integer seconds."""
-    return {
-        "id": r.id, "start": location_to_json(r.start), "start_s": r.start_s,
-        "end": location_to_json(r.end) if r.end is not None else None,
-        "shift": [r.shift.start_s, r.shift.end_s], "max_work_s": r.max_work_s,
-        "weight_g": r.weight_g, "volume_ml": r.volume_ml, "parcels": r.parcels,
-        "coolbox": None if r.coolbox is None else [r.coolbox.parcels, r.coolbox.volume_ml, r.coolbox.hold_s],
-        "profile": r.profile, "speed_factor": r.speed_factor,
-    }
-
-
-def rider_from_json(d: Any, where: str = "rider") -> Rider:
-    """Inverse of :func:`rider_to_json`; a bad field raises :class:`SchemaError` naming its path."""
-    n = Node(d, where).obj(required=("id", "start", "start_s", "shift", "weight_g", "volume_ml", "parcels",
-                                     "profile", "speed_factor"), optional=("end", "max_work_s", "coolbox"))
-    box = None
-    if n.has("coolbox"):
-        parts = [x.int() for x in n["coolbox"].items()]
-        if len(parts) != 3:
-            raise SchemaError(f"{where}.coolbox: expected [parcels, volume_ml, hold_s]")
-        box = _built(n["coolbox"], lambda: CoolBox(*parts))
-    return _built(n, lambda: Rider(
-        id=n["id"].str(), start=location_from_json(d["start"], f"{where}.start"), start_s=n["start_s"].int(),
-        end=location_from_json(d["end"], f"{where}.end") if n.has("end") else None,
-        shift=window_from_json(n["shift"]), max_work_s=n["max_work_s"].int() if n.has("max_work_s") else None,
-        weight_g=n["weight_g"].int(), volume_ml=n["volume_ml"].int(), parcels=n["parcels"].int(), coolbox=box,
-        profile=n["profile"].str(), speed_factor=n["speed_factor"].float()))
-
-
-def pharmacy_to_json(p: Pharmacy) -> dict[str, Any]:
-    """A pharmacy as a JSON dict, times in integer seconds."""
-    return {"id": p.id, "location": location_to_json(p.location), "opening": _windows_to_json(p.opening),
-            "handover_s": p.handover_s, "name": p.name}
-
-
-def pharmacy_from_json(d: Any, where: str = "pharmacy") -> Pharmacy:
-    """Inverse of :func:`pharmacy_to_json`; a bad field raises :class:`SchemaError` naming its path."""
-    n = Node(d, where).obj(required=("id", "location", "opening", "handover_s"), optional=("name",))
-    name = n["name"].value if n.has("name") else ""
-    if not isinstance(name, str):
-        raise SchemaError(f"{where}.name: expected a string, got {name!r}"[:300])
-    opening = tuple(window_from_json(w) for w in n["opening"].items())
-    return _built(n, lambda: Pharmacy(id=n["id"].str(), location=location_from_json(d["location"], f"{where}.location"),
-                                      opening=opening, handover_s=n["handover_s"].int(), name=name))
-
-
 # -- events ---------------------------------------------------------------------------------------
 
 def event_to_json(event: Event) -> dict[str, Any]:
@@ -277,18 +168,18 @@ def event_to_json(event: Event) -> dict[str, Any]:
     d: dict[str, Any] = {"event": event.kind, "t_s": event.t_s}
     match event:
         case OrderCreated():
-            d["order"] = order_to_json(event.order)
+            d["order"] = order_to_json(event.order, SECONDS)
             d["released"] = event.released
         case RiderOnline():
             d["rider"] = event.rider
             d["location"] = location_to_json(event.location) if event.location is not None else None
-            d["spec"] = rider_to_json(event.spec) if event.spec is not None else None
+            d["spec"] = rider_to_json(event.spec, SECONDS) if event.spec is not None else None
         case RiderPosition():
             d["rider"] = event.rider
             d["location"] = location_to_json(event.location)
         case DeliveryFailed():
             d["order"] = event.order
-            d["retry"] = [event.retry.start_s, event.retry.end_s] if event.retry is not None else None
+            d["retry"] = window_to_json(event.retry, SECONDS) if event.retry is not None else None
         case TravelDelay():
             d["rider"] = event.rider
             d["delay_s"] = event.delay_s
@@ -322,16 +213,17 @@ def event_from_json(d: Any) -> Event:
     t = n["t_s"].int()
     match kind:
         case "order_created":
-            return OrderCreated(t, order_from_json(n["order"].value, "event.order"),
+            return OrderCreated(t, order_from_json(n["order"], SECONDS),
                                 n["released"].bool() if n.has("released") else False)
         case "rider_online":
             return RiderOnline(t, n["rider"].str(),
-                               location_from_json(d["location"], "event.location") if n.has("location") else None,
-                               rider_from_json(d["spec"], "event.spec") if n.has("spec") else None)
+                               location_from_json(n["location"]) if n.has("location") else None,
+                               rider_from_json(n["spec"], SECONDS) if n.has("spec") else None)
         case "rider_position":
-            return RiderPosition(t, n["rider"].str(), location_from_json(d.get("location"), "event.location"))
+            return RiderPosition(t, n["rider"].str(), location_from_json(n["location"]))
         case "delivery_failed":
-            return DeliveryFailed(t, n["order"].str(), window_from_json(n["retry"]) if n.has("retry") else None)
+            retry = window_from_json(n["retry"], SECONDS) if n.has("retry") else None
+            return DeliveryFailed(t, n["order"].str(), retry)
         case "travel_delay":
             return TravelDelay(t, n["rider"].str(), n["delay_s"].int())
         case "picked_up":

@@ -178,6 +178,10 @@ class Inserter:
                     break
         return best
 
+    def _pace(self, clock: Deadline, remaining: int) -> bool:
+        """Whether to search a place for the next of ``remaining`` orders (here: while ``clock`` lasts)."""
+        return not clock.over()
+
     def insert(self, routes: Routes, orders: Sequence[int], clock: Deadline) -> tuple[Routes, dict[int, Reason]]:
         """Insert ``orders`` one by one (hardest first) where each costs least; returns the routes
         and a reason for every order left out."""
@@ -192,8 +196,9 @@ class Inserter:
             return (0 if inst.carried_by[k] >= 0 else 1, 0 if inst.required[k] else 1, 0 if cold else 1,
                     deadline, k)
 
-        for k in sorted(orders, key=hardness):
-            if clock.over():
+        todo = sorted(orders, key=hardness)
+        for i, k in enumerate(todo):
+            if not self._pace(clock, len(todo) - i):
                 reasons[k] = Reason.SEARCH_LIMIT
                 continue
             found = self.best_insertion(routes, k, base)
@@ -226,18 +231,25 @@ class FullCostInserter(Inserter):
     inst
         The compiled problem.
     compare
-        Positions that time compared by their full cost change, per order.
+        Most positions that time compared by their full cost change, per order (fewer when the
+        clock is short for the orders left, see :meth:`_pace`); kept as :attr:`most`.
     riders
         Riders whose positions are ranked, per order.
+    finish
+        Place every order even when the clock is over (best-ranked position that times); with
+        ``False`` the orders the clock did not reach are left out with ``search_limit``.
     """
 
-    def __init__(self, inst: Instance, *, compare: int = 8, riders: int = 12) -> None:
+    def __init__(self, inst: Instance, *, compare: int = 8, riders: int = 12, finish: bool = True) -> None:
         super().__init__(inst)
-        self.compare = compare
+        self.compare = self.most = compare
         self.riders = riders
+        self.finish = finish
+        self._timings = 0
+        self._per_timing = 0.0
+        self._mark: tuple[float, int] | None = None
         self._route: dict[int, tuple[tuple[int, ...], tuple[NDArray[Any], ...]]] = {}
         self._durations: dict[int, NDArray[np.int64]] = {}
-        self._hurry: Inserter | None = None
 
     def _duration(self, r: int) -> NDArray[np.int64]:
         """Rider ``r``'s travel times with a zero row and column for an open end, seconds."""
@@ -278,17 +290,22 @@ class FullCostInserter(Inserter):
         self._route[r] = (key, out)
         return out
 
-    def _own(self, k: int, durations: NDArray[np.int64], locs: NDArray[np.int64],
-             leave: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Lower bound on ``k``'s own lateness and lead cost with its first node after each position."""
+    def _arrival(self, k: int, durations: NDArray[np.int64], locs: NDArray[np.int64],
+                 leave: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Earliest delivery of ``k`` with its first node after each position (and, for an order
+        to pick up, its delivery right after), seconds."""
         inst = self.inst
         door = int(inst.node_loc[inst.delivery(k)])
         if inst.carried_by[k] >= 0:
-            deliver = leave + durations[locs, door]
-        else:
-            ph = int(inst.node_loc[k])
-            opens = inst.windows[k][0][0] if inst.windows[k] else 0
-            deliver = np.maximum(opens, leave + durations[locs, ph]) + int(inst.service[k]) + int(durations[ph, door])
+            return np.asarray(leave + durations[locs, door], dtype=np.int64)
+        ph = int(inst.node_loc[k])
+        opens = inst.windows[k][0][0] if inst.windows[k] else 0
+        return np.asarray(np.maximum(opens, leave + durations[locs, ph]) + int(inst.service[k])
+                          + int(durations[ph, door]), dtype=np.int64)
+
+    def _own(self, k: int, deliver: NDArray[np.int64]) -> NDArray[np.float64]:
+        """``k``'s own lateness and lead cost if delivered at ``deliver`` (seconds)."""
+        inst = self.inst
         late = np.maximum(0, deliver - int(inst.target[k])) * float(inst.late_cost[k])
         lead = np.maximum(0, deliver - int(inst.release[k])) * float(inst.lead_cost[k])
         return np.asarray(late + lead, dtype=np.float64)
@@ -299,20 +316,25 @@ class FullCostInserter(Inserter):
         inst = self.inst
         c, t = self.cost[r], self._duration(r)
         locs, nxt, base_arc, base_t, leave, after = self._positions(r, seq)
-        own = self._own(k, t, locs, leave)
+        arrive = self._arrival(k, t, locs, leave)
         p, d = int(inst.node_loc[inst.pickup(k)]), int(inst.node_loc[inst.delivery(k)])
         sd = int(inst.service[inst.delivery(k)])
         dd = (c[locs, d] + c[d, nxt] - base_arc).astype(np.float64)
         late_d = (t[locs, d] + sd + t[d, nxt] - base_t) * after
         if inst.carried_by[k] >= 0:
+            own = self._own(k, arrive)
             return (dd + own)[None, :], (dd + own + late_d)[None, :]
+        # the delivery before stop j cannot start before the rider leaves the stop before it
+        deliver = np.maximum(arrive[:, None], (leave + t[locs, d])[None, :])
+        np.fill_diagonal(deliver, arrive)
+        own2 = self._own(k, deliver)
         sp = int(inst.service[k])
         bound = (c[locs, p] + c[p, nxt] - base_arc)[:, None] + dd[None, :]
         rank = bound + ((t[locs, p] + sp + t[p, nxt] - base_t) * after)[:, None] + late_d[None, :]
         same = (c[locs, p] + c[p, d] + c[d, nxt] - base_arc).astype(np.float64)
         np.fill_diagonal(bound, same)
         np.fill_diagonal(rank, same + (t[locs, p] + sp + t[p, d] + sd + t[d, nxt] - base_t) * after)
-        bound, rank = bound + own[:, None], rank + own[:, None]
+        bound, rank = bound + own2, rank + own2
         below = _below_diagonal(len(seq) + 1)
         bound[below] = rank[below] = np.inf
         return bound, rank
@@ -331,7 +353,7 @@ class FullCostInserter(Inserter):
             locs, nxt, base_arc, leave = (np.concatenate([x[f] for x in arrays]) for f in (0, 1, 2, 4))
             starts = np.cumsum([0] + [len(x[0]) for x in arrays[:-1]])
             c = self.cost[riders[at[0]]]
-            own = self._own(k, self._duration(riders[at[0]]), locs, leave)
+            own = self._own(k, self._arrival(k, self._duration(riders[at[0]]), locs, leave))
             into = c[locs, d] + c[d, nxt] - base_arc
             if inst.carried_by[k] < 0:
                 best_d = np.repeat(np.minimum.reduceat(into, starts), [len(x[0]) for x in arrays])
@@ -339,18 +361,37 @@ class FullCostInserter(Inserter):
             out[at] = np.minimum.reduceat(into + own, starts)
         return out
 
+    def _timed_cost(self, r: int, nodes: Sequence[int], *, keep: bool = False) -> float | None:
+        self._timings += 1
+        return super()._timed_cost(r, nodes, keep=keep)
+
+    def _pace(self, clock: Deadline, remaining: int) -> bool:
+        """Whether to search (always with :attr:`finish`: a live plan never leaves a patient out
+        for want of search time; else while ``clock`` lasts). The positions compared per order
+        scale with what ``clock`` leaves for the ``remaining`` orders (at the measured seconds per
+        timed position), from :attr:`most` down to one: the best-ranked position that times, once
+        the clock is over (milliseconds per order)."""
+        if not self.finish and clock.over():
+            return False
+        now = time.perf_counter()
+        if self._mark is not None and self._timings > self._mark[1]:
+            seen = (now - self._mark[0]) / (self._timings - self._mark[1])
+            self._per_timing = seen if self._per_timing == 0 else 0.7 * self._per_timing + 0.3 * seen
+        self._mark = (now, self._timings)
+        left = clock.left()
+        if left <= 0:
+            self.compare = 1
+        elif self._per_timing > 0:
+            self.compare = int(max(1, min(self.most, left / (remaining * self._per_timing))))
+        else:
+            self.compare = self.most
+        return True
+
     def insert(self, routes: Routes, orders: Sequence[int], clock: Deadline) -> tuple[Routes, dict[int, Reason]]:
-        """As :meth:`Inserter.insert` within ``clock``; then the orders left out for lack of time go
-        where the detour is least and the route still times, whatever the clock (a live plan never
-        leaves a patient out for want of search time; this costs milliseconds per order)."""
-        routes, reasons = super().insert(routes, orders, clock)
-        late = [k for k, why in reasons.items() if why is Reason.SEARCH_LIMIT]
-        if not late:
-            return routes, reasons
-        if self._hurry is None:
-            self._hurry = Inserter(self.inst)
-        routes, more = self._hurry.insert(routes, late, Deadline(float("inf")))
-        return routes, {**{k: why for k, why in reasons.items() if k not in late}, **more}
+        """As :meth:`Inserter.insert`, every order searched (see :meth:`_pace`); so it may overrun
+        ``clock`` by a few milliseconds per order."""
+        self._mark = None
+        return super().insert(routes, orders, clock)
 
     def _options(self, routes: Routes, k: int, base: Sequence[float | None]) -> list[Option]:
         riders = self._eligible(k, base)

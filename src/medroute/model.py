@@ -22,11 +22,11 @@ from numpy.typing import NDArray
 
 from .coldchain import DEFAULT_COOLBOX_HOLD_S, temperature_class
 from .defaults import DEFAULT_DAY, DEFAULT_PROFILE, DEFAULT_TIMEZONE
-from .errors import InvalidMatrixError, InvalidProblemError, SchemaError
+from .errors import InvalidMatrixError, InvalidProblemError
 from .geo import Location
-from .jsonpath import Node, load_document
+from .jsonpath import load_document
 from .reasons import Reason
-from .timefmt import format_time, parse_time
+from .timefmt import format_time
 
 DAY_END_S = 24 * 3600
 
@@ -619,16 +619,19 @@ class Problem:
         body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
         return f"<table><caption>medroute problem</caption>{body}</table>"
 
-    # -- flags --------------------------------------------------------------------------------
-    # -- JSON -----------------------------------------------------------------------------------
+    # -- JSON (medroute.codec, which builds on this module, writes and reads it) -----------------
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict following ``docs/schema/problem.schema.json``."""
-        return _problem_to_json(self)
+        from .codec import problem_to_json
+
+        return problem_to_json(self)
 
     @classmethod
     def from_json(cls, source: str | Path | dict[str, Any]) -> Problem:
         """Read a problem from a path, a JSON string or a parsed dict; errors name the JSON path."""
-        return _problem_from_json(load_document(source, what="problem"))
+        from .codec import problem_from_json
+
+        return problem_from_json(load_document(source, what="problem"))
 
     def save(self, path: str | Path) -> None:
         import json
@@ -646,195 +649,3 @@ def zone(name: object, where: str) -> ZoneInfo:
             pass
     raise InvalidProblemError(f"{where}: unknown timezone {name!r} (expected an IANA name such as "
                               f"'Asia/Jakarta')"[:300])
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON (de)serialisation. The schema in docs/schema/problem.schema.json is generated from
-# medroute.schema and tested against these functions.
-
-def _loc_json(loc: Location) -> list[float]:
-    return [loc.lat, loc.lon]
-
-
-def _windows_json(ws: tuple[TimeWindow, ...]) -> list[list[str]]:
-    return [[format_time(w.start_s), format_time(w.end_s)] for w in ws]
-
-
-def _problem_to_json(p: Problem) -> dict[str, Any]:
-    def order(o: Order) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": o.id, "pharmacy": o.pharmacy, "location": _loc_json(o.location),
-            "release": format_time(o.release_s), "windows": _windows_json(o.windows),
-            "weight_g": o.weight_g, "volume_ml": o.volume_ml, "parcels": o.parcels,
-            "temperature": o.temperature, "priority": o.priority, "required": o.required,
-            "service_s": o.service_s,
-        }
-        if o.max_ride_s != temperature_class(o.temperature).budget_s:
-            d["max_ride_s"] = o.max_ride_s
-        for key, value in (("latest", o.latest_s), ("target", o.target_s), ("picked_up_at", o.picked_up_s)):
-            if value is not None:
-                d[key] = format_time(value)
-        for key, opt in (("penalty", o.penalty), ("picked_up_by", o.picked_up_by), ("rider", o.rider)):
-            if opt is not None:
-                d[key] = opt
-        return d
-
-    def rider(r: Rider) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": r.id, "start": _loc_json(r.start), "available": format_time(r.start_s),
-            "shift": [format_time(r.shift.start_s), format_time(r.shift.end_s)],
-            "weight_g": r.weight_g, "volume_ml": r.volume_ml, "parcels": r.parcels,
-            "profile": r.profile, "speed_factor": r.speed_factor,
-        }
-        if r.end is not None:
-            d["end"] = _loc_json(r.end)
-        if r.max_work_s is not None:
-            d["max_work_s"] = r.max_work_s
-        if r.coolbox is not None:
-            d["coolbox"] = {"parcels": r.coolbox.parcels, "volume_ml": r.coolbox.volume_ml,
-                            "hold_s": r.coolbox.hold_s}
-        return d
-
-    o = p.objective
-    doc: dict[str, Any] = {
-        "medroute": "problem/1",
-        "name": p.name,
-        "day": p.day.isoformat(),
-        "timezone": p.timezone,
-        "max_trip_m": p.max_trip_m,
-        "objective": {"rupiah_per_km": o.rupiah_per_km, "rupiah_per_hour": o.rupiah_per_hour,
-                      "rupiah_per_late_minute": o.rupiah_per_late_minute,
-                      "rupiah_unassigned": o.rupiah_unassigned, "rupiah_per_rider": o.rupiah_per_rider,
-                      "rupiah_per_lead_minute": o.rupiah_per_lead_minute},
-        "pharmacies": [{"id": ph.id, "name": ph.name, "location": _loc_json(ph.location),
-                        "opening": _windows_json(ph.opening), "handover_s": ph.handover_s}
-                       for ph in p.pharmacies],
-        "orders": [order(x) for x in p.orders],
-        "riders": [rider(x) for x in p.riders],
-    }
-    return doc
-
-
-def _wrap(node: Node, fn: Any) -> Any:
-    """Run ``fn`` and prefix model errors with the JSON path of ``node``."""
-    try:
-        return fn()
-    except SchemaError:
-        raise
-    except InvalidProblemError as exc:
-        text = str(exc)
-        if text.startswith("$"):  # already names its JSON path
-            raise
-        raise InvalidProblemError(f"{node.path}: {text}") from None
-
-
-def _problem_from_json(doc: dict[str, Any]) -> Problem:
-    root = Node(doc).obj(
-        required=("pharmacies", "orders", "riders"),
-        optional=("medroute", "name", "day", "timezone", "max_trip_m", "objective"),
-    )
-    if root.has("medroute") and root["medroute"].str() != "problem/1":
-        raise SchemaError(f"$.medroute: unsupported document version {root['medroute'].value!r}")
-    day = DEFAULT_DAY
-    if root.has("day"):
-        try:
-            day = date.fromisoformat(root["day"].str())
-        except ValueError:
-            raise SchemaError(f"$.day: {root['day'].value!r} is not an ISO date (YYYY-MM-DD)") from None
-    tzname = root["timezone"].str() if root.has("timezone") else DEFAULT_TIMEZONE
-    tz = zone(tzname, "$.timezone")
-
-    def t(n: Node) -> int:
-        return parse_time(n.time_value(), day=day, tz=tz, where=n.path)
-
-    def loc(n: Node) -> Location:
-        items = list(n.items())
-        if len(items) != 2:
-            raise SchemaError(f"{n.path}: expected [lat, lon], got {n.value!r}")
-        lat, lon = items[0].float(), items[1].float()
-        return _wrap(n, lambda: Location(lat, lon))  # type: ignore[no-any-return]
-
-    def windows(n: Node) -> tuple[TimeWindow, ...]:
-        out = []
-        for w in n.items():
-            pair = list(w.items())
-            if len(pair) != 2:
-                raise SchemaError(f"{w.path}: expected [start, end], got {w.value!r}")
-            a, b = t(pair[0]), t(pair[1])
-            out.append(_wrap(w, lambda a=a, b=b: TimeWindow(a, b)))
-        return tuple(out)
-
-    def opt(n: Node, key: str, conv: Any, default: Any) -> Any:
-        return conv(n[key]) if n.has(key) else default
-
-    pharmacies = []
-    for n in root["pharmacies"].items():
-        n.obj(required=("id", "location"), optional=("name", "opening", "handover_s"))
-        kw: dict[str, Any] = {"id": n["id"].str(), "location": loc(n["location"]),
-                              "name": n["name"].str(empty=True) if n.has("name") else ""}
-        if n.has("opening"):
-            kw["opening"] = windows(n["opening"])
-        if n.has("handover_s"):
-            kw["handover_s"] = n["handover_s"].int()
-        pharmacies.append(_wrap(n, lambda kw=kw: Pharmacy(**kw)))
-    orders = []
-    for n in root["orders"].items():
-        n.obj(required=("id", "pharmacy", "location"),
-              optional=("release", "windows", "latest", "target", "weight_g", "volume_ml", "parcels",
-                        "temperature", "max_ride_s", "priority", "required", "penalty", "service_s",
-                        "picked_up_by", "picked_up_at", "rider"))
-        kw = {"id": n["id"].str(), "pharmacy": n["pharmacy"].str(), "location": loc(n["location"])}
-        kw["release_s"] = opt(n, "release", t, 0)
-        if n.has("windows"):
-            kw["windows"] = windows(n["windows"])
-        kw["latest_s"] = opt(n, "latest", t, None)
-        kw["target_s"] = opt(n, "target", t, None)
-        kw["picked_up_s"] = opt(n, "picked_up_at", t, None)
-        for key in ("weight_g", "volume_ml", "parcels", "priority", "service_s", "max_ride_s"):
-            if n.has(key):
-                kw[key] = n[key].int()
-        for key in ("temperature", "picked_up_by", "rider"):
-            if n.has(key):
-                kw[key] = n[key].str()
-        if n.has("required"):
-            kw["required"] = n["required"].bool()
-        if n.has("penalty"):
-            kw["penalty"] = n["penalty"].float()
-        orders.append(_wrap(n, lambda kw=kw: Order(**kw)))
-    riders = []
-    for n in root["riders"].items():
-        n.obj(required=("id", "start"),
-              optional=("available", "end", "shift", "max_work_s", "weight_g", "volume_ml", "parcels",
-                        "coolbox", "profile", "speed_factor"))
-        kw = {"id": n["id"].str(), "start": loc(n["start"])}
-        if n.has("available"):
-            kw["start_s"] = t(n["available"])
-        if n.has("end"):
-            kw["end"] = loc(n["end"])
-        if n.has("shift"):
-            (w,) = windows(Node([n["shift"].value], n["shift"].path + "*"))
-            kw["shift"] = w
-        for key in ("max_work_s", "weight_g", "volume_ml", "parcels"):
-            if n.has(key):
-                kw[key] = n[key].int()
-        if n.has("profile"):
-            kw["profile"] = n["profile"].str()
-        if n.has("speed_factor"):
-            kw["speed_factor"] = n["speed_factor"].float()
-        if n.has("coolbox"):
-            c = n["coolbox"].obj(optional=("parcels", "volume_ml", "hold_s"))
-            ckw = {k: c[k].int() for k in ("parcels", "volume_ml", "hold_s") if c.has(k)}
-            kw["coolbox"] = _wrap(c, lambda ckw=ckw: CoolBox(**ckw))
-        riders.append(_wrap(n, lambda kw=kw: Rider(**kw)))
-    objective = Objective()
-    if root.has("objective"):
-        keys = ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute", "rupiah_unassigned",
-                "rupiah_per_rider", "rupiah_per_lead_minute")
-        on = root["objective"].obj(optional=keys)
-        objective = _wrap(on, lambda: Objective(**{k: on[k].float() for k in keys if on.has(k)}))
-    max_trip: int | None = MAX_TRIP_M
-    if "max_trip_m" in doc:
-        max_trip = None if doc["max_trip_m"] is None else root["max_trip_m"].int()
-    name = root["name"].str(empty=True) if root.has("name") else ""
-    return Problem(pharmacies=tuple(pharmacies), orders=tuple(orders), riders=tuple(riders), day=day,
-                   timezone=tzname, objective=objective, max_trip_m=max_trip, name=name)

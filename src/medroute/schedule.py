@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .compile import COST_SCALE, NO_LIMIT, Instance
+from .compile import earliest_in as earliest_in  # the pre-checks time with it too
 from .reasons import Reason
 from .solution import Kpis, Load, Route, Solution, Stop, StopKind, Unassigned
 
@@ -35,14 +36,6 @@ class Infeasible:
 
     reason: Reason
     order: int | None = None
-
-
-def earliest_in(t: int, windows: Sequence[tuple[int, int]]) -> int | None:
-    """The earliest time ≥ ``t`` inside one of ``windows`` (sorted); ``None`` if past the last."""
-    for a, b in windows:
-        if t <= b:
-            return max(t, a)
-    return None
 
 
 def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes | Infeasible:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from .codec import SECONDS
 from .errors import InvalidSolutionError, SchemaError
 from .jsonpath import Node, load_document
 from .reasons import Reason
@@ -195,7 +196,8 @@ class Solution:
 
     # -- JSON -----------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict following ``docs/schema/solution.schema.json`` (times in seconds)."""
+        """A JSON-ready dict following ``docs/schema/solution.schema.json`` (stop times in
+        :mod:`medroute.codec`'s seconds format)."""
         return {
             "medroute": "solution/1",
             "engine": self.engine,
@@ -205,8 +207,9 @@ class Solution:
             "kpis": {k: getattr(self.kpis, k) for k in Kpis.__dataclass_fields__},
             "routes": [
                 {"rider": r.rider, "stops": [
-                    {"kind": s.kind.value, "order": s.order, "arrival_s": s.arrival_s, "start_s": s.start_s,
-                     "departure_s": s.departure_s, "travel_s": s.travel_s, "distance_m": s.distance_m,
+                    {"kind": s.kind.value, "order": s.order, "arrival_s": SECONDS.write(s.arrival_s),
+                     "start_s": SECONDS.write(s.start_s), "departure_s": SECONDS.write(s.departure_s),
+                     "travel_s": s.travel_s, "distance_m": s.distance_m,
                      "load": s.load.to_json(), "cold": [[o, e] for o, e in s.cold]}
                     for s in r.stops]}
                 for r in self.routes
@@ -252,8 +255,8 @@ class Solution:
                             raise SchemaError(f"{cn.path}: expected [order, seconds]")
                         cold.append((pair[0].str(), pair[1].int()))
                 stops.append(Stop(
-                    kind=kind, order=order, arrival_s=sn["arrival_s"].int(), start_s=sn["start_s"].int(),
-                    departure_s=sn["departure_s"].int(),
+                    kind=kind, order=order, arrival_s=SECONDS.read(sn["arrival_s"]),
+                    start_s=SECONDS.read(sn["start_s"]), departure_s=SECONDS.read(sn["departure_s"]),
                     travel_s=sn["travel_s"].int() if sn.has("travel_s") else 0,
                     distance_m=sn["distance_m"].int() if sn.has("distance_m") else 0,
                     load=load, cold=tuple(cold)))

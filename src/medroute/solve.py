@@ -7,9 +7,9 @@ import sys
 import time
 from dataclasses import replace
 
-from .compile import compile_problem
+from .compile import Instance, compile_problem
 from .decompose import decomposes, solve_decomposed
-from .engines.base import Engine
+from .engines.base import Engine, EngineResult, relaxed_instance
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
 from .explain import explain
@@ -91,18 +91,66 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     support = eng.supports(inst)
     if not support:
         raise EngineError(f"engine {eng.name!r} cannot solve this problem: {support.reason}")
+    solution = plan_instance(inst, eng, budget, t0=t0, seed=seed, progress=report, initial=initial)
+    return replace(solution, travel=travel_source(problem, solution, inst.matrices))
+
+
+def plan_instance(inst: Instance, eng: Engine, budget: Budget, *, t0: float, seed: int = 0,
+                  progress: Progress | None = None, initial: Solution | None = None,
+                  relaxed: bool = False) -> Solution:
+    """Run ``eng`` on ``inst`` until ``budget`` (counted from ``t0``), explain what it left out
+    and time its plan: the part of :func:`solve` after compiling.
+
+    Parameters
+    ----------
+    inst
+        The compiled problem.
+    eng
+        The engine.
+    budget
+        When to stop (:func:`solve_budget`); a clock runs from ``t0``.
+    t0
+        When the call started (:func:`time.perf_counter`).
+    seed
+        Random seed.
+    progress
+        Called as the best plan improves.
+    initial
+        A plan to start the search from.
+    relaxed
+        ``eng`` does not support ``inst`` and plans what it can model (how the benchmarks compare
+        engines on rules they lack): its routes are kept whole, and timed on the relaxed instance
+        where the full rules cannot time them, so that :func:`medroute.check` shows what they break.
+
+    Returns
+    -------
+    Solution
+        The plan, ``solve_time_s`` counted from ``t0``.
+    """
     end = t0 + budget.seconds
     reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
     start = node_routes(inst, initial) if initial is not None else None
-    result = eng.solve(inst, stop=engine_stop, seed=seed, progress=report, initial=start)
-    routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
+    result = eng.solve(inst, stop=engine_stop, seed=seed, progress=progress, initial=start)
     deadline = end if math.isfinite(end) else None  # the 5 % + 1 s allowed past it covers the timing
-    reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
-    solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
-                              notes=(*result.notes, *notes))
-    return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats,
-                   travel=travel_source(problem, solution, inst.matrices))
+    if relaxed:
+        solution = _relaxed_plan(inst, result, eng.name, seed, deadline)
+    else:
+        routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
+        reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
+        solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
+                                  notes=(*result.notes, *notes))
+    return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats)
+
+
+def _relaxed_plan(inst: Instance, result: EngineResult, name: str, seed: int, deadline: float | None) -> Solution:
+    """The routes of an engine that planned a relaxation of ``inst``, as they are."""
+    try:
+        reasons = explain(inst, result.routes, engine_reasons=result.reasons, deadline=deadline)
+        return build_solution(inst, result.routes, reasons=reasons, engine=name, seed=seed, notes=result.notes)
+    except EngineError:
+        return build_solution(relaxed_instance(inst), result.routes, reasons=result.reasons, engine=name,
+                              seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
 
 
 def solve_budget(time_limit: float | None, stop: Stop | None) -> Budget:

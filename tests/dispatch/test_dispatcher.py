@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from medroute import TimeWindow
+from medroute.compile import Instance
 from medroute.dispatch import Dispatcher, DispatchError, OrderStatus
+from medroute.engines.base import EngineResult
+from medroute.engines.portfolio import AutoEngine
 from medroute.events import (
     Delivered,
     DeliveryFailed,
@@ -181,3 +186,21 @@ def test_matrix_is_computed_once_per_location_set() -> None:
     d.apply(OrderCreated(8 * H, order(1)))
     d.replan(8 * H + 120)
     assert len(calls) == 2
+
+
+def test_auto_inside_a_replan_inserts_by_the_clock_and_keep_still_places_every_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    finish: list[bool] = []
+    solve = AutoEngine.solve
+
+    def spy(self: AutoEngine, instance: Instance, **kw: Any) -> EngineResult:
+        finish.append(kw["pool"].inserter.finish)
+        return solve(self, instance, **kw)
+
+    monkeypatch.setattr(AutoEngine, "solve", spy)
+    d = dispatcher(2, engine="auto")
+    for i in range(6):
+        d.apply(OrderCreated(8 * H, order(i)))
+    plan = replan(d, 8 * H)
+    assert finish == [False]
+    assert sorted(plan.solution.served) == [f"o{i}" for i in range(6)]

@@ -10,6 +10,7 @@ import pytest
 
 from medroute import check
 from medroute.dispatch import Dispatcher
+from medroute.dispatch import replan as replan_module
 from medroute.events import OrderCreated
 from tests.dispatch.town import H, dispatcher, order, replan
 
@@ -70,3 +71,20 @@ def test_background_thread_improves_and_stops_cleanly() -> None:
     assert d._background is None
     assert not any(t.name == "medroute-improver" for t in threading.enumerate())
     replan(d, 8 * H + 180)
+
+
+def test_a_published_improvement_is_folded_once_by_the_next_replan(monkeypatch: pytest.MonkeyPatch) -> None:
+    stages: list[str] = []
+    keep = replan_module.keep_candidate
+
+    def spy(pool: replan_module.Pool, stage: str, routes: replan_module.LiveRoutes,
+            seconds: float) -> replan_module.Scored | None:
+        stages.append(stage)
+        return keep(pool, stage, routes, seconds)
+
+    monkeypatch.setattr(replan_module, "keep_candidate", spy)
+    d = loaded()
+    assert d.improve(rounds=40) is not None
+    d.apply(OrderCreated(8 * H + 60, order(40, release_s=9 * H)))
+    replan(d, 8 * H + 60)
+    assert stages[-1:] == ["keep"] and "improved" not in stages[1:]

@@ -47,12 +47,11 @@ import numpy as np
 
 from ..check import Rule, check
 from ..compile import Instance, compile_problem
-from ..engines.base import relaxed_instance
 from ..errors import EngineError
 from ..matrices import MatrixLike
 from ..model import Problem
 from ..solution import Solution
-from ..stop import MaxRuntime, MaxWork
+from ..stop import MaxRuntime, MaxWork, budget_of
 
 Progress = Callable[[int, int, str], None]
 """A progress callback: ``(runs done, runs in total, label of the run starting or finished)``."""
@@ -223,7 +222,9 @@ def default_loader(name: str, **kwargs: Any) -> Any:
 
 def solve_once(problem: Problem, matrix: MatrixLike, engine: str, *, time_limit: float, seed: int,
                instance: Instance | None = None, work: bool = False) -> tuple[Solution, str]:
-    """Solve ``problem`` with ``engine`` and say how: ``"full"`` or ``"relaxed"``.
+    """Solve ``problem`` with ``engine`` and say how: ``"full"`` (:func:`medroute.solve`) or
+    ``"relaxed"`` (an engine that does not support the problem plans what it can model:
+    :func:`medroute.solve.plan_instance` with ``relaxed=True``).
 
     Parameters
     ----------
@@ -251,28 +252,15 @@ def solve_once(problem: Problem, matrix: MatrixLike, engine: str, *, time_limit:
         If the engine fails.
     """
     from ..engines.registry import get_engine
-    from ..explain import explain
-    from ..schedule import build_solution
-    from ..solve import solve
+    from ..solve import plan_instance, solve
 
     t0 = time.perf_counter()
     eng = get_engine(engine)
+    stop = MaxWork(time_limit) if work else MaxRuntime(time_limit)
     inst = instance if instance is not None else compile_problem(problem, matrix)
     if eng.supports(inst):
-        budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
-        return solve(problem, engine=engine, seed=seed, matrix=matrix, **budget), "full"
-    end = t0 + time_limit
-    reserve = min(1.0, 0.1 * time_limit)
-    stop = MaxWork(time_limit) if work else MaxRuntime(max(1e-3, end - reserve - time.perf_counter()))
-    result = eng.solve(inst, stop=stop, seed=seed)
-    try:
-        reasons = explain(inst, result.routes, engine_reasons=result.reasons, deadline=end - reserve / 2)
-        sol = build_solution(inst, result.routes, reasons=reasons, engine=eng.name, seed=seed,
-                             notes=result.notes)
-    except EngineError:
-        sol = build_solution(relaxed_instance(inst), result.routes, reasons=result.reasons, engine=eng.name,
-                             seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
-    return dataclasses.replace(sol, solve_time_s=time.perf_counter() - t0, stats=result.stats), "relaxed"
+        return solve(problem, engine=engine, seed=seed, matrix=matrix, stop=stop), "full"
+    return plan_instance(inst, eng, budget_of(stop), t0=t0, seed=seed, relaxed=True), "relaxed"
 
 
 def _record(suite: str, scenario: str, problem: Problem, budget: float, engine: str, seed: int,

@@ -45,23 +45,33 @@ def solve_decomposed(problem: Problem, *, matrix: MatrixLike = None, stop: Stop 
 
     Parameters
     ----------
-    problem : the day.
-    matrix : a travel backend (or ``None``: haversine) that computes each part's travel where the
+    problem
+        The day.
+    matrix
+        A travel backend (or ``None``: haversine) that computes each part's travel where the
         part is solved, in batches; or a full matrix (anything :func:`medroute.matrices.as_matrices`
         takes) to cut the parts' matrices from.
-    stop : when to stop (:mod:`medroute.stop`); ``MaxWork`` is shared among the tasks in fixed
+    stop
+        When to stop (:mod:`medroute.stop`); ``MaxWork`` is shared among the tasks in fixed
         shares: the same plan on any executor and machine. The work counted is the engines' on all
         workers together.
-    time_limit : wall-clock seconds, as for :func:`medroute.solve` (give it or ``stop``; 10 s by
+    time_limit
+        Wall-clock seconds, as for :func:`medroute.solve` (give it or ``stop``; 10 s by
         default). The clock covers computing travel.
-    seed : random seed of every part's search.
-    executor : where the parts are solved: a :class:`concurrent.futures.Executor`, a Dask
+    seed
+        Random seed of every part's search.
+    executor
+        Where the parts are solved: a :class:`concurrent.futures.Executor`, a Dask
         ``distributed.Client`` (travel backend scattered once), or ``None`` for a process pool
         of ``max_workers`` (see :func:`medroute.runner.runner_for`).
-    max_workers : processes of the default pool (default: the machine's cores).
-    part_size : orders per part aimed at (:func:`~medroute.decompose.partition.split`).
-    progress : called after the parts and after every border round.
-    initial : a plan of the day to start every part from.
+    max_workers
+        Processes of the default pool (default: the machine's cores).
+    part_size
+        Orders per part aimed at (:func:`~medroute.decompose.partition.split`).
+    progress
+        Called after the parts and after every border round.
+    initial
+        A plan of the day to start every part from.
 
     Returns
     -------

@@ -57,16 +57,26 @@ class Search:
 
     Attributes
     ----------
-    problem : the day.
-    partition : its parts and neighbours.
-    travel : the parts' travel.
-    runner : where tasks run (a :class:`medroute.runner.Runner`).
-    backend : the travel backend as the tasks receive it (scattered on Dask), or ``None``.
-    meter : the whole search's criterion.
-    seed : random seed of every task.
-    progress : the caller's progress callback.
-    reserve : seconds kept at the end (for merging).
-    patience : every task's :func:`~medroute.stop.NoImprovement` (the search tracks no objective).
+    problem
+        The day.
+    partition
+        Its parts and neighbours.
+    travel
+        The parts' travel.
+    runner
+        Where tasks run (a :class:`medroute.runner.Runner`).
+    backend
+        The travel backend as the tasks receive it (scattered on Dask), or ``None``.
+    meter
+        The whole search's criterion.
+    seed
+        Random seed of every task.
+    progress
+        The caller's progress callback.
+    reserve
+        Seconds kept at the end (for merging).
+    patience
+        Every task's :func:`~medroute.stop.NoImprovement` (the search tracks no objective).
     """
 
     problem: Problem

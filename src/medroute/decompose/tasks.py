@@ -31,15 +31,23 @@ class Task:
 
     Attributes
     ----------
-    problem : the group (a part, or two neighbouring parts).
-    stop : its criterion (a clock covers computing its travel).
-    seed : random seed.
-    matrices : its travel, per profile; ``None``: compute it from the backend the task is run
+    problem
+        The group (a part, or two neighbouring parts).
+    stop
+        Its criterion (a clock covers computing its travel).
+    seed
+        Random seed.
+    matrices
+        Its travel, per profile; ``None``: compute it from the backend the task is run
         with, together with the block to ``extra``.
-    extra : places of the neighbouring parts (the block's further columns).
-    initial : a plan to start from.
-    parts : to split the plan back: per part, its rider ids and the ids of its orders before.
-    start_s : seconds the greedy start (made when ``initial`` is ``None``) may take if that is
+    extra
+        Places of the neighbouring parts (the block's further columns).
+    initial
+        A plan to start from.
+    parts
+        To split the plan back: per part, its rider ids and the ids of its orders before.
+    start_s
+        Seconds the greedy start (made when ``initial`` is ``None``) may take if that is
         longer than what is left of ``stop``'s clock: the whole search's time left, so that the
         start is complete (greedy leaves the orders it did not reach in time unassigned) unless
         the search itself is out of time.
@@ -61,11 +69,15 @@ class Outcome:
 
     Attributes
     ----------
-    solution : the plan of the task's problem.
-    parts : the plan split back into the task's parts (``(solution,)`` for a single part), with
+    solution
+        The plan of the task's problem.
+    parts
+        The plan split back into the task's parts (``(solution,)`` for a single part), with
         each part's orders: those its riders serve, and its own orders nobody serves.
-    blocks : the block computed (rows: the problem's places; columns: those and ``extra``).
-    travel_s : seconds spent computing travel.
+    blocks
+        The block computed (rows: the problem's places; columns: those and ``extra``).
+    travel_s
+        Seconds spent computing travel.
     """
 
     solution: Solution
@@ -76,9 +88,8 @@ class Outcome:
 
 def part_engine() -> Engine:
     """``auto`` for a group that has a complete start plan: without its decompose stage (the group
-    is planned whole), its construction and its greedy stage (on a 211-order part of Surabaya the
-    construction took 2.3 s for a plan 1.3 times the greedy one, which the search then divided
-    by 30)."""
+    is planned whole), its construction and its greedy stage, which the start plan makes
+    redundant (``docs/decompose.md``, "How")."""
     from ..engines.portfolio import STAGES, AutoEngine
 
     return AutoEngine(stages=tuple(s for s in STAGES if s.name not in ("decompose", "construct", "greedy")))

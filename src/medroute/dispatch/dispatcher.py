@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..codec import objective_to_json
 from ..compile import COST_SCALE
 from ..defaults import DEFAULT_DAY, DEFAULT_TIMEZONE
 from ..engines.base import Engine
@@ -356,6 +357,7 @@ class Dispatcher:
             sol = to_live(imp.pool.built, imp.best, self.seed)
             if isinstance(sol, str):
                 return None
+            imp.improved = 0  # published: the next replan's keep candidate starts from it
             return self._adopt(self._state, imp.pool.built, sol, imp.best, plan.now_s, time.perf_counter() - t0)
 
     def start_improving(self) -> None:
@@ -374,11 +376,10 @@ class Dispatcher:
     # -- save / restore -------------------------------------------------------------------------------
     def _config(self) -> dict[str, Any]:
         s = self.settings
-        o = s.objective
         return {"stability_rp": self.stability_rp, "engine": self.engine, "seed": self.seed,
                 "incremental": self.incremental, "commit_within_s": self._state.commit_within_s,
                 "day": s.day.isoformat(), "timezone": s.timezone, "max_trip_m": s.max_trip_m,
-                "objective": {f: getattr(o, f) for f in o.__dataclass_fields__},
+                "objective": objective_to_json(s.objective),
                 "travel_quantile": s.travel_quantile, "behind_s": self._state.behind_s}
 
     def to_json(self) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..compile import NO_LIMIT, Instance, compile_problem
 from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
@@ -258,25 +259,29 @@ def _reachable_targets(plan: Problem, inst: Instance, q: float) -> Problem:
     possible delivery (a target no plan can meet becomes that: the ranking of plans is the same)."""
     changed = False
     orders = list(plan.orders)
+    groups = _by_durations(inst)
     for k, o in enumerate(plan.orders):
         if o.target_s is None or k in inst.flagged:
             continue
         d = inst.delivery(k)
         door = int(inst.node_loc[d])
-        allowed = [int(r) for r in np.flatnonzero(inst.allowed[k])]
         if inst.carried_by[k] >= 0:
             r = int(inst.carried_by[k])
             ride = int(inst.duration(r)[inst.start_loc[r], door])
             earliest = int(inst.depart[r]) + ride
         else:
-            if not inst.windows[k] or not allowed:
+            if not inst.windows[k] or not inst.allowed[k].any():
                 continue
             ph = int(inst.node_loc[k])
             opens = inst.windows[k][0][0]
-            reach = [max(opens, int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], ph]))
-                     + int(inst.service[k]) + int(inst.duration(r)[ph, door]) for r in allowed]
-            ride = min(int(inst.duration(r)[ph, door]) for r in allowed)
-            earliest = min(reach)
+            reach, rides = [], []
+            for durations, riders in groups:
+                mine = riders[inst.allowed[k, riders]]
+                if len(mine):
+                    at = np.maximum(opens, inst.depart[mine] + durations[inst.start_loc[mine], ph])
+                    reach.append(int(at.min()) + int(inst.service[k]) + int(durations[ph, door]))
+                    rides.append(int(durations[ph, door]))
+            ride, earliest = min(rides), min(reach)
         first = earliest_in(earliest, inst.windows[d])
         if first is None:
             continue
@@ -285,6 +290,12 @@ def _reachable_targets(plan: Problem, inst: Instance, q: float) -> Problem:
             orders[k] = dataclasses.replace(o, target_s=target)
             changed = True
     return dataclasses.replace(plan, orders=tuple(orders)) if changed else plan
+
+
+def _by_durations(inst: Instance) -> list[tuple[NDArray[np.int32], NDArray[np.intp]]]:
+    """The riders grouped by travel-time matrix: (matrix, rider indices)."""
+    keys = np.asarray(inst.rider_durations)
+    return [(inst.durations[int(key)], np.flatnonzero(keys == key)) for key in np.unique(keys)]
 
 
 def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingMatrix,

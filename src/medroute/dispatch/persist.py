@@ -12,19 +12,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import MedrouteError, SchemaError
-from ..events import (
+from ..codec import (
+    SECONDS,
     location_from_json,
     location_to_json,
+    objective_from_json,
     order_from_json,
     order_to_json,
     pharmacy_from_json,
     pharmacy_to_json,
     rider_from_json,
     rider_to_json,
+    window_from_json,
+    window_to_json,
 )
+from ..errors import MedrouteError, SchemaError
 from ..jsonpath import Node, load_document
-from ..model import TimeWindow
 from .state import FINAL, DispatchState, OrderState, OrderStatus, RiderState, Visit
 
 FORMAT = "dispatch/1"
@@ -40,9 +43,9 @@ T = TypeVar("T")
 def order_state_to_json(st: OrderState) -> dict[str, Any]:
     """One order's live record as a JSON dict."""
     return {
-        "order": order_to_json(st.order), "status": st.status.value, "created_s": st.created_s,
+        "order": order_to_json(st.order, SECONDS), "status": st.status.value, "created_s": st.created_s,
         "released_s": st.released_s, "lock": st.lock, "carrier": st.carrier, "picked_up_s": st.picked_up_s,
-        "returning": st.returning, "retry": [st.retry.start_s, st.retry.end_s] if st.retry is not None else None,
+        "returning": st.returning, "retry": window_to_json(st.retry, SECONDS) if st.retry is not None else None,
         "relaxed": st.relaxed, "attempts": st.attempts, "done_s": st.done_s, "returned_s": st.returned_s,
         "delivered_by": st.delivered_by,
     }
@@ -50,7 +53,7 @@ def order_state_to_json(st: OrderState) -> dict[str, Any]:
 
 def rider_state_to_json(rs: RiderState) -> dict[str, Any]:
     """One rider's live record as a JSON dict."""
-    return {"rider": rider_to_json(rs.rider), "online": rs.online, "closing": rs.closing,
+    return {"rider": rider_to_json(rs.rider, SECONDS), "online": rs.online, "closing": rs.closing,
             "location": location_to_json(rs.location), "time_s": rs.time_s,
             "committed": list(rs.committed) if rs.committed else None}
 
@@ -61,7 +64,7 @@ def state_to_json(state: DispatchState, config: dict[str, Any]) -> dict[str, Any
         "medroute": FORMAT,
         "now_s": state.now_s,
         "config": config,
-        "pharmacies": [pharmacy_to_json(p) for p in state.pharmacies.values()],
+        "pharmacies": [pharmacy_to_json(p, SECONDS) for p in state.pharmacies.values()],
         "riders": [rider_state_to_json(rs) for rs in state.riders.values()],
         "orders": [order_state_to_json(st) for st in state.orders.values()],
         "routes": {rid: [list(v) for v in visits] for rid, visits in state.routes.items()},
@@ -98,12 +101,13 @@ def save_json(doc: dict[str, Any], path: str | Path) -> None:
             os.close(dfd)
 
 
-def _field(node: Node, parse: Callable[[Any], T]) -> T:
-    """``parse(node.value)`` with any failure reported as a :class:`SchemaError` at ``node.path``."""
+def _field(node: Node, parse: Callable[[Node], T]) -> T:
+    """``parse(node)`` with any failure reported as a :class:`SchemaError` at ``node.path``."""
     try:
-        return parse(node.value)
+        return parse(node)
     except SchemaError as exc:
-        raise SchemaError(f"{node.path}: {exc}") from None
+        text = str(exc)
+        raise SchemaError(text if text.startswith(node.path) else f"{node.path}: {text}") from None
     except (MedrouteError, KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         raise SchemaError(f"{node.path}: {type(exc).__name__}: {exc}"[:300]) from None
 
@@ -118,16 +122,10 @@ def _order_state(n: Node) -> OrderState:
     n.obj(required=("order", "status", "created_s"),
           optional=("released_s", "lock", "carrier", "picked_up_s", "returning", "retry", "relaxed", "attempts",
                     "done_s", "returned_s", "delivered_by"))
-    retry = n["retry"]
-    window = None
-    if retry.value is not None:
-        ends = [x.int() for x in retry.items()]
-        if len(ends) != 2:
-            raise SchemaError(f"{retry.path}: expected [start_s, end_s]")
-        window = _field(retry, lambda _: TimeWindow(ends[0], ends[1]))
+    window = _field(n["retry"], lambda x: window_from_json(x, SECONDS)) if n.has("retry") else None
     return OrderState(
-        order=_field(n["order"], order_from_json),
-        status=_field(n["status"], OrderStatus), created_s=n["created_s"].int(),
+        order=_field(n["order"], lambda x: order_from_json(x, SECONDS)),
+        status=_field(n["status"], lambda x: OrderStatus(x.value)), created_s=n["created_s"].int(),
         released_s=_opt(n["released_s"], "int"), lock=_opt(n["lock"], "str"), carrier=_opt(n["carrier"], "str"),
         picked_up_s=_opt(n["picked_up_s"], "int"), returning=bool(_opt(n["returning"], "bool")), retry=window,
         relaxed=bool(_opt(n["relaxed"], "bool")), attempts=_opt(n["attempts"], "int") or 0,
@@ -144,7 +142,7 @@ def _rider_state(n: Node) -> RiderState:
         if len(parts) != 2 or parts[0] not in ("pickup", "delivery"):
             raise SchemaError(f"{c.path}: expected [\"pickup\" or \"delivery\", order id]")
         committed = (parts[0], parts[1])
-    return RiderState(rider=_field(n["rider"], rider_from_json), online=n["online"].bool(),
+    return RiderState(rider=_field(n["rider"], lambda x: rider_from_json(x, SECONDS)), online=n["online"].bool(),
                       location=_field(n["location"], location_from_json), time_s=n["time_s"].int(),
                       closing=bool(_opt(n["closing"], "bool")), committed=committed)
 
@@ -174,7 +172,8 @@ def state_from_json(source: str | Path | dict[str, Any]) -> tuple[DispatchState,
     if root["medroute"].value != FORMAT:
         raise SchemaError(f"$.medroute: expected {FORMAT!r}, got {root['medroute'].value!r}")
     cfg = root["config"].obj(required=CONFIG_KEYS[:8], optional=CONFIG_KEYS[8:])
-    pharmacies = {p.id: p for p in (_field(x, pharmacy_from_json) for x in root["pharmacies"].items())}
+    pharmacies = {p.id: p for p in (_field(x, lambda x: pharmacy_from_json(x, SECONDS))
+                                    for x in root["pharmacies"].items())}
     riders = {rs.rider.id: rs for rs in (_rider_state(x) for x in root["riders"].items())}
     orders = {st.id: st for st in (_order_state(x) for x in root["orders"].items())}
     routes_node = root["routes"].obj(optional=tuple(root["routes"].value or ()))
@@ -235,16 +234,13 @@ def config_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
     """The :class:`~medroute.dispatch.Dispatcher` keyword arguments of a saved ``config``, each
     checked for its type (a :class:`SchemaError` names the bad one)."""
     from ..engines.registry import engine_names
-    from ..model import Objective
 
     n = Node(cfg, "$.config")
     engine = n["engine"].value
     if engine is not None and engine not in engine_names():
         raise SchemaError(f"$.config.engine: unknown engine {engine!r}; known: {', '.join(engine_names())}")
-    obj = n["objective"]
-    obj.obj(optional=tuple(Objective.__dataclass_fields__))
-    objective = _field(obj, lambda v: Objective(**{k: Node(x, f"{obj.path}.{k}").float() for k, x in v.items()}))
-    day = _field(n["day"], lambda v: date.fromisoformat(Node(v, "$.config.day").str()))
+    objective = _field(n["objective"], objective_from_json)
+    day = _field(n["day"], lambda x: date.fromisoformat(x.str()))
     out: dict[str, Any] = {
         "objective": objective, "stability_rp": n["stability_rp"].float(), "engine": engine,
         "seed": n["seed"].int(), "incremental": n["incremental"].bool(), "commit_within_s": n["commit_within_s"].int(),

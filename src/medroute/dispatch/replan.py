@@ -94,7 +94,7 @@ class Pool:
         self.previous = previous
         self.stability_rp = stability_rp
         self.plans = CandidatePool(built.plan_inst)
-        self.plans.inserter = FullCostInserter(built.plan_inst, compare=KEEP_COMPARE)
+        self.inserter = self.plans.inserter = FullCostInserter(built.plan_inst, compare=KEEP_COMPARE)
 
     def add(self, stage: str, routes: Sequence[Sequence[int]], reasons: Mapping[int, Reason] | None = None, *,
             seconds: float) -> Scored | None:
@@ -184,7 +184,11 @@ def engine_candidate(pool: Pool, engine: Engine, *, seconds: float, seed: int, r
     pool's best plan and its plan repaired within ``repair_s``."""
     inst = pool.built.plan_inst
     if isinstance(engine, AutoEngine):
-        engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, pool=pool.plans)
+        pool.inserter.finish = False  # auto's stages are clock-bound (a cut construction is dropped)
+        try:
+            engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, pool=pool.plans)
+        finally:
+            pool.inserter.finish = True
         return
     best = pool.best()
     res = engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, initial=best.routes if best is not None else None)

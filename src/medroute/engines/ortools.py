@@ -27,7 +27,7 @@ Mapping (see ``docs/engines.md`` for the reasoning):
 
 Search: parallel cheapest insertion (or the caller's initial plan), then guided local search
 until the :mod:`medroute.stop` criterion. Parallel cheapest insertion grows with about the cube of
-the number of orders (0.09 s at 100 ``expanded`` orders, 7.1 s at 500, 71 s at 1,000) and checks
+the number of orders (figures in ``docs/engines.md``) and checks
 OR-Tools' time limit but not a search monitor, so with a clock it gets
 :data:`FIRST_SOLUTION_SHARE` of the time left as its own time limit; where that cuts it (no order
 placed), the search starts from the greedy dispatcher's plan instead. Building the model checks
@@ -372,11 +372,10 @@ def step_limit(routing: Any, meter: Meter, per_step: float, free: int = 0) -> St
     work units after the first ``free`` ones (restoring or building the start).
 
     A step is one check of a ``CustomLimit`` that counts its own calls: OR-Tools checks its
-    search limits at every decision and at every candidate move of the local search (R111:
-    433,010 steps for 431,309 neighbours), so the count follows the work done, not the clock,
-    and the stop — and the plan — is the same on every run. One Python call per check slows the
-    search 1.13–1.64× (``benchmarks/ortools_counter.py``), so only a stop that counts work
-    installs it.
+    search limits at every decision and at every candidate move of the local search, so the
+    count follows the work done, not the clock, and the stop — and the plan — is the same on
+    every run. One Python call per check slows the search (measured in ``docs/engines.md``), so
+    only a stop that counts work installs it.
     """
     counter = StepCounter()
 

@@ -100,15 +100,22 @@ class PyVrpModel:
 
     Attributes
     ----------
-    data : the :class:`pyvrp.ProblemData`.
-    cost_per_second : cost units of a second of riding (the dearest arc's cost over its time, at
+    data
+        The :class:`pyvrp.ProblemData`.
+    cost_per_second
+        Cost units of a second of riding (the dearest arc's cost over its time, at
         least 1): the scale of PyVRP's penalty per second of time warp.
-    ship_order : order index ``k`` of each PyVRP shipment.
-    client_order : order index ``k`` of each PyVRP client (orders already on board, or loaded at
+    ship_order
+        Order index ``k`` of each PyVRP shipment.
+    client_order
+        Order index ``k`` of each PyVRP client (orders already on board, or loaded at
         the riders' start: see :func:`loaded_at_start`).
-    type_riders : rider indices of each PyVRP vehicle type, in the order routes are assigned.
-    rider_type : PyVRP vehicle type of each rider.
-    worst_violation : the scale of the excess load (every dimension) plus time warp PyVRP's
+    type_riders
+        Rider indices of each PyVRP vehicle type, in the order routes are assigned.
+    rider_type
+        PyVRP vehicle type of each rider.
+    worst_violation
+        The scale of the excess load (every dimension) plus time warp PyVRP's
         search meets (see :func:`_worst_violation`): what its penalties are multiplied by.
     """
 
@@ -368,12 +375,10 @@ def _solve_params(inst: Instance, model: PyVrpModel, *, fixed_fleet: bool = Fals
     of, say, 1e10 (the literature's vehicles-first objective) a route breaking windows by a few
     seconds would then beat adding a rider, and the search would end infeasible: the cap grows
     past the dearest rider or drop. On a ``fixed_fleet`` (no rider to add, a feasible start)
-    that cap leaves PyVRP stuck among feasible plans (Solomon RC202 from a 3-route plan 13 %
-    above the best known: by hand, no improvement in 3,300 iterations, seeds 0–2); there the cap
-    is PyVRP's default per unit of riding cost, ``1e5 × cost_per_second`` (RC202 at 30 s: 7.0 %).
-    Either cap is lowered where the model's worst violation times it would pass
-    :data:`SAFE_PENALTY`: loads near 10⁹ with a dear drop or rider; on 37 Solomon and 9 Li & Lim
-    instances the full-fleet cap falls from 1.1e12 to at least 5.0e11, still 50 times the rider.
+    that cap leaves PyVRP stuck among feasible plans; there the cap is PyVRP's default per unit
+    of riding cost, ``1e5 × cost_per_second``. Either cap is lowered where the model's worst
+    violation times it would pass :data:`SAFE_PENALTY` (loads near 10⁹ with a dear drop or
+    rider). The figures behind both choices: ``docs/engines.md``, "Penalty caps".
     """
     import pyvrp
 
@@ -493,7 +498,8 @@ class PyVrpEngine:
 
     Parameters
     ----------
-    fixed_fleet : search with only the riders the initial plan uses (and those with orders on
+    fixed_fleet
+        Search with only the riders the initial plan uses (and those with orders on
         board), with PyVRP's own penalty cap (see :func:`_solve_params`): a search after route
         elimination, which must not win back distance with more riders. Needs an initial plan.
     """
@@ -513,13 +519,18 @@ class PyVrpEngine:
 
         Parameters
         ----------
-        instance : the compiled problem; what PyVRP cannot model is relaxed (see the notes).
-        stop : the clock (model building included) and/or work, one PyVRP iteration counting
+        instance
+            The compiled problem; what PyVRP cannot model is relaxed (see the notes).
+        stop
+            The clock (model building included) and/or work, one PyVRP iteration counting
             :func:`iteration_work` units.
-        seed : random seed; with a stop that only work ends, the same seed gives the same plan.
-        initial : optional per-rider node sequences to start from (without them PyVRP builds
+        seed
+            Random seed; with a stop that only work ends, the same seed gives the same plan.
+        initial
+            Optional per-rider node sequences to start from (without them PyVRP builds
             its own start).
-        progress : ignored (one stage; see :func:`medroute.solve`).
+        progress
+            Ignored (one stage; see :func:`medroute.solve`).
 
         Returns
         -------

@@ -45,8 +45,8 @@ engine never passes off a plan that breaks a rule as feasible; it loses orders i
 the objective (drop cost) and the KPIs show.
 
 Time limit: the stop's clock is passed as VROOM's ``timeout``, which VROOM 1.15 honours in its
-local search but not in its construction phase (on 1,000 shipments with 125+ riders a 20–30 s
-budget ran 90 s at exploration level 1 and 350 s at level 5 on a 2-core machine). So VROOM runs
+local search but not in its construction phase (overruns measured in ``docs/benchmarks.md``).
+So VROOM runs
 in a forked child killed at the clock's end (:func:`~medroute.engines.deadline.run_with_deadline`):
 the limit holds, and a VROOM that has not finished constructing by then returns no plan — every
 order unassigned with :attr:`~medroute.reasons.Reason.SEARCH_LIMIT` and a note saying why.
@@ -95,7 +95,8 @@ def relaxations(inst: Instance) -> list[Relaxation]:
 
     Parameters
     ----------
-    inst : the compiled problem.
+    inst
+        The compiled problem.
 
     Returns
     -------
@@ -130,10 +131,14 @@ class VroomModel:
 
     Attributes
     ----------
-    input : the :class:`vroom.Input`, matrices, vehicles, shipments and jobs added.
-    shipments : order indices sent as shipments (pickup id ``k``, delivery id ``n + k``).
-    carried : order indices sent as delivery jobs (id ``n + k``).
-    profiles : number of VROOM profiles (distinct duration matrices).
+    input
+        The :class:`vroom.Input`, matrices, vehicles, shipments and jobs added.
+    shipments
+        Order indices sent as shipments (pickup id ``k``, delivery id ``n + k``).
+    carried
+        Order indices sent as delivery jobs (id ``n + k``).
+    profiles
+        Number of VROOM profiles (distinct duration matrices).
     """
 
     input: Any
@@ -191,7 +196,8 @@ def build_model(inst: Instance) -> VroomModel:
 
     Parameters
     ----------
-    inst : the compiled problem.
+    inst
+        The compiled problem.
 
     Returns
     -------
@@ -274,8 +280,10 @@ def repair(inst: Instance, routes: list[list[int]]) -> tuple[list[list[int]], di
 
     Parameters
     ----------
-    inst : the compiled problem.
-    routes : per-rider node sequences (modified copies are returned).
+    inst
+        The compiled problem.
+    routes
+        Per-rider node sequences (modified copies are returned).
 
     Returns
     -------
@@ -302,8 +310,10 @@ class VroomEngine:
 
     Parameters
     ----------
-    exploration_level : VROOM's search depth, 1 (fastest) to 5 (VROOM's default).
-    threads : VROOM threads; 1 keeps the search deterministic.
+    exploration_level
+        VROOM's search depth, 1 (fastest) to 5 (VROOM's default).
+    threads
+        VROOM threads; 1 keeps the search deterministic.
     """
 
     name = "vroom"
@@ -330,12 +340,17 @@ class VroomEngine:
 
         Parameters
         ----------
-        instance : the compiled problem.
-        stop : only its clock counts (model building included), passed to VROOM as its
+        instance
+            The compiled problem.
+        stop
+            Only its clock counts (model building included), passed to VROOM as its
             ``timeout``; without one VROOM runs until it ends by itself (deterministic).
-        seed : ignored: VROOM has no random seed (one thread is deterministic).
-        initial : ignored: VROOM's solve mode takes no warm start.
-        progress : ignored (one stage).
+        seed
+            Ignored: VROOM has no random seed (one thread is deterministic).
+        initial
+            Ignored: VROOM's solve mode takes no warm start.
+        progress
+            Ignored (one stage).
 
         Returns
         -------

@@ -34,7 +34,6 @@ from typing import Any, NamedTuple, cast
 import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from .. import datadir
@@ -42,7 +41,7 @@ from ..errors import InvalidProblemError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
 from ..model import CoolBox, Order, Pharmacy, Problem, Rider, TimeWindow
 from ..travel.base import TravelBackend
-from ..travel.graph import LENGTH_BITS, GraphBackend
+from ..travel.graph import GraphBackend
 from ..travel.haversine import DETOUR_FACTOR, HaversineBackend
 from .facilities import (
     FACILITIES_FILE,
@@ -60,7 +59,6 @@ BANYUWANGI_PLACE = "Banyuwangi, Jawa Timur, Indonesia"
 """Nominatim query for the whole regency (the ``osmnx-download`` backend)."""
 BRIDGE_DETOUR = DETOUR_FACTOR
 """Length of a bridge between road clusters / straight line: domain.md, Couriers, 1.3–1.4 (E) → 1.35."""
-_SHIFT = float(2**LENGTH_BITS)
 
 
 class Demand(NamedTuple):
@@ -89,12 +87,17 @@ class RoadNetwork:
 
     Attributes
     ----------
-    backend : the travel module's ``osm`` backend on the (bridged) graph.
-    cluster : (N,) road-cluster label of each compiled node (weak components before bridging,
+    backend
+        The travel module's ``osm`` backend on the (bridged) graph.
+    cluster
+        (N,) road-cluster label of each compiled node (weak components before bridging,
         or strong components for OSM extracts).
-    bridges : number of straight-line bridge edges added (each in both directions).
-    summary : one sentence on what the graph is, for scenario descriptions.
-    anchors : for sites that were attached by a bridge, the road node their patients are
+    bridges
+        Number of straight-line bridge edges added (each in both directions).
+    summary
+        One sentence on what the graph is, for scenario descriptions.
+    anchors
+        For sites that were attached by a bridge, the road node their patients are
         measured from (site id → node index).
     """
 
@@ -243,11 +246,8 @@ def band_mask(net: RoadNetwork, sites: Sequence[Facility], *, min_m: float, max_
         for k, node in zip(missing, snapped.tolist(), strict=True):
             anchors[k] = int(node)
     src = np.array(anchors, dtype=np.int64)
-    packed = np.atleast_2d(dijkstra(g.weights, directed=True, indices=src))
-    finite = np.isfinite(packed)
-    safe = np.where(finite, packed, 0.0)
-    length_m = np.where(finite, (safe - np.floor(safe / _SHIFT) * _SHIFT) / 10.0, np.inf)
-    mask: NDArray[np.bool_] = (finite & (net.cluster[None, :] == net.cluster[src][:, None])
+    _, length_m = g.fastest_from(src)
+    mask: NDArray[np.bool_] = (np.isfinite(length_m) & (net.cluster[None, :] == net.cluster[src][:, None])
                                & (length_m >= min_m) & (length_m <= max_m))
     for k, row in enumerate(mask):
         if not row.any():

@@ -96,6 +96,20 @@ class RoadGraph:
         """Sizes of the strongly connected components, largest first."""
         return sorted(np.bincount(self.component).tolist(), reverse=True)
 
+    def fastest_from(self, sources: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Seconds and metres along the fastest path from each of the ``sources`` nodes to every
+        node, each (len(sources), N); ``inf`` where no path leads."""
+        return unpack(np.atleast_2d(dijkstra(self.weights, directed=True, indices=sources)))
+
+
+def unpack(packed: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Seconds and metres of packed path weights (see the module docstring); ``inf`` stays ``inf``."""
+    finite = np.isfinite(packed)
+    safe = np.where(finite, packed, 0.0)
+    time_cs = np.floor(safe / _SHIFT)
+    return (np.where(finite, time_cs / 100.0, np.inf),
+            np.where(finite, (safe - time_cs * _SHIFT) / 10.0, np.inf))
+
 
 def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = MOTORBIKE_SPEEDS_KMH,
                   unknown_kmh: float = UNKNOWN_CLASS_KMH) -> RoadGraph:
@@ -370,10 +384,7 @@ class GraphBackend:
             raise UnreachableLocationError(f"location {i} cannot reach every other")
         if packed.size and float(np.max(packed)) >= _EXACT:
             raise UnreachableLocationError("osm: a path is longer than 23 h of travel; cannot pack it")
-        time_cs = np.floor(packed / _SHIFT)
-        length_dm = packed - time_cs * _SHIFT
-        secs = time_cs / 100.0
-        metres = length_dm / 10.0
+        secs, metres = unpack(packed)
         if self.snap_speed_kmh is not None:
             legs = snap_rows[:, None] + (snap_cols if pairs else snap_cols[None, :])
             if same is not None:
