@@ -128,7 +128,7 @@ def test_simulated_days_beside_the_report_appear_in_it(ran: tuple[Path, list[Run
 
 def test_the_suite_in_reproducible_mode_gives_every_solve_a_work_budget(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import medroute.bench as bench
+    import medroute.bench.suite as bench
 
     real = bench.solve_once
     asked: list[bool] = []
