@@ -33,6 +33,8 @@ no section found a defect.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
 import multiprocessing as mp
 import multiprocessing.connection
@@ -80,13 +82,16 @@ def _cli(seed: int) -> Outcome:
 
 
 _SERVER: Any = None
+_SERVING = contextlib.ExitStack()
+"""Holds the worker's server open: an unreferenced context manager would close it at once."""
 
 
 def _osrm(seed: int) -> Outcome:
     """Seeds below 2 × len(FAULTS) serve each listed fault to /table and /route in turn."""
     global _SERVER
     if _SERVER is None:
-        _SERVER = faulty_osrm().__enter__()  # one server per worker process, closed with it
+        _SERVER = _SERVING.enter_context(faulty_osrm())  # one server per worker process
+        atexit.register(_SERVING.close)
     if seed < 2 * len(FAULTS):
         return services.osrm_fault(FAULTS[seed // 2], ("table", "route")[seed % 2], _SERVER)
     return services.osrm_trial(RandomPicker(seed), _SERVER)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 import medroute
 from medroute import Problem, TimeWindow
 from medroute.dispatch import Dispatcher
-from medroute.dispatch.live import Settings, build
+from medroute.dispatch.live import Settings, _earliest_deliveries, build
+from medroute.dispatch.replan import Pool, to_live
 from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
 from medroute.model import MAX_TIME_S, PATIENTS_FIRST
 from medroute.travel.haversine import HaversineBackend
@@ -107,3 +109,81 @@ def test_a_committed_pickup_whose_handover_ends_past_the_horizon_is_released() -
     assert medroute.check(plan.problem, plan.solution, plan.matrix) == []
     assert [u.order for u in plan.solution.unassigned] == ["o0"]
     assert restored.riders["r0"].committed is None
+
+
+def test_a_cold_item_on_board_waiting_for_its_window_keeps_it_and_the_plan() -> None:
+    # Picked up at 09:05, its slot opens at 10:45: 100 min out of the fridge, within the 2-h budget
+    # but not the margined 2 h / 1.4 (the wait at the door counts).
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=9 * H, cold=True, window=TimeWindow(10 * H + 2700, 12 * H)),
+                         released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    plan = replan(d, 9 * H + 360)
+    assert not d.orders["o0"].relaxed, "the slot can still be kept: no relaxing"
+    assert not any("released" in line for line in d.log)
+    (stop,) = plan.route("r0")
+    assert stop.start_s >= 10 * H + 2700
+
+
+def test_a_mapped_back_plan_keeps_the_margin_timing_of_a_cold_pickup() -> None:
+    # Rider: pick up cold o0, pick up o2, deliver o2, deliver o0 in its slot. Timed with the real
+    # budget the cold pickup may come 2 h before the slot; the planning problem says 2 h / 1.4.
+    d = dispatcher(1, commit_within_s=60)
+    d.apply(OrderCreated(8 * H, order(0, release_s=9 * H, cold=True, window=TimeWindow(12 * H, 14 * H)),
+                         released=True))
+    d.apply(OrderCreated(8 * H, order(2, release_s=9 * H), released=True))
+
+    def fn(locs: object, profile: str) -> medroute.TravelMatrix:
+        return HaversineBackend().matrix(locs, profile=profile)  # type: ignore[arg-type]
+
+    b = build(d.state, 9 * H, d.settings, GrowingMatrix(fn))
+    pi = b.plan_inst
+    k0, k2 = (next(k for k, o in enumerate(b.plan.orders) if o.id == oid) for oid in ("o0", "o2"))
+    pool = Pool(b, {}, 0.0)
+    cand = pool.score("x", [[pi.pickup(k0), pi.pickup(k2), pi.delivery(k2), pi.delivery(k0)]], {})
+    assert cand is not None
+    sol = to_live(b, cand, 0)
+    assert not isinstance(sol, str), sol
+    (route,) = sol.routes
+    exposure = max(e for s in route.stops for oid, e in s.cold if oid == "o0")
+    assert exposure <= b.plan.order["o0"].max_ride_s
+
+
+def test_a_committed_pickup_whose_item_could_no_longer_reach_its_window_is_released() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=9 * H, window=TimeWindow(9 * H, 10 * H)), released=True))
+    replan(d, 9 * H)
+    assert d.riders["r0"].committed == ("pickup", "o0")
+    d.apply(TravelDelay(9 * H + 60, "r0", 3500))  # at the pharmacy just before 10:00: the door is too far
+    plan = replan(d, 9 * H + 120)
+    assert d.riders["r0"].committed is None
+    assert not any("no plan kept it" in line for line in d.log), "the replan needed no bending"
+    assert [u.order for u in plan.solution.unassigned] == ["o0"]
+
+
+def test_earliest_deliveries_are_the_quickest_allowed_rider_straight_there() -> None:
+    riders = [dataclasses.replace(rider(i), speed_factor=f) for i, f in enumerate((1.0, 0.7, 1.3))]
+    d = Dispatcher(PHARMACIES, riders, engine=None)
+    for i in range(6):
+        d.apply(OrderCreated(8 * H, order(i, release_s=9 * H, cold=i == 3), released=True))
+    d.apply(PickedUp(9 * H + 300, "o1", "r2"))
+
+    def fn(locs: object, profile: str) -> medroute.TravelMatrix:
+        return HaversineBackend().matrix(locs, profile=profile)  # type: ignore[arg-type]
+
+    inst = build(d.state, 9 * H + 600, d.settings, GrowingMatrix(fn)).plan_inst
+    ks = np.arange(inst.n)
+    earliest, ride = _earliest_deliveries(inst, ks)
+    for k in range(inst.n):
+        door = int(inst.node_loc[inst.delivery(k)])
+        if inst.carried_by[k] >= 0:
+            r = int(inst.carried_by[k])
+            direct = int(inst.duration(r)[inst.start_loc[r], door])
+            assert (earliest[k], ride[k]) == (int(inst.depart[r]) + direct, direct)
+            continue
+        ph = int(inst.node_loc[k])
+        allowed = np.flatnonzero(inst.allowed[k])
+        reach = [max(inst.windows[k][0][0], int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], ph]))
+                 + int(inst.service[k]) + int(inst.duration(r)[ph, door]) for r in allowed]
+        assert earliest[k] == min(reach)
+        assert ride[k] == min(int(inst.duration(r)[ph, door]) for r in allowed)

@@ -3,12 +3,13 @@ rejected whole (nothing changes, not even the clock)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 from medroute import Location, Rider
-from medroute.dispatch import DispatchError, apply
+from medroute.dispatch import DispatchError, DispatchState, Visit, apply
 from medroute.dispatch.persist import state_to_json
 from medroute.events import (
     Delivered,
@@ -104,6 +105,27 @@ def test_a_long_delay_on_a_busy_rider_asks_for_a_replan() -> None:
     assert d.replan_due
     replan(d, 8 * H + 180)
     assert not d.replan_due
+
+
+def _planned(state: DispatchState, routes: dict[str, list[tuple[str, str]]]) -> DispatchState:
+    t = 9 * H
+    return dataclasses.replace(state, routes={rid: tuple(Visit(kind, oid, t + 60 * i, t + 60 * i + 30, t + 60 * i + 30)
+                                                          for i, (kind, oid) in enumerate(stops))
+                                                for rid, stops in routes.items()})
+
+
+def test_a_pickup_off_the_plan_asks_for_a_replan_and_commits_nothing_stale() -> None:
+    d = dispatcher(1)
+    for i in (0, 2):
+        d.apply(OrderCreated(8 * H, order(i, release_s=8 * H), released=True))
+    stale = _planned(d.state, {"r0": [("pickup", "o2"), ("delivery", "o2")]})
+    after = apply(stale, PickedUp(9 * H, "o0", "r0"))
+    assert after.replan_due, "the route was planned without o0 on board"
+    assert after.riders["r0"].committed is None, "the next stop was planned from elsewhere"
+    planned = _planned(d.state, {"r0": [("pickup", "o0"), ("delivery", "o0"), ("pickup", "o2")]})
+    after = apply(planned, PickedUp(9 * H, "o0", "r0"))
+    assert not after.replan_due
+    assert after.riders["r0"].committed == ("delivery", "o0")
 
 
 def test_position_of_an_unknown_rider_is_named() -> None:

@@ -214,7 +214,7 @@ class Dispatcher:
 
     @property
     def replan_due(self) -> bool:
-        """Whether an event put a busy rider behind the plan since the last replan."""
+        """Whether an event put a busy rider behind the plan, or off it, since the last replan."""
         return self._state.replan_due
 
     def open_orders(self) -> list[OrderState]:

@@ -85,6 +85,10 @@ class Built:
         Orders on board planned as soon as possible (see the module docstring).
     notes
         What the build had to bend.
+    live_timing
+        ``live_inst`` with the planning problem's cold budgets: a plan mapped back is timed with
+        it first, so that it keeps the margin's timing (a cold pickup as late as the margined
+        budget needs, not as early as the real one allows).
     """
 
     live: Problem
@@ -96,6 +100,7 @@ class Built:
     committed: dict[str, tuple[str, str]]
     relaxed: frozenset[str]
     notes: tuple[str, ...]
+    live_timing: Instance
 
 
 def _live_order(st: OrderState, now: int, state: DispatchState, working: Collection[str], relaxed: bool,
@@ -179,9 +184,9 @@ def _undeliverable(inst: Instance, state: DispatchState) -> dict[str, str]:
             out[o.id] = f"by the rules ({inst.flagged[k].reason.value})"
         elif over[r]:
             out[o.id] = "in the box (it holds less than what is on board)"
-        elif earliest_in(eta, inst.windows[d]) is None:
+        elif (start := earliest_in(eta, inst.windows[d])) is None:
             out[o.id] = "in its window"
-        elif int(inst.max_ride[k, r]) < eta - int(inst.carried_since[k]):
+        elif int(inst.max_ride[k, r]) < start - int(inst.carried_since[k]):
             out[o.id] = "within its out-of-fridge budget"
     return out
 
@@ -191,7 +196,8 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
     """Fold every committed stop that can still be made into its rider's start (module docstring).
 
     Service at the committed stop starts on arrival, or at its planned start if later (a cold
-    pickup may be planned late on purpose so that the budget reaches the door window).
+    pickup may be planned late on purpose so that the budget reaches the door window). A committed
+    pickup whose item could then no longer reach its door window within its budget is released.
     """
     notes: list[str] = []
     oindex = {o.id: k for k, o in enumerate(b_live.orders)}
@@ -220,7 +226,7 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
         fits = kind != "pickup" or bool(np.all(
             inst.demand[list(inst.carried[r])].sum(axis=0) + inst.demand[k] <= inst.capacity[r]))
         dep = MAX_TIME_S + 1 if start is None else start + int(inst.service[node])
-        if dep > MAX_TIME_S or not fits:
+        if dep > MAX_TIME_S or not fits or (kind == "pickup" and not _deliverable_after(inst, r, k, loc, dep)):
             notes.append(f"rider {rider.id!r}: committed {kind} of {oid!r} cannot be made any more; released")
             continue
         first[r] = node
@@ -233,6 +239,14 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
             del orders[oid]
     plan = dataclasses.replace(b_live, riders=tuple(riders), orders=tuple(orders.values()))
     return plan, first, kept, notes
+
+
+def _deliverable_after(inst: Instance, r: int, k: int, loc: int, dep: int) -> bool:
+    """Whether order ``k``, picked up by rider ``r`` at ``loc`` until ``dep``, can still reach its
+    door window within its out-of-fridge budget by riding straight there."""
+    d = inst.delivery(k)
+    start = earliest_in(dep + int(inst.duration(r)[loc, inst.node_loc[d]]), inst.windows[d])
+    return start is not None and start - dep <= int(inst.max_ride[k, r])
 
 
 def _with_margins(plan: Problem, q: float) -> Problem:
@@ -257,45 +271,63 @@ def _with_margins(plan: Problem, q: float) -> Problem:
 def _reachable_targets(plan: Problem, inst: Instance, q: float) -> Problem:
     """Soft targets moved ``(q - 1) ×`` the direct ride earlier, but never before the earliest
     possible delivery (a target no plan can meet becomes that: the ranking of plans is the same)."""
+    ks = np.array([k for k, o in enumerate(plan.orders) if o.target_s is not None and k not in inst.flagged],
+                  dtype=np.int64)
+    if not len(ks):
+        return plan
+    earliest, ride = _earliest_deliveries(inst, ks)
     changed = False
     orders = list(plan.orders)
-    groups = _by_durations(inst)
-    for k, o in enumerate(plan.orders):
-        if o.target_s is None or k in inst.flagged:
+    for k, e, rd in zip(ks.tolist(), earliest.tolist(), ride.tolist(), strict=True):
+        o = orders[k]
+        if e >= NO_LIMIT or o.target_s is None:
             continue
-        d = inst.delivery(k)
-        door = int(inst.node_loc[d])
-        if inst.carried_by[k] >= 0:
-            r = int(inst.carried_by[k])
-            ride = int(inst.duration(r)[inst.start_loc[r], door])
-            earliest = int(inst.depart[r]) + ride
-        else:
-            if not inst.windows[k] or not inst.allowed[k].any():
-                continue
-            ph = int(inst.node_loc[k])
-            opens = inst.windows[k][0][0]
-            reach, rides = [], []
-            for durations, riders in groups:
-                mine = riders[inst.allowed[k, riders]]
-                if len(mine):
-                    at = np.maximum(opens, inst.depart[mine] + durations[inst.start_loc[mine], ph])
-                    reach.append(int(at.min()) + int(inst.service[k]) + int(durations[ph, door]))
-                    rides.append(int(durations[ph, door]))
-            ride, earliest = min(rides), min(reach)
-        first = earliest_in(earliest, inst.windows[d])
+        first = earliest_in(e, inst.windows[inst.delivery(k)])
         if first is None:
             continue
-        target = max(first, o.target_s - math.ceil((q - 1.0) * ride))
+        target = max(first, o.target_s - math.ceil((q - 1.0) * rd))
         if target != o.target_s:
             orders[k] = dataclasses.replace(o, target_s=target)
             changed = True
     return dataclasses.replace(plan, orders=tuple(orders)) if changed else plan
 
 
-def _by_durations(inst: Instance) -> list[tuple[NDArray[np.int32], NDArray[np.intp]]]:
-    """The riders grouped by travel-time matrix: (matrix, rider indices)."""
-    keys = np.asarray(inst.rider_durations)
-    return [(inst.durations[int(key)], np.flatnonzero(keys == key)) for key in np.unique(keys)]
+def _earliest_deliveries(inst: Instance, ks: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For orders ``ks``: the earliest arrival at the door by riding straight there (an item on
+    board from its rider's start, any other from the pharmacy, picked up by the quickest allowed
+    rider) and the direct ride pharmacy → door (from the rider's start for an item on board);
+    ``NO_LIMIT`` where no rider may serve it."""
+    big = np.int64(NO_LIMIT)
+    earliest = np.full(len(ks), big, dtype=np.int64)
+    ride = np.full(len(ks), big, dtype=np.int64)
+    door = inst.node_loc[inst.n + ks].astype(np.int64)
+    ph = inst.node_loc[ks].astype(np.int64)
+    carrier = inst.carried_by[ks]
+    opens = np.array([inst.windows[k][0][0] if inst.windows[k] else NO_LIMIT for k in ks.tolist()], dtype=np.int64)
+    service = inst.service[ks].astype(np.int64)
+    for g in np.unique(inst.rider_durations):
+        dur = inst.durations[int(g)]
+        rs = np.flatnonzero(inst.rider_durations == g)
+        start = inst.start_loc[rs]
+        # items on board of a rider of this group
+        mine = np.flatnonzero(np.isin(carrier, rs))
+        if len(mine):
+            r = carrier[mine]
+            direct = dur[inst.start_loc[r], door[mine]].astype(np.int64)
+            ride[mine] = direct
+            earliest[mine] = inst.depart[r] + direct
+        free = carrier < 0
+        allowed = inst.allowed[np.ix_(ks, rs)] & free[:, None] & (opens < NO_LIMIT)[:, None]
+        if not allowed.any():
+            continue
+        to_ph = inst.depart[rs][None, :] + dur[np.ix_(start, ph)].T.astype(np.int64)
+        leg = dur[ph, door].astype(np.int64)
+        reach = np.maximum(opens[:, None], to_ph) + (service + leg)[:, None]
+        reach = np.where(allowed, reach, big).min(axis=1)
+        some = allowed.any(axis=1)
+        earliest = np.where(some, np.minimum(earliest, reach), earliest)
+        ride = np.where(some, np.minimum(ride, leg), ride)
+    return earliest, ride
 
 
 def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingMatrix,
@@ -340,17 +372,33 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         allowed.setflags(write=False)
         plan_inst = dataclasses.replace(plan_inst, allowed=allowed)
     all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
-    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes))
+    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes),
+                 _with_plan_budgets(inst, plan_inst))
+
+
+def _with_plan_budgets(live: Instance, plan: Instance) -> Instance:
+    """``live`` with each order's out-of-fridge budgets no longer than the planning problem's."""
+    index = {o.id: k for k, o in enumerate(plan.problem.orders)}
+    max_ride = live.max_ride.copy()
+    for k, o in enumerate(live.problem.orders):
+        kp = index.get(o.id)
+        if kp is not None:
+            max_ride[k] = np.minimum(max_ride[k], plan.max_ride[kp])
+    max_ride.setflags(write=False)
+    return dataclasses.replace(live, max_ride=max_ride)
 
 
 def _margin_breaks(inst: Instance) -> set[str]:
-    """Items on board whose margined budget is already out of reach by riding straight there."""
+    """Items on board whose margined budget is already out of reach by riding straight there (and
+    waiting for the delivery window, if it opens later)."""
     out = set()
     for k in range(inst.n):
         r = int(inst.carried_by[k])
         if r < 0 or inst.max_ride[k, r] >= NO_LIMIT:
             continue
-        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[inst.delivery(k)]])
-        if eta - int(inst.carried_since[k]) > int(inst.max_ride[k, r]):
+        d = inst.delivery(k)
+        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[d]])
+        start = earliest_in(eta, inst.windows[d])
+        if start is None or start - int(inst.carried_since[k]) > int(inst.max_ride[k, r]):
             out.add(inst.problem.orders[k].id)
     return out

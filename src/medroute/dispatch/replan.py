@@ -196,7 +196,8 @@ def engine_candidate(pool: Pool, engine: Engine, *, seconds: float, seed: int, r
 
 
 def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
-    """Map ``cand`` back to the live problem, committed stops in front, and check it.
+    """Map ``cand`` back to the live problem, committed stops in front, time it with the planning
+    problem's budgets where it can (:attr:`Built.live_timing`), and check it.
 
     Returns the solution, or why it cannot be used.
     """
@@ -215,9 +216,12 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
         return f"items on board left out: {missing}"
     reasons = {lindex[built.plan.orders[k].id]: why for k, why in cand.candidate.reasons.items()}
     try:
-        sol = build_solution(li, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
-    except EngineError as exc:
-        return str(exc)
+        sol = build_solution(built.live_timing, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
+    except EngineError:
+        try:  # the margin's timing does not hold from the committed stops: the real budgets
+            sol = build_solution(li, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
+        except EngineError as exc:
+            return str(exc)
     bad = check(built.live, sol, built.live_mats)
     if bad:
         return "; ".join(str(v) for v in bad[:3])

@@ -138,7 +138,8 @@ class DispatchState:
     """Everything the dispatcher knows, at ``now_s`` (the latest event or replan time, seconds).
 
     ``routes`` is the current plan per rider in live terms; ``replan_due`` is set when an event
-    put a working rider behind the plan (see :data:`DEFAULT_BEHIND_S`) and cleared by a replan.
+    put a working rider behind the plan (see :data:`DEFAULT_BEHIND_S`) or off it (a pickup the
+    rider's route does not deliver), and cleared by a replan.
     The mappings are never changed in place: every change makes a new state.
     """
 
@@ -392,7 +393,10 @@ def _picked_up(c: _Change, t: int, st: OrderState, rs: RiderState) -> None:
         if other_rs.rider.id != rid and other_rs.committed is not None and other_rs.committed[1] == st.id:
             c.set_rider(other_rs, committed=None)
     c.set_rider(c.riders[rid], location=c.base.pharmacies[st.order.pharmacy].location, time_s=t)
-    c.advance(rid, t)
+    if any(v.order == st.id for v in c.routes.get(rid, ())):
+        c.advance(rid, t)
+    else:  # picked up off the plan (a released commitment): the rest of the route was planned elsewhere
+        c.replan_due = True
 
 
 def _carrier(c: _Change, st: OrderState, what: str, t: int) -> RiderState:
