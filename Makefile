@@ -42,7 +42,7 @@ clean:
 BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
-STUDIES := banyuwangi cold-heavy scale scale-work scale-big literature-10s literature-30s reproducible time-limit \
+STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s reproducible time-limit \
 	work-rates engine-speed alns-speed ortools-counter travel matrix-memory demand regression dispatch simulate soak \
 	fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
@@ -53,6 +53,10 @@ bench-status: $(STAMP)  ## list the studies and the results that have no meta.js
 bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold, puskesmas (~20 min)
 	rm -rf $(R)/banyuwangi
 	MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(VENV)/bin/medroute bench --suite banyuwangi --out $(R)/banyuwangi
+
+bench-banyuwangi-work: $(STAMP)  ## the same suite in reproducible mode: stop=MaxWork(budget) for every solve
+	rm -rf $(R)/banyuwangi-work
+	MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(VENV)/bin/medroute bench --suite banyuwangi --work --out $(R)/banyuwangi-work
 
 bench-cold-heavy: $(STAMP)  ## the cold-heavy day alone, every engine at 10 and 30 s (~8 min)
 	rm -rf $(R)/cold_heavy

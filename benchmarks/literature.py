@@ -323,11 +323,12 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
     """Run every selected (instance, engine) pair and write ``<out>/<set>.{csv,json,md}``."""
     kinds = list(KINDS) if args.set == "all" else [args.set]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    globs = [g.strip().lower() for g in args.instances.split(",") if g.strip()]
     tasks: list[tuple[str, Path, list[str], float, tuple[int | None, float] | None, bool]] = []
     for kind in kinds:
         bks = _bks_tables(kind, args.root)
         for path in instance_paths(kind, root=args.root):
-            if args.instances and not fnmatch.fnmatchcase(path.stem.lower(), args.instances.lower()):
+            if globs and not any(fnmatch.fnmatchcase(path.stem.lower(), g) for g in globs):
                 continue
             tasks.append((kind, path, engines, args.time_limit, bks.get(path.stem), args.work))
     records: list[dict[str, Any]] = []
@@ -384,7 +385,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--engines", default="auto,ortools,pyvrp,greedy", help="comma-separated engine names")
     ap.add_argument("--time-limit", type=float, default=30.0, help="seconds per run (default 30)")
     ap.add_argument("--instances", default="",
-                    help="glob on instance names, case-insensitive, e.g. 'lc1*' (default all)")
+                    help="comma-separated globs on instance names, case-insensitive, e.g. 'lc1*,lr205' (default all)")
     ap.add_argument("--out", default="benchmarks/results/literature", help="output directory")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes; timings then share CPUs)")
     ap.add_argument("--merge", action="store_true",

@@ -124,3 +124,22 @@ def test_simulated_days_beside_the_report_appear_in_it(ran: tuple[Path, list[Run
     section = md.split("## Simulated days", 1)[1]
     assert "[simulate_tiny.md](../simulate_tiny.md)" in section
     assert "| orders | 4 |" in section and "# Simulated day" not in section
+
+
+def test_the_suite_in_reproducible_mode_gives_every_solve_a_work_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import medroute.bench.suite as bench
+
+    real = bench.solve_once
+    asked: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("work", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bench, "solve_once", spy)
+    suite = Suite("tiny", (ScenarioRun("tiny", (0.2,)),), engines=("auto", "greedy"))
+    records = run_suite(suite, out=tmp_path / "w", progress=False, loader=tiny, command="pytest tiny", plots=False,
+                        work=True)
+    assert asked == [True, True] and all(r.feasible for r in records)
+    assert json.loads((tmp_path / "w" / "runs.json").read_text())["meta"]["work"] is True

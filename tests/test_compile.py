@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from medroute import CoolBox, InvalidMatrixError, Location, Order, Pharmacy, Problem, Rider, TimeWindow
 from medroute.compile import COST_SCALE, NO_LIMIT, compile_problem
+from medroute.precheck import precheck
+from medroute.reasons import Reason
 from medroute.travel import TravelMatrix
 
 PH, P1, P2 = Location(-8.2, 114.36), Location(-8.21, 114.35), Location(-8.22, 114.34)
@@ -54,3 +58,37 @@ def test_arrays_are_read_only_and_matrix_sizes_checked() -> None:
         compile_problem(problem(), TravelMatrix([[0]], [[0]]))
     with pytest.raises(InvalidMatrixError, match="no matrix for travel profile 'motorbike'"):
         compile_problem(problem(), {"car": TravelMatrix([[0]], [[0]])})
+
+
+@settings(max_examples=40, deadline=None)
+@given(budgets=st.lists(st.one_of(st.none(), st.integers(60, 9000)), min_size=1, max_size=5),
+       colds=st.lists(st.booleans(), min_size=5, max_size=5),
+       holds=st.lists(st.one_of(st.none(), st.integers(60, 9000)), min_size=1, max_size=4))
+def test_ride_limits_and_cool_box_rules_hold_for_every_order_and_rider(
+        budgets: list[int | None], colds: list[bool], holds: list[int | None]) -> None:
+    orders = tuple(Order(f"o{k}", "ph", P1, temperature="refrigerated" if colds[k] else "ambient", max_ride_s=b)
+                   for k, b in enumerate(budgets))
+    riders = tuple(Rider(f"r{i}", PH, coolbox=None if h is None else CoolBox(hold_s=h)) for i, h in enumerate(holds))
+    inst = compile_problem(Problem(pharmacies=(Pharmacy("ph", PH),), orders=orders, riders=riders))
+    for k, o in enumerate(orders):
+        for i, r in enumerate(riders):
+            limits = [x for x in (o.max_ride_s, r.coolbox.hold_s if o.needs_coolbox and r.coolbox else None)
+                      if x is not None]
+            assert inst.max_ride[k, i] == (min(limits) if limits else NO_LIMIT)
+            assert inst.allowed[k, i] == (not o.needs_coolbox or r.coolbox is not None)
+
+
+def test_the_trip_limit_is_measured_on_the_profile_of_the_first_rider_the_order_fits() -> None:
+    far = Location(-8.2, 114.40)  # about 4.4 km from the pharmacy
+    def matrix(seconds: int, metres: int, profile: str) -> TravelMatrix:
+        return TravelMatrix(np.array([[0, seconds], [seconds, 0]], dtype=np.int32),
+                            np.array([[0, metres], [metres, 0]], dtype=np.int32), profile=profile)
+
+    slow, fast = matrix(600, 9000, "slow"), matrix(300, 3000, "fast")
+    riders = (Rider("small", PH, weight_g=100, profile="slow"), Rider("a", PH, profile="fast"),
+              Rider("b", PH, profile="slow"), Rider("c", PH, profile="fast"))
+    p = Problem(pharmacies=(Pharmacy("ph", PH),), orders=(Order("o", "ph", far, weight_g=500),), riders=riders,
+                max_trip_m=5000)
+    assert precheck(p, {"slow": slow, "fast": fast}) == []  # rider "a" fits first: 3 km on its profile
+    swapped = p.replace(riders=(riders[0], riders[2], riders[1], riders[3]))
+    assert [f.reason for f in precheck(swapped, {"slow": slow, "fast": fast})] == [Reason.BEYOND_TRIP_LIMIT]

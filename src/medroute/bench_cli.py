@@ -20,7 +20,7 @@ RESULT_FILES = ("RESULTS.md", "runs.csv", "runs.json")
 def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = None,
                   engines: Sequence[str] | None = None, output: Path | str = Path("bench"),
                   seeds: Sequence[int] | None = None, *, quick: bool = False, scale: bool = False,
-                  loader: Loader | None = None, command: str | None = None) -> int:
+                  loader: Loader | None = None, command: str | None = None, work: bool = False) -> int:
     """Run a benchmark suite (and optionally the scale curve) with a progress bar.
 
     Parameters
@@ -44,6 +44,8 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
         Scenario loader (default :func:`medroute.scenarios.load`); for tests.
     command
         The command line to print at the top of the report.
+    work
+        Reproducible mode: ``stop=MaxWork(budget)`` for every solve instead of the clock.
 
     Returns
     -------
@@ -73,7 +75,8 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
         def advance(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label[:70])
 
-        records = run_suite(name, budgets, engines, seeds, Path(output), advance, loader=loader, command=command)
+        records = run_suite(name, budgets, engines, seeds, Path(output), advance, loader=loader, command=command,
+                            work=work)
         if scale:
             stask = bar.add_task("scale curve", total=7)
 

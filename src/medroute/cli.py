@@ -410,6 +410,8 @@ def bench(
     = False,
     quick: Annotated[bool, typer.Option("--quick", help="Smoke-sized run (seconds, not minutes).")] = False,
     scale: Annotated[bool, typer.Option("--scale", help="Also run the scale curve (20 → 2,000 orders).")] = False,
+    work: Annotated[bool, typer.Option("--work", help="Reproducible mode: each budget as MaxWork (the same plans "
+                                       "on any machine) instead of the clock.")] = False,
     debug: Debug = False,
 ) -> None:
     """Run every engine on the Banyuwangi scenarios, check every plan, and write a report
@@ -429,7 +431,7 @@ def bench(
         prepare_out_dir(out)
         _compile_search(engine or ENGINES)
         return bench_command(suite, budget, engine, out, seed, quick=quick, scale=scale,
-                             command="medroute bench " + " ".join(sys.argv[2:]))
+                             command="medroute bench " + " ".join(sys.argv[2:]), work=work)
 
     _guard(debug, body)
 

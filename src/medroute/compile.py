@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .matrices import MatrixLike, as_matrices
-from .model import Flag, Problem
+from .model import Flag, Order, Problem, Rider
 from .reasons import Reason
 from .timefmt import format_time
 from .travel.base import TravelMatrix
@@ -188,6 +188,21 @@ class Instance:
         return [k for k in range(self.n) if k not in self.flagged]
 
 
+def _ride_limits(orders: Sequence[Order], riders: Sequence[Rider],
+                 cold: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Each (order, rider)'s longest ride (its own budget, the cool box's hold for a cold item;
+    :data:`NO_LIMIT` without one) and whether the rider may carry it (a cold item needs a cool box)."""
+    none = np.iinfo(np.int64).max
+    budget = np.array([none if o.max_ride_s is None else o.max_ride_s for o in orders], dtype=np.int64)
+    hold = np.array([none if r.coolbox is None else r.coolbox.hold_s for r in riders], dtype=np.int64)
+    max_ride = np.repeat(budget[:, None], len(riders), axis=1)
+    max_ride[cold] = np.minimum(budget[cold, None], hold[None, :])
+    max_ride[max_ride == none] = NO_LIMIT
+    allowed = np.ones((len(orders), len(riders)), dtype=bool)
+    allowed[np.ix_(cold, np.array([r.coolbox is None for r in riders], dtype=bool))] = False
+    return max_ride, allowed
+
+
 def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
     """Compile ``problem`` with ``matrix`` (anything :func:`medroute.matrices.as_matrices`
     accepts; ``None`` for the haversine default)."""
@@ -221,11 +236,11 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
     for o in orders:
         windows.append(tuple((w.start_s, w.end_s) for w in o.delivery_windows))
 
+    cold = np.array([o.needs_coolbox for o in orders], dtype=bool)
     demand = np.zeros((n, 5), dtype=np.int64)
     for k, o in enumerate(orders):
-        cold = o.needs_coolbox
-        demand[k] = (o.weight_g, 0 if cold else o.volume_ml, o.parcels,
-                     o.parcels if cold else 0, o.volume_ml if cold else 0)
+        demand[k] = (o.weight_g, 0 if cold[k] else o.volume_ml, o.parcels,
+                     o.parcels if cold[k] else 0, o.volume_ml if cold[k] else 0)
     capacity = np.zeros((m, 5), dtype=np.int64)
     for i, r in enumerate(riders):
         box = r.coolbox
@@ -233,20 +248,10 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
                        box.parcels if box else 0, box.volume_ml if box else 0)
 
     obj = problem.objective
-    max_ride = np.full((n, m), NO_LIMIT, dtype=np.int64)
-    allowed = np.ones((n, m), dtype=bool)
+    max_ride, allowed = _ride_limits(orders, riders, cold)
     carried_by = np.full(n, -1, dtype=np.int32)
     carried_since = np.zeros(n, dtype=np.int64)
     for k, o in enumerate(orders):
-        for i, r in enumerate(riders):
-            limit = o.max_ride_s
-            if o.needs_coolbox:
-                if r.coolbox is None:
-                    allowed[k, i] = False
-                else:
-                    limit = r.coolbox.hold_s if limit is None else min(limit, r.coolbox.hold_s)
-            if limit is not None:
-                max_ride[k, i] = limit
         lock = o.picked_up_by or o.rider
         if lock is not None:
             allowed[k] &= np.arange(m) == rider_ids[lock]
@@ -256,7 +261,7 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
 
     arrays: dict[str, Any] = {
         "node_loc": node_loc, "start_loc": start_loc, "end_loc": end_loc, "service": service,
-        "demand": demand, "cold": np.array([o.needs_coolbox for o in orders], dtype=bool),
+        "demand": demand, "cold": cold,
         "capacity": capacity, "max_ride": max_ride, "allowed": allowed,
         "carried_by": carried_by, "carried_since": carried_since,
         "rider_durations": rider_durations, "rider_distances": rider_distances,

@@ -161,3 +161,37 @@ def test_a_part_whose_travel_takes_its_whole_clock_still_has_a_complete_plan_whi
     got = run(Task(p, Budget(0.05), 0, None, (), start_s=60.0), HaversineBackend())
     assert got.solution.unassigned == ()
     assert check(p, got.solution) == []
+
+
+def test_parts_the_clock_left_no_time_for_are_not_started_and_left_unassigned(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    p = town(10, pharmacies=4, orders=160, riders=20)
+    real = search.run
+    started: list[int] = []
+
+    def slow(task: Any, backend: Any) -> Any:  # the first part's task takes the whole clock
+        started.append(len(task.problem.orders))
+        if len(started) == 1:
+            time.sleep(0.6)
+        return real(task, backend)
+
+    monkeypatch.setattr(search, "run", slow)
+    plan = solve_decomposed(p, stop=MaxRuntime(0.5), seed=0, part_size=20, max_workers=1)
+    assert len(started) == 1  # without the check, every part got a task of MIN_SECONDS past the clock
+    assert check(p, plan) == [] and complete(p, plan)
+    assert sum(u.reason == Reason.SEARCH_LIMIT for u in plan.unassigned) >= len(p.orders) - started[0]
+
+
+def test_a_task_counts_its_clock_from_when_it_was_issued() -> None:
+    import time
+
+    from medroute.decompose.tasks import Task, run
+    from medroute.stop import Budget
+
+    p = town(11, pharmacies=2, orders=40, riders=6)
+    # Issued 10 s before a worker took it: its 5-s clock is spent, so its greedy start is the plan.
+    got = run(Task(p, Budget(5.0), 0, None, (), issued=time.time() - 10), HaversineBackend())
+    assert got.solution.stats is not None
+    assert [s.name for s in got.solution.stats.stages] == ["greedy"]
+    assert check(p, got.solution) == [] and complete(p, got.solution)

@@ -257,6 +257,32 @@ def test_what_ortools_leaves_of_the_clock_goes_to_a_second_alns_round(monkeypatc
     assert checked(inst, res.routes) == []
 
 
+def test_a_missing_alns_core_compiles_in_the_background_and_its_share_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a clock, a machine that has not compiled the alns core does not spend the stage's
+    # share waiting for it: the compile starts in its own process and OR-Tools gets the time.
+    from medroute.engines import alns
+
+    started: list[int] = []
+    monkeypatch.setattr(alns, "ready", lambda: False)
+    monkeypatch.setattr(alns, "compile_in_background", lambda: started.append(1))
+    inst = cold_town()
+    res = AutoEngine().solve(inst, stop=MaxRuntime(2.0), seed=0)
+    stages = {s.name: s for s in res.stats.stages}
+    assert started and stages["alns"].skipped == "compiling"
+    assert stages["ortools"].seconds >= 0.5 * 2.0
+    assert checked(inst, res.routes) == []
+
+
+def test_the_background_compile_is_one_process_that_ends_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines import alns
+
+    monkeypatch.setattr(alns, "_compiler", None)
+    proc = alns.compile_in_background()
+    assert alns.compile_in_background() is proc
+    assert proc.wait(timeout=300) == 0  # the core is cached in the suite: it loads and returns
+    assert alns.ready()
+
+
 def test_orders_left_out_give_the_pyvrp_shares_to_ortools_and_a_fresh_start() -> None:
     # One rider at the pharmacy (A) at 1 h, two insulin orders due by 5,600 s at B (600 s away) and
     # D (1,800 s): one trip breaks D's 1,850-s budget, two trips miss a window. One must stay out

@@ -108,7 +108,7 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
               engines: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
               out: Path | str = Path("benchmarks/results/banyuwangi"), progress: bool | Progress = True, *,
               quick: bool = False, loader: Loader | None = None, command: str | None = None,
-              plots: bool = True) -> list[RunRecord]:
+              plots: bool = True, work: bool = False) -> list[RunRecord]:
     """Run a benchmark suite and write ``runs.csv``, ``runs.json``, ``RESULTS.md`` and plots.
 
     Parameters
@@ -134,6 +134,9 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
         The command line to print at the top of the report (default: reconstructed).
     plots
         Write the PNG plots.
+    work
+        Reproducible mode: every solve gets ``stop=MaxWork(budget)`` instead of the clock, so the
+        plans are the same on any machine (``solve_s`` is then what the work took).
 
     Returns
     -------
@@ -162,12 +165,12 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
 
     out = Path(out)
     command = command or _command(spec, out, quick)
-    with study(out, command=command, suite=spec.name):
+    with study(out, command=command, suite=spec.name, work=work):
         started = datetime.now(UTC)
         t_start = time.perf_counter()
-        records, descriptions, loads = _solve_suite(spec, load, report)
+        records, descriptions, loads = _solve_suite(spec, load, report, work)
         meta = {
-            "suite": spec.name, "command": command,
+            "suite": spec.name, "command": command, "work": work,
             "started_utc": started.isoformat(timespec="seconds"),
             "wall_s": round(time.perf_counter() - t_start, 1), "planned_search_s": spec.planned_s,
             "runs": spec.runs, "cpus": os.cpu_count(), "python": platform.python_version(),
@@ -183,9 +186,10 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
     return records
 
 
-def _solve_suite(spec: Suite, load: Loader, report: Progress) -> tuple[list[RunRecord], dict[str, str], list[float]]:
-    """Every run of ``spec``: the records with ratios, the scenarios' descriptions and the load
-    averages sampled before each solve."""
+def _solve_suite(spec: Suite, load: Loader, report: Progress,
+                 work: bool = False) -> tuple[list[RunRecord], dict[str, str], list[float]]:
+    """Every run of ``spec`` (``work``: in reproducible mode): the records with ratios, the
+    scenarios' descriptions and the load averages sampled before each solve."""
     loads = [load_avg()]
     records: list[RunRecord] = []
     descriptions: dict[str, str] = {}
@@ -214,7 +218,7 @@ def _solve_suite(spec: Suite, load: Loader, report: Progress) -> tuple[list[RunR
                         continue
                     try:
                         sol, mode = solve_once(problem, matrix, engine, time_limit=budget, seed=seed,
-                                               instance=inst)
+                                               instance=inst, work=work)
                         violations = check(problem, sol, matrix)
                         rec = _record(spec.name, sc.title, problem, budget, engine, seed, sol, mode,
                                       violations, la)

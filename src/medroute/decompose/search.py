@@ -25,8 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..compile import COST_SCALE
+from ..compile import COST_SCALE, compile_problem
+from ..engines.base import carried_routes
 from ..model import Problem
+from ..reasons import Reason
+from ..schedule import build_solution, drop_untimable
 from ..solution import Solution, TravelSource
 from ..stats import Progress, ProgressEvent, SolveStats, StageStats
 from ..stop import Budget, Meter, StopReason
@@ -115,7 +118,8 @@ class Search:
         With a clock, each job's share leaves room for the seconds a task costs beyond its own
         clock (building it here, sending it, splitting its plan: :attr:`overhead`, learnt from the
         optional waves' tasks). An ``optional`` wave starts no job that would get less than
-        :data:`MIN_SECONDS` (its outcome is ``None``); the others always run.
+        :data:`MIN_SECONDS` (its outcome is ``None``); the others run unless the whole search is
+        out of time (their outcome is ``None`` then too).
         """
         share = self.meter.share(fraction, keep_seconds=self.reserve)
         end = time.perf_counter() + share.seconds
@@ -132,7 +136,7 @@ class Search:
                 seconds = self._clock(end, now, running, len(pending), size, left) \
                     if math.isfinite(share.seconds) else math.inf
                 if seconds < MIN_SECONDS:
-                    if optional:
+                    if optional or self._out_of_time():
                         pending.clear()
                         break
                     seconds = MIN_SECONDS
@@ -151,6 +155,10 @@ class Search:
                 if optional and math.isfinite(seconds):
                     self._spent.append(max(0.0, time.perf_counter() - started - seconds))
         return out
+
+    def _out_of_time(self) -> bool:
+        """Whether the search's clock (less the reserve) leaves less than :data:`MIN_SECONDS`."""
+        return self.meter.seconds_left() - self.reserve < MIN_SECONDS
 
     @property
     def overhead(self) -> float:
@@ -193,8 +201,10 @@ class Search:
         outcomes = self._wave(jobs, PARTS_SHARE if borders else 1.0)
         for p, got in enumerate(outcomes):
             sub = subs[p]
-            if not isinstance(got, Outcome):  # every job of this wave runs: ``got`` is its error
-                assert got is not None
+            if got is None:
+                self.plans[p] = self._unplanned(sub)
+                continue
+            if not isinstance(got, Outcome):
                 self.plans[p] = self._fallback(sub, got)
                 continue
             if got.blocks is not None:
@@ -209,7 +219,7 @@ class Search:
         def make(stop: Budget) -> Task:
             mats = None if self.travel.backend is not None else self.travel.matrices(sub)
             return Task(sub, stop, self.seed, mats, extra if mats is None else (), start,
-                        start_s=self.meter.seconds_left() - self.reserve)
+                        start_s=self.meter.seconds_left() - self.reserve, issued=time.time())
 
         return make
 
@@ -222,6 +232,15 @@ class Search:
         left = self.meter.seconds_left()
         return solve(sub, engine="greedy", stop=Budget(seconds=max(1.0, left) if math.isfinite(left) else 600.0),
                      seed=self.seed, matrix=self.travel.matrices(sub))
+
+    def _unplanned(self, sub: Problem) -> Solution:
+        """A part the clock left no time for: its open orders unassigned (``search_limit``), only
+        what its riders carry delivered."""
+        inst = compile_problem(sub, self.travel.matrices(sub))
+        routes, dropped, notes = drop_untimable(inst, carried_routes(inst), label="decompose")
+        reasons = dict.fromkeys(inst.open_orders, Reason.SEARCH_LIMIT) | dropped
+        self.notes.append(f"a part of {len(sub.orders)} orders got no time: its orders are left unassigned")
+        return build_solution(inst, routes, reasons=reasons, engine="decompose", seed=self.seed, notes=notes)
 
     # -- phase 2: the borders --------------------------------------------------------------------
     def improve_borders(self) -> None:
@@ -288,7 +307,7 @@ class Search:
                        tuple(self.problem.orders[k].id for k in self.orders[i])) for i in (p, q))
 
         def make(stop: Budget) -> Task:
-            return Task(sub, stop, self.seed, self.travel.matrices(sub), (), start, split)
+            return Task(sub, stop, self.seed, self.travel.matrices(sub), (), start, split, issued=time.time())
 
         return _Job(len(orders), make)
 

@@ -51,6 +51,9 @@ class Task:
         longer than what is left of ``stop``'s clock: the whole search's time left, so that the
         start is complete (greedy leaves the orders it did not reach in time unassigned) unless
         the search itself is out of time.
+    issued
+        ``time.time()`` when the task was made: the clocks count from then (the seconds a task
+        spends on its way to a worker are part of them).
     """
 
     problem: Problem
@@ -61,6 +64,7 @@ class Task:
     initial: Solution | None = None
     parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     start_s: float = 0.0
+    issued: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +103,7 @@ def run(task: Task, backend: TravelBackend | None) -> Outcome:
     """Plan ``task`` (its travel from ``backend`` when it brings none)."""
     from ..solve import solve
 
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() - _transit(task)
     blocks = None
     if task.matrices is None:
         assert backend is not None
@@ -112,12 +116,23 @@ def run(task: Task, backend: TravelBackend | None) -> Outcome:
         own = _left(task.stop, t0)
         clock = replace(own, seconds=max(own.seconds, task.start_s - (time.perf_counter() - t0)))
         start = solve(task.problem, engine="greedy", stop=clock, seed=task.seed, matrix=mats)
-    sol = solve(task.problem, engine=part_engine(), stop=_left(task.stop, t0), seed=task.seed, matrix=mats,
-                initial=start)
+    if task.initial is None and task.stop.seconds - (time.perf_counter() - t0) < MIN_SECONDS:
+        sol = start  # the start took the task's clock: a search would only check it again
+    else:
+        sol = solve(task.problem, engine=part_engine(), stop=_left(task.stop, t0), seed=task.seed, matrix=mats,
+                    initial=start)
     if not task.parts:
         return Outcome(sol, ((sol, tuple(o.id for o in task.problem.orders)),), blocks, travel_s)
     return Outcome(sol, tuple(_split(task.problem, mats, sol, riders, orders) for riders, orders in task.parts),
                    blocks, travel_s)
+
+
+def _transit(task: Task) -> float:
+    """Seconds since ``task`` was issued (0 when it was not stamped; at most the longest clock it
+    has, in case the worker's wall clock is ahead of the issuer's)."""
+    if not task.issued or not math.isfinite(task.stop.seconds):
+        return 0.0
+    return min(max(0.0, time.time() - task.issued), max(task.stop.seconds, task.start_s))
 
 
 def _left(stop: Budget, t0: float) -> Budget:

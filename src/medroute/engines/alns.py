@@ -34,6 +34,9 @@ time, and ``make`` runs it once after installing.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -245,6 +248,24 @@ def ready() -> bool:
         return Path(loop._cache._cache_file._index_path).is_file()
     except AttributeError:  # pragma: no cover - another numba version: assume it must compile
         return False
+
+
+_compiler: subprocess.Popen[bytes] | None = None
+
+
+def compile_in_background() -> subprocess.Popen[bytes]:
+    """Start compiling the core in a separate process (once per process; it runs :func:`warm_up`
+    and ends by itself): no clock kills it, so numba's disk cache is written however short the
+    solve that found the core missing. Works where this process may not start multiprocessing
+    children (pool and Dask workers)."""
+    global _compiler
+    if _compiler is None:
+        root = str(Path(__file__).resolve().parents[2])  # the folder medroute is imported from
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        _compiler = subprocess.Popen([sys.executable, "-c", "from medroute.engines.alns import warm_up; warm_up()"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    return _compiler
 
 
 def warm_up() -> None:

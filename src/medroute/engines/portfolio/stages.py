@@ -236,23 +236,19 @@ def ortools_fresh(ctx: Context, stop: Stop) -> EngineResult | None:
 
 def alns(ctx: Context, stop: Stop) -> EngineResult | None:
     """The ride-time-aware search (every move timed exactly, out-of-fridge budgets included)
-    from the best plan. Where its core is not compiled on this machine yet, it runs in a child
-    killed at the stage's clock, so that the first use (about 40 s of compiling, then cached)
-    cannot overrun the budget."""
-    from ..alns import AlnsEngine, ready
-    from ..deadline import kill_grace, run_with_deadline
+    from the best plan. Where its core is not compiled on this machine yet (about 40 s, then
+    cached), a clock budget does not wait: the core compiles in a separate process that outlives
+    the solve, this stage is skipped and its share goes to the later stages. A work budget
+    compiles it here (the plan must not depend on whether the machine had compiled it)."""
+    from ..alns import AlnsEngine, compile_in_background, ready
 
-    best = ctx.best()
-    start = best.routes if best is not None else None
-
-    def run() -> EngineResult:
-        return AlnsEngine().solve(ctx.inst, stop=stop, seed=ctx.seed, initial=start)
-
-    res = run() if ready() else run_with_deadline(run, stop.seconds + kill_grace(stop.seconds))
-    if res is None:
-        ctx.notes.append("alns: did not finish within its share (its core was compiling); skipped")
-        ctx.stages.append(StageStats("alns", ctx.left(), stopped_by=StopReason.CLOCK, skipped="compiling"))
+    if math.isfinite(stop.seconds) and not ready():
+        compile_in_background()
+        ctx.notes.append("alns: its core is compiling in the background (once per machine); skipped")
+        ctx.stages.append(StageStats("alns", 0.0, stopped_by=None, skipped="compiling"))
         return None
+    best = ctx.best()
+    res = AlnsEngine().solve(ctx.inst, stop=stop, seed=ctx.seed, initial=best.routes if best is not None else None)
     ctx.pool.add("alns", res.routes, res.reasons, seconds=ctx.left())
     return res
 
