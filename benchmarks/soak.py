@@ -2,7 +2,7 @@
 exceptions, plans the checker rejects and lost orders (all three must be 0).
 
     .venv/bin/python benchmarks/soak.py [--hours 6] [--seeds 5] [--replan-every 300] [--jobs 2]
-        [--out benchmarks/results/soak.md]
+        [--resume] [--out benchmarks/results/soak/soak.md]
 
 The grid: scenarios ``historic``, ``expanded`` and ``surge`` × ``--seeds`` seeds × engines (insertion
 only, ``greedy``, ``ortools``, ``pyvrp``, ``auto``) × noise σ 0.15 and 0.3; each day's replan
@@ -19,8 +19,11 @@ counts:
   item still on board when the day ended.
 
 ``--hours`` bounds the run: days not started by then are reported as skipped (days run seed by
-seed, so a bounded run covers every scenario, engine and noise level). Writes a markdown table
-(per scenario × engine × noise) with the command, the machine and the load average.
+seed, so a bounded run covers every scenario, engine and noise level). Each finished day is
+appended to ``<out>.jsonl`` at once (a run stopped from outside keeps its days); ``--resume``
+skips the days already there and counts them in the table. Writes a markdown table (per scenario
+× engine × noise) with the command, the machine and the load average, and the run in the
+folder's ``meta.json``.
 """
 
 from __future__ import annotations
@@ -112,24 +115,44 @@ def run_day(day: Day) -> Outcome:
     return out
 
 
-def run(days: list[Day], *, hours: float, jobs: int) -> tuple[list[Outcome], list[Day]]:
-    """Run ``days`` on ``jobs`` processes until ``hours`` have passed; returns outcomes and skipped days."""
+def run(days: list[Day], *, hours: float, jobs: int, log: Path | None = None) -> tuple[list[Outcome], list[Day]]:
+    """Run ``days`` on ``jobs`` processes until ``hours`` have passed; returns outcomes and skipped
+    days. Each outcome is appended to ``log`` (JSON lines) as soon as its day ends."""
     stop = time.time() + hours * 3600
     outcomes: list[Outcome] = []
     todo = list(days)
+
+    def done(o: Outcome) -> None:
+        outcomes.append(_report(o))
+        if log is not None:
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(asdict(o)) + "\n")
+
     if jobs <= 1:
         while todo and time.time() < stop:
-            outcomes.append(_report(run_day(todo.pop(0))))
+            done(run_day(todo.pop(0)))
         return outcomes, todo
     with ProcessPoolExecutor(jobs) as pool:
         running = {pool.submit(run_day, todo.pop(0)) for _ in range(min(jobs, len(todo)))}
         while running:
-            done = next(_first_done(running))
-            running.remove(done)
-            outcomes.append(_report(done.result()))
+            first = next(_first_done(running))
+            running.remove(first)
+            done(first.result())
             if todo and time.time() < stop:
                 running.add(pool.submit(run_day, todo.pop(0)))
     return outcomes, todo
+
+
+def load_outcomes(path: Path) -> list[Outcome]:
+    """The outcomes a run appended to ``path`` (JSON lines; none if it does not exist)."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(Outcome(**{**row, "day": Day(**row["day"])}))
+    return out
 
 
 def _first_done(futures: set[Any]) -> Iterator[Any]:
@@ -169,13 +192,33 @@ def main() -> None:
     ap.add_argument("--engine", action="append", choices=ENGINES, help="repeatable (default: all)")
     ap.add_argument("--replan-every", type=int, default=300, help="simulated seconds between replans")
     ap.add_argument("--jobs", type=int, default=1, help="days simulated in parallel (processes)")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "soak.md")
+    ap.add_argument("--resume", action="store_true", help="skip (and count) the days already in <out>.jsonl")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "soak" / "soak.md")
     args = ap.parse_args()
+    from medroute.bench.results import study
+
     days = grid(args.seeds, tuple(args.scenario or SCENARIOS), tuple(args.engine or ENGINES),
                 replan_every=args.replan_every)
-    t0 = time.perf_counter()
-    load0 = os.getloadavg()[0]
-    outcomes, skipped = run(days, hours=args.hours, jobs=args.jobs)
+    log = args.out.with_suffix(".jsonl")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    before = load_outcomes(log) if args.resume else []
+    if not args.resume:
+        log.write_text("", encoding="utf-8")
+    seen = {o.day for o in before}
+    with study(args.out, merge=args.resume, seeds=args.seeds, hours=args.hours, replan_every=args.replan_every,
+               jobs=args.jobs, resume=args.resume):
+        t0 = time.perf_counter()
+        load0 = os.getloadavg()[0]
+        outcomes, skipped = run([d for d in days if d not in seen], hours=args.hours, jobs=args.jobs, log=log)
+        outcomes = before + outcomes
+        args.out.write_text(report(outcomes, skipped, args, wall_s=time.perf_counter() - t0, load0=load0),
+                            encoding="utf-8")
+    print(args.out)
+
+
+def report(outcomes: list[Outcome], skipped: list[Day], args: argparse.Namespace, *, wall_s: float,
+           load0: float) -> str:
+    """The markdown page of a run."""
     total = Counter[str]()
     for o in outcomes:
         total.update({"exceptions": o.exceptions, "check_failures": o.check_failures, "lost": o.lost,
@@ -183,26 +226,23 @@ def main() -> None:
     cmd = " ".join([".venv/bin/python", "benchmarks/soak.py", *sys.argv[1:]])
     md = ["# Soak: simulated days through the live dispatcher", "",
           f"Made by `{cmd}` on {platform.node() or 'this machine'} ({platform.machine()}, Python "
-          f"{platform.python_version()}), {time.perf_counter() - t0:,.0f} s in all, {args.jobs} job(s), load average "
-          f"{load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end.", "",
+          f"{platform.python_version()}), {wall_s:,.0f} s in this run, {args.jobs} job(s), load average "
+          f"{load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (code and machine: `meta.json`).", "",
           f"**{len(outcomes)} days, {total['plans']:,} plans: {total['exceptions']} exceptions, "
           f"{total['check_failures']} plans failing the checker, {total['lost']} lost orders**"
           + (f"; {len(skipped)} days not started within {args.hours} h." if skipped else "."), "",
           "Each day: `simulate(policy=\"medroute\", engine=..., time_budget=..., noise=..., retry_share=0.5)` with "
           "the scenario's own seed; failures 5 % (half retried), cancellations 2 %; budgets cycle through "
           f"{', '.join(map(str, BUDGETS))} s with the seed; a replan every {args.replan_every} simulated seconds "
-          "(and at once when a busy rider falls behind). Budgets are wall-clock: under load an engine searches "
-          "less, which this table does not judge (it counts failures, not plan quality).", "", *table(outcomes), ""]
+          "(and at once when a busy rider falls behind or picks up off the plan). Budgets are wall-clock: under load "
+          "an engine searches less, which this table does not judge (it counts failures, not plan quality).", "",
+          *table(outcomes), ""]
     errors = [o for o in outcomes if o.error]
     if errors:
         md += ["## Exceptions", ""]
         md += [f"- {o.day}: `{o.error.splitlines()[0]}`" for o in errors]
         md.append("")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(md), encoding="utf-8")
-    args.out.with_suffix(".jsonl").write_text("".join(json.dumps(asdict(o)) + "\n" for o in outcomes),
-                                              encoding="utf-8")
-    print(args.out)
+    return "\n".join(md)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@ engine, counting exceptions, plans the checker rejects and lost orders."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from benchmarks.soak import Day, run_day
+from benchmarks.soak import Day, load_outcomes, run, run_day
 
 
 @pytest.mark.parametrize("engine", ["none", "greedy", "ortools", "pyvrp", "auto"])
@@ -13,3 +15,11 @@ def test_small_days_soak_clean(engine: str) -> None:
         out = run_day(Day("historic", seed, engine, noise, 0.1, orders=12))
         assert (out.exceptions, out.check_failures, out.lost) == (0, 0, 0), out.error
         assert out.plans > 0
+
+
+def test_each_finished_day_is_logged_at_once_and_read_back(tmp_path: Path) -> None:
+    log = tmp_path / "soak.jsonl"
+    days = [Day("historic", 3, "none", 0.15, 0.1, orders=6)]
+    outcomes, skipped = run(days, hours=1.0, jobs=1, log=log)
+    assert skipped == [] and load_outcomes(log) == outcomes
+    assert load_outcomes(tmp_path / "none.jsonl") == []
