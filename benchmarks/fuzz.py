@@ -169,7 +169,8 @@ BLOCK = 50
 
 def run_trials(name: str, target: int, *, base: int, jobs: int) -> Tally:
     """Trials of section ``name`` until ``target`` inputs were fed, ``jobs`` processes at once;
-    a worker silent for :data:`HANG_S` is killed, its trial counted as a hang, and replaced."""
+    a worker silent for :data:`HANG_S` is killed, its trial counted as a hang, and replaced; a
+    worker that dies inside a trial has that trial counted as a defect, and its block goes on."""
     tally, t0 = Tally(), time.perf_counter()
     workers: list[_Worker] = []
     next_seed = base
@@ -189,10 +190,14 @@ def run_trials(name: str, target: int, *, base: int, jobs: int) -> Tally:
             if w.conn in ready:
                 try:
                     kind, seed, outcome = w.conn.recv()
-                except EOFError:  # the block is done
+                except EOFError:  # the block is done, or the worker died inside a trial
                     workers.remove(w)
                     w.stop()
-                    launch()
+                    if w.seed is not None:
+                        tally.add(w.seed, trials.defect(f"worker died (exit {w.proc.exitcode})"))
+                        launch(range(w.seed + 1, w.end))
+                    else:
+                        launch()
                     continue
                 w.seed, w.since = (seed if kind == "start" else None), now
                 if kind == "done":

@@ -63,8 +63,8 @@ def _near(value: Any, pick: Picker) -> Any:
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
-        return pick.choice([value + 1, value - 1, -value, value * 1000, value * 10**6, 0, float(value),
-                            str(value)])
+        as_float = float(value) if abs(value) < 2**1023 else float("inf")
+        return pick.choice([value + 1, value - 1, -value, value * 1000, value * 10**6, 0, as_float, str(value)])
     if isinstance(value, float):
         return pick.choice([value + 1e-9, -value, value * 1e6, round(value), 0.0, str(value)])
     if isinstance(value, str):
