@@ -43,7 +43,7 @@ DEFAULT_TRAVEL_QUANTILE = 1.4
 items are planned within ``budget / q`` out of the fridge, and soft targets ``(q - 1) ×`` the
 direct ride early. 1.4 is the 99th percentile of one leg's lognormal travel-time factor at the
 simulator's default noise σ 0.15 (``exp(2.326 σ − σ²/2)``; D, derived, not tuned; the days it
-gives: ``benchmarks/results/simulate_days.md``)."""
+gives: ``benchmarks/results/simulate/`` and ``benchmarks/results/simulate-cold/``)."""
 
 
 @dataclass(frozen=True)
