@@ -72,7 +72,7 @@ bench-scale-work: $(STAMP)  ## the same curve in reproducible mode (MaxWork)
 
 bench-scale-big: $(STAMP)  ## big days, 1,000-10,000 orders, each point its own process (hours; both cores)
 	rm -rf $(R)/scale-big
-	for sc in surabaya puskesmas; do $(RUN) benchmarks/scale.py --big --scenario $$sc || exit 1; done
+	for sc in surabaya probolinggo puskesmas; do $(RUN) benchmarks/scale.py --big --scenario $$sc || exit 1; done
 
 # Li & Lim and Solomon (auto against PyVRP alone, OR-Tools and greedy) and Cordeau's DARP (auto
 # against OR-Tools and alns alone) at $(1) seconds per run.
