@@ -43,6 +43,17 @@ def test_truncated_files_are_refused_with_a_schema_error(tmp_path: Path) -> None
             Dispatcher.from_json(path)
 
 
+@pytest.mark.parametrize("routes", [3.5, 1, "r0", [["r0"]], True])
+def test_routes_that_are_not_an_object_are_refused_with_a_schema_error(tmp_path: Path, routes: Any) -> None:
+    path = tmp_path / "state.json"
+    busy_dispatcher().save(path)
+    doc = json.loads(path.read_text())
+    doc["routes"] = routes
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SchemaError, match=r"\$\.routes"):
+        Dispatcher.from_json(path)
+
+
 def _mutations(doc: dict[str, Any]) -> list[tuple[list[str | int], Any]]:
     """(path, value) pairs: every leaf of ``doc``, for a mutation to replace."""
     out: list[tuple[list[str | int], Any]] = []

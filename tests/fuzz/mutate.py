@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from typing import Any
 
 from medroute.model import MAX_AMOUNT, MAX_TIME_S
@@ -66,7 +67,8 @@ def _near(value: Any, pick: Picker) -> Any:
         as_float = float(value) if abs(value) < 2**1023 else float("inf")
         return pick.choice([value + 1, value - 1, -value, value * 1000, value * 10**6, 0, as_float, str(value)])
     if isinstance(value, float):
-        return pick.choice([value + 1e-9, -value, value * 1e6, round(value), 0.0, str(value)])
+        whole = round(value) if math.isfinite(value) else value
+        return pick.choice([value + 1e-9, -value, value * 1e6, whole, 0.0, str(value)])
     if isinstance(value, str):
         return pick.choice([value + value, value[:-1], value.upper(), value + " ", f"{value}\ud800", "",
                             [value], value.replace(":", ".")])

@@ -176,7 +176,8 @@ def state_from_json(source: str | Path | dict[str, Any]) -> tuple[DispatchState,
                                     for x in root["pharmacies"].items())}
     riders = {rs.rider.id: rs for rs in (_rider_state(x) for x in root["riders"].items())}
     orders = {st.id: st for st in (_order_state(x) for x in root["orders"].items())}
-    routes_node = root["routes"].obj(optional=tuple(root["routes"].value or ()))
+    routes_raw = root["routes"].value
+    routes_node = root["routes"].obj(optional=tuple(routes_raw) if isinstance(routes_raw, dict) else ())
     routes = {rid: tuple(_visit(v) for v in routes_node[rid].items()) for rid in routes_node.value}
     log = [x.value if isinstance(x.value, str) else x.str() for x in root["log"].items()] \
         if root.has("log") else []
