@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs clean bench-status regression
+.PHONY: demo test lint typecheck pytest docs clean bench-status bench-provenance regression
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big lite
 
 bench-status: $(STAMP)  ## list the studies and the results that have no meta.json
 	$(PY) -m medroute.bench.results $(R)
+
+bench-provenance: $(STAMP)  ## check that README's headline and every RESULTS.md cite studies with a recorded run
+	$(PY) -m medroute.bench.provenance benchmarks/README.md --results $(R)
 
 bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold, puskesmas (~20 min)
 	rm -rf $(R)/banyuwangi
