@@ -111,6 +111,34 @@ def test_a_committed_pickup_whose_handover_ends_past_the_horizon_is_released() -
     assert restored.riders["r0"].committed is None
 
 
+def test_an_item_on_board_whose_door_service_ends_past_the_horizon_is_reported_and_replans_go_on() -> None:
+    # The longest door service the model accepts cannot end by MAX_TIME_S once picked up: no plan
+    # delivers it, relaxed or not (reliability's states campaign found every replan raising).
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, dataclasses.replace(order(0, release_s=9 * H), service_s=MAX_TIME_S), released=True))
+    d.apply(OrderCreated(9 * H, order(1, release_s=9 * H), released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    for t in (9 * H + 360, 9 * H + 900):
+        plan = replan(d, t)
+        assert [(u.order, u.reason.value) for u in plan.solution.unassigned] == [("o0", "shift")]
+        assert plan.solution.served == ("o1",) and d.orders["o0"].carrier == "r0"
+    restored = Dispatcher.from_json(d.to_json())
+    plan = restored.replan(9 * H + 1200, time_budget=0.3)
+    assert medroute.check(plan.problem, plan.solution, plan.matrix) == []
+    assert [u.order for u in plan.solution.unassigned] == ["o0"]
+
+
+def test_of_two_items_on_board_whose_door_services_outlast_the_horizon_together_one_is_delivered() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    for i in range(2):
+        o = dataclasses.replace(order(i, release_s=9 * H), service_s=MAX_TIME_S // 2)
+        d.apply(OrderCreated(9 * H, o, released=True))
+        d.apply(PickedUp(9 * H + 300, f"o{i}", "r0"))
+    plan = replan(d, 9 * H + 360)
+    assert len(plan.solution.served) == 1
+    assert [u.reason.value for u in plan.solution.unassigned] == ["shift"]
+
+
 def test_a_cold_item_on_board_waiting_for_its_window_keeps_it_and_the_plan() -> None:
     # Picked up at 09:05, its slot opens at 10:45: 100 min out of the fridge, within the 2-h budget
     # but not the margined 2 h / 1.4 (the wait at the door counts).

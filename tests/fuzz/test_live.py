@@ -43,3 +43,10 @@ def test_concurrent_savers_never_leave_a_corrupt_or_missing_file() -> None:
 def test_saving_from_another_thread_never_fails() -> None:
     counts = threaded_saves(RandomPicker(2), events=100)
     assert counts["saves"] > 0 and counts["failed"] == 0, counts
+
+
+def test_the_states_trial_that_found_the_horizon_defect_is_accepted_or_refused() -> None:
+    # `python -m benchmarks.fuzz --repro states 5972`: an order on board whose door service is the
+    # longest the model allows made every replan raise (no plan can end it by MAX_TIME_S).
+    outcome = state_file_trial(RandomPicker(5972))
+    assert outcome.kind != "defect", outcome.what

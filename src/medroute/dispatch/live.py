@@ -17,13 +17,18 @@ Two problems per replan:
 Items on board that can no longer be delivered by the rules (window or budget missed even by
 riding straight there, a cold item on a rider without a cool box, more than the box holds) are
 **relaxed**: planned as soon as possible, with no window, budget or load, instead of dropped.
+An item on board whose door service would end after the model's latest time
+(:data:`~medroute.model.MAX_TIME_S`) even by riding straight there (or with the other door
+services on board) cannot be planned at all, relaxed or not: it is **stranded**, left out of
+the planning problem and reported unassigned (:attr:`~medroute.reasons.Reason.SHIFT`) on its
+rider, who keeps it on board.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -85,6 +90,8 @@ class Built:
         Orders on board planned as soon as possible (see the module docstring).
     notes
         What the build had to bend.
+    stranded
+        Items on board no plan can deliver (see the module docstring), by order id, with why.
     live_timing
         ``live_inst`` with the planning problem's cold budgets: a plan mapped back is timed with
         it first, so that it keeps the margin's timing (a cold pickup as late as the margined
@@ -100,6 +107,7 @@ class Built:
     committed: dict[str, tuple[str, str]]
     relaxed: frozenset[str]
     notes: tuple[str, ...]
+    stranded: Mapping[str, str]
     live_timing: Instance
 
 
@@ -163,8 +171,31 @@ def live_problem(state: DispatchState, now: int, settings: Settings, *, relaxed:
                    max_trip_m=settings.max_trip_m)
 
 
-def _undeliverable(inst: Instance, state: DispatchState) -> dict[str, str]:
-    """Items on board the rules no longer let their rider deliver (see the module docstring), with why."""
+def _stranded(inst: Instance) -> dict[str, str]:
+    """Items on board no route of their rider can deliver by :data:`~medroute.model.MAX_TIME_S`
+    (see the module docstring), with why.
+
+    Per rider, a route delivering items ``K`` ends no earlier than its departure plus the shortest
+    direct ride to one of their doors plus every door service in ``K``; while that bound is past
+    the horizon, the item with the longest door service is stranded.
+    """
+    out: dict[str, str] = {}
+    for r in np.unique(inst.carried_by[inst.carried_by >= 0]).tolist():
+        dur = inst.duration(r)
+        items = sorted(inst.carried[r], key=lambda k: -int(inst.service[inst.delivery(k)]))
+        legs = {k: int(dur[inst.start_loc[r], inst.node_loc[inst.delivery(k)]]) for k in items}
+        while items and (int(inst.depart[r]) + min(legs[k] for k in items)
+                         + sum(int(inst.service[inst.delivery(k)]) for k in items)) > MAX_TIME_S:
+            k = items.pop(0)
+            out[inst.problem.orders[k].id] = (
+                f"no route can end its door service ({int(inst.service[inst.delivery(k)]):,} s) by the latest "
+                f"time a plan may hold ({MAX_TIME_S:,} s)")
+    return out
+
+
+def _undeliverable(inst: Instance, state: DispatchState, skip: Collection[str] = ()) -> dict[str, str]:
+    """Items on board the rules no longer let their rider deliver (see the module docstring), with
+    why; ``skip``: orders not to consider."""
     p = inst.problem
     rindex = {r.id: i for i, r in enumerate(p.riders)}
     load = np.zeros_like(inst.capacity)
@@ -175,7 +206,7 @@ def _undeliverable(inst: Instance, state: DispatchState) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, o in enumerate(p.orders):
         st = state.orders[o.id]
-        if o.picked_up_by is None or st.relaxed or st.returning:
+        if o.picked_up_by is None or st.relaxed or st.returning or o.id in skip:
             continue
         r = rindex[o.picked_up_by]
         d = inst.delivery(k)
@@ -342,7 +373,10 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
     relaxed: set[str] = set()
     live = live_problem(state, now, settings, overtime=overtime)
     inst, mats = compiled(live)
-    bad = _undeliverable(inst, state)
+    stranded = _stranded(inst)
+    notes += [f"order {oid!r} on board of {state.orders[oid].carrier!r} cannot be delivered: {why}; "
+              "reported unassigned" for oid, why in stranded.items()]
+    bad = _undeliverable(inst, state, skip=stranded)
     if bad:
         relaxed = set(bad)
         notes += [f"order {oid!r} on board of {state.orders[oid].carrier!r} can no longer be delivered {why}; "
@@ -351,6 +385,8 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         inst, mats = compiled(live)
     plan, first, kept, fold_notes = _fold(live, inst, state)
     notes += fold_notes
+    if stranded:
+        plan = dataclasses.replace(plan, orders=tuple(o for o in plan.orders if o.id not in stranded))
     q = settings.travel_quantile
     plan = _with_margins(plan, q)
     plan_inst, _ = compiled(plan)
@@ -372,7 +408,7 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         allowed.setflags(write=False)
         plan_inst = dataclasses.replace(plan_inst, allowed=allowed)
     all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
-    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes),
+    return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes), stranded,
                  _with_plan_budgets(inst, plan_inst))
 
 

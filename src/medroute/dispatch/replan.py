@@ -16,6 +16,7 @@ Every engine call of the dispatcher goes through :func:`engine_candidate`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -211,10 +212,12 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
             seq.append(li.pickup(k) if pi.is_pickup(v) else li.delivery(k))
         live_routes.append(seq)
     served = {li.order_of(v) for s in live_routes for v in s if not li.is_pickup(v)}
-    missing = [built.live.orders[k].id for k in range(li.n) if li.carried_by[k] >= 0 and k not in served]
+    missing = [oid for k in range(li.n) if li.carried_by[k] >= 0 and k not in served
+               and (oid := built.live.orders[k].id) not in built.stranded]
     if missing:
         return f"items on board left out: {missing}"
     reasons = {lindex[built.plan.orders[k].id]: why for k, why in cand.candidate.reasons.items()}
+    reasons |= {lindex[oid]: Reason.SHIFT for oid in built.stranded}
     try:
         sol = build_solution(built.live_timing, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
     except EngineError:
@@ -222,6 +225,9 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
             sol = build_solution(li, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
         except EngineError as exc:
             return str(exc)
+    if built.stranded:
+        sol = dataclasses.replace(sol, unassigned=tuple(
+            dataclasses.replace(u, detail=built.stranded.get(u.order, u.detail)) for u in sol.unassigned))
     bad = check(built.live, sol, built.live_mats)
     if bad:
         return "; ".join(str(v) for v in bad[:3])
