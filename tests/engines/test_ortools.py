@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -13,6 +14,7 @@ from medroute.engines.ortools import OrToolsEngine, _params, build_model, step_l
 from medroute.schedule import RouteTimes, schedule_route
 from medroute.solve import solve
 from medroute.stop import MaxRuntime, MaxWork, Meter, StopReason
+from tests.decompose.towns import town
 
 H = 3600
 PH = Location(-8.2084, 114.3662)
@@ -149,3 +151,13 @@ def test_no_time_left_returns_at_once_with_every_order_out() -> None:
     inst = compile_problem(_eight_orders())
     res = OrToolsEngine().solve(inst, stop=MaxRuntime(1e-9), seed=0)
     assert res.routes == ((), ()) and set(res.reasons.values()) == {Reason.SEARCH_LIMIT}
+
+
+def test_a_work_budget_gives_the_same_plan_on_a_slower_machine(slow_machine: Callable[[], None]) -> None:
+    # OR-Tools completes each large-neighbourhood move within its own 0.1-s clock by default: on a
+    # loaded machine fewer completions fit, and the plan changed; a work budget switches it off.
+    inst = compile_problem(town(2, pharmacies=2, orders=30, riders=6))
+    idle = OrToolsEngine().solve(inst, stop=MaxWork(0.3), seed=0)
+    slow_machine()
+    slow = OrToolsEngine().solve(inst, stop=MaxWork(0.3), seed=0)
+    assert slow.routes == idle.routes and slow.stats.stopped_by == StopReason.WORK

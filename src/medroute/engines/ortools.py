@@ -344,14 +344,24 @@ FIRST_SOLUTION_SHARE = 0.5
 solution the clock cut is replaced by the greedy dispatcher's plan."""
 
 
+NO_CLOCK_S = 86400
+"""OR-Tools' clock limits (the search's and each large-neighbourhood completion's, 0.1 s by
+default) with a work budget, seconds: in effect none, so that the step counter alone ends the
+search and the plan is the same on a loaded or slower machine."""
+
+
 def _params(time_limit: float | None, first: str, solution_limit: int | None = None) -> Any:
+    """OR-Tools' search parameters: ``first`` solution strategy, guided local search, and
+    ``time_limit`` seconds (``None``: no clock, :data:`NO_CLOCK_S` on both of its clocks)."""
     pywrapcp: Any = require("ortools.constraint_solver.pywrapcp", "ortools")
     enums: Any = require("ortools.constraint_solver.routing_enums_pb2", "ortools")
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(enums.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     # Without a clock (work budgets) a day: OR-Tools warns about guided local search without one.
-    params.time_limit.FromMilliseconds(max(1, int((86400 if time_limit is None else time_limit) * 1000)))
+    params.time_limit.FromMilliseconds(max(1, int((NO_CLOCK_S if time_limit is None else time_limit) * 1000)))
+    if time_limit is None:  # its 0.1-s clock on each neighbour's completion would make plans depend on speed
+        params.lns_time_limit.FromSeconds(NO_CLOCK_S)
     if solution_limit is not None:
         params.solution_limit = solution_limit
     params.log_search = False
