@@ -8,6 +8,7 @@ these functions return times under the full rules.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,17 +29,30 @@ _PER_RIDER = 6
 
 
 class Deadline:
-    """A wall-clock budget, seconds from now."""
+    """A wall-clock budget, seconds from now (``math.inf``: none, and no clock is read).
+
+    Parameters
+    ----------
+    budget_s
+        Seconds from now.
+    """
 
     def __init__(self, budget_s: float) -> None:
         self.start = time.perf_counter()
         self.deadline = self.start + budget_s
 
+    @property
+    def bounded(self) -> bool:
+        """Whether the budget ends (a search paced by it depends on the machine's speed)."""
+        return math.isfinite(self.deadline)
+
     def left(self) -> float:
-        return self.deadline - time.perf_counter()
+        """Seconds left (``inf`` without an end)."""
+        return self.deadline - time.perf_counter() if self.bounded else math.inf
 
     def over(self) -> bool:
-        return time.perf_counter() >= self.deadline
+        """Whether the budget has ended."""
+        return self.bounded and time.perf_counter() >= self.deadline
 
 
 def needs_route(inst: Instance, r: int, nodes: Sequence[int]) -> bool:
@@ -370,7 +384,12 @@ class FullCostInserter(Inserter):
         for want of search time; else while ``clock`` lasts). The positions compared per order
         scale with what ``clock`` leaves for the ``remaining`` orders (at the measured seconds per
         timed position), from :attr:`most` down to one: the best-ranked position that times, once
-        the clock is over (milliseconds per order)."""
+        the clock is over (milliseconds per order). A ``clock`` without an end (a work budget)
+        compares :attr:`most` for every order and reads no clock: the plan is the same on any
+        machine."""
+        if not clock.bounded:
+            self.compare = self.most
+            return True
         if not self.finish and clock.over():
             return False
         now = time.perf_counter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -54,6 +54,16 @@ def test_work_budget_gives_the_same_plan_on_any_executor() -> None:
     for other in (threaded, pooled):
         assert other.to_json()["routes"] == alone.to_json()["routes"]
         assert other.to_json()["unassigned"] == alone.to_json()["unassigned"]
+
+
+def test_work_budget_gives_the_same_plan_on_a_slower_machine(slow_machine: Callable[[], None]) -> None:
+    p = town(2, pharmacies=3, orders=90, riders=12)
+    kw: dict[str, Any] = {"stop": MaxWork(0.6), "seed": 5, "part_size": 30, "max_workers": 1}
+    idle = solve_decomposed(p, **kw)
+    slow_machine()
+    slow = solve_decomposed(p, **kw)
+    assert slow.to_json()["routes"] == idle.to_json()["routes"]
+    assert slow.to_json()["unassigned"] == idle.to_json()["unassigned"]
 
 
 def test_a_part_without_riders_is_served_across_its_border() -> None:

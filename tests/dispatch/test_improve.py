@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -88,3 +89,14 @@ def test_a_published_improvement_is_folded_once_by_the_next_replan(monkeypatch: 
     d.apply(OrderCreated(8 * H + 60, order(40, release_s=9 * H)))
     replan(d, 8 * H + 60)
     assert stages[-1:] == ["keep"] and "improved" not in stages[1:]
+
+
+def test_rounds_give_the_same_plan_on_a_slower_machine(slow_machine: Callable[[], None]) -> None:
+    # A round's insertion paced itself by the clock (positions compared per order scaled by the
+    # measured time per position): on a loaded machine the same rounds gave another plan.
+    a, b = loaded(), loaded()  # the replan that made them ran by the clock
+    idle = a.improve(rounds=15)
+    slow_machine()
+    slow = b.improve(rounds=15)
+    assert idle is not None and slow is not None
+    assert [r.orders for r in slow.solution.routes] == [r.orders for r in idle.solution.routes]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -89,6 +89,17 @@ def test_same_seed_same_plan_on_work() -> None:
     assert first.stats.reproducible and first.stats.stopped_by == StopReason.WORK
     assert first.stats.work == pytest.approx(1, rel=0.02)
     assert first.stats.best_stage in {s.name for s in first.stats.stages}
+
+
+@pytest.mark.parametrize("day", ["town", "cold"])
+def test_work_gives_the_same_plan_on_a_slower_machine(day: str, slow_machine: Callable[[], None]) -> None:
+    # PyVRP, route elimination, OR-Tools and alns stages (town) and the relaxed ones (cold).
+    inst = compile_problem(town(20, 4, 1)) if day == "town" else cold_town()
+    idle = AutoEngine().solve(inst, stop=MaxWork(1), seed=5)
+    slow_machine()
+    slow = AutoEngine().solve(inst, stop=MaxWork(1), seed=5)
+    assert slow.routes == idle.routes
+    assert [s.name for s in slow.stats.stages] == [s.name for s in idle.stats.stages]
 
 
 def test_the_clock_is_used_to_its_end_and_held() -> None:

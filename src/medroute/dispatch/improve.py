@@ -11,6 +11,7 @@ the same state, seed and rounds give the same plan.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ RUIN_SHARE = 0.15
 RUIN_MAX = 12
 """Most orders one round removes (more makes a round slow on large days)."""
 ROUND_S = 5.0
-"""Wall-clock cap of one round's insertion, seconds (a cut round is simply not adopted)."""
+"""Wall-clock cap of one round's insertion when improving by the clock, seconds (a round cut by
+it compares fewer positions per order)."""
 
 
 @dataclass
@@ -74,11 +76,12 @@ def ruin_recreate(pool: Pool, best: Scored, rng: np.random.Generator, clock: Dea
 
 
 def run_rounds(imp: Improvement, *, seed: int, rounds: int | None, clock: Deadline) -> None:
-    """Improve ``imp`` for ``rounds`` more rounds (a work budget: reproducible), or while ``clock``
-    lasts when ``rounds`` is ``None``. Round ``i`` draws from ``(seed, i)``."""
+    """Improve ``imp`` for ``rounds`` more rounds (a work budget: no round reads a clock, so the
+    plan is the same on any machine), or while ``clock`` lasts when ``rounds`` is ``None``.
+    Round ``i`` draws from ``(seed, i)``."""
     goal = None if rounds is None else imp.rounds + rounds
     while (goal is None or imp.rounds < goal) and (goal is not None or not clock.over()):
-        cap = ROUND_S if goal is not None else max(0.05, min(ROUND_S, clock.left()))
+        cap = math.inf if goal is not None else max(0.05, min(ROUND_S, clock.left()))
         imp.adopt(ruin_recreate(imp.pool, imp.best, np.random.default_rng((seed, imp.rounds)), Deadline(cap)))
 
 

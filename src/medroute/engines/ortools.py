@@ -14,10 +14,11 @@ Mapping (see ``docs/engines.md`` for the reasoning):
   without a cool box), what a rider already carries preloaded in the start cumul;
 * ``allowed`` by restricting each node's vehicle variable (what ``SetAllowedVehiclesForIndex``
   does; its Python binding does not accept a list in 9.15);
-* the out-of-fridge budget: when every allowed rider gives order ``k`` the same budget, the
-  native ``SetPickupToDeliveryLimitFunctionForPair`` (filtered by the local search); when the
-  budgets differ (cool boxes holding temperature for different times), an exact conditional
-  constraint ``cumul(d) - cumul(p) <= service(p) + budget[vehicle(p)]``;
+* the out-of-fridge budget: an exact conditional constraint
+  ``cumul(d) - cumul(p) <= service(p) + budget[vehicle(p)]`` (budgets may differ by cool box),
+  and, when every allowed rider gives order ``k`` the same budget, also the native
+  ``SetPickupToDeliveryLimitFunctionForPair``, which guides the insertion heuristics but alone
+  let the local search return plans over a budget;
 * orders already on board: a delivery node only, fixed to the carrying rider, its cumul bounded
   by ``carried_since + budget``;
 * soft targets via ``SetCumulVarSoftUpperBound``; every order sits in a disjunction: optional
@@ -278,15 +279,14 @@ def _pairs(b: _Build) -> bool:
         limits = inst.max_ride[k, np.flatnonzero(inst.allowed[k] & b.usable)]
         if len(limits) and int(limits.min()) < NO_LIMIT:
             s = int(inst.service[k])
-            if int(limits.min()) == int(limits.max()):
+            if int(limits.min()) == int(limits.max()):  # guides the insertion and its filters
                 fn = _constant(s + int(limits[0]))
                 model.keep.append(fn)
                 tdim.SetPickupToDeliveryLimitFunctionForPair(fn, pair)
-            else:
-                per_vehicle = [big] + [s + int(inst.max_ride[k, r]) if inst.allowed[k, r] else big
-                                       for r in range(inst.m)]
-                shifted = (routing.VehicleVar(p) + 1).Var()
-                solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= solver.Element(per_vehicle, shifted))
+            per_vehicle = [big] + [s + int(inst.max_ride[k, r]) if inst.allowed[k, r] else big
+                                   for r in range(inst.m)]
+            shifted = (routing.VehicleVar(p) + 1).Var()
+            solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= solver.Element(per_vehicle, shifted))
         penalty = REQUIRED_PENALTY if inst.required[k] else round(float(inst.drop_cost[k]))
         routing.AddDisjunction([p, d], penalty, 2, routing.PENALIZE_ONCE)
     return True
@@ -344,14 +344,24 @@ FIRST_SOLUTION_SHARE = 0.5
 solution the clock cut is replaced by the greedy dispatcher's plan."""
 
 
+NO_CLOCK_S = 86400
+"""OR-Tools' clock limits (the search's and each large-neighbourhood completion's, 0.1 s by
+default) with a work budget, seconds: in effect none, so that the step counter alone ends the
+search and the plan is the same on a loaded or slower machine."""
+
+
 def _params(time_limit: float | None, first: str, solution_limit: int | None = None) -> Any:
+    """OR-Tools' search parameters: ``first`` solution strategy, guided local search, and
+    ``time_limit`` seconds (``None``: no clock, :data:`NO_CLOCK_S` on both of its clocks)."""
     pywrapcp: Any = require("ortools.constraint_solver.pywrapcp", "ortools")
     enums: Any = require("ortools.constraint_solver.routing_enums_pb2", "ortools")
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(enums.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     # Without a clock (work budgets) a day: OR-Tools warns about guided local search without one.
-    params.time_limit.FromMilliseconds(max(1, int((86400 if time_limit is None else time_limit) * 1000)))
+    params.time_limit.FromMilliseconds(max(1, int((NO_CLOCK_S if time_limit is None else time_limit) * 1000)))
+    if time_limit is None:  # its 0.1-s clock on each neighbour's completion would make plans depend on speed
+        params.lns_time_limit.FromSeconds(NO_CLOCK_S)
     if solution_limit is not None:
         params.solution_limit = solution_limit
     params.log_search = False
