@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs clean bench-status regression
+.PHONY: demo test lint typecheck pytest docs clean bench-status bench-provenance regression
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,13 +42,16 @@ clean:
 BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
-STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s reproducible time-limit \
-	work-rates engine-speed alns-speed ortools-counter travel matrix-memory demand regression dispatch simulate soak \
-	fuzz
+STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s \
+	literature-30s-subset reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
+	demand regression dispatch simulate simulate-cold simulate-unseen soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
 bench-status: $(STAMP)  ## list the studies and the results that have no meta.json
 	$(PY) -m medroute.bench.results $(R)
+
+bench-provenance: $(STAMP)  ## check that README's headline and every RESULTS.md cite studies with a recorded run
+	$(PY) -m medroute.bench.provenance benchmarks/README.md --results $(R)
 
 bench-banyuwangi: $(STAMP)  ## the suite: every engine on historic, expanded, surge, expanded-cold, puskesmas (~20 min)
 	rm -rf $(R)/banyuwangi
@@ -102,9 +105,9 @@ bench-time-limit: $(STAMP)  ## every engine's whole solve() at 2,000 orders agai
 bench-work-rates: $(STAMP)  ## rewrite src/medroute/engines/work_rates.json (what a MaxWork unit is)
 	$(RUN) benchmarks/engine_speed.py --write-rates --sizes 20 50 100 200 500 1000 --seconds 3
 
-bench-engine-speed: $(STAMP)  ## engines' measured speeds against the work rates (~17 min)
+bench-engine-speed: $(STAMP)  ## engines' measured speeds against the work rates, 3 s per engine and instance (~12 min)
 	rm -f $(R)/engine_speed/engine_speed.md
-	$(RUN) benchmarks/engine_speed.py
+	$(RUN) benchmarks/engine_speed.py --seconds 3
 
 bench-alns-speed: $(STAMP)  ## alns iterations and moves per second beside OR-Tools' steps
 	rm -rf $(R)/alns_speed
@@ -136,8 +139,27 @@ regression: $(STAMP)  ## the CI regression slice against its committed figures (
 bench-dispatch: $(STAMP)  ## replan latency; a live half-minute against a 30-s re-solve (~15 min)
 	$(RUN) benchmarks/dispatch.py
 
-bench-simulate: $(STAMP)  ## simulated live days over seeds and noise levels: the dispatcher against greedy (~1 h)
-	$(RUN) benchmarks/simulate.py
+bench-literature-30s-subset: $(STAMP)  ## DARP's 6 largest a/b instances at 30 s, auto against OR-Tools (~6 min)
+	rm -rf $(R)/literature-30s-subset
+	$(RUN) benchmarks/literature.py --set darp --engines auto,ortools --time-limit 30 --instances '[ab][78]-[68][04]' \
+	  --versus auto:ortools --out $(R)/literature-30s-subset/darp
+
+# One folder per scenario, one run per noise level (days-sigma<σ>.{md,csv,png}).
+SIMULATE_DAYS := expanded:0-9 surge:0-2
+
+bench-simulate: $(STAMP)  ## simulated live days over seeds and noise levels: the dispatcher against greedy (~2 h)
+	rm -rf $(R)/simulate
+	for days in $(SIMULATE_DAYS); do for sigma in 0.15 0.3; do \
+	  $(RUN) benchmarks/simulate.py --days $$days --noise $$sigma --out $(R)/simulate/$${days%%:*} || exit 1; done; done
+
+bench-simulate-cold: $(STAMP)  ## the two days that broke the cold chain (expanded 7 and 9) at σ 0.15 and 0.3 (both cores)
+	rm -rf $(R)/simulate-cold
+	$(RUN) benchmarks/simulate.py --days expanded:7 --days expanded:9 --noise 0.15 --noise 0.3 --jobs 2 \
+	  --out $(R)/simulate-cold
+
+bench-simulate-unseen: $(STAMP)  ## two days no test or earlier run used (surge 5, expanded 17) at σ 0.15 (both cores)
+	rm -rf $(R)/simulate-unseen
+	$(RUN) benchmarks/simulate.py --days surge:5 --days expanded:17 --noise 0.15 --jobs 2 --out $(R)/simulate-unseen
 
 bench-soak: $(STAMP)  ## simulated days through the live dispatcher (6 h)
 	$(RUN) benchmarks/soak.py

@@ -19,6 +19,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,7 @@ def agreement(graph_file: str, dataset: Path, n: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    """Run one measurement (``--worker``) or the whole study."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", nargs=4, metavar=("METHOD", "SIZE", "GRAPH", "DATASET"))
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
@@ -154,24 +156,24 @@ def main() -> None:
         print(json.dumps(worker(m, int(s), g, d)))
         return
 
+    with tempfile.TemporaryDirectory(prefix="medroute-travel-") as cache:
+        measure(args.sizes, Path(cache))
+
+
+def measure(sizes: str, cache: Path) -> None:
+    """Build the OSRM datasets into ``cache`` (a fresh folder: every build is timed), time the
+    matrices at ``sizes`` (comma-separated) and compare the backends; write the study's files."""
     from medroute.travel.osrm import build_dataset, osrm_version
 
-    cache = Path(os.environ.get("MEDROUTE_CACHE", OUT.parent / ".cache"))
-    builds = {}
-    datasets = {}
-    for name in ("banyuwangi_pancer_drive.osm.bz2", "probolinggo_drive.osm.bz2", "surabaya_south_drive.osm.bz2"):
-        import shutil
-
-        t0 = time.perf_counter()
+    builds: dict[str, float] = {}
+    datasets: dict[str, Path] = {}
+    for name in DATA:
         ds = build_dataset(_data(name), cache_dir=cache)
-        builds[name] = time.perf_counter() - t0
-        done = json.loads((ds.parent / "data.osrm.done").read_text())
-        builds[name] = done["seconds"]
+        builds[name] = json.loads((ds.parent / "data.osrm.done").read_text())["seconds"]
         datasets[name] = ds
-        _ = shutil  # keep the import local
     graph = "probolinggo_drive.osm.bz2"
     runs: list[dict[str, Any]] = []
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in [int(s) for s in sizes.split(",")]:
         for method in ("osm", "osrm", "networkx"):
             proc = subprocess.run([sys.executable, __file__, "--worker", method, str(size), graph,
                                    str(datasets[graph])], capture_output=True, text=True, check=True)

@@ -115,15 +115,21 @@ def test_targets_and_rerender(ran: tuple[Path, list[RunRecord]]) -> None:
     assert "auto has no violations on any run: **met**" in md
 
 
-def test_simulated_days_beside_the_report_appear_in_it(ran: tuple[Path, list[RunRecord]]) -> None:
+def test_the_simulate_study_beside_the_report_appears_in_it(ran: tuple[Path, list[RunRecord]]) -> None:
     out, _ = ran
-    (out.parent / "simulate_tiny.md").write_text("# Simulated day\n\nMade by `x`.\n\n| KPI | a |\n|---|---:|\n"
-                                                 "| orders | 4 |\n", encoding="utf-8")
+    day = out.parent / "simulate" / "tiny" / "days-sigma0.15.md"
+    day.parent.mkdir(parents=True)
+    day.write_text("# Simulated days\n\nMade by `x`.\n\n## Noise\n\n| KPI | a |\n|---|---:|\n| orders | 4 |\n",
+                   encoding="utf-8")
+    (out.parent / "simulate_old.md").write_text("# Old day\n\n| KPI | a |\n|---|---:|\n| orders | 9 |\n",
+                                                encoding="utf-8")
     rerender(out)
     md = (out / "RESULTS.md").read_text(encoding="utf-8")
     section = md.split("## Simulated days", 1)[1]
-    assert "[simulate_tiny.md](../simulate_tiny.md)" in section
-    assert "| orders | 4 |" in section and "# Simulated day" not in section
+    assert "[simulate/tiny/days-sigma0.15.md](../simulate/tiny/days-sigma0.15.md)" in section
+    assert "| orders | 4 |" in section and "# Simulated days" not in section
+    assert "\n#### Noise\n" in section  # its own sections nest under the link
+    assert "| orders | 9 |" not in md  # a loose file outside the study is not a simulated day
 
 
 def test_the_suite_in_reproducible_mode_gives_every_solve_a_work_budget(

@@ -21,8 +21,8 @@ T = TypeVar("T")
 PEAK_BYTES_PER_CELL = {"haversine": 48, "osm": 85, "osrm": 370, "matrix": 24}
 """Peak bytes per travel-matrix cell while it is built and compiled, by backend: haversine 48 and
 osm 85 (tracemalloc, 1,008 locations of the ``surge`` day: 48.0 and 84.7), osrm 370 (peak
-resident memory, ``benchmarks/matrix_memory.py``: 367–369 bytes on 982 and 1,915 locations of
-``probolinggo``, where haversine measures 48 and osm 43–53); ``matrix`` selects from a matrix
+resident memory, ``benchmarks/matrix_memory.py``: 367–368 bytes on 982 and 1,915 locations of
+``probolinggo``, where haversine measures 48 and osm 36–49); ``matrix`` selects from a matrix
 already in memory. 20,000 orders on haversine: about 19 GB."""
 
 

@@ -10,7 +10,7 @@ import pytest
 import medroute
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
 from medroute.compile import compile_problem
-from medroute.engines.ortools import OrToolsEngine, _params, build_model, step_limit
+from medroute.engines.ortools import OrToolsEngine, _params, _restore, build_model, step_limit
 from medroute.schedule import RouteTimes, schedule_route
 from medroute.solve import solve
 from medroute.stop import MaxRuntime, MaxWork, Meter, StopReason
@@ -49,6 +49,23 @@ def test_cold_budget_forbids_carrying_two_far_apart() -> None:
     assert isinstance(times, RouteTimes)
     first = inst.order_of(seq[0])
     assert seq[1] == inst.delivery(first)  # delivered before the next pickup
+
+
+def test_a_route_over_an_out_of_fridge_budget_is_not_a_plan_ortools_can_hold() -> None:
+    # Two cold orders, doors ~8 km apart, 20-minute budgets: picking both up before either
+    # delivery breaks one budget. OR-Tools' pickup-to-delivery limit alone let such routes in
+    # (its local search returned them on DARP instances); the model must refuse them, as
+    # schedule_route does, and keep the route that delivers in between.
+    orders = (Order("x", "ph", Location(-8.19, 114.40), release_s=8 * H, temperature="refrigerated",
+                    max_ride_s=20 * 60),
+              Order("y", "ph", Location(-8.25, 114.34), release_s=8 * H, temperature="refrigerated",
+                    max_ride_s=20 * 60))
+    inst = compile_problem(_problem(orders, (Rider("c", START, start_s=7 * H, coolbox=CoolBox()),)))
+    for seq, ok in (([0, 1, 2, 3], False), ([0, 1, 3, 2], False), ([0, 2, 1, 3], True)):
+        assert isinstance(schedule_route(inst, 0, seq), RouteTimes) is ok
+        model = build_model(inst)
+        assert model is not None
+        assert (_restore(model, inst, [seq]) is not None) is ok, seq
 
 
 def test_optional_order_not_worth_it_is_dropped() -> None:

@@ -25,8 +25,9 @@ This package is the library half of ``medroute bench``; the CLI adds a progress 
 (:mod:`medroute.bench_cli`). Its modules: :mod:`~medroute.bench.records` (suites, run records,
 ratios), :mod:`~medroute.bench.suite` (the runner), :mod:`~medroute.bench.report` (``RESULTS.md``
 and plots; matplotlib's Agg backend, imported lazily), :mod:`~medroute.bench.scale` (the scale
-curve) and :mod:`~medroute.bench.results` (``meta.json``). Their public names are importable
-from ``medroute.bench``.
+curve), :mod:`~medroute.bench.results` (``meta.json``) and :mod:`~medroute.bench.provenance`
+(which study a quoted figure comes from). The public names of the first four are importable from
+``medroute.bench``.
 """
 
 from .records import BUDGET_ENGINES as BUDGET_ENGINES

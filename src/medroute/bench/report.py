@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -102,13 +103,16 @@ def rerender(out: Path | str) -> None:
 
 
 def simulated_days(out: Path) -> list[str]:
-    """The simulated days committed beside a report's folder (``results/simulate_<scenario>.md``,
-    written by ``benchmarks/simulate.py``), each as a markdown section without its title."""
+    """The simulated days of the ``simulate`` study beside a report's folder
+    (``results/simulate/**/days*.md``, written by ``benchmarks/simulate.py`` with their
+    ``meta.json``), each as a markdown section without its title, linked to its file."""
+    study = out.parent / "simulate"
     sections = []
-    for path in sorted(out.parent.glob("simulate_*.md")):
+    for path in sorted(study.rglob("days*.md")):
+        link = path.relative_to(out.parent).as_posix()
         body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
-        sections.append(f"### `{path.stem.removeprefix('simulate_')}` ([{path.name}](../{path.name}))"
-                        f"\n\n{body}\n")
+        body = re.sub(r"^#", "###", body, flags=re.MULTILINE)  # its sections under this one
+        sections.append(f"### [{link}](../{link})\n\n{body}\n")
     return sections
 
 
@@ -199,7 +203,7 @@ def render_markdown(records: Sequence[RunRecord], meta: Mapping[str, Any], figur
             lines.append(f"* {r.scenario} · {r.engine} ({r.mode}): {r.note or '-'}{broken}")
         lines.append("")
     if simulated:
-        lines += ["## Simulated days (`medroute simulate`, committed beside this report)", "", *simulated]
+        lines += ["## Simulated days (the `simulate` study beside this report)", "", *simulated]
     if figures:
         lines += ["## Plots", ""]
         lines += [f"![{Path(f).stem}]({Path(f).name})" for f in figures]

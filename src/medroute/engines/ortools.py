@@ -14,10 +14,11 @@ Mapping (see ``docs/engines.md`` for the reasoning):
   without a cool box), what a rider already carries preloaded in the start cumul;
 * ``allowed`` by restricting each node's vehicle variable (what ``SetAllowedVehiclesForIndex``
   does; its Python binding does not accept a list in 9.15);
-* the out-of-fridge budget: when every allowed rider gives order ``k`` the same budget, the
-  native ``SetPickupToDeliveryLimitFunctionForPair`` (filtered by the local search); when the
-  budgets differ (cool boxes holding temperature for different times), an exact conditional
-  constraint ``cumul(d) - cumul(p) <= service(p) + budget[vehicle(p)]``;
+* the out-of-fridge budget: an exact conditional constraint
+  ``cumul(d) - cumul(p) <= service(p) + budget[vehicle(p)]`` (budgets may differ by cool box),
+  and, when every allowed rider gives order ``k`` the same budget, also the native
+  ``SetPickupToDeliveryLimitFunctionForPair``, which guides the insertion heuristics but alone
+  let the local search return plans over a budget;
 * orders already on board: a delivery node only, fixed to the carrying rider, its cumul bounded
   by ``carried_since + budget``;
 * soft targets via ``SetCumulVarSoftUpperBound``; every order sits in a disjunction: optional
@@ -278,15 +279,14 @@ def _pairs(b: _Build) -> bool:
         limits = inst.max_ride[k, np.flatnonzero(inst.allowed[k] & b.usable)]
         if len(limits) and int(limits.min()) < NO_LIMIT:
             s = int(inst.service[k])
-            if int(limits.min()) == int(limits.max()):
+            if int(limits.min()) == int(limits.max()):  # guides the insertion and its filters
                 fn = _constant(s + int(limits[0]))
                 model.keep.append(fn)
                 tdim.SetPickupToDeliveryLimitFunctionForPair(fn, pair)
-            else:
-                per_vehicle = [big] + [s + int(inst.max_ride[k, r]) if inst.allowed[k, r] else big
-                                       for r in range(inst.m)]
-                shifted = (routing.VehicleVar(p) + 1).Var()
-                solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= solver.Element(per_vehicle, shifted))
+            per_vehicle = [big] + [s + int(inst.max_ride[k, r]) if inst.allowed[k, r] else big
+                                   for r in range(inst.m)]
+            shifted = (routing.VehicleVar(p) + 1).Var()
+            solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= solver.Element(per_vehicle, shifted))
         penalty = REQUIRED_PENALTY if inst.required[k] else round(float(inst.drop_cost[k]))
         routing.AddDisjunction([p, d], penalty, 2, routing.PENALIZE_ONCE)
     return True
