@@ -2,7 +2,7 @@
 targets checked, and a figure.
 
     .venv/bin/python benchmarks/simulate.py [--days expanded:0-9 --days surge:0-2] [--noise 0.15 --noise 0.3]
-        [--engine auto] [--budget 1.0] [--improve-rounds 2] [--jobs 1] [--out benchmarks/results/simulate]
+        [--engine auto] [--budget 1.0 | --work 1.0] [--improve-rounds 2] [--jobs 1] [--out benchmarks/results/simulate]
 
 For every day (scenario and seed) and noise level, the ``greedy`` policy (first come, nearest
 free rider) and the ``medroute`` policy (the live dispatcher, patients first) replay the same day:
@@ -11,7 +11,8 @@ the day's seed). Writes, into the study folder ``--out`` (with its ``meta.json``
 (per-day table, spread per KPI and policy, the targets), ``days.csv`` (one row per day and
 policy) and ``days.png`` (patient lead time per policy; on-time share against cost) — named
 ``days-sigma<σ>.*`` for a single ``--noise`` — or, with ``--lead``, ``lead.md`` and ``lead.csv``
-(the sweep).
+(the sweep). ``--work W`` gives each replan a work budget instead of ``--budget`` seconds: the days
+are then the same on any machine, however loaded (the files get ``-work<W>`` in their name).
 
 Targets (issue 16, at each noise level): medroute on time at least as often as greedy on every
 day and at least 5 points more on average; mean lead time at most greedy's on every day; cost at
@@ -62,6 +63,8 @@ class Run:
     improve_rounds: int
     lead_rp: float | None = None
     """The medroute policy's lead-time weight, Rp per minute (``None``: the preset's)."""
+    work: float | None = None
+    """Work budget per replan, reference seconds (``None``: ``budget`` seconds of the clock)."""
 
 
 def parse_days(specs: list[str]) -> list[tuple[str, int]]:
@@ -87,7 +90,7 @@ def run_one(run: Run) -> dict[str, Any]:
     t0 = time.perf_counter()
     res = simulate(sc, policy=run.policy, seed=run.seed, noise=run.noise,
                    engine=None if run.engine == "none" else run.engine, time_budget=run.budget,
-                   improve_rounds=run.improve_rounds, objective=objective)
+                   improve_rounds=run.improve_rounds, objective=objective, replan_work=run.work)
     done = [t for t in res.timeline if t.outcome == "delivered" and t.delivered_s is not None]
     carry = [(t.delivered_s - t.picked_up_s) / 60 for t in done if t.picked_up_s is not None]
     r = res.report
@@ -216,6 +219,7 @@ def main() -> None:
     ap.add_argument("--noise", action="append", type=float, help="travel-time σ; repeatable (default 0.15, 0.3)")
     ap.add_argument("--engine", default="auto")
     ap.add_argument("--budget", type=float, default=1.0, help="seconds per replan")
+    ap.add_argument("--work", type=float, help="work per replan instead of --budget (reference seconds)")
     ap.add_argument("--improve-rounds", type=int, default=IMPROVE_ROUNDS,
                     help="ruin-and-recreate rounds of the medroute policy after each replan")
     ap.add_argument("--lead", action="append", type=float,
@@ -226,27 +230,28 @@ def main() -> None:
     days = parse_days(args.days or ["expanded:0-9", "surge:0-2"])
     noises = args.noise or [0.15, 0.3]
     leads: list[float | None] = list(args.lead or [None])
-    runs = [Run(sc, seed, noise, "greedy", args.engine, args.budget, 0) for noise in noises for sc, seed in days]
-    runs += [Run(sc, seed, noise, "medroute", args.engine, args.budget, args.improve_rounds, lead)
+    runs = [Run(sc, seed, noise, "greedy", args.engine, args.budget, 0, None, args.work)
+            for noise in noises for sc, seed in days]
+    runs += [Run(sc, seed, noise, "medroute", args.engine, args.budget, args.improve_rounds, lead, args.work)
              for lead in leads for noise in noises for sc, seed in days]
-    with study(args.out, part=stem(args.lead, noises), days=args.days, noise=noises, engine=args.engine,
-               budget_s=args.budget, improve_rounds=args.improve_rounds, lead=args.lead, jobs=args.jobs):
+    with study(args.out, part=stem(args.lead, noises, args.work), days=args.days, noise=noises, engine=args.engine,
+               budget_s=args.budget, work=args.work, improve_rounds=args.improve_rounds, lead=args.lead,
+               jobs=args.jobs):
         report(args, runs, days, noises)
 
 
-def stem(lead: list[float] | None, noises: list[float]) -> str:
+def stem(lead: list[float] | None, noises: list[float], work: float | None = None) -> str:
     """Name of the files (and part of the study) a run writes: ``lead`` for a sweep, else
-    ``days`` or, for one noise level, ``days-sigma<σ>``."""
-    if lead:
-        return "lead"
-    return f"days-sigma{noises[0]:g}" if len(noises) == 1 else "days"
+    ``days`` or, for one noise level, ``days-sigma<σ>``; ``-work<W>`` appended for a work budget."""
+    name = "lead" if lead else f"days-sigma{noises[0]:g}" if len(noises) == 1 else "days"
+    return name if work is None else f"{name}-work{work:g}"
 
 
 def report(args: argparse.Namespace, runs: list[Run], days: list[tuple[str, int]], noises: list[float]) -> None:
     """Run every day and write the study's files (see the module docstring)."""
     from medroute import scenarios
 
-    name = stem(args.lead, noises)
+    name = stem(args.lead, noises, args.work)
     t0, load0 = time.perf_counter(), os.getloadavg()[0]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = []
@@ -256,13 +261,16 @@ def report(args: argparse.Namespace, runs: list[Run], days: list[tuple[str, int]
                   f"lead {r['mean_lead_min']:.1f}, cost {r['cost_rp']:,.0f}, {r['wall_s']:.0f} s",
                   file=sys.stderr, flush=True)
     cmd = " ".join([".venv/bin/python", "benchmarks/simulate.py", *sys.argv[1:]])
+    per_replan = f"{args.budget} s" if args.work is None else f"work {args.work:g}"
     md = ["# Simulated days: the live dispatcher (patients first) against first-come-nearest-rider", "",
           f"Made by `{cmd}` on {platform.node() or 'this machine'} ({platform.machine()}, Python "
           f"{platform.python_version()}), {time.perf_counter() - t0:,.0f} s in all with {args.jobs} job(s); load "
-          f"average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end. The replan budget is wall-clock, "
-          "so the medroute figures are clock-bound (a loaded machine gives each replan less search).", "",
+          f"average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end. "
+          + ("The replan budget is wall-clock, so the figures are clock-bound (a loaded machine gives each replan "
+             "less search)." if args.work is None else f"Each replan has a work budget ({args.work:g} reference "
+             "seconds), so the days are the same on any machine, however loaded."), "",
           f"Days: {', '.join(args.days or ['expanded:0-9', 'surge:0-2'])}; `medroute` = `Dispatcher` with objective "
-          f"`patients_first`, engine `{args.engine}`, {args.budget} s per replan every 300 s (and at once when a busy "
+          f"`patients_first`, engine `{args.engine}`, {per_replan} per replan every 300 s (and at once when a busy "
           f"rider falls behind), {args.improve_rounds} improvement rounds after each replan, travel margin 1.4; "
           "`greedy` = first come, nearest free rider. Both replay the same day (orders, pharmacy waits, per-leg "
           "travel-time draws, 5 % not home, 2 % cancelled).", "",

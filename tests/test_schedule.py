@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import given
 
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, check
-from medroute.compile import Instance, compile_problem
-from medroute.schedule import Infeasible, RouteTimes, build_solution, schedule_route
+from medroute.compile import COST_SCALE, Instance, compile_problem
+from medroute.schedule import Infeasible, RouteTimes, build_solution, route_cost, schedule_route
 from medroute.travel import TravelMatrix
 from tests.strategies import solved
 
@@ -90,6 +91,19 @@ def test_build_solution_reports_kpis() -> None:
     assert k.on_time_share == 0.5
     assert k.cost_rp == 10 * 2500
     assert k.max_cold_exposure_s == 600 + 180 + 600
+
+
+def test_waiting_between_stops_costs_the_objective_s_wait_rate() -> None:
+    # x ready at 3600 at B, y at 9000 at C: back at the pharmacy by 4980, the rider waits 4020 s for y.
+    p = problem(Order("x", "ph", B, release_s=3600, service_s=120), Order("y", "ph", C, release_s=9000, service_s=120))
+    waiting = dataclasses.replace(p, objective=dataclasses.replace(p.objective, rupiah_per_wait_hour=3600.0))
+    costs = []
+    for q in (p, waiting):
+        inst = compiled(q)
+        t = schedule_route(inst, 0, [0, 2, 1, 3])
+        assert isinstance(t, RouteTimes) and t.starts == (3600, 4260, 9000, 10260)
+        costs.append(route_cost(inst, 0, [0, 2, 1, 3], t))
+    assert costs[1] - costs[0] == pytest.approx(4020 * COST_SCALE)
 
 
 @given(solved())

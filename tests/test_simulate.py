@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from medroute import Problem
+from medroute.dispatch import Dispatcher
+from medroute.errors import InvalidProblemError
 from medroute.simulate import POLICIES, compare_markdown, simulate
 from tests.dispatch.town import PHARMACIES, H, order, rider
 
@@ -35,8 +41,29 @@ def test_every_order_ends_delivered_failed_cancelled_or_unserved(policy: str) ->
 
 
 def test_same_seed_same_day() -> None:
-    a = simulate(small_problem(), policy="medroute", seed=7, engine=None, time_budget=0.2)
-    b = simulate(small_problem(), policy="medroute", seed=7, engine=None, time_budget=0.2)
+    a = simulate(small_problem(), policy="medroute", seed=7, engine=None, replan_work=0.2)
+    b = simulate(small_problem(), policy="medroute", seed=7, engine=None, replan_work=0.2)
+    assert a.timeline_csv() == b.timeline_csv()
+
+
+@pytest.mark.parametrize("work", [0, -1.0, math.inf, math.nan, "1"])
+def test_a_replan_work_that_is_not_a_positive_number_is_refused_before_the_day(work: object) -> None:
+    with pytest.raises(InvalidProblemError, match="replan_work"):
+        simulate(small_problem(), replan_work=work)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="work"):
+        Dispatcher(PHARMACIES, [rider(0)]).replan(0, work=work)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine", [None, "pyvrp"])
+def test_a_work_budget_gives_the_same_day_however_slow_the_clock(engine: str | None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    kw: dict[str, Any] = {"policy": "medroute", "seed": 7, "engine": engine, "replan_work": 0.05,
+                          "time_budget": 0.2}
+    a = simulate(small_problem(), **kw)
+    real, readings = time.perf_counter, itertools.count()
+    # a loaded machine: every clock reading 0.5 s later than the one before
+    monkeypatch.setattr(time, "perf_counter", lambda: real() + 0.5 * next(readings))
+    b = simulate(small_problem(), **kw)
     assert a.timeline_csv() == b.timeline_csv()
 
 

@@ -92,6 +92,8 @@ class Instance:
         (m,) longest working time, seconds (``NO_LIMIT`` = none).
     cost_per_m, cost_per_s
         Cost units per metre ridden and per second of riding.
+    cost_per_wait_s
+        Cost units per second a rider waits between the stops of a route.
     rider_cost
         Cost units per rider used.
     flagged
@@ -131,6 +133,7 @@ class Instance:
     cost_per_s: float
     rider_cost: float
     flagged: Mapping[int, Flag]
+    cost_per_wait_s: float = 0.0
 
     def pickup(self, k: int) -> int:
         return k
@@ -285,6 +288,7 @@ def compile_problem(problem: Problem, matrix: MatrixLike = None) -> Instance:
         cost_per_s=obj.rupiah_per_hour / 3600 * COST_SCALE,
         rider_cost=obj.rupiah_per_rider * COST_SCALE,
         flagged={},
+        cost_per_wait_s=obj.rupiah_per_wait_hour / 3600 * COST_SCALE,
         **arrays,
     )
     flagged = _flags(inst)

@@ -427,7 +427,9 @@ class Objective:
     past an order's soft target (× ``1 + priority``), ``rupiah_unassigned`` per unserved order
     (× ``1 + priority``, unless the order sets its own penalty), ``rupiah_per_rider`` used and
     ``rupiah_per_lead_minute`` from an order's release to the start of its delivery (× ``1 +
-    priority``: the patient's wait for the medicine once it is ready).
+    priority``: the patient's wait for the medicine once it is ready), and
+    ``rupiah_per_wait_hour`` of a rider's waiting between the stops of a route (at a pharmacy
+    before the medicine is ready, at a door before its window: time on the job, not riding).
 
     Two named presets (:meth:`named`): ``"cost_first"`` (the defaults, :data:`COST_FIRST`) and
     ``"patients_first"`` (:data:`PATIENTS_FIRST`, the live dispatcher's default).
@@ -439,10 +441,11 @@ class Objective:
     rupiah_unassigned: float = RUPIAH_UNASSIGNED
     rupiah_per_rider: float = 0.0
     rupiah_per_lead_minute: float = 0.0
+    rupiah_per_wait_hour: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute",
-                     "rupiah_unassigned", "rupiah_per_rider", "rupiah_per_lead_minute"):
+                     "rupiah_unassigned", "rupiah_per_rider", "rupiah_per_lead_minute", "rupiah_per_wait_hour"):
             _rupiah("objective", name, getattr(self, name))
 
     def unassigned_cost(self, order: Order) -> float:
@@ -460,11 +463,12 @@ COST_FIRST = Objective()
 """Riding cost first: the defaults (domain.md fares), lateness at Rp 1,000 a minute, lead time free."""
 
 PATIENTS_FIRST = Objective(rupiah_per_late_minute=20_000.0, rupiah_per_lead_minute=500.0,
-                           rupiah_unassigned=10_000_000.0)
+                           rupiah_unassigned=10_000_000.0, rupiah_per_wait_hour=20_000.0)
 """The service's order of goals (docs/dispatch.md): cold chain kept (a rule, not a cost), then on
 time, then patient lead time, then cost. A minute late costs 40 minutes of lead time; the lead
 weight is below a minute of riding, where patients stop gaining in a rolling horizon (D, see
-docs/dispatch.md); an order left out costs about eight hours late."""
+docs/dispatch.md); an order left out costs about eight hours late; a rider's hour waiting between
+stops costs what an hour of riding time does (the rider is on the job either way)."""
 
 OBJECTIVES: Mapping[str, Objective] = {"cost_first": COST_FIRST, "patients_first": PATIENTS_FIRST}
 """The named objective presets."""

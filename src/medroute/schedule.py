@@ -181,7 +181,8 @@ def _reinsert_delivery(inst: Instance, r: int, seq: list[int], k: int) -> list[i
 
 
 def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) -> float:
-    """Cost units of a timed route: riding, lateness and the rider's fixed cost (0 if empty)."""
+    """Cost units of a timed route: riding, lateness, lead time, waiting between stops and the
+    rider's fixed cost (0 if empty)."""
     if not nodes:
         return 0.0
     cost = inst.rider_cost
@@ -189,8 +190,13 @@ def route_cost(inst: Instance, r: int, nodes: Sequence[int], times: RouteTimes) 
     locs = [int(inst.start_loc[r])] + [int(inst.node_loc[v]) for v in nodes]
     if inst.end_loc[r] >= 0:
         locs.append(int(inst.end_loc[r]))
+    riding = 0
     for a, b in pairwise(locs):
         cost += arc[0][a, b] * inst.cost_per_m + arc[1][a, b] * inst.cost_per_s
+        riding += int(arc[1][a, b])
+    if inst.cost_per_wait_s:
+        service = sum(inst.service_list[v] for v in nodes)
+        cost += (times.end_s - times.depart_s - riding - service) * inst.cost_per_wait_s
     for v, s in zip(nodes, times.starts, strict=True):
         k = inst.order_of(v)
         if inst.is_pickup(v):

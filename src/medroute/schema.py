@@ -62,7 +62,7 @@ def problem_schema() -> dict[str, Any]:
     }, ["id", "start"])
     objective = _obj({k: {**_NUM, "description": "Rupiah"} for k in (
         "rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute", "rupiah_unassigned",
-        "rupiah_per_rider", "rupiah_per_lead_minute")}, [])
+        "rupiah_per_rider", "rupiah_per_lead_minute", "rupiah_per_wait_hour")}, [])
     doc = _obj({
         "medroute": {"const": "problem/1"}, "name": {"type": "string"},
         "day": {"type": "string", "format": "date"}, "timezone": {"type": "string"},

@@ -242,6 +242,7 @@ class DayRules:
     improve_rounds: int = 0
     travel_quantile: float = DEFAULT_TRAVEL_QUANTILE
     retry_share: float = 0.0
+    replan_work: float | None = None
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, rule: str) -> None:
@@ -261,13 +262,16 @@ class DayRules:
              "must be an integer >= 0")
         need(isinstance(self.travel_quantile, (int, float)) and 1 <= self.travel_quantile < math.inf,
              "travel_quantile", "must be a finite number >= 1")
+        need(self.replan_work is None or (isinstance(self.replan_work, (int, float))
+                                          and 0 < self.replan_work < math.inf),
+             "replan_work", "must be None or a finite number > 0")
 
 
 def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: float = 0.15,
              failure_rate: float = 0.05, cancel_rate: float = 0.02, replan_every: int = 300,
              engine: str | None = "auto", time_budget: float = 1.0, objective: Objective | str = "patients_first",
              improve_rounds: int = 0, travel_quantile: float = DEFAULT_TRAVEL_QUANTILE, retry_share: float = 0.0,
-             progress: Callable[[float], None] | None = None,
+             replan_work: float | None = None, progress: Callable[[float], None] | None = None,
              on_plan: Callable[[Plan], None] | None = None) -> SimResult:
     """Replay one day under ``policy`` (see the module docstring).
 
@@ -304,6 +308,10 @@ def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: f
     retry_share
         Share of failed deliveries where the patient asks for another try 1–2 h later (the rider
         keeps the item); the others go back to the pharmacy.
+    replan_work
+        A work budget per replan instead of ``time_budget`` (reference seconds,
+        :func:`~medroute.stop.MaxWork`; see :meth:`~medroute.dispatch.Dispatcher.replan`): the same
+        seed then gives the same day on any machine, however loaded.
     progress
         Called with the fraction of the day done (0–1).
     on_plan
@@ -321,7 +329,7 @@ def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: f
     """
     rules = DayRules(noise, failure_rate, cancel_rate, replan_every, engine, time_budget,
                      Objective.named(objective) if isinstance(objective, str) else objective, improve_rounds,
-                     travel_quantile, retry_share)
+                     travel_quantile, retry_share, replan_work)
     return replay(scenario, policy=policy, seed=seed, rules=rules, progress=progress, on_plan=on_plan)
 
 
@@ -476,7 +484,7 @@ class _Day:
 
     def replan(self, t: int) -> None:
         t0 = time.perf_counter()
-        plan = self.d.replan(t, time_budget=self.rules.time_budget)
+        plan = self.d.replan(t, time_budget=self.rules.time_budget, work=self.rules.replan_work)
         self.latencies.append(time.perf_counter() - t0)
         if self.on_plan is not None:
             self.on_plan(plan)

@@ -20,8 +20,8 @@ from medroute.events import OrderCreated, PickedUp, TravelDelay
 from tests.dispatch.town import H, dispatcher, do_committed, order, replan
 
 
-def busy_dispatcher() -> Dispatcher:
-    d = dispatcher(3, commit_within_s=24 * H, engine="greedy")
+def busy_dispatcher(**kw: Any) -> Dispatcher:
+    d = dispatcher(3, commit_within_s=24 * H, engine="greedy", **kw)
     for i in range(6):
         d.apply(OrderCreated(8 * H, order(i, cold=i == 1, release_s=8 * H), released=i < 4))
     replan(d, 8 * H)

@@ -3,6 +3,7 @@ the candidate pool, the improver and persistence (see the package docstring)."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -263,7 +264,7 @@ class Dispatcher:
             self._engine_obj = get_engine(self.engine)
         return self._engine_obj
 
-    def replan(self, now: int | None = None, *, time_budget: float = 1.0) -> Plan:
+    def replan(self, now: int | None = None, *, time_budget: float = 1.0, work: float | None = None) -> Plan:
         """Plan the open state at ``now`` (seconds; default: the latest event time).
 
         Parameters
@@ -275,6 +276,11 @@ class Dispatcher:
             *keep* candidate (and the improver's best plan, when there is one), the rest (less a
             reserve for checking) to the engine. Orders not yet placed when the keep share runs
             out are placed by the quickest insertion anyway, so a replan may overrun the budget.
+        work
+            A work budget for the engine instead of the clock (reference seconds,
+            :func:`~medroute.stop.MaxWork`): ``time_budget`` is then ignored, the incremental
+            candidates are completed at full effort, and the same state and seed give the same
+            plan on any machine, however loaded.
 
         Returns
         -------
@@ -287,7 +293,11 @@ class Dispatcher:
         DispatchError
             If ``now`` is not a time, or no candidate passes the checker even with every item on
             board relaxed (a bug).
+        ValueError
+            If ``work`` is not a finite number > 0.
         """
+        if work is not None and not (isinstance(work, (int, float)) and 0 < work < math.inf):
+            raise ValueError(f"replan: work must be a finite number > 0, got {work!r}")
         with self._lock:
             t0 = time.perf_counter()
             at = self._state.now_s if now is None else st.seconds(now, "replan: now")
@@ -300,7 +310,8 @@ class Dispatcher:
                 b = build(state, at, self.settings, self._matrices, overtime)
                 pool = Pool(b, previous_riders(_stops(state.routes)), self.stability_rp)
                 out = solve_pool(pool, engine=self._engine(), previous=_stops(state.routes), improved=improved,
-                                 deadline=deadline, seed=self.seed, incremental=self.incremental, final=attempt == 2)
+                                 deadline=deadline, seed=self.seed, incremental=self.incremental, final=attempt == 2,
+                                 work=work)
                 if out.solution is not None and out.candidate is not None:
                     self._improvement = Improvement(pool, out.candidate)
                     return self._adopt(state, b, out.solution, out.candidate, at, time.perf_counter() - t0)

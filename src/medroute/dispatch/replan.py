@@ -17,6 +17,7 @@ Every engine call of the dispatcher goes through :func:`engine_candidate`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from ..insertion import FullCostInserter, plan_objective
 from ..reasons import Reason
 from ..schedule import build_solution
 from ..solution import Solution
-from ..stop import MaxRuntime
+from ..stop import Budget, MaxRuntime, MaxWork
 from .live import Built
 
 KEEP_COMPARE = 60
@@ -179,20 +180,20 @@ def keep_candidate(pool: Pool, stage: str, routes: LiveRoutes, seconds: float) -
     return pool.add(stage, planning_routes(pool.built, routes), seconds=seconds)
 
 
-def engine_candidate(pool: Pool, engine: Engine, *, seconds: float, seed: int, repair_s: float) -> None:
-    """``engine`` on the planning problem for ``seconds``, its plans added to ``pool``: ``auto``
+def engine_candidate(pool: Pool, engine: Engine, *, stop: Budget, seed: int, repair_s: float) -> None:
+    """``engine`` on the planning problem until ``stop``, its plans added to ``pool``: ``auto``
     searches from the pool and adds every stage's plan; another engine is warm-started from the
     pool's best plan and its plan repaired within ``repair_s``."""
     inst = pool.built.plan_inst
     if isinstance(engine, AutoEngine):
         pool.inserter.finish = False  # auto's stages are clock-bound (a cut construction is dropped)
         try:
-            engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, pool=pool.plans)
+            engine.solve(inst, stop=stop, seed=seed, pool=pool.plans)
         finally:
             pool.inserter.finish = True
         return
     best = pool.best()
-    res = engine.solve(inst, stop=MaxRuntime(seconds), seed=seed, initial=best.routes if best is not None else None)
+    res = engine.solve(inst, stop=stop, seed=seed, initial=best.routes if best is not None else None)
     pool.add(engine.name, res.routes, res.reasons, seconds=max(0.02, repair_s))
 
 
@@ -264,19 +265,25 @@ def choose(pool: Pool, seed: int) -> Outcome:
 
 
 def solve_pool(pool: Pool, *, engine: Engine | None, previous: LiveRoutes, improved: LiveRoutes | None,
-               deadline: float, seed: int, incremental: bool, final: bool) -> Outcome:
+               deadline: float, seed: int, incremental: bool, final: bool, work: float | None = None) -> Outcome:
     """Fill ``pool`` within the wall-clock ``deadline`` (a :func:`time.perf_counter` value) and
-    choose (see the module docstring). ``final``: the last attempt, keep candidate only."""
-    left = deadline - time.perf_counter()
+    choose (see the module docstring). ``final``: the last attempt, keep candidate only.
+    ``work``: a work budget for the engine (:func:`~medroute.stop.MaxWork`) instead of the clock;
+    ``deadline`` is then ignored and the candidates are completed at full effort (reproducible)."""
+    left = math.inf if work is not None else deadline - time.perf_counter()
     if incremental or engine is None or final:
         share = 0.3 if engine is not None and not final else 0.9
         keep_candidate(pool, "keep", previous, max(0.02, share * left))
         if improved is not None and not final:
             keep_candidate(pool, "improved", improved, max(0.02, 0.2 * left))
-    left = deadline - time.perf_counter()
-    reserve = min(0.3, 0.1 * (left + 0.1)) + 0.02
-    if engine is not None and not final and left - reserve > 0.05:
-        engine_candidate(pool, engine, seconds=left - reserve, seed=seed, repair_s=reserve / 2)
+    stop: Budget | None = MaxWork(work) if work is not None else None
+    repair_s = math.inf
+    if work is None:
+        left = deadline - time.perf_counter()
+        reserve = min(0.3, 0.1 * (left + 0.1)) + 0.02
+        stop, repair_s = (MaxRuntime(left - reserve) if left - reserve > 0.05 else None), reserve / 2
+    if engine is not None and not final and stop is not None:
+        engine_candidate(pool, engine, stop=stop, seed=seed, repair_s=repair_s)
     if not len(pool.plans):
         keep_candidate(pool, "keep", previous, 0.5)
     return choose(pool, seed)
