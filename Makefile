@@ -151,6 +151,7 @@ bench-simulate: $(STAMP)  ## simulated live days over seeds and noise levels: th
 	rm -rf $(R)/simulate
 	for days in $(SIMULATE_DAYS); do for sigma in 0.15 0.3; do \
 	  $(RUN) benchmarks/simulate.py --days $$days --noise $$sigma --out $(R)/simulate/$${days%%:*} || exit 1; done; done
+	$(RUN) benchmarks/simulate.py --days puskesmas:0 --noise 0.15 --out $(R)/simulate/puskesmas
 
 bench-simulate-cold: $(STAMP)  ## the two days that broke the cold chain (expanded 7 and 9) at σ 0.15 and 0.3 (both cores)
 	rm -rf $(R)/simulate-cold

@@ -13,7 +13,8 @@ per instance in the report. Every engine of
 a run solves an instance in the same worker process, one after the other, so that the columns
 share the machine's conditions; ``pyvrp`` and ``ortools`` alone are the peers ``auto`` is held to
 (``--versus``). ``--work`` runs in reproducible mode (``stop=MaxWork(time limit)``) instead of the
-clock (``time_limit=``).
+clock (``time_limit=``). ``--seed`` gives every solve another seed (default 0): the same runs on a
+few seeds show the run-to-run spread a clock-bound comparison has to be read against.
 
     .venv/bin/python benchmarks/literature.py --set solomon --engines auto,pyvrp --time-limit 10 \\
         --versus auto:pyvrp --out benchmarks/results/literature-10s
@@ -43,7 +44,7 @@ from medroute.solution import Solution, StopKind
 Solver = Callable[..., Solution]
 """``solver(problem, engine=..., time_limit=..., seed=..., matrix=...) -> Solution``."""
 
-FIELDS = ("set", "instance", "engine", "status", "vehicles", "distance", "bks_vehicles", "bks_distance",
+FIELDS = ("set", "instance", "engine", "seed", "status", "vehicles", "distance", "bks_vehicles", "bks_distance",
           "vehicle_match", "gap_pct", "unassigned", "violations", "literature_violations", "max_ride",
           "max_ride_limit", "max_duration", "max_duration_limit", "time_s", "clock_stopped", "stopped_by",
           "best_stage", "error")
@@ -104,15 +105,15 @@ def evaluate(inst: LiteratureInstance, solution: Solution, *, engine: str, elaps
 
 
 def run_instance(kind: str, path: Path, engines: Sequence[str], time_limit: float, bks: tuple[int | None, float] | None,
-                 work: bool = False, solver: Solver | None = None) -> list[dict[str, Any]]:
+                 work: bool = False, seed: int = 0, solver: Solver | None = None) -> list[dict[str, Any]]:
     """:func:`run_one` for each engine in turn, in this process."""
-    return [run_one(kind, path, engine, time_limit, bks, work=work, solver=solver) for engine in engines]
+    return [run_one(kind, path, engine, time_limit, bks, work=work, seed=seed, solver=solver) for engine in engines]
 
 
 def run_one(kind: str, path: Path, engine: str, time_limit: float, bks: tuple[int | None, float] | None,
-            work: bool = False, solver: Solver | None = None) -> dict[str, Any]:
-    """Read, solve, check and score one instance with one engine (``work``: on ``MaxWork(time_limit)``
-    instead of the clock); errors become a record."""
+            work: bool = False, seed: int = 0, solver: Solver | None = None) -> dict[str, Any]:
+    """Read, solve, check and score one instance with one engine and ``seed`` (``work``: on
+    ``MaxWork(time_limit)`` instead of the clock); errors become a record."""
     import medroute
     from medroute.stop import MaxWork
 
@@ -120,15 +121,15 @@ def run_one(kind: str, path: Path, engine: str, time_limit: float, bks: tuple[in
     budget: dict[str, Any] = {"stop": MaxWork(time_limit)} if work else {"time_limit": time_limit}
     t0 = time.perf_counter()
     try:
-        sol = (solver or default_solver)(inst.problem, engine=engine, seed=0, matrix=inst.matrix, **budget)
+        sol = (solver or default_solver)(inst.problem, engine=engine, seed=seed, matrix=inst.matrix, **budget)
     except Exception as exc:  # a failing engine is a result, not the end of the benchmark
         rec = dict.fromkeys(FIELDS)
-        rec.update({"set": kind, "instance": inst.name, "engine": engine, "status": "error",
+        rec.update({"set": kind, "instance": inst.name, "engine": engine, "seed": seed, "status": "error",
                     "time_s": round(time.perf_counter() - t0, 2), "error": f"{type(exc).__name__}: {exc}"[:300]})
         return rec
     elapsed = sol.solve_time_s or (time.perf_counter() - t0)
     violations = medroute.check(inst.problem, sol, inst.matrix)
-    return evaluate(inst, sol, engine=engine, elapsed_s=elapsed, bks=bks, violations=len(violations))
+    return {**evaluate(inst, sol, engine=engine, elapsed_s=elapsed, bks=bks, violations=len(violations)), "seed": seed}
 
 
 def _mean(values: Iterable[float]) -> float | None:
@@ -231,13 +232,18 @@ def _versus_lines(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, 
     return lines
 
 
+def _seeds(records: Sequence[dict[str, Any]]) -> str:
+    """The seeds of ``records`` (runs made before the seed was recorded had seed 0)."""
+    return ", ".join(str(s) for s in sorted({int(r.get("seed") or 0) for r in records})) or "0"
+
+
 def markdown(records: Sequence[dict[str, Any]], *, time_limit: float, with_runs: bool = True,
              pairs: Sequence[tuple[str, str]] = ()) -> str:
     """The report: per set, the per-engine summary, then (``with_runs``) every run."""
     lines = ["# Literature benchmarks", "",
-             f"Time limit {time_limit:g} s per run, seed 0. Distances in literature units, recomputed in "
-             "double precision from the coordinates. `gap %` compares with the best-known distance and is "
-             "like-for-like only when the vehicle count matches the BKS (hierarchical convention). "
+             f"Time limit {time_limit:g} s per run, seed {_seeds(records)}. Distances in literature units, "
+             "recomputed in double precision from the coordinates. `gap %` compares with the best-known distance "
+             "and is like-for-like only when the vehicle count matches the BKS (hierarchical convention). "
              "`violations` = `medroute.check`, `literature_violations` = the literature's rules in double precision "
              "(unserved orders excluded; they are counted in `unassigned`). `clock_stopped`: the clock, not the "
              "engines' work budgets, ended a search, so the same seed may give a different plan.", ""]
@@ -324,13 +330,13 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
     kinds = list(KINDS) if args.set == "all" else [args.set]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     globs = [g.strip().lower() for g in args.instances.split(",") if g.strip()]
-    tasks: list[tuple[str, Path, list[str], float, tuple[int | None, float] | None, bool]] = []
+    tasks: list[tuple[str, Path, list[str], float, tuple[int | None, float] | None, bool, int]] = []
     for kind in kinds:
         bks = _bks_tables(kind, args.root)
         for path in instance_paths(kind, root=args.root):
             if globs and not any(fnmatch.fnmatchcase(path.stem.lower(), g) for g in globs):
                 continue
-            tasks.append((kind, path, engines, args.time_limit, bks.get(path.stem), args.work))
+            tasks.append((kind, path, engines, args.time_limit, bks.get(path.stem), args.work, args.seed))
     records: list[dict[str, Any]] = []
     total = len(tasks) * len(engines)
     if args.jobs > 1 and solver is None:
@@ -387,6 +393,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--instances", default="",
                     help="comma-separated globs on instance names, case-insensitive, e.g. 'lc1*,lr205' (default all)")
     ap.add_argument("--out", default="benchmarks/results/literature", help="output directory")
+    ap.add_argument("--seed", type=int, default=0, help="random seed of every solve (default 0)")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes; timings then share CPUs)")
     ap.add_argument("--merge", action="store_true",
                     help="keep the other runs already in <out>/<set>.json (rerun one engine into a table)")

@@ -23,6 +23,7 @@ from medroute.compile import Instance, compile_problem
 from medroute.engines.ortools import _params, build_model, step_limit
 from medroute.insertion import Deadline, Inserter
 from medroute.io import instance_paths, read_instance
+from medroute.stop import MaxWork, Meter
 
 INSTANCES = (("solomon", "R111"), ("solomon", "RC207"), ("lilim", "lr205"), ("lilim", "lc201"),
              ("darp", "a8-96"), ("darp", "b8-96"))
@@ -51,8 +52,8 @@ def neighbor_counter(routing: Any) -> Callable[[], int]:
 
 
 def step_counter(routing: Any) -> Callable[[], int]:
-    """:func:`step_limit` with a budget the search never reaches, as a counter."""
-    counter = step_limit(routing, 10**15)
+    """:func:`step_limit` with a work budget the search never reaches, as a counter."""
+    counter = step_limit(routing, Meter(MaxWork(10**15)), 1.0)
     return lambda: counter.steps
 
 
@@ -60,8 +61,9 @@ COUNTERS: dict[str, Callable[[Any], Callable[[], int]] | None] = {
     "none": None, "steps": step_counter, "neighbours": neighbor_counter}
 
 
-def search_seconds(inst: Instance, start: list[list[int]], counter: str) -> tuple[float, int, int]:
-    """Seconds to :data:`SOLUTIONS` solutions from ``start``, the objective reached and the count."""
+def search_seconds(inst: Instance, start: list[list[int]], counter: str,
+                   solutions: int = SOLUTIONS) -> tuple[float, int, int]:
+    """Seconds to ``solutions`` solutions from ``start``, the objective reached and the count."""
     model = build_model(inst)
     make = COUNTERS[counter]
     count = make(model.routing) if make is not None else (lambda: 0)
@@ -69,7 +71,7 @@ def search_seconds(inst: Instance, start: list[list[int]], counter: str) -> tupl
         [[model.index_of[v] for v in seq] for seq in start], True)
     t = time.perf_counter()
     solution = model.routing.SolveFromAssignmentWithParameters(
-        assignment, _params(600, "PARALLEL_CHEAPEST_INSERTION", SOLUTIONS))
+        assignment, _params(600, "PARALLEL_CHEAPEST_INSERTION", solutions))
     seconds = time.perf_counter() - t
     if make is not None and count() == 0:
         raise RuntimeError(f"the {counter} counter saw nothing on {inst.n} orders")

@@ -10,6 +10,8 @@ import pytest
 from medroute.bench.provenance import check, check_headline, check_report, citations, main, study_of
 from medroute.bench.results import META_FILE, study
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def recorded_study(folder: Path, *files: str) -> Path:
     """A study folder with a run the results writer recorded, holding ``files``."""
@@ -116,3 +118,8 @@ def test_check_covers_the_headline_and_every_report_under_the_results(tmp_path: 
     (root / "travel" / "RESULTS.md").write_text("# Travel\n", encoding="utf-8")
     assert check(path, root) == ["results/travel/RESULTS.md: study results/travel/ has no recorded run "
                                  "(status 'done' in its meta.json)"]
+
+
+def test_every_figure_the_benchmark_guide_and_reports_quote_comes_from_a_recorded_study() -> None:
+    """benchmarks/README.md's headline and every results/**/RESULTS.md cite recorded studies only."""
+    assert check(REPO / "benchmarks" / "README.md", REPO / "benchmarks" / "results") == []

@@ -122,3 +122,16 @@ def test_versus_compares_vehicles_first_then_distance(tmp_path: Path) -> None:
     v = versus(records, "auto", "pyvrp")
     assert (v["instances"], v["worse"], v["better"]) == (3, ["c"], ["b"])
     assert v["mean_distance_ratio"] == round((100.05 / 100 + 1.01) / 2, 5)
+
+
+def test_the_seed_goes_to_every_solve_and_into_the_records(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def seeded(problem: Problem, *, engine: str, matrix: Any, seed: int, **_: Any) -> Solution:
+        seen.append(seed)
+        return stub(problem, engine=engine, matrix=matrix)
+
+    records = run(args_for(tmp_path, "--instances", "tiny1", "--seed", "3"), solver=seeded)
+    assert seen == [3, 3] and [r["seed"] for r in records] == [3, 3]
+    assert "seed 3." in markdown(records, time_limit=1)
+    assert "3" in (tmp_path / "out" / "lilim.csv").read_text().splitlines()[1].split(",")[3]
