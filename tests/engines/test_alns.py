@@ -128,3 +128,20 @@ def test_orders_without_a_rider_come_back_with_a_reason() -> None:
     solution = medroute.solve(problem, engine="alns", time_limit=2.0, seed=0)
     assert medroute.check(problem, solution) == []
     assert "late" in {u.order for u in solution.unassigned}
+
+
+def test_a_start_plan_that_leaves_a_carried_item_off_its_route_is_planned_anew() -> None:
+    base = generate(11, n=2, m=1, cold_share=0.0, plain=True)
+    rider = dataclasses.replace(base.riders[0], parcels=2, start_s=8 * H)
+    carried, other = base.orders
+    carried = dataclasses.replace(carried, parcels=1, picked_up_by=rider.id, picked_up_s=8 * H - 600,
+                                  windows=(TimeWindow(rider.shift.end_s + H, rider.shift.end_s + 2 * H),))
+    other = dataclasses.replace(other, parcels=2, required=False)
+    problem = base.replace(orders=(carried, other), riders=(rider,))
+    inst = compile_problem(problem)
+    start = [[1, 1 + inst.n]]  # fits only with the undeliverable carried item left out
+    assert not isinstance(schedule_route(inst, 0, start[0]), Infeasible)
+    res = AlnsEngine().solve(inst, stop=MaxWork(20 * iteration_work(inst)), seed=0, initial=start)
+    assert 1 not in res.routes[0]  # with the carried item on board the other order does not fit
+    solution = medroute.solve(problem, engine="alns", stop=MaxWork(20 * iteration_work(inst)), seed=0)
+    assert medroute.check(problem, solution) == []

@@ -100,8 +100,14 @@ def tables(inst: Instance) -> K.Tables:
         i64(inst.depart), i64(inst.shift_end), i64(inst.max_work), float(np.max(dur)) if dur.size else 1.0)
 
 
-def _load(T: K.Tables, P: K.Plan, routes: Sequence[Sequence[int]], orders: set[int]) -> None:
-    """Put ``routes`` (each must time) into the plan ``P``."""
+def _load(T: K.Tables, P: K.Plan, routes: Sequence[Sequence[int]], orders: set[int]) -> list[int]:
+    """Put ``routes`` into the plan ``P``; a route the kernel cannot time starts empty instead
+    (its orders are inserted anew). The riders whose routes were emptied.
+
+    The kernel counts every carried item on board from the start, so a start plan that leaves
+    one off its rider's route (unassigned) may use capacity the kernel does not have.
+    """
+    emptied = []
     for r, nodes in enumerate(routes):
         seq = [v for v in nodes if T.n and (v if v < T.n else v - T.n) in orders]
         P.routes[r, :len(seq)] = seq
@@ -109,7 +115,12 @@ def _load(T: K.Tables, P: K.Plan, routes: Sequence[Sequence[int]], orders: set[i
         for v in seq:
             P.where[v if v < T.n else v - T.n] = r
         if not K.refresh(T, P, r):
-            raise AssertionError(f"alns: rider {r}'s start route does not time in the kernel")
+            for v in seq:
+                P.where[v if v < T.n else v - T.n] = -1
+            P.size[r] = 0
+            K.refresh(T, P, r)
+            emptied.append(r)
+    return emptied
 
 
 def iteration_work(instance: Instance) -> float:
@@ -145,7 +156,8 @@ class AlnsEngine:
             same plan.
         initial
             Optional per-rider node sequences to start from; routes that do not time lose
-            the orders the timing blames, and every order still out is inserted.
+            the orders the timing blames, a route that does not time with every carried
+            item on board starts empty, and every order still out is inserted.
         progress
             Unused (one search, reported once by the caller).
 
@@ -169,7 +181,9 @@ class AlnsEngine:
             routes, _, dropped = drop_untimable(inst, [list(s) for s in initial] + [[]] * (inst.m - len(initial)),
                                                 label="alns start")
             notes.extend(dropped)
-            _load(T, P, routes[:inst.m], set(orders.tolist()))
+            for r in _load(T, P, routes[:inst.m], set(orders.tolist())):
+                notes.append(f"alns start: the route of {inst.problem.riders[r].id!r} does not time with its "
+                             "carried items on board; planned anew")
         pending = np.array([k for k in orders if P.where[k] < 0], np.int64)
         for i in range(0, len(pending), CONSTRUCT_CHUNK):  # regret insertion, the clock looked at
             if meter.seconds_left() <= 0:
