@@ -146,11 +146,10 @@ def test_no_rider_working_leaves_every_order_out_with_no_rider(engine: str, orde
 
 
 def test_the_time_limit_holds_on_a_large_day(engine: str) -> None:
-    # Issue 18 #2: 2,000 orders with 0.5 s took 11-131 s with auto, 6.1 s with ortools. Timed on
-    # the compiled instance (compiling is not the engines'). What an engine cannot interrupt
-    # (a step of building its model) grows with the machine's load, so the bound allows, beyond
-    # the 5 % + 1 s, as long as compiling the instance just took: seconds on a quiet machine,
-    # more beside other jobs. benchmarks/time_limit.py measures the 5 % + 1 s itself.
+    # A guard against engines that ignore the deadline (issue 18 #2), timed on the compiled
+    # instance. What an engine cannot interrupt (a step of building its model) grows with the
+    # machine's load, so beyond the 5 % + 1 s the bound allows twice as long as compiling the
+    # instance just took. benchmarks/time_limit.py measures the 5 % + 1 s itself.
     problem = generate(8, n=2000, m=150, plain=engine in ("pyvrp", "vroom"))
     t0 = time.perf_counter()
     inst = compile_problem(problem)
@@ -164,5 +163,5 @@ def test_the_time_limit_holds_on_a_large_day(engine: str) -> None:
     for limit in (0.5,) if engine == "pyvrp" else (0.5, 3.0):
         t0 = time.perf_counter()
         result = eng.solve(inst, stop=MaxRuntime(limit), seed=0)
-        assert time.perf_counter() - t0 <= 1.05 * limit + 1.0 + slack, (limit, slack)
+        assert time.perf_counter() - t0 <= 1.05 * limit + 1.0 + 2 * slack, (limit, slack)
         assert result.stats.stopped_by in (StopReason.CLOCK, StopReason.DONE)
