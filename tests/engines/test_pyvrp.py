@@ -95,7 +95,7 @@ def test_supports_names_what_it_relaxes() -> None:
     said = support.reason
     assert not support and str(support) == said
     assert "out-of-fridge budgets" in said and "'cold'" in said
-    assert "several delivery windows on order 'split'" in said and "hull" in said
+    assert "several delivery windows on 1 order ('split')" in said and "hull" in said
     assert "soft delivery targets" in said and "'soft'" in said
     assert [x.hard for x in relaxations(inst)] == [True, True, False]
 

@@ -123,6 +123,27 @@ def order_ids(inst: Instance, ks: Sequence[int]) -> str:
     return ", ".join(names) + more
 
 
+def relaxation(inst: Instance, ks: Sequence[int], what: str, *, hard: bool) -> list[Relaxation]:
+    """``[Relaxation]`` of ``what`` on orders ``ks``, or ``[]`` if ``ks`` is empty; ``{orders}``
+    in ``what`` becomes their count and ids (``3 orders ('a', 'b', 'c')``)."""
+    if not ks:
+        return []
+    count = f"{len(ks)} order{'s' if len(ks) != 1 else ''}"
+    return [Relaxation(what.format(orders=f"{count} ({order_ids(inst, ks)})"), hard, tuple(ks))]
+
+
+def ride_budgets(inst: Instance, ks: Sequence[int]) -> list[int]:
+    """Orders of ``ks`` with an out-of-fridge budget for some rider allowed to carry them."""
+    return [k for k in ks if bool(np.any((inst.max_ride[k] < NO_LIMIT) & inst.allowed[k]))]
+
+
+def soft_targets(inst: Instance, ks: Sequence[int]) -> list[Relaxation]:
+    """The relaxation of an engine whose search ignores soft delivery targets (lateness cost)."""
+    late = [k for k in ks if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0]
+    return relaxation(inst, late, "soft delivery targets (lateness cost) on {orders}, ignored by the search",
+                      hard=False)
+
+
 def carried_routes(inst: Instance) -> tuple[tuple[int, ...], ...]:
     """Per rider, the deliveries of the orders already on board: the plan when nothing else is
     planned."""

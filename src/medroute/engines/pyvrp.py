@@ -51,7 +51,17 @@ from ..reasons import Reason
 from ..schedule import Infeasible, schedule_route
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import Meter, Stop, StopReason, budget_of
-from .base import EngineResult, Relaxation, Support, order_ids, relaxed_support, routed_orders, window_hull
+from .base import (
+    EngineResult,
+    Relaxation,
+    Support,
+    relaxation,
+    relaxed_support,
+    ride_budgets,
+    routed_orders,
+    soft_targets,
+    window_hull,
+)
 from .work import per_unit
 
 if TYPE_CHECKING:
@@ -70,28 +80,14 @@ PENALTY_UPDATE_EVERY = 50
 def relaxations(inst: Instance) -> list[Relaxation]:
     """What of ``inst`` the PyVRP model leaves out, one entry per feature (empty = exact)."""
     ks = routed_orders(inst)
-    out: list[Relaxation] = []
-    budget = [k for k in ks if bool(np.any((inst.max_ride[k] < NO_LIMIT) & inst.allowed[k]))]
-    if budget:
-        out.append(Relaxation(
-            f"out-of-fridge budgets (maximum ride time pickup → door) on {len(budget)} "
-            f"order{'s' if len(budget) > 1 else ''} ({order_ids(inst, budget)})", True, tuple(budget)))
     several_d = [k for k in ks if len(inst.windows[inst.delivery(k)]) > 1]
-    if several_d:
-        out.append(Relaxation(
-            f"several delivery windows on order{'s' if len(several_d) > 1 else ''} "
-            f"{order_ids(inst, several_d)} (their hull is used)", True, tuple(several_d)))
     several_p = [k for k in ks if inst.carried_by[k] < 0 and len(inst.windows[inst.pickup(k)]) > 1]
-    if several_p:
-        out.append(Relaxation(
-            f"several pharmacy opening windows for the pickup of order{'s' if len(several_p) > 1 else ''} "
-            f"{order_ids(inst, several_p)} (their hull is used)", True, tuple(several_p)))
-    soft = [k for k in ks if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0]
-    if soft:
-        out.append(Relaxation(
-            f"soft delivery targets (lateness cost) on {len(soft)} order{'s' if len(soft) > 1 else ''} "
-            f"({order_ids(inst, soft)}), ignored by the search", False, tuple(soft)))
-    return out
+    return [*relaxation(inst, ride_budgets(inst, ks), "out-of-fridge budgets (maximum ride time pickup → door) "
+                        "on {orders}", hard=True),
+            *relaxation(inst, several_d, "several delivery windows on {orders} (their hull is used)", hard=True),
+            *relaxation(inst, several_p, "several pharmacy opening windows for the pickup of {orders} (their hull "
+                        "is used)", hard=True),
+            *soft_targets(inst, ks)]
 
 
 @dataclass(frozen=True, eq=False)

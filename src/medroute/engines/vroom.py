@@ -73,7 +73,17 @@ from ..reasons import Reason
 from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import Meter, Stop, StopReason
-from .base import EngineResult, Relaxation, Support, carried_routes, order_ids, relaxed_support, routed_orders
+from .base import (
+    EngineResult,
+    Relaxation,
+    Support,
+    carried_routes,
+    relaxation,
+    relaxed_support,
+    ride_budgets,
+    routed_orders,
+    soft_targets,
+)
 from .deadline import kill_grace, run_with_deadline
 
 COOLBOX_SKILL = 1
@@ -84,10 +94,6 @@ MAX_PRIORITY = 100
 """VROOM's highest job priority."""
 UINT32_MAX = int(np.iinfo(np.uint32).max)
 """VROOM matrices are unsigned 32-bit; larger entries are clipped to this."""
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def relaxations(inst: Instance) -> list[Relaxation]:
@@ -105,24 +111,12 @@ def relaxations(inst: Instance) -> list[Relaxation]:
         (objective only) and optional orders (objective only).
     """
     ks = routed_orders(inst)
-    out: list[Relaxation] = []
-    budget = [k for k in ks if inst.carried_by[k] < 0
-              and bool(np.any((inst.max_ride[k] < NO_LIMIT) & inst.allowed[k]))]
-    if budget:
-        out.append(Relaxation(
-            f"out-of-fridge budgets (maximum ride time pickup → door) on {_plural(len(budget), 'cold order')} "
-            f"({order_ids(inst, budget)})", True, tuple(budget)))
-    soft = [k for k in ks if inst.target[k] < NO_LIMIT and inst.late_cost[k] > 0]
-    if soft:
-        out.append(Relaxation(
-            f"soft delivery targets (lateness cost) on {_plural(len(soft), 'order')} ({order_ids(inst, soft)})",
-            False, tuple(soft)))
     optional = [k for k in ks if not bool(inst.required[k]) and inst.carried_by[k] < 0]
-    if optional:
-        out.append(Relaxation(
-            f"penalties of {_plural(len(optional), 'optional order')} ({order_ids(inst, optional)}): VROOM "
-            "serves every order it can", False, tuple(optional)))
-    return out
+    return [*relaxation(inst, [k for k in ride_budgets(inst, ks) if inst.carried_by[k] < 0],
+                        "out-of-fridge budgets (maximum ride time pickup → door) on {orders}", hard=True),
+            *soft_targets(inst, ks),
+            *relaxation(inst, optional, "penalties of {orders}, optional: VROOM serves every order it can",
+                        hard=False)]
 
 
 @dataclass(frozen=True, eq=False)
