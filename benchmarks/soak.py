@@ -95,11 +95,20 @@ def run_day(day: Day) -> Outcome:
     out = Outcome(day)
     t0 = time.perf_counter()
 
+    def note(what: str) -> None:  # the first finding of the day, for the report
+        out.error = out.error or what
+
     def on_plan(plan: Any) -> None:
         out.plans += 1
-        out.check_failures += len(medroute.check(plan.problem, plan.solution, plan.matrix))
+        violations = medroute.check(plan.problem, plan.solution, plan.matrix)
+        out.check_failures += len(violations)
+        if violations:
+            note(f"plan {out.plans} fails the checker: {violations[0]}")
         routed = set(plan.solution.served) | {u.order for u in plan.solution.unassigned}
-        out.lost += sum(1 for o in plan.problem.orders if o.id not in routed)
+        lost = [o.id for o in plan.problem.orders if o.id not in routed]
+        out.lost += len(lost)
+        if lost:
+            note(f"plan {out.plans} loses {len(lost)} orders: {lost[:5]}")
 
     try:
         overrides = {} if day.orders is None else {"orders": day.orders}
@@ -108,9 +117,11 @@ def run_day(day: Day) -> Outcome:
                        time_budget=day.budget, noise=day.noise, retry_share=0.5, replan_every=day.replan_every,
                        on_plan=on_plan)
         out.lost += len(res.stranded)
+        if res.stranded:
+            note(f"{len(res.stranded)} items stranded on board: {list(res.stranded)[:5]}")
     except Exception as exc:  # the finding: counted, with its traceback kept for the report
         out.exceptions += 1
-        out.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}"
+        out.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}\n{out.error}"
     out.wall_s = time.perf_counter() - t0
     return out
 
@@ -123,7 +134,7 @@ def run(days: list[Day], *, hours: float, jobs: int, log: Path | None = None) ->
     todo = list(days)
 
     def done(o: Outcome) -> None:
-        outcomes.append(_report(o))
+        outcomes.append(print_outcome(o))
         if log is not None:
             with log.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(asdict(o)) + "\n")
@@ -162,11 +173,13 @@ def _first_done(futures: set[Any]) -> Iterator[Any]:
     yield from done
 
 
-def _report(o: Outcome) -> Outcome:
+def print_outcome(o: Outcome) -> Outcome:
+    """Print one line for day ``o`` on stderr, with its counts and first finding if it found any."""
     bad = o.exceptions + o.check_failures + o.lost
+    finding = (f"  <-- {o.exceptions} exceptions, {o.check_failures} check failures, {o.lost} lost: "
+               f"{(o.error.splitlines() or [''])[0]}") if bad else ""
     print(f"{o.day.scenario:9s} seed {o.day.seed:2d} {o.day.engine:8s} σ {o.day.noise:.2f} {o.day.budget:>4} s: "
-          f"{o.plans:4d} plans, {o.wall_s:6.0f} s{'  <-- ' + o.error.splitlines()[0] if bad else ''}",
-          file=sys.stderr, flush=True)
+          f"{o.plans:4d} plans, {o.wall_s:6.0f} s{finding}", file=sys.stderr, flush=True)
     return o
 
 
