@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 
 import medroute
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
 from medroute.compile import compile_problem
+from medroute.engines import ortools as ortools_engine
 from medroute.engines.ortools import OrToolsEngine, _params, _restore, build_model, step_limit
 from medroute.schedule import RouteTimes, schedule_route
 from medroute.solve import solve
@@ -178,3 +181,32 @@ def test_a_work_budget_gives_the_same_plan_on_a_slower_machine(slow_machine: Cal
     slow_machine()
     slow = OrToolsEngine().solve(inst, stop=MaxWork(0.3), seed=0)
     assert slow.routes == idle.routes and slow.stats.stopped_by == StopReason.WORK
+
+
+class _Overrunning:
+    """An OR-Tools routing model that ignores its time limit (as it does on large instances)."""
+
+    def SolveWithParameters(self, params: object) -> None:  # noqa: N802 (OR-Tools' names)
+        time.sleep(30)
+
+    def SolveFromAssignmentWithParameters(self, start: object, params: object) -> None:  # noqa: N802
+        time.sleep(30)
+
+
+class _Start:
+    def ObjectiveValue(self) -> int:  # noqa: N802
+        return 7
+
+
+def test_a_search_that_overruns_its_time_limit_is_cut_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ortools_engine, "_extract", lambda inst, model, found: [[1, 3]])
+    model = SimpleNamespace(routing=_Overrunning())
+    notes: list[str] = []
+    t0 = time.perf_counter()
+    found = ortools_engine._local_search(None, model, _Start(), Meter(MaxRuntime(0.5)), guarded=True, notes=notes)
+    assert time.perf_counter() - t0 < 1.05 * 0.5 + 1
+    assert found == ([[1, 3]], 7.0)  # the start plan, kept
+    t0 = time.perf_counter()
+    first = ortools_engine._first_solution(SimpleNamespace(open_orders=()), model, Meter(MaxRuntime(0.5)), 0, notes)
+    assert time.perf_counter() - t0 < 1.05 * 0.5 + 1
+    assert first is None

@@ -12,8 +12,9 @@ import multiprocessing
 import sys
 import warnings
 from collections.abc import Callable
+from typing import TypeVar
 
-from .base import EngineResult
+T = TypeVar("T")
 
 
 def kill_grace(seconds: float) -> float:
@@ -29,13 +30,14 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
 
 
-def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineResult | None:
+def run_with_deadline(fn: Callable[[], T], seconds: float) -> T | None:
     """``fn()``, or ``None`` if it has not returned after ``seconds``.
 
     Where :func:`can_fork`, ``fn`` runs in a forked child that is killed at the deadline, so that
     native code overrunning its own time limit (or holding the GIL) cannot make the caller overrun
     its budget; elsewhere it runs in-process. Exceptions in ``fn`` are raised again here. The result
-    comes back pickled, so ``fn`` should return plain routes, not solver objects.
+    comes back pickled, so ``fn`` should return plain routes, not solver objects; ``None``
+    from ``fn`` is indistinguishable from a kill.
     """
     if not can_fork():
         return fn()
@@ -55,7 +57,7 @@ def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineR
         proc = ctx.Process(target=child, daemon=True)
         proc.start()
     send.close()
-    out: object = None
+    out: T | BaseException | None = None
     try:
         if recv.poll(max(0.0, seconds)):
             out = recv.recv()
@@ -68,4 +70,4 @@ def run_with_deadline(fn: Callable[[], EngineResult], seconds: float) -> EngineR
         recv.close()
     if isinstance(out, BaseException):
         raise out
-    return out if isinstance(out, EngineResult) else None
+    return out

@@ -28,10 +28,13 @@ Mapping (see ``docs/engines.md`` for the reasoning):
 
 Search: parallel cheapest insertion (or the caller's initial plan), then guided local search
 until the :mod:`medroute.stop` criterion. Parallel cheapest insertion grows with about the cube of
-the number of orders (figures in ``docs/engines.md``) and checks
-OR-Tools' time limit but not a search monitor, so with a clock it gets
-:data:`FIRST_SOLUTION_SHARE` of the time left as its own time limit; where that cuts it (no order
-placed), the search starts from the greedy dispatcher's plan instead. Building the model checks
+the number of orders (figures in ``docs/engines.md``) and checks neither a search monitor nor,
+on large instances with out-of-fridge budgets, OR-Tools' own time limit often enough (2,000 orders:
+5 s asked, over 100 s taken). So with a clock it gets :data:`FIRST_SOLUTION_SHARE` of the time
+left, in a forked child killed at that deadline
+(:func:`~medroute.engines.deadline.run_with_deadline`; in-process where a process may not fork);
+where that cuts it (no order placed), the search starts from the greedy dispatcher's plan instead.
+The local search runs in such a child too when only the clock counts. Building the model checks
 the clock between its phases. Extracted routes are re-timed with
 :func:`~medroute.schedule.schedule_route`; an order whose route does not time is removed and noted
 (this should not happen).
@@ -56,6 +59,7 @@ from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxRuntime, Meter, Stop, StopReason, budget_of
 from .base import SUPPORTED, EngineResult, Support, carried_routes
+from .deadline import kill_grace, run_with_deadline
 from .work import per_unit
 
 REQUIRED_PENALTY = 10**12
@@ -424,20 +428,50 @@ def step_work(instance: Instance, stop: Stop) -> float:
 def _first_solution(inst: Instance, model: RoutingModel, meter: Meter, seed: int,
                     notes: list[str]) -> Any:
     """OR-Tools' own first solution (parallel cheapest insertion); with a clock, within
-    :data:`FIRST_SOLUTION_SHARE` of the seconds left, else the greedy dispatcher's plan restored."""
+    :data:`FIRST_SOLUTION_SHARE` of the seconds left in a child killed at that deadline, else the
+    greedy dispatcher's plan restored."""
     routing = model.routing
     left = meter.seconds_left()
     limit = FIRST_SOLUTION_SHARE * left if math.isfinite(left) else None
-    solution = routing.SolveWithParameters(_params(limit, "PARALLEL_CHEAPEST_INSERTION", solution_limit=1))
-    served = solution is not None and any(not routing.IsEnd(solution.Value(routing.NextVar(routing.Start(r))))
-                                          for r in range(inst.m))
-    if served or not inst.open_orders or limit is None or meter.done():
-        return solution
+    params = _params(limit, "PARALLEL_CHEAPEST_INSERTION", solution_limit=1)
+    if limit is None:
+        return routing.SolveWithParameters(params)
+
+    def own() -> list[list[int]] | None:
+        found = routing.SolveWithParameters(params)
+        return None if found is None else _extract(inst, model, found)
+
+    routes = run_with_deadline(own, limit + kill_grace(limit))
+    if routes is not None and any(routes):
+        return _restore(model, inst, routes)
+    if not inst.open_orders or meter.done():
+        return None if routes is None else _restore(model, inst, routes)
     from .greedy import GreedyEngine
 
     start = GreedyEngine().solve(inst, stop=MaxRuntime(max(1e-3, 0.5 * meter.seconds_left())), seed=seed).routes
     notes.append("ortools: its own first solution was cut by the clock; started from the greedy dispatcher's plan")
     return _restore(model, inst, start)
+
+
+def _local_search(inst: Instance, model: RoutingModel, start: Any, meter: Meter, *, guarded: bool,
+                  notes: list[str]) -> tuple[list[list[int]], float]:
+    """Guided local search from ``start`` until the clock (or the step counter): the routes and
+    OR-Tools' objective. ``guarded`` (a clock alone) runs it in a child killed at the deadline,
+    since OR-Tools overruns its own time limit on large instances; a killed search keeps ``start``."""
+    left = meter.seconds_left()
+    params = _params(max(0.01, left - 0.05) if math.isfinite(left) else None, "PARALLEL_CHEAPEST_INSERTION")
+
+    def search() -> tuple[list[list[int]], float]:
+        found = model.routing.SolveFromAssignmentWithParameters(start, params) or start
+        return _extract(inst, model, found), float(found.ObjectiveValue())
+
+    if not guarded or not math.isfinite(left):
+        return search()
+    got = run_with_deadline(search, left + kill_grace(left))
+    if got is None:
+        notes.append("ortools: the clock ended inside OR-Tools' local search; its start plan is kept")
+        return _extract(inst, model, start), float(start.ObjectiveValue())
+    return got
 
 
 def _restore(model: RoutingModel, inst: Instance, routes: Sequence[Sequence[int]]) -> Any:
@@ -513,22 +547,18 @@ class OrToolsEngine:
             notes.append("ortools: initial routes could not be restored; searching from its own start")
         if start is None:
             start = _first_solution(inst, model, meter, seed, notes)
-        solution = None
-        if start is not None:
-            left = meter.seconds_left()
-            params = _params(max(0.01, left - 0.05) if math.isfinite(left) else None, "PARALLEL_CHEAPEST_INSERTION")
-            solution = model.routing.SolveFromAssignmentWithParameters(start, params) or start
-        if solution is None:
+        if start is None:
             notes.append("ortools: no solution found; every order is left unassigned")
             return self._result(meter, carried, dict(model.left_out), notes)
+        found, objective = _local_search(inst, model, start, meter, guarded=counter is None, notes=notes)
         if meter.stopped_by is None:
             ended = meter.seconds_left() < 0.1 + 0.1 * meter.budget.seconds
             meter.stopped_by = StopReason.CLOCK if ended else StopReason.DONE
-        notes.append(f"ortools: objective {solution.ObjectiveValue() / 100:,.0f} Rp (model units)"
+        notes.append(f"ortools: objective {objective / 100:,.0f} Rp (model units)"
                      + (f", {counter.steps:,} search steps" if counter is not None else ""))
-        routes, reasons, more = drop_untimable(inst, _extract(inst, model, solution), label="ortools")
+        routes, reasons, more = drop_untimable(inst, found, label="ortools")
         return self._result(meter, tuple(tuple(s) for s in routes), {**model.left_out, **reasons}, [*notes, *more],
-                            float(solution.ObjectiveValue()))
+                            objective)
 
     def _result(self, meter: Meter, routes: tuple[tuple[int, ...], ...], reasons: dict[int, Reason],
                 notes: Sequence[str], objective: float | None = None) -> EngineResult:
