@@ -59,7 +59,7 @@ from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxRuntime, Meter, Stop, StopReason, budget_of
 from .base import SUPPORTED, EngineResult, Support, carried_routes
-from .deadline import kill_grace, run_with_deadline
+from .deadline import can_fork, kill_grace, run_with_deadline
 from .work import per_unit
 
 REQUIRED_PENALTY = 10**12
@@ -467,6 +467,8 @@ def _local_search(inst: Instance, model: RoutingModel, start: Any, meter: Meter,
 
     if not guarded or not math.isfinite(left):
         return search()
+    if not can_fork():
+        notes.append("ortools: no child process here (a daemonic worker); OR-Tools' own time limit alone")
     got = run_with_deadline(search, left + kill_grace(left))
     if got is None:
         notes.append("ortools: the clock ended inside OR-Tools' local search; its start plan is kept")
