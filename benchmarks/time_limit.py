@@ -8,6 +8,8 @@ Usage (from the repository root, with nothing else running: it measures the cloc
 
     .venv/bin/python benchmarks/time_limit.py                          # 2,000 orders, 0.5 / 3 / 10 s
     .venv/bin/python benchmarks/time_limit.py --orders 500 2000 --limits 1 5
+    .venv/bin/python benchmarks/time_limit.py --engines pyvrp,vroom --plain \
+        --out benchmarks/results/time_limit/plain             # a day PyVRP and VROOM model exactly
 
 Writes ``benchmarks/results/time_limit/`` (``time_limit.md``, ``time_limit.json``, ``meta.json``).
 """
@@ -26,6 +28,9 @@ from medroute.bench.results import study
 from medroute.engines.registry import available_engines, get_engine
 from medroute.errors import EngineError
 from medroute.scenarios import load
+
+PLAIN = {"cold_share": 0.0, "slot_share": 1.0}
+"""Scenario parameters of ``--plain``: nothing PyVRP or VROOM relaxes."""
 
 
 def run_one(problem: Any, matrix: Any, engine: str, limit: float) -> dict[str, Any]:
@@ -49,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orders", type=int, nargs="+", default=[2000])
     ap.add_argument("--limits", type=float, nargs="+", default=[0.5, 3.0, 10.0])
     ap.add_argument("--engines", default=",".join(available_engines()))
+    ap.add_argument("--plain", action="store_true",
+                    help="no cold orders and every order in a booked slot (no soft target): a day PyVRP and "
+                         "VROOM model exactly")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "time_limit")
     args = ap.parse_args(argv)
     with study(args.out):
@@ -59,18 +67,21 @@ def _measure(args: argparse.Namespace) -> int:
     engines = [e for e in args.engines.split(",") if e]
     rows = []
     for n in args.orders:
-        sc = load("expanded", seed=0, orders=n)
+        sc = load("expanded", seed=0, orders=n, **(PLAIN if args.plain else {}))
         for engine in engines:
             get_engine(engine)
             for limit in args.limits:
                 rows.append({"orders_asked": n, **run_one(sc.problem, sc.matrix, engine, limit)})
                 print(rows[-1], flush=True)
     command = ("python benchmarks/time_limit.py --orders " + " ".join(map(str, args.orders)) + " --limits "
-               + " ".join(f"{x:g}" for x in args.limits) + " --engines " + ",".join(engines))
+               + " ".join(f"{x:g}" for x in args.limits) + " --engines " + ",".join(engines)
+               + (" --plain" if args.plain else ""))
     cols = ["orders_asked", "engine", "limit_s", "wall_s", "bound_s", "held", "served", "stopped_by", "load_1min",
             "refused"]
     lines = ["# Time limit held", "", "```", command, "```", "",
-             "`expanded` scenario, haversine, seed 0; `wall_s` = the whole `medroute.solve` call (compile, "
+             "`expanded` scenario (with `--plain`: " + ", ".join(f"{k}={v:g}" for k, v in PLAIN.items())
+             + "), haversine, seed 0; `wall_s` = the "
+             "whole `medroute.solve` call (compile, "
              "search, explanation); `bound_s` = 1.05 × limit + 1; `load_1min` = the machine's load average "
              "when the run started (2 cores).", "",
              "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
