@@ -10,11 +10,13 @@ import pytest
 from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider, TimeWindow, check
 from medroute.compile import Instance, compile_problem
 from medroute.engines import Engine
+from medroute.engines import pyvrp as pyvrp_engine
 from medroute.engines.base import relaxed_instance
 from medroute.engines.pyvrp import PyVrpEngine, PyVrpFleetEngine, relaxations
 from medroute.schedule import Infeasible, build_solution, schedule_route
 from medroute.stop import MaxRuntime, MaxWork, StopReason
 from medroute.travel import TravelMatrix
+from tests.engines.test_conformance import generate
 
 A, B, C, D = (Location(-8.0, 114.0), Location(-8.0, 114.1), Location(-8.0, 114.2), Location(-8.0, 114.3))
 POINTS = (A, B, C, D)
@@ -212,3 +214,12 @@ def test_a_search_the_clock_stops_says_so() -> None:
     inst = many_orders(40, 4)
     res = ENGINE.solve(inst, stop=MaxRuntime(0.5) | MaxWork(10**6), seed=0)
     assert res.clock_stopped and res.stats.stopped_by == StopReason.CLOCK
+
+
+def test_a_search_that_overruns_the_clock_is_cut_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = compile_problem(generate(1, n=4, m=2, plain=True))
+    monkeypatch.setattr(pyvrp_engine, "_run", lambda *args, **kwargs: time.sleep(30))  # like its first search
+    t0 = time.perf_counter()
+    result = PyVrpEngine().solve(inst, stop=MaxRuntime(0.5), seed=0)
+    assert time.perf_counter() - t0 < 1.05 * 0.5 + 1
+    assert result.routes == ((), ()) and result.stats.stopped_by == StopReason.CLOCK

@@ -18,10 +18,11 @@ T = TypeVar("T")
 
 
 def kill_grace(seconds: float) -> float:
-    """Seconds a child may run past its deadline before it is killed: ``min(0.5, 4 %)`` of
-    ``seconds``, inside the 5 % + 1 s an engine may exceed its clock by, so that native code
-    stopping at its own timeout can still hand its result back."""
-    return min(0.5, 0.04 * max(0.0, seconds))
+    """Seconds a child may run past its deadline of ``seconds`` before it is killed: half a
+    second and 4 % of ``seconds``, inside the 5 % + 1 s an engine may exceed its clock by, so that
+    native code stopping a little late at its own limit can still hand its result back and half a
+    second is left for what follows the search (re-timing, explaining, checking)."""
+    return 0.5 + 0.04 * max(0.0, seconds)
 
 
 def can_fork() -> bool:

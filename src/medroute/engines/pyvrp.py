@@ -39,6 +39,7 @@ clock or work ended it (only the clock can make the same seed give a different p
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ from .base import (
     soft_targets,
     window_hull,
 )
+from .deadline import can_fork, kill_grace, run_with_deadline
 from .work import per_unit
 
 if TYPE_CHECKING:
@@ -557,18 +559,34 @@ class PyVrpEngine:
             notes.append("the initial solution could not be read by PyVRP and was ignored")
         if meter.done():
             return _result(self.name, meter, tuple(tuple(s) for s in initial) if initial else empty, {}, notes)
-        result = _run(model, inst, _Criterion(meter, iteration_work(inst, stop)), seed, init,
-                      fixed_fleet=self.fixed_fleet)
-        if result is None:
+        per_iteration = iteration_work(inst, stop)
+
+        def search() -> tuple[tuple[tuple[int, ...], ...], float | None] | None:
+            result = _run(model, inst, _Criterion(meter, per_iteration), seed, init, fixed_fleet=self.fixed_fleet)
+            if result is None:
+                return None
+            feasible = result.best.is_feasible()
+            return _from_pyvrp_solution(model, inst, result.best), float(result.cost()) if feasible else None
+
+        left = meter.seconds_left()
+        if per_iteration or not math.isfinite(left):
+            found = search()
+        else:  # PyVRP's neighbourhoods and first local search cannot be interrupted
+            found = run_with_deadline(search, left + kill_grace(left))
+            if not can_fork():
+                notes.append("pyvrp: no child process here (a daemonic worker); its clock is checked between steps")
+        if found is None:
+            meter.stopped_by = meter.stopped_by or StopReason.CLOCK
             return _result(self.name, meter, tuple(tuple(s) for s in initial) if initial else empty, {}, notes)
-        if not result.best.is_feasible():
+        routes, cost = found
+        if cost is None:
             notes.append("PyVRP's best plan breaks its own model (time warp, excess load or a missed "
                          "required delivery)")
-        routes = _from_pyvrp_solution(model, inst, result.best)
         notes += _untimed_notes(inst, routes)
         served = {inst.order_of(v) for nodes in routes for v in nodes}
         reasons = {k: Reason.NOT_WORTH_IT for k in inst.open_orders if k not in served and not bool(inst.required[k])}
-        cost = float(result.cost()) if result.best.is_feasible() else None
+        if meter.stopped_by is None and meter.seconds_left() <= 0:  # the child's meter ended it
+            meter.stopped_by = StopReason.CLOCK
         return _result(self.name, meter, routes, reasons, notes, cost)
 
 
