@@ -176,7 +176,7 @@ def test_the_kill_waits_for_a_vroom_stopping_at_its_own_timeout(monkeypatch: pyt
     # VROOM stops at its timeout (the limit less a margin) and then hands its plan back; killing
     # it exactly at the limit lost the plan (expanded, 200 orders, 10 s: none served). The kill
     # comes a little later, still within the 5 % + 1 s the limit allows.
-    import medroute.engines.vroom as vroom_engine
+    import medroute.engines.deadline as deadline_module
 
     asked: list[float] = []
 
@@ -184,7 +184,7 @@ def test_the_kill_waits_for_a_vroom_stopping_at_its_own_timeout(monkeypatch: pyt
         asked.append(seconds)
         return fn()
 
-    monkeypatch.setattr(vroom_engine, "run_with_deadline", deadline)
+    monkeypatch.setattr(deadline_module, "_in_child", deadline)
     p = problem(*(Order(f"o{i}", "ph", POINTS[1 + i % 3]) for i in range(4)))
     result = ENGINE.solve(compile_problem(p, line(p)), stop=MaxRuntime(10.0), seed=0)
     assert result.reasons == {}

@@ -31,17 +31,26 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
 
 
-def run_with_deadline(fn: Callable[[], T], seconds: float) -> T | None:
-    """``fn()``, or ``None`` if it has not returned after ``seconds``.
+def run_with_deadline(fn: Callable[[], T], seconds: float, *, engine: str, notes: list[str]) -> T | None:
+    """``fn()``, or ``None`` if it has not returned :func:`kill_grace` after ``seconds``.
 
-    Where :func:`can_fork`, ``fn`` runs in a forked child that is killed at the deadline, so that
-    native code overrunning its own time limit (or holding the GIL) cannot make the caller overrun
-    its budget; elsewhere it runs in-process. Exceptions in ``fn`` are raised again here. The result
-    comes back pickled, so ``fn`` should return plain routes, not solver objects; ``None``
-    from ``fn`` is indistinguishable from a kill.
+    Where :func:`can_fork`, ``fn`` runs in a forked child that is killed then, so that native code
+    overrunning its own time limit (or holding the GIL) cannot make the caller overrun its budget;
+    elsewhere it runs in-process and ``notes`` gets a line saying that ``engine``'s own clock checks
+    alone hold the limit. Exceptions in ``fn`` are raised again here. The result comes back
+    pickled, so ``fn`` should return plain routes, not solver objects; ``None`` from ``fn`` is
+    indistinguishable from a kill.
     """
     if not can_fork():
+        note = f"{engine}: no child process here (a daemonic worker); its own clock checks alone hold the limit"
+        if note not in notes:
+            notes.append(note)
         return fn()
+    return _in_child(fn, max(0.0, seconds) + kill_grace(seconds))
+
+
+def _in_child(fn: Callable[[], T], seconds: float) -> T | None:
+    """``fn()`` in a forked child killed after ``seconds`` (``None`` then)."""
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
 

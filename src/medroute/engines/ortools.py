@@ -59,7 +59,7 @@ from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
 from ..stop import MaxRuntime, Meter, Stop, StopReason, budget_of
 from .base import SUPPORTED, EngineResult, Support, carried_routes
-from .deadline import can_fork, kill_grace, run_with_deadline
+from .deadline import run_with_deadline
 from .work import per_unit
 
 REQUIRED_PENALTY = 10**12
@@ -441,7 +441,7 @@ def _first_solution(inst: Instance, model: RoutingModel, meter: Meter, seed: int
         found = routing.SolveWithParameters(params)
         return None if found is None else _extract(inst, model, found)
 
-    routes = run_with_deadline(own, limit + kill_grace(limit))
+    routes = run_with_deadline(own, limit, engine="ortools", notes=notes)
     if routes is not None and any(routes):
         return _restore(model, inst, routes)
     if not inst.open_orders or meter.done():
@@ -467,9 +467,7 @@ def _local_search(inst: Instance, model: RoutingModel, start: Any, meter: Meter,
 
     if not guarded or not math.isfinite(left):
         return search()
-    if not can_fork():
-        notes.append("ortools: no child process here (a daemonic worker); OR-Tools' own time limit alone")
-    got = run_with_deadline(search, left + kill_grace(left))
+    got = run_with_deadline(search, left, engine="ortools", notes=notes)
     if got is None:
         notes.append("ortools: the clock ended inside OR-Tools' local search; its start plan is kept")
         return _extract(inst, model, start), float(start.ObjectiveValue())

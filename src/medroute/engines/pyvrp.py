@@ -63,7 +63,7 @@ from .base import (
     soft_targets,
     window_hull,
 )
-from .deadline import can_fork, kill_grace, run_with_deadline
+from .deadline import run_with_deadline
 from .work import per_unit
 
 if TYPE_CHECKING:
@@ -572,9 +572,7 @@ class PyVrpEngine:
         if per_iteration or not math.isfinite(left):
             found = search()
         else:  # PyVRP's neighbourhoods and first local search cannot be interrupted
-            found = run_with_deadline(search, left + kill_grace(left))
-            if not can_fork():
-                notes.append("pyvrp: no child process here (a daemonic worker); its clock is checked between steps")
+            found = run_with_deadline(search, left, engine="pyvrp", notes=notes)
         if found is None:
             meter.stopped_by = meter.stopped_by or StopReason.CLOCK
             return _result(self.name, meter, tuple(tuple(s) for s in initial) if initial else empty, {}, notes)

@@ -84,7 +84,7 @@ from .base import (
     routed_orders,
     soft_targets,
 )
-from .deadline import kill_grace, run_with_deadline
+from .deadline import run_with_deadline
 
 COOLBOX_SKILL = 1
 """VROOM skill of riders with a cool box, required by every cold order."""
@@ -377,7 +377,7 @@ class VroomEngine:
 
         # VROOM checks its timeout only in local search, not while constructing: a forked child
         # killed at the deadline holds the limit (surge, 1,200 orders: 20 s asked, 90–108 s taken).
-        found = search() if timeout is None else run_with_deadline(search, max(0.0, left) + kill_grace(left))
+        found = search() if timeout is None else run_with_deadline(search, left, engine="vroom", notes=notes)
         if found is None:
             notes.append("vroom: no plan before the clock ran out (VROOM does not check its timeout while "
                          "constructing); every order is left unassigned")
