@@ -123,6 +123,18 @@ def test_failed_deliveries_with_a_retry_are_tried_again() -> None:
     assert res.report.failed < res.report.orders / 2 < res.report.delivered
 
 
+@pytest.mark.parametrize("seed", [4, 26, 51])
+def test_a_retry_that_falls_due_between_replans_is_delivered_in_the_day(seed: int) -> None:
+    # replans every 30 min, retries an hour after a failed attempt: the retry falls due between
+    # replans with no event to prompt one (before commit_due, the rider kept the item on board
+    # until the shift-end event, delivering at 20:34-21:19 on these days, or never)
+    res = simulate(small_problem(), policy="medroute", seed=seed, engine=None, replan_work=0.05, failure_rate=0.5,
+                   retry_share=1.0, cancel_rate=0.0, replan_every=1800, noise=0.3)
+    assert res.stranded == ()
+    assert res.report.delivered == 8
+    assert max(t.delivered_s or 0 for t in res.timeline) < 18 * H
+
+
 def test_every_plan_of_the_day_passes_the_checker() -> None:
     from medroute import check
 

@@ -460,6 +460,7 @@ class _Day:
             if kind == "tick":
                 if self.dirty and any(rs.working for rs in self.d.riders.values()):
                     self.replan(t)
+                self.d.commit_due(t)
                 self.dispatch(t)
                 if self.progress is not None:
                     self.progress(min(1.0, (t - first) / max(1, horizon - first)))

@@ -91,6 +91,7 @@ OPS = st.lists(st.one_of(
     st.tuples(st.just("online"), st.integers(0, 3)),
     st.tuples(st.just("lock"), st.integers(0, 20), st.integers(0, 3)),
     st.tuples(st.just("replan"),),
+    st.tuples(st.just("commit"), st.integers(0, 2 * H)),
 ), min_size=1, max_size=25)
 
 
@@ -118,6 +119,11 @@ def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object,
                 rid = f"r{op[2]}"
                 if d.riders[rid].online and not d.riders[rid].closing:
                     d.lock(st_.id, rid)
+        elif kind == "commit":
+            t += int(op[1])  # type: ignore[call-overload]
+            for rid in d.commit_due(t):
+                first = d.routes[rid][0]
+                assert d.riders[rid].committed == (first.kind, first.order) and first.leave_s <= t + commit
         elif kind in ("advance", "fail", "delay", "position", "offline", "online"):
             rid = f"r{op[1]}"
             rs = d.riders[rid]

@@ -140,6 +140,27 @@ def test_failed_delivery_returns_the_item_and_retry_keeps_it() -> None:
         d.apply(DeliveryFailed(t + 120, "o0"))
 
 
+def test_a_stop_that_falls_due_between_replans_is_committed_by_commit_due() -> None:
+    d = dispatcher(2, commit_within_s=1800)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    replan(d, 8 * H)
+    t = 8 * H
+    while d.orders["o0"].carrier is None:
+        t = do_committed(d, "r0", t) or t
+        replan(d, t)
+    d.apply(DeliveryFailed(t + 60, "o0", retry=TimeWindow(t + 2 * H, t + 3 * H)))
+    replan(d, t + 120)
+    visit = d.routes["r0"][0]
+    assert (visit.kind, visit.order) == ("delivery", "o0") and visit.leave_s > t + 120 + 1800
+    assert d.riders["r0"].committed is None
+    before = d.state
+    assert d.commit_due(visit.leave_s - 1801) == [] and d.state is before
+    assert d.commit_due(visit.leave_s - 1800) == ["r0"]
+    assert d.riders["r0"].committed == ("delivery", "o0") and d.now_s == visit.leave_s - 1800
+    assert d.riders["r1"].committed is None
+    assert d.commit_due(visit.leave_s) == []
+
+
 def test_offline_rider_delivers_what_is_on_board_and_takes_nothing_new() -> None:
     d = dispatcher(2, commit_within_s=24 * H)
     d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))

@@ -249,6 +249,19 @@ class Dispatcher:
         with self._lock:
             self._state = st.lock(self._state, order, rider)
 
+    def commit_due(self, now: int) -> list[str]:
+        """Commit, at ``now`` (seconds), the first planned stop of every working rider without a
+        commitment who must leave for it within :attr:`commit_within_s`, without replanning (see
+        :func:`medroute.dispatch.state.commit_due`). Returns the riders committed.
+
+        A replan commits the stops due then, and a completed stop the next one; a stop that
+        falls due later (a retry window an hour away, a cold pickup timed to the medicine) is
+        committed by the next replan or by this call. Call it between events, e.g. on a timer.
+        """
+        with self._lock:
+            self._state, out = st.commit_due(self._state, now)
+            return out
+
     def close_day(self, t: int) -> list[str]:
         """End of service at ``t`` (seconds): orders never picked up fail as unserved. Returns their
         ids. Items still on board are left alone (they need a :class:`~medroute.events.Delivered`)."""

@@ -470,6 +470,26 @@ def lock(state: DispatchState, order: str, rider: str | None) -> DispatchState:
     return c.done(state.now_s)
 
 
+def commit_due(state: DispatchState, now: int) -> tuple[DispatchState, list[str]]:
+    """The state at ``now`` with the first planned stop of every working rider who has none
+    committed, and must leave for it within ``commit_within_s``, committed: what a replan at
+    ``now`` would commit, without replanning. Time passing commits nothing else, so between
+    events a service calls this (or replans) to keep riders moving: a rider waiting for a retry
+    window an hour away is committed when the window comes near.
+
+    Returns the new state (``state`` itself when nothing was due) and the riders committed.
+    """
+    t = seconds(now, "commit_due: now")
+    c = _Change(state)
+    out = []
+    for rid, rs in state.riders.items():
+        if rs.working:
+            c.advance(rid, t)
+            if c.riders[rid].committed != rs.committed:
+                out.append(rid)
+    return (c.done(t) if out else state), out
+
+
 def close_day(state: DispatchState, t: int) -> tuple[DispatchState, list[str]]:
     """End of service at ``t`` (seconds): orders never picked up fail as unserved.
 
