@@ -1,8 +1,8 @@
 """Soak the live dispatcher: many simulated days, every engine, budgets and noise levels, counting
-exceptions, plans the checker rejects and lost orders (all three must be 0).
+exceptions, hangs, plans the checker rejects and lost orders (all four must be 0).
 
     .venv/bin/python benchmarks/soak.py [--hours 6] [--seeds 5] [--replan-every 300] [--jobs 2]
-        [--resume] [--out benchmarks/results/soak/soak.md]
+        [--day-timeout 1800] [--resume] [--out benchmarks/results/soak/soak.md]
 
 The grid: scenarios ``historic``, ``expanded`` and ``surge`` × ``--seeds`` seeds × engines (insertion
 only, ``greedy``, ``ortools``, ``pyvrp``, ``auto``) × noise σ 0.15 and 0.3; each day's replan
@@ -14,6 +14,8 @@ shift and travel delays; every plan is checked again here with :func:`medroute.c
 counts:
 
 * an **exception** if :func:`~medroute.simulate.simulate` raised anything;
+* a **hang** if it had not ended after ``--day-timeout`` seconds of wall clock (the day is stopped
+  there, with where it was);
 * a **check failure** for every plan :func:`medroute.check` rejects;
 * a **lost order** for every open order a plan neither routes nor reports unassigned, and every
   item still on board when the day ended.
@@ -32,13 +34,14 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import time
 import traceback
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,9 @@ SCENARIOS = ("historic", "expanded", "surge")
 ENGINES = ("none", "greedy", "ortools", "pyvrp", "auto")
 NOISES = (0.15, 0.3)
 BUDGETS = (0.1, 0.3, 1.0, 2.0)
+DAY_TIMEOUT_S = 1800
+"""A day not ended after this many seconds counts as a hang (the longest day of the committed
+300-day run took 224 s)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Day:
     budget: float
     orders: int | None = None
     replan_every: int = 300
+    timeout_s: int = field(default=DAY_TIMEOUT_S, compare=False)
 
 
 @dataclass
@@ -69,6 +76,7 @@ class Outcome:
     day: Day
     plans: int = 0
     exceptions: int = 0
+    hangs: int = 0
     check_failures: int = 0
     lost: int = 0
     wall_s: float = 0.0
@@ -76,11 +84,21 @@ class Outcome:
 
 
 def grid(seeds: int, scenarios: tuple[str, ...] = SCENARIOS, engines: tuple[str, ...] = ENGINES,
-         noises: tuple[float, ...] = NOISES, replan_every: int = 300) -> list[Day]:
+         noises: tuple[float, ...] = NOISES, replan_every: int = 300, timeout_s: int = DAY_TIMEOUT_S) -> list[Day]:
     """Every day of the soak, seed by seed (a bounded run covers every scenario, engine and noise
     level), the budget cycling with the seed and the engine."""
-    return [Day(sc, seed, eng, noise, BUDGETS[(seed + i) % len(BUDGETS)], replan_every=replan_every)
+    return [Day(sc, seed, eng, noise, BUDGETS[(seed + i) % len(BUDGETS)], replan_every=replan_every,
+                timeout_s=timeout_s)
             for seed in range(seeds) for sc in scenarios for i, eng in enumerate(engines) for noise in noises]
+
+
+class DayTimeout(BaseException):
+    """Raised in a day that ran past its timeout (a ``BaseException``: no ``except Exception``
+    inside the library swallows it)."""
+
+
+def _timeout(signum: int, frame: Any) -> None:
+    raise DayTimeout
 
 
 def run_day(day: Day) -> Outcome:
@@ -110,6 +128,8 @@ def run_day(day: Day) -> Outcome:
         if lost:
             note(f"plan {out.plans} loses {len(lost)} orders: {lost[:5]}")
 
+    previous = signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(day.timeout_s)
     try:
         overrides = {} if day.orders is None else {"orders": day.orders}
         sc = scenarios.load(day.scenario, seed=day.seed, **overrides)
@@ -119,9 +139,15 @@ def run_day(day: Day) -> Outcome:
         out.lost += len(res.stranded)
         if res.stranded:
             note(f"{len(res.stranded)} items stranded on board: {list(res.stranded)[:5]}")
+    except DayTimeout:  # where it was, for the report
+        out.hangs += 1
+        out.error = (f"hang: not ended after {day.timeout_s} s\n{traceback.format_exc(limit=-8)}\n{out.error}")
     except Exception as exc:  # the finding: counted, with its traceback kept for the report
         out.exceptions += 1
         out.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}\n{out.error}"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     out.wall_s = time.perf_counter() - t0
     return out
 
@@ -161,8 +187,8 @@ def load_outcomes(path: Path) -> list[Outcome]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
-            row = json.loads(line)
-            out.append(Outcome(**{**row, "day": Day(**row["day"])}))
+            row = json.loads(line)  # rows written before hangs were counted have none
+            out.append(Outcome(**{"hangs": 0, **row, "day": Day(**row["day"])}))
     return out
 
 
@@ -175,8 +201,8 @@ def _first_done(futures: set[Any]) -> Iterator[Any]:
 
 def print_outcome(o: Outcome) -> Outcome:
     """Print one line for day ``o`` on stderr, with its counts and first finding if it found any."""
-    bad = o.exceptions + o.check_failures + o.lost
-    finding = (f"  <-- {o.exceptions} exceptions, {o.check_failures} check failures, {o.lost} lost: "
+    bad = o.exceptions + o.hangs + o.check_failures + o.lost
+    finding = (f"  <-- {o.exceptions} exceptions, {o.hangs} hangs, {o.check_failures} check failures, {o.lost} lost: "
                f"{(o.error.splitlines() or [''])[0]}") if bad else ""
     print(f"{o.day.scenario:9s} seed {o.day.seed:2d} {o.day.engine:8s} σ {o.day.noise:.2f} {o.day.budget:>4} s: "
           f"{o.plans:4d} plans, {o.wall_s:6.0f} s{finding}", file=sys.stderr, flush=True)
@@ -185,14 +211,15 @@ def print_outcome(o: Outcome) -> Outcome:
 
 def table(outcomes: list[Outcome]) -> list[str]:
     """Markdown rows per scenario × engine × noise."""
-    rows = ["| scenario | engine | σ | days | plans | exceptions | check failures | lost orders | wall (s) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| scenario | engine | σ | days | plans | exceptions | hangs | check failures | lost orders | wall (s) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     groups: dict[tuple[str, str, float], list[Outcome]] = {}
     for o in outcomes:
         groups.setdefault((o.day.scenario, o.day.engine, o.day.noise), []).append(o)
     for (sc, eng, noise), os_ in sorted(groups.items()):
         rows.append(f"| {sc} | {eng} | {noise} | {len(os_)} | {sum(o.plans for o in os_):,} | "
-                    f"{sum(o.exceptions for o in os_)} | {sum(o.check_failures for o in os_)} | "
+                    f"{sum(o.exceptions for o in os_)} | {sum(o.hangs for o in os_)} | "
+                    f"{sum(o.check_failures for o in os_)} | "
                     f"{sum(o.lost for o in os_)} | {sum(o.wall_s for o in os_):,.0f} |")
     return rows
 
@@ -205,13 +232,15 @@ def main() -> None:
     ap.add_argument("--engine", action="append", choices=ENGINES, help="repeatable (default: all)")
     ap.add_argument("--replan-every", type=int, default=300, help="simulated seconds between replans")
     ap.add_argument("--jobs", type=int, default=1, help="days simulated in parallel (processes)")
+    ap.add_argument("--day-timeout", type=int, default=DAY_TIMEOUT_S,
+                    help="wall-clock seconds after which a day counts as a hang")
     ap.add_argument("--resume", action="store_true", help="skip (and count) the days already in <out>.jsonl")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "soak" / "soak.md")
     args = ap.parse_args()
     from medroute.bench.results import study
 
     days = grid(args.seeds, tuple(args.scenario or SCENARIOS), tuple(args.engine or ENGINES),
-                replan_every=args.replan_every)
+                replan_every=args.replan_every, timeout_s=args.day_timeout)
     log = args.out.with_suffix(".jsonl")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     before = load_outcomes(log) if args.resume else []
@@ -234,14 +263,15 @@ def report(outcomes: list[Outcome], skipped: list[Day], args: argparse.Namespace
     """The markdown page of a run."""
     total = Counter[str]()
     for o in outcomes:
-        total.update({"exceptions": o.exceptions, "check_failures": o.check_failures, "lost": o.lost,
+        total.update({"exceptions": o.exceptions, "hangs": o.hangs, "check_failures": o.check_failures, "lost": o.lost,
                       "plans": o.plans})
     cmd = " ".join([".venv/bin/python", "benchmarks/soak.py", *sys.argv[1:]])
     md = ["# Soak: simulated days through the live dispatcher", "",
           f"Made by `{cmd}` on {platform.node() or 'this machine'} ({platform.machine()}, Python "
           f"{platform.python_version()}), {wall_s:,.0f} s in this run, {args.jobs} job(s), load average "
           f"{load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (code and machine: `meta.json`).", "",
-          f"**{len(outcomes)} days, {total['plans']:,} plans: {total['exceptions']} exceptions, "
+          f"**{len(outcomes)} days, {total['plans']:,} plans: {total['exceptions']} exceptions, {total['hangs']} hangs "
+          f"(no end after {args.day_timeout} s), "
           f"{total['check_failures']} plans failing the checker, {total['lost']} lost orders**"
           + (f"; {len(skipped)} days not started within {args.hours} h." if skipped else "."), "",
           "Each day: `simulate(policy=\"medroute\", engine=..., time_budget=..., noise=..., retry_share=0.5)` with "
@@ -252,7 +282,7 @@ def report(outcomes: list[Outcome], skipped: list[Day], args: argparse.Namespace
           *table(outcomes), ""]
     errors = [o for o in outcomes if o.error]
     if errors:
-        md += ["## Exceptions", ""]
+        md += ["## Findings", ""]
         md += [f"- {o.day}: `{o.error.splitlines()[0]}`" for o in errors]
         md.append("")
     return "\n".join(md)

@@ -25,7 +25,7 @@ from medroute.codec import (
 )
 from medroute.dispatch import Dispatcher
 from medroute.errors import SchemaError
-from medroute.events import event_from_json
+from medroute.events import PickupFailed, event_from_json
 from medroute.jsonpath import Node
 from medroute.model import PATIENTS_FIRST
 from tests.dispatch.test_persist import busy_dispatcher
@@ -113,7 +113,8 @@ def test_a_rule_broken_inside_a_document_names_its_path() -> None:
 
 def test_event_logs_written_before_the_codec_still_read() -> None:
     lines = (HERE / "legacy" / "events.jsonl").read_text().splitlines()
-    assert [event_from_json(json.loads(line)) for line in lines] == ALL
+    older = [e for e in ALL if not isinstance(e, PickupFailed)]  # the legacy log predates the event
+    assert [event_from_json(json.loads(line)) for line in lines] == older
 
 
 def test_dispatcher_states_saved_before_the_codec_still_restore() -> None:

@@ -17,6 +17,7 @@ from medroute.events import (
     OrderCreated,
     OrderReleased,
     PickedUp,
+    PickupFailed,
     RiderOffline,
     RiderOnline,
     RiderPosition,
@@ -36,7 +37,9 @@ ALL: list[Event] = [
     OrderCreated(30_000, ORDER), OrderCreated(30_001, ORDER, released=True), OrderReleased(33_000, "rx-1"),
     OrderCancelled(33_001, "rx-1"), RiderOnline(29_000, "r9", spec=RIDER), RiderOnline(29_000, "r1", location=LOC),
     RiderOnline(29_000, "r1"), RiderOffline(60_000, "r1"), RiderPosition(34_000, "r1", LOC),
-    PickedUp(35_000, "rx-1", "r1"), Delivered(36_500, "rx-1"), DeliveryFailed(36_500, "rx-1"),
+    PickedUp(35_000, "rx-1", "r1"), PickupFailed(35_000, "rx-1", "r1"),
+    PickupFailed(35_000, "rx-1", "r1", reason="the pharmacy had closed"), Delivered(36_500, "rx-1"),
+    DeliveryFailed(36_500, "rx-1"),
     DeliveryFailed(36_500, "rx-1", retry=TimeWindow(50_000, 54_000)), TravelDelay(35_500, "r1", 420),
 ]
 

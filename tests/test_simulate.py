@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import itertools
 import math
 import time
@@ -10,11 +12,14 @@ from typing import Any
 
 import pytest
 
-from medroute import Problem
-from medroute.dispatch import Dispatcher
+from medroute import CoolBox, Location, Problem, Rider, TimeWindow
+from medroute.dispatch import Dispatcher, Plan
 from medroute.errors import InvalidProblemError
+from medroute.events import Event, PickupFailed, RiderPosition
 from medroute.simulate import POLICIES, compare_markdown, simulate
-from tests.dispatch.town import PHARMACIES, H, order, rider
+from tests.dispatch.town import BLAMBANGAN, GENTENG, PHARMACIES, H, order, rider
+
+SIMULATE = importlib.import_module("medroute.simulate")  # the module (``medroute.simulate`` is the function)
 
 
 def small_problem() -> Problem:
@@ -133,6 +138,44 @@ def test_a_retry_that_falls_due_between_replans_is_delivered_in_the_day(seed: in
     assert res.stranded == ()
     assert res.report.delivered == 8
     assert max(t.delivered_s or 0 for t in res.timeline) < 18 * H
+
+
+def closing_day(monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, list[Plan]]:
+    """One order, one rider half an hour away from a pharmacy that closes half a minute after the
+    rider is planned to arrive; on seed 4 the noisy ride ends after closing. The rider reports no
+    delay, so the dispatcher learns of it only at the pharmacy."""
+    monkeypatch.setattr(SIMULATE, "DELAY_REPORT_S", 10**6)
+    close = 9 * H + 1621 + 30  # 1,621 s: the ride from `start` to the pharmacy
+    pharmacies = (dataclasses.replace(BLAMBANGAN, opening=(TimeWindow(8 * H, close),)), GENTENG)
+    start = Location(BLAMBANGAN.location.lat + 0.09, BLAMBANGAN.location.lon)
+    r = Rider("r1", start, start_s=8 * H, shift=TimeWindow(8 * H, 18 * H), coolbox=CoolBox())
+    p = Problem(pharmacies=pharmacies, orders=(order(0, release_s=9 * H),), riders=(r,), name="closing")
+    plans: list[Plan] = []
+    res = simulate(p, policy="medroute", seed=4, engine=None, replan_work=0.05, noise=0.3, failure_rate=0.0,
+                   cancel_rate=0.0, replan_every=1800, on_plan=plans.append, **kw)
+    return res, plans
+
+
+def test_a_rider_who_reaches_a_closed_pharmacy_is_not_sent_back_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # before PickupFailed the rider kept the commitment and was re-sent at zero travel time forever
+    res, plans = closing_day(monkeypatch)
+    assert any("o0" in plan.solution.served for plan in plans), "a plan sent the rider to the pickup"
+    assert res.timeline[0].outcome == "unserved" and res.timeline[0].picked_up_s is None
+    assert "o0" in {u.order for u in plans[-1].solution.unassigned}
+
+
+def test_a_dispatch_loop_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    apply = Dispatcher.apply
+
+    def deaf(self: Dispatcher, event: Event) -> None:  # takes a failed pickup for a position report
+        if isinstance(event, PickupFailed):
+            pharmacy = self.pharmacies[self.orders[event.order].order.pharmacy]
+            event = RiderPosition(event.t_s, event.rider, pharmacy.location)
+        apply(self, event)
+
+    monkeypatch.setattr(Dispatcher, "apply", deaf)
+    with pytest.raises(RuntimeError, match=r"events at 09:42:33 without time moving .*a dispatch loop"):
+        closing_day(monkeypatch)
 
 
 def test_every_plan_of_the_day_passes_the_checker() -> None:

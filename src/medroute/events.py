@@ -15,6 +15,7 @@ event                     meaning
 :class:`RiderOffline`     a rider stops; what they carry is still delivered first
 :class:`RiderPosition`    a position report: the rider is at ``location`` at ``t_s``
 :class:`PickedUp`         ``rider`` finished the pickup handover of ``order`` at ``t_s``
+:class:`PickupFailed`     ``rider`` reached the pharmacy but could not collect ``order`` (closed, not there)
 :class:`Delivered`        door handover done at ``t_s`` (for a returned item: handed back)
 :class:`DeliveryFailed`   patient not home: ``retry`` window, or back to the pharmacy
 :class:`TravelDelay`      the rider will be ``delay_s`` seconds later than planned
@@ -117,6 +118,21 @@ class PickedUp:
 
 
 @dataclass(frozen=True, slots=True)
+class PickupFailed:
+    """``rider`` is at the pharmacy of ``order`` at ``t_s`` but could not collect it (the pharmacy
+    had closed, the medicine was not there); ``reason`` says why, in words for the log.
+
+    The order stays open; the rider's commitment to it is released and a replan is due.
+    """
+
+    kind: ClassVar[str] = "pickup_failed"
+    t_s: int
+    order: str
+    rider: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Delivered:
     """The door handover of ``order`` finished at ``t_s`` (a returned item: handed back at the pharmacy)."""
 
@@ -151,13 +167,13 @@ class TravelDelay:
 
 
 Event = (OrderCreated | OrderReleased | OrderCancelled | RiderOnline | RiderOffline | RiderPosition
-         | PickedUp | Delivered | DeliveryFailed | TravelDelay)
+         | PickedUp | PickupFailed | Delivered | DeliveryFailed | TravelDelay)
 """Any dispatch event."""
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.kind: cls
     for cls in (OrderCreated, OrderReleased, OrderCancelled, RiderOnline, RiderOffline, RiderPosition,
-                PickedUp, Delivered, DeliveryFailed, TravelDelay)
+                PickedUp, PickupFailed, Delivered, DeliveryFailed, TravelDelay)
 }
 """Event class by its ``kind`` name."""
 
@@ -186,6 +202,10 @@ def event_to_json(event: Event) -> dict[str, Any]:
         case PickedUp():
             d["order"] = event.order
             d["rider"] = event.rider
+        case PickupFailed():
+            d["order"] = event.order
+            d["rider"] = event.rider
+            d["reason"] = event.reason
         case RiderOffline():
             d["rider"] = event.rider
         case OrderReleased() | OrderCancelled() | Delivered():
@@ -195,7 +215,8 @@ def event_to_json(event: Event) -> dict[str, Any]:
 
 _EVENT_FIELDS = {"order_created": ("order",), "order_released": ("order",), "order_cancelled": ("order",),
                  "rider_online": ("rider",), "rider_offline": ("rider",), "rider_position": ("rider", "location"),
-                 "picked_up": ("order", "rider"), "delivered": ("order",), "delivery_failed": ("order",),
+                 "picked_up": ("order", "rider"), "pickup_failed": ("order", "rider"), "delivered": ("order",),
+                 "delivery_failed": ("order",),
                  "travel_delay": ("rider", "delay_s")}
 
 
@@ -203,7 +224,7 @@ def event_from_json(d: Any) -> Event:
     """Inverse of :func:`event_to_json`; unknown kinds and bad or missing fields raise
     :class:`SchemaError` naming the JSON path."""
     n = Node(d, "event").obj(required=("event", "t_s"), optional=("order", "released", "rider", "location", "spec",
-                                                                  "retry", "delay_s"))
+                                                                  "retry", "delay_s", "reason"))
     kind = n["event"].value
     if kind not in EVENT_TYPES:
         raise SchemaError(f"event: unknown kind {kind!r}; known: {', '.join(EVENT_TYPES)}"[:300])
@@ -228,6 +249,9 @@ def event_from_json(d: Any) -> Event:
             return TravelDelay(t, n["rider"].str(), n["delay_s"].int())
         case "picked_up":
             return PickedUp(t, n["order"].str(), n["rider"].str())
+        case "pickup_failed":
+            reason = n["reason"].str(empty=True) if n.has("reason") else ""
+            return PickupFailed(t, n["order"].str(), n["rider"].str(), reason)
         case "rider_offline":
             return RiderOffline(t, n["rider"].str())
         case "order_released":

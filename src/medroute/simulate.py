@@ -53,6 +53,7 @@ from .events import (
     OrderCreated,
     OrderReleased,
     PickedUp,
+    PickupFailed,
     RiderOffline,
     RiderOnline,
     RiderPosition,
@@ -454,8 +455,14 @@ class _Day:
         first = min((t for t, *_ in self.heap), default=0)
         horizon = max(r.shift.end_s for r in p.riders) if p.riders else first
         self.push(first, "tick", None)
+        limit, last, same = 20 * (len(p.orders) + len(p.riders)) + 100, -1, 0
         while self.heap:
             t, _, kind, payload = heapq.heappop(self.heap)
+            same = same + 1 if t == last else 1
+            last = t
+            if same > limit:  # every event is a few per order or rider: more at one instant is a loop
+                raise RuntimeError(f"simulate: {same} events at {format_time(t)} without time moving "
+                                   f"(the last: {kind} {payload!r}); a dispatch loop")
             self.handle(t, kind, payload)
             if kind == "tick":
                 if self.dirty and any(rs.working for rs in self.d.riders.values()):
@@ -577,9 +584,9 @@ class _Day:
             self.distance_m += float(self.matrix.distances_m[a, b])
             if actual - planned > DELAY_REPORT_S:
                 self.push(depart + planned, "delay", (rid, actual - planned))
-            self.push(depart + actual, "arrive", (rid, kind, oid, target, planned_start))
+            self.push(depart + actual, "arrive", (rid, kind, oid, target, planned_start, st.returning))
 
-    def arrive(self, t: int, rid: str, kind: str, oid: str, target: Any, planned_start: int) -> None:
+    def arrive(self, t: int, rid: str, kind: str, oid: str, target: Any, planned_start: int, returning: bool) -> None:
         d = self.d
         self.where[rid] = target
         st = d.orders[oid]
@@ -593,13 +600,13 @@ class _Day:
             opening = next((w for w in ph.opening if w.end_s >= t), None)
             if opening is None:
                 self.busy[rid] = False
-                self.apply(RiderPosition(t, rid, target))
+                self.apply(PickupFailed(t, oid, rid, "the pharmacy had closed"))
                 return
             start = max(t, o.release_s, opening.start_s, planned_start)  # a cold pickup may wait on purpose
             self.busy_s += start - t + ph.handover_s
             self.push(start + ph.handover_s, "done", (rid, PickedUp(start + ph.handover_s, oid, rid), False))
             return
-        if st.carrier != rid:
+        if st.carrier != rid or st.returning != returning:  # cancelled on the way to the door: not here
             self.busy[rid] = False
             self.apply(RiderPosition(t, rid, target))
             return

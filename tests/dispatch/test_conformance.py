@@ -16,6 +16,7 @@ from medroute.events import (
     OrderCancelled,
     OrderCreated,
     OrderReleased,
+    PickupFailed,
     RiderOffline,
     RiderOnline,
     RiderPosition,
@@ -50,6 +51,8 @@ def test_scripted_day_with_every_event(engine: str | None) -> None:
     replan(d, t)
     d.apply(OrderCancelled(t + 60, "o5"))
     d.apply(TravelDelay(t + 60, "r0", 600))
+    d.apply(PickupFailed(t + 60, "o6", "r2", "the medicine was not there"))
+    assert d.replan_due and d.orders["o6"].status == OrderStatus.RELEASED
     replan(d, t + 60)
     # everybody does two stops, one delivery fails with a retry window, one with a return
     for _ in range(3):
@@ -85,6 +88,7 @@ OPS = st.lists(st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 20)),
     st.tuples(st.just("advance"), st.integers(0, 3)),
     st.tuples(st.just("fail"), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("pickup_failed"), st.integers(0, 3)),
     st.tuples(st.just("delay"), st.integers(0, 3), st.integers(0, 1800)),
     st.tuples(st.just("position"), st.integers(0, 3)),
     st.tuples(st.just("offline"), st.integers(0, 3)),
@@ -124,7 +128,7 @@ def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object,
             for rid in d.commit_due(t):
                 first = d.routes[rid][0]
                 assert d.riders[rid].committed == (first.kind, first.order) and first.leave_s <= t + commit
-        elif kind in ("advance", "fail", "delay", "position", "offline", "online"):
+        elif kind in ("advance", "fail", "pickup_failed", "delay", "position", "offline", "online"):
             rid = f"r{op[1]}"
             rs = d.riders[rid]
             if kind == "advance":
@@ -134,6 +138,10 @@ def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object,
                     and not d.orders[rs.committed[1]].returning:
                 retry = TimeWindow(t + H, t + 3 * H) if op[2] else None
                 d.apply(DeliveryFailed(t, rs.committed[1], retry=retry))
+            elif kind == "pickup_failed" and rs.committed is not None and rs.committed[0] == "pickup":
+                oid = rs.committed[1]
+                d.apply(PickupFailed(t, oid, rid))
+                assert d.riders[rid].committed is None and d.orders[oid].carrier is None and d.replan_due
             elif kind == "delay" and rs.online:
                 d.apply(TravelDelay(t, rid, int(op[2])))  # type: ignore[call-overload]
             elif kind == "position" and rs.online:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from medroute.events import (
     OrderCreated,
     OrderReleased,
     PickedUp,
+    PickupFailed,
     RiderOffline,
     TravelDelay,
 )
@@ -25,12 +27,14 @@ from medroute.travel import TravelMatrix
 from medroute.travel.haversine import HaversineBackend
 from tests.dispatch.town import (
     BLAMBANGAN,
+    GENTENG,
     PHARMACIES,
     H,
     dispatcher,
     do_committed,
     order,
     replan,
+    rider,
 )
 
 
@@ -159,6 +163,39 @@ def test_a_stop_that_falls_due_between_replans_is_committed_by_commit_due() -> N
     assert d.riders["r0"].committed == ("delivery", "o0") and d.now_s == visit.leave_s - 1800
     assert d.riders["r1"].committed is None
     assert d.commit_due(visit.leave_s) == []
+
+
+def test_a_pickup_that_failed_at_a_closed_pharmacy_is_released_and_then_reported_unassigned() -> None:
+    closing = dataclasses.replace(BLAMBANGAN, opening=(TimeWindow(8 * H, 10 * H),))
+    d = Dispatcher((closing, GENTENG), [rider(0), rider(1)], engine=None, commit_within_s=H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=True))
+    replan(d, 9 * H)
+    rid = next(r for r, rs in d.riders.items() if rs.committed == ("pickup", "o0"))
+    d.apply(PickupFailed(10 * H + 60, "o0", rid, "the pharmacy had closed"))
+    rs = d.riders[rid]
+    assert rs.committed is None and rs.location == closing.location and rs.time_s == 10 * H + 60
+    assert d.orders["o0"].status == OrderStatus.RELEASED and d.orders["o0"].carrier is None
+    assert not any(v.order == "o0" for visits in d.routes.values() for v in visits)
+    assert d.replan_due
+    plan = replan(d, 10 * H + 60)
+    assert [u.order for u in plan.solution.unassigned] == ["o0"] and not d.replan_due
+    assert all(rs.committed is None for rs in d.riders.values()), "nobody is sent back to the closed pharmacy"
+
+
+def test_a_failed_pickup_that_contradicts_the_state_changes_nothing() -> None:
+    d = dispatcher(2, commit_within_s=H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(OrderCreated(8 * H, order(2, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    d.apply(RiderOffline(8 * H + 600, "r1"))
+    before = d.state
+    with pytest.raises(DispatchError, match="'o0': pickup failed for 'r0' but it is on_board"):
+        d.apply(PickupFailed(8 * H + 700, "o0", "r0"))
+    with pytest.raises(DispatchError, match="'o2': pickup failed for rider 'r1', who is offline"):
+        d.apply(PickupFailed(8 * H + 700, "o2", "r1"))
+    with pytest.raises(DispatchError, match="reason a pickup failed must be a string"):
+        d.apply(PickupFailed(8 * H + 700, "o2", "r0", None))  # type: ignore[arg-type]
+    assert d.state is before
 
 
 def test_offline_rider_delivers_what_is_on_board_and_takes_nothing_new() -> None:

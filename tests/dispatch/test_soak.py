@@ -1,9 +1,14 @@
 """A slice of the soak harness (``benchmarks/soak.py``) in the suite: small days through each
-engine, counting exceptions, plans the checker rejects and lost orders."""
+engine, counting exceptions, hangs, plans the checker rejects and lost orders."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from benchmarks.soak import Day, Outcome, load_outcomes, print_outcome, run, run_day
@@ -13,7 +18,7 @@ from benchmarks.soak import Day, Outcome, load_outcomes, print_outcome, run, run
 def test_small_days_soak_clean(engine: str) -> None:
     for noise, seed in ((0.3, 1), (0.15, 2)):
         out = run_day(Day("historic", seed, engine, noise, 0.1, orders=12))
-        assert (out.exceptions, out.check_failures, out.lost) == (0, 0, 0), out.error
+        assert (out.exceptions, out.hangs, out.check_failures, out.lost) == (0, 0, 0, 0), out.error
         assert out.plans > 0
 
 
@@ -30,5 +35,30 @@ def test_a_finding_without_an_exception_is_reported(capsys: pytest.CaptureFixtur
     print_outcome(Outcome(day, plans=3, lost=2, error="2 items stranded on board: ['rx-1', 'rx-2']"))
     print_outcome(Outcome(day, plans=3, check_failures=1))
     err = capsys.readouterr().err.splitlines()
-    assert err[0].endswith("0 exceptions, 0 check failures, 2 lost: 2 items stranded on board: ['rx-1', 'rx-2']")
-    assert err[1].endswith("0 exceptions, 1 check failures, 0 lost: ")
+    assert err[0].endswith("0 exceptions, 0 hangs, 0 check failures, 2 lost: 2 items stranded on board: "
+                           "['rx-1', 'rx-2']")
+    assert err[1].endswith("0 exceptions, 0 hangs, 1 check failures, 0 lost: ")
+
+
+def test_a_day_that_never_ends_is_stopped_and_counted_as_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    def endless(*args: Any, **kw: Any) -> None:
+        while True:
+            with contextlib.suppress(Exception):  # a library that swallows errors does not swallow the timeout
+                time.sleep(0.01)
+
+    import medroute.simulate  # noqa: F401  (the module, so that its function can be replaced)
+
+    monkeypatch.setattr(sys.modules["medroute.simulate"], "simulate", endless)
+    t0 = time.perf_counter()
+    out = run_day(Day("historic", 1, "none", 0.15, 0.1, orders=6, timeout_s=1))
+    assert time.perf_counter() - t0 < 10
+    assert (out.hangs, out.exceptions) == (1, 0)
+    assert out.error.startswith("hang: not ended after 1 s") and "endless" in out.error
+
+
+def test_days_logged_before_hangs_were_counted_still_read(tmp_path: Path) -> None:
+    day = Day("historic", 3, "none", 0.15, 0.1, orders=6)
+    row = {"day": {k: v for k, v in vars(day).items() if k != "timeout_s"}, "plans": 4, "exceptions": 0,
+           "check_failures": 0, "lost": 0, "wall_s": 1.5, "error": ""}
+    (tmp_path / "old.jsonl").write_text(json.dumps(row) + "\n")
+    assert load_outcomes(tmp_path / "old.jsonl") == [Outcome(day, plans=4, wall_s=1.5)]

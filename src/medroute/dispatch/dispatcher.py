@@ -215,7 +215,8 @@ class Dispatcher:
 
     @property
     def replan_due(self) -> bool:
-        """Whether an event put a busy rider behind the plan, or off it, since the last replan."""
+        """Whether an event put a busy rider behind the plan, or off it (a pickup off the plan or
+        one that failed), since the last replan."""
         return self._state.replan_due
 
     def open_orders(self) -> list[OrderState]:

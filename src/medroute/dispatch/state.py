@@ -25,6 +25,7 @@ from ..events import (
     OrderCreated,
     OrderReleased,
     PickedUp,
+    PickupFailed,
     RiderOffline,
     RiderOnline,
     RiderPosition,
@@ -139,7 +140,7 @@ class DispatchState:
 
     ``routes`` is the current plan per rider in live terms; ``replan_due`` is set when an event
     put a working rider behind the plan (see :data:`DEFAULT_BEHIND_S`) or off it (a pickup the
-    rider's route does not deliver), and cleared by a replan.
+    rider's route does not deliver, a pickup that failed), and cleared by a replan.
     The mappings are never changed in place: every change makes a new state.
     """
 
@@ -290,6 +291,8 @@ def apply(state: DispatchState, event: Event) -> DispatchState:
             c.set_rider(rs, location=event.location, time_s=t)
         case PickedUp():
             _picked_up(c, t, c.order(event.order), c.rider(event.rider))
+        case PickupFailed():
+            _pickup_failed(c, t, c.order(event.order), c.rider(event.rider), event.reason)
         case Delivered():
             _delivered(c, t, c.order(event.order))
         case DeliveryFailed():
@@ -397,6 +400,19 @@ def _picked_up(c: _Change, t: int, st: OrderState, rs: RiderState) -> None:
         c.advance(rid, t)
     else:  # picked up off the plan (a released commitment): the rest of the route was planned elsewhere
         c.replan_due = True
+
+
+def _pickup_failed(c: _Change, t: int, st: OrderState, rs: RiderState, reason: object) -> None:
+    rid = rs.rider.id
+    if st.status in FINAL or st.carrier is not None:
+        raise DispatchError(f"order {st.id!r}: pickup failed for {rid!r} but it is {st.status.value}"
+                            + (f" and on board of {st.carrier!r}" if st.carrier else ""))
+    _need_working(rs, f"order {st.id!r}: pickup failed for")
+    _need(reason, str, f"order {st.id!r}: the reason a pickup failed must be a string")
+    c.drop_visits(st.id)
+    c.set_rider(c.riders[rid], location=c.base.pharmacies[st.order.pharmacy].location, time_s=t)
+    c.log.append(f"{t}: rider {rid!r} could not pick up {st.id!r}" + (f" ({reason})" if reason else ""))
+    c.replan_due = True
 
 
 def _carrier(c: _Change, st: OrderState, what: str, t: int) -> RiderState:
