@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from medroute import CoolBox, Location, Problem, Rider, TimeWindow
 from medroute.dispatch import Dispatcher, Plan
@@ -176,6 +178,25 @@ def test_a_dispatch_loop_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(Dispatcher, "apply", deaf)
     with pytest.raises(RuntimeError, match=r"events at 09:42:33 without time moving .*a dispatch loop"):
         closing_day(monkeypatch)
+
+
+@settings(max_examples=12, deadline=None)
+@given(close_min=st.integers(10, 240), seed=st.integers(0, 10_000), noise=st.sampled_from([0.15, 0.3]),
+       every=st.sampled_from([300, 1800]), reports_delays=st.booleans())
+def test_days_at_pharmacies_that_close_end_with_no_pickup_after_closing(close_min: int, seed: int, noise: float,
+                                                                         every: int, reports_delays: bool) -> None:
+    close = 9 * H + 60 * close_min
+    pharmacies = tuple(dataclasses.replace(p, opening=(TimeWindow(8 * H, close),)) for p in PHARMACIES)
+    p = dataclasses.replace(small_problem(), pharmacies=pharmacies)
+    with pytest.MonkeyPatch.context() as mp:
+        if not reports_delays:  # the dispatcher learns of a late rider only on arrival
+            mp.setattr(SIMULATE, "DELAY_REPORT_S", 10**6)
+        res = simulate(p, policy="medroute", seed=seed, engine=None, replan_work=0.05, noise=noise,
+                       failure_rate=0.2, retry_share=0.5, cancel_rate=0.1, replan_every=every)
+    assert res.stranded == ()
+    assert {t.outcome for t in res.timeline} <= {"delivered", "failed", "cancelled", "unserved"}
+    handover = PHARMACIES[0].handover_s
+    assert all(t.picked_up_s is None or t.picked_up_s - handover <= close for t in res.timeline)
 
 
 def test_every_plan_of_the_day_passes_the_checker() -> None:
