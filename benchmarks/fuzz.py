@@ -11,6 +11,7 @@ section    inputs                                                             de
 problems   mutated problem JSON (dicts, text, damaged files), then solved      90,000
 plans      tampered and mutated plan JSON, read and checked                    38,000
 events     dispatcher event streams with replans and save/restore (events)     108,000
+days       small simulated days: noise, failures, shifts and hours ending (orders) 20,000
 states     mutated and damaged dispatcher state files, restored and replanned  58,000
 cli        ``medroute solve`` / ``check`` subprocesses on hostile files        300
 osrm       answers of a misbehaving OSRM server on 127.0.0.1                   every fault × 2 + 1,000
@@ -73,6 +74,10 @@ def _events(seed: int) -> Outcome:
     return live.dispatch_trial(RandomPicker(seed), events=30)
 
 
+def _days(seed: int) -> Outcome:
+    return live.day_trial(RandomPicker(seed))
+
+
 def _states(seed: int) -> Outcome:
     return live.state_file_trial(RandomPicker(seed))
 
@@ -101,6 +106,7 @@ TRIALS: dict[str, tuple[Callable[[int], Outcome], int]] = {
     "problems": (_problems, 90_000),
     "plans": (_plans, 38_000),
     "events": (_events, 108_000),
+    "days": (_days, 20_000),
     "states": (_states, 58_000),
     "cli": (_cli, 300),
     "osrm": (_osrm, 2 * len(FAULTS) + 1_000),
@@ -262,8 +268,9 @@ def report(results: dict[str, Any], meta: dict[str, Any]) -> str:
     lines += _table(rows, ["section", "inputs", "default inputs", "trials", "accepted", "refused", "defects",
                            "seconds"])
     lines += ["", "An *input* is a document, file, event or server answer; a *trial* feeds one or more "
-              "(an event stream is one trial of about 30 events); *default inputs* is the count issue 18 asks "
-              "for (a run without `--count` or `--scale`). *Accepted*: every promise held (the plan "
+              "(an event stream is one trial of about 30 events; a simulated day, of its orders); *default "
+              "inputs* is the count issue 18 asks for (`days`: about 3,600 days) in a run without `--count` "
+              "or `--scale`. *Accepted*: every promise held (the plan "
               "passes the checker, no order lost, what was written reads back, the time limit held). "
               "*Refused*: a `MedrouteError` subclass, or for the CLI exit 2/4/5 with a one-line message. "
               "*Defects*: anything else.", ""]
@@ -311,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sections", default="problems,plans,events,states,cli,osrm,savers,threads,timelimit")
+    ap.add_argument("--sections", default="problems,plans,events,days,states,cli,osrm,savers,threads,timelimit")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every default count")
     ap.add_argument("--count", action="append", default=[], metavar="SECTION=N",
                     help="inputs of one trial section, instead of its scaled default (repeatable)")

@@ -98,6 +98,18 @@ def test_simulate_command_writes_report_and_csv(tmp_path: Path) -> None:
     assert lines[0].startswith("policy,order,") and len(lines) == 1 + 16
 
 
+@pytest.mark.parametrize(("change", "rule"), [
+    ({"picked_up_by": "r0", "picked_up_s": 8 * H}, "already on board of 'r0'"),
+    ({"rider": "r0"}, "locked to rider 'r0'"),
+])
+def test_a_day_that_cannot_start_from_nothing_is_refused_before_it_is_replayed(change: dict[str, Any],
+                                                                               rule: str) -> None:
+    p = small_problem()
+    orders = (dataclasses.replace(p.orders[0], **change), *p.orders[1:])
+    with pytest.raises(InvalidProblemError, match=f"simulate: order 'o0' is {rule}"):
+        simulate(dataclasses.replace(p, orders=orders), engine=None)
+
+
 def test_unknown_policy_is_named() -> None:
     with pytest.raises(ValueError, match="unknown policy 'teleport'"):
         simulate(small_problem(), policy="teleport")
@@ -142,15 +154,19 @@ def test_a_retry_that_falls_due_between_replans_is_delivered_in_the_day(seed: in
     assert max(t.delivered_s or 0 for t in res.timeline) < 18 * H
 
 
+FAR = Location(BLAMBANGAN.location.lat + 0.09, BLAMBANGAN.location.lon)
+FAR_RIDE_S = 1621
+"""The ride from ``FAR`` to Blambangan's pharmacy, seconds."""
+
+
 def closing_day(monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, list[Plan]]:
     """One order, one rider half an hour away from a pharmacy that closes half a minute after the
     rider is planned to arrive; on seed 4 the noisy ride ends after closing. The rider reports no
     delay, so the dispatcher learns of it only at the pharmacy."""
     monkeypatch.setattr(SIMULATE, "DELAY_REPORT_S", 10**6)
-    close = 9 * H + 1621 + 30  # 1,621 s: the ride from `start` to the pharmacy
+    close = 9 * H + FAR_RIDE_S + 30
     pharmacies = (dataclasses.replace(BLAMBANGAN, opening=(TimeWindow(8 * H, close),)), GENTENG)
-    start = Location(BLAMBANGAN.location.lat + 0.09, BLAMBANGAN.location.lon)
-    r = Rider("r1", start, start_s=8 * H, shift=TimeWindow(8 * H, 18 * H), coolbox=CoolBox())
+    r = Rider("r1", FAR, start_s=8 * H, shift=TimeWindow(8 * H, 18 * H), coolbox=CoolBox())
     p = Problem(pharmacies=pharmacies, orders=(order(0, release_s=9 * H),), riders=(r,), name="closing")
     plans: list[Plan] = []
     res = simulate(p, policy="medroute", seed=4, engine=None, replan_work=0.05, noise=0.3, failure_rate=0.0,
@@ -178,6 +194,19 @@ def test_a_dispatch_loop_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(Dispatcher, "apply", deaf)
     with pytest.raises(RuntimeError, match=r"events at 09:42:33 without time moving .*a dispatch loop"):
         closing_day(monkeypatch)
+
+
+def test_a_rider_whose_shift_ends_on_the_way_to_a_pickup_goes_home_without_it() -> None:
+    # noise σ 1.0: on these seeds the ride to the pharmacy outlasts the shift (before, the pickup
+    # by a rider already offline raised DispatchError and ended the day)
+    r = Rider("r1", FAR, start_s=8 * H, shift=TimeWindow(8 * H, 9 * H + FAR_RIDE_S + 1400))
+    p = Problem(pharmacies=PHARMACIES, orders=(order(0, release_s=9 * H),), riders=(r,), name="shift end")
+    for seed in (4, 20, 26):
+        plans: list[Plan] = []
+        res = simulate(p, policy="medroute", seed=seed, engine=None, replan_work=0.05, noise=1.0, failure_rate=0.0,
+                       cancel_rate=0.0, replan_every=1800, on_plan=plans.append)
+        assert any("o0" in plan.solution.served for plan in plans), "a plan sent the rider to the pickup"
+        assert res.timeline[0].outcome == "unserved" and res.timeline[0].picked_up_s is None
 
 
 @settings(max_examples=12, deadline=None)

@@ -229,6 +229,17 @@ def _unpack(scenario: Any) -> tuple[Problem, TravelMatrix, str]:
     return scenario.problem, scenario.matrix, str(getattr(scenario, "name", scenario.problem.name))
 
 
+def _need_replayable(problem: Problem) -> None:
+    """Refuse what a day replayed from its start cannot hold: items already on board, locks."""
+    for o in problem.orders:
+        if o.picked_up_by is not None:
+            raise InvalidProblemError(f"simulate: order {o.id!r} is already on board of {o.picked_up_by!r}; a "
+                                      "simulated day starts with nothing on board (drop picked_up_by)")
+        if o.rider is not None:
+            raise InvalidProblemError(f"simulate: order {o.id!r} is locked to rider {o.rider!r}; a simulated day "
+                                      "assigns every order itself (drop the lock)")
+
+
 @dataclass(frozen=True)
 class DayRules:
     """How a day is replayed (see :func:`simulate` for each field); validated on construction."""
@@ -340,6 +351,7 @@ def replay(scenario: Any, *, policy: str, seed: int, rules: DayRules, progress: 
     if policy not in POLICIES:
         raise InvalidProblemError(f"simulate: unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
     problem, matrix, name = _unpack(scenario)
+    _need_replayable(problem)
     rng = np.random.default_rng(seed)
     waits = {o.id: _wait_s(o.release_s, rng) for o in problem.orders}
     timeline = {o.id: OrderTimeline(o.id, o.pharmacy, o.needs_coolbox, max(0, o.release_s - waits[o.id]),
@@ -529,7 +541,8 @@ class _Day:
             self.busy[rid] = False
             st = d.orders[event.order]
             if isinstance(event, PickedUp):
-                stale = st.status not in (OrderStatus.CREATED, OrderStatus.RELEASED) or st.carrier is not None
+                stale = (st.status not in (OrderStatus.CREATED, OrderStatus.RELEASED) or st.carrier is not None
+                         or not d.riders[rid].working)
             else:  # a door handover of an order cancelled meanwhile: the item is now to be taken back
                 stale = st.carrier != rid or st.returning != is_return
             if stale:
@@ -593,7 +606,8 @@ class _Day:
         o = st.order
         ph = d.pharmacies[o.pharmacy]
         if kind == "pickup":
-            if st.status not in (OrderStatus.CREATED, OrderStatus.RELEASED) or st.carrier is not None:
+            taken = st.status not in (OrderStatus.CREATED, OrderStatus.RELEASED) or st.carrier is not None
+            if taken or not d.riders[rid].working:  # picked up, cancelled, or the rider's shift ended on the way
                 self.busy[rid] = False
                 self.apply(RiderPosition(t, rid, target))
                 return

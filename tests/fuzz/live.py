@@ -10,6 +10,8 @@ open order; a restored dispatcher must equal the saved one; an accepted state fi
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import math
 import multiprocessing as mp
@@ -21,7 +23,8 @@ from typing import Any
 
 from medroute import Location, Order, TimeWindow, check
 from medroute.dispatch import Dispatcher
-from medroute.errors import MedrouteError
+from medroute.dispatch.state import DispatchError
+from medroute.errors import InvalidProblemError, MedrouteError
 from medroute.events import (
     Delivered,
     DeliveryFailed,
@@ -29,17 +32,20 @@ from medroute.events import (
     OrderCreated,
     OrderReleased,
     PickedUp,
+    PickupFailed,
     RiderOffline,
     RiderOnline,
     RiderPosition,
     TravelDelay,
 )
+from medroute.simulate import simulate
 from tests.fuzz import seeds
 from tests.fuzz.mutate import corrupt_bytes, mutate_doc, nudge_doc
 from tests.fuzz.pick import Picker
 from tests.fuzz.trials import ACCEPTED, Outcome, defect, raw, refused
 
 H = 3600
+SIMULATE = importlib.import_module("medroute.simulate")  # the module (``medroute.simulate`` is the function)
 FINAL_EVENTS = (Delivered, OrderCancelled, DeliveryFailed)
 
 
@@ -99,6 +105,15 @@ class Stream:
         route = self.pick.choice(routes)
         stop = route.visits[0]
         return PickedUp(t, stop.order, route.rider) if stop.kind == "pickup" else Delivered(t, stop.order)
+
+    def failed_pickup(self) -> PickupFailed:
+        """A rider at a pickup of the plan who cannot collect it (or any order and rider)."""
+        t = self.next_time()
+        routes = [r for r in self.plan.solution.routes if r.visits] if self.plan is not None else []
+        if routes and self.pick.chance(0.8):
+            route = self.pick.choice(routes)
+            return PickupFailed(t, route.visits[0].order, route.rider, "the pharmacy had closed")
+        return PickupFailed(t, self.order_id(), self.rider_id())
 
     def event(self) -> Any:
         pick, t = self.pick, self.next_time()
@@ -186,6 +201,8 @@ def dispatch_trial(pick: Picker, *, events: int = 30, engines: tuple[str | None,
         for _ in range(events):
             if (bad := stream.apply(stream.event())):
                 return bad
+            if pick.chance(0.05) and (bad := stream.apply(stream.failed_pickup())):
+                return bad
             if pick.chance(0.3) and (bad := stream.replan()):
                 return bad
             if pick.chance(0.08) and (bad := stream.save_and_restore(Path(tmp))):
@@ -193,6 +210,48 @@ def dispatch_trial(pick: Picker, *, events: int = 30, engines: tuple[str | None,
         if (bad := stream.replan()):
             return bad
     return Outcome("accepted", inputs=stream.events)
+
+
+# ---------------------------------------------------------------------------------- simulated days
+DAY_OUTCOMES = frozenset({"delivered", "failed", "cancelled", "unserved"})
+
+
+def day_trial(pick: Picker) -> Outcome:
+    """A small day through :func:`medroute.simulate.simulate` under travel-time noise, failed
+    deliveries with and without retries, cancellations, shifts and pharmacy hours that end
+    mid-ride: the simulator's own events never contradict the dispatcher, the day ends, every
+    order ends delivered, failed, cancelled or unserved and no item is left on board."""
+    if pick.chance(0.8):
+        p = seeds.day(pick)
+    else:  # the model's edge values; a day starts with nothing on board and no locks (else refused)
+        p = seeds.problem(pick, max_orders=10, max_riders=4, min_riders=1)
+        free = [dataclasses.replace(o, picked_up_by=None, picked_up_s=None, rider=None) for o in p.orders]
+        p = dataclasses.replace(p, orders=tuple(free))
+    rules = {"policy": pick.choice(["medroute", "greedy"]), "seed": pick.int(0, 2**16), "engine": None,
+             "replan_work": 0.05, "noise": pick.choice([0.0, 0.15, 0.3, 1.0]),
+             "failure_rate": pick.choice([0.0, 0.2, 0.5]), "retry_share": pick.choice([0.0, 0.5, 1.0]),
+             "cancel_rate": pick.choice([0.0, 0.1, 0.3]), "replan_every": pick.choice([60, 300, 1800])}
+    n = len(p.orders)
+    quiet = pick.chance(0.5)  # riders who report no delay: the dispatcher learns of one on arrival
+    report_s = SIMULATE.DELAY_REPORT_S
+    try:
+        SIMULATE.DELAY_REPORT_S = 10**9 if quiet else report_s
+        res = simulate(p, **rules)  # type: ignore[arg-type]
+    except InvalidProblemError as exc:
+        return refused(exc, n)
+    except DispatchError as exc:  # the simulator's events come from the dispatcher's own plans
+        return defect(f"simulate {rules}: the day's own event was refused: {exc}", n)
+    except Exception as exc:
+        return raw(f"simulate {rules}", exc, n)
+    finally:
+        SIMULATE.DELAY_REPORT_S = report_s
+    rules["quiet riders"] = quiet
+    if res.stranded:
+        return defect(f"simulate {rules}: items left on board: {list(res.stranded)}", n)
+    ends = [t.outcome for t in res.timeline]
+    if len(ends) != n or not set(ends) <= DAY_OUTCOMES:
+        return defect(f"simulate {rules}: orders end {sorted(set(ends))} ({len(ends)} of {n})", n)
+    return Outcome("accepted", inputs=n)
 
 
 # ------------------------------------------------------------------------------------- state files

@@ -80,3 +80,36 @@ def problem(pick: Picker, *, max_orders: int = 8, max_riders: int = 3, min_rider
         rupiah_per_rider=pick.choice([0.0, 1e8]))
     return Problem(pharmacies=tuple(pharmacies), orders=tuple(orders), riders=tuple(riders),
                    objective=objective, max_trip_m=pick.choice([40_000, None, 1_000]), name="fuzz")
+
+
+def day(pick: Picker, *, max_orders: int = 10, max_riders: int = 4) -> Problem:
+    """A plausible day for the simulator: riders on shifts of 30 min to 10 h, pharmacies that
+    close between 09:00 and 20:00 (some with a lunch break), orders released through the day,
+    some cold, some with tight windows, places up to 30 km apart: shifts and opening hours end
+    while riders are on the road."""
+
+    def place() -> Location:
+        return Location(-8.10 - pick.int(0, 2700) / 10_000, 114.10 + pick.int(0, 2700) / 10_000)
+
+    pharmacies = []
+    for i in range(pick.int(1, 3)):
+        close = pick.int(9 * H, 20 * H)
+        opening = ((TimeWindow(7 * H, 11 * H), TimeWindow(13 * H, max(close, 14 * H))) if pick.chance(0.2)
+                   else (TimeWindow(7 * H, close),))
+        pharmacies.append(Pharmacy(f"ph{i}", place(), handover_s=pick.choice([0, 240, 600]), opening=opening))
+    riders = []
+    for i in range(pick.int(1, max_riders)):
+        start = pick.int(7 * H, 12 * H)
+        riders.append(Rider(f"r{i}", place(), start_s=start,
+                            shift=TimeWindow(start, start + pick.int(H // 2, 10 * H)),
+                            coolbox=CoolBox(hold_s=pick.choice([4 * H, 3600])) if pick.chance(0.6) else None))
+    orders = []
+    for k in range(pick.int(1, max_orders)):
+        release = pick.int(7 * H, 17 * H)
+        cold = pick.chance(0.3)
+        orders.append(Order(f"o{k}", pick.choice(pharmacies).id, place(), release_s=release,
+                            windows=_windows(pick, release) if pick.chance(0.5) else (TimeWindow(0, 24 * H),),
+                            temperature=pick.choice(["refrigerated", "frozen"]) if cold else "ambient",
+                            service_s=pick.choice([60, 180]),
+                            target_s=release + pick.int(H // 2, 3 * H) if pick.chance(0.5) else None))
+    return Problem(pharmacies=tuple(pharmacies), orders=tuple(orders), riders=tuple(riders), name="fuzz day")

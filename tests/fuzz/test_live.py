@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.live import concurrent_saves, dispatch_trial, live_state, state_file_trial, threaded_saves
+from tests.fuzz.live import concurrent_saves, day_trial, dispatch_trial, live_state, state_file_trial, threaded_saves
 from tests.fuzz.pick import DataPicker, RandomPicker
 
 
@@ -18,6 +19,21 @@ from tests.fuzz.pick import DataPicker, RandomPicker
 def test_an_event_stream_never_crashes_or_loses_an_order(data: st.DataObject, hostile: bool) -> None:
     outcome = dispatch_trial(DataPicker(data), events=20, engines=(None,), hostile=hostile)
     assert outcome.kind != "defect", outcome.what
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_a_simulated_day_ends_with_every_order_accounted_for(data: st.DataObject) -> None:
+    outcome = day_trial(DataPicker(data))
+    assert outcome.kind != "defect", outcome.what
+
+
+@pytest.mark.parametrize("seed", [99, 201])
+def test_the_days_that_found_the_shift_end_defect_are_accepted(seed: int) -> None:
+    # a rider whose shift ended on the way to a pickup still handed it over: the dispatcher,
+    # which had the rider offline, refused the simulator's own PickedUp and the day ended
+    outcome = day_trial(RandomPicker(seed))
+    assert outcome.kind == "accepted", outcome.what
 
 
 @functools.cache
