@@ -77,6 +77,9 @@ SAFE_PENALTY = 2.0**62
 """Largest total penalty a PyVRP solution may reach. PyVRP multiplies excess load and time warp
 by their penalties in 64-bit integers; past 2⁶³ the product wraps round, a worse plan looks
 better and PyVRP's local search never ends (loads of 10⁹ with a Rp 10⁹ drop cost did)."""
+FIXED_FLEET_PENALTY_SCALE = 10.0
+"""On a fixed fleet the penalty cap is this many times PyVRP's default per unit of riding cost
+(see :func:`_solve_params`)."""
 PENALTY_UPDATE_EVERY = 50
 """Solutions between PyVRP penalty updates (PyVRP's default, 500, is more than short runs make)."""
 def relaxations(inst: Instance) -> list[Relaxation]:
@@ -373,15 +376,17 @@ def _solve_params(inst: Instance, model: PyVrpModel, *, fixed_fleet: bool = Fals
     of, say, 1e10 (the literature's vehicles-first objective) a route breaking windows by a few
     seconds would then beat adding a rider, and the search would end infeasible: the cap grows
     past the dearest rider or drop. On a ``fixed_fleet`` (no rider to add, a feasible start)
-    that cap leaves PyVRP stuck among feasible plans; there the cap is PyVRP's default per unit
-    of riding cost, ``1e5 × cost_per_second``. Either cap is lowered where the model's worst
-    violation times it would pass :data:`SAFE_PENALTY` (loads near 10⁹ with a dear drop or
-    rider). The figures behind both choices: ``docs/engines.md``, "Penalty caps".
+    that cap leaves PyVRP stuck among feasible plans, and PyVRP's default per unit of riding
+    cost, ``1e5 × cost_per_second``, makes its iterations slower (the search wanders among plans
+    that break windows); there the cap is :data:`FIXED_FLEET_PENALTY_SCALE` times that default.
+    Either cap is lowered where the model's worst violation times it would pass
+    :data:`SAFE_PENALTY` (loads near 10⁹ with a dear drop or rider). The figures behind the
+    choices: ``docs/engines.md``, "Penalty caps".
     """
     import pyvrp
 
     if fixed_fleet:
-        cap = DEFAULT_MAX_PENALTY * model.cost_per_second
+        cap = FIXED_FLEET_PENALTY_SCALE * DEFAULT_MAX_PENALTY * model.cost_per_second
     else:
         cap = max(DEFAULT_MAX_PENALTY, 10.0 * (float(inst.rider_cost) + float(np.max(inst.drop_cost, initial=0))))
     cap = min(cap, SAFE_PENALTY / model.worst_violation)
