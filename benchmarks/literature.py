@@ -2,8 +2,9 @@
 
 Every run goes through the independent checker (``medroute.check``) and through the literature's
 own rules in double precision (``LiteratureInstance.violations``); distances are recomputed in
-double precision from the coordinates and compared with the best-known solutions under the
-hierarchical convention (vehicles first, then distance). See ``benchmarks/README.md``.
+double precision from the coordinates and compared with the best-known solutions under each set's
+own convention: vehicles first, then distance on Li & Lim and Solomon; distance alone on the DARP
+set, whose fleet is a limit, not a cost. See ``benchmarks/README.md``.
 
     .venv/bin/python benchmarks/literature.py --set lilim --engines pyvrp --time-limit 30
 
@@ -187,15 +188,22 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     return [(a, b) for a, _, b in (x.strip().partition(":") for x in text.split(",") if x.strip())]
 
 
+HIERARCHICAL = frozenset({"lilim", "solomon"})
+"""Sets whose literature objective ranks vehicles before distance; on the others (DARP) the fleet
+is a limit and distance alone ranks."""
+
+
 def _key(rec: dict[str, Any]) -> tuple[int, int, float]:
-    """Hierarchical rank of a run: complete first, then vehicles, then distance."""
-    return (rec["unassigned"] or 0) + (rec["violations"] or 0), rec["vehicles"] or 0, rec["distance"] or 0.0
+    """Rank of a run: complete first, then (on :data:`HIERARCHICAL` sets) vehicles, then distance."""
+    vehicles = (rec["vehicles"] or 0) if rec["set"] in HIERARCHICAL else 0
+    return (rec["unassigned"] or 0) + (rec["violations"] or 0), vehicles, rec["distance"] or 0.0
 
 
 def versus(records: Sequence[dict[str, Any]], engine: str, reference: str, *,
            tolerance: float = 0.001) -> dict[str, Any]:
     """``engine`` against ``reference`` instance by instance: ``worse`` lists the instances where
-    it leaves more out, uses more vehicles, or (same vehicles) rides more than ``tolerance`` farther;
+    it leaves more out, uses more vehicles (on :data:`HIERARCHICAL` sets), or (same rank so far)
+    rides more than ``tolerance`` farther;
     ``better`` those where it does the opposite; ``mean_distance_ratio`` over instances with the
     same vehicles; ``budget_below_95`` the runs of ``engine`` ending before 95 % of the time limit."""
     by = {(r["set"], r["instance"], r["engine"]): r for r in records if r["status"] == "ok"}
@@ -223,8 +231,10 @@ def _versus_lines(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, 
     for engine, reference in pairs:
         v = versus(records, engine, reference)
         short = [r["instance"] for r in v["mine"] if r["time_s"] < 0.95 * time_limit and r["stopped_by"] == "clock"]
-        lines += [f"**{engine} vs {reference}** on {v['instances']} instances (vehicles first, then distance within "
-                  f"0.1 %): worse on "
+        kinds = {r["set"] for r in v["mine"]}
+        rank = "vehicles first, then distance" if kinds <= HIERARCHICAL else (
+            "distance" if not kinds & HIERARCHICAL else "vehicles first on Li & Lim and Solomon, then distance")
+        lines += [f"**{engine} vs {reference}** on {v['instances']} instances ({rank} within 0.1 %): worse on "
                   f"{len(v['worse'])} ({', '.join(v['worse']) or 'none'}), better on {len(v['better'])}; mean "
                   f"distance ratio at equal vehicles {_cell(v['mean_distance_ratio'])}; {engine} runs the clock "
                   f"ended before 95 % of the limit: {len(short)}"

@@ -124,6 +124,20 @@ def test_versus_compares_vehicles_first_then_distance(tmp_path: Path) -> None:
     assert v["mean_distance_ratio"] == round((100.05 / 100 + 1.01) / 2, 5)
 
 
+def test_versus_ranks_darp_by_distance_alone() -> None:
+    from benchmarks.literature import versus
+
+    def rec(name: str, engine: str, vehicles: int, distance: float, unassigned: int = 0) -> dict[str, Any]:
+        return {"set": "darp", "instance": name, "engine": engine, "status": "ok", "unassigned": unassigned,
+                "violations": 0, "vehicles": vehicles, "distance": distance, "time_s": 1.0, "stopped_by": "clock"}
+
+    records = [rec("a", "auto", 4, 90.0), rec("a", "ortools", 3, 100.0),  # more vehicles, shorter: better
+               rec("b", "auto", 3, 101.0), rec("b", "ortools", 4, 100.0),  # fewer vehicles, 1 % longer: worse
+               rec("c", "auto", 3, 50.0, 1), rec("c", "ortools", 3, 100.0)]  # an order out: worse
+    v = versus(records, "auto", "ortools")
+    assert (v["worse"], v["better"]) == (["b", "c"], ["a"])
+
+
 def test_the_seed_goes_to_every_solve_and_into_the_records(tmp_path: Path) -> None:
     seen: list[int] = []
 
