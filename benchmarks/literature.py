@@ -349,6 +349,10 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
             tasks.append((kind, path, engines, args.time_limit, bks.get(path.stem), args.work, args.seed))
     records: list[dict[str, Any]] = []
     total = len(tasks) * len(engines)
+    if solver is None and {"alns", "auto"} & set(engines):
+        from medroute.engines.alns import warm_up
+
+        warm_up()  # compiles the alns core into numba's disk cache before any clock runs
     if args.jobs > 1 and solver is None:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             futures = [pool.submit(run_instance, *task) for task in tasks]

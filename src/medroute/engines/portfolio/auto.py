@@ -25,7 +25,7 @@ from ..pyvrp import relaxations
 from .pool import CandidatePool
 from .stages import STAGES, Context, Stage, applicable
 
-CHECK_RESERVE = 0.02
+CHECK_RESERVE = 0.01
 """Share of a clock budget (at most 0.25 s) kept for checking the candidates at the end."""
 LEFTOVER = 0.05
 """Share of the budget left after the table above which the last stage that ran goes on."""
