@@ -183,7 +183,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[str]:
     return lines
 
 
-def _pairs(text: str) -> list[tuple[str, str]]:
+def parse_pairs(text: str) -> list[tuple[str, str]]:
     """``"auto:pyvrp,auto:ortools"`` → ``[("auto", "pyvrp"), ("auto", "ortools")]``."""
     return [(a, b) for a, _, b in (x.strip().partition(":") for x in text.split(",") if x.strip())]
 
@@ -382,7 +382,7 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
                                                   "engines": engines, "runs": records,
                                                   "summary": summarise(records)}, indent=1)
                                       + "\n", encoding="utf-8")
-    (out / f"{stem}.md").write_text(markdown(records, time_limit=args.time_limit, pairs=_pairs(args.versus)),
+    (out / f"{stem}.md").write_text(markdown(records, time_limit=args.time_limit, pairs=parse_pairs(args.versus)),
                                     encoding="utf-8")
     return records
 
@@ -424,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     with study(args.out, part=args.set, merge=args.merge, time_limit_s=args.time_limit, work=args.work):
         records = run(args)
-    print(markdown(records, time_limit=args.time_limit, with_runs=False, pairs=_pairs(args.versus)))
+    print(markdown(records, time_limit=args.time_limit, with_runs=False, pairs=parse_pairs(args.versus)))
     return 0
 
 

@@ -149,3 +149,23 @@ def test_the_seed_goes_to_every_solve_and_into_the_records(tmp_path: Path) -> No
     assert seen == [3, 3] and [r["seed"] for r in records] == [3, 3]
     assert "seed 3." in markdown(records, time_limit=1)
     assert "3" in (tmp_path / "out" / "lilim.csv").read_text().splitlines()[1].split(",")[3]
+
+
+def test_seed_spread_compares_each_engine_with_itself_and_pairs_within_a_seed(tmp_path: Path) -> None:
+    from benchmarks.literature_seeds import compare
+
+    def rec(name: str, engine: str, seed: int, vehicles: int, distance: float) -> dict[str, Any]:
+        return {"set": "solomon", "instance": name, "engine": engine, "seed": seed, "status": "ok", "unassigned": 0,
+                "violations": 0, "vehicles": vehicles, "distance": distance, "time_s": 1.0, "stopped_by": "clock"}
+
+    runs = {0: [rec("a", "auto", 0, 3, 100.0), rec("a", "pyvrp", 0, 3, 100.0),
+                rec("b", "auto", 0, 3, 100.0), rec("b", "pyvrp", 0, 3, 99.0)],
+            1: [rec("a", "auto", 1, 3, 102.0), rec("a", "pyvrp", 1, 3, 100.0),
+                rec("b", "auto", 1, 2, 130.0), rec("b", "pyvrp", 1, 3, 99.0)]}
+    files = []
+    for seed, rs in runs.items():
+        files.append(tmp_path / f"s{seed}.json")
+        files[-1].write_text(json.dumps({"runs": rs}))
+    got = {(v["engine"], v["reference"]): (v["worse"], v["better"]) for v in compare(files, [("auto", "pyvrp")])}
+    assert got == {("auto@1", "auto@0"): (["a"], ["b"]), ("pyvrp@1", "pyvrp@0"): ([], []),
+                   ("auto@0", "pyvrp@0"): (["b"], []), ("auto@1", "pyvrp@1"): (["a"], ["b"])}
