@@ -11,7 +11,7 @@ clock and the seed alone produce.
         --seed 1 --out benchmarks/results/literature-10s/spread/solomon-seed1
     .venv/bin/python benchmarks/literature_seeds.py benchmarks/results/literature-10s/solomon/solomon.json \\
         benchmarks/results/literature-10s/spread/solomon-seed1/solomon.json --versus auto:pyvrp \\
-        --out benchmarks/results/literature-10s/spread/solomon-seeds.md
+        --out benchmarks/results/literature-10s/spread/solomon-seed1/seeds.md
 """
 
 from __future__ import annotations
