@@ -43,7 +43,7 @@ BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
 STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s \
-	literature-30s-subset reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
+	literature-30s-subset literature-spread reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
 	demand regression dispatch simulate simulate-cold simulate-unseen soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
@@ -138,6 +138,14 @@ regression: $(STAMP)  ## the CI regression slice against its committed figures (
 
 bench-dispatch: $(STAMP)  ## replan latency; a live half-minute against a 30-s re-solve (~15 min)
 	$(RUN) benchmarks/dispatch.py
+
+bench-literature-spread: $(STAMP)  ## Solomon at 10 s on seed 1 beside the seed-0 table, compared across seeds (~20 min)
+	rm -rf $(R)/literature-10s/spread/solomon-seed1
+	$(RUN) benchmarks/literature.py --set solomon --engines auto,pyvrp --time-limit 10 --versus auto:pyvrp --seed 1 \
+	  --out $(R)/literature-10s/spread/solomon-seed1
+	$(RUN) benchmarks/literature_seeds.py $(R)/literature-10s/solomon/solomon.json \
+	  $(R)/literature-10s/spread/solomon-seed1/solomon.json --versus auto:pyvrp \
+	  --out $(R)/literature-10s/spread/solomon-seed1/seeds.md
 
 bench-literature-30s-subset: $(STAMP)  ## DARP's 6 largest a/b instances at 30 s, auto against OR-Tools (~6 min)
 	rm -rf $(R)/literature-30s-subset
