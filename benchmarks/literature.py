@@ -234,9 +234,10 @@ def _versus_lines(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, 
         kinds = {r["set"] for r in v["mine"]}
         rank = "vehicles first, then distance" if kinds <= HIERARCHICAL else (
             "distance" if not kinds & HIERARCHICAL else "vehicles first on Li & Lim and Solomon, then distance")
+        ratio = "mean distance ratio at equal vehicles" if kinds & HIERARCHICAL else "mean distance ratio"
         lines += [f"**{engine} vs {reference}** on {v['instances']} instances ({rank} within 0.1 %): worse on "
-                  f"{len(v['worse'])} ({', '.join(v['worse']) or 'none'}), better on {len(v['better'])}; mean "
-                  f"distance ratio at equal vehicles {_cell(v['mean_distance_ratio'])}; {engine} runs the clock "
+                  f"{len(v['worse'])} ({', '.join(v['worse']) or 'none'}), better on {len(v['better'])}; "
+                  f"{ratio} {_cell(v['mean_distance_ratio'])}; {engine} runs the clock "
                   f"ended before 95 % of the limit: {len(short)}"
                   + (f" ({', '.join(short)})" if short else "") + ".", ""]
     return lines
