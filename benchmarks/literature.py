@@ -204,8 +204,9 @@ def versus(records: Sequence[dict[str, Any]], engine: str, reference: str, *,
     """``engine`` against ``reference`` instance by instance: ``worse`` lists the instances where
     it leaves more out, uses more vehicles (on :data:`HIERARCHICAL` sets), or (same rank so far)
     rides more than ``tolerance`` farther;
-    ``better`` those where it does the opposite; ``mean_distance_ratio`` over instances with the
-    same vehicles; ``budget_below_95`` the runs of ``engine`` ending before 95 % of the time limit."""
+    ``better`` those where it does the opposite; ``mean_distance_ratio`` over instances ranked
+    the same before distance (equal vehicles on :data:`HIERARCHICAL` sets); ``mine`` the runs of
+    ``engine``."""
     by = {(r["set"], r["instance"], r["engine"]): r for r in records if r["status"] == "ok"}
     worse, better, ratios, compared = [], [], [], 0
     for (kind, name, eng), rec in sorted(by.items()):

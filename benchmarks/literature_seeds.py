@@ -39,7 +39,7 @@ def tagged(path: Path) -> tuple[int, list[dict[str, Any]]]:
 
 def _line(v: dict[str, Any]) -> str:
     return (f"| {v['engine']} | {v['reference']} | {v['instances']} | {len(v['worse'])} | "
-            f"{', '.join(v['worse']) or '–'} | {len(v['better'])} | {v['mean_distance_ratio']} |")
+            f"{', '.join(v['worse']) or '–'} | {len(v['better'])} | {v['mean_distance_ratio'] or '–'} |")
 
 
 def compare(files: Sequence[Path], pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
