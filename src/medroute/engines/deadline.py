@@ -12,7 +12,7 @@ import multiprocessing
 import sys
 import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -51,33 +51,53 @@ def run_with_deadline(fn: Callable[[], T], seconds: float, *, engine: str, notes
 
 def _in_child(fn: Callable[[], T], seconds: float) -> T | None:
     """``fn()`` in a forked child killed after ``seconds`` (``None`` then)."""
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
+    return Child(fn).result(seconds)
 
-    def child() -> None:
+
+class Child(Generic[T]):
+    """``fn()`` started in a forked child at once; :meth:`result` waits for it.
+
+    Parameters
+    ----------
+    fn
+        What the child computes; its result comes back pickled.
+    daemon
+        Whether the child is daemonic (a daemonic child cannot fork children of its own, so an
+        engine inside it cannot use :func:`run_with_deadline`'s child).
+    """
+
+    def __init__(self, fn: Callable[[], T], *, daemon: bool = True) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            try:
+                send.send(fn())
+            except BaseException as exc:
+                send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            finally:
+                send.close()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process: child only computes
+            self._proc = ctx.Process(target=child, daemon=daemon)
+            self._proc.start()
+        send.close()
+
+    def result(self, seconds: float) -> T | None:
+        """``fn()``'s result, or ``None`` if it has not come within ``seconds`` (the child is
+        killed then). Exceptions in ``fn`` are raised again here. Call once."""
+        out: T | BaseException | None = None
         try:
-            send.send(fn())
-        except BaseException as exc:
-            send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            if self._recv.poll(max(0.0, seconds)):
+                out = self._recv.recv()
+        except EOFError:
+            out = None
         finally:
-            send.close()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process: child only computes
-        proc = ctx.Process(target=child, daemon=True)
-        proc.start()
-    send.close()
-    out: T | BaseException | None = None
-    try:
-        if recv.poll(max(0.0, seconds)):
-            out = recv.recv()
-    except EOFError:
-        out = None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        recv.close()
-    if isinstance(out, BaseException):
-        raise out
-    return out
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc.join()
+            self._recv.close()
+        if isinstance(out, BaseException):
+            raise out
+        return out

@@ -22,8 +22,9 @@ from ...stats import Progress, ProgressEvent, SolveStats, StageStats
 from ...stop import Meter, Stop, StopReason
 from ..base import SUPPORTED, Engine, EngineResult, Support, carried_routes
 from ..pyvrp import relaxations
+from . import companion as companions
 from .pool import CandidatePool
-from .stages import STAGES, Context, Stage, applicable
+from .stages import COMPANIONS, STAGES, Context, Stage, applicable
 
 CHECK_RESERVE = 0.01
 """Share of a clock budget (at most 0.25 s) kept for checking the candidates at the end."""
@@ -61,14 +62,25 @@ class AutoEngine:
     use_alns
         Whether the ``alns`` search may replace the PyVRP stages where PyVRP relaxes rules
         a plan can break (out-of-fridge budgets, several windows).
+    companions
+        The stages that may run beside the table on a second core (default
+        :data:`~medroute.engines.portfolio.stages.COMPANIONS`; the first that applies runs).
+    parallel
+        Whether to run a companion: ``None`` (default) where the budget is a clock, the process
+        may fork, two cores are free and the call is on the main thread; ``True`` on one core or
+        another thread too; ``False`` never. Never with a work budget
+        (:mod:`~medroute.engines.portfolio.companion`).
     """
 
     name = "auto"
 
-    def __init__(self, *, stages: Sequence[Stage] = STAGES, use_ortools: bool = True, use_alns: bool = True) -> None:
+    def __init__(self, *, stages: Sequence[Stage] = STAGES, use_ortools: bool = True, use_alns: bool = True,
+                 companions: Sequence[Stage] = COMPANIONS, parallel: bool | None = None) -> None:
         self.stages = tuple(stages)
         self.use_ortools = use_ortools
         self.use_alns = use_alns
+        self.companions = tuple(companions)
+        self.parallel = parallel
 
     def supports(self, instance: Instance) -> Support:
         """Always supported: what PyVRP cannot model, construction, repair and OR-Tools cover."""
@@ -114,7 +126,10 @@ class AutoEngine:
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
         last = None
-        stages = next(((s,) for s in self.stages if s.alone and s.applies(ctx)), self.stages)
+        alone = next(((s,) for s in self.stages if s.alone and s.applies(ctx)), None)
+        stages = alone or self.stages
+        beside = None if alone or not companions.wanted(ctx, self.parallel) else \
+            companions.start(ctx, self.companions)
         for i, stage in enumerate(stages):
             if not stage.applies(ctx):
                 continue
@@ -130,6 +145,9 @@ class AutoEngine:
             if last is None or _left(meter, reserve) < LEFTOVER or ctx.stages[-1].stopped_by == StopReason.DONE:
                 break
             self._run(ctx, last, 1.0, reserve)
+        if beside is not None:
+            started, before = beside.started, len(ctx.pool)
+            self._record(ctx, beside.stage, companions.join(ctx, beside), started, before)
         return self._result(ctx)
 
     @staticmethod
@@ -139,9 +157,15 @@ class AutoEngine:
         sub = meter.share(fraction, keep_seconds=reserve)
         started, before = meter.elapsed(), len(ctx.pool)
         ctx.stage_end = time.perf_counter() + sub.seconds
-        res = stage.run(ctx, sub)
+        AutoEngine._record(ctx, stage, stage.run(ctx, sub), started, before)
+
+    @staticmethod
+    def _record(ctx: Context, stage: Stage, res: EngineResult | None, started: float, before: int) -> None:
+        """Record ``stage``'s result (started at ``started`` s, its plans in the pool from index
+        ``before`` on) and report the progress."""
         if res is None:
             return
+        meter = ctx.meter
         meter.add(res.stats.work)
         added = ctx.pool.candidates[before:]
         objective = min((c.objective for c in added), default=None)

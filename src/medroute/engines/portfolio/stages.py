@@ -228,6 +228,18 @@ def ortools(ctx: Context, stop: Stop) -> EngineResult | None:
     return _ortools(ctx, stop, "ortools", best.routes if best else None)
 
 
+def pyvrp_own(ctx: Context, stop: Stop) -> EngineResult | None:
+    """PyVRP from its own start, as PyVRP alone runs (the companion where PyVRP models the
+    instance exactly)."""
+    return _pyvrp(ctx, stop, "pyvrp-own", None)
+
+
+def ortools_own(ctx: Context, stop: Stop) -> EngineResult | None:
+    """OR-Tools from its own first solution, as OR-Tools alone runs (the companion where PyVRP
+    relaxes a rule)."""
+    return _ortools(ctx, stop, "ortools-own", None)
+
+
 def ortools_fresh(ctx: Context, stop: Stop) -> EngineResult | None:
     """OR-Tools from its own first solution, when required orders are still out (guided local
     search from a plan that leaves orders out may not put them back)."""
@@ -317,6 +329,14 @@ STAGES: tuple[Stage, ...] = (
     Stage("alns-2", 0.3, lambda c: _alns(c) and _has_orders(c) and _ortools_ended(c), alns),
 )
 """The stage table ``auto`` runs, in order (see ``docs/engines.md`` for why each is there)."""
+
+
+COMPANIONS: tuple[Stage, ...] = (
+    Stage("pyvrp-own", 1.0, lambda c: c.exact and _has_orders(c), pyvrp_own),
+    Stage("ortools-own", 1.0, lambda c: not c.exact and c.ortools is not None and _has_orders(c), ortools_own),
+)
+"""The stages ``auto`` may run beside the table on a second core, for the whole budget (the
+first that applies; see :class:`~medroute.engines.portfolio.auto.AutoEngine`)."""
 
 
 def applicable(ctx: Context, stages: tuple[Stage, ...]) -> list[Stage]:
