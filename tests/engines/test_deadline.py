@@ -24,3 +24,12 @@ def test_where_no_child_may_start_it_runs_in_process_and_says_so_once(monkeypatc
     assert deadline.run_with_deadline(lambda: 7, 0.1, engine="ortools", notes=notes) == 7
     assert deadline.run_with_deadline(lambda: 8, 0.1, engine="ortools", notes=notes) == 8
     assert len(notes) == 1 and notes[0].startswith("ortools:")
+
+
+def test_a_child_runs_while_the_caller_goes_on_and_raises_its_error_back() -> None:
+    t0 = time.perf_counter()
+    child = deadline.Child(lambda: (time.sleep(0.5), "done")[1])
+    assert time.perf_counter() - t0 < 0.4
+    assert child.result(5.0) == "done"
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        deadline.Child(lambda: 1 / 0).result(5.0)

@@ -5,15 +5,16 @@ forks a child as it starts that runs the first stage of
 :data:`~medroute.engines.portfolio.stages.COMPANIONS` that applies (PyVRP or OR-Tools from its own
 start, as each runs alone) until the clock; its plans join the candidate pool at the end. The
 table never waits for it, so ``auto`` returns a plan at least as good as that engine's alone at
-the same clock, and the table's stages add what they find. No companion runs with a work budget
-(the plan must not depend on the machine), where a process may not fork (a daemonic worker: a
-process pool's, Dask's), outside the main thread (a thread pool's calls would each take a core),
-on one core, or for less than :data:`MIN_SECONDS`.
+the same clock (it gets the same time), and the table's stages add what they find. No companion
+runs with a work budget (the plan must not depend on the machine), where a process may not fork
+(a daemonic worker), without a :func:`free_core` unless asked for (``AutoEngine(parallel=True)``),
+or for less than :data:`MIN_SECONDS`.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import threading
 import time
@@ -38,13 +39,21 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def free_core() -> bool:
+    """Whether a second core is this call's to take: two cores or more, the main thread (a thread
+    pool's calls would each take one), and not a worker process (a process pool's, Dask's: its
+    siblings hold the other cores)."""
+    return (cores() >= 2 and threading.current_thread() is threading.main_thread()
+            and multiprocessing.parent_process() is None)
+
+
 def wanted(ctx: Context, parallel: bool | None) -> bool:
     """Whether a companion may run: never with a work budget or where a process may not fork;
-    ``parallel=None`` also asks for two cores and the main thread."""
+    with ``parallel=None`` where :func:`free_core`."""
     budget = ctx.meter.budget
     if parallel is False or budget.counts_work or not math.isfinite(budget.seconds) or not can_fork():
         return False
-    return bool(parallel) or (cores() >= 2 and threading.current_thread() is threading.main_thread())
+    return bool(parallel) or free_core()
 
 
 @dataclass(eq=False)

@@ -1,0 +1,154 @@
+"""``auto``'s companion: a stage beside the table on a second core, for the whole clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from medroute.compile import Instance, compile_problem
+from medroute.engines import EngineResult
+from medroute.engines.portfolio import STAGES, AutoEngine, Stage, companion
+from medroute.engines.portfolio.stages import Context
+from medroute.engines.pyvrp import PyVrpEngine, relaxations
+from medroute.insertion import plan_objective
+from medroute.stats import SolveStats
+from medroute.stop import MaxRuntime, MaxWork, Stop, StopReason
+from tests.engines.test_auto import checked, cold_town, town
+
+GREEDY = tuple(s for s in STAGES if s.name == "greedy")
+
+
+def ambient_town() -> Instance:
+    """12 orders, 3 riders, nothing PyVRP relaxes."""
+    problem = town(12, 3, 0)
+    orders = tuple(dataclasses.replace(o, temperature="ambient", max_ride_s=None) for o in problem.orders)
+    inst = compile_problem(dataclasses.replace(problem, orders=orders))
+    assert relaxations(inst) == []
+    return inst
+
+
+def names(res: EngineResult) -> list[str]:
+    return [s.name for s in res.stats.stages]
+
+
+def planted(routes: tuple[tuple[int, ...], ...]) -> Stage:
+    """A companion that puts ``routes`` into the pool."""
+
+    def run(ctx: Context, stop: Stop) -> EngineResult:
+        ctx.pool.add("planted", routes)
+        return EngineResult(routes, stats=SolveStats(StopReason.DONE, 0.0))
+
+    return Stage("planted", 1.0, lambda c: True, run)
+
+
+def test_with_a_clock_pyvrp_runs_from_its_own_start_beside_the_table() -> None:
+    inst = ambient_town()
+    res = AutoEngine(stages=GREEDY, parallel=True).solve(inst, stop=MaxRuntime(1.5), seed=0)
+    own = next(s for s in res.stats.stages if s.name == "pyvrp-own")
+    assert own.stopped_by == StopReason.CLOCK and own.seconds >= 0.9 * 1.5
+    assert res.stats.seconds <= 1.05 * 1.5 + 1.0
+    assert checked(inst, res.routes) == []
+
+
+def test_where_pyvrp_relaxes_a_rule_ortools_runs_from_its_own_start() -> None:
+    inst = cold_town()
+    res = AutoEngine(stages=GREEDY, parallel=True).solve(inst, stop=MaxRuntime(1.5), seed=0)
+    assert names(res) == ["greedy", "ortools-own"]
+    assert checked(inst, res.routes) == []
+
+
+def test_the_companion_s_plans_reach_the_pool_and_the_better_one_is_returned() -> None:
+    inst = ambient_town()
+    greedy = AutoEngine(stages=GREEDY, parallel=False).solve(inst, stop=MaxRuntime(1.5), seed=0)
+    better = PyVrpEngine().solve(inst, stop=MaxWork(0.5), seed=0).routes
+    assert plan_objective(inst, better) < plan_objective(inst, greedy.routes)
+    res = AutoEngine(stages=GREEDY, companions=(planted(better),), parallel=True).solve(inst, stop=MaxRuntime(1.5),
+                                                                                        seed=0)
+    assert res.routes == better and res.stats.best_stage == "planted"
+
+
+def test_a_work_budget_never_runs_a_companion_and_its_plan_repeats() -> None:
+    inst = ambient_town()
+    runs = [AutoEngine(parallel=p).solve(inst, stop=MaxWork(0.5), seed=1) for p in (True, False)]
+    assert "pyvrp-own" not in names(runs[0])
+    assert runs[0].routes == runs[1].routes
+
+
+@pytest.mark.parametrize(("parallel", "cores", "fork", "thread", "runs"), [
+    (None, 2, True, False, True),
+    (None, 1, True, False, False),
+    (None, 2, True, True, False),  # a thread pool's call would take a core each
+    (None, 2, False, False, False),  # a daemonic worker
+    (True, 1, True, True, True),
+    (True, 2, False, False, False),
+    (False, 2, True, False, False),
+])
+def test_when_a_companion_runs(monkeypatch: pytest.MonkeyPatch, parallel: bool | None, cores: int, fork: bool,
+                               thread: bool, runs: bool) -> None:
+    monkeypatch.setattr(companion, "cores", lambda: cores)
+    monkeypatch.setattr(companion, "can_fork", lambda: fork)
+    inst = ambient_town()
+    out: list[EngineResult] = []
+
+    def solve() -> None:
+        out.append(AutoEngine(stages=GREEDY, parallel=parallel).solve(inst, stop=MaxRuntime(1.2), seed=0))
+
+    if thread:
+        worker = threading.Thread(target=solve)
+        worker.start()
+        worker.join()
+    else:
+        solve()
+    assert ("pyvrp-own" in names(out[0])) == runs
+
+
+def _pooled(inst: Instance) -> list[str]:
+    return names(AutoEngine(stages=GREEDY).solve(inst, stop=MaxRuntime(1.2), seed=0))
+
+
+def test_no_companion_by_default_in_a_worker_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A process pool's workers (not daemonic since Python 3.9) may fork, but their siblings hold
+    # the other cores.
+    monkeypatch.setattr(companion, "cores", lambda: 2)
+    inst = ambient_town()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        assert pool.submit(_pooled, inst).result() == ["greedy"]
+
+
+def test_no_companion_for_less_than_its_minimum() -> None:
+    inst = ambient_town()
+    res = AutoEngine(stages=GREEDY, parallel=True).solve(inst, stop=MaxRuntime(0.5 * companion.MIN_SECONDS), seed=0)
+    assert names(res) == ["greedy"]
+
+
+def test_a_failing_companion_leaves_the_table_s_plan_and_says_so() -> None:
+    def fail(ctx: Context, stop: Stop) -> EngineResult:
+        raise ValueError("broken")
+
+    inst = ambient_town()
+    res = AutoEngine(stages=GREEDY, companions=(Stage("broken", 1.0, lambda c: True, fail),),
+                     parallel=True).solve(inst, stop=MaxRuntime(1.2), seed=0)
+    stage = res.stats.stages[-1]
+    assert (stage.name, stage.skipped) == ("broken", "failed")
+    assert any(n.startswith("broken: failed") for n in res.notes)
+    assert res.stats.best_stage == "greedy" and checked(inst, res.routes) == []
+
+
+def test_a_companion_past_its_clock_is_killed_and_the_clock_held() -> None:
+    def hang(ctx: Context, stop: Stop) -> EngineResult:
+        time.sleep(60)
+        raise AssertionError("not reached")
+
+    inst = ambient_town()
+    t0 = time.perf_counter()
+    res = AutoEngine(stages=GREEDY, companions=(Stage("hung", 1.0, lambda c: True, hang),),
+                     parallel=True).solve(inst, stop=MaxRuntime(1.2), seed=0)
+    assert time.perf_counter() - t0 <= 1.05 * 1.2 + 1.0
+    assert res.stats.stages[-1].skipped == "no_time"
+    assert res.stats.best_stage == "greedy" and checked(inst, res.routes) == []
+
