@@ -7,7 +7,9 @@ left of the budget when its turn comes — of the seconds with a clock, of the w
 budget — so a stage that ends early (route elimination that finds no smaller fleet, a
 construction that is done) leaves its time to the later ones and a clock budget is used to its
 end. With a work budget (:func:`medroute.stop.MaxWork`) every share is a fixed amount of work and
-the plan is the same on any machine. ``docs/engines.md`` says why each stage is there.
+the plan is the same on any machine. With a clock and a free core, a companion stage runs beside
+the table for the whole budget (:mod:`~medroute.engines.portfolio.companion`: PyVRP or OR-Tools
+from its own start, as alone). ``docs/engines.md`` says why each stage is there.
 """
 
 from __future__ import annotations
@@ -66,9 +68,9 @@ class AutoEngine:
         The stages that may run beside the table on a second core (default
         :data:`~medroute.engines.portfolio.stages.COMPANIONS`; the first that applies runs).
     parallel
-        Whether to run a companion: ``None`` (default) where the budget is a clock, the process
-        may fork, two cores are free and the call is on the main thread; ``True`` on one core or
-        another thread too; ``False`` never. Never with a work budget
+        Whether to run a companion: ``None`` (default) where a second core is free
+        (:func:`~medroute.engines.portfolio.companion.free_core`), ``True`` wherever a process
+        may fork, ``False`` never; never with a work budget
         (:mod:`~medroute.engines.portfolio.companion`).
     """
 
