@@ -155,3 +155,22 @@ def test_a_companion_past_its_clock_is_killed_and_the_clock_held() -> None:
     assert res.stats.stages[-1].skipped == "no_time"
     assert res.stats.best_stage == "greedy" and checked(inst, res.routes) == []
 
+
+
+def test_an_error_in_the_table_kills_the_companion_at_once() -> None:
+    def hang(ctx: Context, stop: Stop) -> EngineResult:
+        time.sleep(60)
+        raise AssertionError("not reached")
+
+    def fail(ctx: Context, stop: Stop) -> EngineResult:
+        raise ValueError("table broke")
+
+    inst = ambient_town()
+    before = set(multiprocessing.active_children())
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="table broke"):
+        AutoEngine(stages=(Stage("broken", 1.0, lambda c: True, fail),),
+                   companions=(Stage("hung", 1.0, lambda c: True, hang),), parallel=True).solve(
+            inst, stop=MaxRuntime(30.0), seed=0)
+    assert time.perf_counter() - t0 < 5.0
+    assert set(multiprocessing.active_children()) <= before

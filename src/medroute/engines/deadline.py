@@ -94,10 +94,14 @@ class Child(Generic[T]):
         except EOFError:
             out = None
         finally:
-            if self._proc.is_alive():
-                self._proc.kill()
-            self._proc.join()
-            self._recv.close()
+            self.kill()
         if isinstance(out, BaseException):
             raise out
         return out
+
+    def kill(self) -> None:
+        """Kill the child if it still runs and release it (its result is dropped)."""
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._recv.close()

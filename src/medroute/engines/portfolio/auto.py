@@ -127,11 +127,23 @@ class AutoEngine:
             ctx.stages.append(StageStats("ortools", 0.0, stopped_by=None, skipped="not_installed"))
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
-        last = None
         alone = next(((s,) for s in self.stages if s.alone and s.applies(ctx)), None)
-        stages = alone or self.stages
         beside = None if alone or not companions.wanted(ctx, self.parallel) else \
             companions.start(ctx, self.companions)
+        try:
+            self._table(ctx, alone or self.stages, reserve)
+        except BaseException:  # an error or an interrupt: the companion must not outlive the call
+            if beside is not None:
+                beside.child.kill()
+            raise
+        if beside is not None:
+            started, before = beside.started, len(ctx.pool)
+            self._record(ctx, beside.stage, companions.join(ctx, beside), started, before)
+        return self._result(ctx)
+
+    def _table(self, ctx: Context, stages: tuple[Stage, ...], reserve: float) -> None:
+        """Run ``stages`` in turn on their shares, then the last one that ran on what is left."""
+        meter, last = ctx.meter, None
         for i, stage in enumerate(stages):
             if not stage.applies(ctx):
                 continue
@@ -147,10 +159,6 @@ class AutoEngine:
             if last is None or _left(meter, reserve) < LEFTOVER or ctx.stages[-1].stopped_by == StopReason.DONE:
                 break
             self._run(ctx, last, 1.0, reserve)
-        if beside is not None:
-            started, before = beside.started, len(ctx.pool)
-            self._record(ctx, beside.stage, companions.join(ctx, beside), started, before)
-        return self._result(ctx)
 
     @staticmethod
     def _run(ctx: Context, stage: Stage, fraction: float, reserve: float) -> None:
