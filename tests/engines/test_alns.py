@@ -120,6 +120,63 @@ def test_clock_budget_uses_the_whole_time() -> None:
     assert 1.4 <= elapsed <= 1.5 * 1.05 + 0.2
 
 
+class _Compile:
+    """A background compile that ends after ``polls`` looks (never, with ``None``)."""
+
+    def __init__(self, polls: int | None) -> None:
+        self.left = polls
+
+    def poll(self) -> int | None:
+        if self.left is None or self.left > 0:
+            self.left = None if self.left is None else self.left - 1
+            return None
+        return 0
+
+
+def test_a_clock_on_a_machine_without_the_core_returns_greedys_plan_not_a_compile(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh install has no compiled core: with a clock the call waits for the background compile
+    # half of it, then returns greedy's plan on the rest instead of compiling inside the clock.
+    from medroute.engines import alns
+    from medroute.engines.greedy import GreedyEngine
+
+    monkeypatch.setattr(alns, "ready", lambda: False)
+    monkeypatch.setattr(alns, "compile_in_background", lambda: _Compile(None))
+    inst = compile_problem(cold_day(3, n=16))
+    res = AlnsEngine().solve(inst, stop=MaxRuntime(1.0), seed=0)
+    waited, greedy = res.stats.stages
+    assert (waited.name, waited.skipped, greedy.name) == ("alns", "compiling", "greedy")
+    assert waited.seconds >= alns.WAIT_SHARE * 1.0 - 0.05
+    assert res.stats.best_stage == "greedy" and not res.stats.reproducible
+    assert res.routes == GreedyEngine().solve(inst, stop=MaxRuntime(1.0), seed=0).routes
+
+
+def test_a_compile_that_ends_within_the_wait_leaves_the_rest_of_the_clock_to_the_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines import alns
+
+    compiler = _Compile(4)
+    monkeypatch.setattr(alns, "ready", lambda: compiler.poll() == 0)
+    monkeypatch.setattr(alns, "compile_in_background", lambda: compiler)
+    inst = compile_problem(cold_day(3, n=16))
+    res = AlnsEngine().solve(inst, stop=MaxRuntime(1.0), seed=0)
+    assert [s.name for s in res.stats.stages] == ["alns"] and res.stats.stages[0].skipped == ""
+    assert res.stats.stopped_by == StopReason.CLOCK and res.stats.seconds >= 0.9
+
+
+def test_a_work_budget_never_waits_for_a_background_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines import alns
+
+    def refuse() -> None:
+        raise AssertionError("a work budget must not depend on a background compile")
+
+    monkeypatch.setattr(alns, "ready", lambda: False)
+    monkeypatch.setattr(alns, "compile_in_background", refuse)
+    inst = compile_problem(cold_day(3, n=16))
+    res = AlnsEngine().solve(inst, stop=MaxWork(50 * iteration_work(inst)), seed=0)
+    assert res.stats.reproducible and [s.name for s in res.stats.stages] == ["alns"]
+
+
 def test_orders_without_a_rider_come_back_with_a_reason() -> None:
     problem = cold_day(7, n=6)
     far = Order("late", problem.orders[0].pharmacy, problem.orders[0].location, release_s=8 * H,

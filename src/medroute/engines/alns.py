@@ -48,7 +48,7 @@ from ..compile import NO_LIMIT, Instance
 from ..reasons import Reason
 from ..schedule import drop_untimable
 from ..stats import Progress, SolveStats, StageStats
-from ..stop import MaxWork, Meter, Stop, StopReason
+from ..stop import MaxRuntime, MaxWork, Meter, Stop, StopReason
 from . import alns_kernel as K  # noqa: N812 - the kernel, as in the papers' pseudo-code
 from .base import SUPPORTED, EngineResult, Support, routed_orders
 from .work import per_unit
@@ -72,6 +72,9 @@ CHUNK_SECONDS = 0.05
 """The clock is looked at about this often."""
 REQUIRED_PENALTY = 1e12
 """Search cost of leaving a required order out, on top of its drop cost (cost units)."""
+WAIT_SHARE = 0.5
+"""With a clock and the core not compiled on this machine, the share of the clock spent waiting
+for :func:`compile_in_background` before greedy's plan is returned instead."""
 
 
 def tables(inst: Instance) -> K.Tables:
@@ -165,6 +168,12 @@ class AlnsEngine:
         -------
         EngineResult
             The best plan found; notes give iterations, the share accepted and the speed.
+            Where the core is not compiled on this machine yet and a clock is set, the core
+            compiles in the background (:func:`compile_in_background`) while the call waits
+            up to :data:`WAIT_SHARE` of the clock, then searches on what is left; if the
+            compile is not done by then, the plan is :class:`~medroute.engines.greedy.GreedyEngine`'s
+            (``stats.best_stage == "greedy"``, the alns stage ``skipped="compiling"``, a note):
+            the clock holds on a fresh install too. A work budget compiles here.
         """
         meter = Meter(stop)
         inst = instance
@@ -174,6 +183,8 @@ class AlnsEngine:
             stage = StageStats(self.name, meter.elapsed(), 0.0, StopReason.DONE)
             return EngineResult((), dict.fromkeys(orders.tolist(), Reason.NO_RIDER), ("alns: no riders",),
                                 SolveStats.combine((stage,), meter.elapsed()))
+        if math.isfinite(meter.budget.seconds) and not await_core(meter):
+            return self._greedy_meanwhile(inst, meter, seed)
         T = tables(inst)
         P, B, best = (K.new_plan(inst.n, inst.m, seed) for _ in range(3))
         notes: list[str] = []
@@ -209,6 +220,19 @@ class AlnsEngine:
         stage = StageStats(self.name, meter.elapsed(), meter.work, meter.stopped_by, stats[2])
         return EngineResult(tuple(tuple(int(v) for v in s) for s in routes), reasons, tuple(notes),
                             SolveStats.combine((stage,), meter.elapsed()))
+
+    @staticmethod
+    def _greedy_meanwhile(inst: Instance, meter: Meter, seed: int) -> EngineResult:
+        """Greedy's plan on what is left of the clock, while the core compiles elsewhere."""
+        from .greedy import GreedyEngine
+
+        res = GreedyEngine().solve(inst, stop=MaxRuntime(max(1e-3, meter.seconds_left())), seed=seed)
+        waited = StageStats(AlnsEngine.name, meter.elapsed() - res.stats.seconds, stopped_by=None, skipped="compiling")
+        stages = (waited, *res.stats.stages)
+        note = ("alns: its core is compiling in the background (once per machine, about 40 s; "
+                "medroute.engines.alns.warm_up() does it ahead); this plan is greedy's")
+        return EngineResult(res.routes, res.reasons, (note, *res.notes),
+                            SolveStats(StopReason.CLOCK, meter.elapsed(), res.stats.work, stages, "greedy"))
 
     @staticmethod
     def _search(T: K.Tables, P: K.Plan, B: K.Plan, best: K.Plan, orders: np.ndarray, stats: np.ndarray,
@@ -250,6 +274,19 @@ class AlnsEngine:
                 out[k] = (Reason.SEARCH_LIMIT if clocked else Reason.COLD_BUDGET if budget
                           else Reason.NOT_WORTH_IT if not inst.required[k] else Reason.TIME_WINDOW)
         return out
+
+
+def await_core(meter: Meter) -> bool:
+    """Whether the core can run now: compiled on this machine before, or by
+    :func:`compile_in_background` while this waits up to :data:`WAIT_SHARE` of ``meter``'s clock.
+    A compile that ended without leaving a cache (a folder numba may not write) leaves the
+    compile to this process, where its error, if any, is raised."""
+    if ready():
+        return True
+    compiler = compile_in_background()
+    while compiler.poll() is None and meter.seconds_left() > (1 - WAIT_SHARE) * meter.budget.seconds:
+        time.sleep(0.05)
+    return ready() or compiler.poll() is not None
 
 
 def ready() -> bool:
