@@ -43,7 +43,7 @@ BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
 STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s \
-	literature-30s-subset literature-spread reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
+	literature-30s-subset literature-spread companion reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
 	demand regression dispatch simulate simulate-cold simulate-unseen soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
@@ -146,6 +146,12 @@ bench-literature-spread: $(STAMP)  ## Solomon at 10 s on seed 1 beside the seed-
 	$(RUN) benchmarks/literature_seeds.py $(R)/literature-10s/solomon/solomon.json \
 	  $(R)/literature-10s/spread/solomon-seed1/solomon.json --versus auto:pyvrp \
 	  --out $(R)/literature-10s/spread/solomon-seed1/seeds.md
+
+bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alone (Solomon, 10 and 30 s) and auto with / without it on expanded days (~7 min)
+	rm -rf $(R)/companion
+	for t in 10 30; do $(RUN) benchmarks/companion_iterations.py --set solomon --instances R107,RC106,RC207 \
+	  --time-limit $$t --out $(R)/companion/solomon-$${t}s.md || exit 1; done
+	$(RUN) benchmarks/companion_ab.py --sizes 50 100 200 --seeds 0 1 2 --out $(R)/companion/expanded-ab.md
 
 bench-literature-30s-subset: $(STAMP)  ## DARP's 6 largest a/b instances at 30 s, auto against OR-Tools (~6 min)
 	rm -rf $(R)/literature-30s-subset
