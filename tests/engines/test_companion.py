@@ -156,7 +156,6 @@ def test_a_companion_past_its_clock_is_killed_and_the_clock_held() -> None:
     assert res.stats.best_stage == "greedy" and checked(inst, res.routes) == []
 
 
-
 def test_an_error_in_the_table_kills_the_companion_at_once() -> None:
     def hang(ctx: Context, stop: Stop) -> EngineResult:
         time.sleep(60)
