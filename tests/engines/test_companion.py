@@ -22,8 +22,8 @@ from tests.engines.test_auto import checked, cold_town, town
 
 GREEDY = tuple(s for s in STAGES if s.name == "greedy")
 CLOCK = 2.5
-"""Seconds for a run that starts a companion (a process's first call spends up to half a second
-importing OR-Tools inside its clock before the companion starts)."""
+"""Seconds for a run that starts a companion (where it is OR-Tools, a process's first call spends
+up to half a second importing it inside its clock before the companion starts)."""
 
 
 def ambient_town() -> Instance:
@@ -63,6 +63,18 @@ def test_where_pyvrp_relaxes_a_rule_ortools_runs_from_its_own_start() -> None:
     res = AutoEngine(stages=GREEDY, parallel=True).solve(inst, stop=MaxRuntime(CLOCK), seed=0)
     assert names(res) == ["greedy", "ortools-own"]
     assert checked(inst, res.routes) == []
+
+
+def test_the_companion_forks_before_ortools_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A process's first OR-Tools import takes ~0.05 s; pyvrp-own must not wait for it.
+    from medroute.engines.portfolio import auto
+
+    order: list[str] = []
+    find, fork = auto._ortools, companion.start
+    monkeypatch.setattr(auto, "_ortools", lambda inst: order.append("ortools") or find(inst))
+    monkeypatch.setattr(companion, "start", lambda ctx, stages: order.append("fork") or fork(ctx, stages))
+    res = AutoEngine(parallel=True).solve(ambient_town(), stop=MaxRuntime(CLOCK), seed=0)
+    assert "pyvrp-own" in names(res) and order[0] == "fork"
 
 
 def test_the_companion_s_plans_reach_the_pool_and_the_better_one_is_returned() -> None:

@@ -118,18 +118,18 @@ class AutoEngine:
         meter = Meter(stop)
         reserve = min(0.25, CHECK_RESERVE * stop.seconds)
         ctx = Context(inst, seed, pool if pool is not None else CandidatePool(inst), meter,
-                      _ortools(inst) if self.use_ortools else None, relaxations(inst), alns=self.use_alns,
+                      lambda: _ortools(inst) if self.use_ortools else None, relaxations(inst), alns=self.use_alns,
                       progress=progress)
         if inst.m == 0:
             return EngineResult((), dict.fromkeys(inst.open_orders, Reason.NO_RIDER), ("no riders",),
                                 SolveStats(StopReason.DONE, meter.elapsed()))
-        if self.use_ortools and ctx.ortools is None and ctx.relaxed:
-            ctx.stages.append(StageStats("ortools", 0.0, stopped_by=None, skipped="not_installed"))
         if initial is not None:
             ctx.pool.add("initial", initial, seconds=meter.seconds_left())
         alone = next(((s,) for s in self.stages if s.alone and s.applies(ctx)), None)
         beside = None if alone or not companions.wanted(ctx, self.parallel) else \
             companions.start(ctx, self.companions)
+        if self.use_ortools and ctx.relaxed and ctx.ortools is None:
+            ctx.stages.append(StageStats("ortools", 0.0, stopped_by=None, skipped="not_installed"))
         try:
             self._table(ctx, alone or self.stages, reserve)
         except BaseException:  # an error or an interrupt: the companion must not outlive the call

@@ -8,6 +8,7 @@ ran nothing. :data:`STAGES` is the table :class:`~medroute.engines.portfolio.aut
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -40,8 +41,9 @@ class Context:
         The candidate pool.
     meter
         The whole run's criterion (work is added as stages report it).
-    ortools
-        The OR-Tools engine, ``None`` when it is not installed or not wanted.
+    find_ortools
+        Returns the OR-Tools engine, ``None`` when it is not installed or not wanted; called on
+        first use of :attr:`ortools` (its import, ~0.05 s, comes after a companion is forked).
     relaxed
         What PyVRP cannot model on ``inst`` (:func:`~medroute.engines.pyvrp.relaxations`).
     notes
@@ -56,7 +58,7 @@ class Context:
     seed: int
     pool: CandidatePool
     meter: Meter
-    ortools: Engine | None
+    find_ortools: Callable[[], Engine | None]
     relaxed: list[Relaxation] = field(default_factory=list)
     alns: bool = True
     """Whether the ``alns`` stages may run (``AutoEngine(use_alns=)``)."""
@@ -65,6 +67,11 @@ class Context:
     progress: Progress | None = None
     stage_end: float = math.inf
     """``time.perf_counter()`` at which the running stage's clock ends (``inf`` without one)."""
+
+    @functools.cached_property
+    def ortools(self) -> Engine | None:
+        """The OR-Tools engine, ``None`` when it is not installed or not wanted."""
+        return self.find_ortools()
 
     def left(self) -> float:
         """Seconds left in the running stage (for repairs), ``inf`` without a clock."""
