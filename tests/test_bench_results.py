@@ -41,6 +41,22 @@ def test_the_make_target_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert doc is not None and doc["runs"][0]["make_target"] == "bench-scale"
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_the_alns_core_is_compiled_before_the_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   cached: bool) -> None:
+    from medroute.engines import alns
+
+    calls: list[str] = []
+    monkeypatch.setattr(alns, "ready", lambda: cached)
+    monkeypatch.setattr(alns, "warm_up", lambda: calls.append("compile"))
+    with study(tmp_path):
+        calls.append("runs")
+    doc = read(tmp_path)
+    assert doc is not None
+    assert calls == (["runs"] if cached else ["compile", "runs"])
+    assert ("alns_compiled_s" in doc["runs"][0]) is not cached
+
+
 def test_a_failed_run_is_marked_and_the_error_raised(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError), study(tmp_path):
         _ = 1 / 0

@@ -85,7 +85,9 @@ def study(folder: Path | str, *, part: str = "", merge: bool = False, command: s
 
     The entry is written when the block starts (status ``running``, so a run that dies leaves a
     trace) and completed when it ends: ``done``, or ``failed`` with the exception, which is
-    re-raised (``SystemExit`` with a status other than 0 counts as failed).
+    re-raised (``SystemExit`` with a status other than 0 counts as failed). Before the block,
+    :func:`warm_core` compiles the ``alns`` core where this machine has not (a fresh checkout), so
+    no run times that compile; the entry's ``alns_compiled_s`` says how long it took.
 
     Parameters
     ----------
@@ -114,6 +116,9 @@ def study(folder: Path | str, *, part: str = "", merge: bool = False, command: s
     run = StudyRun(path, entry)
     _update(path, entry, merge=merge)
     try:
+        compiled = warm_core()
+        if compiled is not None:
+            entry["alns_compiled_s"] = compiled
         yield run
     except SystemExit as exc:  # a script's ``raise SystemExit(main())`` inside the block
         run.end("done" if exc.code in (0, None) else "failed", None if exc.code in (0, None) else f"exit {exc.code}")
@@ -122,6 +127,18 @@ def study(folder: Path | str, *, part: str = "", merge: bool = False, command: s
         run.end("failed", f"{type(exc).__name__}: {exc}")
         raise
     run.end("done")
+
+
+def warm_core() -> float | None:
+    """Compile the ``alns`` engine's numba core unless this machine has it cached
+    (:func:`medroute.engines.alns.ready`): seconds the compile took, ``None`` when it was ready."""
+    from ..engines import alns
+
+    if alns.ready():
+        return None
+    t0 = time.perf_counter()
+    alns.warm_up()
+    return round(time.perf_counter() - t0, 1)
 
 
 def describe(*, command: str | None = None, part: str = "", **fields: Any) -> dict[str, Any]:
