@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -15,7 +16,7 @@ from medroute.engines.base import SUPPORTED, EngineResult, Support
 from medroute.errors import InvalidProblemError
 from medroute.solve import solve
 from medroute.stats import Progress, ProgressEvent
-from medroute.stop import Budget, MaxRuntime, MaxWork, NoImprovement, Stop, StopReason
+from medroute.stop import Budget, MaxRuntime, MaxWork, Meter, NoImprovement, Stop, StopReason
 
 H = 3600
 
@@ -158,6 +159,19 @@ def test_criteria_combine_to_the_smallest_of_each_limit() -> None:
     both = MaxRuntime(30) | MaxWork(5) | MaxRuntime(10) | NoImprovement(2)
     assert (both.seconds, both.work, both.patience) == (10, 5, 2)
     assert MaxWork(5).reproducible and not both.reproducible
+
+
+def test_a_meter_parts_by_the_limits_it_has_and_never_past_them() -> None:
+    clock = Meter(MaxRuntime(30))
+    assert (clock.part(2).seconds, clock.part(2).work) == (2, math.inf)
+    assert clock.part(60).seconds == pytest.approx(30, abs=0.1)
+    work = Meter(MaxWork(5))
+    work.add(4)
+    assert (work.part(2).seconds, work.part(2).work) == (math.inf, pytest.approx(1))
+    patient = Meter(NoImprovement(3))  # reproducible: its parts count work, not seconds
+    assert (patient.part(2).seconds, patient.part(2).work) == (math.inf, 2)
+    both = Meter(MaxRuntime(30) | MaxWork(5)).part(2)
+    assert (both.seconds, both.work, both.patience) == (2, 2, math.inf)
 
 
 def test_progress_reports_each_stage_and_display_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:

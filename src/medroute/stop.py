@@ -169,3 +169,12 @@ class Meter:
         seconds = max(1e-3, fraction * left) if math.isfinite(b.seconds) else math.inf
         work = max(1e-3, fraction * self.work_left()) if math.isfinite(b.work) else math.inf
         return Budget(seconds, work, b.patience)
+
+    def part(self, amount: float) -> Budget:
+        """A criterion for at most ``amount`` (> 0) of what is left: seconds where there is a
+        clock (or no other limit), work units where work is counted (a work or patience limit),
+        so that a reproducible criterion's parts are too."""
+        b = self.budget
+        clock = math.isfinite(b.seconds) or not b.counts_work
+        return Budget(min(amount, max(1e-3, self.seconds_left())) if clock else math.inf,
+                      min(amount, max(1e-3, self.work_left())) if b.counts_work else math.inf)

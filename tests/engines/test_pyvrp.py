@@ -169,6 +169,33 @@ def test_route_elimination_keeps_the_plan_when_one_rider_cannot_do_it() -> None:
     assert one.routes == ((0, 2, 1, 3), ()) and one.stats.work == 0
 
 
+def test_luby_sequence() -> None:
+    assert [pyvrp_engine.luby(i) for i in range(1, 16)] == [1, 1, 2, 1, 1, 2, 4, 1, 1, 2, 1, 1, 2, 4, 8]
+    with pytest.raises(ValueError, match=">= 1"):
+        pyvrp_engine.luby(0)
+
+
+def test_route_elimination_restarts_with_the_next_seed_on_luby_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first two attempts spend their slice without a feasible plan; the third finds one.
+    run = pyvrp_engine._run
+    calls: list[tuple[int, float]] = []
+
+    def failing_twice(model, inst, criterion, seed, start):  # type: ignore[no-untyped-def]
+        calls.append((seed, criterion.meter.budget.work))
+        if len(calls) < 3:
+            while not criterion(pyvrp_engine.INFEASIBLE_COST):
+                pass
+            return None
+        return run(model, inst, criterion, seed, start)
+
+    monkeypatch.setattr(pyvrp_engine, "_run", failing_twice)
+    unit = pyvrp_engine.RESTART_UNIT
+    res = FLEET.solve(two_rider_instance(), stop=MaxWork(10 * unit), seed=5, initial=((0, 2), (1, 3)))
+    assert sum(1 for s in res.routes if s) == 1 and checked_ok(two_rider_instance(), res.routes)
+    assert calls == [(5, unit), (6, unit), (7, 2 * unit)]
+    assert 2 * unit <= res.stats.work < 4 * unit
+
+
 def test_route_elimination_refuses_what_pyvrp_relaxes() -> None:
     cold = Order("x", "ph", B, temperature="refrigerated", max_ride_s=3600)
     riders = tuple(Rider(f"r{i}", A, start_s=3600, coolbox=CoolBox()) for i in range(2))
