@@ -43,7 +43,7 @@ BENCH ?=
 R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
 STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s \
-	literature-30s-subset literature-spread companion reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
+	literature-30s-subset literature-spread companion route-elimination reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
 	demand regression dispatch simulate simulate-cold simulate-unseen soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
@@ -152,6 +152,10 @@ bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alo
 	for t in 10 30; do $(RUN) benchmarks/companion_iterations.py --set solomon --instances R107,RC106,RC207 \
 	  --time-limit $$t --out $(R)/companion/solomon-$${t}s.md || exit 1; done
 	$(RUN) benchmarks/companion_ab.py --sizes 50 100 200 --seeds 0 1 2 --out $(R)/companion/expanded-ab.md
+
+bench-route-elimination: $(STAMP)  ## route elimination with and without Luby restarts from the table's plan (Solomon, 6 s, 8 seeds; ~10 min)
+	rm -rf $(R)/route_elimination
+	$(RUN) benchmarks/route_elimination.py --instances RC101,RC102,RC105,R103,R104 --out $(R)/route_elimination/solomon.md
 
 bench-literature-30s-subset: $(STAMP)  ## DARP's 6 largest a/b instances at 30 s, auto against OR-Tools (~6 min)
 	rm -rf $(R)/literature-30s-subset
