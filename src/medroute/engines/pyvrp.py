@@ -621,10 +621,10 @@ class PyVrpFleetEngine:
     refuses optional orders and several vehicle types). Only for instances PyVRP models exactly
     (:func:`relaxations` empty): there a feasible PyVRP plan is a feasible medroute plan.
 
-    The time to a first feasible plan with one rider fewer is heavy-tailed over seeds (Solomon
-    RC101, eight seeds: 0.9 s to 11.6 s), so each rider fewer is sought by restarts: attempt
-    *i* runs with seed ``seed + i - 1`` for :func:`luby` (*i*) × :data:`RESTART_UNIT` (seconds
-    on a clock, work units on a work budget), until one succeeds or ``stop`` ends.
+    The time to a first feasible plan with one rider fewer varies widely with the seed, so each
+    rider fewer is sought by restarts: attempt *i* runs with seed ``seed + i - 1`` for
+    :func:`luby` (*i*) × :data:`RESTART_UNIT` (seconds on a clock, work units on a work budget),
+    until one succeeds or ``stop`` ends (``docs/engines.md`` has the measurement).
     """
 
     name = "pyvrp-fleet"
