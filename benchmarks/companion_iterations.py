@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from literature import run_one
+from literature import named_paths, run_one
 from medroute.bench.results import study
 from medroute.engines import pyvrp as engine_pyvrp
-from medroute.io import instance_paths
 
 
 def instrument(log: Path) -> None:
@@ -105,10 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--out", type=Path, required=True, help="markdown file (a .json beside it)")
     args = ap.parse_args(argv)
-    wanted = {n.strip().upper() for n in args.instances.split(",")}
-    paths = [p for p in instance_paths(args.set) if p.stem.upper() in wanted]
-    if len(paths) != len(wanted):
-        ap.error(f"not in {args.set}: {sorted(wanted - {p.stem.upper() for p in paths})}")
+    paths = named_paths(args.set, args.instances)
     with study(args.out, part=args.out.stem), tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "searches.jsonl"
         instrument(log)

@@ -324,6 +324,17 @@ def per_instance(runs: Sequence[dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def named_paths(kind: str, names: str) -> list[Path]:
+    """The instance files of set ``kind`` named in the comma-separated ``names`` (any case); exits
+    naming those the set lacks."""
+    wanted = {n.strip().upper() for n in names.split(",")}
+    paths = [p for p in instance_paths(kind) if p.stem.upper() in wanted]
+    missing = sorted(wanted - {p.stem.upper() for p in paths})
+    if missing:
+        raise SystemExit(f"not in {kind}: {missing}")
+    return paths
+
+
 def _bks_tables(kind: str, root: str | None) -> dict[str, tuple[int | None, float]]:
     """Best-known values of set ``kind``: (vehicles, distance); DARP's table has distances only,
     beside its instance folder."""

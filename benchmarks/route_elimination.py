@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from literature import read_instance
+from literature import named_paths
 from medroute.bench.results import study
 from medroute.compile import compile_problem
 from medroute.engines import pyvrp as engine_pyvrp
 from medroute.engines.portfolio.auto import AutoEngine
 from medroute.engines.portfolio.stages import STAGES
-from medroute.io import instance_paths
+from medroute.io import read_instance
 from medroute.stop import MaxRuntime
 
 VARIANTS = {"single attempt": math.inf, "Luby restarts": engine_pyvrp.RESTART_UNIT}
@@ -84,10 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--out", type=Path, required=True, help="markdown file (a .json beside it)")
     args = ap.parse_args(argv)
-    wanted = {n.strip().upper() for n in args.instances.split(",")}
-    paths = [p for p in instance_paths(args.set) if p.stem.upper() in wanted]
-    if len(paths) != len(wanted):
-        ap.error(f"not in {args.set}: {sorted(wanted - {p.stem.upper() for p in paths})}")
+    paths = named_paths(args.set, args.instances)
     with study(args.out, part=args.out.stem):
         rows = []
         for p in paths:
