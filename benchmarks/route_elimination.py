@@ -4,8 +4,8 @@
 the plan the table has after its ``pyvrp`` stage and seeks a plan with one rider fewer. This script
 builds that plan once per instance (the table's ``construct``, ``greedy`` and ``pyvrp`` stages, seed
 0, ``--base`` seconds), then runs route elimination on it for ``--budget`` seconds with each of
-``--seeds`` seeds, once as a single attempt (``RESTART_UNIT = inf``: the whole budget, one seed) and
-once with Luby restarts (the engine's ``RESTART_UNIT``), and counts the runs that took at least one
+``--seeds`` seeds, once as a single attempt (``restart_unit=inf``: the whole budget, one seed) and
+once with Luby restarts (the engine's default ``RESTART_UNIT``), and counts the runs that took at least one
 rider out. Clock-bound: one job on the machine at a time.
 
     .venv/bin/python benchmarks/route_elimination.py --instances RC101,RC102,RC105,R103,R104 \\
@@ -47,14 +47,11 @@ def measure(kind: str, path: Path, base_s: float, budget_s: float, seeds: int) -
     base = AutoEngine(stages=table, parallel=False).solve(inst, stop=MaxRuntime(base_s), seed=0)
     out: dict[str, Any] = {"instance": path.stem, "base_riders": riders(base.routes), "fewer": {}}
     for variant, unit in VARIANTS.items():
-        engine_pyvrp.RESTART_UNIT = unit
-        try:
-            out["fewer"][variant] = [
-                riders(base.routes) - riders(engine_pyvrp.PyVrpFleetEngine().solve(
-                    inst, stop=MaxRuntime(budget_s), seed=seed, initial=base.routes).routes)
-                for seed in range(seeds)]
-        finally:
-            engine_pyvrp.RESTART_UNIT = VARIANTS["Luby restarts"]
+        engine = engine_pyvrp.PyVrpFleetEngine(restart_unit=unit)
+        out["fewer"][variant] = [
+            riders(base.routes) - riders(engine.solve(inst, stop=MaxRuntime(budget_s), seed=seed,
+                                                      initial=base.routes).routes)
+            for seed in range(seeds)]
     return out
 
 

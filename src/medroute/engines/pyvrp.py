@@ -623,11 +623,20 @@ class PyVrpFleetEngine:
 
     The time to a first feasible plan with one rider fewer varies widely with the seed, so each
     rider fewer is sought by restarts: attempt *i* runs with seed ``seed + i - 1`` for
-    :func:`luby` (*i*) × :data:`RESTART_UNIT` (seconds on a clock, work units on a work budget),
+    :func:`luby` (*i*) × ``restart_unit`` (seconds on a clock, work units on a work budget),
     until one succeeds or ``stop`` ends (``docs/engines.md`` has the measurement).
+
+    Parameters
+    ----------
+    restart_unit
+        The restart unit (default :data:`RESTART_UNIT`); ``math.inf``: one attempt per rider
+        fewer, with the whole budget.
     """
 
     name = "pyvrp-fleet"
+
+    def __init__(self, *, restart_unit: float = RESTART_UNIT) -> None:
+        self.restart_unit = restart_unit
 
     def supports(self, instance: Instance) -> Support:
         """Supported on instances PyVRP models exactly, else the sentence saying what it cannot."""
@@ -659,8 +668,7 @@ class PyVrpFleetEngine:
         riders = sum(1 for s in routes if s)
         return _result(self.name, meter, routes, {}, [f"route elimination: {riders} riders"])
 
-    @staticmethod
-    def _one_fewer(inst: Instance, routes: tuple[tuple[int, ...], ...], meter: Meter, per_iteration: float,
+    def _one_fewer(self, inst: Instance, routes: tuple[tuple[int, ...], ...], meter: Meter, per_iteration: float,
                    seed: int) -> tuple[tuple[int, ...], ...] | None:
         """``routes`` served by one rider fewer, sought by restarts (see the class), or ``None``
         (not found before ``meter`` ends, rules PyVRP relaxes, fewer than 2 riders)."""
@@ -677,7 +685,7 @@ class PyVrpFleetEngine:
         attempt = 0
         while start is not None and not meter.done():
             attempt += 1
-            part = Meter(meter.part(RESTART_UNIT * luby(attempt)))
+            part = Meter(meter.part(self.restart_unit * luby(attempt)))
             result = _run(smaller, inst, _Criterion(part, per_iteration, first_feasible=True), seed + attempt - 1,
                           start)
             meter.add(part.work, part.best if math.isfinite(part.best) else None)
