@@ -153,9 +153,13 @@ bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alo
 	  --time-limit $$t --out $(R)/companion/solomon-$${t}s.md || exit 1; done
 	$(RUN) benchmarks/companion_ab.py --sizes 50 100 200 --seeds 0 1 2 --out $(R)/companion/expanded-ab.md
 
-bench-route-elimination: $(STAMP)  ## route elimination with and without Luby restarts from the table's plan (Solomon, 6 s, 8 seeds; ~10 min)
+bench-route-elimination: $(STAMP)  ## route elimination with and without Luby restarts from the table's plan (Solomon, 6 s, 8 seeds; then instances the unit was not chosen on; ~20 min)
 	rm -rf $(R)/route_elimination
 	$(RUN) benchmarks/route_elimination.py --instances RC101,RC102,RC105,R103,R104 --out $(R)/route_elimination/solomon.md
+	$(RUN) benchmarks/route_elimination.py --instances R105,R109,R110,RC103,RC106,RC107 --seeds 3 \
+	  --out $(R)/route_elimination/solomon-unseen.md
+	$(RUN) benchmarks/route_elimination.py --set lilim --instances lc103,lrc202,lr211 --seeds 3 \
+	  --out $(R)/route_elimination/lilim-unseen.md
 
 bench-literature-30s-subset: $(STAMP)  ## DARP's 6 largest a/b instances at 30 s, auto against OR-Tools (~6 min)
 	rm -rf $(R)/literature-30s-subset
