@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import itertools
 import math
 import time
@@ -20,8 +19,6 @@ from medroute.errors import InvalidProblemError
 from medroute.events import Event, PickupFailed, RiderPosition
 from medroute.simulate import POLICIES, compare_markdown, simulate
 from tests.dispatch.town import BLAMBANGAN, GENTENG, PHARMACIES, H, order, rider
-
-SIMULATE = importlib.import_module("medroute.simulate")  # the module (``medroute.simulate`` is the function)
 
 
 def small_problem() -> Problem:
@@ -51,6 +48,22 @@ def test_same_seed_same_day() -> None:
     a = simulate(small_problem(), policy="medroute", seed=7, engine=None, replan_work=0.2)
     b = simulate(small_problem(), policy="medroute", seed=7, engine=None, replan_work=0.2)
     assert a.timeline_csv() == b.timeline_csv()
+
+
+def test_riders_who_report_delays_bring_replans_that_quiet_riders_do_not() -> None:
+    def plans(report: int | None) -> int:
+        seen: list[Plan] = []
+        simulate(small_problem(), policy="medroute", seed=3, engine=None, replan_work=0.05, noise=1.0,
+                 failure_rate=0.0, cancel_rate=0.0, replan_every=1800, delay_report_s=report, on_plan=seen.append)
+        return len(seen)
+
+    assert plans(0) > plans(None)
+
+
+@pytest.mark.parametrize("report", [-1, 1.5, "120"])
+def test_a_delay_report_threshold_that_is_not_a_whole_number_of_seconds_is_refused(report: object) -> None:
+    with pytest.raises(InvalidProblemError, match="delay_report_s"):
+        simulate(small_problem(), delay_report_s=report)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("work", [0, -1.0, math.inf, math.nan, "1"])
@@ -159,24 +172,23 @@ FAR_RIDE_S = 1621
 """The ride from ``FAR`` to Blambangan's pharmacy, seconds."""
 
 
-def closing_day(monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, list[Plan]]:
+def closing_day(**kw: Any) -> tuple[Any, list[Plan]]:
     """One order, one rider half an hour away from a pharmacy that closes half a minute after the
     rider is planned to arrive; on seed 4 the noisy ride ends after closing. The rider reports no
     delay, so the dispatcher learns of it only at the pharmacy."""
-    monkeypatch.setattr(SIMULATE, "DELAY_REPORT_S", 10**6)
     close = 9 * H + FAR_RIDE_S + 30
     pharmacies = (dataclasses.replace(BLAMBANGAN, opening=(TimeWindow(8 * H, close),)), GENTENG)
     r = Rider("r1", FAR, start_s=8 * H, shift=TimeWindow(8 * H, 18 * H), coolbox=CoolBox())
     p = Problem(pharmacies=pharmacies, orders=(order(0, release_s=9 * H),), riders=(r,), name="closing")
     plans: list[Plan] = []
     res = simulate(p, policy="medroute", seed=4, engine=None, replan_work=0.05, noise=0.3, failure_rate=0.0,
-                   cancel_rate=0.0, replan_every=1800, on_plan=plans.append, **kw)
+                   cancel_rate=0.0, replan_every=1800, delay_report_s=None, on_plan=plans.append, **kw)
     return res, plans
 
 
-def test_a_rider_who_reaches_a_closed_pharmacy_is_not_sent_back_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rider_who_reaches_a_closed_pharmacy_is_not_sent_back_to_it() -> None:
     # before PickupFailed the rider kept the commitment and was re-sent at zero travel time forever
-    res, plans = closing_day(monkeypatch)
+    res, plans = closing_day()
     assert any("o0" in plan.solution.served for plan in plans), "a plan sent the rider to the pickup"
     assert res.timeline[0].outcome == "unserved" and res.timeline[0].picked_up_s is None
     assert "o0" in {u.order for u in plans[-1].solution.unassigned}
@@ -193,7 +205,7 @@ def test_a_dispatch_loop_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(Dispatcher, "apply", deaf)
     with pytest.raises(RuntimeError, match=r"events at 09:42:33 without time moving .*a dispatch loop"):
-        closing_day(monkeypatch)
+        closing_day()
 
 
 def test_a_rider_whose_shift_ends_on_the_way_to_a_pickup_goes_home_without_it() -> None:
@@ -217,11 +229,9 @@ def test_days_at_pharmacies_that_close_end_with_no_pickup_after_closing(close_mi
     close = 9 * H + 60 * close_min
     pharmacies = tuple(dataclasses.replace(p, opening=(TimeWindow(8 * H, close),)) for p in PHARMACIES)
     p = dataclasses.replace(small_problem(), pharmacies=pharmacies)
-    with pytest.MonkeyPatch.context() as mp:
-        if not reports_delays:  # the dispatcher learns of a late rider only on arrival
-            mp.setattr(SIMULATE, "DELAY_REPORT_S", 10**6)
-        res = simulate(p, policy="medroute", seed=seed, engine=None, replan_work=0.05, noise=noise,
-                       failure_rate=0.2, retry_share=0.5, cancel_rate=0.1, replan_every=every)
+    res = simulate(p, policy="medroute", seed=seed, engine=None, replan_work=0.05, noise=noise, failure_rate=0.2,
+                   retry_share=0.5, cancel_rate=0.1, replan_every=every,
+                   delay_report_s=120 if reports_delays else None)
     assert res.stranded == ()
     assert {t.outcome for t in res.timeline} <= {"delivered", "failed", "cancelled", "unserved"}
     handover = PHARMACIES[0].handover_s

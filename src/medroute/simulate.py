@@ -79,7 +79,8 @@ PEAK = (9 * 3600 + 30 * 60, 11 * 3600)
 WAIT_SIGMA = 0.35
 """Lognormal shape of the pharmacy wait (E)."""
 DELAY_REPORT_S = 120
-"""A leg this much over plan (seconds) is reported as a :class:`TravelDelay`."""
+"""Default of :func:`simulate`'s ``delay_report_s``: a leg this much over plan (seconds) is
+reported as a :class:`TravelDelay`."""
 
 
 @dataclass
@@ -255,6 +256,7 @@ class DayRules:
     travel_quantile: float = DEFAULT_TRAVEL_QUANTILE
     retry_share: float = 0.0
     replan_work: float | None = None
+    delay_report_s: int | None = DELAY_REPORT_S
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, rule: str) -> None:
@@ -277,13 +279,16 @@ class DayRules:
         need(self.replan_work is None or (isinstance(self.replan_work, (int, float))
                                           and 0 < self.replan_work < math.inf),
              "replan_work", "must be None or a finite number > 0")
+        need(self.delay_report_s is None or (isinstance(self.delay_report_s, int) and self.delay_report_s >= 0),
+             "delay_report_s", "must be None or an integer >= 0")
 
 
 def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: float = 0.15,
              failure_rate: float = 0.05, cancel_rate: float = 0.02, replan_every: int = 300,
              engine: str | None = "auto", time_budget: float = 1.0, objective: Objective | str = "patients_first",
              improve_rounds: int = 0, travel_quantile: float = DEFAULT_TRAVEL_QUANTILE, retry_share: float = 0.0,
-             replan_work: float | None = None, progress: Callable[[float], None] | None = None,
+             replan_work: float | None = None, delay_report_s: int | None = DELAY_REPORT_S,
+             progress: Callable[[float], None] | None = None,
              on_plan: Callable[[Plan], None] | None = None) -> SimResult:
     """Replay one day under ``policy`` (see the module docstring).
 
@@ -324,6 +329,10 @@ def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: f
         A work budget per replan instead of ``time_budget`` (reference seconds,
         :func:`~medroute.stop.MaxWork`; see :meth:`~medroute.dispatch.Dispatcher.replan`): the same
         seed then gives the same day on any machine, however loaded.
+    delay_report_s
+        A rider reports a leg running this many seconds over plan as a
+        :class:`~medroute.events.TravelDelay`, and the ``medroute`` policy replans; ``None``:
+        riders report no delay, and the dispatcher learns of a late rider only on arrival.
     progress
         Called with the fraction of the day done (0–1).
     on_plan
@@ -341,7 +350,7 @@ def simulate(scenario: Any, *, policy: str = "medroute", seed: int = 0, noise: f
     """
     rules = DayRules(noise, failure_rate, cancel_rate, replan_every, engine, time_budget,
                      Objective.named(objective) if isinstance(objective, str) else objective, improve_rounds,
-                     travel_quantile, retry_share, replan_work)
+                     travel_quantile, retry_share, replan_work, delay_report_s)
     return replay(scenario, policy=policy, seed=seed, rules=rules, progress=progress, on_plan=on_plan)
 
 
@@ -595,7 +604,8 @@ class _Day:
             self.busy[rid] = True
             self.busy_s += actual
             self.distance_m += float(self.matrix.distances_m[a, b])
-            if actual - planned > DELAY_REPORT_S:
+            report = self.rules.delay_report_s
+            if report is not None and actual - planned > report:
                 self.push(depart + planned, "delay", (rid, actual - planned))
             self.push(depart + actual, "arrive", (rid, kind, oid, target, planned_start, st.returning))
 

@@ -11,7 +11,6 @@ open order; a restored dispatcher must equal the saved one; an accepted state fi
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import math
 import multiprocessing as mp
@@ -45,7 +44,6 @@ from tests.fuzz.pick import Picker
 from tests.fuzz.trials import ACCEPTED, Outcome, defect, raw, refused
 
 H = 3600
-SIMULATE = importlib.import_module("medroute.simulate")  # the module (``medroute.simulate`` is the function)
 FINAL_EVENTS = (Delivered, OrderCancelled, DeliveryFailed)
 
 
@@ -232,10 +230,8 @@ def day_trial(pick: Picker) -> Outcome:
              "failure_rate": pick.choice([0.0, 0.2, 0.5]), "retry_share": pick.choice([0.0, 0.5, 1.0]),
              "cancel_rate": pick.choice([0.0, 0.1, 0.3]), "replan_every": pick.choice([60, 300, 1800])}
     n = len(p.orders)
-    quiet = pick.chance(0.5)  # riders who report no delay: the dispatcher learns of one on arrival
-    report_s = SIMULATE.DELAY_REPORT_S
+    rules["delay_report_s"] = None if pick.chance(0.5) else 120  # None: a late rider is known on arrival
     try:
-        SIMULATE.DELAY_REPORT_S = 10**9 if quiet else report_s
         res = simulate(p, **rules)  # type: ignore[arg-type]
     except InvalidProblemError as exc:
         return refused(exc, n)
@@ -243,9 +239,6 @@ def day_trial(pick: Picker) -> Outcome:
         return defect(f"simulate {rules}: the day's own event was refused: {exc}", n)
     except Exception as exc:
         return raw(f"simulate {rules}", exc, n)
-    finally:
-        SIMULATE.DELAY_REPORT_S = report_s
-    rules["quiet riders"] = quiet
     if res.stranded:
         return defect(f"simulate {rules}: items left on board: {list(res.stranded)}", n)
     ends = [t.outcome for t in res.timeline]
