@@ -139,13 +139,18 @@ regression: $(STAMP)  ## the CI regression slice against its committed figures (
 bench-dispatch: $(STAMP)  ## replan latency; a live half-minute against a 30-s re-solve (~15 min)
 	$(RUN) benchmarks/dispatch.py
 
-bench-literature-spread: $(STAMP)  ## Solomon at 10 s on seed 1 beside the seed-0 table, compared across seeds (~20 min)
-	rm -rf $(R)/literature-10s/spread/solomon-seed1
+bench-literature-spread: $(STAMP)  ## Solomon and Li & Lim at 10 s on seed 1 beside the seed-0 tables, compared across seeds (~40 min)
+	rm -rf $(R)/literature-10s/spread/solomon-seed1 $(R)/literature-10s/spread/lilim-seed1-full
 	$(RUN) benchmarks/literature.py --set solomon --engines auto,pyvrp --time-limit 10 --versus auto:pyvrp --seed 1 \
 	  --out $(R)/literature-10s/spread/solomon-seed1
 	$(RUN) benchmarks/literature_seeds.py $(R)/literature-10s/solomon/solomon.json \
 	  $(R)/literature-10s/spread/solomon-seed1/solomon.json --versus auto:pyvrp \
 	  --out $(R)/literature-10s/spread/solomon-seed1/seeds.md
+	$(RUN) benchmarks/literature.py --set lilim --engines auto,pyvrp --time-limit 10 --versus auto:pyvrp --seed 1 \
+	  --out $(R)/literature-10s/spread/lilim-seed1-full
+	$(RUN) benchmarks/literature_seeds.py $(R)/literature-10s/lilim/lilim.json \
+	  $(R)/literature-10s/spread/lilim-seed1-full/lilim.json --versus auto:pyvrp \
+	  --out $(R)/literature-10s/spread/lilim-seed1-full/seeds.md
 
 bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alone (Solomon, 10 and 30 s) and auto with / without it on expanded days (~7 min)
 	rm -rf $(R)/companion
