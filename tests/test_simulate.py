@@ -172,7 +172,7 @@ FAR_RIDE_S = 1621
 """The ride from ``FAR`` to Blambangan's pharmacy, seconds."""
 
 
-def closing_day(**kw: Any) -> tuple[Any, list[Plan]]:
+def closing_day() -> tuple[Any, list[Plan]]:
     """One order, one rider half an hour away from a pharmacy that closes half a minute after the
     rider is planned to arrive; on seed 4 the noisy ride ends after closing. The rider reports no
     delay, so the dispatcher learns of it only at the pharmacy."""
@@ -182,7 +182,7 @@ def closing_day(**kw: Any) -> tuple[Any, list[Plan]]:
     p = Problem(pharmacies=pharmacies, orders=(order(0, release_s=9 * H),), riders=(r,), name="closing")
     plans: list[Plan] = []
     res = simulate(p, policy="medroute", seed=4, engine=None, replan_work=0.05, noise=0.3, failure_rate=0.0,
-                   cancel_rate=0.0, replan_every=1800, delay_report_s=None, on_plan=plans.append, **kw)
+                   cancel_rate=0.0, replan_every=1800, delay_report_s=None, on_plan=plans.append)
     return res, plans
 
 

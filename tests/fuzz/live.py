@@ -37,7 +37,7 @@ from medroute.events import (
     RiderPosition,
     TravelDelay,
 )
-from medroute.simulate import simulate
+from medroute.simulate import DELAY_REPORT_S, simulate
 from tests.fuzz import seeds
 from tests.fuzz.mutate import corrupt_bytes, mutate_doc, nudge_doc
 from tests.fuzz.pick import Picker
@@ -230,7 +230,7 @@ def day_trial(pick: Picker) -> Outcome:
              "failure_rate": pick.choice([0.0, 0.2, 0.5]), "retry_share": pick.choice([0.0, 0.5, 1.0]),
              "cancel_rate": pick.choice([0.0, 0.1, 0.3]), "replan_every": pick.choice([60, 300, 1800])}
     n = len(p.orders)
-    rules["delay_report_s"] = None if pick.chance(0.5) else 120  # None: a late rider is known on arrival
+    rules["delay_report_s"] = None if pick.chance(0.5) else DELAY_REPORT_S  # None: a late rider is known on arrival
     try:
         res = simulate(p, **rules)  # type: ignore[arg-type]
     except InvalidProblemError as exc:
