@@ -227,6 +227,32 @@ def versus(records: Sequence[dict[str, Any]], engine: str, reference: str, *,
             "mine": mine}
 
 
+def _served(rec: dict[str, Any] | None) -> bool:
+    """Whether ``rec`` is a run that serves every request and passes both checks."""
+    return (rec is not None and rec["status"] == "ok" and not rec["unassigned"] and not rec["violations"]
+            and not rec["literature_violations"])
+
+
+def headroom(records: Sequence[dict[str, Any]], engine: str, reference: str) -> dict[str, Any]:
+    """How far below ``reference`` by total distance the best-known plans are, beside ``engine``.
+
+    Over the instances both engines serve completely and feasibly and that have a best-known
+    distance: ``best_known_below_pct`` is how much shorter in total the best-known plans are than
+    ``reference``'s, the most any engine can be below ``reference`` there where the best known is
+    optimal; ``engine_below_pct`` is how much shorter ``engine``'s plans are. Meaningful on sets
+    ranked by distance alone (DARP)."""
+    by = {(r["instance"], r["engine"]): r for r in records}
+    names = sorted({n for n, e in by if e == reference and _served(by[(n, e)]) and _served(by.get((n, engine)))
+                    and by[(n, e)].get("bks_distance")})
+    ref = sum(by[(n, reference)]["distance"] for n in names)
+    if not names or ref <= 0:
+        return {"instances": 0, "best_known_below_pct": None, "engine_below_pct": None}
+    best = sum(by[(n, reference)]["bks_distance"] for n in names)
+    mine = sum(by[(n, engine)]["distance"] for n in names)
+    return {"instances": len(names), "best_known_below_pct": round(100 * (1 - best / ref), 2),
+            "engine_below_pct": round(100 * (1 - mine / ref), 2)}
+
+
 def _versus_lines(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]], time_limit: float) -> list[str]:
     lines = []
     for engine, reference in pairs:
@@ -241,6 +267,13 @@ def _versus_lines(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, 
                   f"{ratio} {_cell(v['mean_distance_ratio'])}; {engine} runs the clock "
                   f"ended before 95 % of the limit: {len(short)}"
                   + (f" ({', '.join(short)})" if short else "") + ".", ""]
+        if not kinds & HIERARCHICAL:
+            h = headroom(records, engine, reference)
+            if h["instances"]:
+                lines += [f"By total distance on the {h['instances']} instances both serve that have a best-known "
+                          f"value: {engine} {h['engine_below_pct']:.2f} % below {reference}; the best-known plans "
+                          f"{h['best_known_below_pct']:.2f} % below it (the most any engine can be below "
+                          f"{reference} there, where the best known is optimal).", ""]
     return lines
 
 
@@ -297,10 +330,6 @@ def per_instance(runs: Sequence[dict[str, Any]]) -> list[str]:
     names = sorted({r["instance"] for r in runs})
     cell = {(r["instance"], r["engine"]): r for r in runs}
 
-    def ok(r: dict[str, Any] | None) -> bool:
-        return (r is not None and r["status"] == "ok" and not r["unassigned"] and not r["violations"]
-                and not r["literature_violations"])
-
     lines = ["### Per instance (distance; gap to the best known in %)", "",
              "| instance | " + " | ".join(engines) + " | best known |", "|---|" + "---|" * (len(engines) + 1)]
     for name in names:
@@ -309,14 +338,14 @@ def per_instance(runs: Sequence[dict[str, Any]]) -> list[str]:
             r = cell.get((name, e))
             if r is None:
                 cells.append("–")
-            elif not ok(r):
+            elif not _served(r):
                 cells.append("error" if r["status"] == "error" else "out" if r["unassigned"] else "infeasible")
             else:
                 gap = f" ({r['gap_pct']:+.2f})" if r["gap_pct"] is not None else ""
                 cells.append(f"{r['distance']:.2f}{gap}")
         bks = next((r["bks_distance"] for r in runs if r["instance"] == name and r["bks_distance"]), None)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {_cell(bks)} |")
-    common = [n for n in names if all(ok(cell.get((n, e))) for e in engines)]
+    common = [n for n in names if all(_served(cell.get((n, e))) for e in engines)]
     means = [_mean(cell[(n, e)]["distance"] for n in common) for e in engines]
     gaps = [_mean(cell[(n, e)]["gap_pct"] for n in common if cell[(n, e)]["gap_pct"] is not None) for e in engines]
     lines.append(f"| mean over the {len(common)} served by all | "
@@ -400,6 +429,22 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
     return records
 
 
+def render(args: argparse.Namespace) -> list[Path]:
+    """Rewrite ``<out>/<set>.md`` from the runs in ``<out>/<set>.json`` (every set that has one
+    under ``--set all``), with ``--versus``'s comparisons; nothing is run and ``meta.json`` is
+    left as the runs wrote it."""
+    out = Path(args.out)
+    kinds = list(KINDS) if args.set == "all" else [args.set]
+    saved = [(kind, out / f"{kind}.json") for kind in kinds if (out / f"{kind}.json").exists()]
+    if not saved:
+        raise SystemExit(f"--render: no {' or '.join(f'{k}.json' for k in kinds)} in {out}")
+    for kind, path in saved:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        (out / f"{kind}.md").write_text(markdown(data["runs"], time_limit=data["time_limit_s"],
+                                                 pairs=parse_pairs(args.versus)), encoding="utf-8")
+    return [out / f"{kind}.md" for kind, _ in saved]
+
+
 def _progress(rec: dict[str, Any], done: int, total: int) -> None:
     if rec["status"] == "error":
         detail = rec["error"]
@@ -430,11 +475,16 @@ def parser() -> argparse.ArgumentParser:
                     help="reproducible mode: stop=MaxWork(time limit) instead of the clock")
     ap.add_argument("--versus", default="",
                     help="comma-separated engine:reference pairs to compare instance by instance, e.g. auto:pyvrp")
+    ap.add_argument("--render", action="store_true",
+                    help="run nothing: rewrite <out>/<set>.md from <out>/<set>.json (e.g. with other --versus pairs)")
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.render:
+        render(args)
+        return 0
     with study(args.out, part=args.set, merge=args.merge, time_limit_s=args.time_limit, work=args.work):
         records = run(args)
     print(markdown(records, time_limit=args.time_limit, with_runs=False, pairs=parse_pairs(args.versus)))

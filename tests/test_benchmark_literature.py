@@ -138,6 +138,40 @@ def test_versus_ranks_darp_by_distance_alone() -> None:
     assert (v["worse"], v["better"]) == (["b", "c"], ["a"])
 
 
+def darp_rec(name: str, engine: str, distance: float, bks: float | None, unassigned: int = 0) -> dict[str, Any]:
+    from benchmarks.literature import FIELDS
+
+    return {**dict.fromkeys(FIELDS), "set": "darp", "instance": name, "engine": engine, "status": "ok",
+            "unassigned": unassigned, "violations": 0, "literature_violations": 0, "vehicles": 3,
+            "distance": distance, "bks_distance": bks, "time_s": 1.0, "stopped_by": "clock"}
+
+
+def test_headroom_is_how_far_below_the_reference_the_best_known_plans_are() -> None:
+    from benchmarks.literature import headroom
+
+    records = [darp_rec("a", "auto", 95.0, 90.0), darp_rec("a", "ortools", 100.0, 90.0),
+               darp_rec("b", "auto", 300.0, 290.0), darp_rec("b", "ortools", 300.0, 290.0),
+               darp_rec("c", "auto", 50.0, None), darp_rec("c", "ortools", 80.0, None),  # no best known
+               darp_rec("d", "auto", 10.0, 5.0), darp_rec("d", "ortools", 10.0, 5.0, unassigned=1)]  # ortools out
+    h = headroom(records, "auto", "ortools")
+    assert h == {"instances": 2, "best_known_below_pct": 5.0, "engine_below_pct": 1.25}
+    assert headroom(records[:2], "auto", "pyvrp")["instances"] == 0
+
+
+def test_render_rewrites_the_report_from_the_saved_runs_without_running(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    runs = [darp_rec("a", "auto", 95.0, 90.0), darp_rec("a", "ortools", 100.0, 90.0)]
+    (out / "darp.json").write_text(json.dumps({"time_limit_s": 30, "runs": runs}))
+    from benchmarks.literature import main
+
+    assert main(["--set", "darp", "--render", "--versus", "auto:ortools", "--out", str(out)]) == 0
+    report = (out / "darp.md").read_text()
+    assert "Time limit 30 s" in report and "| a | 95.00 | 100.00 | 90.00 |" in report
+    assert "auto 5.00 % below ortools; the best-known plans 10.00 % below it" in report
+    assert sorted(p.name for p in out.iterdir()) == ["darp.json", "darp.md"]  # no meta.json: nothing ran
+
+
 def test_the_seed_goes_to_every_solve_and_into_the_records(tmp_path: Path) -> None:
     seen: list[int] = []
 
