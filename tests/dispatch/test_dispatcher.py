@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import pytest
@@ -223,6 +224,16 @@ def test_bad_events_raise_rule_stating_errors() -> None:
         d.apply(OrderCreated(0, order(0)))
     with pytest.raises(DispatchError, match="not on board"):
         d.apply(Delivered(10, "o0"))
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("travel_quantile", 0.7), ("travel_quantile", math.nan), ("travel_quantile", math.inf), ("travel_quantile", "1.4"),
+    ("stability_rp", -1.0), ("stability_rp", math.inf), ("stability_rp", True),
+    ("commit_within_s", -60), ("behind_s", math.nan)])
+def test_settings_out_of_range_are_refused_naming_the_setting(setting: str, value: object) -> None:
+    # a quantile below 1 moved soft targets later, past the latest time a plan may hold
+    with pytest.raises(DispatchError, match=f"^{setting}: must be"):
+        dispatcher(1, **{setting: value})
 
 
 def test_matrix_is_computed_once_per_location_set() -> None:

@@ -128,6 +128,25 @@ def test_an_item_on_board_whose_door_service_ends_past_the_horizon_is_reported_a
     assert [u.order for u in plan.solution.unassigned] == ["o0"]
 
 
+def test_an_item_on_board_whose_rider_cannot_then_reach_the_end_by_the_horizon_is_reported() -> None:
+    # A valid state file (reliability's states campaign): the rider's end is on another continent
+    # and the rider slow, so no route delivering the item can also end by MAX_TIME_S; its
+    # committed delivery made every replan raise.
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=True))
+    d.apply(PickedUp(9 * H + 300, "o0", "r0"))
+    replan(d, 9 * H + 360)
+    assert d.riders["r0"].committed == ("delivery", "o0")
+    doc = d.to_json()
+    doc["riders"][0]["rider"].update(end=[-8.2282, 57.19], speed_factor=0.1)
+    restored = Dispatcher.from_json(doc)
+    plan = restored.replan(9 * H + 420, time_budget=0.3)
+    assert medroute.check(plan.problem, plan.solution, plan.matrix) == []
+    (u,) = plan.solution.unassigned
+    assert (u.order, u.reason.value) == ("o0", "shift") and "rider's end" in u.detail
+    assert restored.riders["r0"].committed is None and restored.orders["o0"].carrier == "r0"
+
+
 def test_of_two_items_on_board_whose_door_services_outlast_the_horizon_together_one_is_delivered() -> None:
     d = dispatcher(1, commit_within_s=24 * H)
     for i in range(2):

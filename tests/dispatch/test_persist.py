@@ -54,6 +54,14 @@ def test_routes_that_are_not_an_object_are_refused_with_a_schema_error(tmp_path:
         Dispatcher.from_json(path)
 
 
+@pytest.mark.parametrize(("setting", "value"), [("travel_quantile", 0.7), ("stability_rp", -5.0)])
+def test_settings_out_of_range_are_refused_naming_the_setting(setting: str, value: float) -> None:
+    doc = busy_dispatcher().to_json()
+    doc["config"][setting] = value
+    with pytest.raises(SchemaError, match=f"{setting}: must be a finite number"):
+        Dispatcher.from_json(doc)
+
+
 def _mutations(doc: dict[str, Any]) -> list[tuple[list[str | int], Any]]:
     """(path, value) pairs: every leaf of ``doc``, for a mutation to replace."""
     out: list[tuple[list[str | int], Any]] = []

@@ -66,3 +66,12 @@ def test_the_states_trial_that_found_the_horizon_defect_is_accepted_or_refused()
     # longest the model allows made every replan raise (no plan can end it by MAX_TIME_S).
     outcome = state_file_trial(RandomPicker(5972))
     assert outcome.kind != "defect", outcome.what
+
+
+@pytest.mark.parametrize("seed", [5008696, 5014397])
+def test_the_states_trials_that_found_the_quantile_and_far_end_defects_are_accepted_or_refused(seed: int) -> None:
+    # `python -m benchmarks.fuzz --repro states SEED`: a travel quantile below 1 moved a target past
+    # the latest time a plan may hold; a rider's end no route could reach by then with the item on
+    # board kept its committed delivery, and every replan raised.
+    outcome = state_file_trial(RandomPicker(seed))
+    assert outcome.kind != "defect", outcome.what

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,12 @@ class Dispatcher:
     behind_s
         A travel delay of at least this many seconds on a busy rider sets :attr:`replan_due`.
 
+    Raises
+    ------
+    DispatchError
+        If ``stability_rp`` is not a finite number ≥ 0, ``travel_quantile`` not a finite number
+        ≥ 1, or ``commit_within_s`` / ``behind_s`` not seconds (see :func:`~medroute.dispatch.state.seconds`).
+
     Notes
     -----
     Thread safety: every method holds the dispatcher's lock, so events, replans and saves from
@@ -146,11 +153,12 @@ class Dispatcher:
                  travel_quantile: float = DEFAULT_TRAVEL_QUANTILE, behind_s: int = DEFAULT_BEHIND_S) -> None:
         if isinstance(objective, str):
             objective = Objective.named(objective)
-        self._state = st.initial_state(pharmacies, riders, online=online, commit_within_s=commit_within_s,
-                                       behind_s=behind_s)
+        self._state = st.initial_state(pharmacies, riders, online=online,
+                                       commit_within_s=st.seconds(commit_within_s, "commit_within_s"),
+                                       behind_s=st.seconds(behind_s, "behind_s"))
         self.settings = Settings(objective or PATIENTS_FIRST, day or DEFAULT_DAY, timezone, max_trip_m,
-                                 float(travel_quantile))
-        self.stability_rp = float(stability_rp)
+                                 _number(travel_quantile, "travel_quantile", 1.0, "(1 = no margin)"))
+        self.stability_rp = _number(stability_rp, "stability_rp", 0.0, "Rupiah (0 = no stability)")
         self.engine = engine
         self.seed = seed
         self.incremental = incremental
@@ -437,6 +445,13 @@ class Dispatcher:
             raise SchemaError(f"dispatch state: not plannable: {exc}") from None
         d._state = state
         return d
+
+
+def _number(value: object, what: str, least: float, unit: str) -> float:
+    """``value`` as a float, or :class:`DispatchError` unless it is a finite number ≥ ``least``."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not least <= float(value) < math.inf:
+        raise DispatchError(f"{what}: must be a finite number ≥ {least:g} {unit}, got {value!r}")
+    return float(value)
 
 
 def _stops(routes: Mapping[str, Sequence[st.Visit]]) -> dict[str, list[tuple[str, str]]]:

@@ -17,9 +17,9 @@ Two problems per replan:
 Items on board that can no longer be delivered by the rules (window or budget missed even by
 riding straight there, a cold item on a rider without a cool box, more than the box holds) are
 **relaxed**: planned as soon as possible, with no window, budget or load, instead of dropped.
-An item on board whose door service would end after the model's latest time
-(:data:`~medroute.model.MAX_TIME_S`) even by riding straight there (or with the other door
-services on board) cannot be planned at all, relaxed or not: it is **stranded**, left out of
+An item on board whose door service (and its rider's ride on to the end of the route) would end
+after the model's latest time (:data:`~medroute.model.MAX_TIME_S`) even by riding straight there
+(or with the other door services on board) cannot be planned at all, relaxed or not: it is **stranded**, left out of
 the planning problem and reported unassigned (:attr:`~medroute.reasons.Reason.SHIFT`) on its
 rider, who keeps it on board.
 """
@@ -176,20 +176,25 @@ def _stranded(inst: Instance) -> dict[str, str]:
     (see the module docstring), with why.
 
     Per rider, a route delivering items ``K`` ends no earlier than its departure plus the shortest
-    direct ride to one of their doors plus every door service in ``K``; while that bound is past
-    the horizon, the item with the longest door service is stranded.
+    direct ride to one of their doors, every door service in ``K`` and the shortest ride from one
+    of their doors to the rider's end (if it has one); while that bound is past the horizon, the
+    item with the longest door service is stranded.
     """
     out: dict[str, str] = {}
     for r in np.unique(inst.carried_by[inst.carried_by >= 0]).tolist():
         dur = inst.duration(r)
+        end = int(inst.end_loc[r])
         items = sorted(inst.carried[r], key=lambda k: -int(inst.service[inst.delivery(k)]))
-        legs = {k: int(dur[inst.start_loc[r], inst.node_loc[inst.delivery(k)]]) for k in items}
-        while items and (int(inst.depart[r]) + min(legs[k] for k in items)
+        doors = {k: int(inst.node_loc[inst.delivery(k)]) for k in items}
+        legs = {k: int(dur[inst.start_loc[r], doors[k]]) for k in items}
+        home = {k: int(dur[doors[k], end]) if end >= 0 else 0 for k in items}
+        while items and (int(inst.depart[r]) + min(legs[k] for k in items) + min(home[k] for k in items)
                          + sum(int(inst.service[inst.delivery(k)]) for k in items)) > MAX_TIME_S:
             k = items.pop(0)
+            then = " and ride on to its rider's end" if home[k] else ""
             out[inst.problem.orders[k].id] = (
-                f"no route can end its door service ({int(inst.service[inst.delivery(k)]):,} s) by the latest "
-                f"time a plan may hold ({MAX_TIME_S:,} s)")
+                f"no route can end its door service ({int(inst.service[inst.delivery(k)]):,} s){then} by the "
+                f"latest time a plan may hold ({MAX_TIME_S:,} s)")
     return out
 
 
@@ -222,9 +227,10 @@ def _undeliverable(inst: Instance, state: DispatchState, skip: Collection[str] =
     return out
 
 
-def _fold(b_live: Problem, inst: Instance, state: DispatchState
+def _fold(b_live: Problem, inst: Instance, state: DispatchState, skip: Collection[str] = ()
           ) -> tuple[Problem, dict[int, int], dict[str, tuple[str, str]], list[str]]:
-    """Fold every committed stop that can still be made into its rider's start (module docstring).
+    """Fold every committed stop that can still be made into its rider's start (module docstring);
+    commitments to ``skip``'s orders (stranded) are released.
 
     Service at the committed stop starts on arrival, or at its planned start if later (a cold
     pickup may be planned late on purpose so that the budget reaches the door window). A committed
@@ -242,7 +248,7 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState
             continue
         kind, oid = rs.committed
         k = oindex.get(oid, -1)
-        if k < 0 or (kind == "pickup") != (inst.carried_by[k] < 0) or not inst.allowed[k, r] or (
+        if k < 0 or oid in skip or (kind == "pickup") != (inst.carried_by[k] < 0) or not inst.allowed[k, r] or (
                 kind == "pickup" and k in inst.flagged):
             notes.append(f"rider {rider.id!r}: commitment to {kind} of {oid!r} no longer applies; released")
             continue
@@ -383,7 +389,7 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
                   "delivered as soon as possible" for oid, why in bad.items()]
         live = live_problem(state, now, settings, relaxed=relaxed, overtime=overtime)
         inst, mats = compiled(live)
-    plan, first, kept, fold_notes = _fold(live, inst, state)
+    plan, first, kept, fold_notes = _fold(live, inst, state, skip=stranded)
     notes += fold_notes
     if stranded:
         plan = dataclasses.replace(plan, orders=tuple(o for o in plan.orders if o.id not in stranded))
