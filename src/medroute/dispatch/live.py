@@ -19,9 +19,9 @@ riding straight there, a cold item on a rider without a cool box, more than the 
 **relaxed**: planned as soon as possible, with no window, budget or load, instead of dropped.
 An item on board whose door service (and its rider's ride on to the end of the route) would end
 after the model's latest time (:data:`~medroute.model.MAX_TIME_S`) even by riding straight there
-(or with the other door services on board) cannot be planned at all, relaxed or not: it is **stranded**, left out of
-the planning problem and reported unassigned (:attr:`~medroute.reasons.Reason.SHIFT`) on its
-rider, who keeps it on board.
+(or with the other door services on board) cannot be planned at all, relaxed or not: it is
+**stranded**, left out of the planning problem and reported unassigned
+(:attr:`~medroute.reasons.Reason.SHIFT`) on its rider, who keeps it on board.
 """
 
 from __future__ import annotations
@@ -188,10 +188,13 @@ def _stranded(inst: Instance) -> dict[str, str]:
         doors = {k: int(inst.node_loc[inst.delivery(k)]) for k in items}
         legs = {k: int(dur[inst.start_loc[r], doors[k]]) for k in items}
         home = {k: int(dur[doors[k], end]) if end >= 0 else 0 for k in items}
-        while items and (int(inst.depart[r]) + min(legs[k] for k in items) + min(home[k] for k in items)
-                         + sum(int(inst.service[inst.delivery(k)]) for k in items)) > MAX_TIME_S:
+        while items:
+            doorstep = (int(inst.depart[r]) + min(legs[k] for k in items)
+                        + sum(int(inst.service[inst.delivery(k)]) for k in items))
+            if doorstep + min(home[k] for k in items) <= MAX_TIME_S:
+                break
             k = items.pop(0)
-            then = " and ride on to its rider's end" if home[k] else ""
+            then = " and ride on to its rider's end" if doorstep <= MAX_TIME_S else ""
             out[inst.problem.orders[k].id] = (
                 f"no route can end its door service ({int(inst.service[inst.delivery(k)]):,} s){then} by the "
                 f"latest time a plan may hold ({MAX_TIME_S:,} s)")
