@@ -59,6 +59,12 @@ def _get(doc: Any, path: Path_) -> Any:
     return doc
 
 
+def _hostile(pick: Picker) -> Any:
+    """One of :data:`HOSTILE`, copied: a mutation may later change it in place (or put it inside
+    itself), which must not reach the constant."""
+    return copy.deepcopy(pick.choice(HOSTILE))
+
+
 def _near(value: Any, pick: Picker) -> Any:
     """A value close to ``value``: off by one, scaled, negated, or another type of the same sense."""
     if isinstance(value, bool):
@@ -72,7 +78,7 @@ def _near(value: Any, pick: Picker) -> Any:
     if isinstance(value, str):
         return pick.choice([value + value, value[:-1], value.upper(), value + " ", f"{value}\ud800", "",
                             [value], value.replace(":", ".")])
-    return pick.choice(HOSTILE)
+    return _hostile(pick)
 
 
 def _same_kind(value: Any, strings: list[str], pick: Picker) -> Any:
@@ -109,12 +115,12 @@ def mutate_doc(doc: Any, pick: Picker, *, steps: int | None = None) -> Any:
     for _ in range(steps if steps is not None else pick.int(1, 4)):
         spots = places(out)
         if not spots:
-            return pick.choice(HOSTILE)
+            return _hostile(pick)
         path = pick.choice(spots)
         parent, key = _parent(out, path), path[-1]
         op = pick.int(0, 9)
         if op <= 2:
-            parent[key] = pick.choice(HOSTILE)
+            parent[key] = _hostile(pick)
         elif op <= 4:
             parent[key] = _near(parent[key], pick)
         elif op == 5:
