@@ -429,7 +429,7 @@ def run(args: argparse.Namespace, solver: Solver | None = None) -> list[dict[str
     return records
 
 
-def render(args: argparse.Namespace) -> list[Path]:
+def render(args: argparse.Namespace) -> None:
     """Rewrite ``<out>/<set>.md`` from the runs in ``<out>/<set>.json`` (every set that has one
     under ``--set all``), with ``--versus``'s comparisons; nothing is run and ``meta.json`` is
     left as the runs wrote it."""
@@ -442,7 +442,6 @@ def render(args: argparse.Namespace) -> list[Path]:
         data = json.loads(path.read_text(encoding="utf-8"))
         (out / f"{kind}.md").write_text(markdown(data["runs"], time_limit=data["time_limit_s"],
                                                  pairs=parse_pairs(args.versus)), encoding="utf-8")
-    return [out / f"{kind}.md" for kind, _ in saved]
 
 
 def _progress(rec: dict[str, Any], done: int, total: int) -> None:

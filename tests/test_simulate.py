@@ -60,7 +60,7 @@ def test_riders_who_report_delays_bring_replans_that_quiet_riders_do_not() -> No
     assert plans(0) > plans(None)
 
 
-@pytest.mark.parametrize("report", [-1, 1.5, "120"])
+@pytest.mark.parametrize("report", [-1, 1.5, "120", True])
 def test_a_delay_report_threshold_that_is_not_a_whole_number_of_seconds_is_refused(report: object) -> None:
     with pytest.raises(InvalidProblemError, match="delay_report_s"):
         simulate(small_problem(), delay_report_s=report)  # type: ignore[arg-type]

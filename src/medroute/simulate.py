@@ -279,7 +279,8 @@ class DayRules:
         need(self.replan_work is None or (isinstance(self.replan_work, (int, float))
                                           and 0 < self.replan_work < math.inf),
              "replan_work", "must be None or a finite number > 0")
-        need(self.delay_report_s is None or (isinstance(self.delay_report_s, int) and self.delay_report_s >= 0),
+        report = self.delay_report_s
+        need(report is None or (isinstance(report, int) and not isinstance(report, bool) and report >= 0),
              "delay_report_s", "must be None or an integer >= 0")
 
 
