@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import multiprocessing
 import threading
 import time
@@ -63,6 +64,38 @@ def test_where_pyvrp_relaxes_a_rule_ortools_runs_from_its_own_start() -> None:
     res = AutoEngine(stages=GREEDY, parallel=True).solve(inst, stop=MaxRuntime(CLOCK), seed=0)
     assert names(res) == ["greedy", "ortools-own"]
     assert checked(inst, res.routes) == []
+
+
+def test_where_alns_leads_a_second_alns_runs_beside_the_table_with_the_next_seed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines.alns import AlnsEngine
+    from medroute.engines.portfolio import stages
+
+    monkeypatch.setattr(stages, "SLOW_ORTOOLS", math.inf)
+    seeds: list[int] = []
+    solve = AlnsEngine.solve
+    monkeypatch.setattr(AlnsEngine, "solve",
+                        lambda self, inst, **kw: seeds.append(kw["seed"]) or solve(self, inst, **kw))
+    inst = cold_town()
+    res = AutoEngine(parallel=True).solve(inst, stop=MaxRuntime(CLOCK), seed=3)
+    assert names(res)[:3] == ["construct", "greedy", "alns"] and "ortools-own" not in names(res)
+    assert names(res)[-1] == "alns-own"
+    own = res.stats.stages[-1]
+    assert own.stopped_by == StopReason.CLOCK and own.seconds >= 0.7 * CLOCK
+    assert seeds == [3]  # the table's; the companion's call (seed 4) ran in the child
+    assert any(n.startswith("alns-own: objective") for n in res.notes)
+    assert checked(inst, res.routes) == []
+
+
+def test_where_alns_is_not_compiled_the_companion_is_ortools(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medroute.engines import alns
+    from medroute.engines.portfolio import stages
+
+    monkeypatch.setattr(stages, "SLOW_ORTOOLS", math.inf)
+    monkeypatch.setattr(alns, "ready", lambda: False)
+    monkeypatch.setattr(alns, "compile_in_background", lambda: None)
+    res = AutoEngine(stages=GREEDY, parallel=True).solve(cold_town(), stop=MaxRuntime(CLOCK), seed=0)
+    assert names(res) == ["greedy", "ortools-own"]
 
 
 def test_the_companion_forks_before_ortools_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:

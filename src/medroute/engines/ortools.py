@@ -417,12 +417,18 @@ def _extract(inst: Instance, model: RoutingModel, assignment: Any) -> list[list[
     return routes
 
 
+def steps_per_unit(instance: Instance) -> float:
+    """OR-Tools' search steps in one reference second on ``instance`` (the committed work rates,
+    with soft targets where it has them)."""
+    soft = bool(np.any((instance.target < NO_LIMIT) & (instance.late_cost > 0)))
+    return per_unit("ortools_soft" if soft else "ortools", instance.n)
+
+
 def step_work(instance: Instance, stop: Stop) -> float:
     """Work units of one OR-Tools search step on ``instance`` (0 when ``stop`` counts no work)."""
     if not budget_of(stop).counts_work:
         return 0.0
-    soft = bool(np.any((instance.target < NO_LIMIT) & (instance.late_cost > 0)))
-    return 1.0 / per_unit("ortools_soft" if soft else "ortools", instance.n)
+    return 1.0 / steps_per_unit(instance)
 
 
 def _first_solution(inst: Instance, model: RoutingModel, meter: Meter, seed: int,

@@ -22,9 +22,18 @@ from ...stats import Progress, SolveStats, StageStats
 from ...stop import Meter, Stop, StopReason
 from ..base import Engine, EngineResult, Relaxation, routed_orders
 from ..greedy import GreedyEngine
+from ..ortools import steps_per_unit
 from ..pyvrp import PyVrpEngine, PyVrpFleetEngine
 from .pool import Candidate, CandidatePool
 from .restrict import anchored_instance, on_time_part, targeted_instance
+
+SLOW_ORTOOLS = 50_000.0
+"""OR-Tools search steps per reference second (its committed work rates) below which, where the
+``alns`` search runs, the companion is a second ``alns`` rather than OR-Tools from its own start:
+at the committed rates, from about 70 orders with soft targets and 130 without (no DARP instance
+of the literature set). There OR-Tools checks a small fraction of the moves ``alns`` times in the
+same second (``benchmarks/results/alns_speed/``: 10,300 steps against 302,000 moves on the
+cold-heavy day), and its own first solution comes out several times dearer than the table's plan."""
 
 
 @dataclass(eq=False)
@@ -272,6 +281,17 @@ def alns(ctx: Context, stop: Stop) -> EngineResult | None:
     return res
 
 
+def alns_own(ctx: Context, stop: Stop) -> EngineResult | None:
+    """``alns`` from its own start with the next seed (the companion where it leads): the
+    table's ``alns`` starts from nearly the same plan with the run's seed, so the two cores
+    search apart."""
+    from ..alns import AlnsEngine
+
+    res = AlnsEngine().solve(ctx.inst, stop=stop, seed=ctx.seed + 1)
+    ctx.pool.add("alns-own", res.routes, res.reasons, seconds=ctx.left())
+    return res
+
+
 def decompose(ctx: Context, stop: Stop) -> EngineResult | None:
     """A large day in parts (:mod:`medroute.decompose`, which plans each part with this table)."""
     from ...decompose.engine import decompose_stage
@@ -293,6 +313,14 @@ def _alns(ctx: Context) -> bool:
     """Whether the ride-time-aware search replaces PyVRP: it may run, and PyVRP relaxes rules a
     plan can break (out-of-fridge budgets, several windows)."""
     return ctx.alns and ctx.hard
+
+
+def _alns_leads(ctx: Context) -> bool:
+    """Whether the companion is a second ``alns``: it runs, its core is compiled, and OR-Tools'
+    search is slow on the instance (:data:`SLOW_ORTOOLS`)."""
+    from ..alns import ready
+
+    return _alns(ctx) and steps_per_unit(ctx.inst) < SLOW_ORTOOLS and ready()
 
 
 def _late(ctx: Context) -> bool:
@@ -340,6 +368,7 @@ STAGES: tuple[Stage, ...] = (
 
 COMPANIONS: tuple[Stage, ...] = (
     Stage("pyvrp-own", 1.0, lambda c: c.exact and _has_orders(c), pyvrp_own),
+    Stage("alns-own", 1.0, lambda c: _alns_leads(c) and _has_orders(c), alns_own),
     Stage("ortools-own", 1.0, lambda c: not c.exact and c.ortools is not None and _has_orders(c), ortools_own),
 )
 """The stages ``auto`` may run beside the table on a second core, for the whole budget (the
