@@ -120,6 +120,16 @@ def test_plan_records_its_travel_and_check_warns_on_other_travel() -> None:
         medroute.check(p, again, HaversineBackend())
 
 
+def test_a_plan_made_with_a_given_matrix_says_so() -> None:
+    p, m = _reference()
+    assert m.backend == ""
+    plan = medroute.solve(p, engine="greedy", time_limit=2, matrix=m)
+    assert plan.travel is not None and plan.travel.backend == "matrix"
+    assert ["travel", "matrix"] in [line.split() for line in str(plan).splitlines()]
+    arrays = medroute.solve(p, engine="greedy", time_limit=2, matrix=(m.durations_s, m.distances_m))
+    assert arrays.travel == plan.travel
+
+
 def test_cli_check_uses_or_asks_for_the_plans_travel(tmp_path: Path) -> None:
     p, m = _reference()
     npz = tmp_path / "m.npz"

@@ -42,6 +42,11 @@ ProfileMatrix: TypeAlias = (TravelMatrix | NDArray[Any] | tuple[ArrayLike, Array
 MatrixLike: TypeAlias = ProfileMatrix | TravelBackend | Mapping[str, ProfileMatrix] | None
 """What ``matrix=`` accepts (see the module docstring)."""
 
+GIVEN_MATRIX = "matrix"
+"""What a plan records as its travel backend when it was timed with a matrix that names no backend
+(numpy arrays, or a :class:`~medroute.travel.TravelMatrix` whose ``backend`` is empty): the name of
+:class:`~medroute.travel.MatrixBackend`, which reads such a matrix back from a ``travel.npz``."""
+
 _EXPECTED = ("a TravelMatrix, a travel backend, (durations_s, distances_m[, ids]) arrays, a (2, n, n) "
              "array, or a mapping profile → one of these")
 
@@ -135,9 +140,10 @@ def travel_digest(problem: Problem, solution: Solution, matrices: Mapping[str, T
 
 
 def travel_source(problem: Problem, solution: Solution, matrices: Mapping[str, TravelMatrix]) -> TravelSource:
-    """What ``solution``, timed with ``matrices``, records: the backend that computed them (``""``
-    when unknown or mixed) and the :func:`travel_digest` of its legs."""
-    names = {m.backend for m in matrices.values()}
+    """What ``solution``, timed with ``matrices``, records: the backend that computed them
+    (:data:`GIVEN_MATRIX` for a matrix that names none, ``""`` when the profiles' backends differ)
+    and the :func:`travel_digest` of its legs."""
+    names = {m.backend or GIVEN_MATRIX for m in matrices.values()}
     return TravelSource(backend=names.pop() if len(names) == 1 else "",
                         digest=travel_digest(problem, solution, matrices))
 

@@ -10,6 +10,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+import medroute
 import medroute.datadir
 import medroute.travel.osm_load
 from medroute.datadir import DataNotFoundError, package_data_dir
@@ -129,6 +130,13 @@ def test_patients_on_the_graph_near_their_facility(fixture: str, request: pytest
 def test_historic_is_servable_by_direct_travel(historic: Scenario, expanded: Scenario) -> None:
     assert precheck(historic.problem, historic.matrix) == []
     assert precheck(expanded.problem, expanded.matrix) == []
+
+
+def test_a_plan_on_the_scenario_matrix_records_its_backend(historic: Scenario) -> None:
+    assert historic.matrix.backend == historic.backend_name == "osm"
+    plan = medroute.solve(historic.problem, engine="greedy", time_limit=2, matrix=historic.matrix)
+    assert plan.travel is not None and plan.travel.backend == "osm"
+    assert ["travel", "osm"] in [line.split() for line in str(plan).splitlines()]
 
 
 def test_travel_backend_draws_road_paths(historic: Scenario) -> None:

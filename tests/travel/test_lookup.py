@@ -3,6 +3,7 @@ LegLookup for the checker."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,10 +19,11 @@ from tests.dispatch.town import BLAMBANGAN, GENTENG
 
 def test_matrix_lookup_backend() -> None:
     locs = [BLAMBANGAN.location, GENTENG.location]
-    full = HaversineBackend().matrix(locs)
+    full = dataclasses.replace(HaversineBackend().matrix(locs), backend="osm")
     lookup = MatrixLookup(locs, full)
     sub = lookup.matrix([GENTENG.location])
     assert sub.size == 1 and int(sub.durations_s[0, 0]) == 0
+    assert sub.backend == "osm"  # a plan timed on it records the backend that computed the matrix
 
 
 def test_growing_matrix_asks_again_only_for_new_locations() -> None:
@@ -29,12 +31,14 @@ def test_growing_matrix_asks_again_only_for_new_locations() -> None:
 
     def fn(locs: object, profile: str) -> TravelMatrix:
         asked.append(len(locs))  # type: ignore[arg-type]
-        return HaversineBackend().matrix(locs, profile=profile)  # type: ignore[arg-type]
+        m = HaversineBackend().matrix(locs, profile=profile)  # type: ignore[arg-type]
+        return dataclasses.replace(m, backend="haversine")
 
     g = GrowingMatrix(fn)
     a = g.over([GENTENG.location, BLAMBANGAN.location], ["motorbike"])["motorbike"]
     b = g.over([BLAMBANGAN.location], ["motorbike"])["motorbike"]
     assert asked == [2] and b.size == 1 and int(a.durations_s[1, 0]) == int(g.full["motorbike"].durations_s[0, 1])
+    assert a.backend == b.backend == "haversine"
 
 
 class SquareOnly:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..geo import Location
-from ..matrices import MatrixLike, as_matrices
+from ..matrices import GIVEN_MATRIX, MatrixLike, as_matrices
 from ..model import Problem
 from ..travel.base import TravelArrays, TravelBackend, TravelMatrix
 from ..travel.lookup import table
@@ -75,7 +75,7 @@ class PartTravel:
         self.backend = travel_backend(matrix)
         self.full = as_matrices(problem, matrix) if self.backend is None else None
         self.name = (self.backend.name if self.backend is not None
-                     else next(iter(self.full.values())).backend if self.full else "")
+                     else (next(iter(self.full.values())).backend or GIVEN_MATRIX) if self.full else "")
         self.blocks: dict[str, list[_Block]] = {}
         self.row_block: dict[str, dict[int, tuple[int, int]]] = {}
 

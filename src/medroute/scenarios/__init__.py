@@ -28,6 +28,7 @@ problem (``problem.to_json()``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -84,8 +85,10 @@ class Scenario:
     @cached_property
     def matrix(self) -> TravelMatrix:
         """Travel durations (s) and distances (m) over ``problem.locations``, computed by
-        :attr:`travel_backend` when first asked for (a square matrix over every place)."""
-        return self.travel_backend.matrix(self.problem.locations)
+        :attr:`travel_backend` when first asked for (a square matrix over every place); its
+        ``backend`` is :attr:`backend_name`, which a plan made with it records."""
+        m = self.travel_backend.matrix(self.problem.locations)
+        return m if m.backend else dataclasses.replace(m, backend=self.backend_name)
 
 
 def names() -> tuple[str, ...]:

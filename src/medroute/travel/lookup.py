@@ -55,7 +55,7 @@ class MatrixLookup:
         except KeyError as exc:
             raise InvalidMatrixError(f"lookup: location {exc.args[0]} is not in the matrix") from None
         sub = np.ix_(idx, idx)
-        return TravelMatrix(mat.durations_s[sub], mat.distances_m[sub], profile=profile)
+        return TravelMatrix(mat.durations_s[sub], mat.distances_m[sub], profile=profile, backend=mat.backend)
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """A straight segment: the lookup knows no roads."""
@@ -101,7 +101,8 @@ class GrowingMatrix:
                 self.recomputed += 1
             full = self.full[profile]
             sub = np.ix_(idx, idx)
-            out[profile] = TravelMatrix(full.durations_s[sub], full.distances_m[sub], profile=profile)
+            out[profile] = TravelMatrix(full.durations_s[sub], full.distances_m[sub], profile=profile,
+                                        backend=full.backend)
         return out
 
 
