@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -100,6 +101,20 @@ def test_garbage_matrix_file(problem_file: Path, tmp_path: Path, content: bytes,
     npz.write_bytes(content)
     _one_line(runner.invoke(app, ["solve", str(problem_file), "-o", str(tmp_path / "o"), "--backend", "matrix",
                                   "--matrix", str(npz)]), EXIT_BAD_INPUT, needle, "m.npz")
+
+
+@pytest.mark.parametrize(("name", "kind"), [("problem.json", "JSON text"), ("m.npy", "a single .npy array")])
+def test_a_matrix_file_that_is_not_an_npz_says_what_one_holds(problem_file: Path, tmp_path: Path, name: str,
+                                                              kind: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, np.zeros((2, 2)))
+    else:
+        path.write_text(problem_file.read_text())
+    line = _one_line(runner.invoke(app, ["solve", str(problem_file), "-o", str(tmp_path / "o"), "--backend",
+                                         "matrix", "--matrix", str(path)]), EXIT_BAD_INPUT,
+                     "--matrix", name, "not an .npz travel matrix", kind, "durations_s", "distances_m")
+    assert "pickle" not in line
 
 
 def test_garbage_graph_file(problem_file: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ request for a location the matrix does not hold fails naming it.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,12 @@ class MatrixBackend:
         Raises
         ------
         InvalidMatrixError
-            The file is missing or not an ``.npz`` archive of those arrays, or
-            the arrays break a matrix rule.
+            The file is missing or not an ``.npz`` archive of those arrays (the message says
+            what the file looks like and what a matrix file holds), or the arrays break a
+            matrix rule.
         """
         where = f"matrix file {str(path)!r}"
+        _require_npz(Path(path), where)
         try:
             with np.load(Path(path), allow_pickle=False) as z:
                 for key in ("durations_s", "distances_m"):
@@ -114,8 +117,10 @@ class MatrixBackend:
         except FileNotFoundError:
             raise InvalidMatrixError(f"{where}: does not exist") from None
         except Exception as exc:  # numpy and zipfile raise BadZipFile, ValueError, OSError, EOFError, ...
-            raise InvalidMatrixError(f"{where}: not a readable .npz archive of numeric arrays "
-                                     f"({type(exc).__name__}: {exc})"[:400]) from exc
+            detail = ("an array holds Python objects, which are never loaded" if "pickle" in str(exc)
+                      else f"{type(exc).__name__}: {exc}"[:300])
+            raise InvalidMatrixError(f"{where}: not a readable .npz archive of numeric arrays ({detail}); "
+                                     f"{NPZ_CONTENT}") from exc
         return cls(durations, distances, ids=kw.pop("ids", ids), locations=kw.pop("locations", locs), **kw)
 
     def to_npz(self, path: str | Path) -> None:
@@ -242,6 +247,35 @@ class MatrixBackend:
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """A straight segment: a supplied matrix carries no geometry."""
         return [a, b]
+
+
+NPZ_CONTENT = ("an .npz travel matrix (a zip archive of numpy arrays, as np.savez writes) holds durations_s "
+               "and distances_m, (n, n) seconds and metres, and ids or lat/lon naming the n rows: e.g. the "
+               "travel.npz that medroute solve and demo write beside plan.json")
+"""What a matrix file must hold, for error messages."""
+
+
+def _require_npz(path: Path, where: str) -> None:
+    """Refuse a file that is not a zip archive before numpy reads it (numpy would try a pickle or a
+    single ``.npy`` array and answer with its own advice)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        raise InvalidMatrixError(f"{where}: does not exist") from None
+    except OSError as exc:
+        raise InvalidMatrixError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    if head.startswith(b"PK") and zipfile.is_zipfile(path):
+        return
+    if head.startswith(b"\x93NUMPY"):
+        kind = "a single .npy array"
+    elif head.lstrip()[:1] in (b"{", b"["):
+        kind = "JSON text"
+    elif head.startswith(b"PK"):
+        kind = "a truncated or damaged zip archive"
+    else:
+        kind = "neither a zip archive nor numpy data"
+    raise InvalidMatrixError(f"{where}: not an .npz travel matrix (it is {kind}); {NPZ_CONTENT}")
 
 
 def _as_matrix(values: ArrayLike, name: str) -> NDArray[np.float64]:
