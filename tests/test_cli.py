@@ -4,6 +4,7 @@ no traceback, the documented exit code)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,18 @@ def test_demo(tmp_path: Path) -> None:
     checked = runner.invoke(app, ["check", str(out / "problem.json"), str(out / "plan.json")])
     assert checked.exit_code == EXIT_OK, _err(checked)  # on the road travel it was made with, not haversine
     assert "warning" not in _err(checked)
+    alone = tmp_path / "alone"  # the plan without its travel.npz: no road graph a user builds is the demo's
+    alone.mkdir()
+    for name in ("problem.json", "plan.json"):
+        shutil.copy(out / name, alone / name)
+    refused = runner.invoke(app, ["check", str(alone / "problem.json"), str(alone / "plan.json")])
+    assert refused.exit_code == EXIT_BAD_INPUT
+    advice = _err(refused)
+    assert "--matrix PATH" in advice and "travel.npz" in advice
+    assert advice.index("--matrix PATH") < advice.index("--graph PATH")
+    again = runner.invoke(app, ["check", str(alone / "problem.json"), str(alone / "plan.json"),
+                                "--matrix", str(out / "travel.npz")])
+    assert again.exit_code == EXIT_OK, _err(again)
 
 
 def test_demo_runs_on_the_shipped_roads_without_any_data_setting(tmp_path: Path,

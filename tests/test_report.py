@@ -57,3 +57,15 @@ def test_user_text_is_escaped() -> None:
     assert "\\*claim\\*" in text and "\\[x\\](y)" in text and "rx\\_1" in text
     row = next(line for line in text.splitlines() if "claim" in line)
     assert row.count(" | ") == 3  # the | in the detail did not open a fifth column
+
+
+def test_report_names_the_travel_the_legs_were_timed_with() -> None:
+    import dataclasses
+
+    from medroute.solution import TravelSource
+
+    p, s = small_plan()
+    lines = report_markdown(p, dataclasses.replace(s, travel=TravelSource("osm", "0123abcd"))).splitlines()
+    assert "Travel: osm (digest 0123abcd); `medroute check` needs the same travel to re-check the plan." in lines
+    assert "Travel: unknown backend; " in report_markdown(p, dataclasses.replace(s, travel=TravelSource()))
+    assert "Travel: not recorded." in report_markdown(p, dataclasses.replace(s, travel=None)).splitlines()

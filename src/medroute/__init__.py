@@ -24,6 +24,7 @@ from .errors import InvalidProblemError as InvalidProblemError
 from .errors import InvalidSolutionError as InvalidSolutionError
 from .errors import MedrouteError as MedrouteError
 from .errors import MissingDependencyError as MissingDependencyError
+from .errors import MissingTravelWarning as MissingTravelWarning
 from .errors import SchemaError as SchemaError
 from .errors import TravelMismatchWarning as TravelMismatchWarning
 from .errors import UnreachableLocationError as UnreachableLocationError

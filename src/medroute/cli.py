@@ -176,28 +176,36 @@ def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None)
 
 
 def _plan_backend(solution: Any) -> str:
-    """The CLI backend a plan says it was made with (``haversine`` when it does not say)."""
-    made = solution.travel.backend if solution.travel is not None else ""
-    return made.removeprefix("cached-") or "haversine"
+    """The CLI backend a plan says it was made with: ``haversine`` when it records no travel (a
+    plan written by hand or by another tool), ``""`` when it records travel of unknown backend."""
+    if solution.travel is None:
+        return "haversine"
+    return str(solution.travel.backend).removeprefix("cached-")
 
 
 def _check_travel(solution: Any, plan_file: Path, backend: str | None, graph: Path | None,
                   matrix: Path | None) -> tuple[str, Path | None]:
     """(backend name, matrix file) to check a plan with: the options given, else the travel the
-    plan records (its ``travel.npz`` when it lies beside the plan), else haversine."""
+    plan records (its ``travel.npz`` when it lies beside the plan, haversine when it records
+    that); any other plan is refused, naming what to pass."""
     if backend is not None or graph is not None or matrix is not None:
-        return backend or ("matrix" if matrix is not None else _plan_backend(solution)), matrix
+        return backend or ("matrix" if matrix is not None else _plan_backend(solution) or "haversine"), matrix
     made = _plan_backend(solution)
-    beside = plan_file.parent / "travel.npz"  # written with the plan by solve and demo
+    beside = plan_file.parent / "travel.npz"  # written with the plan by solve, demo and write_outputs
     if made == "haversine":
         return made, None
     if beside.is_file():
         err_console.print(f"checking with the travel the plan was made with: {beside}")
         return "matrix", beside
-    how = {"matrix": "--backend matrix --matrix PATH"}.get(made, f"--backend {made} --graph PATH")
-    raise UsageError(f"the plan was made with travel backend {made!r}: check it with the same travel ("
-                     f"{how if made in BACKENDS else 'medroute.check in Python'}), or pass --backend "
-                     "haversine to check it against straight lines anyway")
+    same = ""  # a given matrix, or unknown travel: only the matrix itself reproduces it
+    if made in ("osm", "osrm"):
+        same = f", or --backend {made} --graph PATH with the same road graph"
+    elif made not in ("", "matrix"):
+        same = f", or medroute.check in Python with the {made!r} backend"
+    what = f"travel backend {made!r}" if made else "travel of unknown backend"
+    raise UsageError(f"the plan was made with {what} and no travel.npz lies beside it: pass --matrix PATH, the "
+                     f"travel.npz written with the plan (by solve, demo or write_outputs(matrix=...)){same}; "
+                     "--backend haversine checks it against straight lines anyway (leg times will not match)")
 
 
 def _read_problem(path: Path) -> Any:

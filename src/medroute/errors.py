@@ -48,6 +48,11 @@ class TravelMismatchWarning(UserWarning):
     """A plan is checked against travel other than the travel it was made with."""
 
 
+class MissingTravelWarning(UserWarning):
+    """An output folder is written without the travel its plan was made with (no ``travel.npz``):
+    ``medroute check`` cannot re-check the plan from the folder alone."""
+
+
 EXTRA_PYTHON: dict[str, tuple[int, int]] = {"osrm": (3, 12)}
 """Extras that install nothing below a Python version (their wheels need it)."""
 

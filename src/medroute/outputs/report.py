@@ -67,6 +67,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return lines
 
 
+def _travel_line(solution: Solution) -> str:
+    """Which travel the plan's legs were timed with (:attr:`Solution.travel`)."""
+    made = solution.travel
+    if made is None:
+        return "Travel: not recorded."
+    name = md_text(made.backend) if made.backend else "unknown backend"
+    digest = f" (digest {md_text(made.digest)})" if made.digest else ""
+    return f"Travel: {name}{digest}; `medroute check` needs the same travel to re-check the plan."
+
+
 def report_markdown(problem: Problem, solution: Solution, violations: Sequence[Violation] | None = None, *,
                     figures: Sequence[str] = (), title: str | None = None) -> str:
     """The report as Markdown text.
@@ -87,12 +97,14 @@ def report_markdown(problem: Problem, solution: Solution, violations: Sequence[V
     Returns
     -------
     str
-        Sections *KPIs*, *Riders*, *Unassigned orders*, *Checker*, and *Figures* when given.
+        A line naming the engine and one naming the travel the legs were timed with, then
+        sections *KPIs*, *Riders*, *Unassigned orders*, *Checker*, and *Figures* when given.
     """
     name = problem.name or "problem"
     lines = [f"# {md_text(title or f'Delivery plan — {name}, {problem.day.isoformat()}')}", ""]
     lines.append(f"Engine {md_text(solution.engine or '?')}, seed {solution.seed}, solved in "
                  f"{solution.solve_time_s:.1f} s. Times are {problem.timezone} on {problem.day.isoformat()}.")
+    lines += ["", _travel_line(solution)]
     lines += ["", "## KPIs", ""]
     k = solution.kpis
     lines += _table(["KPI", "value"], [(f, format_kpi(f, getattr(k, f))) for f in Kpis.__dataclass_fields__])

@@ -4,7 +4,7 @@ Layout of ``out/`` (see ``docs/outputs.md``)::
 
     problem.json        the problem planned (so `medroute check` can re-check the plan)
     plan.json           the plan (docs/schema/solution.schema.json)
-    travel.npz          the travel matrix the plan was timed with (when one is given)
+    travel.npz          the travel matrix the plan was timed with (``matrix=``; one travel profile)
     plan.geojson        stops with ETAs and cold exposure, legs (road geometry when known)
     stops.csv routes.csv orders.csv kpis.csv
     report.md           KPIs, riders, unassigned with reasons, checker result, figures
@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..check import Violation
+from ..errors import MissingTravelWarning
 from ..matrices import MatrixLike
 from ..model import Problem
-from ..solution import Solution
+from ..solution import Solution, TravelSource
+from ..travel.base import TravelMatrix
 
 FIGURES = ("routes", "routes_by_pharmacy", "timeline", "timeline_pNN", "cold_exposure")
 """Figures written under ``figures/`` (PNG). ``routes_by_pharmacy`` (small multiples, one map per
@@ -73,6 +76,49 @@ def write_travel(path: Path, problem: Problem, matrix: MatrixLike) -> None:
                         lon=np.array([loc.lon for loc in problem.locations]))
 
 
+def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
+                backend: Any = None) -> dict[str, TravelMatrix] | None:
+    """The travel to write as ``travel.npz``: ``matrix``, else what ``backend`` computes when it
+    is the travel the plan records; ``None`` when there is none to write.
+
+    Without a ``travel.npz``, ``medroute check`` re-checks a plan on haversine only (what a plan
+    made without ``matrix=`` records) and asks for the travel of any other plan: a
+    :class:`~medroute.errors.MissingTravelWarning` says so when such a plan goes without one
+    (no travel given, several travel profiles, or travel whose digest is not the plan's, whose
+    legs would not match).
+    """
+    from ..matrices import as_matrices, travel_source
+
+    made = solution.travel or TravelSource(backend="haversine")  # no record: checked on haversine
+    needed = made.backend != "haversine"
+    given = "matrix="
+    if matrix is None and needed and backend is not None and made.digest and len(problem.profiles) == 1:
+        matrix, given = backend, "backend="  # the drawing backend, kept only if it times the plan's legs
+    if matrix is None:
+        if needed:
+            _missing_travel(f"the plan was made with travel {made.backend or 'of unknown backend'!r} "
+                            "and no matrix= was given")
+        return None
+    mats = as_matrices(problem, matrix)
+    if len(mats) != 1:
+        if needed:
+            _missing_travel(f"travel.npz holds one travel profile and the problem has {len(mats)}")
+        return None
+    if made.digest:
+        now = travel_source(problem, solution, mats)
+        if now.digest != made.digest:
+            _missing_travel(f"{given} ({now.backend or 'unknown backend'}, digest {now.digest}) is not the travel "
+                            f"the plan was timed with ({made.backend or 'unknown backend'}, digest {made.digest})")
+            return None
+    return mats
+
+
+def _missing_travel(why: str) -> None:
+    warnings.warn(MissingTravelWarning(
+        f"write_outputs: no travel.npz written: {why}; `medroute check` on the folder will ask for the travel "
+        "(pass matrix=, the matrix or backend the plan was solved with)"), stacklevel=4)
+
+
 def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
                   violations: Sequence[Violation] | None = None, backend: Any = None, graph: Any = None,
                   tables: bool = True, figures: bool = True, html_map: bool = True, tiles: str | None = None,
@@ -102,9 +148,13 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     progress
         Called with a short label before each step (e.g. to update a spinner).
     matrix
-        The travel the plan was timed with (see :mod:`medroute.matrices`); written as
-        ``travel.npz`` (one travel profile only) so ``medroute check`` can re-check the plan
-        without the road data. ``None`` writes none.
+        The travel the plan was timed with: what was passed to :func:`medroute.solve` as
+        ``matrix=`` (see :mod:`medroute.matrices`; for a scenario, ``scenario.matrix``). Written as
+        ``travel.npz`` (one travel profile only) so ``medroute check`` re-checks the plan
+        without the road data. ``None``: ``backend``'s matrix when it times the plan's legs as
+        recorded (same digest), else no ``travel.npz`` (fine for a plan made on the haversine
+        default, else a :class:`~medroute.errors.MissingTravelWarning`). Travel that is not
+        the plan's is never written (see :func:`plan_travel`).
 
     Returns
     -------
@@ -114,6 +164,7 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda _label: None)
+    travel = plan_travel(problem, solution, matrix, backend)
     if backend is not None:
         from .drawing import PathCache
 
@@ -128,9 +179,10 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     step("plan.json")
     put("problem.json", json.dumps(problem.to_json(), indent=1, ensure_ascii=False) + "\n")
     put("plan.json", json.dumps(solution.to_json(), indent=1, ensure_ascii=False) + "\n")
-    if matrix is not None and len(problem.profiles) == 1:
+    (out / "travel.npz").unlink(missing_ok=True)  # an earlier plan's travel would be checked against this one
+    if travel is not None:
         step("travel.npz")
-        write_travel(out / "travel.npz", problem, matrix)
+        write_travel(out / "travel.npz", problem, travel)
         written["travel.npz"] = out / "travel.npz"
     step("plan.geojson")
     from .geojson import solution_geojson

@@ -1,0 +1,115 @@
+"""An output folder written by the library keeps the travel its plan was made with (``travel.npz``),
+and ``medroute check`` re-checks the folder on it, or refuses (exit 2) when it cannot know it:
+never a verdict on straight lines for a plan made on other travel."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+import medroute
+from medroute import TravelMatrix
+from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, app
+from medroute.errors import MissingTravelWarning
+from medroute.outputs import write_outputs
+from medroute.travel import HaversineBackend, MatrixBackend
+from tests.plans import small_problem
+
+runner = CliRunner()
+LIGHT = {"tables": False, "figures": False, "html_map": False}
+
+
+def _given() -> tuple[medroute.Problem, TravelMatrix, medroute.Solution]:
+    """A plan made with a matrix that names no backend (not the haversine default, so a check on
+    haversine would report its legs)."""
+    p = small_problem()
+    m = HaversineBackend(detour=1.5).matrix(p.locations)
+    assert m.backend == ""
+    return p, m, medroute.solve(p, engine="greedy", time_limit=2, matrix=m)
+
+
+def _check(out: Path, *extra: str) -> Result:
+    return runner.invoke(app, ["check", str(out / "problem.json"), str(out / "plan.json"), *extra])
+
+
+def test_the_library_folder_is_rechecked_on_its_travel(tmp_path: Path) -> None:
+    p, m, plan = _given()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = write_outputs(tmp_path, p, plan, violations=medroute.check(p, plan, m), matrix=m, **LIGHT)
+    assert "travel.npz" in written
+    back = MatrixBackend.from_npz(tmp_path / "travel.npz")
+    np.testing.assert_array_equal(back.durations_s, m.durations_s)
+    checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+
+
+def test_the_drawing_backend_gives_the_travel_when_it_times_the_plans_legs(tmp_path: Path) -> None:
+    p, m, _ = _given()
+    be = MatrixBackend(m.durations_s, m.distances_m, locations=p.locations)
+    plan = medroute.solve(p, engine="greedy", time_limit=2, matrix=be)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "travel.npz" in write_outputs(tmp_path / "same", p, plan, backend=be, **LIGHT)
+    assert _check(tmp_path / "same").exit_code == EXIT_OK
+    with pytest.warns(MissingTravelWarning, match="not the travel"):
+        assert "travel.npz" not in write_outputs(tmp_path / "other", p, plan, backend=HaversineBackend(), **LIGHT)
+
+
+def test_without_the_travel_the_folder_warns_and_check_refuses(tmp_path: Path) -> None:
+    p, _, plan = _given()
+    (tmp_path / "travel.npz").write_bytes(b"an earlier plan's travel")
+    with pytest.warns(MissingTravelWarning, match="no matrix= was given"):
+        written = write_outputs(tmp_path, p, plan, **LIGHT)
+    assert "travel.npz" not in written and not (tmp_path / "travel.npz").exists()
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
+    message = refused.stderr
+    assert "'matrix'" in message and "--matrix PATH" in message and "travel.npz" in message
+    assert "violation" not in refused.output
+
+
+def test_travel_that_is_not_the_plans_is_not_written(tmp_path: Path) -> None:
+    p, _, plan = _given()
+    with pytest.warns(MissingTravelWarning, match="not the travel the plan was timed with"):
+        written = write_outputs(tmp_path, p, plan, matrix=HaversineBackend(), **LIGHT)
+    assert "travel.npz" not in written
+
+
+def test_a_haversine_plan_needs_no_travel_file(tmp_path: Path) -> None:
+    p = small_problem()
+    plan = medroute.solve(p, engine="greedy", time_limit=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_outputs(tmp_path, p, plan, **LIGHT)
+    assert _check(tmp_path).exit_code == EXIT_OK
+
+
+def test_check_refuses_a_plan_of_unknown_travel_without_travel_npz(tmp_path: Path) -> None:
+    p, m, plan = _given()
+    write_outputs(tmp_path, p, plan, matrix=m, **LIGHT)
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    doc["travel"]["backend"] = ""  # what plans recorded before a given matrix was named
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    assert _check(tmp_path).exit_code == EXIT_OK  # on the travel.npz beside it
+    (tmp_path / "travel.npz").unlink()
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
+    assert "unknown backend" in refused.stderr and "--matrix PATH" in refused.stderr
+    anyway = _check(tmp_path, "--backend", "haversine")
+    assert anyway.exit_code == 1 and "warning" in anyway.stderr
+
+
+def test_report_names_the_travel(tmp_path: Path) -> None:
+    p, m, plan = _given()
+    write_outputs(tmp_path, p, plan, matrix=m, **LIGHT)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert plan.travel is not None
+    assert f"Travel: matrix (digest {plan.travel.digest})" in report
