@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from medroute.outputs.maps import OFFLINE_ATTRIBUTE, PANEL_CLASS, ROUTE_CLASS, STOP_CLASS, map_html
+from medroute.outputs.maps import (
+    OFFLINE_ATTRIBUTE,
+    PANEL_CLASS,
+    ROUTE_CLASS,
+    STOP_CLASS,
+    UNASSIGNED_CLASS,
+    map_html,
+)
 from tests.plans import bridged_plan, scale_plan, small_plan
 
 pytest.importorskip("folium")
@@ -74,6 +81,9 @@ def test_map_renders_offline_without_errors(tmp_path: Path) -> None:
     assert len(re.findall(rf'class="[^"]*{ROUTE_CLASS}', dom)) == len(solution.routes)
     n_markers = sum(1 for r in solution.routes for s in r.stops if s.kind.value != "end")
     assert len(re.findall(rf'class="[^"]*{STOP_CLASS}', dom)) == n_markers
+    # Unassigned orders: a cross (an SVG in a marker icon), not one more circle among the stops.
+    crosses = re.findall(rf'<div class="leaflet-marker-icon {UNASSIGNED_CLASS}[^"]*"[^>]*><svg', dom)
+    assert len(crosses) == len(solution.unassigned) == 1
     assert "leaflet-control-layers" in dom
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -67,3 +68,90 @@ def test_bridges_are_dashed_on_the_map() -> None:
     assert page.count(f'"className": "{BRIDGE_CLASS}"') == 1
     assert '"dashArray": "6 5"' in page
     assert _layer_names(page, "base_layers") == ["Roads (offline)", "No base map"]  # the backend's graph
+
+
+def _near_hue(color: str, ref: str, degrees: float = 20) -> bool:
+    """Whether ``color`` is a vivid colour (not greyish, not dark) within ``degrees`` of ``ref``'s hue."""
+    import colorsys
+
+    def hsv(c: str) -> tuple[float, float, float]:
+        return colorsys.rgb_to_hsv(*(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+
+    (h, s, v), (h0, _, _) = hsv(color), hsv(ref)
+    gap = abs(h - h0) * 360
+    return min(gap, 360 - gap) <= degrees and s >= 0.3 and v >= 0.6
+
+
+def test_no_rider_or_pharmacy_takes_the_unassigned_colour() -> None:
+    from medroute.outputs.drawing import PALETTE, UNASSIGNED_COLOR, pharmacy_colors, rider_colors
+    from tests.plans import scale_plan
+
+    assert len(set(PALETTE)) == len(PALETTE) == 20  # the riders of one pharmacy (up to 20) stay distinct
+    assert [c for c in PALETTE if _near_hue(c, UNASSIGNED_COLOR)] == []
+    assert _near_hue("#d62728", UNASSIGNED_COLOR) and _near_hue("#ff9896", UNASSIGNED_COLOR)  # the check sees reds
+    p, s = scale_plan(1000, 150, 20)
+    used = {c.lower() for c in [*rider_colors(p, s).values(), *pharmacy_colors(p).values()]}
+    assert UNASSIGNED_COLOR.lower() not in used
+
+
+def _legend_rows(page: str) -> dict[str, str]:
+    """The legend panel's rows as label → swatch markup."""
+    import html
+    import json
+
+    m = re.search(r"legend\.innerHTML = (\".*?\");\n", page)
+    assert m is not None
+    rows = re.findall(r"<div class='row'><span class='key'>(.*?)</span><span>(.*?)</span></div>",
+                      json.loads(m.group(1)))
+    return {html.unescape(label): swatch for swatch, label in rows}
+
+
+def test_unassigned_orders_are_crosses_in_a_reserved_colour_matching_the_legend() -> None:
+    import json
+
+    from medroute.outputs.drawing import UNASSIGNED_COLOR
+    from medroute.outputs.maps import UNASSIGNED_CLASS, UNASSIGNED_ICON
+
+    p, s = small_plan()
+    assert len(s.unassigned) == 1
+    page = map_html(p, s)
+    icon = re.search(rf"L\.divIcon\(\{{html: (\".*?\"), className: '{UNASSIGNED_CLASS}'", page)
+    assert icon is not None and json.loads(icon.group(1)) == UNASSIGNED_ICON
+    crosses = re.search(r"(\[\[[^\n]*\]\])\.forEach\(function \(m\) \{\n    L\.marker", page)
+    assert crosses is not None and [c[0:2] for c in json.loads(crosses.group(1))] == [[-8.4, 114.1]]
+    legend = _legend_rows(page)
+    assert [sw for label, sw in legend.items() if "unassigned" in label] == [UNASSIGNED_ICON]
+    assert UNASSIGNED_COLOR in UNASSIGNED_ICON and "<path" in UNASSIGNED_ICON  # a cross, not a dot
+    # No stop marker is drawn in the reserved colour.
+    stops = re.findall(r'"(#[0-9a-f]{6})","(#[0-9a-f]{6}|white)",[\d.]+,"medroute-stop"', page)
+    assert stops and UNASSIGNED_COLOR not in {c for pair in stops for c in pair}
+
+
+def test_coordinates_are_rounded_and_the_1000_order_page_stays_small() -> None:
+    from tests.plans import scale_plan
+
+    p, s = scale_plan(1000, 150, 20)
+    page = map_html(p, s)
+    assert len(page) < 1_400_000  # 2.04 MB before coordinates were rounded and popups styled by CSS
+    body = page[page.index("<body>"):]  # Leaflet itself is in the head
+    assert re.findall(r"-?\d+\.\d{6,}", body) == []  # markers, routes, bounds: 5 decimals (1 m)
+    assert "<th>stop</th>" in body and "<th style=" not in body  # popups styled once, by the page's CSS
+
+
+def test_road_segments_are_joined_and_drawn_once() -> None:
+    from medroute.outputs.maps import _chained
+
+    def edges(lines: list[list[list[float]]]) -> set[frozenset[tuple[float, float]]]:
+        return {frozenset((tuple(a), tuple(b))) for line in lines for a, b in itertools.pairwise(line)}
+
+    # a - b - c - d as single edges in both directions, in no helpful order, and a spur b - e.
+    a, b, c, d, e = [0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [1.0, 1.0]
+    segments = [[c, d], [b, a], [a, b], [b, c], [d, c], [e, b], [c, b]]
+    joined = _chained(segments)
+    assert edges(joined) == edges(segments)
+    assert sum(len(line) - 1 for line in joined) == 4  # every street once
+    assert len(joined) == 2
+    dashed = _chained([[a, b], [b, a], [b, c]], join=False)
+    assert dashed == [[a, b], [b, c]]  # dashed strokes: deduplicated, not joined
+    (line,) = _chained([[[114.123456789, -8.123456789], [114.2, -8.2]]])
+    assert sorted(line) == [[114.12346, -8.12346], [114.2, -8.2]]

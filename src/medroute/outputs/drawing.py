@@ -28,11 +28,14 @@ from ..model import Problem
 from ..solution import Solution, StopKind
 from .frames import placed_stops
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
-           "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
-           "#dbdb8d", "#9edae5", "#393b79", "#8c6d31")
-"""matplotlib's tab10, the light tab20 shades and two dark tab20b ones, without greys (they read as
-roads): the first nine are the most distinct."""
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+           "#7b4173", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d",
+           "#9edae5", "#393b79", "#8c6d31", "#637939")
+"""matplotlib's tab10, the light tab20 shades and four dark tab20b ones, without greys (they read as
+roads) and without red and salmon (reserved for :data:`UNASSIGNED_COLOR`): the first nine are the
+most distinct."""
+UNASSIGNED_COLOR = "#e00000"
+"""The colour of unassigned orders, which no rider or pharmacy takes."""
 
 RunKind = Literal["road", "bridge", "line"]
 NO_PHARMACY = ""

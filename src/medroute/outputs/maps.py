@@ -10,8 +10,10 @@ Layers are grouped: base maps (radio buttons) are the road network drawn from th
 (offline), a blank background, and optional web tiles (``tiles=``); overlays (check boxes) are
 *Pharmacies*, *Routes*, *Stops* and *Unassigned*, plus any ``overlays=`` given (e.g. demand by
 area). One panel holds the legend and a rider selector that shows one rider's route and stops
-(riders listed under their home pharmacy). When web tiles are asked for but no tile server
-answers, the page switches to the offline base map by itself and says so.
+(riders listed under their home pharmacy). Stops are circles in their rider's colour; unassigned
+orders are crosses in :data:`~medroute.outputs.drawing.UNASSIGNED_COLOR`, a red no rider takes,
+drawn above the stops (the legend shows the same cross). When web tiles are asked for but no tile
+server answers, the page switches to the offline base map by itself and says so.
 
 Needs folium (``pip install 'medroute[viz]'``).
 """
@@ -35,6 +37,7 @@ from ..solution import Route, Solution, StopKind
 from ..timefmt import format_time
 from .drawing import (
     NO_PHARMACY,
+    UNASSIGNED_COLOR,
     LegDrawer,
     bbox_of,
     home_pharmacies,
@@ -65,6 +68,18 @@ DASH = "6 5"
 """SVG dash pattern of straight stretches that are not roads."""
 SMALL_MARKERS_FROM = 200
 """Above this many orders, stop markers are drawn smaller so the overview stays readable."""
+DECIMALS = 5
+"""Coordinates are written with this many decimals (1e-5 degree: about 1 m), which keeps the page
+small."""
+UNASSIGNED_CLASS = "medroute-unassigned"
+"""CSS class of every unassigned-order marker."""
+UNASSIGNED_ICON = ("<svg width='14' height='14' viewBox='0 0 14 14'>"
+                   "<path d='M3 3L11 11M11 3L3 11' stroke='#fff' stroke-width='5' stroke-linecap='round'/>"
+                   f"<path d='M3 3L11 11M11 3L3 11' stroke='{UNASSIGNED_COLOR}' stroke-width='2.5' "
+                   "stroke-linecap='round'/></svg>")
+"""An unassigned order: a cross in :data:`~medroute.outputs.drawing.UNASSIGNED_COLOR` (a colour no
+rider takes) with a white halo, so it is told apart from the round stops by shape as well as
+colour. The map's markers and its legend swatch are both this markup."""
 
 
 @cache
@@ -84,9 +99,13 @@ def leaflet_assets() -> tuple[str, str]:
 
 
 def _popup_html(rows: list[tuple[str, str]], head: str) -> str:
-    body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th>"
-                   f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
+    """A popup's markup: ``head`` in bold over a table of rows (styled by the page's CSS)."""
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<b>{html.escape(head)}</b><table>{body}</table>"
+
+
+def _latlon(loc: Location) -> tuple[float, float]:
+    return round(loc.lat, DECIMALS), round(loc.lon, DECIMALS)
 
 
 def _mins(seconds: int | None) -> str:
@@ -135,8 +154,8 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
     folium: Any = require("folium", "viz")
     pts_all = [p.location for p in problem.pharmacies] + [o.location for o in problem.orders]
     pts_all += [r.start for r in problem.riders]
-    center = ([sum(p.lat for p in pts_all) / len(pts_all), sum(p.lon for p in pts_all) / len(pts_all)]
-              if pts_all else [-8.2192, 114.3691])  # Banyuwangi
+    center = (_latlon(Location(sum(p.lat for p in pts_all) / len(pts_all), sum(p.lon for p in pts_all) / len(pts_all)))
+              if pts_all else (-8.2192, 114.3691))  # Banyuwangi
     fmap = folium.Map(location=center, zoom_start=zoom_start, tiles=None, control_scale=True)
     _inline_leaflet(fmap)
     bases = _base_layers(fmap, tiles, graph if graph is not None else road_graph_of(backend), pts_all)
@@ -154,15 +173,17 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
         markers[marks.get_name()] = _stop_markers(problem, route, colors[route.rider])
     outcomes = [oc for oc in order_outcomes(problem, solution) if not oc.served]
     missing = folium.FeatureGroup(name=f"Unassigned ({len(outcomes)})").add_to(fmap)
-    markers[missing.get_name()] = [_unassigned_marker(oc) for oc in outcomes]
+    crosses = [_unassigned_marker(oc) for oc in outcomes]
+    cross_px = 10 if len(problem.orders) > SMALL_MARKERS_FROM else 14
     for layer in overlays:
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _script(_markers_js(markers) + _panel_js(problem, solution, fmap.get_name(), layers,
-                                             (routes.get_name(), stops.get_name()), bases, legend_items)).add_to(fmap)
+    _script(_markers_js(markers, missing.get_name(), crosses, cross_px)
+            + _panel_js(problem, solution, fmap.get_name(), layers, (routes.get_name(), stops.get_name()), bases,
+                        legend_items)).add_to(fmap)
     if pts_all:
-        fmap.fit_bounds([[min(p.lat for p in pts_all), min(p.lon for p in pts_all)],
-                         [max(p.lat for p in pts_all), max(p.lon for p in pts_all)]])
+        fmap.fit_bounds([_latlon(Location(min(p.lat for p in pts_all), min(p.lon for p in pts_all))),
+                         _latlon(Location(max(p.lat for p in pts_all), max(p.lon for p in pts_all)))])
     return fmap
 
 
@@ -196,8 +217,7 @@ def _base_layers(fmap: Any, tiles: str | None, graph: Any, pts: Sequence[Locatio
         for coords, dashed in ((segs.roads, False), (segs.bridges, True)):
             if len(coords):
                 folium.GeoJson(
-                    {"type": "MultiLineString", "coordinates": [[[round(x, 5), round(y, 5)] for x, y in seg]
-                                                                for seg in coords.tolist()]},
+                    {"type": "MultiLineString", "coordinates": _chained(coords.tolist(), join=not dashed)},
                     style_function=lambda _f, dashed=dashed: {"color": "#9a9a9a", "weight": 1, "opacity": 0.7,
                                                               "dashArray": DASH if dashed else None},
                     interactive=False, control=False).add_to(offline)
@@ -208,6 +228,49 @@ def _base_layers(fmap: Any, tiles: str | None, graph: Any, pts: Sequence[Locatio
     return names
 
 
+def _chained(segments: list[list[list[float]]], *, join: bool = True) -> list[list[list[float]]]:
+    """``[lon, lat]`` segments rounded to :data:`DECIMALS`, each drawn once (whichever way it
+    runs), and with ``join`` joined end to end into as few lines as a greedy walk finds: the same
+    strokes, less text. Dashed strokes are not joined: two nearly parallel dashed lines drawn from
+    opposite ends would fill each other's gaps and read as one solid line."""
+    seen: set[tuple[tuple[float, float], ...]] = set()
+    segs: list[list[tuple[float, float]]] = []
+    for raw in segments:
+        key = tuple((round(x, DECIMALS), round(y, DECIMALS)) for x, y in raw)
+        if key not in seen and key[::-1] not in seen:  # a two-way street once: its dashes stay in step
+            seen.add(key)
+            segs.append(list(key))
+    if not join:
+        return [[list(p) for p in seg] for seg in segs]
+    ends: dict[tuple[float, float], list[int]] = {}
+    for i, seg in enumerate(segs):
+        ends.setdefault(seg[0], []).append(i)
+        ends.setdefault(seg[-1], []).append(i)
+    used = [False] * len(segs)
+
+    def walk(line: list[tuple[float, float]]) -> None:
+        """Extend ``line`` at its end by unused segments touching it, reversed as needed."""
+        while True:
+            nxt = next((j for j in ends[line[-1]] if not used[j]), None)
+            if nxt is None:
+                return
+            used[nxt] = True
+            seg = segs[nxt]
+            line.extend(seg[1:] if seg[0] == line[-1] else seg[-2::-1])
+
+    lines: list[list[list[float]]] = []
+    for i, first in enumerate(segs):
+        if used[i]:
+            continue
+        used[i] = True
+        line = list(first)
+        walk(line)
+        line.reverse()
+        walk(line)
+        lines.append([list(p) for p in line])
+    return lines
+
+
 def _pharmacy_layer(problem: Problem) -> Any:
     folium: Any = require("folium", "viz")
     group = folium.FeatureGroup(name=f"Pharmacies ({len(problem.pharmacies)})")
@@ -215,8 +278,9 @@ def _pharmacy_layer(problem: Problem) -> Any:
             "transform:rotate(45deg)'></div>")
     for ph in problem.pharmacies:
         folium.Marker(
-            [ph.location.lat, ph.location.lon], tooltip=html.escape(ph.name or ph.id),
+            _latlon(ph.location), tooltip=html.escape(ph.name or ph.id),
             icon=folium.DivIcon(html=icon, icon_size=(16, 16), icon_anchor=(8, 8), class_name="medroute-pharmacy"),
+            z_index_offset=1000,  # above the unassigned crosses around it
             popup=folium.Popup(_popup_html([("id", ph.id), ("opening", ", ".join(str(w) for w in ph.opening))],
                                            f"Pharmacy {ph.name or ph.id}"), max_width=300),
         ).add_to(group)
@@ -230,10 +294,10 @@ def _route_layer(problem: Problem, solution: Solution, route: Route, color: str,
     solid, dashed = split_runs(drawer.route_runs(problem, route.rider, solution))
     tip = html.escape(f"{route.rider}: {len(route.orders)} orders, {route.distance_m / 1000:.1f} km")
     if solid:
-        folium.PolyLine([[[p.lat, p.lon] for p in part] for part in solid], color=color, weight=4, opacity=0.85,
+        folium.PolyLine([[_latlon(p) for p in part] for part in solid], color=color, weight=4, opacity=0.85,
                         class_name=ROUTE_CLASS, tooltip=tip).add_to(group)
     if dashed:
-        folium.PolyLine([[[p.lat, p.lon] for p in part] for part in dashed], color=color, weight=3, opacity=0.85,
+        folium.PolyLine([[_latlon(p) for p in part] for part in dashed], color=color, weight=3, opacity=0.85,
                         dash_array=DASH, class_name=BRIDGE_CLASS, tooltip=tip + " (straight line: no road data)",
                         ).add_to(group)
     return group
@@ -253,7 +317,7 @@ def _stop_markers(problem: Problem, route: Route, color: str) -> list[Marker]:
         s, o = ps.stop, ps.order
         if s.kind not in (StopKind.PICKUP, StopKind.DELIVERY) and ps.seq > 0:
             continue
-        rows = [("rider", route.rider), ("stop", f"{ps.seq} · {s.kind.value}")]
+        rows = [("stop", f"{ps.seq} · {s.kind.value}")]  # the rider is in the popup's head
         if s.order:
             rows.append(("order", s.order))
         rows += [("arrival", format_time(s.arrival_s)), ("start", format_time(s.start_s)),
@@ -268,23 +332,32 @@ def _stop_markers(problem: Problem, route: Route, color: str) -> list[Marker]:
             rows.append((f"cold {oid}", f"{_mins(exposure)} out of fridge"))
         head = {"start": "Start", "pickup": "Pickup", "delivery": "Delivery", "end": "End"}[s.kind.value]
         door = s.kind == StopKind.DELIVERY
-        out.append((ps.location.lat, ps.location.lon, (4 if small else 6) if door else 3, color,
+        out.append((*_latlon(ps.location), (4 if small else 6) if door else 3, color,
                     "white" if door else color, 1.5 if small else 2, STOP_CLASS,
                     html.escape(f"{route.rider} {format_time(s.start_s)} {s.kind.value} {s.order or ''}"),
                     _popup_html(rows, f"{head} — {route.rider}")))
     return out
 
 
-def _unassigned_marker(oc: Any) -> Marker:
+Cross = tuple[float, float, str, str]
+"""An unassigned order drawn by the page's script as :data:`UNASSIGNED_ICON`: lat, lon, tooltip
+(HTML) and popup (HTML)."""
+
+
+def _unassigned_marker(oc: Any) -> Cross:
     loc = oc.order.location
-    return (loc.lat, loc.lon, 6, "red", "red", 2, "medroute-unassigned", html.escape(f"{oc.order.id}: {oc.reason}"),
+    return (*_latlon(loc), html.escape(f"{oc.order.id}: {oc.reason}"),
             _popup_html([("order", oc.order.id), ("reason", oc.reason or ""), ("detail", oc.detail)], "Unassigned"))
 
 
-def _markers_js(markers: dict[str, list[Marker]]) -> str:
-    """JavaScript adding every marker to its layer (named by its JavaScript variable)."""
+def _markers_js(markers: dict[str, list[Marker]], missing: str, crosses: list[Cross], cross_px: int) -> str:
+    """JavaScript adding every stop marker to its layer (named by its JavaScript variable) and every
+    unassigned order, as a cross ``cross_px`` pixels wide, to the layer ``missing``."""
     entries = ", ".join(f"[{name}, {json.dumps(marks, separators=(',', ':'))}]" for name, marks in markers.items())
-    return _MARKERS_JS % {"entries": entries}
+    return _MARKERS_JS % {"entries": entries, "missing": missing,
+                          "crosses": json.dumps(crosses, separators=(",", ":")),
+                          "icon": json.dumps(UNASSIGNED_ICON), "cls": UNASSIGNED_CLASS, "px": cross_px,
+                          "half": cross_px // 2}
 
 
 _MARKERS_JS = """
@@ -295,6 +368,14 @@ _MARKERS_JS = """
       .bindTooltip(m[7]).bindPopup(m[8], {maxWidth: 320}).addTo(entry[0]);
   });
 });
+(function () {
+  var icon = L.divIcon({html: %(icon)s, className: '%(cls)s', iconSize: [%(px)d, %(px)d],
+                        iconAnchor: [%(half)d, %(half)d]});
+  %(crosses)s.forEach(function (m) {
+    L.marker([m[0], m[1]], {icon: icon, keyboard: false})
+      .bindTooltip(m[2]).bindPopup(m[3], {maxWidth: 320}).addTo(%(missing)s);
+  });
+})();
 """
 
 
@@ -305,6 +386,9 @@ _PANEL_CSS = f"""
 .{PANEL_CLASS} .row {{ display: flex; align-items: center; gap: 6px; }}
 .{PANEL_CLASS} .sw {{ display: inline-block; width: 22px; height: 0; border-top: 3px solid #1f77b4; }}
 .{PANEL_CLASS} .note {{ color: #b35c00; }}
+.{PANEL_CLASS} .key {{ flex: none; width: 22px; display: inline-flex; justify-content: center; }}
+.{UNASSIGNED_CLASS} svg {{ display: block; width: 100%; height: 100%; }}
+.leaflet-popup-content th {{ text-align: left; padding-right: 6px; }}
 """
 
 _LEGEND = [
@@ -314,8 +398,7 @@ _LEGEND = [
      "pickup (filled, the rider's colour)"),
     ("<span style='display:inline-block;width:9px;height:9px;border-radius:50%;border:2px solid #1f77b4;"
      "background:#fff'></span>", "delivery (ring in the rider's colour)"),
-    ("<span style='display:inline-block;width:10px;height:10px;border-radius:50%;background:#f66'></span>",
-     "unassigned order"),
+    (UNASSIGNED_ICON, "unassigned order (a colour no rider takes)"),
     ("<span class='sw'></span>", "route along the roads: one colour per rider, distinct among the riders of "
                                  "one pharmacy"),
     ("<span class='sw' style='border-top-style:dashed'></span>", "straight line: no road data (cluster bridge)"),
@@ -329,7 +412,8 @@ def _panel_js(problem: Problem, solution: Solution, map_name: str, layers: dict[
     home = home_pharmacies(problem, solution)
     rows = [*_LEGEND, *((f"<span class='sw' style='border-top-color:{html.escape(c)}'></span>", label)
                         for c, label in extra)]
-    legend = "".join(f"<div class='row'>{sw}<span>{html.escape(label)}</span></div>" for sw, label in rows)
+    legend = "".join(f"<div class='row'><span class='key'>{sw}</span><span>{html.escape(label)}</span></div>"
+                     for sw, label in rows)
     refs = ", ".join(f"{json.dumps(r)}: [{', '.join(names_)}]" for r, names_ in layers.items())
     return _PANEL_JS % {
         "map": map_name, "riders": json.dumps([{"id": r, "group": names[home[r]]} for r in layers]),
