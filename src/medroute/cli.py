@@ -51,6 +51,8 @@ EXIT_CODES = {
 EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()) + "."
 
 BACKENDS = ("haversine", "osm", "osrm", "matrix")
+GRAPH_BACKENDS = ("osm", "osrm")
+"""Backends that read a road graph (``--graph``)."""
 
 app = typer.Typer(name="medroute", help="Plan medicine deliveries by motorbike (Banyuwangi).",
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -153,15 +155,54 @@ def _solve_progress(update: Callable[[str], None]) -> Callable[[Any], None]:
     return show
 
 
-def _travel(problem: Any, backend: str, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
-    """(travel backend, matrices by profile) for the command-line options."""
+def _travel_backend(backend: str | None, graph: Path | None, matrix: Path | None, *,
+                    graph_backend: str = "osm") -> str | None:
+    """The travel backend that ``--backend``, ``--graph`` and ``--matrix`` ask for.
+
+    Parameters
+    ----------
+    backend, graph, matrix
+        The options as given (``None`` when absent).
+    graph_backend
+        The backend ``--graph`` alone stands for (``osm`` or ``osrm``).
+
+    Returns
+    -------
+    str or None
+        ``--backend``; else ``matrix`` for ``--matrix``, ``graph_backend`` for ``--graph``;
+        ``None`` when no option is given.
+
+    Raises
+    ------
+    UsageError
+        An unknown backend, both files, or a file the backend does not read (a backend without
+        its file is refused where the file is read, by :func:`_travel`).
+    """
+    if backend is not None and backend not in BACKENDS:
+        raise UsageError(f"--backend: unknown travel backend {backend!r}; choose one of {list(BACKENDS)}")
+    if graph is not None and matrix is not None:
+        raise UsageError("--graph and --matrix: give one travel source, not both (--graph is for --backend "
+                         "osm/osrm, --matrix for --backend matrix)")
+    if matrix is not None and backend not in (None, "matrix"):
+        raise UsageError(f"--matrix is read by --backend matrix only, not --backend {backend}: drop one of them")
+    if graph is not None and backend not in (None, *GRAPH_BACKENDS):
+        raise UsageError(f"--graph is read by --backend osm or osrm only, not --backend {backend}: "
+                         "drop one of them")
+    if backend is None and matrix is not None:
+        return "matrix"
+    if backend is None and graph is not None:
+        return graph_backend
+    return backend
+
+
+def _travel(problem: Any, backend: str | None, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
+    """(travel backend, matrices by profile) for the command-line options (see :func:`_travel_backend`)."""
     from .matrices import as_matrices
     from .travel import backend as make_backend
 
-    if backend not in BACKENDS:
-        raise UsageError(f"--backend: unknown travel backend {backend!r}; choose one of {list(BACKENDS)}")
+    backend = _travel_backend(backend, graph, matrix) or "haversine"
     check_matrix_memory(len(problem.locations), len(problem.profiles), orders=len(problem.orders), backend=backend)
-    if backend in ("osm", "osrm"):
+    if backend in GRAPH_BACKENDS:
         if graph is None:
             raise UsageError(f"--backend {backend} needs --graph PATH (a road graph file)")
         be = read_input("--graph", graph, lambda path: make_backend(backend, source=path), what="a road graph")
@@ -188,9 +229,10 @@ def _check_travel(solution: Any, plan_file: Path, backend: str | None, graph: Pa
     """(backend name, matrix file) to check a plan with: the options given, else the travel the
     plan records (its ``travel.npz`` when it lies beside the plan, haversine when it records
     that); any other plan is refused, naming what to pass."""
-    if backend is not None or graph is not None or matrix is not None:
-        return backend or ("matrix" if matrix is not None else _plan_backend(solution) or "haversine"), matrix
     made = _plan_backend(solution)
+    chosen = _travel_backend(backend, graph, matrix, graph_backend=made if made in GRAPH_BACKENDS else "osm")
+    if chosen is not None:
+        return chosen, matrix
     beside = plan_file.parent / "travel.npz"  # written with the plan by solve, demo and write_outputs
     if made == "haversine":
         return made, None
@@ -252,7 +294,9 @@ def solve(
     problem_file: Annotated[Path, typer.Argument(help="Problem JSON (docs/schema/problem.schema.json).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
     engine: Annotated[str, typer.Option(help="auto, ortools, pyvrp or greedy.")] = "auto",
-    backend: Annotated[str, typer.Option(help="Travel backend: haversine, osm, osrm or matrix.")] = "haversine",
+    backend: Annotated[str | None, typer.Option(
+        help="Travel backend: haversine, osm, osrm or matrix (default: matrix with --matrix, osm with --graph, "
+             "else haversine).")] = None,
     graph: Annotated[Path | None, typer.Option(help="Road graph file for --backend osm/osrm.")] = None,
     matrix: Annotated[Path | None, typer.Option(help="Matrix .npz for --backend matrix.")] = None,
     time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 10.0,
@@ -268,18 +312,19 @@ def solve(
         from .outputs import write_outputs
         from .solve import solve as run_solve
 
+        travel = _travel_backend(backend, graph, matrix) or "haversine"  # contradictory options fail first
         problem = _read_problem(problem_file)
         get_engine(engine)  # an unknown engine fails before any travel matrix is computed
         prepare_out_dir(out)
         _compile_search([engine])
         with _spinner("Computing travel matrix"):
-            be, mats = _travel(problem, backend, graph, matrix)
+            be, mats = _travel(problem, travel, graph, matrix)
         with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)") as update:
             solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
                                  progress=_solve_progress(update))
         violations = check(problem, solution, mats)
         written = _write(out, lambda update: write_outputs(
-            out, problem, solution, violations=violations, backend=be if backend != "haversine" else None,
+            out, problem, solution, violations=violations, backend=be if travel != "haversine" else None,
             graph=_road_graph(be), figures=figures, html_map=figures, tables=figures, progress=update, matrix=mats))
         _summary(problem, solution, violations, out, written)
         return EXIT_VIOLATIONS if violations else EXIT_OK
@@ -335,7 +380,9 @@ def check(
     problem_file: Annotated[Path, typer.Argument(help="Problem JSON.")],
     plan_file: Annotated[Path, typer.Argument(help="Plan JSON (docs/schema/solution.schema.json).")],
     matrix: Annotated[Path | None, typer.Option(help="Matrix .npz the plan was made with.")] = None,
-    backend: Annotated[str | None, typer.Option(help="Travel backend the plan was made with.")] = None,
+    backend: Annotated[str | None, typer.Option(
+        help="Travel backend the plan was made with (default: matrix with --matrix, the plan's osm or osrm with "
+             "--graph, else what the plan records).")] = None,
     graph: Annotated[Path | None, typer.Option(help="Road graph file for --backend osm/osrm.")] = None,
     debug: Debug = False,
 ) -> None:

@@ -1,0 +1,144 @@
+"""Command-line options that pick the travel: every subcommand reads ``--matrix``/``--graph`` the
+same way and refuses contradictions with exit 2 before it reads or writes anything."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, _travel_backend, app
+from medroute.cli_files import UsageError
+from medroute.travel import HaversineBackend, MatrixBackend
+from tests.plans import small_problem
+
+runner = CliRunner()
+
+
+def _err(result: Any) -> str:
+    return str(getattr(result, "stderr", "") or getattr(result, "output", ""))
+
+
+def _one_line(result: Any, code: int, *needles: str) -> str:
+    assert result.exit_code == code, _err(result) + result.output
+    lines = [ln for ln in _err(result).strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error:")
+    for n in needles:
+        assert n in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def problem_file(tmp_path: Path) -> Path:
+    path = tmp_path / "problem.json"
+    small_problem().save(path)
+    return path
+
+
+@pytest.fixture
+def npz(tmp_path: Path) -> Path:
+    p = small_problem()
+    m = HaversineBackend(detour=1.5).matrix(p.locations)
+    path = tmp_path / "m.npz"
+    MatrixBackend(m.durations_s, m.distances_m, locations=p.locations).to_npz(path)
+    return path
+
+
+@pytest.fixture
+def garbage_graph(tmp_path: Path) -> Path:
+    pytest.importorskip("osmnx")
+    path = tmp_path / "g.graphml"
+    path.write_text("<graphml><node id='1'>")
+    return path
+
+
+# -- travel: --backend, --graph, --matrix -------------------------------------------------------
+
+def as_path(name: str | None) -> Path | None:
+    return None if name is None else Path(name)
+
+
+@pytest.mark.parametrize(("backend", "graph", "matrix", "expected"), [
+    (None, None, None, None),
+    (None, None, "m.npz", "matrix"),
+    (None, "g.graphml", None, "osm"),
+    ("matrix", None, "m.npz", "matrix"),
+    ("osrm", "g.graphml", None, "osrm"),
+    ("haversine", None, None, "haversine"),
+])
+def test_the_travel_options_name_one_backend(backend: str | None, graph: str | None, matrix: str | None,
+                                             expected: str | None) -> None:
+    assert _travel_backend(backend, as_path(graph), as_path(matrix)) == expected
+
+
+def test_a_graph_alone_stands_for_the_graph_backend_asked_for() -> None:
+    assert _travel_backend(None, Path("g.graphml"), None, graph_backend="osrm") == "osrm"
+
+
+@pytest.mark.parametrize(("backend", "graph", "matrix", "needle"), [
+    ("haversine", None, "m.npz", "--matrix"),
+    ("osm", None, "m.npz", "--matrix"),
+    ("haversine", "g.graphml", None, "--graph"),
+    ("matrix", "g.graphml", "m.npz", "--graph and --matrix"),
+    (None, "g.graphml", "m.npz", "--graph and --matrix"),
+    ("teleport", None, None, "teleport"),
+])
+def test_contradictory_travel_options_are_refused(backend: str | None, graph: str | None, matrix: str | None,
+                                                  needle: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(needle)):
+        _travel_backend(backend, as_path(graph), as_path(matrix))
+
+
+def test_solve_with_a_matrix_alone_plans_on_that_matrix(problem_file: Path, npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["solve", str(problem_file), "--matrix", str(npz), "-o", str(out), "--engine",
+                                 "greedy", "--time-limit", "2", "--no-figures"])
+    assert result.exit_code == EXIT_OK, _err(result)
+    assert json.loads((out / "plan.json").read_text())["travel"]["backend"] == "matrix"
+
+
+def test_solve_with_a_graph_alone_reads_the_graph(problem_file: Path, garbage_graph: Path, tmp_path: Path) -> None:
+    _one_line(runner.invoke(app, ["solve", str(problem_file), "--graph", str(garbage_graph), "-o",
+                                  str(tmp_path / "out"), "--engine", "greedy", "--no-figures"]),
+              EXIT_BAD_INPUT, "--graph", "g.graphml")
+
+
+@pytest.mark.parametrize("options", [
+    ["--backend", "haversine", "--matrix", "{npz}"],
+    ["--backend", "osm", "--matrix", "{npz}"],
+    ["--backend", "matrix", "--graph", "{graph}"],
+    ["--graph", "{graph}", "--matrix", "{npz}"],
+])
+def test_solve_refuses_contradictory_travel_before_writing(problem_file: Path, npz: Path, tmp_path: Path,
+                                                           options: list[str]) -> None:
+    graph = tmp_path / "g.graphml"
+    args = [o.format(npz=npz, graph=graph) for o in options]
+    out = tmp_path / "out"
+    _one_line(runner.invoke(app, ["solve", str(problem_file), "-o", str(out), *args]), EXIT_BAD_INPUT)
+    assert not out.exists()
+
+
+@pytest.fixture
+def haversine_plan(problem_file: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "plan"
+    result = runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy", "--time-limit",
+                                 "2", "--no-figures"])
+    assert result.exit_code == EXIT_OK, _err(result)
+    return out / "plan.json"
+
+
+def test_check_with_a_graph_alone_reads_the_graph(problem_file: Path, haversine_plan: Path,
+                                                  garbage_graph: Path) -> None:
+    _one_line(runner.invoke(app, ["check", str(problem_file), str(haversine_plan), "--graph", str(garbage_graph)]),
+              EXIT_BAD_INPUT, "--graph", "g.graphml")
+
+
+def test_check_refuses_a_matrix_its_backend_does_not_read(problem_file: Path, haversine_plan: Path,
+                                                          npz: Path) -> None:
+    _one_line(runner.invoke(app, ["check", str(problem_file), str(haversine_plan), "--backend", "haversine",
+                                  "--matrix", str(npz)]), EXIT_BAD_INPUT, "--matrix", "--backend haversine")
