@@ -1,5 +1,6 @@
-"""Command-line options that pick the travel: every subcommand reads ``--matrix``/``--graph`` the
-same way and refuses contradictions with exit 2 before it reads or writes anything."""
+"""Command-line options that pick the travel, the engine and the budgets: every subcommand reads
+``--matrix``/``--graph`` the same way, refuses contradictions and bad values with exit 2 before it
+reads or writes anything, and lists the engines of the registry."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, _travel_backend, app
 from medroute.cli_files import UsageError
+from medroute.engines.registry import engine_names
 from medroute.travel import HaversineBackend, MatrixBackend
 from tests.plans import small_problem
 
@@ -142,3 +144,41 @@ def test_check_refuses_a_matrix_its_backend_does_not_read(problem_file: Path, ha
                                                           npz: Path) -> None:
     _one_line(runner.invoke(app, ["check", str(problem_file), str(haversine_plan), "--backend", "haversine",
                                   "--matrix", str(npz)]), EXIT_BAD_INPUT, "--matrix", "--backend haversine")
+
+
+# -- engines and time limits -------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["solve", "demo", "simulate", "bench"])
+def test_help_lists_every_registered_engine(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"], terminal_width=400)
+    assert result.exit_code == EXIT_OK
+    text = " ".join(result.output.split())
+    for name in engine_names():
+        assert re.search(rf"\b{name}\b", text), name
+
+
+def test_docs_list_every_registered_engine_for_solve() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `medroute solve"))
+    listed = re.search(r"--engine ([\w\\|]+)\]", row)
+    assert listed is not None, row
+    assert sorted(listed.group(1).split("\\|")) == sorted(engine_names())
+
+
+@pytest.mark.parametrize(("options", "needle"), [
+    (["--engine", "foo"], "unknown engine"),
+    (["--time-limit", "-1"], "--time-limit"),
+    (["--time-limit", "nan"], "--time-limit"),
+])
+def test_demo_checks_its_options_before_loading_the_scenario(tmp_path: Path, options: list[str],
+                                                             needle: str) -> None:
+    out = tmp_path / "out"
+    _one_line(runner.invoke(app, ["demo", "-o", str(out), *options]), EXIT_BAD_INPUT, needle)  # no description
+    assert not out.exists()
+
+
+def test_solve_refuses_a_bad_time_limit_before_writing(problem_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _one_line(runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--time-limit", "0"]), EXIT_BAD_INPUT,
+              "--time-limit", "0")
+    assert not out.exists()

@@ -9,11 +9,12 @@ messages) is printed as it is: no console markup is interpreted anywhere.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +24,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .bench.records import ENGINES as BENCH_ENGINES
 from .cli_files import UsageError, check_matrix_memory, fresh_folder, prepare_out_dir, read_input
+from .engines.registry import engine_names
 from .errors import MedrouteError, MissingDependencyError, NetworkUnavailableError, TravelMismatchWarning
 
 EXIT_OK = 0
@@ -65,6 +68,15 @@ out_console = Console(highlight=False, soft_wrap=True, markup=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+
+
+def _one_of(names: Sequence[str]) -> str:
+    """``"a, b or c"``."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+# From the registry, so the help lists what ``get_engine`` accepts.
+ENGINE_HELP = f"Engine: {_one_of(engine_names())}."
 
 
 def _fail(code: int, message: str) -> typer.Exit:
@@ -153,6 +165,16 @@ def _solve_progress(update: Callable[[str], None]) -> Callable[[Any], None]:
         update(f"{event.stage} done, {best}, {event.elapsed_s:.0f} s")
 
     return show
+
+
+def _check_run(engine: str, time_limit: float) -> None:
+    """Refuse an unknown or unavailable engine and a ``--time-limit`` that is not a finite number
+    > 0, before any file is read or written."""
+    from .engines.registry import get_engine
+
+    get_engine(engine)
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise UsageError(f"--time-limit: {time_limit:g} is not a finite number of seconds > 0")
 
 
 def _travel_backend(backend: str | None, graph: Path | None, matrix: Path | None, *,
@@ -293,7 +315,7 @@ def _summary(problem: Any, solution: Any, violations: list[Any], out: Path, writ
 def solve(
     problem_file: Annotated[Path, typer.Argument(help="Problem JSON (docs/schema/problem.schema.json).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
-    engine: Annotated[str, typer.Option(help="auto, ortools, pyvrp or greedy.")] = "auto",
+    engine: Annotated[str, typer.Option(help=ENGINE_HELP)] = "auto",
     backend: Annotated[str | None, typer.Option(
         help="Travel backend: haversine, osm, osrm or matrix (default: matrix with --matrix, osm with --graph, "
              "else haversine).")] = None,
@@ -308,13 +330,12 @@ def solve(
 
     def body() -> int:
         from .check import check
-        from .engines.registry import get_engine
         from .outputs import write_outputs
         from .solve import solve as run_solve
 
         travel = _travel_backend(backend, graph, matrix) or "haversine"  # contradictory options fail first
+        _check_run(engine, time_limit)
         problem = _read_problem(problem_file)
-        get_engine(engine)  # an unknown engine fails before any travel matrix is computed
         prepare_out_dir(out)
         _compile_search([engine])
         with _spinner("Computing travel matrix"):
@@ -337,7 +358,7 @@ def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
     scenario: Annotated[str, typer.Option(help="Scenario name (historic, expanded, surge, ...).")] = "historic",
     time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 10.0,
-    engine: Annotated[str, typer.Option(help="auto, ortools, pyvrp or greedy.")] = "auto",
+    engine: Annotated[str, typer.Option(help=ENGINE_HELP)] = "auto",
     seed: Annotated[int, typer.Option(help="Scenario and solver seed.")] = 0,
     debug: Debug = False,
 ) -> None:
@@ -350,6 +371,7 @@ def demo(
         from .solve import solve as run_solve
 
         t0 = time.perf_counter()
+        _check_run(engine, time_limit)  # before the scenario loads and prints its description
         prepare_out_dir(out)
         _compile_search([engine])
         with _spinner(f"Loading scenario {scenario!r}"):
@@ -423,7 +445,8 @@ def simulate(
     out: Annotated[Path, typer.Option("-o", "--out", help="Path prefix of the report (.md) and timelines (.csv).")]
     = Path("simulate"),
     seed: Annotated[int, typer.Option(help="Seed of the day: waits, travel noise, failures, cancellations.")] = 0,
-    engine: Annotated[str, typer.Option(help="Engine of the medroute policy (none = insertion only).")] = "auto",
+    engine: Annotated[str, typer.Option(help=f"Engine of the medroute policy: {_one_of([*engine_names(), 'none'])} "
+                                             "(none = insertion only).")] = "auto",
     objective: Annotated[str, typer.Option(
         help="Objective of the medroute policy: patients_first (cold chain, on time, lead time, then cost) "
              "or cost_first.")] = "patients_first",
@@ -455,7 +478,8 @@ def bench(
     budget: Annotated[list[float] | None, typer.Option(
         "--budget", help="Time budget per solve, seconds; repeat for several (default: the suite's).")] = None,
     engine: Annotated[list[str] | None, typer.Option(
-        "--engine", help="Engine to compare; repeat for several (default: auto, ortools, pyvrp, vroom, greedy).")]
+        "--engine", help=f"Engine to compare, one of {_one_of(engine_names())}; repeat for several "
+                         f"(default: {', '.join(BENCH_ENGINES)}).")]
     = None,
     seed: Annotated[list[int] | None, typer.Option("--seed", help="Scenario and solver seed; repeatable.")] = None,
     output: Annotated[Path | None, typer.Option(
