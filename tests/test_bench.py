@@ -17,12 +17,16 @@ from medroute.bench import (
     ScenarioRun,
     Suite,
     headline,
+    headline_table,
+    plot_suite,
     rerender,
     run_scale,
     run_suite,
+    targets,
     with_ratios,
 )
 from medroute.bench_cli import bench_command
+from medroute.errors import EngineError, InvalidProblemError
 
 PH = Location(-8.22, 114.37)
 
@@ -149,3 +153,50 @@ def test_the_suite_in_reproducible_mode_gives_every_solve_a_work_budget(
                         work=True)
     assert asked == [True, True] and all(r.feasible for r in records)
     assert json.loads((tmp_path / "w" / "runs.json").read_text())["meta"]["work"] is True
+
+
+def test_the_report_claims_nothing_about_engines_that_were_not_run(tmp_path: Path) -> None:
+    assert bench_command("quick", budgets=[1.0], engines=["greedy"], output=tmp_path, loader=tiny) == 0
+    md = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    headline_md = md.split("## Headline", 1)[1].split("## Runs", 1)[0]
+    assert "auto viol." not in headline_md and "/auto" not in headline_md
+    assert "**met**" not in headline_md and "**missed**" not in headline_md
+    assert "auto was not run" in headline_md
+
+
+def test_targets_only_compare_auto_with_engines_that_ran() -> None:
+    records = with_ratios([RunRecord("s", "x", 1, 1, 1.0, "auto", 0, "full", objective_rp=100.0),
+                           RunRecord("s", "x", 1, 1, 1.0, "greedy", 0, "full", objective_rp=150.0),
+                           RunRecord("s", "x", 1, 1, 1.0, "vroom", 0, "skipped")])
+    header, rows = headline_table(records)
+    assert header == ["scenario", "budget s", "auto viol.", "auto objective Rp", "best feasible engine",
+                      "auto/best", "greedy/auto"]
+    assert rows == [["x", "1", "0", "100", "auto", "1.000", "1.500"]]
+    assert targets(records) == [
+        "auto has no violations on any run: **met**",
+        "auto best or within 2 % of the best feasible objective: **met**",
+        "auto beats greedy: **met**",
+        "auto beats ortools: not checked (ortools was not run)",
+    ]
+
+
+def test_plots_survive_a_suite_where_every_run_failed(tmp_path: Path) -> None:
+    failed = [RunRecord("s", "x", 1, 1, 1.0, "vroom", 0, "error", note="ImportError: no vroom")]
+    assert plot_suite(failed, tmp_path) == ["ratio.png", "violations.png", "solve_time.png"]
+
+
+@pytest.mark.parametrize(("engines", "budgets", "error"), [
+    (["foo"], None, EngineError),
+    (["greedy", "greedy"], None, EngineError),
+    (None, [-1.0], InvalidProblemError),
+    (None, [math.nan], InvalidProblemError),
+    (None, [True], InvalidProblemError),
+])
+def test_the_suite_refuses_bad_engines_and_budgets_before_writing(
+        tmp_path: Path, engines: list[str] | None, budgets: list[float] | None, error: type[Exception]) -> None:
+    out = tmp_path / "never"
+    with pytest.raises(error):
+        run_suite(SUITE, budgets, engines, out=out, progress=False, loader=tiny)
+    with pytest.raises(error):
+        bench_command("quick", budgets, engines, output=out, loader=tiny)
+    assert not out.exists()

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, _travel_backend, app
 from medroute.cli_files import UsageError
-from medroute.engines.registry import engine_names
+from medroute.engines.registry import engine_names, get_engine
+from medroute.errors import EngineError
 from medroute.travel import HaversineBackend, MatrixBackend
 from tests.plans import small_problem
 
@@ -182,3 +183,27 @@ def test_solve_refuses_a_bad_time_limit_before_writing(problem_file: Path, tmp_p
     _one_line(runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--time-limit", "0"]), EXIT_BAD_INPUT,
               "--time-limit", "0")
     assert not out.exists()
+
+
+# -- bench: engines and budgets ------------------------------------------------------------------
+
+def _unknown_engine_message(name: str) -> str:
+    """What ``solve --engine NAME`` says."""
+    with pytest.raises(EngineError) as caught:
+        get_engine(name)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(("options", "needle"), [
+    (["--engine", "foo"], _unknown_engine_message("foo")),
+    (["--engine", "greedy", "--engine", "foo"], _unknown_engine_message("foo")),
+    (["--engine", "greedy", "--engine", "greedy"], "'greedy' is given twice"),
+    (["--budget", "-1"], "budget -1:"),
+    (["--budget", "2", "--budget", "inf"], "budget inf:"),
+])
+def test_bench_refuses_bad_engines_and_budgets_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              options: list[str], needle: str) -> None:
+    monkeypatch.setattr("medroute.bench_cli.bench_command", lambda *a, **k: pytest.fail("must not run"))
+    out = tmp_path / "b"
+    _one_line(runner.invoke(app, ["bench", "--quick", "-o", str(out), *options]), EXIT_BAD_INPUT, needle)
+    assert not out.exists()  # so the same -o is accepted once the options are fixed

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .bench import SUITES, Loader, RunRecord, Suite, headline, run_scale, run_suite
+from .bench import SUITES, Loader, RunRecord, Suite, check_options, engines_run, headline_table, run_scale, run_suite
 
 RESULT_FILES = ("RESULTS.md", "runs.csv", "runs.json")
 """The files a suite run writes into its output folder (besides the PNG plots)."""
@@ -52,6 +52,12 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
     int
         0 if ``auto`` produced no plan with violations, 1 otherwise (a CI gate), 2 for an
         unknown suite.
+
+    Raises
+    ------
+    EngineError, InvalidProblemError
+        An unknown engine or a bad budget (:func:`medroute.bench.check_options`), before anything
+        is written.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -64,8 +70,9 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
         console.print(Text(f"error: unknown suite {suite!r}; choose one of {', '.join(SUITES)}", style="red"))
         return 2
     spec: Suite = SUITES[name]
-    runs = spec.runs if budgets is None else (
-        len(spec.scenarios) * len(budgets) * len(engines or spec.engines) * len(seeds or spec.seeds))
+    check_options(engines, budgets)
+    runs = (sum(len(budgets or s.budgets) for s in spec.scenarios) * len(engines or spec.engines)
+            * len(seeds or spec.seeds))
     console.print(f"suite {name}: {runs} solves → {Path(output) / 'RESULTS.md'}")
     records: list[RunRecord]
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
@@ -84,13 +91,13 @@ def bench_command(suite: str = "banyuwangi", budgets: Sequence[float] | None = N
                 bar.update(stask, completed=done, total=total, description=f"scale: {label}")
 
             run_scale(out=Path(output) / "scale", loader=loader, progress=advance_scale)
-    table = Table(title=f"suite {name}: auto against the others")
-    for col in ("scenario", "budget s", "auto viol.", "auto/best", "greedy/auto", "ortools/auto", "best"):
+    header, rows = headline_table(records)
+    table = Table(title=f"suite {name}: " + ("auto against the others" if "auto" in engines_run(records)
+                                              else "auto was not run"))
+    for col in header:
         table.add_column(col)
-    for h in headline(records):
-        table.add_row(h["scenario"], f"{h['budget_s']:g}", str(h["auto_violations"]),
-                      f"{h['auto_over_best']:.3f}", f"{h['greedy_over_auto']:.3f}",
-                      f"{h['ortools_over_auto']:.3f}", h["best_engine"])
+    for row in rows:
+        table.add_row(*row)
     Console(markup=False, highlight=False).print(table)
     bad = any(r.engine == "auto" and not r.feasible for r in records)
     return 1 if bad else 0

@@ -497,11 +497,12 @@ def bench(
     (exit 1 if an ``auto`` plan breaks a rule)."""
 
     def body() -> int:
-        from .bench import ENGINES, SUITES
+        from .bench import ENGINES, SUITES, check_options
         from .bench_cli import RESULT_FILES, bench_command
 
         if not quick and suite not in SUITES:
             raise UsageError(f"--suite: unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+        check_options(engine, budget)  # before the output folder is made or any run starts
         out = output if output is not None else fresh_folder("bench")
         earlier = [name for name in RESULT_FILES if (out / name).exists()]
         if earlier and not overwrite:

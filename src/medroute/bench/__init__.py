@@ -41,8 +41,11 @@ from .records import Progress as Progress
 from .records import RunRecord as RunRecord
 from .records import ScenarioRun as ScenarioRun
 from .records import Suite as Suite
+from .records import check_options as check_options
 from .records import with_ratios as with_ratios
+from .report import engines_run as engines_run
 from .report import headline as headline
+from .report import headline_table as headline_table
 from .report import plot_suite as plot_suite
 from .report import render_markdown as render_markdown
 from .report import rerender as rerender

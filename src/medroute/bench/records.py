@@ -122,6 +122,40 @@ plotting on 2 cores.
 ``quick``: a CI-size smoke run, about half a minute."""
 
 
+def check_options(engines: Sequence[str] | None = None, budgets: Sequence[float] | None = None) -> None:
+    """Refuse engines and budgets a suite cannot run, before anything runs or is written.
+
+    Parameters
+    ----------
+    engines
+        Engine names: each registered (available or not: an engine that cannot be imported is
+        recorded as an ``error`` run) and given once.
+    budgets
+        Budgets per solve: finite numbers > 0 (seconds, or work units in reproducible mode).
+
+    Raises
+    ------
+    EngineError
+        An unknown engine (the message lists the registered names, as ``solve``'s does) or one
+        given twice.
+    InvalidProblemError
+        A budget that is not a finite number > 0 (the message names it).
+    """
+    from ..engines.registry import check_name
+    from ..errors import EngineError, InvalidProblemError
+
+    for name in engines or ():
+        check_name(name)
+    twice = [name for i, name in enumerate(engines or ()) if name in (engines or ())[:i]]
+    if twice:
+        raise EngineError(f"engine {twice[0]!r} is given twice; give each engine once")
+    for b in budgets or ():
+        number = isinstance(b, (int, float)) and not isinstance(b, bool)
+        if not (number and math.isfinite(b) and b > 0):
+            raise InvalidProblemError(f"budget {f'{b:g}' if number else repr(b)}: a budget must be a finite "
+                                      "number > 0 (seconds per solve)")
+
+
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     """The figures of one solve. Times in seconds, distances in metres, money in Rupiah.

@@ -23,7 +23,7 @@ from ..matrices import MatrixLike
 from ..model import Problem
 from ..solution import Solution
 from ..stop import MaxRuntime, MaxWork, budget_of
-from .records import COLD_RULES, SUITES, Loader, Progress, RunRecord, Suite, with_ratios
+from .records import COLD_RULES, SUITES, Loader, Progress, RunRecord, Suite, check_options, with_ratios
 from .report import plot_suite, render_markdown, simulated_days
 
 
@@ -142,8 +142,16 @@ def run_suite(suite: str | Suite = "banyuwangi", budgets: Sequence[float] | None
     -------
     list of RunRecord
         One record per solve, ratios filled in.
+
+    Raises
+    ------
+    EngineError, InvalidProblemError
+        An unknown engine or a bad budget (:func:`~medroute.bench.records.check_options`), before
+        anything is written.
     """
     spec = SUITES["quick" if quick else suite] if isinstance(suite, str) else suite
+    check_options(spec.engines if engines is None else engines,  # before anything is written
+                  [b for s in spec.scenarios for b in s.budgets] if budgets is None else budgets)
     if budgets is not None:
         spec = dataclasses.replace(spec, scenarios=tuple(
             dataclasses.replace(s, budgets=tuple(float(b) for b in budgets)) for s in spec.scenarios))

@@ -30,6 +30,18 @@ def engine_names() -> tuple[str, ...]:
     return tuple(ENGINES)
 
 
+def check_name(name: str) -> None:
+    """Refuse an engine name that is not registered, without importing any engine.
+
+    Raises
+    ------
+    EngineError
+        If ``name`` is unknown; the message lists every registered name.
+    """
+    if name not in ENGINES:
+        raise EngineError(f"engine {name!r}: unknown engine; choose one of {', '.join(ENGINES)}")
+
+
 def get_engine(name: str) -> Engine:
     """A fresh engine registered under ``name``.
 
@@ -38,8 +50,7 @@ def get_engine(name: str) -> Engine:
     EngineError
         If ``name`` is unknown, or its module (or a dependency of it) cannot be imported.
     """
-    if name not in ENGINES:
-        raise EngineError(f"engine {name!r}: unknown engine; choose one of {', '.join(ENGINES)}")
+    check_name(name)
     module_name, cls_name = ENGINES[name]
     try:
         module = importlib.import_module(module_name)
