@@ -8,7 +8,6 @@ messages) is printed as it is: no console markup is interpreted anywhere.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 import time
@@ -377,8 +376,6 @@ def demo(
         with _spinner(f"Loading scenario {scenario!r}"):
             sc = scenarios.load(scenario, seed=seed)
         problem, mats = sc.problem, sc.matrix
-        if not mats.backend:
-            mats = dataclasses.replace(mats, backend=sc.backend_name)
         err_console.print(f"{scenario}: {getattr(sc, 'description', '')} "
                           f"[{len(problem.orders)} orders, {len(problem.riders)} riders, "
                           f"travel: {getattr(sc, 'backend_name', '?')}]")
