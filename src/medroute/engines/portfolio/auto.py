@@ -8,8 +8,8 @@ budget — so a stage that ends early (route elimination that finds no smaller f
 construction that is done) leaves its time to the later ones and a clock budget is used to its
 end. With a work budget (:func:`medroute.stop.MaxWork`) every share is a fixed amount of work and
 the plan is the same on any machine. With a clock and a free core, a companion stage runs beside
-the table for the whole budget (:mod:`~medroute.engines.portfolio.companion`: PyVRP or OR-Tools
-from its own start, as alone). ``docs/engines.md`` says why each stage is there.
+the table for the whole budget (:mod:`~medroute.engines.portfolio.companion`: PyVRP, ``alns`` or
+OR-Tools from its own start). ``docs/engines.md`` says why each stage is there.
 """
 
 from __future__ import annotations
