@@ -24,6 +24,19 @@ def test_routes_one_line_per_route() -> None:
     assert ax.get_xlabel().startswith("longitude")
 
 
+def test_unassigned_doors_take_the_colour_no_rider_takes() -> None:
+    from matplotlib.colors import to_hex
+
+    from medroute.outputs.drawing import UNASSIGNED_COLOR
+
+    p, s = small_plan()
+    (ax,) = plot_routes(p, s).axes
+    (marks,) = [c for c in ax.collections if c.get_label() == "unassigned"]
+    assert {to_hex(c) for c in marks.get_facecolors()} == {UNASSIGNED_COLOR}
+    riders = {to_hex(ln.get_color()) for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+    assert UNASSIGNED_COLOR not in riders
+
+
 def test_routes_on_road_graph(tmp_path: Path) -> None:
     import networkx as nx
 

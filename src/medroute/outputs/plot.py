@@ -27,6 +27,7 @@ from ..model import Problem
 from ..solution import Route, Solution, StopKind
 from .drawing import (
     NO_PHARMACY,
+    UNASSIGNED_COLOR,
     BBox,
     LegDrawer,
     bbox_of,
@@ -120,7 +121,7 @@ def _draw_places(ax: Any, problem: Problem, solution: Solution, *, door_size: fl
                                   edgecolors="black", linewidths=0.6, zorder=3, label="delivered"))
     if unserved:
         handles.append(ax.scatter([p.lon for p in unserved], [p.lat for p in unserved], s=40, marker="x",
-                                  color="red", zorder=3, label="unassigned"))
+                                  color=UNASSIGNED_COLOR, zorder=3, label="unassigned"))
     return handles
 
 
