@@ -116,8 +116,11 @@ def test_solve_with_a_graph_alone_reads_the_graph(problem_file: Path, garbage_gr
     ["--backend", "osm", "--matrix", "{npz}"],
     ["--backend", "matrix", "--graph", "{graph}"],
     ["--graph", "{graph}", "--matrix", "{npz}"],
+    ["--backend", "osm"],
+    ["--backend", "osrm"],
+    ["--backend", "matrix"],
 ])
-def test_solve_refuses_contradictory_travel_before_writing(problem_file: Path, npz: Path, tmp_path: Path,
+def test_solve_refuses_contradictory_or_incomplete_travel_before_writing(problem_file: Path, npz: Path, tmp_path: Path,
                                                            options: list[str]) -> None:
     graph = tmp_path / "g.graphml"
     args = [o.format(npz=npz, graph=graph) for o in options]

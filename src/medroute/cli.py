@@ -196,8 +196,8 @@ def _travel_backend(backend: str | None, graph: Path | None, matrix: Path | None
     Raises
     ------
     UsageError
-        An unknown backend, both files, or a file the backend does not read (a backend without
-        its file is refused where the file is read, by :func:`_travel`).
+        An unknown backend, both files, a file the backend does not read, or a backend without
+        its file.
     """
     if backend is not None and backend not in BACKENDS:
         raise UsageError(f"--backend: unknown travel backend {backend!r}; choose one of {list(BACKENDS)}")
@@ -209,6 +209,10 @@ def _travel_backend(backend: str | None, graph: Path | None, matrix: Path | None
     if graph is not None and backend not in (None, *GRAPH_BACKENDS):
         raise UsageError(f"--graph is read by --backend osm or osrm only, not --backend {backend}: "
                          "drop one of them")
+    if backend in GRAPH_BACKENDS and graph is None:
+        raise UsageError(f"--backend {backend} needs --graph PATH (a road graph file)")
+    if backend == "matrix" and matrix is None:
+        raise UsageError("--backend matrix needs --matrix PATH (an .npz with durations_s, distances_m)")
     if backend is None and matrix is not None:
         return "matrix"
     if backend is None and graph is not None:
@@ -224,12 +228,10 @@ def _travel(problem: Any, backend: str | None, graph: Path | None, matrix: Path 
     backend = _travel_backend(backend, graph, matrix) or "haversine"
     check_matrix_memory(len(problem.locations), len(problem.profiles), orders=len(problem.orders), backend=backend)
     if backend in GRAPH_BACKENDS:
-        if graph is None:
-            raise UsageError(f"--backend {backend} needs --graph PATH (a road graph file)")
+        assert graph is not None  # refused by _travel_backend
         be = read_input("--graph", graph, lambda path: make_backend(backend, source=path), what="a road graph")
     elif backend == "matrix":
-        if matrix is None:
-            raise UsageError("--backend matrix needs --matrix PATH (an .npz with durations_s, distances_m)")
+        assert matrix is not None  # refused by _travel_backend
         be = read_input("--matrix", matrix, lambda path: make_backend("matrix", path=path),
                         what="a matrix .npz (durations_s, distances_m, ids or lat/lon)")
     else:
