@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,22 +17,9 @@ from medroute.engines.registry import engine_names, get_engine
 from medroute.errors import EngineError
 from medroute.travel import HaversineBackend, MatrixBackend
 from tests.plans import small_problem
+from tests.test_cli_inputs import _err, _one_line
 
 runner = CliRunner()
-
-
-def _err(result: Any) -> str:
-    return str(getattr(result, "stderr", "") or getattr(result, "output", ""))
-
-
-def _one_line(result: Any, code: int, *needles: str) -> str:
-    assert result.exit_code == code, _err(result) + result.output
-    lines = [ln for ln in _err(result).strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error:")
-    for n in needles:
-        assert n in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture

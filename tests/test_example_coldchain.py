@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "coldchain.py"
+from tests.examples import EXAMPLES, load_example
+
+EXAMPLE = EXAMPLES / "coldchain.py"
 
 
 def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("coldchain_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example("coldchain.py")
 
 
 @pytest.mark.slow

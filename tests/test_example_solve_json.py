@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -14,18 +13,14 @@ import pytest
 import medroute
 from medroute.outputs import write_outputs
 from medroute.travel import HaversineBackend
+from tests.examples import EXAMPLES, load_example
 from tests.plans import small_problem
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "solve_json.py"
+EXAMPLE = EXAMPLES / "solve_json.py"
 
 
 def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("solve_json_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example("solve_json.py")
 
 
 def test_without_arguments_it_prints_its_usage() -> None:
