@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,3 +67,13 @@ def slow_machine(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         monkeypatch.setattr(ortools, "_params", shorter)
 
     return slower
+
+
+@pytest.fixture
+def problem_file(tmp_path: Path) -> Path:
+    """The small problem of ``tests.plans``, saved as ``problem.json`` (the CLI tests' input)."""
+    from tests.plans import small_problem
+
+    path = tmp_path / "problem.json"
+    small_problem().save(path)
+    return path

@@ -16,13 +16,6 @@ from tests.plans import small_problem
 runner = CliRunner()
 
 
-@pytest.fixture
-def problem_file(tmp_path: Path) -> Path:
-    path = tmp_path / "problem.json"
-    small_problem().save(path)
-    return path
-
-
 def _err(result: object) -> str:
     return getattr(result, "stderr", "") or getattr(result, "output", "")
 

@@ -23,13 +23,6 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def problem_file(tmp_path: Path) -> Path:
-    path = tmp_path / "problem.json"
-    small_problem().save(path)
-    return path
-
-
-@pytest.fixture
 def npz(tmp_path: Path) -> Path:
     p = small_problem()
     m = HaversineBackend(detour=1.5).matrix(p.locations)

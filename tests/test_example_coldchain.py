@@ -6,9 +6,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.examples import EXAMPLES, load_example
-
-EXAMPLE = EXAMPLES / "coldchain.py"
+from tests.examples import load_example
 
 
 def load() -> ModuleType:
