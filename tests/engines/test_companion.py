@@ -87,6 +87,21 @@ def test_where_alns_leads_a_second_alns_runs_beside_the_table_with_the_next_seed
     assert checked(inst, res.routes) == []
 
 
+def test_ortools_is_slow_on_banyuwangi_days_and_on_no_darp_instance() -> None:
+    # Where the companion is a second alns (docs/engines.md): the literature's DARP results rest
+    # on the OR-Tools companion, the Banyuwangi days of 200 orders on the alns one.
+    from medroute.engines.ortools import steps_per_unit
+    from medroute.engines.portfolio.stages import SLOW_ORTOOLS
+    from medroute.io import instance_paths, read_instance
+    from medroute.scenarios import load
+
+    darp = [read_instance(p, "darp") for p in instance_paths("darp")]
+    assert len(darp) == 48
+    assert min(steps_per_unit(compile_problem(d.problem, d.matrix)) for d in darp) >= SLOW_ORTOOLS
+    day = load("expanded", seed=0)
+    assert steps_per_unit(compile_problem(day.problem, day.matrix)) < SLOW_ORTOOLS
+
+
 def test_where_alns_is_not_compiled_the_companion_is_ortools(monkeypatch: pytest.MonkeyPatch) -> None:
     from medroute.engines import alns
     from medroute.engines.portfolio import stages
