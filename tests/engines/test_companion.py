@@ -66,7 +66,7 @@ def test_where_pyvrp_relaxes_a_rule_ortools_runs_from_its_own_start() -> None:
     assert checked(inst, res.routes) == []
 
 
-def test_where_alns_leads_a_second_alns_runs_beside_the_table_with_the_next_seed(
+def test_where_ortools_is_slow_a_second_alns_runs_beside_the_table_with_the_next_seed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from medroute.engines.alns import AlnsEngine
     from medroute.engines.portfolio import stages

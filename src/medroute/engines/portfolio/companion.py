@@ -5,8 +5,8 @@ forks a child as it starts that runs the first stage of
 :data:`~medroute.engines.portfolio.stages.COMPANIONS` that applies (PyVRP or OR-Tools from its own
 start, as each runs alone, or a second ``alns`` with the next seed where OR-Tools is slow) until
 the clock; its plans join the candidate pool at the end. The table never waits for it, so
-``auto`` returns a plan at least as good as that engine's alone at the same clock (it gets the
-same time), and the table's stages add what they find. No companion
+``auto`` returns a plan at least as good as PyVRP's or OR-Tools' alone at the same clock where
+that is the companion (it gets the same time), and the table's stages add what they find. No companion
 runs with a work budget (the plan must not depend on the machine), where a process may not fork
 (a daemonic worker), without a :func:`free_core` unless asked for (``AutoEngine(parallel=True)``),
 or for less than :data:`MIN_SECONDS`.

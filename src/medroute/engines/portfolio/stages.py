@@ -282,7 +282,7 @@ def alns(ctx: Context, stop: Stop) -> EngineResult | None:
 
 
 def alns_own(ctx: Context, stop: Stop) -> EngineResult | None:
-    """``alns`` from its own start with the next seed (the companion where it leads): the
+    """``alns`` from its own start with the next seed (the companion where OR-Tools is slow): the
     table's ``alns`` starts from nearly the same plan with the run's seed, so the two cores
     search apart."""
     from ..alns import AlnsEngine
@@ -315,7 +315,7 @@ def _alns(ctx: Context) -> bool:
     return ctx.alns and ctx.hard
 
 
-def _alns_leads(ctx: Context) -> bool:
+def _alns_companion(ctx: Context) -> bool:
     """Whether the companion is a second ``alns``: it runs, its core is compiled, and OR-Tools'
     search is slow on the instance (:data:`SLOW_ORTOOLS`)."""
     from ..alns import ready
@@ -368,7 +368,7 @@ STAGES: tuple[Stage, ...] = (
 
 COMPANIONS: tuple[Stage, ...] = (
     Stage("pyvrp-own", 1.0, lambda c: c.exact and _has_orders(c), pyvrp_own),
-    Stage("alns-own", 1.0, lambda c: _alns_leads(c) and _has_orders(c), alns_own),
+    Stage("alns-own", 1.0, lambda c: _alns_companion(c) and _has_orders(c), alns_own),
     Stage("ortools-own", 1.0, lambda c: not c.exact and c.ortools is not None and _has_orders(c), ortools_own),
 )
 """The stages ``auto`` may run beside the table on a second core, for the whole budget (the
