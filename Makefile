@@ -152,7 +152,7 @@ bench-literature-spread: $(STAMP)  ## Solomon and Li & Lim at 10 s on seed 1 bes
 	  $(R)/literature-10s/spread/lilim-seed1-full/lilim.json --versus auto:pyvrp \
 	  --out $(R)/literature-10s/spread/lilim-seed1-full/seeds.md
 
-bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alone (Solomon, 10 and 30 s) and auto with it, with the OR-Tools companion and without one on Banyuwangi days (~18 min)
+bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alone (Solomon, 10 and 30 s) and auto with it, with the OR-Tools companion and without one on Banyuwangi days (~20 min)
 	rm -rf $(R)/companion
 	for t in 10 30; do $(RUN) benchmarks/companion_iterations.py --set solomon --instances R107,RC106,RC207 \
 	  --time-limit $$t --out $(R)/companion/solomon-$${t}s.md || exit 1; done
@@ -161,6 +161,8 @@ bench-companion: $(STAMP)  ## auto's companion: its iterations against PyVRP alo
 	  --out $(R)/companion/cold-ab-$${t}s.md || exit 1; done
 	$(RUN) benchmarks/companion_ab.py --scenario puskesmas --sizes 300 --seeds 0 1 --budget 15 \
 	  --out $(R)/companion/puskesmas-ab.md
+	$(RUN) benchmarks/companion_ab.py --sizes 400 --seeds 7 --budget 20 --out $(R)/companion/unseen-expanded-400.md
+	$(RUN) benchmarks/companion_ab.py --cold --sizes 200 --seeds 9 11 --budget 10 --out $(R)/companion/unseen-cold.md
 
 bench-route-elimination: $(STAMP)  ## route elimination with and without Luby restarts from the table's plan (Solomon, 6 s, 8 seeds; then instances the unit was not chosen on; ~20 min)
 	rm -rf $(R)/route_elimination
