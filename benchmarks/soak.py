@@ -20,6 +20,9 @@ counts:
 * a **lost order** for every open order a plan neither routes nor reports unassigned, and every
   item still on board when the day ended.
 
+It also counts the candidate each plan came from (``Plan.stage``; for ``auto`` the stage, its
+companion included), so the report shows which search a day's plans rest on.
+
 ``--hours`` bounds the run: days not started by then are reported as skipped (days run seed by
 seed, so a bounded run covers every scenario, engine and noise level). Each finished day is
 appended to ``<out>.jsonl`` at once (a run stopped from outside keeps its days); ``--resume``
@@ -81,6 +84,7 @@ class Outcome:
     lost: int = 0
     wall_s: float = 0.0
     error: str = ""
+    sources: dict[str, int] = field(default_factory=dict)
 
 
 def grid(seeds: int, scenarios: tuple[str, ...] = SCENARIOS, engines: tuple[str, ...] = ENGINES,
@@ -118,6 +122,7 @@ def run_day(day: Day) -> Outcome:
 
     def on_plan(plan: Any) -> None:
         out.plans += 1
+        out.sources[plan.stage] = out.sources.get(plan.stage, 0) + 1
         violations = medroute.check(plan.problem, plan.solution, plan.matrix)
         out.check_failures += len(violations)
         if violations:
@@ -224,6 +229,21 @@ def table(outcomes: list[Outcome]) -> list[str]:
     return rows
 
 
+def sources_table(outcomes: list[Outcome]) -> list[str]:
+    """Markdown rows per scenario × engine: the candidate each plan came from."""
+    rows = ["| scenario | engine | plans | plan from (candidate: plans) |", "|---|---|---:|---|"]
+    groups: dict[tuple[str, str], list[Outcome]] = {}
+    for o in outcomes:
+        groups.setdefault((o.day.scenario, o.day.engine), []).append(o)
+    for (sc, eng), os_ in sorted(groups.items()):
+        sources = Counter[str]()
+        for o in os_:
+            sources.update(o.sources)
+        listed = ", ".join(f"{name}: {n:,}" for name, n in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0])))
+        rows.append(f"| {sc} | {eng} | {sum(o.plans for o in os_):,} | {listed} |")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=6.0, help="stop starting days after this long")
@@ -279,7 +299,11 @@ def report(outcomes: list[Outcome], skipped: list[Day], args: argparse.Namespace
           f"{', '.join(map(str, BUDGETS))} s with the seed; a replan every {args.replan_every} simulated seconds "
           "(and at once when a busy rider falls behind or picks up off the plan). Budgets are wall-clock: under load "
           "an engine searches less, which this table does not judge (it counts failures, not plan quality).", "",
-          *table(outcomes), ""]
+          *table(outcomes), "",
+          "Where each plan came from: the candidate a replan returned (`Plan.stage`: `keep`, `improved`, the "
+          "engine, or for `auto` the stage, `alns-own` and `ortools-own` being its companion on the second core).",
+          "",
+          *sources_table(outcomes), ""]
     errors = [o for o in outcomes if o.error]
     if errors:
         md += ["## Findings", ""]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmarks.soak import Day, Outcome, load_outcomes, print_outcome, run, run_day
+from benchmarks.soak import Day, Outcome, load_outcomes, print_outcome, run, run_day, sources_table
 
 
 @pytest.mark.parametrize("engine", ["none", "greedy", "ortools", "pyvrp", "auto"])
@@ -20,6 +20,7 @@ def test_small_days_soak_clean(engine: str) -> None:
         out = run_day(Day("historic", seed, engine, noise, 0.1, orders=12))
         assert (out.exceptions, out.hangs, out.check_failures, out.lost) == (0, 0, 0, 0), out.error
         assert out.plans > 0
+        assert sum(out.sources.values()) == out.plans  # every plan's candidate counted once
 
 
 def test_each_finished_day_is_logged_at_once_and_read_back(tmp_path: Path) -> None:
@@ -62,3 +63,12 @@ def test_days_logged_before_hangs_were_counted_still_read(tmp_path: Path) -> Non
            "check_failures": 0, "lost": 0, "wall_s": 1.5, "error": ""}
     (tmp_path / "old.jsonl").write_text(json.dumps(row) + "\n")
     assert load_outcomes(tmp_path / "old.jsonl") == [Outcome(day, plans=4, wall_s=1.5)]
+
+
+def test_the_report_says_which_candidate_the_plans_came_from() -> None:
+    days = [Day("expanded", seed, "auto", 0.15, 2.0) for seed in (1, 2)]
+    outcomes = [Outcome(days[0], plans=5, sources={"keep": 3, "alns-own": 2}),
+                Outcome(days[1], plans=4, sources={"alns": 3, "alns-own": 1}),
+                Outcome(Day("expanded", 1, "none", 0.15, 2.0), plans=2, sources={"keep": 2})]
+    rows = sources_table(outcomes)
+    assert rows[2:] == ["| expanded | auto | 9 | alns: 3, alns-own: 3, keep: 3 |", "| expanded | none | 2 | keep: 2 |"]
