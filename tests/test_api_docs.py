@@ -60,3 +60,21 @@ def test_the_names_issue_20_found_missing_are_documented() -> None:
     for obj in (CachedBackend, backend, write_outputs):
         assert obj.__module__ in documented
     assert {vroom.__name__, vrplib.__name__} <= documented
+
+
+def test_star_import_binds_the_public_names_only() -> None:
+    namespace: dict[str, object] = {}
+    exec("from medroute import *", namespace)  # what a notebook's first cell does
+    bound = {name for name in namespace if not name.startswith("__")}
+    assert bound == set(medroute.__all__)
+    assert "compile" not in bound and "logging" not in bound  # no builtin shadowed, no stray module
+
+
+def test_every_name_in_all_is_a_public_object_of_the_package() -> None:
+    assert len(set(medroute.__all__)) == len(medroute.__all__)
+    for name in medroute.__all__:
+        obj = getattr(medroute, name)
+        assert not isinstance(obj, type(medroute)), f"medroute.{name} is a module"
+    exported = {name for name, obj in vars(medroute).items()
+                if not name.startswith("_") and not isinstance(obj, type(medroute))}
+    assert exported == set(medroute.__all__)

@@ -60,6 +60,18 @@ from .stop import NoImprovement as NoImprovement
 from .stop import StopReason as StopReason
 from .travel import TravelMatrix as TravelMatrix
 
+__all__ = [
+    "COST_FIRST", "PATIENTS_FIRST", "CoolBox", "Dispatcher", "EngineError", "Flag", "Instance",
+    "InvalidMatrixError", "InvalidProblemError", "InvalidSolutionError", "Kpis", "Load", "Location",
+    "MatrixLike", "MaxRuntime", "MaxWork", "MedrouteError", "MissingDependencyError",
+    "MissingTravelWarning", "NoImprovement", "Objective", "Order", "Pharmacy", "Problem", "Reason",
+    "Rider", "Route", "Rule", "SchemaError", "Solution", "SolveStats", "Stop", "StopKind",
+    "StopReason", "TemperatureClass", "TimeWindow", "TravelMatrix", "TravelMismatchWarning",
+    "TravelSource", "Unassigned", "UnreachableLocationError", "Violation", "check",
+    "compile_problem", "precheck", "simulate", "solve", "sub_matrix",
+]
+"""The public names: what ``from medroute import *`` binds (no submodule, no ``logging``)."""
+
 __version__ = "0.1.0"
 
 logging.getLogger("medroute").addHandler(logging.NullHandler())
