@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from medroute.errors import InvalidProblemError
@@ -97,3 +98,30 @@ def test_docs_table_lists_every_parameter_with_its_kind() -> None:
         row = re.search(rf"^\| `{p.name}` \|.*$", text, flags=re.MULTILINE)
         assert row is not None, f"docs/scenarios.md has no row for {p.name}"
         assert f"| {p.kind} |" in row.group(0), f"docs/scenarios.md: kind of {p.name} should be {p.kind}"
+
+
+def test_numpy_numbers_are_taken_as_python_numbers() -> None:
+    """A sweep written with numpy (``for n in np.arange(...)``) passes numpy scalars."""
+    v = resolve("historic", {"orders": np.int64(30), "riders": np.int32(4), "cold_share": np.float32(0.25),
+                             "orders_per_rider": np.int64(5)})
+    assert v["orders"] == 30 and type(v["orders"]) is int
+    assert v["riders"] == 4 and type(v["riders"]) is int
+    assert v["cold_share"] == pytest.approx(0.25) and type(v["cold_share"]) is float
+    assert v["orders_per_rider"] == 5.0 and type(v["orders_per_rider"]) is float
+
+
+def test_a_wrong_type_says_what_the_parameter_takes() -> None:
+    with pytest.raises(InvalidProblemError, match=r"parameter 'riders' must be an integer or None, got 1\.5"):
+        resolve("historic", {"riders": 1.5})
+    with pytest.raises(InvalidProblemError, match=r"parameter 'orders' must be an integer, got '20'"):
+        resolve("historic", {"orders": "20"})
+
+
+def test_seed_takes_numpy_integers_and_refuses_a_negative_one() -> None:
+    from medroute.scenarios import load
+
+    sc = load("historic", seed=np.int64(3), backend="haversine")
+    assert type(sc.seed) is int
+    assert sc.problem.to_json() == load("historic", seed=3, backend="haversine").problem.to_json()
+    with pytest.raises(InvalidProblemError, match="seed must be a non-negative integer, got -1"):
+        load("historic", seed=-1)

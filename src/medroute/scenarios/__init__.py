@@ -29,6 +29,7 @@ problem (``problem.to_json()``).
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -105,7 +106,8 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     name
         One of :func:`names`.
     seed
-        Random seed; the same seed (and overrides) gives the identical problem.
+        Random seed, a non-negative integer (numpy's too); the same seed (and overrides) gives
+        the identical problem.
     data_dir
         A data directory searched before the usual places (:mod:`medroute.datadir`: the
         settings, ``$MEDROUTE_DATA``, the shipped data); it may hold only the files it replaces.
@@ -120,7 +122,7 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     Raises
     ------
     InvalidProblemError
-        Unknown scenario, backend or parameter, or a bad parameter value.
+        Unknown scenario, backend or parameter, a bad parameter value, or a negative seed.
     DataNotFoundError
         ``data_dir`` is not a directory, or the scenario needs a data file found
         nowhere (the stand-in towns' extracts are not in the wheel).
@@ -132,8 +134,9 @@ def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str
     if backend == "osmnx-download" and name not in ("historic", "expanded", "surge", "puskesmas"):
         raise InvalidProblemError(f"scenario {name!r}: backend 'osmnx-download' is for the Banyuwangi regency "
                                   "scenarios (historic, expanded, surge, puskesmas)")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidProblemError(f"scenario {name!r}: seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InvalidProblemError(f"scenario {name!r}: seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)  # a numpy integer (a sweep over np.arange) is kept as a Python int
     values = resolve(name, overrides)
     from .. import datadir
     from . import banyuwangi as bw

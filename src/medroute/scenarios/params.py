@@ -15,11 +15,12 @@ An unknown name, a value of the wrong type or out of range raises
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from ..defaults import DEFAULT_DAY, DEFAULT_TIMEZONE
@@ -194,17 +195,25 @@ SCENARIO_SOURCES: Mapping[str, str] = MappingProxyType({
 """Where each scenario's own defaults come from."""
 
 
-def _type_ok(param: Param, value: object) -> bool:
+def _typed(scenario: str, param: Param, value: object) -> ParamValue:
+    """``value`` as the type of ``param``'s default: numpy's integers and floats become Python's,
+    an integer is taken for a float; anything else raises naming the parameter."""
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if param.name == "riders":
-        return value is None or (isinstance(value, int) and not isinstance(value, bool))
-    default = param.default
-    if isinstance(value, bool):
-        return False
-    if isinstance(default, int):
-        return isinstance(value, int)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    return isinstance(value, str)
+        ok, want = value is None or integral, "an integer or None"
+    elif isinstance(param.default, int):
+        ok, want = integral, "an integer"
+    elif isinstance(param.default, float):
+        ok, want = isinstance(value, numbers.Real) and not isinstance(value, bool), "a number"
+    else:
+        ok, want = isinstance(value, str), "a string"
+    if not ok:
+        raise InvalidProblemError(f"scenario {scenario!r}: parameter {param.name!r} must be {want}, got {value!r}")
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(param.default, float):
+        return float(cast(numbers.Real, value))
+    return int(cast(numbers.Integral, value))
 
 
 def resolve(scenario: str, overrides: Mapping[str, Any]) -> dict[str, ParamValue]:
@@ -228,11 +237,7 @@ def resolve(scenario: str, overrides: Mapping[str, Any]) -> dict[str, ParamValue
         if key not in PARAMS:
             raise InvalidProblemError(
                 f"scenario {scenario!r}: unknown parameter {key!r}; known: {', '.join(sorted(PARAMS))}")
-        if not _type_ok(PARAMS[key], value):
-            raise InvalidProblemError(
-                f"scenario {scenario!r}: parameter {key!r} must be of type "
-                f"{type(PARAMS[key].default).__name__}, got {value!r}")
-        values[key] = float(value) if isinstance(PARAMS[key].default, float) else value
+        values[key] = _typed(scenario, PARAMS[key], value)
     _validate(scenario, values)
     return values
 
