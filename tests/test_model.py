@@ -306,3 +306,32 @@ def test_the_domain_module_imports_no_travel() -> None:
     tree = ast.parse(inspect.getsource(medroute.model))
     imported = {(node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {m for m in imported if m.split(".")[0] in ("travel", "matrices", "precheck", "compile")}
+
+
+def test_numpy_scalars_from_a_table_build_the_same_problem() -> None:
+    """Numbers read from a pandas/numpy table (``df.release_s[i]``: ``np.int64``) are taken as Python's."""
+    import numpy as np
+
+    lat, lon = np.array([-8.2200, -8.2350]), np.array([114.3500, 114.3400])
+    release = np.array([9 * 3600, 10 * 3600])
+
+    def build(num: object, num_float: object, flag: object) -> Problem:
+        home = Location(num_float(-8.2084), num_float(114.36617))
+        return Problem(
+            (Pharmacy("p", home, opening=(TimeWindow(num(0), num(17 * 3600)),), handover_s=num(240)),),
+            tuple(Order(f"o{i}", "p", Location(num_float(lat[i]), num_float(lon[i])), release_s=num(release[i]),
+                        target_s=num(release[i] + 3600), weight_g=num(700), priority=num(1), required=flag(True),
+                        penalty=num_float(5e4), max_ride_s=num(7200)) for i in range(2)),
+            (Rider("r", home, start_s=num(8 * 3600), max_work_s=num(9 * 3600), parcels=num(5),
+                   coolbox=CoolBox(parcels=num(2), hold_s=num(7200)), speed_factor=num_float(1.5)),),
+            objective=Objective(rupiah_per_km=num_float(2500.0)), max_trip_m=num(40_000))
+
+    plain = build(int, float, bool)
+    from_numpy = build(np.int64, np.float64, np.bool_)
+    assert from_numpy.to_json() == plain.to_json()
+    order = from_numpy.orders[0]
+    assert type(order.release_s) is int and type(order.required) is bool and type(order.penalty) is float
+    assert type(order.location.lat) is float and type(from_numpy.riders[0].speed_factor) is float
+    assert Location(np.float32(-8.5), np.int32(114)) == Location(-8.5, 114)  # float32 and int columns too
+    with pytest.raises(InvalidProblemError, match=r"release_s must be an integer, got 3600\.5"):
+        Order("o", "p", RSUD_BLAMBANGAN, release_s=np.float64(3600.5))

@@ -14,6 +14,16 @@ EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), metres."""
 
 
+def plain_numbers(obj: object, names: tuple[str, ...]) -> None:
+    """Store the numpy scalars among ``obj``'s attributes ``names`` as Python ``bool``, ``int`` or
+    ``float`` (numpy and pandas hand them out: ``df.release_s[i]``, ``np.arange``), so that the
+    checks that follow judge the value, and a model object holds plain numbers."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, (np.bool_, np.integer, np.floating)):
+            object.__setattr__(obj, name, value.item())
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A point in WGS84 degrees. ``lat`` in [-90, 90], ``lon`` in [-180, 180]."""
@@ -22,6 +32,7 @@ class Location:
     lon: float
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("lat", "lon"))
         for name, value, bound in (("lat", self.lat, 90.0), ("lon", self.lon, 180.0)):
             if (isinstance(value, bool) or not isinstance(value, (int, float))
                     or (isinstance(value, float) and not math.isfinite(value))):

@@ -9,7 +9,7 @@ distances metres. Use :func:`dataclasses.replace` to derive a changed copy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import cached_property
 from itertools import pairwise
@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from .coldchain import DEFAULT_COOLBOX_HOLD_S, temperature_class
 from .defaults import DEFAULT_DAY, DEFAULT_PROFILE, DEFAULT_TIMEZONE
 from .errors import InvalidMatrixError, InvalidProblemError
-from .geo import Location
+from .geo import Location, plain_numbers
 from .jsonpath import load_document
 from .reasons import Reason
 from .timefmt import format_time
@@ -118,6 +118,7 @@ class TimeWindow:
     end_s: int
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("start_s", "end_s"))
         for name in ("start_s", "end_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -180,6 +181,7 @@ class Pharmacy:
     name: str = ""
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("handover_s",))
         _check_id(self.id, "pharmacy")
         owner = f"pharmacy {self.id!r}"
         if not isinstance(self.location, Location):
@@ -252,6 +254,8 @@ class Order:
     rider: str | None = None
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("release_s", "latest_s", "target_s", "weight_g", "volume_ml", "parcels", "max_ride_s",
+                             "priority", "required", "penalty", "service_s", "picked_up_s"))
         _check_id(self.id, "order")
         owner = f"order {self.id!r}"
         _check_id(self.pharmacy, owner + ": pharmacy")
@@ -323,6 +327,7 @@ class CoolBox:
     hold_s: int = DEFAULT_COOLBOX_HOLD_S
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("parcels", "volume_ml", "hold_s"))
         for name in ("parcels", "volume_ml"):
             _nonneg("cool box", name, getattr(self, name))
         _seconds("cool box", "hold_s", self.hold_s)
@@ -371,6 +376,7 @@ class Rider:
     speed_factor: float = 1.0
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("start_s", "max_work_s", "weight_g", "volume_ml", "parcels", "speed_factor"))
         _check_id(self.id, "rider")
         owner = f"rider {self.id!r}"
         if not isinstance(self.start, Location):
@@ -444,6 +450,7 @@ class Objective:
     rupiah_per_wait_hour: float = 0.0
 
     def __post_init__(self) -> None:
+        plain_numbers(self, tuple(f.name for f in fields(self)))
         for name in ("rupiah_per_km", "rupiah_per_hour", "rupiah_per_late_minute",
                      "rupiah_unassigned", "rupiah_per_rider", "rupiah_per_lead_minute", "rupiah_per_wait_hour"):
             _rupiah("objective", name, getattr(self, name))
@@ -524,6 +531,7 @@ class Problem:
     name: str = ""
 
     def __post_init__(self) -> None:
+        plain_numbers(self, ("max_trip_m",))
         for attr in ("pharmacies", "orders", "riders"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         zone(self.timezone, "problem")
