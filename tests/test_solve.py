@@ -155,6 +155,17 @@ def test_criteria_refuse_bad_amounts(make: Callable[[float], Budget], bad: float
         make(bad)
 
 
+@pytest.mark.parametrize("make", [MaxRuntime, MaxWork, NoImprovement])
+def test_criteria_and_time_limit_take_numpy_numbers(make: Callable[[float], Budget]) -> None:
+    """A sweep over ``np.arange(1, 4)`` hands the criteria numpy integers."""
+    import numpy as np
+
+    assert make(np.int64(2)) == make(2) == make(np.float32(2.0))
+    with pytest.raises(ValueError, match="finite number > 0"):
+        make(True)  # type: ignore[arg-type]
+    assert solve(_problem(), engine="greedy", time_limit=np.int64(1)).served == ("a",)
+
+
 def test_criteria_combine_to_the_smallest_of_each_limit() -> None:
     both = MaxRuntime(30) | MaxWork(5) | MaxRuntime(10) | NoImprovement(2)
     assert (both.seconds, both.work, both.patience) == (10, 5, 2)

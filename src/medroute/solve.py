@@ -18,7 +18,7 @@ from .model import Problem
 from .schedule import build_solution, drop_untimable, node_routes
 from .solution import Solution
 from .stats import Progress, ProgressEvent
-from .stop import Budget, MaxRuntime, Stop, budget_of
+from .stop import Budget, MaxRuntime, Stop, budget_of, is_number
 
 RESERVE_SHARE = 0.03
 """Share of a clock budget (at most :data:`RESERVE_S`) kept from the engine for explaining and
@@ -167,7 +167,7 @@ def solve_budget(time_limit: float | None, stop: Stop | None) -> Budget:
                                   "(stop=MaxRuntime(t) | MaxWork(w) combines a clock and work)")
     if stop is None:
         limit = 10.0 if time_limit is None else time_limit
-        if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
+        if not (is_number(limit) and math.isfinite(limit) and limit > 0):
             raise InvalidProblemError(f"solve: time_limit must be a finite number of seconds > 0, got {limit!r}")
         return MaxRuntime(limit)
     try:

@@ -23,6 +23,7 @@ portfolio hands each stage a share of what is left with :meth:`Meter.share`.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,6 +40,11 @@ class StopReason(StrEnum):
     """:class:`NoImprovement`: deterministic, like work."""
     DONE = "done"
     """The search ended by itself (nothing left to try), before any criterion."""
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value`` is a real number, Python's or numpy's (``np.arange`` in a sweep), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,7 @@ class Budget:
     def __post_init__(self) -> None:
         for name in ("seconds", "work", "patience"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and not math.isnan(value) and value >= 0):
+            if not (is_number(value) and not math.isnan(value) and value >= 0):
                 raise ValueError(f"stopping criterion: {name} must be a number >= 0, got {value!r}")
 
     def __or__(self, other: Stop) -> Budget:
@@ -83,14 +89,14 @@ class Budget:
 
 def MaxRuntime(seconds: float) -> Budget:  # noqa: N802 - PyVRP's names for its criteria
     """Stop after ``seconds`` of wall-clock time (> 0); the plan may vary from run to run."""
-    if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
+    if not (is_number(seconds) and math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"MaxRuntime: seconds must be a finite number > 0, got {seconds!r}")
     return Budget(seconds=float(seconds))
 
 
 def MaxWork(units: float) -> Budget:  # noqa: N802
     """Stop after ``units`` of work (> 0): reference seconds, the same plan on any machine."""
-    if not (isinstance(units, (int, float)) and math.isfinite(units) and units > 0):
+    if not (is_number(units) and math.isfinite(units) and units > 0):
         raise ValueError(f"MaxWork: units must be a finite number > 0, got {units!r}")
     return Budget(work=float(units))
 
@@ -98,7 +104,7 @@ def MaxWork(units: float) -> Budget:  # noqa: N802
 def NoImprovement(units: float) -> Budget:  # noqa: N802
     """Stop once the best objective has not improved during ``units`` of work (> 0, reference
     seconds). Combine it with :func:`MaxRuntime` or :func:`MaxWork`: alone it may run long."""
-    if not (isinstance(units, (int, float)) and math.isfinite(units) and units > 0):
+    if not (is_number(units) and math.isfinite(units) and units > 0):
         raise ValueError(f"NoImprovement: units must be a finite number > 0, got {units!r}")
     return Budget(patience=float(units))
 
