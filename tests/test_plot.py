@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from medroute.geo import Location
 from medroute.outputs.plot import plot_cold_exposure, plot_routes, plot_timeline, save_figure
-from tests.plans import small_plan
+from tests.plans import small_plan, small_problem
 
 pytest.importorskip("matplotlib")
 
@@ -77,3 +78,23 @@ def test_cold_exposure() -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == ["rx-2"]
     assert len(ax.patches) == 1
     assert ax.patches[0].get_width() == pytest.approx(411 / 60)
+
+
+def test_cold_exposure_legend_covers_no_bar_or_tick_and_stays_in_the_figure() -> None:
+    base = small_problem()
+    cold = tuple(dataclasses.replace(o, temperature="refrigerated") if o.id == "rx-1" else o for o in base.orders)
+    p, s = small_plan(base.replace(orders=cold))  # ani carries rx-1 and rx-2, both cold
+    fig = plot_cold_exposure(p, s)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    assert not box.overlaps(ax.bbox)  # outside the plotting area: no bar or budget tick under it
+    assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+
+
+def test_timeline_of_a_plan_without_routes_says_so() -> None:
+    p, s = small_plan()
+    empty = dataclasses.replace(s, routes=())
+    ax = plot_timeline(p, empty).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["no route"]
+    assert list(ax.get_xticks()) == []  # no clock hours 0-1 that the plan does not have

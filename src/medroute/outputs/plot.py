@@ -322,8 +322,8 @@ def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_pa
     One row per route (y tick labels are the rider ids); time on the x axis in hours of the
     problem's day. Bars: riding (leg into each stop), waiting (arrival → service start), pickup
     handover and door handover. A thin orange band under a row marks the time with cold items
-    on board, annotated with their number. :func:`timeline_pages` says how many pages there are;
-    :func:`plot_activity` sums every rider up in one chart.
+    on board, annotated with their number. Without a route the axes say so. :func:`timeline_pages`
+    says how many pages there are; :func:`plot_activity` sums every rider up in one chart.
 
     Returns
     -------
@@ -341,6 +341,9 @@ def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_pa
             ax.broken_barh([(x, w)], (row + 0.22, 0.1), facecolors=COLD_COLOR, label="_cold")
             if w > 0.15:
                 ax.text(x + w / 2, row + 0.42, f"{n} cold", ha="center", va="bottom", fontsize=6, color="#b35c00")
+    if not routes:
+        ax.text(0.5, 0.5, "no route", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
     ax.set_yticks(range(len(routes)), [r.rider for r in routes], fontsize="small" if len(routes) > 20 else None)
     ax.set_ylim(-0.7, max(0.7, len(routes) - 0.3))
     ax.invert_yaxis()
@@ -449,7 +452,7 @@ def plot_cold_exposure(problem: Problem, solution: Solution, *, ax: Any = None, 
                        zorder=3, label="budget")
         ax.set_yticks(ys, [oc.order.id for oc in cold])
         ax.invert_yaxis()
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # clear of the budget ticks
     ax.set_xlabel("minutes out of the fridge (pickup handover end → door)")
     ax.set_title(title or "Cold chain: exposure per item vs budget")
     return fig
