@@ -307,7 +307,7 @@ def to_dataframes(problem: Problem, solution: Solution, *, tz: str | None = None
 
     Examples
     --------
-    >>> from medroute.frames import to_dataframes
+    >>> from medroute.outputs.frames import to_dataframes
     >>> tables = to_dataframes(problem, solution)  # doctest: +SKIP
     >>> tables["orders"].groupby("status").size()  # doctest: +SKIP
     """

@@ -35,8 +35,8 @@ from ..travel.base import TravelMatrix
 FIGURES = ("routes", "routes_by_pharmacy", "timeline", "timeline_pNN", "cold_exposure")
 """Figures written under ``figures/`` (PNG). ``routes_by_pharmacy`` (small multiples, one map per
 home pharmacy) is written when routes start from more than one pharmacy or the routes figure
-colours by pharmacy (more than :data:`medroute.plot.RIDER_LEGEND_MAX` routes); with more than
-:data:`medroute.plot.TIMELINE_PAGE` riders ``timeline`` is the activity chart and the Gantt pages
+colours by pharmacy (more than :data:`medroute.outputs.plot.RIDER_LEGEND_MAX` routes); with more than
+:data:`medroute.outputs.plot.TIMELINE_PAGE` riders ``timeline`` is the activity chart and the Gantt pages
 are ``timeline_p01``, ``timeline_p02``, ..."""
 
 
@@ -138,7 +138,7 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
         Travel backend whose ``path`` draws legs along the roads (GeoJSON, figure, map);
         ``None`` draws straight legs.
     graph
-        Road graph drawn under the routes figure (see :func:`medroute.plot.plot_routes`).
+        Road graph drawn under the routes figure (see :func:`medroute.outputs.plot.plot_routes`).
     tables, figures, html_map
         Write the CSV tables, the PNG figures, the HTML map.
     tiles
