@@ -61,3 +61,23 @@ def test_datetimes_in_another_timezone() -> None:
     first = stops.iloc[0]
     assert str(first.start_at.tz) == "UTC"
     assert first.start_at.hour == (first.start_s // 3600 - 7) % 24  # WIB is UTC+7
+
+
+def test_order_seconds_keep_one_integer_dtype_whatever_the_plan_serves() -> None:
+    """A sweep concatenates the tables of plans that serve all, some or none of the orders."""
+    import dataclasses
+
+    pd = pytest.importorskip("pandas")
+    p, some = small_plan()  # rx-4 unassigned
+    served = p.replace(orders=p.orders[:3])
+    none = dataclasses.replace(some, routes=())
+    tables = [to_dataframes(p, some)["orders"], to_dataframes(served, some)["orders"],
+              to_dataframes(p, none)["orders"]]
+    seconds = ["pickup_s", "delivery_s", "target_s", "lead_s", "cold_exposure_s", "cold_budget_s"]
+    for frame in tables:
+        assert {str(frame[c].dtype) for c in seconds} == {"Int64"}, frame[seconds].dtypes
+    both = pd.concat(tables)
+    assert {str(both[c].dtype) for c in seconds} == {"Int64"}
+    assert both.groupby("status").lead_s.mean().loc["served"] > 0
+    csv = tables[0].to_csv(index=False)
+    assert ".0," not in csv  # whole seconds, not 41220.0

@@ -32,6 +32,11 @@ KPI_UNITS: dict[str, str] = {
 """Unit of every :class:`~medroute.solution.Kpis` field."""
 
 
+ORDER_SECONDS_MAYBE = ("pickup_s", "delivery_s", "target_s", "lead_s", "cold_exposure_s", "cold_budget_s")
+"""Columns of :func:`orders_frame` an order may lack (not served, no target, no budget): pandas'
+nullable ``Int64``, ``<NA>`` where missing, whichever orders a plan serves."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlacedStop:
     """A stop with its rider, position in the route, where it is and what it concerns."""
@@ -257,8 +262,10 @@ def orders_frame(problem: Problem, solution: Solution, *, tz: str | None = None)
     columns = ["order", "pharmacy", "temperature", "priority", "status", "rider", "release_s", "pickup_s",
                "delivery_s", "release", "pickup", "delivery", "windows", "target_s", "target", "late_s",
                "on_time", "lead_s", "cold_exposure_s", "cold_budget_s", "reason", "detail", "lat", "lon"]
-    return _with_datetimes(pd.DataFrame(rows, columns=columns), problem, tz,
-                           ("release", "pickup", "delivery", "target"), columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    # Integers with gaps (NA where an order has none): one dtype whatever the plan, whole seconds in CSV.
+    frame = frame.astype(dict.fromkeys(ORDER_SECONDS_MAYBE, "Int64"))
+    return _with_datetimes(frame, problem, tz, ("release", "pickup", "delivery", "target"), columns)
 
 
 def kpis_frame(kpis: Kpis) -> pd.DataFrame:
