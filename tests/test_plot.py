@@ -98,3 +98,31 @@ def test_timeline_of_a_plan_without_routes_says_so() -> None:
     ax = plot_timeline(p, empty).axes[0]
     assert [t.get_text() for t in ax.texts] == ["no route"]
     assert list(ax.get_xticks()) == []  # no clock hours 0-1 that the plan does not have
+
+
+def test_figures_keep_the_backend_the_caller_chose() -> None:
+    """A notebook on ipympl or a script on QtAgg keeps its backend: plt.show() still shows."""
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        p, s = small_plan()
+        plot_timeline(p, s)
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
+
+
+def test_the_command_line_draws_its_figures_with_agg(tmp_path: Path) -> None:
+    import matplotlib
+
+    from medroute import cli
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        cli._write(tmp_path, lambda update: {})
+        assert matplotlib.get_backend().lower() == "agg"
+    finally:
+        matplotlib.use(before)

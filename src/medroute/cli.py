@@ -14,7 +14,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -280,7 +280,12 @@ def _read_problem(path: Path) -> Any:
 
 
 def _write(out: Path, write: Callable[[Callable[[str], None]], dict[str, Path]]) -> dict[str, Path]:
-    """Run ``write(progress)`` under a spinner; a file that cannot be written is bad input (exit 2)."""
+    """Run ``write(progress)`` under a spinner; a file that cannot be written is bad input (exit 2).
+    Figures are only saved here, so they are drawn with Agg (no window, no display needed)."""
+    with suppress(ImportError):  # without matplotlib, write_outputs says which extra is missing
+        import matplotlib
+
+        matplotlib.use("Agg")
     with _spinner("Writing outputs") as update:
         try:
             return write(update)

@@ -2,8 +2,9 @@
 one small map per home pharmacy), every rider's day as a Gantt timeline in pages or as one
 activity chart, and the time each cold item spent out of the fridge against its budget.
 
-All functions draw with the non-interactive Agg backend (safe on servers and in CI), return the
-:class:`matplotlib.figure.Figure` and (except the multi-panel ones) accept an existing ``ax``.
+All functions draw on the backend in use — inline in a notebook, a window after ``plt.show()``,
+Agg where there is no display (matplotlib's own choice; the command line always uses Agg) — return
+the :class:`matplotlib.figure.Figure` and (except the multi-panel ones) accept an existing ``ax``.
 Needs matplotlib (``pip install 'medroute[viz]'``).
 
 Artists carry labels so figures can be tested by structure: in :func:`plot_routes` every route is
@@ -58,9 +59,7 @@ LEGEND_MAX = 24
 
 
 def _pyplot() -> Any:
-    mpl: Any = require("matplotlib", "viz")
-    if mpl.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        mpl.use("Agg", force=True)
+    """pyplot on the backend in use: the caller's choice is kept (the command line picks Agg)."""
     return require("matplotlib.pyplot", "viz")
 
 
