@@ -162,3 +162,13 @@ def test_a_plan_checked_against_a_larger_problem_with_the_same_travel_does_not_w
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         medroute.check(p, plan, m)
+
+
+def test_a_part_given_the_whole_days_matrix_is_told_to_cut_it_with_sub_matrix() -> None:
+    """What a notebook does first: plan some of a day's orders with the day's matrix."""
+    p, m = _reference()
+    part = p.replace(orders=p.orders[:1])
+    with pytest.raises(InvalidMatrixError, match=r"medroute\.sub_matrix\(full_problem, matrix, problem\)"):
+        medroute.solve(part, engine="greedy", time_limit=1, matrix=m)
+    plan = medroute.solve(part, engine="greedy", time_limit=1, matrix=medroute.sub_matrix(p, m, part))
+    assert plan.served == (part.orders[0].id,)

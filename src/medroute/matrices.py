@@ -208,7 +208,9 @@ def _for_problem(problem: Problem, value: Any, profile: str) -> TravelMatrix:
     if m.size != n:
         raise InvalidMatrixError(
             f"matrix: profile {profile!r} has {m.size} locations, the problem has {n} (problem.locations: "
-            "pharmacies, doors, rider starts, rider ends); give ids to match rows by name")
+            "pharmacies, doors, rider starts, rider ends); for a part of a bigger problem (problem.replace) "
+            "cut its matrix with medroute.sub_matrix(full_problem, matrix, problem), or give ids to match "
+            "rows by name")
     return m
 
 
