@@ -12,8 +12,9 @@ each candidate with :func:`~medroute.schedule.schedule_route`:
   :attr:`Reason.TIME_WINDOW`, :attr:`Reason.SHIFT`, :attr:`Reason.COLD_BUDGET`;
 * no rider may carry it at all: :attr:`Reason.NO_RIDER`.
 
-Each order gets at most ``max_trials`` timings (spread over its riders), and the whole call
-stops at ``deadline``; orders not reached keep the engine's reason (or ``SEARCH_LIMIT``).
+Each order gets about ``max_trials`` timings spread over its riders (at least 30 per rider, so
+more with over ``max_trials / 30`` riders), and the whole call stops at ``deadline``; orders not
+reached keep the engine's reason (or ``SEARCH_LIMIT``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
     k
         The order's index.
     max_trials
-        Most insertions to time for this order.
+        Insertions to time for this order, spread over its riders (at least 30 each).
     deadline
         ``time.perf_counter()`` value after which to stop trying.
     """
@@ -98,7 +99,7 @@ def explain(inst: Instance, routes: Sequence[Sequence[int]], *,
     engine_reasons
         What the engine said; kept for orders reached after ``deadline``.
     max_trials
-        Most insertions timed per order.
+        Insertions timed per order (see :func:`explain_order`).
     deadline
         ``time.perf_counter()`` value after which no more orders are explained.
 
