@@ -125,3 +125,20 @@ def test_seed_takes_numpy_integers_and_refuses_a_negative_one() -> None:
     assert sc.problem.to_json() == load("historic", seed=3, backend="haversine").problem.to_json()
     with pytest.raises(InvalidProblemError, match="seed must be a non-negative integer, got -1"):
         load("historic", seed=-1)
+
+
+@pytest.mark.parametrize(("overrides", "name", "rule"), [
+    ({"riders": 10**9}, "riders", "between 1 and 100,000"),
+    ({"orders": 10**7}, "orders", "between 1 and 100,000"),
+    ({"riders": None, "orders_per_rider": 1e-9}, "orders_per_rider", "more than 100,000 riders"),
+    ({"orders_per_rider": float("inf")}, "orders_per_rider", "finite"),
+    ({"ml_per_g": float("inf")}, "ml_per_g", "finite"),
+    ({"weight_rsud": float("inf")}, "weight_rsud", "finite"),
+])
+def test_sizes_past_any_day_and_infinite_numbers_are_refused_before_generating(
+        overrides: dict[str, object], name: str, rule: str) -> None:
+    """They hung (a billion riders allocated) or failed deep inside with OverflowError."""
+    from medroute.scenarios import load
+
+    with pytest.raises(InvalidProblemError, match=f"parameter '{name}'.*{rule}"):
+        load("historic", backend="haversine", **overrides)

@@ -15,6 +15,7 @@ An unknown name, a value of the wrong type or out of range raises
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ from ..errors import InvalidProblemError
 from ..timefmt import parse_time
 
 ParamValue = int | float | str | None
+
+MAX_COUNT = 100_000
+"""Most orders, and most riders, a generated day may have: ten times the largest day planned
+(10,000 orders in parts, ``docs/decompose.md``). More would take minutes and gigabytes to
+generate before any solve could start."""
 Kind = Literal["P", "E", "D", "P/E", "P/D"]
 
 
@@ -63,11 +69,11 @@ _PARAMS = (
     Param("orders", 20, "orders/day", "P/E",
           "Scenario anchors: historic 10–30 orders/day; Program: 4,444 deliveries by Feb 2019 ≈ 10–15 "
           "per working day (P/D)",
-          "number of orders generated (scenarios set their own, see the scenario table)"),
+          "number of orders generated, 1 … 100,000 (scenarios set their own, see the scenario table)"),
     Param("riders", None, "riders", "P/E",
           "Program: launch with 15 trained riders for the two RSUDs (P); otherwise derived from "
           "orders_per_rider (E)",
-          "number of riders; None = ceil(orders / orders_per_rider)"),
+          "number of riders, 1 … 100,000; None = ceil(orders / orders_per_rider)"),
     Param("orders_per_rider", 7.0, "orders/rider/day", "E",
           "estimate: a 9-hour shift of 3 km town runs (domain.md, Couriers: 25–35 km/h in town) "
           "serves about 7 patients with handover and return",
@@ -257,13 +263,18 @@ def _validate(scenario: str, v: Mapping[str, ParamValue]) -> None:
         assert isinstance(value, (int, float))
         return float(value)
 
-    if num("orders") < 1:
-        fail("orders", "must be at least 1")
-    if v["riders"] is not None and num("riders") < 1:
-        fail("riders", "must be at least 1 (or None to derive it)")
+    for name, param in PARAMS.items():
+        if isinstance(param.default, float) and not math.isfinite(num(name)):
+            fail(name, "must be a finite number")
+    if not 1 <= num("orders") <= MAX_COUNT:
+        fail("orders", f"must be between 1 and {MAX_COUNT:,}")
+    if v["riders"] is not None and not 1 <= num("riders") <= MAX_COUNT:
+        fail("riders", f"must be between 1 and {MAX_COUNT:,} (or None to derive it)")
     for name in ("orders_per_rider", "ml_per_g", "weight_rsud", "weight_hospital", "weight_puskesmas"):
         if not num(name) > 0:
             fail(name, "must be > 0")
+    if v["riders"] is None and num("orders") / num("orders_per_rider") > MAX_COUNT:
+        fail("orders_per_rider", f"gives more than {MAX_COUNT:,} riders for {v['orders']!r} orders")
     if num("synthetic_sites") < 1:
         fail("synthetic_sites", "must be at least 1")
     for name in ("cold_share", "slot_share", "coolbox_share"):
