@@ -113,3 +113,39 @@ def test_report_names_the_travel(tmp_path: Path) -> None:
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert plan.travel is not None
     assert f"Travel: matrix (digest {plan.travel.digest})" in report
+
+
+def _tuned() -> tuple[medroute.Problem, HaversineBackend, medroute.Solution]:
+    """A plan made on haversine with a non-default detour: not the haversine default's travel."""
+    p = small_problem()
+    be = HaversineBackend(detour=1.5)
+    return p, be, medroute.solve(p, engine="greedy", time_limit=2, matrix=be)
+
+
+def test_a_plan_on_tuned_haversine_records_the_parameters() -> None:
+    p, be, plan = _tuned()
+    assert plan.travel is not None and plan.travel.backend == "haversine(detour=1.5)"
+    assert HaversineBackend(speeds_kmh={"motorbike": 40.0}).name == "haversine(motorbike_kmh=40.0)"
+    assert HaversineBackend().name == "haversine"
+    assert medroute.check(p, plan, be) == []
+
+
+def test_a_tuned_haversine_folder_is_rechecked_on_its_travel_npz(tmp_path: Path) -> None:
+    p, be, plan = _tuned()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "travel.npz" in write_outputs(tmp_path, p, plan, violations=[], matrix=be, **LIGHT)
+    checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+
+
+def test_a_tuned_haversine_folder_without_its_travel_is_refused_not_misjudged(tmp_path: Path) -> None:
+    p, _, plan = _tuned()
+    with pytest.warns(MissingTravelWarning, match=r"haversine\(detour=1.5\)"):
+        written = write_outputs(tmp_path, p, plan, **LIGHT)
+    assert "travel.npz" not in written
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
+    assert "haversine(detour=1.5)" in refused.stderr and "--matrix PATH" in refused.stderr
+    assert "violation" not in refused.output

@@ -31,11 +31,18 @@ class HaversineBackend:
         Road distance / great-circle distance (dimensionless, ≥ 1).
     speeds_kmh
         Average speed per profile, km/h.
+
+    Attributes
+    ----------
+    name
+        ``"haversine"`` with the defaults; else the parameters that differ from them, e.g.
+        ``"haversine(detour=1.5, motorbike_kmh=40.0)"``. A plan records it
+        (:attr:`medroute.Solution.travel`), so it is never re-checked on the default's travel.
     """
 
     detour: float = DETOUR_FACTOR
     speeds_kmh: Mapping[str, float] = field(default_factory=lambda: dict(SPEEDS_KMH))
-    name: str = "haversine"
+    name: str = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.detour >= 1.0:
@@ -43,6 +50,9 @@ class HaversineBackend:
         for profile, speed in self.speeds_kmh.items():
             if not speed > 0:
                 raise InvalidProblemError(f"haversine: speed for profile {profile!r} must be > 0")
+        params = [f"detour={float(self.detour)!r}"] if self.detour != DETOUR_FACTOR else []
+        params += [f"{p}_kmh={float(v)!r}" for p, v in sorted(self.speeds_kmh.items()) if SPEEDS_KMH.get(p) != v]
+        object.__setattr__(self, "name", f"haversine({', '.join(params)})" if params else "haversine")
 
     def speed_mps(self, profile: str) -> float:
         if profile not in self.speeds_kmh:
