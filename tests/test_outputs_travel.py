@@ -18,6 +18,7 @@ from medroute import TravelMatrix
 from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, app
 from medroute.errors import MissingTravelWarning
 from medroute.outputs import write_outputs
+from medroute.outputs.write import write_travel
 from medroute.travel import HaversineBackend, MatrixBackend
 from tests.plans import small_problem
 
@@ -149,3 +150,35 @@ def test_a_tuned_haversine_folder_without_its_travel_is_refused_not_misjudged(tm
     assert refused.exit_code == EXIT_BAD_INPUT, refused.output
     assert "haversine(detour=1.5)" in refused.stderr and "--matrix PATH" in refused.stderr
     assert "violation" not in refused.output
+
+
+def _record_plain_haversine(out: Path) -> None:
+    """What a plan on tuned haversine recorded before its parameters were named."""
+    doc = json.loads((out / "plan.json").read_text())
+    doc["travel"]["backend"] = "haversine"
+    (out / "plan.json").write_text(json.dumps(doc))
+
+
+def test_check_uses_the_travel_whose_digest_is_the_plans(tmp_path: Path) -> None:
+    p, be, plan = _tuned()
+    write_outputs(tmp_path, p, plan, matrix=be, **LIGHT)
+    _record_plain_haversine(tmp_path)
+    checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+
+
+def test_check_refuses_when_no_travel_at_hand_has_the_plans_digest(tmp_path: Path) -> None:
+    p, be, plan = _tuned()
+    assert plan.travel is not None
+    write_outputs(tmp_path, p, plan, matrix=be, **LIGHT)
+    _record_plain_haversine(tmp_path)
+    write_travel(tmp_path / "travel.npz", p, HaversineBackend(detour=1.4))  # another plan's travel
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
+    assert plan.travel.digest in refused.stderr and "--matrix PATH" in refused.stderr
+    assert "violation" not in refused.output
+    (tmp_path / "travel.npz").unlink()
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
+    assert "default haversine" in refused.stderr and "violation" not in refused.output

@@ -247,28 +247,45 @@ def _plan_backend(solution: Any) -> str:
     return str(solution.travel.backend).removeprefix("cached-")
 
 
-def _check_travel(solution: Any, plan_file: Path, backend: str | None, graph: Path | None,
-                  matrix: Path | None) -> tuple[str, Path | None]:
-    """(backend name, matrix file) to check a plan with: the options given, else the travel the
-    plan records (its ``travel.npz`` when it lies beside the plan, haversine when it records
-    that); any other plan is refused, naming what to pass."""
+def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | None, graph: Path | None,
+                  matrix: Path | None) -> Any:
+    """The travel matrices to check a plan with: those of the options given, else the travel the
+    plan records, found among the default haversine (when it records plain ``haversine``) and its
+    ``travel.npz`` (when one lies beside the plan) as the one that times its legs as recorded (same
+    digest; the first when the plan records no digest). Any other plan is refused, naming what to pass."""
+    from .matrices import travel_source
+
     made = _plan_backend(solution)
-    chosen = _travel_backend(backend, graph, matrix, graph_backend=made if made in GRAPH_BACKENDS else "osm")
+    base = made.partition("(")[0]
+    chosen = _travel_backend(backend, graph, matrix, graph_backend=base if base in GRAPH_BACKENDS else "osm")
     if chosen is not None:
-        return chosen, matrix
+        return _travel(problem, chosen, graph, matrix)[1]
     beside = plan_file.parent / "travel.npz"  # written with the plan by solve, demo and write_outputs
-    if made == "haversine":
-        return made, None
+    digest = solution.travel.digest if solution.travel is not None else ""
+    found: list[str] = []  # why each travel at hand is not the plan's
+    at_hand: list[tuple[str, Path | None]] = [("haversine", None)] if made == "haversine" else []
     if beside.is_file():
-        err_console.print(f"checking with the travel the plan was made with: {beside}")
-        return "matrix", beside
+        at_hand.append(("matrix", beside))
+    for name, npz in at_hand:
+        _, mats = _travel(problem, name, None, npz)
+        now = travel_source(problem, solution, mats).digest
+        if not digest or now == digest:
+            if npz is not None:
+                err_console.print(f"checking with the travel the plan was made with: {npz}")
+            return mats
+        found.append(f"{'the default haversine' if npz is None else f'the travel.npz beside it ({npz})'} times "
+                     f"its legs otherwise (digest {now}, the plan's {digest})")
+    if not beside.is_file():
+        found.append("no travel.npz lies beside it")
     same = ""  # a given matrix, or unknown travel: only the matrix itself reproduces it
-    if made in ("osm", "osrm"):
-        same = f", or --backend {made} --graph PATH with the same road graph"
+    if base in GRAPH_BACKENDS:
+        same = f", or --backend {base} --graph PATH with the same road graph"
+    elif base == "haversine":
+        same = f", or medroute.check in Python with the HaversineBackend it was made with ({made})"
     elif made not in ("", "matrix"):
         same = f", or medroute.check in Python with the {made!r} backend"
     what = f"travel backend {made!r}" if made else "travel of unknown backend"
-    raise UsageError(f"the plan was made with {what} and no travel.npz lies beside it: pass --matrix PATH, the "
+    raise UsageError(f"the plan was made with {what}, but {' and '.join(found)}: pass --matrix PATH, the "
                      f"travel.npz written with the plan (by solve, demo or write_outputs(matrix=...)){same}; "
                      "--backend haversine checks it against straight lines anyway (leg times will not match)")
 
@@ -420,9 +437,8 @@ def check(
 
         problem = _read_problem(problem_file)
         solution = read_input("PLAN_FILE", plan_file, Solution.from_json, what="a plan JSON")
-        name, npz = _check_travel(solution, plan_file, backend, graph, matrix)
         with _spinner("Computing travel matrix"):
-            _, mats = _travel(problem, name, graph, npz)
+            mats = _check_travel(problem, solution, plan_file, backend, graph, matrix)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TravelMismatchWarning)
             violations = run_check(problem, solution, mats)
