@@ -172,3 +172,22 @@ def test_a_part_given_the_whole_days_matrix_is_told_to_cut_it_with_sub_matrix() 
         medroute.solve(part, engine="greedy", time_limit=1, matrix=m)
     plan = medroute.solve(part, engine="greedy", time_limit=1, matrix=medroute.sub_matrix(p, m, part))
     assert plan.served == (part.orders[0].id,)
+
+
+def test_the_digest_covers_the_door_of_a_carried_order_left_out() -> None:
+    """The checker judges a carried order reported unassigned on the travel to its door (could its
+    rider have delivered it?), a place the routes never visit: other travel there is other travel."""
+    p = small_problem()
+    door = medroute.Location(-8.30, 114.30)
+    carried = medroute.Order("rx-9", "pkm", door, windows=(medroute.TimeWindow(8 * 3600, 8 * 3600 + 1200),),
+                             picked_up_by="budi", picked_up_s=8 * 3600)
+    p = p.replace(orders=(*p.orders, carried))
+    m = HaversineBackend(detour=1.5).matrix(p.locations)
+    plan = medroute.solve(p, engine="greedy", time_limit=2, matrix=m)
+    assert "rx-9" in {u.order for u in plan.unassigned} and medroute.check(p, plan, m) == []
+    row = p.location_index[door]
+    faster = m.durations_s.copy()
+    faster[row, :] //= 10
+    faster[:, row] //= 10
+    with pytest.warns(TravelMismatchWarning):
+        medroute.check(p, plan, TravelMatrix(faster, m.distances_m))

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import InvalidMatrixError, TravelMismatchWarning
 from .geo import Location
-from .model import Problem
+from .model import Problem, Rider
 from .solution import Solution, StopKind, TravelSource
 from .travel.base import TravelBackend, TravelMatrix
 
@@ -120,9 +120,10 @@ def sub_matrix(problem: Problem, matrix: MatrixLike, sub: Problem) -> dict[str, 
 
 
 def travel_digest(problem: Problem, solution: Solution, matrices: Mapping[str, TravelMatrix]) -> str:
-    """A short fingerprint of the travel between the places ``solution`` visits (every rider's
-    profile, durations and distances among those places, in a fixed order). Equal digests mean the
-    plan's legs are timed the same, whatever other places the problem has."""
+    """A short fingerprint of the travel between the places ``solution`` visits, and the doors of
+    orders on board it reports unassigned (every rider's profile, durations and distances among
+    those places, in a fixed order). Equal digests mean :func:`medroute.check` reads the same
+    travel for the plan, whatever other places the problem has."""
     h = hashlib.blake2b(digest_size=8)
     index = problem.location_index
     for profile, places in sorted(_visited(problem, solution).items()):
@@ -165,22 +166,34 @@ def warn_if_other_travel(problem: Problem, solution: Solution, matrices: Mapping
 
 
 def _visited(problem: Problem, solution: Solution) -> dict[str, set[Location]]:
-    """The places each travel profile's riders visit in ``solution`` (unknown ids skipped: the
-    checker reports them)."""
+    """The places whose travel :func:`medroute.check` reads, per travel profile: those each rider
+    visits in ``solution`` and, for an order on board reported unassigned, its rider's start and end
+    and the order's door (could the rider have delivered it?). Unknown ids are skipped: the checker
+    reports them."""
     out: dict[str, set[Location]] = {}
-    for route in solution.routes:
-        rider = problem.rider.get(route.rider)
-        if rider is None:
-            continue
+
+    def rider_places(rider: Rider) -> set[Location]:
         places = out.setdefault(rider.profile, set())
         places.add(rider.start)
         if rider.end is not None:
             places.add(rider.end)
+        return places
+
+    for route in solution.routes:
+        rider = problem.rider.get(route.rider)
+        if rider is None:
+            continue
+        places = rider_places(rider)
         for stop in route.stops:
             order = problem.order.get(stop.order) if stop.order else None
             if order is not None:
                 pharmacy = problem.pharmacy[order.pharmacy].location
                 places.add(order.location if stop.kind == StopKind.DELIVERY else pharmacy)
+    for left in solution.unassigned:
+        order = problem.order.get(left.order)
+        carrier = problem.rider.get(order.picked_up_by or "") if order is not None else None
+        if order is not None and carrier is not None:
+            rider_places(carrier).add(order.location)
     return out
 
 
