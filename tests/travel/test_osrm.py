@@ -106,3 +106,22 @@ def test_not_a_dataset(tmp_path: Path) -> None:
         OsrmBackend(dataset=tmp_path / "nothing.osrm")
     with pytest.raises(InvalidProblemError, match="source"):
         OsrmBackend()
+
+
+def test_matrix_cache_tells_datasets_apart(pancer_file: Path, tmp_path: Path) -> None:
+    """Two datasets in folders of the same name (``.../ds/data.osrm``), built with other speeds:
+    a cached matrix of one is never the other's."""
+    import shutil
+
+    from medroute.travel.cache import CachedBackend
+
+    slower = {"residential": 15.0, "secondary": 15.0}
+    built = [build_dataset(pancer_file, cache_dir=tmp_path / "build"),
+             build_dataset(pancer_file, cache_dir=tmp_path / "build", speeds_kmh=slower)]
+    pts = [Location(-8.5871411, 114.0076898), Location(-8.5839406, 114.0580248)]
+    got = []
+    for name, ds in zip(("one", "two"), built, strict=True):
+        shutil.copytree(ds.parent, tmp_path / name / "ds")
+        cached = CachedBackend(OsrmBackend(dataset=tmp_path / name / "ds" / ds.name), tmp_path / "matrices")
+        got.append(cached.matrix(pts).durations_s[0, 1])
+    assert got[0] < got[1]

@@ -358,6 +358,7 @@ class OsrmBackend:
         if not Path(str(self.dataset) + ".properties").exists():
             raise OsrmError(f"osrm: {str(self.dataset)!r} is not a built OSRM dataset")
         self.max_snap_m = float(max_snap_m)
+        self._files = _dataset_stamp(self.dataset)  # before the engine reads them
         config = self._osrm.EngineConfig()
         config.SetStorageConfig(str(self.dataset))
         config.use_shared_memory = False
@@ -368,7 +369,9 @@ class OsrmBackend:
             raise OsrmError(f"osrm: cannot open {str(self.dataset)!r}: {exc}") from exc
 
     def cache_key(self) -> str:
-        return f"osrm:{self.dataset.parent.name}:{self.max_snap_m}"
+        """Identifies the dataset (its path, and the size and time of each of its files as they were
+        loaded: a dataset rebuilt in place is another) and every parameter that changes the matrix."""
+        return f"osrm:{self.dataset.resolve()}:{self._files}:{self.max_snap_m}"
 
     @staticmethod
     def _check_profile(profile: str) -> None:
@@ -414,6 +417,14 @@ class OsrmBackend:
         except RuntimeError as exc:
             raise OsrmError(f"osrm route: {exc}") from exc
         return _route_path({"code": res["code"], "routes": res["routes"]}, a, b, "osrm route")
+
+
+def _dataset_stamp(dataset: Path) -> str:
+    """A digest of the name, size and modification time of every file of ``dataset``."""
+    prefix = dataset.name + "."
+    files = sorted(f for f in dataset.parent.iterdir() if f.name.startswith(prefix))
+    stats = [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    return hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
 
 
 # ----------------------------------------------------------------------------- HTTP
