@@ -78,6 +78,21 @@ def test_snap_limit_and_snap_speed() -> None:
         GraphBackend(g, max_snap_m=50).matrix(off)
 
 
+def test_with_snap_speed_a_place_is_no_travel_from_itself() -> None:
+    """The same place twice in a matrix (off the road, the snap legs added) is zero travel apart,
+    as in a table or single legs between the two."""
+    from medroute.travel.lookup import legs, table
+
+    g = line_graph()
+    a, b = Location(-8.0009, 114.0), Location(-8.0, 114.01817)
+    walk = GraphBackend(g, snap_speed_kmh=3.6)
+    m = walk.matrix([a, a, b])
+    assert m.durations_s[0, 1] == m.distances_m[0, 1] == 0
+    assert np.array_equal(m.durations_s[0], m.durations_s[1])
+    assert np.array_equal(table(walk, [a, a, b], [a, a, b])[0], m.durations_s)
+    assert legs(walk, [a], [a])[0].tolist() == [0]
+
+
 def test_path_follows_edge_geometry() -> None:
     shapely = pytest.importorskip("shapely.geometry")
     g = line_graph()

@@ -302,8 +302,8 @@ class GraphBackend:
             return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
         self._one_component(node, ids_t)
         packed = self._packed(node, node)
-        durations, distances = self._unpack(packed, snap_m, snap_m,
-                                           np.eye(n, dtype=bool) if self.snap_speed_kmh is not None else None)
+        same = _same_places(locations, locations) if self.snap_speed_kmh is not None else None
+        durations, distances = self._unpack(packed, snap_m, snap_m, same)
         return TravelMatrix(durations_s=durations, distances_m=distances, snap_m=snap_m, profile=profile, ids=ids_t)
 
     def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
