@@ -182,3 +182,58 @@ def test_check_refuses_when_no_travel_at_hand_has_the_plans_digest(tmp_path: Pat
     refused = _check(tmp_path)
     assert refused.exit_code == EXIT_BAD_INPUT, refused.output
     assert "default haversine" in refused.stderr and "violation" not in refused.output
+
+
+@pytest.fixture(scope="module")
+def pancer_problem(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(problem file, road graph file): six orders on road nodes of the shipped Pancer extract."""
+    pytest.importorskip("osmnx")
+    from medroute import Location, Order, Pharmacy, Problem, Rider, TimeWindow
+    from medroute.scenarios.facilities import PANCER_FILE
+    from medroute.travel import GraphBackend
+    from tests.data import data_path
+
+    graph = data_path(PANCER_FILE)
+    g = GraphBackend(graph).graph
+    pts = [Location(float(g.lat[i]), float(g.lon[i])) for i in np.random.default_rng(7).choice(g.node_count, 8, False)]
+    day = TimeWindow(8 * 3600, 13 * 3600)
+    pharmacies = (Pharmacy("ph0", pts[0]), Pharmacy("ph1", pts[1]))
+    orders = tuple(Order(f"o{k}", f"ph{k % 2}", pts[2 + k], release_s=day.start_s, windows=(day,)) for k in range(6))
+    problem = Problem(pharmacies, orders, (Rider("r0", pts[0], start_s=day.start_s),
+                                           Rider("r1", pts[1], start_s=day.start_s)), name="pancer")
+    path = tmp_path_factory.mktemp("pancer") / "problem.json"
+    problem.save(path)
+    return path, graph
+
+
+@pytest.mark.parametrize("travel", ["osm", "osrm", "matrix"])
+def test_a_road_plan_round_trips_through_solve_and_check(travel: str, pancer_problem: tuple[Path, Path],
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planned on roads, the folder is re-checked feasible on its own travel; a plan with two visits
+    swapped is rejected leg by leg; without its travel.npz the folder is refused, not misjudged."""
+    problem_file, graph = pancer_problem
+    if travel == "osrm":
+        pytest.importorskip("osrm")
+        monkeypatch.setenv("MEDROUTE_CACHE", str(tmp_path / "cache"))
+    source = ["--graph", str(graph)]
+    if travel == "matrix":
+        p = medroute.Problem.from_json(problem_file)
+        m = medroute.travel.backend("osm", source=graph).matrix(p.locations)
+        MatrixBackend(m.durations_s, m.distances_m, locations=p.locations).to_npz(tmp_path / "roads.npz")
+        source = ["--matrix", str(tmp_path / "roads.npz")]
+    out = tmp_path / "out"
+    solved = runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy", "--time-limit",
+                                 "1", "--backend", travel, *source, "--no-figures"])
+    assert solved.exit_code == EXIT_OK, solved.output
+    assert json.loads((out / "plan.json").read_text())["travel"]["backend"] == travel
+    assert _check(out).exit_code == EXIT_OK
+    doc = json.loads((out / "plan.json").read_text())
+    stops = max(doc["routes"], key=lambda r: len(r["stops"]))["stops"]
+    stops[1], stops[-2] = stops[-2], stops[1]
+    (out / "plan.json").write_text(json.dumps(doc))
+    swapped = _check(out)
+    assert swapped.exit_code == 1, swapped.output
+    assert "[leg] rider 'r" in swapped.output and "violation(s)" in swapped.output
+    (out / "travel.npz").unlink()
+    refused = _check(out)
+    assert refused.exit_code == EXIT_BAD_INPUT and "--matrix PATH" in refused.stderr, refused.output

@@ -12,22 +12,29 @@ from hypothesis import strategies as st
 
 from medroute.errors import InvalidMatrixError, InvalidProblemError, UnreachableLocationError
 from medroute.geo import Location
-from medroute.travel import TravelBackend
+from medroute.travel import BACKEND_NAMES, CachedBackend, TravelBackend
 from medroute.travel.graph import GraphBackend
 from medroute.travel.haversine import HaversineBackend
 from medroute.travel.matrix import MatrixBackend
 
-BACKENDS = ["haversine", "matrix", "osm", "osrm", "osrm-http"]
+BACKENDS = ["haversine", "matrix", "osm", "osrm", "osrm-http", "cached"]
+"""Every backend the registry lists, and the disk cache around one (``cached``: around ``osm``)."""
 NETWORK = {"osm", "osrm", "osrm-http"}
 FAR = Location(-8.2084, 114.3662)  # RSUD Blambangan: ~45 km from the Pancer extract
 
 
+def test_the_suite_runs_every_backend_of_the_registry() -> None:
+    assert set(BACKEND_NAMES) <= set(BACKENDS)
+
+
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, pancer_osm: GraphBackend, pancer_points: list[Location]
-            ) -> TravelBackend:
+def backend(request: pytest.FixtureRequest, pancer_osm: GraphBackend, pancer_points: list[Location],
+            tmp_path: Path) -> TravelBackend:
     name = request.param
     if name == "haversine":
         return HaversineBackend()
+    if name == "cached":
+        return CachedBackend(pancer_osm, tmp_path / "matrices")
     if name == "matrix":
         m = pancer_osm.matrix(pancer_points)
         return MatrixBackend(m.durations_s, m.distances_m, locations=pancer_points,
@@ -105,6 +112,16 @@ def test_submatrix_consistency(backend: TravelBackend, pancer_points: list[Locat
 def test_single_and_empty(backend: TravelBackend, pancer_points: list[Location]) -> None:
     one = backend.matrix(pancer_points[:1])
     assert one.durations_s.shape == (1, 1) and one.durations_s[0, 0] == 0
+    none = backend.matrix([])
+    assert none.durations_s.shape == none.distances_m.shape == (0, 0) and none.snap_m.shape == (0,)
+
+
+def test_a_place_twice_is_zero_travel_apart(backend: TravelBackend, pancer_points: list[Location]) -> None:
+    a, b, c = pancer_points[:3]
+    m = backend.matrix([a, b, a, c])
+    for arr in (m.durations_s, m.distances_m):
+        assert arr[0, 2] == arr[2, 0] == 0
+        assert np.array_equal(arr[0], arr[2]) and np.array_equal(arr[:, 0], arr[:, 2])
 
 
 def test_far_point_refused_with_its_index(backend: TravelBackend, pancer_points: list[Location]) -> None:
@@ -112,7 +129,7 @@ def test_far_point_refused_with_its_index(backend: TravelBackend, pancer_points:
     if backend.name == "haversine":
         assert backend.matrix(points).durations_s[0, 2] > 0  # no network: nothing to refuse
         return
-    expected = UnreachableLocationError if backend.name in NETWORK else InvalidMatrixError
+    expected = UnreachableLocationError if backend.name.removeprefix("cached-") in NETWORK else InvalidMatrixError
     with pytest.raises(expected, match=r"location 2\b"):
         backend.matrix(points)
 
@@ -161,3 +178,26 @@ def test_tables_and_legs_equal_the_square_matrix(backend: TravelBackend, pancer_
     dur, dist = legs(backend, [pancer_points[i] for i in a], [pancer_points[j] for j in b])
     assert dur.dtype == np.int32 and np.array_equal(dur, m.durations_s[a, b])
     assert np.array_equal(dist, m.distances_m[a, b])
+
+
+def test_a_plan_is_held_to_the_travel_it_was_made_on(backend: TravelBackend, pancer_points: list[Location]) -> None:
+    """Planned on the backend, a plan records it and checks feasible on it; on slower travel its
+    schedule is impossible, and the checker says so, leg by leg, with a mismatch warning."""
+    import medroute
+    from medroute.check import Rule
+    from medroute.errors import TravelMismatchWarning
+    from medroute.matrices import as_matrices
+
+    day = medroute.TimeWindow(8 * 3600, 13 * 3600)
+    pharmacy = medroute.Pharmacy("ph", pancer_points[0])
+    orders = tuple(medroute.Order(f"o{k}", "ph", pancer_points[3 + k], release_s=day.start_s, windows=(day,))
+                   for k in range(4))
+    problem = medroute.Problem((pharmacy,), orders, (medroute.Rider("r", pancer_points[1], start_s=day.start_s),))
+    plan = medroute.solve(problem, engine="greedy", time_limit=1, matrix=backend)
+    assert plan.travel is not None and plan.travel.backend == backend.name
+    assert plan.kpis.served == 4 and medroute.check(problem, plan, backend) == []
+    m = as_matrices(problem, backend)["motorbike"]
+    slower = m.durations_s * 2 + 1 - np.eye(m.size, dtype=np.int32)  # every leg longer, the diagonal 0
+    with pytest.warns(TravelMismatchWarning):
+        late = medroute.check(problem, plan, medroute.TravelMatrix(slower, m.distances_m))
+    assert sum(v.rule == Rule.LEG for v in late) >= 5
