@@ -328,3 +328,24 @@ def test_an_abandoned_order_is_judged_on_legs_asked_for_when_needed() -> None:
     dropped = dataclasses.replace(s, routes=(s.routes[1],), unassigned=(Unassigned("o1", Reason.SEARCH_LIMIT),))
     with mock.patch.object(sys.modules["medroute.check"], "LEGS_ONLY_ABOVE", 0):
         assert Rule.CARRIED in rules(p, dropped)
+
+
+def test_checked_legs_only_a_plan_of_another_backend_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a square matrix there is no digest to compare: the backend's name still tells
+    tuned haversine from the default."""
+    import warnings
+
+    from medroute.errors import TravelMismatchWarning
+    from medroute.solve import solve
+    from medroute.travel import HaversineBackend
+    from tests.plans import small_problem
+
+    p = small_problem()
+    tuned = HaversineBackend(detour=1.5)
+    plan = solve(p, engine="greedy", time_limit=1, matrix=tuned)
+    monkeypatch.setattr(sys.modules["medroute.check"], "LEGS_ONLY_ABOVE", 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check(p, plan, tuned) == []
+    with pytest.warns(TravelMismatchWarning, match=r"haversine\(detour=1.5\)"):
+        assert check(p, plan)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .matrices import MatrixLike, as_matrices, warn_if_other_travel
+from .matrices import MatrixLike, as_matrices, warn_if_other_backend, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
 from .solution import Load, Solution, Stop, StopKind
 from .timefmt import format_time
@@ -133,7 +133,7 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
         (:attr:`~medroute.Solution.travel`), a :class:`~medroute.errors.TravelMismatchWarning`
         says so: leg times would not match. A travel backend (or ``None``) on a problem of more
         than :data:`LEGS_ONLY_ABOVE` places is asked only for the legs the plan rides, in batches
-        (no square matrix; no travel digest to compare).
+        (no square matrix, so no travel digest to compare: only the backend's name).
 
     Returns
     -------
@@ -181,6 +181,7 @@ def _lookups(problem: Problem, solution: Solution, matrix: MatrixLike) -> dict[s
     by_id_only = getattr(backend, "locations", False) is None  # a MatrixBackend matched by ids
     if (isinstance(backend, TravelBackend) and not isinstance(backend, TravelMatrix) and not by_id_only
             and len(problem.locations) > LEGS_ONLY_ABOVE):
+        warn_if_other_backend(solution, backend)
         lookups = {p: LegLookup(backend, problem.locations, p) for p in problem.profiles}
         pairs: dict[str, list[tuple[int, int]]] = {p: [] for p in problem.profiles}
         for route in solution.routes:

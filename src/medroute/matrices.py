@@ -165,6 +165,19 @@ def warn_if_other_travel(problem: Problem, solution: Solution, matrices: Mapping
         "will not match; check it with the travel it was made with"), stacklevel=3)
 
 
+def warn_if_other_backend(solution: Solution, backend: TravelBackend) -> None:
+    """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel of
+    another backend than ``backend`` (each named, and neither a given matrix, which could hold any
+    backend's travel): what can be told without a square matrix to compare digests on."""
+    made = solution.travel.backend.removeprefix("cached-") if solution.travel is not None else ""
+    now = backend.name.removeprefix("cached-")
+    if made in ("", GIVEN_MATRIX) or now in ("", GIVEN_MATRIX) or made == now:
+        return
+    warnings.warn(TravelMismatchWarning(
+        f"the plan was made with travel {made!r} but is checked against {now!r}: leg times and distances "
+        "will not match; check it with the travel it was made with"), stacklevel=3)
+
+
 def _visited(problem: Problem, solution: Solution) -> dict[str, set[Location]]:
     """The places whose travel :func:`medroute.check` reads, per travel profile: those each rider
     visits in ``solution`` and, for an order on board reported unassigned, its rider's start and end
