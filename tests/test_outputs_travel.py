@@ -4,6 +4,7 @@ never a verdict on straight lines for a plan made on other travel."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -19,6 +20,7 @@ from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, app
 from medroute.errors import MissingTravelWarning
 from medroute.outputs import write_outputs
 from medroute.outputs.write import write_travel
+from medroute.solution import TravelSource
 from medroute.travel import HaversineBackend, MatrixBackend
 from tests.plans import small_problem
 
@@ -237,3 +239,15 @@ def test_a_road_plan_round_trips_through_solve_and_check(travel: str, pancer_pro
     (out / "travel.npz").unlink()
     refused = _check(out)
     assert refused.exit_code == EXIT_BAD_INPUT and "--matrix PATH" in refused.stderr, refused.output
+
+
+def test_travel_of_another_backend_is_not_written_for_a_plan_without_digest(tmp_path: Path) -> None:
+    """A day planned in parts records its backend but no digest: travel naming another backend is
+    still not the plan's."""
+    p, be, plan = _tuned()
+    parts = dataclasses.replace(plan, travel=TravelSource(backend=be.name, digest=""))
+    with pytest.warns(MissingTravelWarning, match=r"not the travel"):
+        assert "travel.npz" not in write_outputs(tmp_path, p, parts, matrix=HaversineBackend(), **LIGHT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "travel.npz" in write_outputs(tmp_path, p, parts, matrix=be, **LIGHT)

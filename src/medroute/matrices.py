@@ -165,17 +165,22 @@ def warn_if_other_travel(problem: Problem, solution: Solution, matrices: Mapping
         "will not match; check it with the travel it was made with"), stacklevel=3)
 
 
+def other_backend(made: str, now: str) -> bool:
+    """Whether travel backends named ``made`` and ``now`` are sure to differ: both named, neither a
+    given matrix (which may hold any backend's travel), and other names (a cache aside). What can
+    be told of a plan without a digest to compare."""
+    made, now = made.removeprefix("cached-"), now.removeprefix("cached-")
+    return made not in ("", GIVEN_MATRIX) and now not in ("", GIVEN_MATRIX) and made != now
+
+
 def warn_if_other_backend(solution: Solution, backend: TravelBackend) -> None:
     """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel of
-    another backend than ``backend`` (each named, and neither a given matrix, which could hold any
-    backend's travel): what can be told without a square matrix to compare digests on."""
-    made = solution.travel.backend.removeprefix("cached-") if solution.travel is not None else ""
-    now = backend.name.removeprefix("cached-")
-    if made in ("", GIVEN_MATRIX) or now in ("", GIVEN_MATRIX) or made == now:
-        return
-    warnings.warn(TravelMismatchWarning(
-        f"the plan was made with travel {made!r} but is checked against {now!r}: leg times and distances "
-        "will not match; check it with the travel it was made with"), stacklevel=3)
+    another backend than ``backend`` (:func:`other_backend`)."""
+    made = solution.travel.backend if solution.travel is not None else ""
+    if other_backend(made, backend.name):
+        warnings.warn(TravelMismatchWarning(
+            f"the plan was made with travel {made!r} but is checked against {backend.name!r}: leg times and "
+            "distances will not match; check it with the travel it was made with"), stacklevel=3)
 
 
 def _visited(problem: Problem, solution: Solution) -> dict[str, set[Location]]:

@@ -84,10 +84,10 @@ def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
     Without a ``travel.npz``, ``medroute check`` re-checks a plan on haversine only (what a plan
     made without ``matrix=`` records) and asks for the travel of any other plan: a
     :class:`~medroute.errors.MissingTravelWarning` says so when such a plan goes without one
-    (no travel given, several travel profiles, or travel whose digest is not the plan's, whose
-    legs would not match).
+    (no travel given, several travel profiles, or travel that is not the plan's: another digest, or
+    for a plan without one, another backend's name).
     """
-    from ..matrices import as_matrices, travel_source
+    from ..matrices import as_matrices, other_backend, travel_source
 
     made = solution.travel or TravelSource(backend="haversine")  # no record: checked on haversine
     needed = made.backend != "haversine"
@@ -104,12 +104,11 @@ def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
         if needed:
             _missing_travel(f"travel.npz holds one travel profile and the problem has {len(mats)}")
         return None
-    if made.digest:
-        now = travel_source(problem, solution, mats)
-        if now.digest != made.digest:
-            _missing_travel(f"{given} ({now.backend or 'unknown backend'}, digest {now.digest}) is not the travel "
-                            f"the plan was timed with ({made.backend or 'unknown backend'}, digest {made.digest})")
-            return None
+    now = travel_source(problem, solution, mats)  # without a digest (a day planned in parts), by name
+    if now.digest != made.digest if made.digest else other_backend(made.backend, now.backend):
+        _missing_travel(f"{given} ({now.backend or 'unknown backend'}, digest {now.digest}) is not the travel the "
+                        f"plan was timed with ({made.backend or 'unknown backend'}, digest {made.digest or 'none'})")
+        return None
     return mats
 
 
