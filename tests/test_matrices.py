@@ -191,3 +191,17 @@ def test_the_digest_covers_the_door_of_a_carried_order_left_out() -> None:
     faster[:, row] //= 10
     with pytest.warns(TravelMismatchWarning):
         medroute.check(p, plan, TravelMatrix(faster, m.distances_m))
+
+
+def test_a_plan_without_digest_checked_on_another_backend_is_warned_about() -> None:
+    """A day planned in parts records its backend but no digest: a square matrix of another backend
+    is still other travel."""
+    p = small_problem()
+    tuned = HaversineBackend(detour=1.5)
+    plan = medroute.solve(p, engine="greedy", time_limit=2, matrix=tuned)
+    parts = dataclasses.replace(plan, travel=medroute.solution.TravelSource(backend=tuned.name, digest=""))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert medroute.check(p, parts, tuned.matrix(p.locations)) == []  # a bare matrix may be anyone's
+    with pytest.warns(TravelMismatchWarning, match=r"haversine\(detour=1.5\)"):
+        assert medroute.check(p, parts, HaversineBackend())

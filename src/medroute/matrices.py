@@ -152,17 +152,22 @@ def travel_source(problem: Problem, solution: Solution, matrices: Mapping[str, T
 def warn_if_other_travel(problem: Problem, solution: Solution, matrices: Mapping[str, TravelMatrix]) -> None:
     """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel
     other than ``matrices`` between the places it visits: its legs were timed on other durations
-    and distances."""
+    and distances. A plan without a digest (a day planned in parts) is compared by backend name
+    (:func:`other_backend`)."""
     made = solution.travel
-    if made is None or not made.digest:
+    if made is None:
         return
     now = travel_source(problem, solution, matrices)
-    if now.digest == made.digest:
-        return
-    warnings.warn(TravelMismatchWarning(
-        f"the plan was made with travel {made.backend or 'of unknown backend'!r} (digest {made.digest}) but is "
-        f"checked against {now.backend or 'other travel'!r} (digest {now.digest}): leg times and distances "
-        "will not match; check it with the travel it was made with"), stacklevel=3)
+    if now.digest != made.digest if made.digest else other_backend(made.backend, now.backend):
+        _warn_other(made, now)
+
+
+def warn_if_other_backend(solution: Solution, backend: TravelBackend) -> None:
+    """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel of
+    another backend than ``backend`` (:func:`other_backend`): what can be told without a square
+    matrix to compare digests on."""
+    if solution.travel is not None and other_backend(solution.travel.backend, backend.name):
+        _warn_other(solution.travel, TravelSource(backend=backend.name))
 
 
 def other_backend(made: str, now: str) -> bool:
@@ -173,14 +178,14 @@ def other_backend(made: str, now: str) -> bool:
     return made not in ("", GIVEN_MATRIX) and now not in ("", GIVEN_MATRIX) and made != now
 
 
-def warn_if_other_backend(solution: Solution, backend: TravelBackend) -> None:
-    """Warn (:class:`~medroute.errors.TravelMismatchWarning`) when ``solution`` records travel of
-    another backend than ``backend`` (:func:`other_backend`)."""
-    made = solution.travel.backend if solution.travel is not None else ""
-    if other_backend(made, backend.name):
-        warnings.warn(TravelMismatchWarning(
-            f"the plan was made with travel {made!r} but is checked against {backend.name!r}: leg times and "
-            "distances will not match; check it with the travel it was made with"), stacklevel=3)
+def _warn_other(made: TravelSource, now: TravelSource) -> None:
+    def named(t: TravelSource, unknown: str) -> str:
+        return f"{t.backend or unknown!r}" + (f" (digest {t.digest})" if t.digest else "")
+
+    warnings.warn(TravelMismatchWarning(
+        f"the plan was made with travel {named(made, 'of unknown backend')} but is checked against "
+        f"{named(now, 'other travel')}: leg times and distances will not match; check it with the travel it was "
+        "made with"), stacklevel=5)
 
 
 def _visited(problem: Problem, solution: Solution) -> dict[str, set[Location]]:
