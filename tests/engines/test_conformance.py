@@ -8,6 +8,7 @@ import re
 import time
 from collections import Counter
 
+import numpy as np
 import pytest
 
 import medroute
@@ -96,6 +97,21 @@ def test_plan_is_feasible_and_complete(engine: str, key: str) -> None:
     assert solution.engine == engine
     assert solution.seed == 3
     assert 0 < solution.solve_time_s <= elapsed
+
+
+def test_plan_is_feasible_on_one_way_travel(engine: str) -> None:
+    """Every engine plans on the matrix it is given, row → column: on travel three times slower one
+    way than the other (one-way streets), not the haversine default, the plan checks feasible on it."""
+    from medroute.travel import HaversineBackend
+
+    problem = PROBLEMS["plain"]()
+    m = HaversineBackend(detour=1.5).matrix(problem.locations)
+    durations = m.durations_s + 2 * np.triu(m.durations_s)
+    solution = _solve(problem, engine, time_limit=1.0, seed=3, matrix=(durations, m.distances_m))
+    if solution is None:
+        return
+    assert solution.kpis.served > 0
+    assert medroute.check(problem, solution, (durations, m.distances_m)) == []
 
 
 def test_unservable_cold_order_is_reported(engine: str) -> None:
