@@ -251,3 +251,21 @@ def test_travel_of_another_backend_is_not_written_for_a_plan_without_digest(tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "travel.npz" in write_outputs(tmp_path, p, parts, matrix=be, **LIGHT)
+
+
+def test_a_plan_on_other_road_speeds_is_checked_on_its_travel_or_refused(pancer_problem: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    """The road graph alone does not give a plan's travel when it was made with other speeds: the
+    plan names them, the folder is checked on its travel.npz, and without it refused."""
+    problem_file, graph = pancer_problem
+    p = medroute.Problem.from_json(problem_file)
+    slow = medroute.travel.backend("osm", source=graph, speeds_kmh={"residential": 12.0, "unclassified": 12.0})
+    plan = medroute.solve(p, engine="greedy", time_limit=1, matrix=slow)
+    assert plan.travel is not None and plan.travel.backend == "osm(residential_kmh=12.0, unclassified_kmh=12.0)"
+    write_outputs(tmp_path, p, plan, matrix=slow, **LIGHT)
+    assert _check(tmp_path).exit_code == EXIT_OK
+    on_defaults = _check(tmp_path, "--graph", str(graph))
+    assert on_defaults.exit_code == 1 and "'osm(residential_kmh=12.0" in on_defaults.stderr
+    (tmp_path / "travel.npz").unlink()
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT and "osm(residential_kmh=12.0" in refused.stderr, refused.output

@@ -278,12 +278,10 @@ def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | N
     if not beside.is_file():
         found.append("no travel.npz lies beside it")
     same = ""  # a given matrix, or unknown travel: only the matrix itself reproduces it
-    if base in GRAPH_BACKENDS:
-        same = f", or --backend {base} --graph PATH with the same road graph"
-    elif base == "haversine":
-        same = f", or medroute.check in Python with the HaversineBackend it was made with ({made})"
+    if made in GRAPH_BACKENDS:
+        same = f", or --backend {made} --graph PATH with the same road graph"
     elif made not in ("", "matrix"):
-        same = f", or medroute.check in Python with the {made!r} backend"
+        same = f", or medroute.check in Python with the travel backend it was made with ({made})"
     what = f"travel backend {made!r}" if made else "travel of unknown backend"
     raise UsageError(f"the plan was made with {what}, but {' and '.join(found)}: pass --matrix PATH, the "
                      f"travel.npz written with the plan (by solve, demo or write_outputs(matrix=...)){same}; "

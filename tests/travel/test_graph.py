@@ -49,6 +49,13 @@ def test_speed_override_and_maxspeed_cap() -> None:
         GraphBackend(g2, speeds_kmh={"residential": 0.0})
 
 
+def test_the_name_records_the_speeds_that_are_not_the_defaults() -> None:
+    g = line_graph()
+    assert GraphBackend(g).name == "osm"
+    assert GraphBackend(g, speeds_kmh={"residential": 36.0, "trunk": 45.0}).name == "osm(residential_kmh=36.0)"
+    assert GraphBackend(g, unknown_kmh=20, snap_speed_kmh=5).name == "osm(unknown_kmh=20.0, snap_speed_kmh=5.0)"
+
+
 def test_oneway_is_one_strong_component_short() -> None:
     g = line_graph(oneway=True)
     with pytest.raises(UnreachableLocationError, match=r"location [01] .*cannot reach or be reached"):

@@ -18,6 +18,13 @@ TravelArrays = tuple[NDArray[np.int32], NDArray[np.int32]]
 rectangular table (sources × targets) or single legs (one entry per origin–destination pair)."""
 
 
+def backend_name(name: str, params: Sequence[str]) -> str:
+    """A backend's name with the parameters that make its travel differ from the defaults', e.g.
+    ``"haversine(detour=1.5)"``; just ``name`` without any. A plan records it
+    (:attr:`medroute.Solution.travel`), so it is never taken for travel on the defaults."""
+    return f"{name}({', '.join(params)})" if params else name
+
+
 @dataclass(frozen=True, eq=False)
 class TravelMatrix:
     """Many-to-many travel between ``n`` locations.

@@ -41,9 +41,9 @@ from scipy.spatial import cKDTree
 
 from ..errors import InvalidProblemError, UnreachableLocationError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
-from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix, backend_name
 from .osm_load import GraphLoadError, load_graph
-from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, edge_speed_kmh
+from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, edge_speed_kmh, speed_changes
 
 LENGTH_BITS = 30
 _SHIFT = float(2**LENGTH_BITS)
@@ -218,9 +218,14 @@ class GraphBackend:
         to the distances); when ``None`` (default) they are only reported in ``snap_m``.
     chunk
         Sources per Dijkstra batch (bounds memory at ``chunk × N × 8`` bytes).
-    """
 
-    name = "osm"
+    Attributes
+    ----------
+    name
+        ``"osm"``, with the speeds and ``snap_speed_kmh`` that differ from the defaults, e.g.
+        ``"osm(residential_kmh=20.0)"`` (a compiled :class:`RoadGraph` keeps the speeds it was
+        compiled with: they are not named).
+    """
 
     def __init__(self, source: str | Path | nx.MultiDiGraph | RoadGraph, *,
                  speeds_kmh: Mapping[str, float] | None = None, unknown_kmh: float = UNKNOWN_CLASS_KMH,
@@ -230,12 +235,15 @@ class GraphBackend:
             raise InvalidProblemError(f"osm: max_snap_m must be > 0 metres, got {max_snap_m}")
         if snap_speed_kmh is not None and not snap_speed_kmh > 0:
             raise InvalidProblemError(f"osm: snap_speed_kmh must be > 0, got {snap_speed_kmh}")
+        snap = [f"snap_speed_kmh={float(snap_speed_kmh)!r}"] if snap_speed_kmh is not None else []
         if isinstance(source, RoadGraph):
             self.graph = source
+            self.name = backend_name("osm", snap)
         else:
             nxg = load_graph(source) if isinstance(source, (str, Path)) else source
             speeds = {**MOTORBIKE_SPEEDS_KMH, **(speeds_kmh or {})}
             self.graph = compile_graph(nxg, speeds_kmh=speeds, unknown_kmh=unknown_kmh)
+            self.name = backend_name("osm", speed_changes(speeds_kmh, unknown_kmh) + snap)
         self.max_snap_m = float(max_snap_m)
         self.snap_speed_kmh = snap_speed_kmh
         self.chunk = max(1, int(chunk))

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from ..errors import InvalidProblemError
 from ..geo import Location, haversine_m
-from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix, backend_name
 
 DETOUR_FACTOR = 1.35
 """Road distance / straight-line distance. domain.md, Couriers: "road distance ≈ 1.3–1.4 ×
@@ -52,7 +52,7 @@ class HaversineBackend:
                 raise InvalidProblemError(f"haversine: speed for profile {profile!r} must be > 0")
         params = [f"detour={float(self.detour)!r}"] if self.detour != DETOUR_FACTOR else []
         params += [f"{p}_kmh={float(v)!r}" for p, v in sorted(self.speeds_kmh.items()) if SPEEDS_KMH.get(p) != v]
-        object.__setattr__(self, "name", f"haversine({', '.join(params)})" if params else "haversine")
+        object.__setattr__(self, "name", backend_name("haversine", params))
 
     def speed_mps(self, profile: str) -> float:
         if profile not in self.speeds_kmh:

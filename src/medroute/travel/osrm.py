@@ -39,11 +39,18 @@ from numpy.typing import NDArray
 
 from ..errors import InvalidProblemError, MedrouteError, UnreachableLocationError, require
 from ..geo import Location
-from .base import DEFAULT_PROFILE, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelMatrix, backend_name
 from .cache import default_cache_dir
 from .graph import DEFAULT_MAX_SNAP_M
 from .osm_load import load_graph
-from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, highway_class, parse_maxspeed_kmh
+from .speeds import (
+    MOTORBIKE_SPEEDS_KMH,
+    UNKNOWN_CLASS_KMH,
+    checked_speeds,
+    highway_class,
+    parse_maxspeed_kmh,
+    speed_changes,
+)
 
 logger = logging.getLogger("medroute")
 
@@ -340,20 +347,27 @@ class OsrmBackend:
         Farthest a location may be from the road network, metres.
     speeds_kmh, unknown_kmh
         Speed overrides, km/h.
-    """
 
-    name = "osrm"
+    Attributes
+    ----------
+    name
+        ``"osrm"``, with the speeds that differ from the defaults when it builds its dataset, e.g.
+        ``"osrm(residential_kmh=20.0)"`` (a ``dataset`` given keeps the speeds it was built with:
+        they are not named).
+    """
 
     def __init__(self, source: str | Path | nx.MultiDiGraph | None = None, *,
                  dataset: str | Path | None = None, cache_dir: str | Path | None = None,
                  max_snap_m: float = DEFAULT_MAX_SNAP_M, speeds_kmh: Mapping[str, float] | None = None,
                  unknown_kmh: float = UNKNOWN_CLASS_KMH) -> None:
         self._osrm = _osrm_module()
+        self.name = "osrm"
         if dataset is None:
             if source is None:
                 raise InvalidProblemError("osrm: give a road-data source or a built dataset")
             dataset = build_dataset(source, cache_dir=cache_dir, speeds_kmh=speeds_kmh,
                                     unknown_kmh=unknown_kmh)
+            self.name = backend_name("osrm", speed_changes(speeds_kmh, unknown_kmh))
         self.dataset = Path(dataset)
         if not Path(str(self.dataset) + ".properties").exists():
             raise OsrmError(f"osrm: {str(self.dataset)!r} is not a built OSRM dataset")

@@ -98,6 +98,14 @@ def checked_speeds(speeds_kmh: Mapping[str, float], unknown_kmh: float, *, where
     return out
 
 
+def speed_changes(speeds_kmh: Mapping[str, float] | None, unknown_kmh: float) -> list[str]:
+    """The speeds of a table (overrides of :data:`MOTORBIKE_SPEEDS_KMH`) and of unknown classes that
+    differ from the sourced defaults, as ``"<class>_kmh=<speed>"``: what a backend's name records."""
+    changed = [f"{k}_kmh={float(v)!r}" for k, v in sorted((speeds_kmh or {}).items())
+               if MOTORBIKE_SPEEDS_KMH.get(k) != v]
+    return changed + ([f"unknown_kmh={float(unknown_kmh)!r}"] if unknown_kmh != UNKNOWN_CLASS_KMH else [])
+
+
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$")
 
 
