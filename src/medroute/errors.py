@@ -23,11 +23,25 @@ class InvalidSolutionError(MedrouteError, ValueError):
     """A solution document is malformed or refers to unknown ids."""
 
 
-class InvalidMatrixError(MedrouteError, ValueError):
+class _LocationError(MedrouteError):
+    """An error about one of the locations a travel backend was asked for.
+
+    Attributes
+    ----------
+    index
+        Position of that location in the list asked for (``None`` when the error names none).
+    """
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class InvalidMatrixError(_LocationError, ValueError):
     """A travel matrix has the wrong shape, negative entries or unknown ids."""
 
 
-class UnreachableLocationError(MedrouteError, ValueError):
+class UnreachableLocationError(_LocationError, ValueError):
     """A location is too far from the road network or cannot reach / be reached by it."""
 
 

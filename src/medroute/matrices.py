@@ -29,7 +29,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import InvalidMatrixError, TravelMismatchWarning
+from .errors import InvalidMatrixError, TravelMismatchWarning, UnreachableLocationError
 from .geo import Location
 from .model import Problem, Rider
 from .solution import Solution, StopKind, TravelSource
@@ -227,7 +227,13 @@ def _from_backend(problem: Problem, backend: TravelBackend, profile: str) -> Tra
         m = TravelMatrix(backend.durations_s, backend.distances_m, profile=profile, ids=backend.ids,
                          backend=backend.name)
         return _for_problem(problem, m, profile)
-    m = backend.matrix(problem.locations, profile=profile)
+    try:
+        m = backend.matrix(problem.locations, profile=profile)
+    except (InvalidMatrixError, UnreachableLocationError) as exc:
+        if exc.index is None or not 0 <= exc.index < len(problem.locations):
+            raise
+        names = ", ".join(map(repr, location_names(problem)[exc.index]))
+        raise type(exc)(f"{exc}: the place of {names}", index=exc.index) from None
     if not isinstance(m, TravelMatrix):
         raise InvalidMatrixError(f"matrix: backend {backend.name!r} returned {type(m).__name__}, not a TravelMatrix")
     m = m if m.backend else dataclasses.replace(m, backend=backend.name)

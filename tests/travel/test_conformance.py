@@ -201,3 +201,17 @@ def test_a_plan_is_held_to_the_travel_it_was_made_on(backend: TravelBackend, pan
     with pytest.warns(TravelMismatchWarning):
         late = medroute.check(problem, plan, medroute.TravelMatrix(slower, m.distances_m))
     assert sum(v.rule == Rule.LEG for v in late) >= 5
+
+
+def test_a_problem_place_off_the_network_is_named(backend: TravelBackend, pancer_points: list[Location]) -> None:
+    """Refused for a problem, a place is named by what stands there, not by its row."""
+    import medroute
+    from medroute.matrices import as_matrices
+
+    if backend.name == "haversine":
+        return  # no network: nothing to refuse
+    pharmacy = medroute.Pharmacy("ph", pancer_points[0])
+    orders = (medroute.Order("near", "ph", pancer_points[2]), medroute.Order("far-away", "ph", FAR))
+    problem = medroute.Problem((pharmacy,), orders, (medroute.Rider("r", pancer_points[1]),))
+    with pytest.raises((UnreachableLocationError, InvalidMatrixError), match=r"location 2\b.*'far-away'"):
+        as_matrices(problem, backend)

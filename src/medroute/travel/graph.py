@@ -286,7 +286,7 @@ class GraphBackend:
             i = int(far[0])
             raise UnreachableLocationError(
                 f"location {_label(i, ids)} at ({lat[i]:.6f}, {lon[i]:.6f}) is {snap_m[i]:.0f} m from "
-                f"the nearest road, beyond max_snap_m={self.max_snap_m:.0f} m")
+                f"the nearest road, beyond max_snap_m={self.max_snap_m:.0f} m", index=i)
         return node, snap_m
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
@@ -370,7 +370,7 @@ class GraphBackend:
             raise UnreachableLocationError(
                 f"location {_label(i, ids)} snaps to a road cluster that cannot reach or be reached "
                 f"from the other locations' (strong component of {np.sum(self.graph.component == comp[i])} "
-                f"nodes vs {np.sum(self.graph.component == main)})")
+                f"nodes vs {np.sum(self.graph.component == main)})", index=i)
 
     def _packed(self, src: NDArray[np.int64], dst: NDArray[np.int64]) -> NDArray[np.float64]:
         """Packed fastest paths from every ``src`` node to every ``dst`` node, one Dijkstra run per

@@ -206,13 +206,13 @@ class MatrixBackend:
         if ids is not None and self.ids is not None:
             k = self._by_id.get(ids[i])
             if k is None:
-                raise InvalidMatrixError(f"matrix: location {i} ({ids[i]!r}) is not in the matrix")
+                raise InvalidMatrixError(f"matrix: location {i} ({ids[i]!r}) is not in the matrix", index=i)
             return k
         k2 = self._by_xy.get((float(loc.lat), float(loc.lon)))
         if k2 is None:
             hint = "" if self.locations is not None else " (the matrix has ids only: pass ids=...)"
             raise InvalidMatrixError(
-                f"matrix: location {i} at ({loc.lat}, {loc.lon}) is not in the matrix{hint}")
+                f"matrix: location {i} at ({loc.lat}, {loc.lon}) is not in the matrix{hint}", index=i)
         return k2
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,

@@ -292,7 +292,7 @@ def _table_to_matrix(resp: Mapping[str, Any], n: int, *, ids: tuple[str, ...] | 
         i = int(np.argmax(counts))
         raise UnreachableLocationError(
             f"location {_label(i, ids)} cannot reach or be reached from {int(counts[i])} other "
-            "location(s) on the OSRM network")
+            "location(s) on the OSRM network", index=i)
     np.fill_diagonal(dur, 0.0)
     np.fill_diagonal(dist, 0.0)
     return TravelMatrix(np.rint(dur).astype(np.int32), np.rint(dist).astype(np.int32), snap_m,
@@ -316,7 +316,7 @@ def _check_snap(snap_m: NDArray[np.float64], ids: tuple[str, ...] | None, max_sn
         i = int(far[0])
         raise UnreachableLocationError(
             f"location {_label(i, ids)} is {snap_m[i]:.0f} m from the nearest road, beyond "
-            f"max_snap_m={max_snap_m:.0f} m")
+            f"max_snap_m={max_snap_m:.0f} m", index=i)
 
 
 def _label(i: int, ids: Sequence[str] | None) -> str:
