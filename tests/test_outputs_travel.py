@@ -19,7 +19,6 @@ from medroute import TravelMatrix
 from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, app
 from medroute.errors import MissingTravelWarning
 from medroute.outputs import write_outputs
-from medroute.outputs.write import write_travel
 from medroute.solution import TravelSource
 from medroute.travel import HaversineBackend, MatrixBackend
 from tests.plans import small_problem
@@ -170,20 +169,19 @@ def test_check_uses_the_travel_whose_digest_is_the_plans(tmp_path: Path) -> None
     assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
 
 
-def test_check_refuses_when_no_travel_at_hand_has_the_plans_digest(tmp_path: Path) -> None:
+def test_an_edited_plan_is_checked_on_the_travel_it_names(tmp_path: Path) -> None:
+    """A plan edited by hand no longer has its digest (its places changed): it is still checked, on
+    the travel its name points to, and its faults reported."""
     p, be, plan = _tuned()
-    assert plan.travel is not None
     write_outputs(tmp_path, p, plan, matrix=be, **LIGHT)
-    _record_plain_haversine(tmp_path)
-    write_travel(tmp_path / "travel.npz", p, HaversineBackend(detour=1.4))  # another plan's travel
-    refused = _check(tmp_path)
-    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
-    assert plan.travel.digest in refused.stderr and "--matrix PATH" in refused.stderr
-    assert "violation" not in refused.output
-    (tmp_path / "travel.npz").unlink()
-    refused = _check(tmp_path)
-    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
-    assert "default haversine" in refused.stderr and "violation" not in refused.output
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    route = doc["routes"][0]
+    dropped = route["stops"][1]["order"]
+    route["stops"] = [s for s in route["stops"] if s.get("order") != dropped]
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    checked = _check(tmp_path)
+    assert checked.exit_code == 1, checked.output
+    assert f"[missing] order {dropped!r}" in checked.output and "travel.npz" in checked.stderr
 
 
 @pytest.fixture(scope="module")

@@ -250,9 +250,10 @@ def _plan_backend(solution: Any) -> str:
 def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | None, graph: Path | None,
                   matrix: Path | None) -> Any:
     """The travel matrices to check a plan with: those of the options given, else the travel the
-    plan records, found among the default haversine (when it records plain ``haversine``) and its
-    ``travel.npz`` (when one lies beside the plan) as the one that times its legs as recorded (same
-    digest; the first when the plan records no digest). Any other plan is refused, naming what to pass."""
+    plan records: the default haversine (when it records plain ``haversine``) or the ``travel.npz``
+    beside the plan, the one that times its legs as recorded (same digest) first. When neither does
+    (a plan edited since it was made, or recorded before tuned haversine was named), the one its
+    name points to, and :func:`medroute.check` warns. Any other plan is refused, naming what to pass."""
     from .matrices import travel_source
 
     made = _plan_backend(solution)
@@ -261,30 +262,25 @@ def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | N
     if chosen is not None:
         return _travel(problem, chosen, graph, matrix)[1]
     beside = plan_file.parent / "travel.npz"  # written with the plan by solve, demo and write_outputs
-    digest = solution.travel.digest if solution.travel is not None else ""
-    found: list[str] = []  # why each travel at hand is not the plan's
     at_hand: list[tuple[str, Path | None]] = [("haversine", None)] if made == "haversine" else []
     if beside.is_file():
         at_hand.append(("matrix", beside))
-    for name, npz in at_hand:
-        _, mats = _travel(problem, name, None, npz)
-        now = travel_source(problem, solution, mats).digest
-        if not digest or now == digest:
-            if npz is not None:
-                err_console.print(f"checking with the travel the plan was made with: {npz}")
-            return mats
-        found.append(f"{'the default haversine' if npz is None else f'the travel.npz beside it ({npz})'} times "
-                     f"its legs otherwise (digest {now}, the plan's {digest})")
-    if not beside.is_file():
-        found.append("no travel.npz lies beside it")
-    same = ""  # a given matrix, or unknown travel: only the matrix itself reproduces it
+    found = [(npz, _travel(problem, name, None, npz)[1]) for name, npz in at_hand]
+    digest = solution.travel.digest if solution.travel is not None else ""
+    same = [(npz, mats) for npz, mats in found if travel_source(problem, solution, mats).digest == digest]
+    if found:
+        npz, mats = (same or found)[0]
+        if npz is not None:
+            err_console.print(f"checking with the travel the plan was made with: {npz}")
+        return mats
+    advice = ""  # a given matrix, or unknown travel: only the matrix itself reproduces it
     if made in GRAPH_BACKENDS:
-        same = f", or --backend {made} --graph PATH with the same road graph"
+        advice = f", or --backend {made} --graph PATH with the same road graph"
     elif made not in ("", "matrix"):
-        same = f", or medroute.check in Python with the travel backend it was made with ({made})"
+        advice = f", or medroute.check in Python with the travel backend it was made with ({made})"
     what = f"travel backend {made!r}" if made else "travel of unknown backend"
-    raise UsageError(f"the plan was made with {what}, but {' and '.join(found)}: pass --matrix PATH, the "
-                     f"travel.npz written with the plan (by solve, demo or write_outputs(matrix=...)){same}; "
+    raise UsageError(f"the plan was made with {what} and no travel.npz lies beside it: pass --matrix PATH, the "
+                     f"travel.npz written with the plan (by solve, demo or write_outputs(matrix=...)){advice}; "
                      "--backend haversine checks it against straight lines anyway (leg times will not match)")
 
 

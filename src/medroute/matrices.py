@@ -182,10 +182,11 @@ def _warn_other(made: TravelSource, now: TravelSource) -> None:
     def named(t: TravelSource, unknown: str) -> str:
         return f"{t.backend or unknown!r}" + (f" (digest {t.digest})" if t.digest else "")
 
+    edited = " (or the plan's places changed since it was made)" if made.digest and now.digest else ""
     warnings.warn(TravelMismatchWarning(
         f"the plan was made with travel {named(made, 'of unknown backend')} but is checked against "
-        f"{named(now, 'other travel')}: leg times and distances will not match; check it with the travel it was "
-        "made with"), stacklevel=5)
+        f"{named(now, 'other travel')}{edited}: leg times and distances will not match; check it with the travel "
+        "it was made with"), stacklevel=5)
 
 
 def _visited(problem: Problem, solution: Solution) -> dict[str, set[Location]]:
