@@ -48,6 +48,9 @@ def test_dataset_cache_is_keyed_by_input_and_profile(pancer_file: Path, tmp_path
     fast = OsrmBackend(dataset=a).matrix(pts).durations_s[0, 1]
     slow = OsrmBackend(dataset=slower).matrix(pts).durations_s[0, 1]
     assert slow > fast
+    named = OsrmBackend(pancer_file, cache_dir=tmp_path, speeds_kmh={"residential": 15.0, "secondary": 15.0})
+    assert named.dataset == slower and named.name == "osrm(residential_kmh=15.0, secondary_kmh=15.0)"
+    assert OsrmBackend(pancer_file, cache_dir=tmp_path).name == OsrmBackend(dataset=slower).name == "osrm"
 
 
 def test_in_process_equals_http(pancer_osrm_dataset: Path, osrm_url: str, pancer_points: list[Location]) -> None:
