@@ -249,3 +249,19 @@ def test_the_search_core_is_compiled_before_the_clock_on_a_fresh_machine(problem
                                      "--no-figures"])
         assert result.exit_code == EXIT_OK, _err(result)
     assert events == ["solve greedy", "compile", "solve auto", "solve auto"]  # once, before the first auto clock
+
+
+def test_a_shifted_stop_is_reported_with_its_order_and_times(problem_file: Path, tmp_path: Path) -> None:
+    """What a person needs to find the stop: the order, what the rider does there, and both times."""
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy",
+                               "--time-limit", "2", "--no-figures"]).exit_code == EXIT_OK
+    plan = json.loads((out / "plan.json").read_text())
+    stop = next(s for r in plan["routes"] for s in r["stops"] if s["kind"] == "delivery")
+    stop["start_s"] = stop["arrival_s"] - 120
+    (out / "plan.json").write_text(json.dumps(plan))
+    result = runner.invoke(app, ["check", str(problem_file), str(out / "plan.json")])
+    assert result.exit_code == EXIT_VIOLATIONS
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("[early_start]"))
+    start, arrival = (f"{t // 3600:02d}:{t % 3600 // 60:02d}" for t in (stop["start_s"], stop["arrival_s"]))
+    assert f"order {stop['order']!r}" in line and "delivery" in line and start in line and arrival in line, line

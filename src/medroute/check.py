@@ -264,7 +264,9 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
             bad(Rule.LEG, f"arrives at stop {i} at {format_time(s.arrival_s)}, but leaving at "
                           f"{format_time(prev_dep)} plus {leg_t} s gives {format_time(prev_dep + leg_t)}", s.order)
         if s.start_s < s.arrival_s:
-            bad(Rule.EARLY_START, f"starts service at stop {i} before arriving", s.order)
+            what = f"{s.kind.value} of order {s.order!r}" if s.order else f"{s.kind.value} stop"
+            bad(Rule.EARLY_START, f"{what} at stop {i} starts service at {format_time(s.start_s)}, before arriving "
+                                  f"at {format_time(s.arrival_s)}", s.order)
         if s.kind == StopKind.END:
             break
         o = problem.order[s.order or ""]
