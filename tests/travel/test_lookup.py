@@ -24,6 +24,8 @@ def test_matrix_lookup_backend() -> None:
     sub = lookup.matrix([GENTENG.location])
     assert sub.size == 1 and int(sub.durations_s[0, 0]) == 0
     assert sub.backend == "osm"  # a plan timed on it records the backend that computed the matrix
+    assert lookup.name == "osm"  # and the lookup itself is that travel, not other travel
+    assert MatrixLookup(locs, HaversineBackend().matrix(locs)).name == "lookup"
 
 
 def test_growing_matrix_asks_again_only_for_new_locations() -> None:

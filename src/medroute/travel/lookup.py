@@ -39,13 +39,19 @@ class MatrixLookup:
         The locations the matrix rows stand for.
     matrix
         One :class:`TravelMatrix` (every profile) or a mapping profile → matrix.
-    """
 
-    name = "lookup"
+    Attributes
+    ----------
+    name
+        The backend that computed the matrices (their ``backend``, the same for all), else
+        ``"lookup"``: a plan made with the lookup records the same.
+    """
 
     def __init__(self, locations: Sequence[Location], matrix: TravelMatrix | Mapping[str, TravelMatrix]) -> None:
         self.index = {loc: i for i, loc in enumerate(locations)}
         self.matrices: Mapping[str, TravelMatrix] | TravelMatrix = matrix
+        names = {m.backend for m in ([matrix] if isinstance(matrix, TravelMatrix) else matrix.values())}
+        self.name = names.pop() if len(names) == 1 and "" not in names else "lookup"
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
         """The sub-matrix over ``locations`` (each must be one of the lookup's locations)."""
