@@ -3,11 +3,13 @@ batch that :func:`medroute.batch.solve_many` runs on a Dask cluster (``docs/batc
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from ..defaults import DEFAULT_DAY
+from ..errors import InvalidProblemError
 from . import Scenario, load
 
 PROVINCE_TOWNS = ("expanded", "probolinggo", "surabaya")
@@ -39,8 +41,15 @@ def province(days: int = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: int 
         Days of the same town share one travel backend (``scenario.travel_backend``): pass them
         as ``solve_many(..., matrices=[s.travel_backend for s in days])`` and each road graph is
         sent to the workers once.
+
+    Raises
+    ------
+    InvalidProblemError
+        ``days`` is not a non-negative integer, ``towns`` is empty, or :func:`load` refuses a day.
     """
+    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or days < 0:
+        raise InvalidProblemError(f"province: days must be a non-negative integer, got {days!r}")
     if not towns:
-        raise ValueError("province: give at least one town")
+        raise InvalidProblemError("province: give at least one town")
     return [load(towns[i % len(towns)], seed=seed + i,
                  day=(start + timedelta(days=i // len(towns))).isoformat(), **overrides) for i in range(days)]
