@@ -33,7 +33,7 @@ from .errors import InvalidMatrixError, TravelMismatchWarning, UnreachableLocati
 from .geo import Location
 from .model import Problem, Rider
 from .solution import Solution, StopKind, TravelSource
-from .travel.base import TravelBackend, TravelMatrix
+from .travel.base import TravelBackend, TravelMatrix, take_points
 
 ProfileMatrix: TypeAlias = (TravelMatrix | NDArray[Any] | tuple[ArrayLike, ArrayLike]
                             | tuple[ArrayLike, ArrayLike, Sequence[str]])
@@ -307,4 +307,4 @@ def _rows_by_id(problem: Problem, m: TravelMatrix, profile: str) -> NDArray[np.i
 def _take(m: TravelMatrix, rows: NDArray[np.int64]) -> TravelMatrix:
     sel = np.ix_(rows, rows)
     return TravelMatrix(m.durations_s[sel], m.distances_m[sel], m.snap_m[rows], profile=m.profile,
-                        backend=m.backend)
+                        backend=m.backend, points=take_points(m.points, rows))

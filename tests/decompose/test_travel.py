@@ -10,7 +10,7 @@ from medroute.decompose import split
 from medroute.decompose.travel import PartTravel, block_columns, block_for, neighbour_places, sub_problem
 from medroute.geo import Location
 from medroute.matrices import as_matrices
-from medroute.travel.base import DEFAULT_PROFILE, TravelArrays
+from medroute.travel.base import DEFAULT_PROFILE, TravelArrays, location_points
 from medroute.travel.haversine import HaversineBackend
 
 from .towns import town
@@ -43,6 +43,7 @@ def test_parts_and_pairs_are_assembled_from_the_blocks_their_tasks_computed() ->
         mats, blocks = block_for(backend, sub, extra)
         rows = travel.rows(sub.locations)
         assert np.array_equal(mats["motorbike"].durations_s, full.durations_s[np.ix_(rows, rows)])
+        assert np.array_equal(mats["motorbike"].points, location_points(sub.locations))
         travel.add("motorbike", rows, travel.rows(block_columns(sub, extra)), blocks["motorbike"])
     asked = len(backend.asked)  # type: ignore[attr-defined]
     pair = sub_problem(p, got.parts[0].orders + got.parts[1].orders, got.parts[0].riders + got.parts[1].riders)
@@ -50,6 +51,7 @@ def test_parts_and_pairs_are_assembled_from_the_blocks_their_tasks_computed() ->
     m = travel.matrices(pair)["motorbike"]
     assert np.array_equal(m.durations_s, full.durations_s[np.ix_(rows, rows)])
     assert np.array_equal(m.distances_m, full.distances_m[np.ix_(rows, rows)])
+    assert np.array_equal(m.points, location_points(pair.locations))
     assert len(backend.asked) == asked  # type: ignore[attr-defined]  # neighbours: nothing computed
     assert max(a * b for a, b in backend.asked) < len(p.locations) ** 2  # type: ignore[attr-defined]
 
@@ -76,3 +78,4 @@ def test_a_full_matrix_is_cut() -> None:
     rows = travel.rows(sub.locations)
     assert np.array_equal(travel.matrices(sub)["motorbike"].durations_s,
                           full["motorbike"].durations_s[np.ix_(rows, rows)])
+    assert np.array_equal(travel.matrices(sub)["motorbike"].points, location_points(sub.locations))

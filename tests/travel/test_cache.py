@@ -28,6 +28,18 @@ def test_hit_after_miss_is_identical(tmp_path: Path) -> None:
     assert c.misses == 3
 
 
+def test_a_hit_knows_its_points_and_an_older_file_without_them_still_loads(tmp_path: Path) -> None:
+    c = CachedBackend(HaversineBackend(), tmp_path)
+    miss = c.matrix(PTS)
+    hit = c.matrix(PTS)
+    assert c.hits == 1 and miss.points is not None and hit.points is not None
+    np.testing.assert_array_equal(hit.points, [(p.lat, p.lon) for p in PTS])
+    (path,) = tmp_path.glob("*.npz")
+    np.savez(path, durations_s=miss.durations_s, distances_m=miss.distances_m, snap_m=miss.snap_m)  # as before
+    old = c.matrix(PTS)
+    assert c.hits == 2 and old.points is None and np.array_equal(old.durations_s, miss.durations_s)
+
+
 def test_key_depends_on_backend_params_points_and_ids() -> None:
     base = matrix_key(HaversineBackend(), PTS, "motorbike")
     assert matrix_key(HaversineBackend(detour=1.2), PTS, "motorbike") != base

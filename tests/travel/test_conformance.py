@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from medroute.errors import InvalidMatrixError, InvalidProblemError, UnreachableLocationError
 from medroute.geo import Location
 from medroute.travel import BACKEND_NAMES, CachedBackend, TravelBackend
+from medroute.travel.base import location_points
 from medroute.travel.graph import GraphBackend
 from medroute.travel.haversine import HaversineBackend
 from medroute.travel.matrix import MatrixBackend
@@ -122,6 +123,14 @@ def test_a_place_twice_is_zero_travel_apart(backend: TravelBackend, pancer_point
     for arr in (m.durations_s, m.distances_m):
         assert arr[0, 2] == arr[2, 0] == 0
         assert np.array_equal(arr[0], arr[2]) and np.array_equal(arr[:, 0], arr[:, 2])
+
+
+def test_the_matrix_knows_the_places_it_was_computed_for(backend: TravelBackend, pancer_points: list[Location]
+                                                        ) -> None:
+    for places in (pancer_points, pancer_points[::-3], pancer_points[:1], []):
+        m = backend.matrix(places)
+        assert m.points is not None
+        np.testing.assert_array_equal(m.points, location_points(places))
 
 
 def test_far_point_refused_with_its_index(backend: TravelBackend, pancer_points: list[Location]) -> None:

@@ -31,6 +31,14 @@ def test_lookup_by_id() -> None:
     assert m.ids == ("b", "c")
 
 
+def test_points_are_the_matrix_locations_of_the_rows() -> None:
+    m = make().matrix([PTS[2], PTS[0]])
+    assert m.points is not None and m.points.tolist() == [[-8.22, 114.35], [-8.20, 114.36]]
+    by_id = make().matrix([Location(0, 0), Location(1, 1)], ids=["b", "c"])  # the rows' own places
+    assert by_id.points is not None and by_id.points.tolist() == [[-8.21, 114.37], [-8.22, 114.35]]
+    assert MatrixBackend(DUR, DIST, ids=IDS).matrix(PTS[:2], ids=["b", "c"]).points is None  # ids only
+
+
 def test_missing_location_named() -> None:
     with pytest.raises(InvalidMatrixError, match=r"location 1 at \(-8\.5, 114\.0\) is not in the matrix"):
         make().matrix([PTS[0], Location(-8.5, 114.0)])
@@ -65,6 +73,7 @@ def test_npz_round_trip(tmp_path: Path) -> None:
     back = MatrixBackend.from_npz(tmp_path / "m.npz")
     assert back.ids == tuple(IDS) and back.locations == tuple(PTS)
     assert np.array_equal(back.matrix(PTS).durations_s, DUR)
+    assert np.array_equal(back.matrix(PTS).points, [(p.lat, p.lon) for p in PTS])
     np.savez(tmp_path / "bad.npz", durations_s=DUR)
     with pytest.raises(InvalidMatrixError, match="distances_m"):
         MatrixBackend.from_npz(tmp_path / "bad.npz")

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from ..geo import Location
 from ..matrices import GIVEN_MATRIX, MatrixLike, as_matrices
 from ..model import Problem
-from ..travel.base import TravelArrays, TravelBackend, TravelMatrix
+from ..travel.base import TravelArrays, TravelBackend, TravelMatrix, location_points, take_points
 from ..travel.lookup import table
 
 
@@ -99,8 +99,10 @@ class PartTravel:
         if self.full is not None:
             sel = np.ix_(rows, rows)
             return {p: TravelMatrix(self.full[p].durations_s[sel], self.full[p].distances_m[sel],
-                                    self.full[p].snap_m[rows], profile=p, backend=self.name) for p in sub.profiles}
-        return {p: TravelMatrix(*self._square(p, rows), profile=p, backend=self.name) for p in sub.profiles}
+                                    self.full[p].snap_m[rows], profile=p, backend=self.name,
+                                    points=take_points(self.full[p].points, rows)) for p in sub.profiles}
+        return {p: TravelMatrix(*self._square(p, rows), profile=p, backend=self.name,
+                                points=location_points(sub.locations)) for p in sub.profiles}
 
     def _square(self, profile: str, rows: NDArray[np.int64]) -> TravelArrays:
         """Travel between ``rows`` from the blocks; rows no block covers computed in one batch."""
@@ -143,8 +145,9 @@ def block_for(backend: TravelBackend, sub: Problem, extra: Sequence[Location]
     cols = block_columns(sub, extra)
     n = len(places)
     blocks = {p: table(backend, places, cols, profile=p) for p in sub.profiles}
+    points = location_points(places)
     mats = {p: TravelMatrix(np.ascontiguousarray(d[:, :n]), np.ascontiguousarray(m[:, :n]), profile=p,
-                            backend=backend.name) for p, (d, m) in blocks.items()}
+                            backend=backend.name, points=points) for p, (d, m) in blocks.items()}
     return mats, blocks
 
 

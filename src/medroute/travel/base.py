@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from ..defaults import DEFAULT_PROFILE as DEFAULT_PROFILE
 from ..errors import InvalidMatrixError
-from ..geo import Location
+from ..geo import Location, haversine_m
 
 TravelArrays = tuple[NDArray[np.int32], NDArray[np.int32]]
 """Travel durations (s) and distances (m) as a pair of int32 arrays of the same shape: a
@@ -45,6 +45,14 @@ class TravelMatrix:
     backend
         Name of the travel backend that computed it (``""`` when unknown); a plan records
         it (:attr:`medroute.Solution.travel`).
+    points
+        Optional (n, 2) float64, the latitude and longitude (degrees) of the location each row
+        was computed for. Every backend that computes from locations sets it, and every slice
+        carries it; where the matrix meets a problem its points must be the problem's
+        locations (within :data:`POINTS_TOLERANCE_M`), else the matrix is refused
+        (:class:`~medroute.errors.InvalidMatrixError`) rather than planned on with travel
+        computed for other places. ``None`` (numpy arrays, a literature instance): rows are
+        trusted to be in the problem's order, as they are matched by count or by ids only.
     """
 
     durations_s: NDArray[np.int32]
@@ -53,6 +61,7 @@ class TravelMatrix:
     profile: str = DEFAULT_PROFILE
     ids: tuple[str, ...] | None = None
     backend: str = ""
+    points: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         d = np.asarray(self.durations_s)
@@ -89,6 +98,19 @@ class TravelMatrix:
                 )
             if len(set(self.ids)) != len(self.ids):
                 raise InvalidMatrixError("matrix: ids must be unique")
+        if self.points is not None:
+            pts = np.ascontiguousarray(self.points, dtype=np.float64)
+            if pts.shape != (d.shape[0], 2):
+                raise InvalidMatrixError(
+                    f"matrix: points must be (n, 2) latitudes and longitudes for a {d.shape[0]} x "
+                    f"{d.shape[0]} matrix, got shape {pts.shape}")
+            ok = (np.abs(pts[:, 0]) <= 90.0) & (np.abs(pts[:, 1]) <= 180.0)  # False for nan
+            if not ok.all():
+                bad = int(np.flatnonzero(~ok)[0])
+                raise InvalidMatrixError(f"matrix: point of location {self._name(bad)} is not a latitude "
+                                         f"and longitude in degrees: {tuple(pts[bad].tolist())}")
+            pts.setflags(write=False)
+            object.__setattr__(self, "points", pts)
         self.durations_s.setflags(write=False)
         self.distances_m.setflags(write=False)
         self.snap_m.setflags(write=False)
@@ -100,6 +122,32 @@ class TravelMatrix:
     def size(self) -> int:
         """Number of locations."""
         return int(self.durations_s.shape[0])
+
+
+POINTS_TOLERANCE_M = 0.25
+"""How far (metres) a matrix's :attr:`~TravelMatrix.points` may lie from the locations it is used
+for: float noise and coordinates rounded to six decimals pass, a moved door does not."""
+
+
+def location_points(locations: Sequence[Location]) -> NDArray[np.float64]:
+    """The (n, 2) latitudes and longitudes of ``locations``: a matrix's
+    :attr:`~TravelMatrix.points` when it was computed for them."""
+    return np.array([(p.lat, p.lon) for p in locations], dtype=np.float64).reshape(-1, 2)
+
+
+def take_points(points: NDArray[np.float64] | None, rows: NDArray[np.int64]) -> NDArray[np.float64] | None:
+    """The points of the rows ``rows`` (``None`` for a matrix without points)."""
+    return None if points is None else points[rows]
+
+
+def point_gaps_m(points: NDArray[np.float64], locations: Sequence[Location]) -> NDArray[np.float64]:
+    """Metres from each of ``points`` to the location of the same row (as many of each)."""
+    here = location_points(locations)
+    if here.shape != points.shape:
+        raise ValueError(f"point_gaps_m: {len(points)} points for {len(here)} locations")
+    if np.array_equal(points, here):
+        return np.zeros(len(here))
+    return haversine_m(points[:, 0], points[:, 1], here[:, 0], here[:, 1])
 
 
 @runtime_checkable

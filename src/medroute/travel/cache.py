@@ -2,7 +2,9 @@
 
 The key is a sha256 of the backend's :meth:`cache_key` (graph content hash and parameters), the
 profile, the ids and the exact coordinates of the points, in order. A hit is read back bit for
-bit; a corrupt file is ignored and rewritten.
+bit, with the matrix's :attr:`~medroute.travel.TravelMatrix.points` when it has them (a file
+written before matrices knew their points reads back without); a corrupt file is ignored and
+rewritten.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ class CachedBackend:
                 with np.load(path, allow_pickle=False) as z:
                     self.hits += 1
                     return TravelMatrix(z["durations_s"], z["distances_m"], z["snap_m"], profile=profile,
-                                        ids=tuple(ids) if ids is not None else None)
+                                        ids=tuple(ids) if ids is not None else None,
+                                        points=z.get("points"))
             except (OSError, ValueError, KeyError):
                 path.unlink(missing_ok=True)
         self.misses += 1
@@ -103,8 +106,11 @@ class CachedBackend:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".npz.tmp")
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, durations_s=result.durations_s, distances_m=result.distances_m,
-                     snap_m=result.snap_m)
+            arrays: dict[str, Any] = {"durations_s": result.durations_s, "distances_m": result.distances_m,
+                                      "snap_m": result.snap_m}
+            if result.points is not None:
+                arrays["points"] = result.points
+            np.savez(fh, **arrays)
         Path(tmp).replace(path)
         return result
 

@@ -41,7 +41,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import InvalidProblemError, UnreachableLocationError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
-from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix, backend_name
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix, backend_name, location_points
 from .osm_load import GraphLoadError, load_graph
 from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, edge_speed_kmh, speed_changes
 
@@ -307,12 +307,13 @@ class GraphBackend:
         n = len(node)
         if n == 0:
             z = np.zeros((0, 0), dtype=np.int32)
-            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
+            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t, points=location_points(locations))
         self._one_component(node, ids_t)
         packed = self._packed(node, node)
         same = _same_places(locations, locations) if self.snap_speed_kmh is not None else None
         durations, distances = self._unpack(packed, snap_m, snap_m, same)
-        return TravelMatrix(durations_s=durations, distances_m=distances, snap_m=snap_m, profile=profile, ids=ids_t)
+        return TravelMatrix(durations_s=durations, distances_m=distances, snap_m=snap_m, profile=profile, ids=ids_t,
+                            points=location_points(locations))
 
     def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
               profile: str = DEFAULT_PROFILE) -> TravelArrays:

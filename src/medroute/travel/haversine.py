@@ -64,7 +64,7 @@ class HaversineBackend:
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
         durations, distances = self.table(locations, locations, profile=profile)
         return TravelMatrix(durations_s=durations, distances_m=distances, snap_m=np.zeros(len(locations)),
-                            profile=profile)
+                            profile=profile, points=_coords(locations))
 
     def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
               profile: str = DEFAULT_PROFILE) -> TravelArrays:

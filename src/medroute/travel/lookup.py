@@ -23,7 +23,14 @@ import numpy as np
 
 from ..errors import InvalidMatrixError
 from ..geo import Location
-from .base import DEFAULT_PROFILE, TableBackend, TravelArrays, TravelBackend, TravelMatrix
+from .base import (
+    DEFAULT_PROFILE,
+    TableBackend,
+    TravelArrays,
+    TravelBackend,
+    TravelMatrix,
+    location_points,
+)
 
 MatrixFn = Callable[[Sequence[Location], str], TravelMatrix]
 """``fn(locations, profile) -> TravelMatrix``: travel durations (s) and distances (m)."""
@@ -54,14 +61,16 @@ class MatrixLookup:
         self.name = names.pop() if len(names) == 1 and "" not in names else "lookup"
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
-        """The sub-matrix over ``locations`` (each must be one of the lookup's locations)."""
+        """The sub-matrix over ``locations`` (each must be one of the lookup's locations), with
+        their points."""
         mat = self.matrices if isinstance(self.matrices, TravelMatrix) else self.matrices[profile]
         try:
             idx = np.array([self.index[loc] for loc in locations], dtype=np.int64)
         except KeyError as exc:
             raise InvalidMatrixError(f"lookup: location {exc.args[0]} is not in the matrix") from None
         sub = np.ix_(idx, idx)
-        return TravelMatrix(mat.durations_s[sub], mat.distances_m[sub], profile=profile, backend=mat.backend)
+        return TravelMatrix(mat.durations_s[sub], mat.distances_m[sub], profile=profile, backend=mat.backend,
+                            points=mat.points[idx] if mat.points is not None else location_points(locations))
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
         """A straight segment: the lookup knows no roads."""
@@ -108,7 +117,9 @@ class GrowingMatrix:
             full = self.full[profile]
             sub = np.ix_(idx, idx)
             out[profile] = TravelMatrix(full.durations_s[sub], full.distances_m[sub], profile=profile,
-                                        backend=full.backend)
+                                        backend=full.backend,
+                                        points=full.points[idx] if full.points is not None
+                                        else location_points(locations))
         return out
 
 

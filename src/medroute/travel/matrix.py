@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InvalidMatrixError, MedrouteError, require
 from ..geo import Location
-from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix
+from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix, location_points
 
 
 class MatrixBackend:
@@ -80,6 +80,7 @@ class MatrixBackend:
         TravelMatrix(self.durations_s, self.distances_m, ids=tuple(ids) if ids is not None else None)
         self.ids = tuple(ids) if ids is not None else None
         self.locations = tuple(locations) if locations is not None else None
+        self._points = location_points(self.locations) if self.locations is not None else None
         self.profile = profile
         self._by_id = {k: i for i, k in enumerate(self.ids or ())}
         self._by_xy: dict[tuple[float, float], int] = {}
@@ -217,7 +218,8 @@ class MatrixBackend:
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
                ids: Sequence[str] | None = None) -> TravelMatrix:
-        """The sub-matrix for ``locations`` (matched by ``ids`` when given, else by coordinates)."""
+        """The sub-matrix for ``locations`` (matched by ``ids`` when given, else by coordinates); its
+        :attr:`~TravelMatrix.points` are the matrix's own locations of those rows, when it has them."""
         if profile != self.profile:
             raise InvalidMatrixError(f"matrix: supplied for profile {self.profile!r}, asked for {profile!r}")
         if ids is not None and len(ids) != len(locations):
@@ -225,7 +227,8 @@ class MatrixBackend:
         rows = np.array([self._row(i, p, ids) for i, p in enumerate(locations)], dtype=np.int64)
         sel = np.ix_(rows, rows)
         return TravelMatrix(self.durations_s[sel], self.distances_m[sel], np.zeros(len(rows)),
-                            profile=profile, ids=tuple(ids) if ids is not None else None)
+                            profile=profile, ids=tuple(ids) if ids is not None else None,
+                            points=self._points[rows] if self._points is not None else None)
 
     def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
               profile: str = DEFAULT_PROFILE) -> TravelArrays:

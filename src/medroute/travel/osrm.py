@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from ..errors import InvalidProblemError, MedrouteError, UnreachableLocationError, require
 from ..geo import Location
-from .base import DEFAULT_PROFILE, TravelMatrix, backend_name
+from .base import DEFAULT_PROFILE, TravelMatrix, backend_name, location_points
 from .cache import default_cache_dir
 from .graph import DEFAULT_MAX_SNAP_M
 from .osm_load import load_graph
@@ -278,8 +278,10 @@ def _refusal(resp: Mapping[str, Any], what: str) -> MedrouteError:
 
 
 def _table_to_matrix(resp: Mapping[str, Any], n: int, *, ids: tuple[str, ...] | None, max_snap_m: float,
-                     profile: str, what: str = "osrm table") -> TravelMatrix:
-    """A TravelMatrix from an OSRM ``/table`` answer, every field checked before use."""
+                     profile: str, what: str = "osrm table", points: NDArray[np.float64] | None = None
+                     ) -> TravelMatrix:
+    """A TravelMatrix from an OSRM ``/table`` answer, every field checked before use; ``points``
+    are the asked locations' (:attr:`TravelMatrix.points`)."""
     if resp.get("code") != "Ok":
         raise _refusal(resp, what)
     snap_m = _snap_distances(resp, n, what)
@@ -296,7 +298,7 @@ def _table_to_matrix(resp: Mapping[str, Any], n: int, *, ids: tuple[str, ...] | 
     np.fill_diagonal(dur, 0.0)
     np.fill_diagonal(dist, 0.0)
     return TravelMatrix(np.rint(dur).astype(np.int32), np.rint(dist).astype(np.int32), snap_m,
-                        profile=profile, ids=ids)
+                        profile=profile, ids=ids, points=points)
 
 
 def _route_path(resp: Mapping[str, Any], a: Location, b: Location, what: str) -> list[Location]:
@@ -399,9 +401,10 @@ class OsrmBackend:
         self._check_profile(profile)
         ids_t = _ids(ids, len(locations))
         n = len(locations)
+        points = location_points(locations)
         if n == 0:
             z = np.zeros((0, 0), dtype=np.int32)
-            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
+            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t, points=points)
         if n == 1:  # OSRM needs two coordinates; snap the one via a self pair
             locations = [locations[0], locations[0]]
         params = self._osrm.TableParameters(coordinates=[(p.lon, p.lat) for p in locations],
@@ -413,12 +416,14 @@ class OsrmBackend:
         resp = {"code": res["code"], "durations": res["durations"], "distances": res["distances"],
                 "sources": [{"distance": w["distance"], "location": tuple(w["location"])}
                             for w in res["sources"]]}
-        m = _table_to_matrix(resp, len(locations), ids=None, max_snap_m=self.max_snap_m, profile=profile) \
+        m = _table_to_matrix(resp, len(locations), ids=None, max_snap_m=self.max_snap_m, profile=profile,
+                             points=points if n > 1 else None) \
             if ids_t is None else _table_to_matrix(resp, len(locations), ids=ids_t if n > 1 else None,
-                                                   max_snap_m=self.max_snap_m, profile=profile)
+                                                   max_snap_m=self.max_snap_m, profile=profile,
+                                                   points=points if n > 1 else None)
         if n == 1:
             return TravelMatrix(m.durations_s[:1, :1], m.distances_m[:1, :1], m.snap_m[:1], profile=profile,
-                                ids=ids_t)
+                                ids=ids_t, points=points)
         return m
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
@@ -511,16 +516,17 @@ class OsrmHttpBackend:
         OsrmBackend._check_profile(profile)
         ids_t = _ids(ids, len(locations))
         n = len(locations)
+        points = location_points(locations)
         if n == 0:
             z = np.zeros((0, 0), dtype=np.int32)
-            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t)
+            return TravelMatrix(z, z, np.zeros(0), profile=profile, ids=ids_t, points=points)
         locs = list(locations) if n > 1 else [locations[0], locations[0]]
         resp = self._get("table", locs, "annotations=duration,distance")
         m = _table_to_matrix(resp, len(locs), ids=ids_t if n > 1 else None, max_snap_m=self.max_snap_m,
-                             profile=profile, what="osrm-http table")
+                             profile=profile, what="osrm-http table", points=points if n > 1 else None)
         if n == 1:
             return TravelMatrix(m.durations_s[:1, :1], m.distances_m[:1, :1], m.snap_m[:1], profile=profile,
-                                ids=ids_t)
+                                ids=ids_t, points=points)
         return m
 
     def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
