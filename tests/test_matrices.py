@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import medroute
@@ -205,3 +207,178 @@ def test_a_plan_without_digest_checked_on_another_backend_is_warned_about() -> N
         assert medroute.check(p, parts, tuned.matrix(p.locations)) == []  # a bare matrix may be anyone's
     with pytest.warns(TravelMismatchWarning, match=r"haversine\(detour=1.5\)"):
         assert medroute.check(p, parts, HaversineBackend())
+
+
+# -- a matrix knows the places it was computed for ------------------------------------------------------
+
+
+def _reordered(p: medroute.Problem, order: list[int]) -> medroute.Problem:
+    return p.replace(orders=tuple(p.orders[k] for k in order))
+
+
+def _moved(p: medroute.Problem, k: int, lat: float = -8.2260, lon: float = 114.3725) -> medroute.Problem:
+    orders = list(p.orders)
+    orders[k] = dataclasses.replace(orders[k], location=medroute.Location(lat, lon))
+    return p.replace(orders=tuple(orders))
+
+
+def _with_ids(p: medroute.Problem, m: TravelMatrix) -> TravelMatrix:
+    return dataclasses.replace(m, ids=tuple(_names(p)))
+
+
+def test_every_computed_matrix_and_every_cut_knows_its_points() -> None:
+    p, m = _reference()
+    here = np.array([(loc.lat, loc.lon) for loc in p.locations])
+    np.testing.assert_array_equal(m.points, here)
+    np.testing.assert_array_equal(as_matrices(p, m)["motorbike"].points, here)
+    np.testing.assert_array_equal(as_matrices(p, HaversineBackend())["motorbike"].points, here)
+    part = p.replace(orders=p.orders[1:3], riders=p.riders[1:])
+    cut = sub_matrix(p, m, part)["motorbike"]
+    np.testing.assert_array_equal(cut.points, [(loc.lat, loc.lon) for loc in part.locations])
+    shuffled = _with_ids(p, m)
+    by_id = as_matrices(_reordered(p, [3, 1, 0, 2]), shuffled)["motorbike"]
+    assert by_id.points is not None
+
+
+def test_reordered_orders_with_the_days_matrix_are_refused_naming_a_door() -> None:
+    p, m = _reference()
+    swapped = _reordered(p, [1, 0, 2, 3])
+    with pytest.raises(InvalidMatrixError) as info:
+        medroute.solve(swapped, engine="greedy", time_limit=2, matrix=m)
+    message = str(info.value)
+    assert "the door of order 'rx-2'" in message and " m away" in message
+    assert "2 of the problem's 6 locations differ" in message
+    assert "medroute.sub_matrix" in message and "compute the matrix for this problem" in message.lower()
+    with pytest.raises(InvalidMatrixError, match="rx-2"):
+        compile_problem(swapped, m)
+    cut = sub_matrix(p, m, swapped)["motorbike"]  # what the message says to do
+    _same(cut, HaversineBackend(detour=1.5).matrix(swapped.locations))
+    plan = medroute.solve(swapped, engine="greedy", time_limit=2, matrix=cut)
+    assert medroute.check(swapped, plan, cut) == []
+
+
+def test_reordered_orders_are_matched_by_ids_when_the_matrix_has_them() -> None:
+    p, m = _reference()
+    swapped = _reordered(p, [3, 2, 1, 0])
+    got = as_matrices(swapped, _with_ids(p, m))["motorbike"]
+    _same(got, HaversineBackend(detour=1.5).matrix(swapped.locations))
+    plan = medroute.solve(swapped, engine="greedy", time_limit=2, matrix=_with_ids(p, m))
+    fresh = medroute.solve(swapped, engine="greedy", time_limit=2, matrix=HaversineBackend(detour=1.5).matrix(
+        swapped.locations))
+    assert plan.kpis.distance_m == fresh.kpis.distance_m
+
+
+@pytest.mark.parametrize("ids", [False, True])
+def test_a_moved_door_is_refused_naming_its_order(ids: bool) -> None:
+    """Same order id, new door: matching by ids would silently use the old door's travel."""
+    p, m = _reference()
+    moved = _moved(p, 1)
+    matrix = _with_ids(p, m) if ids else m
+    with pytest.raises(InvalidMatrixError,
+                       match=r"the door of order 'rx-2' is at \(-8\.226000, 114\.372500\) .* 1,061 m away") as info:
+        medroute.solve(moved, engine="greedy", time_limit=2, matrix=matrix)
+    assert "1 of the problem" not in str(info.value)  # one place differs: no count
+    with pytest.raises(InvalidMatrixError, match="rx-2"):
+        as_matrices(moved, {"motorbike": matrix})
+
+
+def test_the_checker_refuses_the_wrong_matrix_instead_of_passing_the_plan() -> None:
+    p, m = _reference()
+    swapped = _reordered(p, [2, 1, 0, 3])
+    plan = medroute.solve(swapped, engine="greedy", time_limit=2, matrix=sub_matrix(p, m, swapped))
+    with pytest.raises(InvalidMatrixError, match="rx-3"):
+        medroute.check(swapped, plan, m)
+
+
+def test_a_pharmacy_or_rider_that_moved_is_named() -> None:
+    p, m = _reference()
+    ph = dataclasses.replace(p.pharmacies[0], location=medroute.Location(-8.2137, 114.3579))
+    riders = tuple(dataclasses.replace(r, start=ph.location) if r.start == p.pharmacies[0].location else r
+                   for r in p.riders)
+    with pytest.raises(InvalidMatrixError, match=r"pharmacy 'rsud' and the start of rider 'ani' .* 11 m away"):
+        as_matrices(p.replace(pharmacies=(ph, *p.pharmacies[1:]), riders=riders), m)
+
+
+def test_points_within_the_tolerance_pass_and_beyond_it_are_refused() -> None:
+    from medroute.travel.base import POINTS_TOLERANCE_M
+
+    p, m = _reference()
+    assert POINTS_TOLERANCE_M < 1
+    rounded = np.round(np.asarray(m.points), 6)  # six decimals: under 0.1 m
+    _same(as_matrices(p, dataclasses.replace(m, points=rounded + 1e-7))["motorbike"], m)
+    off = np.asarray(m.points).copy()
+    off[3, 0] += 1e-5  # about 1.1 m
+    with pytest.raises(InvalidMatrixError, match=r"1\.11 m away"):
+        as_matrices(p, dataclasses.replace(m, points=off))
+
+
+def test_a_matrix_without_points_keeps_todays_behaviour() -> None:
+    p, m = _reference()
+    bare = TravelMatrix(m.durations_s, m.distances_m)
+    assert bare.points is None
+    swapped = _reordered(p, [1, 0, 2, 3])
+    _same(as_matrices(swapped, bare)["motorbike"], m)  # trusted to be in the problem's order, as before
+    _same(as_matrices(swapped, (m.durations_s, m.distances_m))["motorbike"], m)
+    assert as_matrices(swapped, bare)["motorbike"].points is None
+
+
+@pytest.mark.parametrize(("points", "match"), [
+    (np.zeros((5, 2)), "points must be"),
+    (np.zeros(12), "points must be"),
+    (np.full((6, 2), np.nan), "not a latitude"),
+    (np.tile([[-8.2, 214.3]], (6, 1)), "not a latitude"),
+])
+def test_bad_points_are_refused(points: object, match: str) -> None:
+    _, m = _reference()
+    with pytest.raises(InvalidMatrixError, match=match):
+        dataclasses.replace(m, points=points)
+
+
+def test_the_untouched_historic_day_plans_as_before_and_a_reordered_one_is_refused() -> None:
+    """The defect as seen: the ``historic`` day's orders reversed with the day's matrix planned on
+    travel between other places (and the checker agreed)."""
+    import medroute.scenarios
+
+    sc = medroute.scenarios.load("historic", seed=1)
+    day, m = sc.problem, sc.matrix
+    assert m.points is not None
+    plan = medroute.solve(day, engine="greedy", time_limit=2, matrix=m)
+    assert medroute.check(day, plan, m) == []
+    reversed_ = day.replace(orders=day.orders[::-1])
+    with pytest.raises(InvalidMatrixError, match="the door of order"):
+        medroute.solve(reversed_, engine="greedy", time_limit=2, matrix=m)
+    cut = sub_matrix(day, m, reversed_)
+    right = medroute.solve(reversed_, engine="greedy", time_limit=2, matrix=cut)
+    fresh = medroute.solve(reversed_, engine="greedy", time_limit=2,
+                           matrix=sc.travel_backend.matrix(reversed_.locations))
+    assert right.kpis.distance_m == fresh.kpis.distance_m
+    assert medroute.check(reversed_, right, cut) == []
+
+
+def test_a_scenario_like_object_with_a_misaligned_matrix_is_not_simulated() -> None:
+    from types import SimpleNamespace
+
+    from medroute.simulate import simulate
+
+    p, m = _reference()
+    with pytest.raises(InvalidMatrixError, match="rx-2"):
+        simulate(SimpleNamespace(problem=_reordered(p, [1, 0, 2, 3]), matrix=m, name="x"), engine="greedy")
+
+
+@settings(max_examples=40, deadline=None)
+@given(order=st.permutations(range(4)), ids=st.booleans(), move=st.sampled_from([None, 0, 1, 2, 3]))
+def test_any_permutation_plans_on_the_right_travel_or_is_refused(order: list[int], ids: bool,
+                                                                  move: int | None) -> None:
+    """Property: the day's matrix given for any reordering (and possibly one moved door) of its
+    orders yields exactly the travel computed for the new problem, or is refused; never other travel."""
+    p, m = _reference()
+    q = _reordered(p, list(order))
+    if move is not None:
+        q = _moved(q, move)
+    try:
+        got = as_matrices(q, _with_ids(p, m) if ids else m)["motorbike"]
+    except InvalidMatrixError:
+        assert move is not None or (not ids and list(order) != sorted(order))
+        return
+    _same(got, HaversineBackend(detour=1.5).matrix(q.locations))
+    assert move is None and (ids or list(order) == sorted(order))

@@ -15,9 +15,10 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import medroute
-from medroute import TravelMatrix
+from medroute import InvalidMatrixError, TravelMatrix
 from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, app
 from medroute.errors import MissingTravelWarning
+from medroute.matrices import as_matrices, location_names
 from medroute.outputs import write_outputs
 from medroute.solution import TravelSource
 from medroute.travel import HaversineBackend, MatrixBackend
@@ -267,3 +268,54 @@ def test_a_plan_on_other_road_speeds_is_checked_on_its_travel_or_refused(pancer_
     (tmp_path / "travel.npz").unlink()
     refused = _check(tmp_path)
     assert refused.exit_code == EXIT_BAD_INPUT and "osm(residential_kmh=12.0" in refused.stderr, refused.output
+
+
+def test_the_travel_file_keeps_the_points_of_its_rows(tmp_path: Path) -> None:
+    """``travel.npz`` holds the rows' ``lat`` / ``lon``: read back, the matrix knows its points
+    again, and a problem whose door moved is refused rather than checked on the old door's travel."""
+    p, m, plan = _given()
+    write_outputs(tmp_path, p, plan, matrix=m, **LIGHT)
+    back = as_matrices(p, MatrixBackend.from_npz(tmp_path / "travel.npz"))["motorbike"]
+    assert back.points is not None and m.points is not None
+    np.testing.assert_array_equal(back.points, m.points)
+    np.testing.assert_array_equal(back.durations_s, m.durations_s)
+    moved = p.replace(orders=(dataclasses.replace(p.orders[0], location=medroute.Location(-8.2051, 114.3700)),
+                              *p.orders[1:]))
+    with pytest.raises(InvalidMatrixError, match=r"the door of order 'rx-1' at .* is not in the matrix; the "
+                                                 r"nearest of its 6 places is 11 m away"):
+        medroute.check(moved, plan, MatrixBackend.from_npz(tmp_path / "travel.npz"))
+
+
+def test_a_travel_file_without_points_still_loads(tmp_path: Path) -> None:
+    """A matrix file naming its rows by ids only (no ``lat`` / ``lon``) reads as before: no points."""
+    p, m, plan = _given()
+    names = [group[0] for group in location_names(p)]
+    np.savez(tmp_path / "ids.npz", durations_s=m.durations_s, distances_m=m.distances_m, ids=np.array(names))
+    back = as_matrices(p, MatrixBackend.from_npz(tmp_path / "ids.npz"))["motorbike"]
+    assert back.points is None
+    np.testing.assert_array_equal(back.distances_m, m.distances_m)
+    assert medroute.check(p, plan, MatrixBackend.from_npz(tmp_path / "ids.npz")) == []
+
+
+def test_outputs_are_not_written_with_travel_computed_for_other_places(tmp_path: Path) -> None:
+    """A travel.npz records ``lat`` / ``lon`` beside the rows: the day's matrix given for the orders
+    in another order would have written travel that lies about its places."""
+    p, m, plan = _given()
+    swapped = p.replace(orders=(p.orders[1], p.orders[0], *p.orders[2:]))
+    with pytest.raises(InvalidMatrixError, match="the door of order 'rx-2'"):
+        write_outputs(tmp_path, swapped, plan, matrix=m, **LIGHT)
+    assert not (tmp_path / "travel.npz").exists()
+
+
+def test_check_of_a_folder_whose_door_moved_names_the_order(tmp_path: Path) -> None:
+    """``medroute check`` on the folder's travel.npz after a door moved in problem.json: refused
+    (exit 2), naming the order and how far its door is from every place the matrix holds."""
+    p, m, plan = _given()
+    write_outputs(tmp_path, p, plan, matrix=m, **LIGHT)
+    doc = json.loads((tmp_path / "problem.json").read_text())
+    door = doc["orders"][0]["location"]  # [lat, lon]
+    door[0] += 0.0001  # about 11 m
+    (tmp_path / "problem.json").write_text(json.dumps(doc))
+    refused = _check(tmp_path)
+    assert refused.exit_code == EXIT_BAD_INPUT, refused.output
+    assert "the door of order 'rx-1'" in refused.stderr and "11 m away" in refused.stderr

@@ -14,7 +14,10 @@ Accepted (:data:`MatrixLike`):
 Rows are in :attr:`~medroute.Problem.locations` order (pharmacies, doors, rider starts, rider
 ends), unless the matrix carries ids: then each location takes the row named by what stands there
 (a pharmacy id, an order id, a rider id for a start, ``"<rider>:end"`` for an end).
-:func:`location_names` lists those names. Every mistake raises
+:func:`location_names` lists those names. A matrix that knows the places it was computed for
+(its :attr:`~medroute.travel.TravelMatrix.points`: every backend's, and every slice of one) must
+have been computed for the problem's locations (:func:`check_points`): a reordered or moved order
+is refused rather than planned on travel between other places. Every mistake raises
 :class:`~medroute.errors.InvalidMatrixError` saying what was expected.
 """
 
@@ -24,16 +27,19 @@ import dataclasses
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import InvalidMatrixError, TravelMismatchWarning, UnreachableLocationError
-from .geo import Location
+from .geo import Location, haversine_m
 from .model import Problem, Rider
 from .solution import Solution, StopKind, TravelSource
-from .travel.base import TravelBackend, TravelMatrix, take_points
+from .travel.base import POINTS_TOLERANCE_M, TravelBackend, TravelMatrix, point_gaps_m, take_points
+
+if TYPE_CHECKING:
+    from .travel.matrix import MatrixBackend
 
 ProfileMatrix: TypeAlias = (TravelMatrix | NDArray[Any] | tuple[ArrayLike, ArrayLike]
                             | tuple[ArrayLike, ArrayLike, Sequence[str]])
@@ -228,6 +234,8 @@ def _from_backend(problem: Problem, backend: TravelBackend, profile: str) -> Tra
         m = TravelMatrix(backend.durations_s, backend.distances_m, profile=profile, ids=backend.ids,
                          backend=backend.name)
         return _for_problem(problem, m, profile)
+    if isinstance(backend, MatrixBackend) and backend.locations is not None:
+        _require_places(problem, backend, profile)
     try:
         m = backend.matrix(problem.locations, profile=profile)
     except (InvalidMatrixError, UnreachableLocationError) as exc:
@@ -241,20 +249,94 @@ def _from_backend(problem: Problem, backend: TravelBackend, profile: str) -> Tra
     return _for_problem(problem, m, profile)
 
 
+def _require_places(problem: Problem, backend: MatrixBackend, profile: str) -> None:
+    """Refuse a supplied matrix (a :class:`~medroute.travel.MatrixBackend` with locations, e.g. a
+    ``travel.npz``) that lacks one of the problem's locations, naming what stands there."""
+    missing = [i for i, loc in enumerate(problem.locations) if backend.has(loc) is None]
+    if not missing:
+        return
+    i = missing[0]
+    loc = problem.locations[i]
+    pts = backend.points
+    assert pts is not None  # a matrix with locations
+    gaps = haversine_m(pts[:, 0], pts[:, 1], np.full(len(pts), loc.lat), np.full(len(pts), loc.lon))
+    near = (f"; the nearest of its {len(gaps)} places is {_metres(float(np.min(gaps)))} away (moved since "
+            "the matrix was computed?)" if gaps.size else "")
+    more = (f" ({len(missing)} of the problem's {len(problem.locations)} locations are missing)"
+            if len(missing) > 1 else "")
+    raise InvalidMatrixError(
+        f"matrix: the {profile!r} matrix was computed for other places: {_standing(problem, i)} at "
+        f"({loc.lat:.6f}, {loc.lon:.6f}) is not in the matrix{near}{more}. Compute the matrix for this problem "
+        "(pass the travel backend as matrix=), or cut it from the day's matrix with "
+        "medroute.sub_matrix(day, matrix, problem)")
+
+
 def _for_problem(problem: Problem, value: Any, profile: str) -> TravelMatrix:
     m = _travel_matrix(value, profile)
     n = len(problem.locations)
     if m.ids is not None:
         rows = _rows_by_id(problem, m, profile)
         if rows is not None:
-            return _take(m, rows)
+            m = _take(m, rows)
+            check_points(problem, m, profile)
+            return m
     if m.size != n:
         raise InvalidMatrixError(
             f"matrix: profile {profile!r} has {m.size} locations, the problem has {n} (problem.locations: "
             "pharmacies, doors, rider starts, rider ends); for a part of a bigger problem (problem.replace) "
             "cut its matrix with medroute.sub_matrix(full_problem, matrix, problem), or give ids to match "
             "rows by name")
+    check_points(problem, m, profile)
     return m
+
+
+def check_points(problem: Problem, m: TravelMatrix, profile: str) -> None:
+    """Refuse ``m``, a matrix with rows in ``problem.locations`` order, when it was computed for
+    other places: a row whose :attr:`~medroute.travel.TravelMatrix.points` lies more than
+    :data:`~medroute.travel.base.POINTS_TOLERANCE_M` from the problem's location (orders
+    reordered, a door moved, a matrix of another day). A matrix without points is trusted.
+
+    Raises
+    ------
+    InvalidMatrixError
+        Naming the first location that differs, what stands there, how far its row's point
+        lies from it, and what to do.
+    """
+    if m.points is None:
+        return
+    if m.size != len(problem.locations):
+        raise InvalidMatrixError(f"matrix: profile {profile!r} has {m.size} locations, the problem has "
+                                 f"{len(problem.locations)}; cut the day's matrix with medroute.sub_matrix(day, "
+                                 "matrix, problem) or compute it for this problem")
+    gaps = point_gaps_m(m.points, problem.locations)
+    off = np.flatnonzero(~(gaps <= POINTS_TOLERANCE_M))
+    if not off.size:
+        return
+    i = int(off[0])
+    loc, (lat, lon) = problem.locations[i], m.points[i].tolist()
+    more = f" ({off.size} of the problem's {len(gaps)} locations differ)" if off.size > 1 else ""
+    raise InvalidMatrixError(
+        f"matrix: the {profile!r} matrix was computed for other places: {_standing(problem, i)} is at "
+        f"({loc.lat:.6f}, {loc.lon:.6f}) but its row was computed for ({lat:.6f}, {lon:.6f}), "
+        f"{_metres(float(gaps[i]))} away{more}; planning on it would use travel to and from the wrong "
+        "places (orders reordered or moved since the matrix was computed?). Compute the matrix for this "
+        "problem (pass the travel backend as matrix=, or backend.matrix(problem.locations)), or cut it "
+        "from the day's matrix with medroute.sub_matrix(day, matrix, problem)")
+
+
+def _standing(problem: Problem, i: int) -> str:
+    """What stands at ``problem.locations[i]``, for messages: e.g. "the door of order 'rx-12'"."""
+    loc = problem.locations[i]
+    what = [f"pharmacy {ph.id!r}" for ph in problem.pharmacies if ph.location == loc]
+    what += [f"the door of order {o.id!r}" for o in problem.orders if o.location == loc]
+    what += [f"the start of rider {r.id!r}" for r in problem.riders if r.start == loc]
+    what += [f"the end of rider {r.id!r}" for r in problem.riders if r.end == loc]
+    shown = " and ".join(what[:3]) + (f" (and {len(what) - 3} more)" if len(what) > 3 else "")
+    return f"location {i}, {shown}" if shown else f"location {i}"
+
+
+def _metres(d: float) -> str:
+    return f"{d:.2f} m" if d < 10 else f"{d:,.0f} m"
 
 
 def _travel_matrix(value: Any, profile: str) -> TravelMatrix:

@@ -59,6 +59,7 @@ from .events import (
     RiderPosition,
     TravelDelay,
 )
+from .matrices import check_points
 from .model import DAY_END_S, PATIENTS_FIRST, Objective, Problem, TimeWindow
 from .timefmt import format_time
 from .travel.base import TravelMatrix
@@ -227,7 +228,9 @@ def _wait_s(release_s: int, rng: np.random.Generator) -> int:
 def _unpack(scenario: Any) -> tuple[Problem, TravelMatrix, str]:
     if isinstance(scenario, Problem):
         return scenario, HaversineBackend().matrix(scenario.locations), scenario.name or "problem"
-    return scenario.problem, scenario.matrix, str(getattr(scenario, "name", scenario.problem.name))
+    problem, matrix = scenario.problem, scenario.matrix
+    check_points(problem, matrix, matrix.profile)  # rows are read by problem.location_index
+    return problem, matrix, str(getattr(scenario, "name", scenario.problem.name))
 
 
 def _need_replayable(problem: Problem) -> None:

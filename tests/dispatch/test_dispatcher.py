@@ -13,6 +13,7 @@ from medroute.compile import Instance
 from medroute.dispatch import Dispatcher, DispatchError, OrderStatus
 from medroute.engines.base import EngineResult
 from medroute.engines.portfolio import AutoEngine
+from medroute.errors import InvalidMatrixError
 from medroute.events import (
     Delivered,
     DeliveryFailed,
@@ -255,6 +256,24 @@ def test_matrix_is_computed_once_per_location_set() -> None:
     d.apply(OrderCreated(8 * H, order(1)))
     d.replan(8 * H + 120)
     assert len(calls) == 2
+
+
+def test_a_matrix_function_answering_for_other_places_is_refused() -> None:
+    """A ``matrix_fn`` whose matrix was computed for other places (here: the locations reversed)
+    would time every leg between the wrong places; its points give it away."""
+    backend = HaversineBackend()
+
+    def reversed_fn(locs: Any, profile: str) -> TravelMatrix:
+        return backend.matrix(list(locs)[::-1], profile=profile)
+
+    d = Dispatcher(PHARMACIES, [rider(0)], matrix_fn=reversed_fn, engine=None)
+    d.apply(OrderCreated(8 * H, order(0)))
+    with pytest.raises(InvalidMatrixError, match=r"matrix function: location 0 .* computed for other places"):
+        d.replan(8 * H)
+    right = Dispatcher(PHARMACIES, [rider(0)], engine=None,
+                      matrix_fn=lambda locs, profile: backend.matrix(locs, profile=profile))
+    right.apply(OrderCreated(8 * H, order(0)))
+    assert right.replan(8 * H).solution.served == ("o0",)
 
 
 def test_auto_inside_a_replan_inserts_by_the_clock_and_keep_still_places_every_order(

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from medroute.errors import InvalidMatrixError
 from medroute.geo import Location
 from medroute.travel import GrowingMatrix, HaversineBackend, MatrixLookup, TravelMatrix
 from medroute.travel.base import DEFAULT_PROFILE
@@ -26,6 +27,29 @@ def test_matrix_lookup_backend() -> None:
     assert sub.backend == "osm"  # a plan timed on it records the backend that computed the matrix
     assert lookup.name == "osm"  # and the lookup itself is that travel, not other travel
     assert MatrixLookup(locs, HaversineBackend().matrix(locs)).name == "lookup"
+
+
+def test_matrix_lookup_cuts_carry_their_points_and_other_places_are_refused() -> None:
+    locs = [BLAMBANGAN.location, GENTENG.location]
+    full = HaversineBackend().matrix(locs)
+    sub = MatrixLookup(locs, {"motorbike": full}).matrix([GENTENG.location, BLAMBANGAN.location])
+    assert sub.points is not None and sub.points.tolist() == [[GENTENG.location.lat, GENTENG.location.lon],
+                                                              [BLAMBANGAN.location.lat, BLAMBANGAN.location.lon]]
+    with pytest.raises(InvalidMatrixError, match=r"lookup: location 0 .* computed for other places"):
+        MatrixLookup(locs[::-1], full)
+    bare = TravelMatrix(full.durations_s, full.distances_m)  # no points: trusted, as before
+    assert MatrixLookup(locs[::-1], bare).matrix([GENTENG.location]).size == 1
+
+
+def test_growing_matrix_carries_points_and_refuses_a_matrix_for_other_places() -> None:
+    g = GrowingMatrix(lambda locs, profile: HaversineBackend().matrix(locs, profile=profile))
+    a = g.over([GENTENG.location, BLAMBANGAN.location], ["motorbike"])["motorbike"]
+    b = g.over([BLAMBANGAN.location], ["motorbike"])["motorbike"]
+    assert a.points is not None and b.points is not None
+    assert b.points.tolist() == [[BLAMBANGAN.location.lat, BLAMBANGAN.location.lon]]
+    wrong = GrowingMatrix(lambda locs, profile: HaversineBackend().matrix(list(locs)[::-1], profile=profile))
+    with pytest.raises(InvalidMatrixError, match="matrix function: location 0"):
+        wrong.over([GENTENG.location, BLAMBANGAN.location], ["motorbike"])
 
 
 def test_growing_matrix_asks_again_only_for_new_locations() -> None:

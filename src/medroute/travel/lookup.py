@@ -25,11 +25,13 @@ from ..errors import InvalidMatrixError
 from ..geo import Location
 from .base import (
     DEFAULT_PROFILE,
+    POINTS_TOLERANCE_M,
     TableBackend,
     TravelArrays,
     TravelBackend,
     TravelMatrix,
     location_points,
+    point_gaps_m,
 )
 
 MatrixFn = Callable[[Sequence[Location], str], TravelMatrix]
@@ -52,12 +54,21 @@ class MatrixLookup:
     name
         The backend that computed the matrices (their ``backend``, the same for all), else
         ``"lookup"``: a plan made with the lookup records the same.
+
+    Raises
+    ------
+    InvalidMatrixError
+        A matrix knows the places it was computed for (:attr:`TravelMatrix.points`) and they
+        are not ``locations``.
     """
 
     def __init__(self, locations: Sequence[Location], matrix: TravelMatrix | Mapping[str, TravelMatrix]) -> None:
         self.index = {loc: i for i, loc in enumerate(locations)}
         self.matrices: Mapping[str, TravelMatrix] | TravelMatrix = matrix
-        names = {m.backend for m in ([matrix] if isinstance(matrix, TravelMatrix) else matrix.values())}
+        mats = [matrix] if isinstance(matrix, TravelMatrix) else list(matrix.values())
+        for mat in mats:
+            require_points(mat, locations, "lookup")
+        names = {m.backend for m in mats}
         self.name = names.pop() if len(names) == 1 and "" not in names else "lookup"
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
@@ -86,7 +97,8 @@ class GrowingMatrix:
     Parameters
     ----------
     fn
-        ``fn(locations, profile) -> TravelMatrix`` over exactly ``locations``.
+        ``fn(locations, profile) -> TravelMatrix`` over exactly ``locations`` (a matrix that
+        knows its :attr:`~TravelMatrix.points` must have been computed for them).
     """
 
     def __init__(self, fn: MatrixFn) -> None:
@@ -111,6 +123,7 @@ class GrowingMatrix:
                 if mat.size != len(self.locations):
                     raise InvalidMatrixError(f"matrix function returned {mat.size} locations, "
                                              f"asked for {len(self.locations)}")
+                require_points(mat, self.locations, "matrix function")
                 self.full[profile] = mat
                 self.computed[profile] = len(self.locations)
                 self.recomputed += 1
@@ -121,6 +134,25 @@ class GrowingMatrix:
                                         points=full.points[idx] if full.points is not None
                                         else location_points(locations))
         return out
+
+
+def require_points(mat: TravelMatrix, locations: Sequence[Location], what: str) -> None:
+    """Refuse ``mat``, whose rows are meant to stand for ``locations``, when it knows the places
+    it was computed for (:attr:`TravelMatrix.points`) and they are others (a row's point more than
+    :data:`~medroute.travel.base.POINTS_TOLERANCE_M` away); a matrix without points is trusted."""
+    if mat.points is None:
+        return
+    if mat.size != len(locations):
+        raise InvalidMatrixError(f"{what}: a matrix over {mat.size} places for {len(locations)} locations")
+    gaps = point_gaps_m(mat.points, locations)
+    off = np.flatnonzero(~(gaps <= POINTS_TOLERANCE_M))
+    if off.size:
+        i = int(off[0])
+        (lat, lon), loc = mat.points[i].tolist(), locations[i]
+        raise InvalidMatrixError(
+            f"{what}: location {i} at ({loc.lat:.6f}, {loc.lon:.6f}) has a matrix row computed for "
+            f"({lat:.6f}, {lon:.6f}), {float(gaps[i]):,.2f} m away ({off.size} of {len(gaps)} rows differ): "
+            "the matrix was computed for other places; compute it for these locations")
 
 
 FALLBACK_BATCH = 64

@@ -203,6 +203,15 @@ class MatrixBackend:
         h.update(repr((self.ids, self.locations, self.profile)).encode())
         return f"matrix:{h.hexdigest()}"
 
+    @property
+    def points(self) -> NDArray[np.float64] | None:
+        """The (n, 2) latitudes and longitudes of the rows (``None`` without ``locations``)."""
+        return self._points
+
+    def has(self, loc: Location) -> int | None:
+        """The row of ``loc`` (exact coordinates), ``None`` when the matrix does not hold it."""
+        return self._by_xy.get((float(loc.lat), float(loc.lon)))
+
     def _row(self, i: int, loc: Location, ids: Sequence[str] | None) -> int:
         if ids is not None and self.ids is not None:
             k = self._by_id.get(ids[i])
