@@ -42,7 +42,7 @@ def test_the_io_modules_import_each_other_without_a_cycle() -> None:
     assert "literature" in graph and not graph["literature"] & {"lilim", "solomon", "darp"}
 
 
-@pytest.mark.parametrize(("kind", "reader"), zip(KINDS, (read_lilim, read_solomon, read_darp), strict=True))
+@pytest.mark.parametrize(("kind", "reader"), list(zip(KINDS, (read_lilim, read_solomon, read_darp), strict=True)))
 def test_read_instance_uses_the_reader_of_its_set(kind: str, reader: object, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
     monkeypatch.setattr(f"medroute.io.sets.{reader.__name__}", lambda path: seen.append(path) or "read")  # type: ignore[attr-defined]
