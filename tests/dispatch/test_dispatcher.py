@@ -237,6 +237,19 @@ def test_settings_out_of_range_are_refused_naming_the_setting(setting: str, valu
         dispatcher(1, **{setting: value})
 
 
+@pytest.mark.parametrize("budget", [{"time_budget": math.inf}, {"time_budget": math.nan}, {"time_budget": "1"},
+                                    {"time_budget": None}, {"work": 0}, {"work": math.nan}, {"work": "1"}])
+def test_a_replan_budget_that_is_not_a_finite_number_is_refused_naming_it(budget: dict[str, Any]) -> None:
+    # time_budget=inf raised MaxRuntime's ValueError and "1" a TypeError, neither naming the budget
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0)))
+    with pytest.raises(DispatchError, match=f"^replan: {next(iter(budget))}: must be a finite number"):
+        d.replan(8 * H, **budget)
+    assert d.plan is None
+    for quick in (0.0, -1.0):  # zero or less: the quickest replan
+        assert replan(d, 8 * H, quick).solution.served == ("o0",)
+
+
 def test_matrix_is_computed_once_per_location_set() -> None:
     calls: list[int] = []
     backend = HaversineBackend()

@@ -3,14 +3,16 @@ next replan, and a background thread that stops cleanly."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from medroute import check
-from medroute.dispatch import Dispatcher
+from medroute.dispatch import Dispatcher, DispatchError
 from medroute.dispatch import replan as replan_module
 from medroute.events import OrderCreated
 from tests.dispatch.town import H, dispatcher, order, replan
@@ -100,3 +102,13 @@ def test_rounds_give_the_same_plan_on_a_slower_machine(slow_machine: Callable[[]
     slow = b.improve(rounds=15)
     assert idle is not None and slow is not None
     assert [r.orders for r in slow.solution.routes] == [r.orders for r in idle.solution.routes]
+
+
+@pytest.mark.parametrize("budget", [{"time_budget": math.nan}, {"time_budget": math.inf}, {"time_budget": "1"},
+                                    {"rounds": 1.5}, {"rounds": -1}, {"rounds": "3"}, {"rounds": True}])
+def test_an_endless_or_mistyped_improve_budget_is_refused_not_looped_on(budget: dict[str, Any]) -> None:
+    # time_budget=nan never ended: improve held the dispatcher's lock for ever
+    d = loaded()
+    with pytest.raises(DispatchError, match=r"^improve: (time_budget|rounds)"):
+        d.improve(**budget)
+    assert d.improve(rounds=0) is None

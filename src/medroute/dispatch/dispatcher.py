@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
@@ -313,13 +313,14 @@ class Dispatcher:
         Raises
         ------
         DispatchError
-            If ``now`` is not a time, or no candidate passes the checker even with every item on
-            board relaxed (a bug).
-        ValueError
-            If ``work`` is not a finite number > 0.
+            If ``now`` is not a time, ``time_budget`` not a finite number of seconds (zero or less
+            asks for the quickest replan), ``work`` not a finite number > 0, or no candidate passes
+            the checker even with every item on board relaxed (a bug).
         """
-        if work is not None and not (isinstance(work, (int, float)) and 0 < work < math.inf):
-            raise ValueError(f"replan: work must be a finite number > 0, got {work!r}")
+        _number(time_budget, "replan: time_budget", -math.inf, "of seconds (use work= for a budget that does not read "
+                "the clock)")
+        if work is not None:
+            _number(work, "replan: work", 0.0, "reference seconds", open_low=True)
         with self._lock:
             t0 = time.perf_counter()
             at = self._state.now_s if now is None else st.seconds(now, "replan: now")
@@ -375,9 +376,21 @@ class Dispatcher:
             The better plan, which becomes :attr:`plan` (same time, checked like every plan), or
             ``None`` if none was found or events arrived since the last replan (the next
             :meth:`replan` then starts from the best plan found).
+
+        Raises
+        ------
+        ValueError
+            If not exactly one budget is given.
+        DispatchError
+            If ``time_budget`` is not a finite number of seconds or ``rounds`` not a whole
+            number ≥ 0 (an endless budget would hold the dispatcher's lock for ever).
         """
         if (time_budget is None) == (rounds is None):
             raise ValueError("improve: give exactly one of time_budget and rounds")
+        if time_budget is not None:
+            _number(time_budget, "improve: time_budget", -math.inf, "of seconds (use rounds= for a work budget)")
+        if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, Integral) or rounds < 0):
+            raise DispatchError(f"improve: rounds must be a whole number ≥ 0, got {rounds!r}")
         with self._lock:
             imp, plan = self._improvement, self.plan
             if imp is None or plan is None:
@@ -447,11 +460,14 @@ class Dispatcher:
         return d
 
 
-def _number(value: object, what: str, least: float, unit: str) -> float:
-    """``value`` as a float, or :class:`DispatchError` unless it is a finite number ≥ ``least``."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not least <= float(value) < math.inf:
-        raise DispatchError(f"{what}: must be a finite number ≥ {least:g} {unit}, got {value!r}")
-    return float(value)
+def _number(value: object, what: str, least: float, unit: str, *, open_low: bool = False) -> float:
+    """``value`` as a float, or :class:`DispatchError` unless it is a finite number ≥ ``least``
+    (> ``least`` with ``open_low``)."""
+    ok = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(float(value))
+    if not ok or float(value) < least or (open_low and float(value) == least):  # type: ignore[arg-type]
+        bound = "" if least == -math.inf else f" {'>' if open_low else '≥'} {least:g}"
+        raise DispatchError(f"{what}: must be a finite number{bound} {unit}, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
 
 
 def _stops(routes: Mapping[str, Sequence[st.Visit]]) -> dict[str, list[tuple[str, str]]]:
