@@ -62,3 +62,10 @@ def test_unknown_kind_names_the_known_ones() -> None:
 def test_missing_field_is_named() -> None:
     with pytest.raises(SchemaError, match="'rider'"):
         event_from_json({"event": "picked_up", "t_s": 0, "order": "rx-1"})
+
+
+@pytest.mark.parametrize("kind", [["picked_up"], {"picked_up": 1}, 7, None])
+def test_a_kind_that_is_not_a_string_is_a_schema_error_at_its_path(kind: object) -> None:
+    # a list or an object as the kind raised TypeError (unhashable) from the lookup of known kinds
+    with pytest.raises(SchemaError, match=r"^event\.event: expected a non-empty string"):
+        event_from_json({"event": kind, "t_s": 0, "order": "rx-1", "rider": "r1"})

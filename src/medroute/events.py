@@ -225,7 +225,7 @@ def event_from_json(d: Any) -> Event:
     :class:`SchemaError` naming the JSON path."""
     n = Node(d, "event").obj(required=("event", "t_s"), optional=("order", "released", "rider", "location", "spec",
                                                                   "retry", "delay_s", "reason"))
-    kind = n["event"].value
+    kind = n["event"].str()
     if kind not in EVENT_TYPES:
         raise SchemaError(f"event: unknown kind {kind!r}; known: {', '.join(EVENT_TYPES)}"[:300])
     for key in _EVENT_FIELDS[kind]:
