@@ -305,3 +305,14 @@ def test_auto_inside_a_replan_inserts_by_the_clock_and_keep_still_places_every_o
     plan = replan(d, 8 * H)
     assert finish == [False]
     assert sorted(plan.solution.served) == [f"o{i}" for i in range(6)]
+
+
+def test_a_replan_with_a_clock_behind_the_latest_event_plans_from_that_event() -> None:
+    # the order was created at 10:00 (its medicine expected at 09:00); a replan asked for 09:00
+    # planned its pickup at 09:00, an hour before the order existed
+    d = dispatcher(1)
+    d.apply(OrderCreated(10 * H, order(0, release_s=9 * H)))
+    plan = replan(d, 9 * H)
+    assert plan.now_s == d.now_s == 10 * H
+    pickup = plan.route("r0")[0]
+    assert pickup.order == "o0" and pickup.start_s >= 10 * H

@@ -292,7 +292,8 @@ class Dispatcher:
         Parameters
         ----------
         now
-            The time of the replan, seconds from the start of the day.
+            The time of the replan, seconds from the start of the day; a time before the latest
+            event (:attr:`now_s`) replans at :attr:`now_s`.
         time_budget
             Wall-clock budget of the whole replan, seconds. About 30 % goes to the incremental
             *keep* candidate (and the improver's best plan, when there is one), the rest (less a
@@ -323,7 +324,9 @@ class Dispatcher:
             _number(work, "replan: work", 0.0, "reference seconds", open_low=True)
         with self._lock:
             t0 = time.perf_counter()
-            at = self._state.now_s if now is None else st.seconds(now, "replan: now")
+            # A clock behind the latest event (stepped back, or events stamped by a faster clock)
+            # plans from that event: the state already holds what happened by then.
+            at = self._state.now_s if now is None else max(st.seconds(now, "replan: now"), self._state.now_s)
             deadline = t0 + max(0.05, time_budget)
             state = self._state
             improved = self._improved_routes()
