@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from medroute import TimeWindow
+from medroute import Rider, TimeWindow
 from medroute.compile import Instance
 from medroute.dispatch import Dispatcher, DispatchError, OrderStatus
 from medroute.engines.base import EngineResult
@@ -25,6 +25,7 @@ from medroute.events import (
     RiderOffline,
     TravelDelay,
 )
+from medroute.reasons import Reason
 from medroute.travel import TravelMatrix
 from medroute.travel.haversine import HaversineBackend
 from tests.dispatch.town import (
@@ -316,3 +317,31 @@ def test_a_replan_with_a_clock_behind_the_latest_event_plans_from_that_event() -
     assert plan.now_s == d.now_s == 10 * H
     pickup = plan.route("r0")[0]
     assert pickup.order == "o0" and pickup.start_s >= 10 * H
+
+
+def test_a_lock_to_a_rider_whose_shift_has_ended_holds_and_says_how_to_release_it() -> None:
+    # the lock was dropped silently and the order given to another rider (invariant 4)
+    early = Rider("early", BLAMBANGAN.location, start_s=8 * H, shift=TimeWindow(8 * H, 12 * H))
+    d = Dispatcher(PHARMACIES, [early, rider(0)], engine=None)
+    d.apply(OrderCreated(11 * H, order(0, rider_lock="early"), released=True))
+    d.apply(TravelDelay(11 * H, "early", 2 * H))  # stuck until 13:00, past the end of the shift
+    plan = replan(d, 11 * H + 60)
+    (u,) = plan.solution.unassigned
+    assert u.order == "o0" and u.reason is Reason.SHIFT and "Dispatcher.lock(order, None)" in u.detail
+    assert d.orders["o0"].lock == "early"
+    d.lock("o0", None)
+    assert replan(d, 11 * H + 120).solution.served == ("o0",)
+
+
+def test_a_rider_past_the_end_of_the_shift_delivers_what_is_on_board_and_takes_nothing_new() -> None:
+    # the shift was extended to the horizon to deliver what is on board, and new orders came with it
+    d = dispatcher(1)
+    d.apply(OrderCreated(17 * H, order(0), released=True))
+    replan(d, 17 * H)
+    t = do_committed(d, "r0", 17 * H)
+    assert t is not None
+    d.apply(TravelDelay(t, "r0", 2 * H))  # stuck past 18:00 with o0 on board
+    d.apply(OrderCreated(t + 60, order(2), released=True))
+    plan = replan(d, t + 60)
+    assert [(s.kind.value, s.order) for s in plan.route("r0")] == [("delivery", "o0")]
+    assert [u.order for u in plan.solution.unassigned] == ["o2"]

@@ -39,9 +39,10 @@ from numpy.typing import NDArray
 from ..compile import NO_LIMIT, Instance, compile_problem
 from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
 from ..schedule import earliest_in
+from ..timefmt import format_time
 from ..travel.base import TravelMatrix
 from ..travel.lookup import GrowingMatrix
-from .state import DispatchState, OrderState, RiderState
+from .state import FINAL, DispatchState, OrderState, RiderState
 
 DEFAULT_TRAVEL_QUANTILE = 1.4
 """Planning margin against travel-time noise, a factor on travel times (dimensionless): cold
@@ -91,7 +92,9 @@ class Built:
     notes
         What the build had to bend.
     stranded
-        Items on board no plan can deliver (see the module docstring), by order id, with why.
+        Orders left out of the planning problem and reported unassigned (``shift``), by order id,
+        with why: items on board no plan can deliver (see the module docstring) and orders
+        locked to a rider whose shift has ended.
     live_timing
         ``live_inst`` with the planning problem's cold budgets: a plan mapped back is timed with
         it first, so that it keeps the margin's timing (a cold pickup as late as the margined
@@ -136,14 +139,23 @@ def _live_order(st: OrderState, now: int, state: DispatchState, working: Collect
     return dataclasses.replace(o, **kw)
 
 
-def _live_rider(rs: RiderState, now: int, carrying: bool, overtime: bool, horizon: int) -> Rider | None:
+def past_shift(state: DispatchState, now: int) -> set[str]:
+    """Working riders available only after their shift has ended (at ``now``, seconds): they take
+    nothing new; they finish what they carry and their committed stop in overtime."""
+    return {rid for rid, rs in state.riders.items() if rs.working and max(rs.time_s, now) > rs.rider.shift.end_s}
+
+
+def _live_rider(rs: RiderState, now: int, busy: bool, overtime: bool, locked: bool, horizon: int) -> Rider | None:
     r = rs.rider
     start_s = max(rs.time_s, now)
     shift = r.shift
     if start_s > shift.end_s or overtime:
-        if not carrying:
+        if busy:
+            shift = TimeWindow(shift.start_s, horizon)
+        elif locked:  # no time left: its locked orders are reported unassigned (see build)
+            shift = TimeWindow(min(shift.start_s, start_s), start_s)
+        else:
             return None
-        shift = TimeWindow(shift.start_s, horizon)
     return dataclasses.replace(r, start=rs.location, start_s=start_s, shift=shift,
                                max_work_s=None if overtime else r.max_work_s)
 
@@ -153,14 +165,19 @@ def live_problem(state: DispatchState, now: int, settings: Settings, *, relaxed:
     """The open state at ``now`` as a :class:`Problem` (see the module docstring).
 
     ``relaxed``: orders on board planned as soon as possible (besides those the state marks);
-    ``overtime``: riders whose shift is extended to the horizon (they take nothing new).
+    ``overtime``: riders whose shift is extended to the horizon (they take nothing new). A rider
+    whose shift has ended (:func:`past_shift`) stays in it while they carry something or have a
+    committed stop (with the shift extended to the horizon), or while an open order is locked to
+    them (with no time left).
     """
     horizon = MAX_TIME_S  # an item carried past midnight, or far, is still planned
-    carrying = {s.carrier for s in state.orders.values() if s.carrier is not None}
+    busy = {s.carrier for s in state.orders.values() if s.carrier is not None}
+    busy |= {rid for rid, rs in state.riders.items() if rs.committed is not None}
+    locked = {s.lock for s in state.orders.values() if s.lock is not None and s.status not in FINAL}
     riders = []
     for rid, rs in state.riders.items():
         if rs.working:
-            r = _live_rider(rs, now, rid in carrying, rid in overtime, horizon)
+            r = _live_rider(rs, now, rid in busy, rid in overtime, rid in locked, horizon)
             if r is not None:
                 riders.append(r)
     ids = {r.id for r in riders}
@@ -392,6 +409,9 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
                   "delivered as soon as possible" for oid, why in bad.items()]
         live = live_problem(state, now, settings, relaxed=relaxed, overtime=overtime)
         inst, mats = compiled(live)
+    held = _held(state, now)
+    notes += [f"{why}; reported unassigned" for why in held.values()]
+    stranded |= held
     plan, first, kept, fold_notes = _fold(live, inst, state, skip=stranded)
     notes += fold_notes
     if stranded:
@@ -408,8 +428,9 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
     if spoiled or targeted is not plan:
         plan = targeted
         plan_inst, _ = compiled(plan)
-    # Closing riders and riders in overtime take nothing new.
-    no_new = [i for i, r in enumerate(plan.riders) if state.riders[r.id].closing or r.id in overtime]
+    # Closing riders, riders in overtime and riders past their shift take nothing new.
+    late = past_shift(state, now)
+    no_new = [i for i, r in enumerate(plan.riders) if state.riders[r.id].closing or r.id in overtime or r.id in late]
     if no_new:
         allowed = plan_inst.allowed.copy()
         for i in no_new:
@@ -419,6 +440,21 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
     all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
     return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes), stranded,
                  _with_plan_budgets(inst, plan_inst))
+
+
+def _held(state: DispatchState, now: int) -> dict[str, str]:
+    """Open orders locked to a rider whose shift has ended (:func:`past_shift`), with why: no plan
+    may give them to another rider (the lock holds) and their rider takes nothing new. A committed
+    pickup is not held: the rider is on the way and finishes it in overtime."""
+    late = past_shift(state, now)
+    out = {}
+    for st in state.open_orders():
+        rid = st.lock
+        if st.carrier is None and rid in late and state.riders[rid].committed != ("pickup", st.id):
+            out[st.id] = (f"order {st.id!r} is locked to rider {rid!r}, whose shift ended at "
+                          f"{format_time(state.riders[rid].rider.shift.end_s)}: unlock it "
+                          "(Dispatcher.lock(order, None)) to plan it with another rider")
+    return out
 
 
 def _with_plan_budgets(live: Instance, plan: Instance) -> Instance:
