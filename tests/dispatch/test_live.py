@@ -17,7 +17,7 @@ from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
 from medroute.model import MAX_TIME_S, PATIENTS_FIRST
 from medroute.travel.haversine import HaversineBackend
 from medroute.travel.lookup import GrowingMatrix
-from tests.dispatch.town import GENTENG, PHARMACIES, H, dispatcher, order, replan, rider
+from tests.dispatch.town import GENTENG, PHARMACIES, H, dispatcher, do_committed, order, replan, rider
 
 
 def test_an_item_carried_past_midnight_is_still_planned() -> None:
@@ -234,3 +234,39 @@ def test_earliest_deliveries_are_the_quickest_allowed_rider_straight_there() -> 
                  + int(inst.service[k]) + int(inst.duration(r)[ph, door]) for r in allowed]
         assert earliest[k] == min(reach)
         assert ride[k] == min(int(inst.duration(r)[ph, door]) for r in allowed)
+
+
+def _short_shift_pair() -> Dispatcher:
+    """r0 all day with a cold item to pick up at Blambangan; r1 until 14:00 with an ambient one
+    at Genteng; both picked up at once from 13:00."""
+    r1 = dataclasses.replace(rider(1), shift=TimeWindow(8 * H, 14 * H))
+    d = Dispatcher(PHARMACIES, [rider(0), r1], engine=None)
+    d.apply(OrderCreated(13 * H, order(0, cold=True), released=True))
+    d.apply(OrderCreated(13 * H, order(1), released=True))
+    plan = replan(d, 13 * H)
+    assert [s.order for s in plan.route("r0")] == ["o0", "o0"] and [s.order for s in plan.route("r1")] == ["o1", "o1"]
+    return d
+
+
+def test_an_item_on_board_past_the_end_of_the_shift_gives_its_rider_overtime_and_leaves_the_others_alone() -> None:
+    # no plan timed r1's late delivery: the fallback relaxed every item on board, r0's cold o0 too
+    d = _short_shift_pair()
+    t = max(do_committed(d, "r0", 13 * H) or 0, do_committed(d, "r1", 13 * H) or 0)
+    replan(d, t)
+    d.apply(TravelDelay(t, "r1", 50 * 60))  # o1's door now after 14:00
+    plan = replan(d, t)
+    assert [s.order for s in plan.route("r1")] == ["o1"] and not d.orders["o0"].relaxed
+    assert any("'r1' cannot deliver what is on board by the end of the shift" in n for n in plan.notes)
+    assert [r.shift.end_s for r in plan.problem.riders] == [18 * H, medroute.model.MAX_TIME_S]
+
+
+def test_a_committed_pickup_whose_delivery_cannot_end_within_the_shift_is_released_alone() -> None:
+    # kept, it made every candidate fail: the fallback relaxed r0's cold o0 and left o1 unplanned
+    d = _short_shift_pair()
+    t = do_committed(d, "r0", 13 * H) or 0
+    assert d.riders["r1"].committed == ("pickup", "o1")
+    d.apply(TravelDelay(t, "r1", 50 * 60))  # r1 reaches Genteng at about 13:55
+    plan = d.replan(t, time_budget=0.3)
+    assert medroute.check(plan.problem, plan.solution, plan.matrix) == []
+    assert "rider 'r1': committed pickup of 'o1' cannot be made any more; released" in plan.notes
+    assert not d.orders["o0"].relaxed and "o1" in plan.solution.served

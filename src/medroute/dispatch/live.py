@@ -22,6 +22,11 @@ after the model's latest time (:data:`~medroute.model.MAX_TIME_S`) even by ridin
 (or with the other door services on board) cannot be planned at all, relaxed or not: it is
 **stranded**, left out of the planning problem and reported unassigned
 (:attr:`~medroute.reasons.Reason.SHIFT`) on its rider, who keeps it on board.
+
+A rider past the end of the shift, or who cannot deliver an item on board by then even by riding
+straight there, works in **overtime**: the shift extended to the horizon, nothing new. An open
+order locked to a rider past the end of the shift is left out and reported unassigned like a
+stranded item (the lock holds; releasing it is the service's decision).
 """
 
 from __future__ import annotations
@@ -218,6 +223,24 @@ def _stranded(inst: Instance) -> dict[str, str]:
     return out
 
 
+def _late_carriers(inst: Instance, skip: Collection[str] = ()) -> set[str]:
+    """Riders who cannot end the door service of an item on board by the end of their shift even
+    by riding straight there (and waiting for its window, if one is still open): without overtime no
+    plan times, and the replan's fallback would relax every rider's items on board. ``skip``:
+    orders not to consider (stranded)."""
+    out = set()
+    for k in range(inst.n):
+        r = int(inst.carried_by[k])
+        if r < 0 or inst.problem.orders[k].id in skip:
+            continue
+        d = inst.delivery(k)
+        eta = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], inst.node_loc[d]])
+        start = earliest_in(eta, inst.windows[d])
+        if (eta if start is None else start) + int(inst.service[d]) > int(inst.shift_end[r]):
+            out.add(inst.problem.riders[r].id)
+    return out
+
+
 def _undeliverable(inst: Instance, state: DispatchState, skip: Collection[str] = ()) -> dict[str, str]:
     """Items on board the rules no longer let their rider deliver (see the module docstring), with
     why; ``skip``: orders not to consider."""
@@ -254,7 +277,8 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState, skip: Collectio
 
     Service at the committed stop starts on arrival, or at its planned start if later (a cold
     pickup may be planned late on purpose so that the budget reaches the door window). A committed
-    pickup whose item could then no longer reach its door window within its budget is released.
+    pickup whose item could then no longer reach its door window within its budget and the
+    rider's shift is released.
     """
     notes: list[str] = []
     oindex = {o.id: k for k, o in enumerate(b_live.orders)}
@@ -300,10 +324,11 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState, skip: Collectio
 
 def _deliverable_after(inst: Instance, r: int, k: int, loc: int, dep: int) -> bool:
     """Whether order ``k``, picked up by rider ``r`` at ``loc`` until ``dep``, can still reach its
-    door window within its out-of-fridge budget by riding straight there."""
+    door window within its out-of-fridge budget and the rider's shift by riding straight there."""
     d = inst.delivery(k)
     start = earliest_in(dep + int(inst.duration(r)[loc, inst.node_loc[d]]), inst.windows[d])
-    return start is not None and start - dep <= int(inst.max_ride[k, r])
+    return (start is not None and start - dep <= int(inst.max_ride[k, r])
+            and start + int(inst.service[d]) <= int(inst.shift_end[r]))
 
 
 def _with_margins(plan: Problem, q: float) -> Problem:
@@ -400,6 +425,13 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
     live = live_problem(state, now, settings, overtime=overtime)
     inst, mats = compiled(live)
     stranded = _stranded(inst)
+    late = _late_carriers(inst, skip=stranded)
+    if late:
+        notes += [f"rider {rid!r} cannot deliver what is on board by the end of the shift "
+                  f"({format_time(live.rider[rid].shift.end_s)}): overtime, nothing new" for rid in sorted(late)]
+        overtime = set(overtime) | late
+        live = live_problem(state, now, settings, overtime=overtime)
+        inst, mats = compiled(live)
     notes += [f"order {oid!r} on board of {state.orders[oid].carrier!r} cannot be delivered: {why}; "
               "reported unassigned" for oid, why in stranded.items()]
     bad = _undeliverable(inst, state, skip=stranded)
