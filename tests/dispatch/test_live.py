@@ -10,7 +10,7 @@ import pytest
 
 import medroute
 from medroute import Problem, TimeWindow
-from medroute.dispatch import Dispatcher
+from medroute.dispatch import Dispatcher, Plan
 from medroute.dispatch.live import Settings, _earliest_deliveries, build
 from medroute.dispatch.replan import Pool, to_live
 from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
@@ -270,3 +270,29 @@ def test_a_committed_pickup_whose_delivery_cannot_end_within_the_shift_is_releas
     assert medroute.check(plan.problem, plan.solution, plan.matrix) == []
     assert "rider 'r1': committed pickup of 'o1' cannot be made any more; released" in plan.notes
     assert not d.orders["o0"].relaxed and "o1" in plan.solution.served
+
+
+def _four_cold_on_board(gap: int) -> Plan:
+    """r0 picked up four cold items at 09:01 (budget 2 h); a replan ``gap`` seconds after 09:00."""
+    d = dispatcher(2)
+    for i in (0, 2, 4, 6):
+        d.apply(OrderCreated(9 * H, order(i, cold=True), released=True))
+        d.apply(PickedUp(9 * H + 60, f"o{i}", "r0"))
+    plan = replan(d, 9 * H + gap)
+    assert [s.order for s in plan.route("r0")] == ["o0", "o2", "o4", "o6"]
+    return plan
+
+
+def test_items_on_board_that_fit_their_budgets_but_not_the_margin_together_are_not_relaxed() -> None:
+    # each fits the margin alone, not all four: no candidate timed, and the fallback relaxed them all
+    # (planned with no budget, flagged as breaches) though the real budgets hold
+    plan = _four_cold_on_board(3000)
+    assert not any(u for u in plan.solution.unassigned)
+    assert not any(o.max_ride_s is None for o in plan.problem.orders), "nothing relaxed"
+    assert any("planned with their real out-of-fridge budgets" in n for n in plan.notes)
+    assert max(s.start_s for s in plan.route("r0")) - (9 * H + 60) <= 7200
+
+
+def test_items_on_board_relaxed_by_the_fallback_are_named_in_the_plans_notes() -> None:
+    plan = _four_cold_on_board(3400)  # the last door now past the real budget too
+    assert sum("no plan delivers everything on board by the rules" in n for n in plan.notes) == 4

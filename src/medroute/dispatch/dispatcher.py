@@ -332,26 +332,29 @@ class Dispatcher:
             improved = self._improved_routes()
             overtime: set[str] = set()
             problem = ""
-            for attempt in range(3):
-                b = build(state, at, self.settings, self._matrices, overtime)
+            for attempt in range(4):
+                b = build(state, at, self.settings, self._matrices, overtime, board_margin=attempt == 0)
                 pool = Pool(b, previous_riders(_stops(state.routes)), self.stability_rp)
                 out = solve_pool(pool, engine=self._engine(), previous=_stops(state.routes), improved=improved,
-                                 deadline=deadline, seed=self.seed, incremental=self.incremental, final=attempt == 2,
+                                 deadline=deadline, seed=self.seed, incremental=self.incremental, final=attempt == 3,
                                  work=work)
                 if out.solution is not None and out.candidate is not None:
                     self._improvement = Improvement(pool, out.candidate)
-                    return self._adopt(state, b, out.solution, out.candidate, at, time.perf_counter() - t0)
+                    bent = tuple(n.split(": ", 1)[1] for n in state.log[len(self._state.log):])
+                    return self._adopt(state, b, out.solution, out.candidate, at, time.perf_counter() - t0, bent)
                 problem = out.problem
-                state = _bend(state, at, attempt)
-                overtime |= {s.carrier for s in state.orders.values() if s.carrier is not None}
+                if attempt >= 1:  # the first retry only plans the items on board with their real budgets
+                    state = _bend(state, at, attempt - 1)
+                    overtime |= {s.carrier for s in state.orders.values() if s.carrier is not None}
             raise DispatchError(f"dispatch: no plan passes the checker at {at} s: {problem}")
 
-    def _adopt(self, state: DispatchState, b: Built, sol: Solution, cand: Scored, now: int, latency: float) -> Plan:
+    def _adopt(self, state: DispatchState, b: Built, sol: Solution, cand: Scored, now: int, latency: float,
+               bent: tuple[str, ...] = ()) -> Plan:
         old = _stops(state.routes)
         state = st.adopt(state, sol, now=now, relaxed=b.relaxed, committed=b.committed, notes=b.notes)
         changes = diff(old, _stops(state.routes), tuple(u.order for u in sol.unassigned))
         plan = Plan(now, b.live, sol, b.live_mats, changes, cand.stage, round(cand.candidate.objective / COST_SCALE, 2),
-                    cand.moves, latency, b.notes)
+                    cand.moves, latency, bent + b.notes)
         self._state = self._planned = state
         self.plan = plan
         return plan

@@ -331,8 +331,9 @@ def _deliverable_after(inst: Instance, r: int, k: int, loc: int, dep: int) -> bo
             and start + int(inst.service[d]) <= int(inst.shift_end[r]))
 
 
-def _with_margins(plan: Problem, q: float) -> Problem:
-    """Cold budgets planned within ``budget / q`` (items on board keep what they can still make).
+def _with_margins(plan: Problem, q: float, on_board: bool = True) -> Problem:
+    """Cold budgets planned within ``budget / q`` (items on board keep what they can still make;
+    without ``on_board``, their real budgets).
 
     Budgets are cut on the orders (an order's budget is the least of its own and its cool box's),
     so the margin applies to the budget of the riders with the longest-holding cool box.
@@ -343,7 +344,7 @@ def _with_margins(plan: Problem, q: float) -> Problem:
     hold = max(holds, default=0)
     orders = []
     for o in plan.orders:
-        if o.needs_coolbox and holds:
+        if o.needs_coolbox and holds and (on_board or o.picked_up_by is None):
             budget = hold if o.max_ride_s is None else min(o.max_ride_s, hold)
             o = dataclasses.replace(o, max_ride_s=math.floor(budget / q))
         orders.append(o)
@@ -413,8 +414,10 @@ def _earliest_deliveries(inst: Instance, ks: NDArray[np.int64]) -> tuple[NDArray
 
 
 def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingMatrix,
-          overtime: Collection[str] = ()) -> Built:
-    """The live and planning problems of ``state`` at ``now`` (see the module docstring)."""
+          overtime: Collection[str] = (), *, board_margin: bool = True) -> Built:
+    """The live and planning problems of ``state`` at ``now`` (see the module docstring);
+    without ``board_margin``, items on board (and committed pickups) are planned with their real
+    out-of-fridge budgets, no margin."""
 
     def compiled(p: Problem) -> tuple[Instance, dict[str, TravelMatrix]]:
         mats = matrices.over(p.locations, p.profiles)
@@ -449,7 +452,10 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
     if stranded:
         plan = dataclasses.replace(plan, orders=tuple(o for o in plan.orders if o.id not in stranded))
     q = settings.travel_quantile
-    plan = _with_margins(plan, q)
+    plan = _with_margins(plan, q, on_board=board_margin)
+    if not board_margin:
+        notes.append("no plan kept the travel-time margin for the items on board: planned with their real "
+                     "out-of-fridge budgets")
     plan_inst, _ = compiled(plan)
     spoiled = _margin_breaks(plan_inst)
     if spoiled:  # items on board keep the budget they can still make

@@ -561,6 +561,8 @@ def relax_all(state: DispatchState, now: int, *, release_pickups: bool) -> Dispa
     c = _Change(state)
     for st in list(c.orders.values()):
         if st.carrier is not None and not st.returning and not st.relaxed:
+            c.log.append(f"{now}: order {st.id!r} on board of {st.carrier!r}: no plan delivers everything on board "
+                         "by the rules; delivered as soon as possible")
             c.set_order(st, relaxed=True)
     if release_pickups:
         for rs in list(c.riders.values()):
