@@ -340,6 +340,7 @@ class Dispatcher:
                                  work=work)
                 if out.solution is not None and out.candidate is not None:
                     self._improvement = Improvement(pool, out.candidate)
+                    # what the fallback bent, from its log entries ("{time}: {what}")
                     bent = tuple(n.split(": ", 1)[1] for n in state.log[len(self._state.log):])
                     return self._adopt(state, b, out.solution, out.candidate, at, time.perf_counter() - t0, bent)
                 problem = out.problem

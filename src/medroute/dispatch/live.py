@@ -144,7 +144,7 @@ def _live_order(st: OrderState, now: int, state: DispatchState, working: Collect
     return dataclasses.replace(o, **kw)
 
 
-def past_shift(state: DispatchState, now: int) -> set[str]:
+def _past_shift(state: DispatchState, now: int) -> set[str]:
     """Working riders available only after their shift has ended (at ``now``, seconds): they take
     nothing new; they finish what they carry and their committed stop in overtime."""
     return {rid for rid, rs in state.riders.items() if rs.working and max(rs.time_s, now) > rs.rider.shift.end_s}
@@ -171,7 +171,7 @@ def live_problem(state: DispatchState, now: int, settings: Settings, *, relaxed:
 
     ``relaxed``: orders on board planned as soon as possible (besides those the state marks);
     ``overtime``: riders whose shift is extended to the horizon (they take nothing new). A rider
-    whose shift has ended (:func:`past_shift`) stays in it while they carry something or have a
+    whose shift has ended (:func:`_past_shift`) stays in it while they carry something or have a
     committed stop (with the shift extended to the horizon), or while an open order is locked to
     them (with no time left).
     """
@@ -444,7 +444,8 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
                   "delivered as soon as possible" for oid, why in bad.items()]
         live = live_problem(state, now, settings, relaxed=relaxed, overtime=overtime)
         inst, mats = compiled(live)
-    held = _held(state, now)
+    off_shift = _past_shift(state, now)
+    held = _held(state, off_shift)
     notes += [f"{why}; reported unassigned" for why in held.values()]
     stranded |= held
     plan, first, kept, fold_notes = _fold(live, inst, state, skip=stranded)
@@ -467,8 +468,8 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         plan = targeted
         plan_inst, _ = compiled(plan)
     # Closing riders, riders in overtime and riders past their shift take nothing new.
-    late = past_shift(state, now)
-    no_new = [i for i, r in enumerate(plan.riders) if state.riders[r.id].closing or r.id in overtime or r.id in late]
+    no_new = [i for i, r in enumerate(plan.riders)
+              if state.riders[r.id].closing or r.id in overtime or r.id in off_shift]
     if no_new:
         allowed = plan_inst.allowed.copy()
         for i in no_new:
@@ -480,15 +481,14 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
                  _with_plan_budgets(inst, plan_inst))
 
 
-def _held(state: DispatchState, now: int) -> dict[str, str]:
-    """Open orders locked to a rider whose shift has ended (:func:`past_shift`), with why: no plan
-    may give them to another rider (the lock holds) and their rider takes nothing new. A committed
+def _held(state: DispatchState, off_shift: Collection[str]) -> dict[str, str]:
+    """Open orders locked to a rider of ``off_shift`` (:func:`_past_shift`), with why: no plan may
+    give them to another rider (the lock holds) and their rider takes nothing new. A committed
     pickup is not held: the rider is on the way and finishes it in overtime."""
-    late = past_shift(state, now)
     out = {}
     for st in state.open_orders():
         rid = st.lock
-        if st.carrier is None and rid in late and state.riders[rid].committed != ("pickup", st.id):
+        if st.carrier is None and rid is not None and rid in off_shift and state.riders[rid].committed != ("pickup", st.id):
             out[st.id] = (f"order {st.id!r} is locked to rider {rid!r}, whose shift ended at "
                           f"{format_time(state.riders[rid].rider.shift.end_s)}: unlock it "
                           "(Dispatcher.lock(order, None)) to plan it with another rider")
