@@ -488,7 +488,8 @@ def _held(state: DispatchState, off_shift: Collection[str]) -> dict[str, str]:
     out = {}
     for st in state.open_orders():
         rid = st.lock
-        if st.carrier is None and rid is not None and rid in off_shift and state.riders[rid].committed != ("pickup", st.id):
+        if (st.carrier is None and rid is not None and rid in off_shift
+                and state.riders[rid].committed != ("pickup", st.id)):
             out[st.id] = (f"order {st.id!r} is locked to rider {rid!r}, whose shift ended at "
                           f"{format_time(state.riders[rid].rider.shift.end_s)}: unlock it "
                           "(Dispatcher.lock(order, None)) to plan it with another rider")
