@@ -136,3 +136,11 @@ def test_leg_lookup_reads_a_matrix_or_batches_a_backend() -> None:
     assert len(square.sizes) == asked  # prefetched
     assert from_backend.leg(9, 2) == (int(full.durations_s[9, 2]), int(full.distances_m[9, 2]))
     assert LegLookup(full, pts).leg(3, 4) == (int(full.durations_s[3, 4]), int(full.distances_m[3, 4]))
+
+
+def test_matrix_lookup_names_a_profile_it_has_no_matrix_for() -> None:
+    locs = [BLAMBANGAN.location, GENTENG.location]
+    lookup = MatrixLookup(locs, {"motorbike": HaversineBackend().matrix(locs)})
+    with pytest.raises(InvalidMatrixError, match=r"no matrix for travel profile 'car'; it has matrices for "
+                                                 r"\['motorbike'\]"):
+        lookup.matrix(locs, profile="car")

@@ -73,8 +73,20 @@ class MatrixLookup:
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
         """The sub-matrix over ``locations`` (each must be one of the lookup's locations), with
-        their points."""
-        mat = self.matrices if isinstance(self.matrices, TravelMatrix) else self.matrices[profile]
+        their points.
+
+        Raises
+        ------
+        InvalidMatrixError
+            A location the lookup does not hold, or a profile it has no matrix for.
+        """
+        if isinstance(self.matrices, TravelMatrix):
+            mat = self.matrices
+        elif profile in self.matrices:
+            mat = self.matrices[profile]
+        else:
+            raise InvalidMatrixError(f"lookup: no matrix for travel profile {profile!r}; it has matrices for "
+                                     f"{sorted(map(str, self.matrices))}")
         try:
             idx = np.array([self.index[loc] for loc in locations], dtype=np.int64)
         except KeyError as exc:
