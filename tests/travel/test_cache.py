@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medroute.errors import InvalidProblemError
+from medroute.errors import InvalidMatrixError, InvalidProblemError
 from medroute.geo import Location
 from medroute.travel.base import TravelMatrix
 from medroute.travel.cache import CachedBackend, backend_fingerprint, default_cache_dir, matrix_key
 from medroute.travel.graph import GraphBackend
 from medroute.travel.haversine import HaversineBackend
+from medroute.travel.matrix import MatrixBackend
 
 PTS = [Location(-8.20, 114.36), Location(-8.21, 114.37), Location(-8.22, 114.35)]
 
@@ -86,3 +87,19 @@ def test_uncacheable_backend_refused() -> None:
 
 def test_path_delegates(tmp_path: Path) -> None:
     assert CachedBackend(HaversineBackend(), tmp_path).path(PTS[0], PTS[1]) == [PTS[0], PTS[1]]
+
+
+def test_ids_are_carried_for_every_backend_and_given_only_to_one_that_takes_them(tmp_path: Path) -> None:
+    """The protocol's ``matrix`` takes no ``ids``: haversine is not given them (it raised TypeError),
+    the matrix carries them as names, on a miss as on a hit; a MatrixBackend matches rows by them."""
+    names = ("a", "b", "c")
+    c = CachedBackend(HaversineBackend(), tmp_path / "haversine")
+    miss, hit = c.matrix(PTS, ids=names), c.matrix(PTS, ids=list(names))
+    assert (c.misses, c.hits) == (1, 1) and miss.ids == hit.ids == names
+    np.testing.assert_array_equal(miss.durations_s, HaversineBackend().matrix(PTS).durations_s)
+    full = HaversineBackend().matrix(PTS)
+    by_name = CachedBackend(MatrixBackend(full.durations_s, full.distances_m, ids=names), tmp_path / "matrix")
+    swapped = by_name.matrix(PTS[:2], ids=("c", "a"))
+    assert swapped.ids == ("c", "a") and int(swapped.durations_s[0, 1]) == int(full.durations_s[2, 0])
+    with pytest.raises(InvalidMatrixError, match="2 ids for 3 locations"):
+        c.matrix(PTS, ids=("a", "b"))

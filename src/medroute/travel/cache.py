@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidProblemError
+from ..errors import InvalidMatrixError, InvalidProblemError
 from ..geo import Location
 from .base import DEFAULT_PROFILE, TravelArrays, TravelBackend, TravelMatrix
 from .lookup import legs, table
@@ -88,7 +89,28 @@ class CachedBackend:
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE,
                ids: Sequence[str] | None = None) -> TravelMatrix:
-        """The inner backend's matrix, from disk when this exact request was made before."""
+        """The inner backend's matrix, from disk when this exact request was made before.
+
+        Parameters
+        ----------
+        locations
+            The places.
+        profile
+            The travel profile.
+        ids
+            Names of the locations, carried by the matrix (:attr:`TravelMatrix.ids`) whatever the
+            inner backend: one whose ``matrix`` takes ``ids`` (a
+            :class:`~medroute.travel.MatrixBackend` matches its rows by them) is given them, any
+            other (the :class:`~medroute.travel.base.TravelBackend` protocol has none) is not.
+
+        Raises
+        ------
+        InvalidMatrixError
+            ``ids`` are not one per location, or not unique.
+        """
+        if ids is not None and len(ids) != len(locations):
+            raise InvalidMatrixError(f"cache: {len(ids)} ids for {len(locations)} locations")
+        names = tuple(ids) if ids is not None else None
         key = matrix_key(self.inner, locations, profile, ids)
         path = self._file(key)
         if path.exists():
@@ -96,13 +118,15 @@ class CachedBackend:
                 with np.load(path, allow_pickle=False) as z:
                     self.hits += 1
                     return TravelMatrix(z["durations_s"], z["distances_m"], z["snap_m"], profile=profile,
-                                        ids=tuple(ids) if ids is not None else None,
-                                        points=z.get("points"))
+                                        ids=names, points=z.get("points"))
             except (OSError, ValueError, KeyError):
                 path.unlink(missing_ok=True)
         self.misses += 1
-        kw: dict[str, Any] = {"ids": ids} if ids is not None else {}
+        takes_ids = "ids" in inspect.signature(self.inner.matrix).parameters
+        kw: dict[str, Any] = {"ids": ids} if ids is not None and takes_ids else {}
         result = self.inner.matrix(locations, profile=profile, **kw)
+        if result.ids != names:
+            result = dataclasses.replace(result, ids=names)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".npz.tmp")
         with os.fdopen(fd, "wb") as fh:
