@@ -349,3 +349,28 @@ def test_checked_legs_only_a_plan_of_another_backend_is_warned_about(monkeypatch
         assert check(p, plan, tuned) == []
     with pytest.warns(TravelMismatchWarning, match=r"haversine\(detour=1.5\)"):
         assert check(p, plan)
+
+
+def test_the_legs_the_checker_reads_are_all_it_reads() -> None:
+    """Checked on a table of just :func:`checked_legs` (what ``write_outputs`` keeps of a day
+    planned in parts), every plan gets the verdict it gets on the full matrix: the route's legs, the
+    trips, and the legs that tell whether an item on board could still be delivered."""
+    from medroute.check import checked_legs
+    from medroute.matrices import as_matrices
+    from medroute.travel.matrix import LegTable
+
+    base = carried_problem()
+    ends = dataclasses.replace(base, riders=(dataclasses.replace(base.riders[0], end=FAR), base.riders[1]),
+                               max_trip_m=20_000)
+    for p in (base, ends):
+        s = plan(p, [2], [1, 3])
+        no_route = dataclasses.replace(s, routes=(s.routes[1],), unassigned=(Unassigned("o1", Reason.SEARCH_LIMIT),))
+        emptied = dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], stops=(
+            s.routes[0].stops[0], s.routes[0].stops[-1])), s.routes[1]), unassigned=no_route.unassigned)
+        m = as_matrices(p, None)["motorbike"]
+        for variant in (s, no_route, emptied):
+            pairs = checked_legs(p, variant)["motorbike"]
+            table = LegTable.of([(p.locations[a], p.locations[b]) for a, b in pairs],
+                                [m.durations_s[a, b] for a, b in pairs], [m.distances_m[a, b] for a, b in pairs])
+            assert check(p, variant, table) == check(p, variant)
+        assert Rule.CARRIED in rules(p, emptied)

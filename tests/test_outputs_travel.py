@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +16,14 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import medroute
-from medroute import InvalidMatrixError, TravelMatrix
+from medroute import InvalidMatrixError, Location, TravelMatrix
 from medroute.cli import EXIT_BAD_INPUT, EXIT_OK, app
 from medroute.errors import MissingTravelWarning
 from medroute.matrices import as_matrices, location_names
 from medroute.outputs import write_outputs
 from medroute.solution import TravelSource
 from medroute.travel import HaversineBackend, MatrixBackend
+from medroute.travel.base import DEFAULT_PROFILE
 from tests.plans import small_problem
 
 runner = CliRunner()
@@ -319,3 +321,46 @@ def test_check_of_a_folder_whose_door_moved_names_the_order(tmp_path: Path) -> N
     refused = _check(tmp_path)
     assert refused.exit_code == EXIT_BAD_INPUT, refused.output
     assert "the door of order 'rx-1'" in refused.stderr and "11 m away" in refused.stderr
+
+
+class _NoWholeDay(HaversineBackend):
+    """Tuned haversine that refuses a square matrix over more than ``limit`` places."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(detour=1.5)
+        object.__setattr__(self, "limit", limit)
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
+        assert len(locations) <= self.limit, f"a {len(locations)}-place matrix was asked for"  # type: ignore[attr-defined]
+        return super().matrix(locations, profile=profile)
+
+
+def test_a_day_planned_in_parts_writes_the_legs_it_rides_not_a_whole_day_matrix(tmp_path: Path) -> None:
+    """A plan made in parts (no travel digest) gets a travel.npz of the legs the checker reads,
+    asked of the backend without a square matrix over the day (one was about 1 GB at 10,000
+    orders); ``medroute check`` re-checks the folder on it, and a plan changed since is refused."""
+    from medroute.decompose import solve_decomposed
+    from medroute.stop import MaxWork
+    from medroute.travel.matrix import LegTable, read_npz
+    from tests.decompose.towns import town
+
+    p = town(5, pharmacies=4, orders=120, riders=16)
+    guard = _NoWholeDay(limit=len(p.locations) // 2)
+    plan = solve_decomposed(p, matrix=guard, stop=MaxWork(0.6), seed=1, part_size=30, max_workers=1)
+    assert plan.travel == TravelSource(backend="haversine(detour=1.5)", digest="")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = write_outputs(tmp_path, p, plan, violations=[], matrix=guard, **LIGHT)
+    legs = read_npz(written["travel.npz"])
+    assert isinstance(legs, LegTable) and legs.held < 4 * len(p.orders)
+    assert medroute.check(p, plan, legs) == []
+    checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    stops = max(doc["routes"], key=lambda r: len(r["stops"]))["stops"]
+    stops[1], stops[-2] = stops[-2], stops[1]
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    changed = _check(tmp_path)
+    assert changed.exit_code == EXIT_BAD_INPUT and "not held" in changed.stderr, changed.output
+    assert "violation" not in changed.output

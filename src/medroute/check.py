@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .geo import Location
 from .matrices import MatrixLike, as_matrices, warn_if_other_backend, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
 from .solution import Load, Solution, Stop, StopKind
 from .timefmt import format_time
 from .travel.base import TravelBackend, TravelMatrix
 from .travel.lookup import LegLookup
+from .travel.matrix import LegTable
 
 LEGS_ONLY_ABOVE = 4000
 """Above this many places, a travel backend given to :func:`check` is asked only for the legs the
@@ -171,7 +173,8 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
 
 def _lookups(problem: Problem, solution: Solution, matrix: MatrixLike) -> dict[str, LegLookup]:
     """Per profile, where :func:`check` reads legs: a square matrix, or a backend asked for the
-    plan's legs only (above :data:`LEGS_ONLY_ABOVE` places)."""
+    plan's legs only (above :data:`LEGS_ONLY_ABOVE` places, and always for a
+    :class:`~medroute.travel.matrix.LegTable`, which holds no more)."""
     if matrix is None:
         from .travel.haversine import HaversineBackend
 
@@ -179,23 +182,57 @@ def _lookups(problem: Problem, solution: Solution, matrix: MatrixLike) -> dict[s
     else:
         backend = matrix
     by_id_only = getattr(backend, "locations", False) is None  # a MatrixBackend matched by ids
-    if (isinstance(backend, TravelBackend) and not isinstance(backend, TravelMatrix) and not by_id_only
+    if isinstance(backend, LegTable) or (
+            isinstance(backend, TravelBackend) and not isinstance(backend, TravelMatrix) and not by_id_only
             and len(problem.locations) > LEGS_ONLY_ABOVE):
         warn_if_other_backend(solution, backend)
         lookups = {p: LegLookup(backend, problem.locations, p) for p in problem.profiles}
-        pairs: dict[str, list[tuple[int, int]]] = {p: [] for p in problem.profiles}
-        for route in solution.routes:
-            rider = problem.rider.get(route.rider)
-            locs = _stop_locations(problem, rider, route.stops) if rider is not None and len(route.stops) > 1 else None
-            if rider is not None and locs is not None:
-                pairs[rider.profile].extend(itertools.pairwise(locs))
-                pairs[rider.profile].extend(_trips(problem, route.stops))
-        for p, lookup in lookups.items():
-            lookup.prefetch(pairs[p])
+        for p, pairs in checked_legs(problem, solution).items():
+            lookups[p].prefetch(pairs)
         return lookups
     mats = as_matrices(problem, matrix)
     warn_if_other_travel(problem, solution, mats)
     return {p: LegLookup(m, problem.locations, p) for p, m in mats.items()}
+
+
+def checked_legs(problem: Problem, solution: Solution) -> dict[str, list[tuple[int, int]]]:
+    """The legs :func:`check` reads for ``solution``, per travel profile of ``problem``: (origin
+    row, destination row) in ``problem.locations``, each once.
+
+    Every route's legs from stop to stop, the pharmacy → door trip of every pickup (when the
+    problem limits trips), and for an order on board reported unassigned, the legs its rider's
+    route would ride to deliver it anywhere (the :attr:`Rule.CARRIED` rule). Unknown riders and
+    orders are skipped: the checker reports them without travel.
+    """
+    index = problem.location_index
+    out: dict[str, dict[tuple[int, int], None]] = {p: {} for p in problem.profiles}
+    for route in solution.routes:
+        rider = problem.rider.get(route.rider)
+        locs = _stop_locations(problem, rider, route.stops) if rider is not None and len(route.stops) > 1 else None
+        if rider is not None and locs is not None:
+            out[rider.profile].update(dict.fromkeys([*itertools.pairwise(locs), *_trips(problem, route.stops)]))
+    held = {u.order for u in solution.unassigned}
+    for o in problem.orders:
+        carrier = problem.rider.get(o.picked_up_by or "")
+        if carrier is None or o.id not in held:
+            continue
+        ridden = solution.route_of(carrier.id)
+        visits = ridden.stops[1:-1] if ridden is not None else ()
+        if any(v.order not in problem.order for v in visits):
+            continue
+        chain = [index[carrier.start], *(index[_visit_location(problem, v)] for v in visits)]
+        door = index[o.location]
+        pairs = [*itertools.pairwise(chain), *((c, door) for c in chain), *((door, c) for c in chain[1:])]
+        if carrier.end is not None:
+            pairs += [(chain[-1], index[carrier.end]), (door, index[carrier.end])]
+        out[carrier.profile].update(dict.fromkeys(pairs))
+    return {p: list(pairs) for p, pairs in out.items()}
+
+
+def _visit_location(problem: Problem, stop: Stop) -> Location:
+    """Where a visit of a known order takes place: its pharmacy for a pickup, else its door."""
+    order = problem.order[stop.order or ""]
+    return problem.pharmacy[order.pharmacy].location if stop.kind == StopKind.PICKUP else order.location
 
 
 def _trips(problem: Problem, stops: tuple[Stop, ...]) -> list[tuple[int, int]]:
@@ -217,11 +254,9 @@ def _stop_locations(problem: Problem, rider: Rider, stops: tuple[Stop, ...]) -> 
     index = problem.location_index
     locs: list[int] = [index[rider.start]]
     for s in stops[1:-1]:
-        order = problem.order.get(s.order or "")
-        if order is None:
+        if s.order not in problem.order:
             return None
-        where = problem.pharmacy[order.pharmacy].location if s.kind == StopKind.PICKUP else order.location
-        locs.append(index[where])
+        locs.append(index[_visit_location(problem, s)])
     locs.append(index[rider.end] if rider.end is not None else locs[-1])
     return locs
 

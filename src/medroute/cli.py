@@ -223,20 +223,26 @@ def _travel_backend(backend: str | None, graph: Path | None, matrix: Path | None
 def _travel(problem: Any, backend: str | None, graph: Path | None, matrix: Path | None) -> tuple[Any, Any]:
     """(travel backend, matrices by profile) for the command-line options (see :func:`_travel_backend`)."""
     from .matrices import as_matrices
-    from .travel import backend as make_backend
 
     backend = _travel_backend(backend, graph, matrix) or "haversine"
     check_matrix_memory(len(problem.locations), len(problem.profiles), orders=len(problem.orders), backend=backend)
+    be = _open_travel(backend, graph, matrix)
+    return be, as_matrices(problem, be)
+
+
+def _open_travel(backend: str, graph: Path | None, matrix: Path | None) -> Any:
+    """The travel backend ``backend`` (a name :func:`_travel_backend` chose) reading ``graph`` or
+    ``matrix``; no matrix is computed."""
+    from .travel import backend as make_backend
+
     if backend in GRAPH_BACKENDS:
         assert graph is not None  # refused by _travel_backend
-        be = read_input("--graph", graph, lambda path: make_backend(backend, source=path), what="a road graph")
-    elif backend == "matrix":
+        return read_input("--graph", graph, lambda path: make_backend(backend, source=path), what="a road graph")
+    if backend == "matrix":
         assert matrix is not None  # refused by _travel_backend
-        be = read_input("--matrix", matrix, lambda path: make_backend("matrix", path=path),
-                        what="a matrix .npz (durations_s, distances_m, ids or lat/lon)")
-    else:
-        be = make_backend("haversine")
-    return be, as_matrices(problem, be)
+        return read_input("--matrix", matrix, lambda path: make_backend("matrix", path=path),
+                          what="a matrix .npz (durations_s, distances_m, ids or lat/lon)")
+    return make_backend("haversine")
 
 
 def _plan_backend(solution: Any) -> str:
@@ -253,20 +259,29 @@ def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | N
     plan records: the default haversine (when it records plain ``haversine``) or the ``travel.npz``
     beside the plan, the one that times its legs as recorded (same digest) first. When neither does
     (a plan edited since it was made, or recorded before tuned haversine was named), the one its
-    name points to, and :func:`medroute.check` warns. Any other plan is refused, naming what to pass."""
+    name points to, and :func:`medroute.check` warns. Any other plan is refused, naming what to pass.
+
+    A plan without a digest (a day planned in parts) is checked on the travel backend itself, the
+    first at hand: :func:`medroute.check` asks it for the plan's legs only on a big day, and a
+    ``travel.npz`` of legs (:class:`~medroute.travel.matrix.LegTable`) holds no more."""
     from .matrices import travel_source
 
     made = _plan_backend(solution)
     base = made.partition("(")[0]
     chosen = _travel_backend(backend, graph, matrix, graph_backend=base if base in GRAPH_BACKENDS else "osm")
+    digest = solution.travel.digest if solution.travel is not None else ""
     if chosen is not None:
-        return _travel(problem, chosen, graph, matrix)[1]
+        return _travel(problem, chosen, graph, matrix)[1] if digest else _open_travel(chosen, graph, matrix)
     beside = plan_file.parent / "travel.npz"  # written with the plan by solve, demo and write_outputs
     at_hand: list[tuple[str, Path | None]] = [("haversine", None)] if made == "haversine" else []
     if beside.is_file():
         at_hand.append(("matrix", beside))
+    if not digest and at_hand:  # no digest to tell the travel at hand apart: the first
+        name, npz = at_hand[0]
+        if npz is not None:
+            err_console.print(f"checking with the travel the plan was made with: {npz}")
+        return _open_travel(name, None, npz)
     found = [(npz, _travel(problem, name, None, npz)[1]) for name, npz in at_hand]
-    digest = solution.travel.digest if solution.travel is not None else ""
     same = [(npz, mats) for npz, mats in found if travel_source(problem, solution, mats).digest == digest]
     if found:
         npz, mats = (same or found)[0]

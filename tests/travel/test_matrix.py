@@ -7,7 +7,8 @@ import pytest
 
 from medroute.errors import InvalidMatrixError
 from medroute.geo import Location
-from medroute.travel.matrix import MatrixBackend
+from medroute.travel import backend
+from medroute.travel.matrix import LegTable, MatrixBackend, read_npz
 
 PTS = [Location(-8.20, 114.36), Location(-8.21, 114.37), Location(-8.22, 114.35)]
 DUR = np.array([[0, 60, 90], [70, 0, 40], [95, 45, 0]])
@@ -144,3 +145,23 @@ def test_npz_with_pickled_or_mismatched_arrays_is_refused(tmp_path: Path) -> Non
              lat=np.zeros(2), lon=np.zeros(3))
     with pytest.raises(InvalidMatrixError, match=r"not a readable \.npz archive"):
         MatrixBackend.from_npz(tmp_path / "lat.npz")
+
+
+def test_a_leg_table_answers_its_legs_only_and_reads_back(tmp_path: Path) -> None:
+    """The legs of one plan (what write_outputs keeps of a day planned in parts): read back from its
+    file by read_npz and backend("matrix", path=...), any other leg refused by name."""
+    legs = LegTable.of([(PTS[0], PTS[1]), (PTS[1], PTS[2])], [60, 40], [600, 400])
+    legs.to_npz(tmp_path / "legs.npz")
+    for back in (read_npz(tmp_path / "legs.npz"), backend("matrix", path=tmp_path / "legs.npz")):
+        assert isinstance(back, LegTable) and back.held == 2
+        dur, dist = back.legs([PTS[1], PTS[0], PTS[2]], [PTS[2], PTS[1], PTS[2]])
+        assert dur.tolist() == [40, 60, 0] and dist.tolist() == [400, 600, 0]
+        with pytest.raises(InvalidMatrixError, match=r"travel from \(-8.210000, 114.370000\) to \(-8.200000, "
+                                                     r"114.360000\) is not held: .* only the 2 legs"):
+            back.matrix(PTS[:2])
+    with pytest.raises(InvalidMatrixError, match=r"holds the legs of one plan.*read_npz"):
+        MatrixBackend.from_npz(tmp_path / "legs.npz")
+    MatrixBackend(DUR, DIST, locations=PTS).to_npz(tmp_path / "full.npz")
+    assert isinstance(read_npz(tmp_path / "full.npz"), MatrixBackend)
+    with pytest.raises(InvalidMatrixError, match="must be as long"):
+        LegTable([[-8.2, 114.3]], [0], [0], [1, 2], [3])

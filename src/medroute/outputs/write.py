@@ -4,7 +4,8 @@ Layout of ``out/`` (see ``docs/outputs.md``)::
 
     problem.json        the problem planned (so `medroute check` can re-check the plan)
     plan.json           the plan (docs/schema/solution.schema.json)
-    travel.npz          the travel matrix the plan was timed with (``matrix=``; one travel profile)
+    travel.npz          the travel the plan was timed with (``matrix=``; one travel profile): the matrix,
+                        or for a day planned in parts the legs the checker reads
     plan.geojson        stops with ETAs and cold exposure, legs (road geometry when known)
     stops.csv routes.csv orders.csv kpis.csv
     report.md           KPIs, riders, unassigned with reasons, checker result, figures
@@ -30,7 +31,9 @@ from ..errors import MissingTravelWarning
 from ..matrices import MatrixLike
 from ..model import Problem
 from ..solution import Solution, TravelSource
-from ..travel.base import TravelMatrix
+from ..travel.base import TravelBackend, TravelMatrix
+from ..travel.lookup import LegLookup
+from ..travel.matrix import LegTable
 
 FIGURES = ("routes", "routes_by_pharmacy", "timeline", "timeline_pNN", "cold_exposure")
 """Figures written under ``figures/`` (PNG). ``routes_by_pharmacy`` (small multiples, one map per
@@ -77,17 +80,19 @@ def write_travel(path: Path, problem: Problem, matrix: MatrixLike) -> None:
 
 
 def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
-                backend: Any = None) -> dict[str, TravelMatrix] | None:
+                backend: Any = None) -> dict[str, TravelMatrix] | LegTable | None:
     """The travel to write as ``travel.npz``: ``matrix``, else what ``backend`` computes when it
     is the travel the plan records; ``None`` when there is none to write.
 
+    For a plan without a travel digest (a day planned in parts) it is the legs the plan rides and
+    :func:`medroute.check` reads (:func:`plan_legs`), never a square matrix over the day's places.
     Without a ``travel.npz``, ``medroute check`` re-checks a plan on haversine only (what a plan
     made without ``matrix=`` records) and asks for the travel of any other plan: a
     :class:`~medroute.errors.MissingTravelWarning` says so when such a plan goes without one
     (no travel given, several travel profiles, or travel that is not the plan's: another digest, or
     for a plan without one, another backend's name).
     """
-    from ..matrices import as_matrices, other_backend, travel_source
+    from ..matrices import as_matrices, travel_source
 
     made = solution.travel or TravelSource(backend="haversine")  # no record: checked on haversine
     needed = made.backend != "haversine"
@@ -99,23 +104,55 @@ def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
             _missing_travel(f"the plan was made with travel {made.backend or 'of unknown backend'!r} "
                             "and no matrix= was given")
         return None
-    mats = as_matrices(problem, matrix)
-    if len(mats) != 1:
+    if len(problem.profiles) != 1:
         if needed:
-            _missing_travel(f"travel.npz holds one travel profile and the problem has {len(mats)}")
+            _missing_travel(f"travel.npz holds one travel profile and the problem has {len(problem.profiles)}")
         return None
-    now = travel_source(problem, solution, mats)  # without a digest (a day planned in parts), by name
-    if now.digest != made.digest if made.digest else other_backend(made.backend, now.backend):
+    if not made.digest:
+        return plan_legs(problem, solution, matrix)
+    mats = as_matrices(problem, matrix)
+    now = travel_source(problem, solution, mats)
+    if now.digest != made.digest:
         _missing_travel(f"{given} ({now.backend or 'unknown backend'}, digest {now.digest}) is not the travel the "
-                        f"plan was timed with ({made.backend or 'unknown backend'}, digest {made.digest or 'none'})")
+                        f"plan was timed with ({made.backend or 'unknown backend'}, digest {made.digest})")
         return None
     return mats
 
 
-def _missing_travel(why: str) -> None:
+def plan_legs(problem: Problem, solution: Solution, matrix: MatrixLike) -> LegTable | None:
+    """The legs ``solution`` rides and :func:`medroute.check` reads
+    (:func:`~medroute.check.checked_legs`), timed with ``matrix`` (a problem of one travel profile):
+    a travel backend is asked for those legs only, in batches, and a matrix is read; ``None``, with
+    a :class:`~medroute.errors.MissingTravelWarning`, when ``matrix`` names another backend than
+    the plan records (a plan without a digest is told by name only)."""
+    from ..check import checked_legs
+    from ..matrices import GIVEN_MATRIX, as_matrices, other_backend
+
+    (profile,) = problem.profiles
+    by_id_only = getattr(matrix, "locations", False) is None  # a MatrixBackend matched by ids: a matrix
+    source: TravelMatrix | TravelBackend
+    if isinstance(matrix, TravelBackend) and not isinstance(matrix, TravelMatrix) and not by_id_only:
+        source, name = matrix, matrix.name
+    else:
+        source = as_matrices(problem, matrix)[profile]
+        name = source.backend or GIVEN_MATRIX
+    made = solution.travel.backend if solution.travel is not None else "haversine"
+    if other_backend(made, name):
+        _missing_travel(f"matrix= ({name}) is not the travel the plan was timed with ({made})", stacklevel=5)
+        return None
+    pairs = checked_legs(problem, solution)[profile]
+    lookup = LegLookup(source, problem.locations, profile)
+    lookup.prefetch(pairs)
+    legs = [lookup.leg(a, b) for a, b in pairs]
+    places = problem.locations
+    return LegTable.of([(places[a], places[b]) for a, b in pairs], [d for d, _ in legs], [m for _, m in legs],
+                       profile=profile)
+
+
+def _missing_travel(why: str, stacklevel: int = 4) -> None:
     warnings.warn(MissingTravelWarning(
         f"write_outputs: no travel.npz written: {why}; `medroute check` on the folder will ask for the travel "
-        "(pass matrix=, the matrix or backend the plan was solved with)"), stacklevel=4)
+        "(pass matrix=, the matrix or backend the plan was solved with)"), stacklevel=stacklevel)
 
 
 def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
@@ -150,10 +187,12 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
         The travel the plan was timed with: what was passed to :func:`medroute.solve` as
         ``matrix=`` (see :mod:`medroute.matrices`; for a scenario, ``scenario.matrix``). Written as
         ``travel.npz`` (one travel profile only) so ``medroute check`` re-checks the plan
-        without the road data. ``None``: ``backend``'s matrix when it times the plan's legs as
-        recorded (same digest), else no ``travel.npz`` (fine for a plan made on the haversine
-        default, else a :class:`~medroute.errors.MissingTravelWarning`). Travel that is not
-        the plan's is never written (see :func:`plan_travel`).
+        without the road data. For a plan without a travel digest (a day planned in parts) only
+        the legs the checker reads are written (:func:`plan_legs`): a travel backend is asked for
+        those, and no square matrix over the day is built. ``None``: ``backend``'s matrix when it
+        times the plan's legs as recorded (same digest), else no ``travel.npz`` (fine for a plan
+        made on the haversine default, else a :class:`~medroute.errors.MissingTravelWarning`).
+        Travel that is not the plan's is never written (see :func:`plan_travel`).
 
     Returns
     -------
@@ -181,7 +220,10 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
     (out / "travel.npz").unlink(missing_ok=True)  # an earlier plan's travel would be checked against this one
     if travel is not None:
         step("travel.npz")
-        write_travel(out / "travel.npz", problem, travel)
+        if isinstance(travel, LegTable):
+            travel.to_npz(out / "travel.npz")
+        else:
+            write_travel(out / "travel.npz", problem, travel)
         written["travel.npz"] = out / "travel.npz"
     step("plan.geojson")
     from .geojson import solution_geojson

@@ -21,9 +21,10 @@ def backend(name: str, **kw: Any) -> TravelBackend:
     **kw
         The backend's own arguments, e.g. ``backend("osm", source="roads.osm.bz2")``,
         ``backend("matrix", durations_s=..., distances_m=..., ids=...)`` (or ``path=`` to an
-        ``.npz``), ``backend("osrm-http", base_url="http://127.0.0.1:5000")``. ``cache_dir=``
-        wraps the backend in a :class:`~medroute.travel.cache.CachedBackend` (for ``osrm`` it is
-        also where the dataset is built).
+        ``.npz``: a matrix, or the legs of one plan; :func:`medroute.travel.matrix.read_npz`),
+        ``backend("osrm-http", base_url="http://127.0.0.1:5000")``. ``cache_dir=`` wraps the backend
+        in a :class:`~medroute.travel.cache.CachedBackend` (for ``osrm`` it is also where the dataset
+        is built).
 
     Raises
     ------
@@ -40,10 +41,10 @@ def backend(name: str, **kw: Any) -> TravelBackend:
 
             inner = cast(TravelBackend, HaversineBackend(**kw))
         elif name == "matrix":
-            from .matrix import MatrixBackend
+            from .matrix import MatrixBackend, read_npz
 
             path = kw.pop("path", None)
-            inner = MatrixBackend.from_npz(path, **kw) if path is not None else MatrixBackend(**kw)
+            inner = read_npz(path, **kw) if path is not None else MatrixBackend(**kw)
         elif name == "osm":
             from .graph import GraphBackend
 

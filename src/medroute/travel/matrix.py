@@ -109,6 +109,9 @@ class MatrixBackend:
                 for key in ("durations_s", "distances_m"):
                     if key not in z:
                         raise InvalidMatrixError(f"{where}: array {key!r} is missing")
+                if "origins" in z:
+                    raise InvalidMatrixError(f"{where}: holds the legs of one plan (a day planned in parts), not "
+                                             "a matrix: read it with medroute.travel.matrix.read_npz")
                 ids = [str(s) for s in z["ids"].ravel()] if "ids" in z else None
                 locs = ([Location(float(a), float(b)) for a, b in zip(z["lat"], z["lon"], strict=True)]
                         if "lat" in z and "lon" in z else None)
@@ -261,6 +264,162 @@ class MatrixBackend:
         return [a, b]
 
 
+class LegTable:
+    """Travel for chosen legs only: the legs one plan rides and :func:`medroute.check` reads.
+
+    What :func:`medroute.outputs.write_outputs` writes as ``travel.npz`` for a day planned in parts
+    (its plan has no travel digest): not a square matrix over the day's places (two 11,000 ×
+    11,000 arrays at 10,000 orders), but what re-checking the plan needs. ``medroute check`` reads
+    it back (:func:`read_npz`) and checks the plan leg by leg; travel between two places it does not
+    hold is refused (:class:`~medroute.errors.InvalidMatrixError`), so it re-checks that plan only.
+
+    Parameters
+    ----------
+    points
+        (k, 2) latitudes and longitudes (degrees) of the places the legs join.
+    origins, destinations
+        (m,) rows of ``points``: leg ``i`` goes from ``origins[i]`` to ``destinations[i]``.
+    durations_s, distances_m
+        (m,) seconds and metres of each leg.
+    profile
+        The one travel profile the legs are for.
+
+    Raises
+    ------
+    InvalidMatrixError
+        Arrays of other shapes or lengths, rows outside ``points``, negative or non-integer-range
+        entries, or a place twice.
+    """
+
+    name = "matrix"
+    """As :class:`MatrixBackend`: travel supplied, of whichever backend computed it."""
+
+    def __init__(self, points: ArrayLike, origins: ArrayLike, destinations: ArrayLike, durations_s: ArrayLike,
+                 distances_m: ArrayLike, *, profile: str = DEFAULT_PROFILE) -> None:
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        rows = [np.asarray(a, dtype=np.int64).ravel() for a in (origins, destinations)]
+        values = [np.rint(_as_legs(a, name)).astype(np.int64)
+                  for a, name in ((durations_s, "durations_s"), (distances_m, "distances_m"))]
+        if len({len(a) for a in (*rows, *values)}) != 1:
+            raise InvalidMatrixError(f"legs: origins, destinations, durations_s and distances_m must be as long, "
+                                     f"got {[len(a) for a in (*rows, *values)]}")
+        ends = np.concatenate(rows)
+        if ends.size and (int(np.min(ends)) < 0 or int(np.max(ends)) >= len(pts)):
+            raise InvalidMatrixError(f"legs: origins and destinations must be rows of the {len(pts)} points")
+        self.points = pts
+        self.profile = profile
+        self._at = {(float(a), float(b)): i for i, (a, b) in enumerate(pts.tolist())}
+        if len(self._at) != len(pts):
+            raise InvalidMatrixError("legs: a place appears twice among the points")
+        self._legs = dict(zip(zip(rows[0].tolist(), rows[1].tolist(), strict=True),
+                              zip(values[0].tolist(), values[1].tolist(), strict=True), strict=True))
+
+    @classmethod
+    def of(cls, pairs: Sequence[tuple[Location, Location]], durations_s: ArrayLike, distances_m: ArrayLike, *,
+           profile: str = DEFAULT_PROFILE) -> LegTable:
+        """The legs ``pairs`` (origin, destination) with their seconds and metres."""
+        places = list(dict.fromkeys(p for pair in pairs for p in pair))
+        at = {p: i for i, p in enumerate(places)}
+        return cls(location_points(places), [at[a] for a, _ in pairs], [at[b] for _, b in pairs], durations_s,
+                   distances_m, profile=profile)
+
+    @property
+    def held(self) -> int:
+        """Number of legs held."""
+        return len(self._legs)
+
+    @classmethod
+    def from_npz(cls, path: str | Path) -> LegTable:
+        """Read what :meth:`to_npz` wrote (see :func:`read_npz` for any ``travel.npz``)."""
+        with np.load(Path(path), allow_pickle=False) as z:
+            return cls(np.stack([z["lat"], z["lon"]], axis=1), z["origins"], z["destinations"], z["durations_s"],
+                       z["distances_m"], profile=str(z["profile"]))
+
+    def to_npz(self, path: str | Path) -> None:
+        """Save, compressed: ``lat``, ``lon`` (the places), ``origins``, ``destinations`` (their rows),
+        ``durations_s``, ``distances_m`` (one per leg) and ``profile``."""
+        (o, d), (dur, dist) = (np.array(list(self._legs), dtype=np.int32).reshape(-1, 2).T,
+                               np.array(list(self._legs.values()), dtype=np.int32).reshape(-1, 2).T)
+        np.savez_compressed(Path(path), lat=self.points[:, 0], lon=self.points[:, 1], origins=o, destinations=d,
+                            durations_s=dur, distances_m=dist, profile=np.array(self.profile))
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
+             profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Seconds and metres from ``origins[i]`` to ``destinations[i]`` (0 from a place to itself).
+
+        Raises
+        ------
+        InvalidMatrixError
+            Another profile, or a leg the table does not hold.
+        """
+        if profile != self.profile:
+            raise InvalidMatrixError(f"legs: supplied for profile {self.profile!r}, asked for {profile!r}")
+        if len(origins) != len(destinations):
+            raise ValueError(f"legs: {len(origins)} origins for {len(destinations)} destinations")
+        out = np.zeros((2, len(origins)), dtype=np.int32)
+        for i, (a, b) in enumerate(zip(origins, destinations, strict=True)):
+            if a != b:
+                out[:, i] = self._leg(a, b)
+        return out[0], out[1]
+
+    def _leg(self, a: Location, b: Location) -> tuple[int, int]:
+        ra, rb = self._at.get((float(a.lat), float(a.lon))), self._at.get((float(b.lat), float(b.lon)))
+        leg = self._legs.get((ra, rb)) if ra is not None and rb is not None else None
+        if leg is None:
+            raise InvalidMatrixError(
+                f"legs: travel from ({a.lat:.6f}, {a.lon:.6f}) to ({b.lat:.6f}, {b.lon:.6f}) is not held: this "
+                f"travel holds only the {self.held:,} legs of the plan it was written with (a day planned in "
+                "parts): was the plan changed since? Check it with the travel backend it was made with")
+        return leg
+
+    def table(self, sources: Sequence[Location], targets: Sequence[Location], *,
+              profile: str = DEFAULT_PROFILE) -> TravelArrays:
+        """Every source to every target, when the table holds all those legs (see :meth:`legs`)."""
+        pairs = [(a, b) for a in sources for b in targets]
+        dur, dist = self.legs([a for a, _ in pairs], [b for _, b in pairs], profile=profile)
+        return dur.reshape(len(sources), len(targets)), dist.reshape(len(sources), len(targets))
+
+    def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
+        """The square matrix over ``locations``, when the table holds all those legs (see :meth:`legs`)."""
+        dur, dist = self.table(locations, locations, profile=profile)
+        return TravelMatrix(dur, dist, profile=profile, backend=self.name, points=location_points(locations))
+
+    def path(self, a: Location, b: Location, *, profile: str = DEFAULT_PROFILE) -> list[Location]:
+        """A straight segment: supplied travel carries no geometry."""
+        return [a, b]
+
+
+def read_npz(path: str | Path, **kw: Any) -> MatrixBackend | LegTable:
+    """A travel ``.npz``: a :class:`MatrixBackend` (``kw`` as :meth:`MatrixBackend.from_npz`), or
+    the :class:`LegTable` of one plan (a file with ``origins``), as
+    :func:`medroute.outputs.write_outputs` writes for a day planned in parts.
+
+    Raises
+    ------
+    InvalidMatrixError
+        As :meth:`MatrixBackend.from_npz`; a legs file that is not readable, or given ``kw``.
+    """
+    where = f"matrix file {str(path)!r}"
+    _require_npz(Path(path), where)
+    try:
+        with np.load(Path(path), allow_pickle=False) as z:
+            legs = "origins" in z.files
+    except Exception:  # a damaged archive: MatrixBackend.from_npz says what it is
+        legs = False
+    if not legs:
+        return MatrixBackend.from_npz(path, **kw)
+    if kw:
+        raise InvalidMatrixError(f"{where}: holds the legs of one plan, which take no {sorted(kw)}")
+    try:
+        return LegTable.from_npz(path)
+    except MedrouteError:
+        raise
+    except Exception as exc:  # an array missing, arrays of other shapes
+        raise InvalidMatrixError(f"{where}: not a readable legs file ({type(exc).__name__}: {exc}"[:300] + "); "
+                                 "a legs file holds lat, lon, origins, destinations, durations_s, distances_m "
+                                 "and profile") from exc
+
+
 NPZ_CONTENT = ("an .npz travel matrix (a zip archive of numpy arrays, as np.savez writes) holds durations_s "
                "and distances_m, (n, n) seconds and metres, and ids or lat/lon naming the n rows: e.g. the "
                "travel.npz that medroute solve and demo write beside plan.json")
@@ -303,6 +462,15 @@ def _as_matrix(values: ArrayLike, name: str) -> NDArray[np.float64]:
     if arr.size and float(np.min(arr)) < 0:
         i, j = np.unravel_index(int(np.argmin(arr)), arr.shape)
         raise InvalidMatrixError(f"matrix: {name} must not be negative, entry ({i}, {j}) is {arr[i, j]}")
+    return arr
+
+
+def _as_legs(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(arr)) or (arr.size and float(np.min(arr)) < 0):
+        raise InvalidMatrixError(f"legs: {name} must be finite and not negative")
+    if arr.size and float(np.max(arr)) > np.iinfo(np.int32).max:
+        raise InvalidMatrixError(f"legs: {name} exceeds the int32 range")
     return arr
 
 
