@@ -337,8 +337,8 @@ class _NoWholeDay(HaversineBackend):
 
 def test_a_day_planned_in_parts_writes_the_legs_it_rides_not_a_whole_day_matrix(tmp_path: Path) -> None:
     """A plan made in parts (no travel digest) gets a travel.npz of the legs the checker reads,
-    asked of the backend without a square matrix over the day (one was about 1 GB at 10,000
-    orders); ``medroute check`` re-checks the folder on it, and a plan changed since is refused."""
+    asked of the backend without a square matrix over the day; ``medroute check`` re-checks the
+    folder on it, and a plan changed since is refused."""
     from medroute.decompose import solve_decomposed
     from medroute.stop import MaxWork
     from medroute.travel.matrix import LegTable, read_npz
