@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from medroute import PATIENTS_FIRST, Location, Order, Problem, TimeWindow
 from medroute.compile import compile_problem
-from medroute.insertion import Deadline, FullCostInserter, Inserter
+from medroute.insertion import Deadline, FullCostInserter, Inserter, order_on_board, repair
 from medroute.reasons import Reason
 from medroute.schedule import RouteTimes, schedule_route
 from tests.dispatch.town import BLAMBANGAN, PHARMACIES, H, order, rider
@@ -55,3 +55,30 @@ def test_without_finish_the_orders_past_the_clock_are_left_out_for_the_search_li
     inst = compile_problem(Problem(PHARMACIES, tuple(order(i) for i in range(4)), (rider(0), rider(1))))
     _, reasons = FullCostInserter(inst, finish=False).insert([[], []], list(range(4)), Deadline(0.0))
     assert reasons == dict.fromkeys(range(4), Reason.SEARCH_LIMIT)
+
+
+def test_repair_reorders_deliveries_on_board_whose_order_no_longer_times() -> None:
+    # A is on the way to C. C's window closes first, but riding to C first misses A's window on
+    # the way back: neither the route's order nor earliest deadline first times, only A then C.
+    def on_board(name: str, east: float, closes: int = 24 * H) -> Order:
+        door = Location(BLAMBANGAN.location.lat, BLAMBANGAN.location.lon + east)
+        return Order(name, "blambangan", door, release_s=8 * H, windows=(TimeWindow(0, closes),),
+                     picked_up_by="r0", picked_up_s=9 * H)
+
+    def problem(a_closes: int = 24 * H, c_closes: int = 24 * H) -> Problem:
+        return Problem(PHARMACIES, (on_board("A", 0.01, a_closes), on_board("C", 0.03, c_closes)),
+                       (rider(0, start_s=9 * H),))
+
+    inst = compile_problem(problem())
+    dur, start = inst.duration(0), inst.start_loc[0]
+    a, c = inst.node_loc[inst.delivery(0)], inst.node_loc[inst.delivery(1)]
+    service = int(inst.service[inst.delivery(0)])
+    c_closes = 9 * H + int(dur[start, a]) + service + int(dur[a, c])
+    a_closes = 9 * H + int(dur[start, c]) + service + int(dur[c, a]) - 1
+    assert c_closes < a_closes
+    inst = compile_problem(problem(a_closes, c_closes))
+    ac, ca = [inst.delivery(0), inst.delivery(1)], [inst.delivery(1), inst.delivery(0)]
+    assert not isinstance(schedule_route(inst, 0, ca), RouteTimes)
+    assert order_on_board(inst, 0, ca) == ac
+    routes, reasons, removed = repair(inst, [ca], Inserter(inst), Deadline(1.0))
+    assert routes == [ac] and reasons == {} and removed == 0

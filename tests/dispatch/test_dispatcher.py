@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from medroute import Rider, TimeWindow
+from medroute import Location, Order, Rider, TimeWindow
 from medroute.compile import Instance
 from medroute.dispatch import Dispatcher, DispatchError, OrderStatus
 from medroute.engines.base import EngineResult
@@ -345,3 +345,29 @@ def test_a_rider_past_the_end_of_the_shift_delivers_what_is_on_board_and_takes_n
     plan = replan(d, t + 60)
     assert [(s.kind.value, s.order) for s in plan.route("r0")] == [("delivery", "o0")]
     assert [u.order for u in plan.solution.unassigned] == ["o2"]
+
+
+def test_a_delay_that_breaks_the_order_of_the_items_on_board_reorders_them_instead_of_relaxing() -> None:
+    # The keep candidate kept the inherited order of the deliveries on board (o3 then o5); after
+    # the delay o5's window closes before the rider gets there that way, only o5 first works. No
+    # candidate timed with engine=None, and the fallback relaxed both items (o5 then delivered
+    # after its window, a breach) and gave the rider overtime.
+    base = BLAMBANGAN.location
+    o3 = Order("o3", "blambangan", Location(base.lat, base.lon + 0.03), release_s=8 * H,
+               windows=(TimeWindow(8 * H + 45 * 60, 18 * H),))
+    o5 = Order("o5", "blambangan", Location(base.lat + 0.02, base.lon + 0.03), release_s=8 * H,
+               windows=(TimeWindow(9 * H, 9 * H + 30 * 60),))
+    d = Dispatcher(PHARMACIES, [rider(0)], engine=None)
+    d.apply(OrderCreated(8 * H, o3, released=True))
+    d.apply(OrderCreated(8 * H, o5, released=True))
+    replan(d, 8 * H)
+    d.apply(PickedUp(8 * H + 300, "o3", "r0"))
+    d.apply(PickedUp(8 * H + 600, "o5", "r0"))
+    plan = replan(d, 8 * H + 600)
+    assert [s.order for s in plan.route("r0")] == ["o3", "o5"] and d.riders["r0"].committed is None
+    d.apply(TravelDelay(8 * H + 630, "r0", 3750))  # free at 09:12: o3 first reaches o5 at 09:31, o5 first at 09:24
+    plan = replan(d, 8 * H + 660)
+    assert plan.notes == () and not d.orders["o3"].relaxed and not d.orders["o5"].relaxed
+    assert plan.stage == "keep"
+    assert [(s.kind.value, s.order) for s in plan.route("r0")] == [("delivery", "o5"), ("delivery", "o3")]
+    assert plan.route("r0")[0].start_s <= 9 * H + 30 * 60

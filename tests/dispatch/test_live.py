@@ -294,5 +294,5 @@ def test_items_on_board_that_fit_their_budgets_but_not_the_margin_together_are_n
 
 
 def test_items_on_board_relaxed_by_the_fallback_are_named_in_the_plans_notes() -> None:
-    plan = _four_cold_on_board(3400)  # the last door now past the real budget too
+    plan = _four_cold_on_board(4600)  # in any order, the last door now past the real budget too
     assert sum("no plan delivers everything on board by the rules" in n for n in plan.notes) == 4

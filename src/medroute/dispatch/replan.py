@@ -2,8 +2,9 @@
 
 Candidates (node sequences of the planning problem, see :mod:`medroute.dispatch.live`):
 
-* **keep**: the previous plan repaired (stops that no longer time are dropped) and completed by
-  cheapest feasible insertion, each order where it adds least to the objective;
+* **keep**: the previous plan repaired (deliveries of items on board put in an order that times
+  when theirs no longer does, then stops that no longer time dropped) and completed by cheapest
+  feasible insertion, each order where it adds least to the objective;
 * **improved**: the best plan the improver found since the last replan (background or
   :meth:`~medroute.dispatch.Dispatcher.improve`), folded into the new state the same way;
 * the **engine**'s plan, warm-started from the best of those for the rest of the budget.
@@ -28,7 +29,7 @@ from ..engines.base import Engine
 from ..engines.portfolio import AutoEngine, CandidatePool
 from ..engines.portfolio.pool import Candidate
 from ..errors import EngineError
-from ..insertion import FullCostInserter, plan_objective
+from ..insertion import FullCostInserter, board_deadline, plan_objective
 from ..reasons import Reason
 from ..schedule import build_solution
 from ..solution import Solution
@@ -169,8 +170,7 @@ def planning_routes(built: Built, routes: LiveRoutes) -> list[list[int]]:
     for r, seq in enumerate(out):
         present = {inst.order_of(v) for v in seq if not inst.is_pickup(v)}
         extra = [k for k in inst.carried[r] if k not in present]
-        extra.sort(key=lambda k: (min(inst.windows[inst.delivery(k)][-1][1] if inst.windows[inst.delivery(k)]
-                                      else 0, int(inst.carried_since[k] + inst.max_ride[k, r])), k))
+        extra.sort(key=lambda k: (board_deadline(inst, k), k))
         seq.extend(inst.delivery(k) for k in extra)
     return out
 

@@ -9,9 +9,10 @@ independent checker::
     pool.add("greedy", GreedyEngine().solve(inst, stop=MaxRuntime(1), seed=0).routes)
     best = pool.checked_best()
 
-Every plan is repaired on the way in (orders on routes that do not time are taken off and put
-back by cheapest feasible insertion, :func:`~medroute.insertion.repair`), so what the pool holds
-always times route by route.
+Every plan is repaired on the way in (deliveries of items on board put in an order that times
+when theirs no longer does, orders on routes that do not time taken off and put back by cheapest
+feasible insertion, :func:`~medroute.insertion.repair`), so what the pool holds always times
+route by route.
 """
 
 from __future__ import annotations
