@@ -344,7 +344,9 @@ def test_a_rider_past_the_end_of_the_shift_delivers_what_is_on_board_and_takes_n
     d.apply(OrderCreated(t + 60, order(2), released=True))
     plan = replan(d, t + 60)
     assert [(s.kind.value, s.order) for s in plan.route("r0")] == [("delivery", "o0")]
-    assert [u.order for u in plan.solution.unassigned] == ["o2"]
+    (u,) = plan.solution.unassigned
+    assert u.order == "o2" and u.reason is Reason.SHIFT
+    assert "rider 'r0' is past the end of the shift at 18:00" in u.detail
 
 
 def test_a_delay_that_breaks_the_order_of_the_items_on_board_reorders_them_instead_of_relaxing() -> None:
@@ -371,3 +373,21 @@ def test_a_delay_that_breaks_the_order_of_the_items_on_board_reorders_them_inste
     assert plan.stage == "keep"
     assert [(s.kind.value, s.order) for s in plan.route("r0")] == [("delivery", "o5"), ("delivery", "o3")]
     assert plan.route("r0")[0].start_s <= 9 * H + 30 * 60
+
+
+
+def test_an_order_only_a_closing_rider_could_carry_comes_back_saying_so() -> None:
+    # it came back unassigned as time_window with an empty detail
+    d = Dispatcher(PHARMACIES, [rider(0), rider(2, cool=False)], engine=None, commit_within_s=24 * H)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H, rider_lock="r0"), released=True))
+    replan(d, 9 * H)
+    t = do_committed(d, "r0", 9 * H)
+    assert t is not None and d.orders["o0"].carrier == "r0"
+    d.apply(RiderOffline(t, "r0"))
+    d.apply(OrderCreated(t, order(2, cold=True), released=True))  # only r0 has a cool box
+    d.apply(OrderCreated(t, order(4), released=True))
+    plan = replan(d, t)
+    assert plan.solution.served == ("o0", "o4")
+    (u,) = plan.solution.unassigned
+    assert u.order == "o2" and u.reason is Reason.NO_RIDER
+    assert "rider 'r0' is going offline" in u.detail

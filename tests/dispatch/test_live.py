@@ -15,6 +15,7 @@ from medroute.dispatch.live import Settings, _earliest_deliveries, build
 from medroute.dispatch.replan import Pool, to_live
 from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
 from medroute.model import MAX_TIME_S, PATIENTS_FIRST
+from medroute.reasons import Reason
 from medroute.travel.haversine import HaversineBackend
 from medroute.travel.lookup import GrowingMatrix
 from tests.dispatch.town import GENTENG, PHARMACIES, H, dispatcher, do_committed, order, replan, rider
@@ -258,6 +259,20 @@ def test_an_item_on_board_past_the_end_of_the_shift_gives_its_rider_overtime_and
     assert [s.order for s in plan.route("r1")] == ["o1"] and not d.orders["o0"].relaxed
     assert any("'r1' cannot deliver what is on board by the end of the shift" in n for n in plan.notes)
     assert [r.shift.end_s for r in plan.problem.riders] == [18 * H, medroute.model.MAX_TIME_S]
+
+
+def test_an_order_locked_to_a_rider_in_overtime_comes_back_saying_how_to_release_it() -> None:
+    # it came back unassigned as time_window with an empty detail
+    d = _short_shift_pair()
+    t = max(do_committed(d, "r0", 13 * H) or 0, do_committed(d, "r1", 13 * H) or 0)
+    d.apply(TravelDelay(t, "r1", 50 * 60))  # o1's door now after 14:00: r1 in overtime
+    d.apply(OrderCreated(t, order(3, rider_lock="r1"), released=True))
+    plan = replan(d, t)
+    (u,) = plan.solution.unassigned
+    assert u.order == "o3" and u.reason is Reason.SHIFT
+    assert "rider 'r1' is in overtime" in u.detail and "Dispatcher.lock(order, None)" in u.detail
+    d.lock("o3", None)
+    assert "o3" in replan(d, t).solution.served
 
 
 def test_a_committed_pickup_whose_delivery_cannot_end_within_the_shift_is_released_alone() -> None:

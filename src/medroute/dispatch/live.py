@@ -26,7 +26,10 @@ after the model's latest time (:data:`~medroute.model.MAX_TIME_S`) even by ridin
 A rider past the end of the shift, or who cannot deliver an item on board by then even by riding
 straight there, works in **overtime**: the shift extended to the horizon, nothing new. An open
 order locked to a rider past the end of the shift is left out and reported unassigned like a
-stranded item (the lock holds; releasing it is the service's decision).
+stranded item (the lock holds; releasing it is the service's decision). An open order that only
+riders who take nothing new (closing, in overtime, past the end of the shift) could carry stays
+in the planning problem, allowed to no rider, and is reported unassigned with why
+(:attr:`Built.blocked`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from numpy.typing import NDArray
 
 from ..compile import NO_LIMIT, Instance, compile_problem
 from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
+from ..reasons import Reason
 from ..schedule import earliest_in
 from ..timefmt import format_time
 from ..travel.base import TravelMatrix
@@ -104,6 +108,10 @@ class Built:
         ``live_inst`` with the planning problem's cold budgets: a plan mapped back is timed with
         it first, so that it keeps the margin's timing (a cold pickup as late as the margined
         budget needs, not as early as the real one allows).
+    blocked
+        Open orders only riders who take nothing new (closing, in overtime, past the end of the
+        shift) could carry, by order id, with the reason and detail they are reported unassigned
+        with (they stay in the planning problem, allowed to no rider).
     """
 
     live: Problem
@@ -117,6 +125,7 @@ class Built:
     notes: tuple[str, ...]
     stranded: Mapping[str, str]
     live_timing: Instance
+    blocked: Mapping[str, tuple[Reason, str]]
 
 
 def _live_order(st: OrderState, now: int, state: DispatchState, working: Collection[str], relaxed: bool,
@@ -468,17 +477,58 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         plan = targeted
         plan_inst, _ = compiled(plan)
     # Closing riders, riders in overtime and riders past their shift take nothing new.
-    no_new = [i for i, r in enumerate(plan.riders)
-              if state.riders[r.id].closing or r.id in overtime or r.id in off_shift]
+    no_new = {i: why for i, r in enumerate(plan.riders) if (why := _takes_nothing_new(state, r, overtime, off_shift))}
+    blocked: dict[str, tuple[Reason, str]] = {}
     if no_new:
         allowed = plan_inst.allowed.copy()
         for i in no_new:
             allowed[:, i] &= plan_inst.carried_by == i
         allowed.setflags(write=False)
+        blocked = _blocked(state, plan_inst, allowed, no_new)
         plan_inst = dataclasses.replace(plan_inst, allowed=allowed)
     all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
     return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes), stranded,
-                 _with_plan_budgets(inst, plan_inst))
+                 _with_plan_budgets(inst, plan_inst), blocked)
+
+
+def _takes_nothing_new(state: DispatchState, rider: Rider, overtime: Collection[str],
+                       off_shift: Collection[str]) -> str:
+    """Why ``rider`` takes nothing new, as "rider ... is ...": closing, past the end of the shift, in
+    overtime; ``""`` if the rider takes orders."""
+    rs = state.riders[rider.id]
+    if rs.closing:
+        return f"rider {rider.id!r} is going offline once what is on board is delivered"
+    if rider.id in off_shift:
+        return f"rider {rider.id!r} is past the end of the shift at {format_time(rs.rider.shift.end_s)}"
+    if rider.id in overtime:
+        return f"rider {rider.id!r} is in overtime to deliver what is on board"
+    return ""
+
+
+def _blocked(state: DispatchState, inst: Instance, allowed: NDArray[np.bool_], no_new: Mapping[int, str]
+             ) -> dict[str, tuple[Reason, str]]:
+    """Open orders that only riders of ``no_new`` (index → why they take nothing new) may carry by
+    the rules (``inst.allowed``; ``allowed`` is without them), with the reason and detail to report
+    them unassigned with: :attr:`Reason.NO_RIDER` when every such rider is closing, else
+    :attr:`Reason.SHIFT`. Orders the pre-checks flagged keep their flag."""
+    out: dict[str, tuple[Reason, str]] = {}
+    riders = inst.problem.riders
+    for k in np.flatnonzero(inst.allowed.any(axis=1) & ~allowed.any(axis=1) & (inst.carried_by < 0)).tolist():
+        if k in inst.flagged:
+            continue
+        o = inst.problem.orders[k]
+        could = np.flatnonzero(inst.allowed[k]).tolist()
+        closing = all(state.riders[riders[r].id].closing for r in could)
+        reason = Reason.NO_RIDER if closing else Reason.SHIFT
+        if o.rider is not None:
+            detail = (f"order {o.id!r} is locked to a rider who takes nothing new ({no_new[could[0]]}): unlock it "
+                      "(Dispatcher.lock(order, None)) to plan it with another rider")
+        else:
+            who = "; ".join(no_new[r] for r in could)
+            detail = (f"order {o.id!r}: only riders who take nothing new could carry it ({who}); it needs "
+                      "another rider who may carry it")
+        out[o.id] = (reason, detail)
+    return out
 
 
 def _held(state: DispatchState, off_shift: Collection[str]) -> dict[str, str]:

@@ -219,6 +219,7 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
         return f"items on board left out: {missing}"
     reasons = {lindex[built.plan.orders[k].id]: why for k, why in cand.candidate.reasons.items()}
     reasons |= {lindex[oid]: Reason.SHIFT for oid in built.stranded}
+    reasons |= {lindex[oid]: why for oid, (why, _) in built.blocked.items()}
     try:
         sol = build_solution(built.live_timing, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
     except EngineError:
@@ -226,9 +227,10 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
             sol = build_solution(li, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
         except EngineError as exc:
             return str(exc)
-    if built.stranded:
+    details = {**built.stranded, **{oid: detail for oid, (_, detail) in built.blocked.items()}}
+    if details:
         sol = dataclasses.replace(sol, unassigned=tuple(
-            dataclasses.replace(u, detail=built.stranded.get(u.order, u.detail)) for u in sol.unassigned))
+            dataclasses.replace(u, detail=details.get(u.order, u.detail)) for u in sol.unassigned))
     bad = check(built.live, sol, built.live_mats)
     if bad:
         return "; ".join(str(v) for v in bad[:3])
