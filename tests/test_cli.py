@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -67,12 +68,17 @@ def test_solve_then_check(problem_file: Path, tmp_path: Path) -> None:
     assert "feasible" in checked.output
 
 
-def test_check_reports_violations(problem_file: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
+def _greedy_plan(problem_file: Path, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``medroute solve`` with greedy into ``out``: the plan document and its first delivery stop."""
     assert runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy",
                                "--time-limit", "2", "--no-figures"]).exit_code == EXIT_OK
     plan = json.loads((out / "plan.json").read_text())
-    stop = next(s for r in plan["routes"] for s in r["stops"] if s["kind"] == "delivery")
+    return plan, next(s for r in plan["routes"] for s in r["stops"] if s["kind"] == "delivery")
+
+
+def test_check_reports_violations(problem_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    plan, stop = _greedy_plan(problem_file, out)
     stop["start_s"] -= 3 * 3600  # before the rider arrives
     bad = tmp_path / "bad_plan.json"
     bad.write_text(json.dumps(plan))
@@ -254,10 +260,7 @@ def test_the_search_core_is_compiled_before_the_clock_on_a_fresh_machine(problem
 def test_a_shifted_stop_is_reported_with_its_order_and_times(problem_file: Path, tmp_path: Path) -> None:
     """What a person needs to find the stop: the order, what the rider does there, and both times."""
     out = tmp_path / "out"
-    assert runner.invoke(app, ["solve", str(problem_file), "-o", str(out), "--engine", "greedy",
-                               "--time-limit", "2", "--no-figures"]).exit_code == EXIT_OK
-    plan = json.loads((out / "plan.json").read_text())
-    stop = next(s for r in plan["routes"] for s in r["stops"] if s["kind"] == "delivery")
+    plan, stop = _greedy_plan(problem_file, out)
     stop["start_s"] = stop["arrival_s"] - 120
     (out / "plan.json").write_text(json.dumps(plan))
     result = runner.invoke(app, ["check", str(problem_file), str(out / "plan.json")])
