@@ -258,8 +258,8 @@ def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | N
     """The travel matrices to check a plan with: those of the options given, else the travel the
     plan records: the default haversine (when it records plain ``haversine``) or the ``travel.npz``
     beside the plan, the one that times its legs as recorded (same digest) first. When neither does
-    (a plan edited since it was made, or recorded before tuned haversine was named), the one its
-    name points to, and :func:`medroute.check` warns. Any other plan is refused, naming what to pass.
+    (a plan edited since it was made), the one its name points to, and :func:`medroute.check` warns.
+    Any other plan is refused, naming what to pass.
 
     A plan without a digest (a day planned in parts) is checked on the travel backend itself, the
     first at hand: :func:`medroute.check` asks it for the plan's legs only on a big day, and a
