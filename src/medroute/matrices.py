@@ -36,7 +36,7 @@ from .errors import InvalidMatrixError, TravelMismatchWarning, UnreachableLocati
 from .geo import Location, haversine_m
 from .model import Problem, Rider
 from .solution import Solution, StopKind, TravelSource
-from .travel.base import POINTS_TOLERANCE_M, TravelBackend, TravelMatrix, point_gaps_m, take_points
+from .travel.base import TravelBackend, TravelMatrix, points_off, take_points
 
 if TYPE_CHECKING:
     from .travel.matrix import MatrixBackend
@@ -308,17 +308,16 @@ def check_points(problem: Problem, m: TravelMatrix, profile: str) -> None:
         raise InvalidMatrixError(f"matrix: profile {profile!r} has {m.size} locations, the problem has "
                                  f"{len(problem.locations)}; cut the day's matrix with medroute.sub_matrix(day, "
                                  "matrix, problem) or compute it for this problem")
-    gaps = point_gaps_m(m.points, problem.locations)
-    off = np.flatnonzero(~(gaps <= POINTS_TOLERANCE_M))
-    if not off.size:
+    off = points_off(m.points, problem.locations)
+    if off is None:
         return
-    i = int(off[0])
+    i, gap, count = off
     loc, (lat, lon) = problem.locations[i], m.points[i].tolist()
-    more = f" ({off.size} of the problem's {len(gaps)} locations differ)" if off.size > 1 else ""
+    more = f" ({count} of the problem's {m.size} locations differ)" if count > 1 else ""
     raise InvalidMatrixError(
         f"matrix: the {profile!r} matrix was computed for other places: {_standing(problem, i)} is at "
         f"({loc.lat:.6f}, {loc.lon:.6f}) but its row was computed for ({lat:.6f}, {lon:.6f}), "
-        f"{_metres(float(gaps[i]))} away{more}; planning on it would use travel to and from the wrong "
+        f"{_metres(gap)} away{more}; planning on it would use travel to and from the wrong "
         "places (orders reordered or moved since the matrix was computed?). Compute the matrix for this "
         "problem (pass the travel backend as matrix=, or backend.matrix(problem.locations)), or cut it "
         "from the day's matrix with medroute.sub_matrix(day, matrix, problem)")

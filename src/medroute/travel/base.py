@@ -140,14 +140,18 @@ def take_points(points: NDArray[np.float64] | None, rows: NDArray[np.int64]) -> 
     return None if points is None else points[rows]
 
 
-def point_gaps_m(points: NDArray[np.float64], locations: Sequence[Location]) -> NDArray[np.float64]:
-    """Metres from each of ``points`` to the location of the same row (as many of each)."""
+def points_off(points: NDArray[np.float64], locations: Sequence[Location]) -> tuple[int, float, int] | None:
+    """Where ``points`` (a matrix's, one per row) stop being ``locations``: the first row whose
+    point lies more than :data:`POINTS_TOLERANCE_M` from its location, how far (metres) and how
+    many rows do; ``None`` when every row is its location."""
     here = location_points(locations)
     if here.shape != points.shape:
-        raise ValueError(f"point_gaps_m: {len(points)} points for {len(here)} locations")
+        raise ValueError(f"points_off: {len(points)} points for {len(here)} locations")
     if np.array_equal(points, here):
-        return np.zeros(len(here))
-    return haversine_m(points[:, 0], points[:, 1], here[:, 0], here[:, 1])
+        return None
+    gaps = haversine_m(points[:, 0], points[:, 1], here[:, 0], here[:, 1])
+    off = np.flatnonzero(~(gaps <= POINTS_TOLERANCE_M))
+    return (int(off[0]), float(gaps[off[0]]), int(off.size)) if off.size else None
 
 
 @runtime_checkable

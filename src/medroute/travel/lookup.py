@@ -23,16 +23,7 @@ import numpy as np
 
 from ..errors import InvalidMatrixError
 from ..geo import Location
-from .base import (
-    DEFAULT_PROFILE,
-    POINTS_TOLERANCE_M,
-    TableBackend,
-    TravelArrays,
-    TravelBackend,
-    TravelMatrix,
-    location_points,
-    point_gaps_m,
-)
+from .base import DEFAULT_PROFILE, TableBackend, TravelArrays, TravelBackend, TravelMatrix, location_points, points_off
 
 MatrixFn = Callable[[Sequence[Location], str], TravelMatrix]
 """``fn(locations, profile) -> TravelMatrix``: travel durations (s) and distances (m)."""
@@ -156,14 +147,13 @@ def require_points(mat: TravelMatrix, locations: Sequence[Location], what: str) 
         return
     if mat.size != len(locations):
         raise InvalidMatrixError(f"{what}: a matrix over {mat.size} places for {len(locations)} locations")
-    gaps = point_gaps_m(mat.points, locations)
-    off = np.flatnonzero(~(gaps <= POINTS_TOLERANCE_M))
-    if off.size:
-        i = int(off[0])
+    off = points_off(mat.points, locations)
+    if off is not None:
+        i, gap, count = off
         (lat, lon), loc = mat.points[i].tolist(), locations[i]
         raise InvalidMatrixError(
             f"{what}: location {i} at ({loc.lat:.6f}, {loc.lon:.6f}) has a matrix row computed for "
-            f"({lat:.6f}, {lon:.6f}), {float(gaps[i]):,.2f} m away ({off.size} of {len(gaps)} rows differ): "
+            f"({lat:.6f}, {lon:.6f}), {gap:,.2f} m away ({count} of {mat.size} rows differ): "
             "the matrix was computed for other places; compute it for these locations")
 
 
