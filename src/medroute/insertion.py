@@ -433,8 +433,8 @@ class FullCostInserter(Inserter):
 ON_BOARD_SEARCH = 5
 """Most items on board of one rider whose delivery orders are searched exhaustively when their
 order in a route no longer times; more are tried earliest deadline first only. At 5, a search
-that finds nothing times at most 325 prefixes (about 10 ms); at 6, 1,956 (about 60 ms), too long
-for a replan's budget, repeated for each candidate."""
+that finds nothing times at most 325 prefixes; at 6, 1,956, each a route timing, repeated for
+each candidate of a replan of 0.1–2 s."""
 
 
 def board_deadline(inst: Instance, k: int) -> int:
