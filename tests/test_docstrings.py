@@ -13,11 +13,12 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
-import griffe
 import pytest
 
 import medroute
 from medroute.dispatch import Dispatcher
+
+griffe = pytest.importorskip("griffe", reason="the docs extra reads numpydoc with griffe")
 
 
 def documented(obj: Callable[..., Any]) -> dict[str, tuple[str, str]]:
