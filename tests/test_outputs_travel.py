@@ -5,7 +5,9 @@ never a verdict on straight lines for a plan made on other travel."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -363,3 +365,38 @@ def test_a_day_planned_in_parts_writes_the_legs_it_rides_not_a_whole_day_matrix(
     changed = _check(tmp_path)
     assert changed.exit_code == EXIT_BAD_INPUT and "not held" in changed.stderr, changed.output
     assert "violation" not in changed.output
+
+
+def test_the_cli_plans_a_big_day_in_parts_without_a_whole_day_matrix(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``medroute solve`` on a day ``auto`` plans in parts asks the backend for each part's travel and
+    the plan's legs only, as :func:`medroute.solve` does, writes those legs as travel.npz, and
+    ``medroute check`` passes on the folder."""
+    import medroute.cli_files
+    import medroute.decompose.day
+    import medroute.travel
+    from medroute.decompose import solve_decomposed
+    from medroute.travel.matrix import LegTable, read_npz
+    from tests.decompose.towns import town
+
+    p = town(5, pharmacies=4, orders=120, riders=16)
+    guard = _NoWholeDay(limit=len(p.locations) // 2)
+    opened = medroute.travel.backend
+    monkeypatch.setattr(medroute.travel, "backend",  # --backend haversine opens the guard
+                        lambda name, **kw: guard if name == "haversine" else opened(name, **kw))
+    monkeypatch.setattr(medroute.decompose.day, "DECOMPOSE_ABOVE", 100)  # a big day, at a test's size
+    monkeypatch.setattr(medroute.cli_files, "available_memory_bytes", lambda: 1000)  # no whole matrix fits
+    monkeypatch.setattr(sys.modules["medroute.solve"], "solve_decomposed",
+                        functools.partial(solve_decomposed, part_size=30, max_workers=1))
+    (tmp_path / "day.json").write_text(json.dumps(p.to_json()))
+    out = tmp_path / "out"
+    solved = runner.invoke(app, ["solve", str(tmp_path / "day.json"), "-o", str(out), "--time-limit", "3",
+                                 "--no-figures"])
+    assert solved.exit_code == EXIT_OK, solved.output
+    plan = medroute.Solution.from_json(json.loads((out / "plan.json").read_text()))
+    assert plan.travel == TravelSource(backend="haversine(detour=1.5)", digest="")
+    legs = read_npz(out / "travel.npz")
+    assert isinstance(legs, LegTable) and legs.held < 4 * len(p.orders)
+    checked = _check(out)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr

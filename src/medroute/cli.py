@@ -245,6 +245,18 @@ def _open_travel(backend: str, graph: Path | None, matrix: Path | None) -> Any:
     return make_backend("haversine")
 
 
+def _plan_legs(problem: Any, solution: Any, be: Any) -> Any:
+    """The travel to check and write a plan made in parts with: the legs it rides, asked of the
+    backend ``be`` it was made with (:func:`~medroute.outputs.write.plan_legs`), never a matrix
+    over the whole day. A problem of several travel profiles (``travel.npz`` holds one) gets ``be``
+    itself, which :func:`medroute.check` asks for the plan's legs only above
+    :data:`~medroute.check.LEGS_ONLY_ABOVE` places."""
+    from .outputs.write import plan_legs
+
+    legs = plan_legs(problem, solution, be) if len(problem.profiles) == 1 else None
+    return legs if legs is not None else be
+
+
 def _plan_backend(solution: Any) -> str:
     """The CLI backend a plan says it was made with: ``haversine`` when it records no travel (a
     plan written by hand or by another tool), ``""`` when it records travel of unknown backend."""
@@ -362,6 +374,8 @@ def solve(
 
     def body() -> int:
         from .check import check
+        from .decompose import decomposes
+        from .engines.registry import get_engine
         from .outputs import write_outputs
         from .solve import solve as run_solve
 
@@ -370,11 +384,21 @@ def solve(
         problem = _read_problem(problem_file)
         prepare_out_dir(out)
         _compile_search([engine])
-        with _spinner("Computing travel matrix"):
-            be, mats = _travel(problem, travel, graph, matrix)
+        in_parts = decomposes(get_engine(engine), problem)  # as medroute.solve: travel per part, no whole matrix
+        if in_parts:
+            with _spinner("Opening travel backend"):
+                be = given = _open_travel(travel, graph, matrix)
+        else:
+            with _spinner("Computing travel matrix"):
+                be, given = _travel(problem, travel, graph, matrix)
         with _spinner(f"Solving {len(problem.orders)} orders with {engine} (≤ {time_limit:g} s)") as update:
-            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=mats,
+            solution = run_solve(problem, engine=engine, time_limit=time_limit, seed=seed, matrix=given,
                                  progress=_solve_progress(update))
+        if in_parts:
+            with _spinner("Computing the plan's legs"):
+                mats = _plan_legs(problem, solution, be)
+        else:
+            mats = given
         violations = check(problem, solution, mats)
         written = _write(out, lambda update: write_outputs(
             out, problem, solution, violations=violations, backend=be if travel != "haversine" else None,
