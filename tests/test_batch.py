@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,3 +110,55 @@ def test_a_province_batch_on_a_dask_cluster_gives_the_serial_plans() -> None:
         assert s.to_json()["routes"] == t.to_json()["routes"]
         assert s.to_json()["unassigned"] == t.to_json()["unassigned"]
         assert t.stats is not None and t.stats.reproducible
+
+
+@contextmanager
+def _executor(kind: str) -> Iterator[dict[str, Any]]:
+    """``solve_many``'s executor arguments for ``kind``, shut down afterwards."""
+    if kind == "serial":
+        yield {"max_workers": 1}
+    elif kind == "threads":
+        with ThreadPoolExecutor(2) as pool:
+            yield {"executor": pool}
+    elif kind == "processes":
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield {"executor": pool}
+    else:
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+            yield {"executor": client}
+
+
+@pytest.mark.parametrize("kind", ["serial", "threads", "processes", "dask"])
+def test_a_callback_that_raises_loses_no_plan(kind: str) -> None:
+    """``on_done`` raising for one plan: every problem still runs and the callback is called for
+    each; then BatchError holds every plan and the callback's exception (its cause too)."""
+    ps = problems()
+    seen: list[int] = []
+
+    def on_done(i: int, _s: object) -> None:
+        seen.append(i)
+        if i == 1:
+            raise ValueError("progress bar closed")
+
+    with _executor(kind) as where, pytest.raises(BatchError, match="on_done raised for 1 of 3 plans") as info:
+        solve_many(ps, engine="greedy", time_limit=2, on_done=on_done, **where)
+    assert sorted(seen) == [0, 1, 2]
+    assert info.value.errors == {} and list(info.value.on_done_errors) == [1]
+    assert isinstance(info.value.__cause__, ValueError) and info.value.__cause__ is info.value.on_done_errors[1]
+    for p, s in zip(ps, info.value.solutions, strict=True):
+        assert s is not None and check(p, s) == []
+
+
+def test_a_failing_problem_and_a_raising_callback_are_reported_together() -> None:
+    ps = problems()
+    wrong = np.zeros((2, 3, 3), dtype=np.int32)
+
+    def on_done(i: int, _s: object) -> None:
+        raise RuntimeError(f"cannot save plan {i}")
+
+    with pytest.raises(BatchError, match=r"1 of 3 problems failed .* and on_done raised for 2 of 3 plans") as info:
+        solve_many(ps, matrices=[wrong, None, None], max_workers=1, engine="greedy", time_limit=2, on_done=on_done)
+    assert list(info.value.errors) == [0] and sorted(info.value.on_done_errors) == [1, 2]
+    assert info.value.solutions[0] is None and all(s is not None for s in info.value.solutions[1:])

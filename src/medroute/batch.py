@@ -6,9 +6,9 @@ towns' days together (:func:`medroute.scenarios.province`). ``solve_many`` hands
 a :mod:`medroute.runner`: a process pool on one machine; any executor (``client.get_executor()``
 included); or a Dask ``distributed.Client`` used the idiomatic way — one future per problem, a
 travel backend or matrix that several problems share scattered to the workers once, results
-gathered as they complete. A problem that fails does not lose the others: every problem is run
-to the end, and the failures are raised together (:class:`BatchError`, which holds the plans that
-were made).
+gathered as they complete. A problem that fails, or an ``on_done`` callback that raises, does not
+lose the others: every problem is run to the end, and the failures are raised together
+(:class:`BatchError`, which holds the plans that were made).
 """
 
 from __future__ import annotations
@@ -25,22 +25,38 @@ from .solution import Solution
 
 
 class BatchError(MedrouteError, RuntimeError):
-    """Some problems of a batch failed; the others were solved.
+    """Some problems of a batch failed, or ``on_done`` raised; every problem was run to its end.
 
     Attributes
     ----------
     solutions
-        One entry per problem: its plan, or ``None`` where it failed.
+        One entry per problem: its plan, or ``None`` where it failed (a plan whose ``on_done``
+        raised is kept).
     errors
         The exception of each failed problem, by index.
+    on_done_errors
+        What ``on_done`` raised, by index of the problem it was called for.
     """
 
-    def __init__(self, solutions: list[Solution | None], errors: Mapping[int, BaseException]) -> None:
+    def __init__(self, solutions: list[Solution | None], errors: Mapping[int, BaseException],
+                 on_done_errors: Mapping[int, BaseException] | None = None) -> None:
         self.solutions = solutions
         self.errors = dict(errors)
-        first = min(self.errors)
-        super().__init__(f"solve_many: {len(self.errors)} of {len(solutions)} problems failed (problem {first}: "
-                         f"{type(self.errors[first]).__name__}: {self.errors[first]}); the others are in .solutions")
+        self.on_done_errors = dict(on_done_errors or {})
+        what = []
+        if self.errors:
+            what.append(f"{len(self.errors)} of {len(solutions)} problems failed ({_first(self.errors)})")
+        if self.on_done_errors:
+            what.append(f"on_done raised for {len(self.on_done_errors)} of {len(solutions)} plans "
+                        f"({_first(self.on_done_errors)})")
+        super().__init__(f"solve_many: {' and '.join(what)}; every plan made is in .solutions "
+                         "(None where a problem failed)")
+
+
+def _first(errors: Mapping[int, BaseException]) -> str:
+    """``problem i: Type: message`` of the lowest index."""
+    i = min(errors)
+    return f"problem {i}: {type(errors[i]).__name__}: {errors[i]}"
 
 
 def _solve_one(problem: Problem, matrix: MatrixLike, kwargs: dict[str, Any]) -> Solution:
@@ -67,7 +83,10 @@ def solve_many(problems: Iterable[Problem], *, matrices: Iterable[MatrixLike] | 
     max_workers
         Processes of the default pool (default: the machine's cores).
     on_done
-        Called with (index, solution) as each problem finishes (for progress bars).
+        Called with (index, solution) as each problem finishes (for progress bars). What it raises
+        does not stop the batch: it is called for every later plan too, and once every problem has
+        run, :class:`BatchError` is raised holding every plan and the exceptions
+        (``.on_done_errors``). ``KeyboardInterrupt`` stops the batch at once.
     solve_kwargs
         Passed to :func:`medroute.solve` (``engine``, ``time_limit`` in s or ``stop``,
         ``seed``); ``stop=MaxWork(...)`` gives the same plans whichever executor runs them.
@@ -80,7 +99,8 @@ def solve_many(problems: Iterable[Problem], *, matrices: Iterable[MatrixLike] | 
     Raises
     ------
     BatchError
-        Some problems failed (after all were run); ``.solutions`` holds the others' plans.
+        Some problems failed or ``on_done`` raised (after all were run); ``.solutions`` holds
+        every plan made.
     InvalidMatrixError
         ``matrices`` does not have one entry per problem.
     """
@@ -98,6 +118,7 @@ def solve_many(problems: Iterable[Problem], *, matrices: Iterable[MatrixLike] | 
                    for i, (p, m) in enumerate(zip(jobs, shared, strict=True))}
         results: list[Solution | None] = [None] * len(jobs)
         errors: dict[int, BaseException] = {}
+        raised: dict[int, BaseException] = {}
         while running:
             for handle in runner.wait_any(list(running)):
                 i = running.pop(handle)
@@ -107,9 +128,13 @@ def solve_many(problems: Iterable[Problem], *, matrices: Iterable[MatrixLike] | 
                     continue
                 results[i] = sol
                 if on_done is not None:
-                    on_done(i, sol)
+                    try:
+                        on_done(i, sol)
+                    except Exception as exc:  # the other problems still run; reported with the failures
+                        raised[i] = exc
     finally:
         runner.close()
-    if errors:
-        raise BatchError(results, errors)
+    if errors or raised:
+        first = {**errors, **raised}
+        raise BatchError(results, errors, raised) from first[min(first)]
     return [s for s in results if s is not None]
