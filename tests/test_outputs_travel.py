@@ -72,7 +72,8 @@ def test_the_drawing_backend_gives_the_travel_when_it_times_the_plans_legs(tmp_p
 def test_without_the_travel_the_folder_warns_and_check_refuses(tmp_path: Path) -> None:
     p, _, plan = _given()
     (tmp_path / "travel.npz").write_bytes(b"an earlier plan's travel")
-    with pytest.warns(MissingTravelWarning, match="no matrix= was given"):
+    with pytest.warns(MissingTravelWarning, match="no matrix= was given.*pass matrix=, the matrix the plan was "
+                                                  r"solved with \(the same arrays, TravelMatrix or MatrixBackend\)"):
         written = write_outputs(tmp_path, p, plan, **LIGHT)
     assert "travel.npz" not in written and not (tmp_path / "travel.npz").exists()
     refused = _check(tmp_path)
@@ -146,11 +147,24 @@ def test_a_tuned_haversine_folder_is_rechecked_on_its_travel_npz(tmp_path: Path)
     assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
 
 
+def test_a_tuned_haversine_plan_gets_its_travel_rebuilt_from_the_name_it_records(tmp_path: Path) -> None:
+    """Neither matrix= nor backend=: haversine(detour=1.5) needs no outside data, so the folder
+    still holds the plan's travel and ``medroute check`` passes on it."""
+    p, be, plan = _tuned()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = write_outputs(tmp_path, p, plan, violations=[], **LIGHT)
+    np.testing.assert_array_equal(MatrixBackend.from_npz(written["travel.npz"]).durations_s,
+                                  be.matrix(p.locations).durations_s)
+    checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+
+
 def test_a_tuned_haversine_folder_without_its_travel_is_refused_not_misjudged(tmp_path: Path) -> None:
-    p, _, plan = _tuned()
-    with pytest.warns(MissingTravelWarning, match=r"haversine\(detour=1.5\)"):
-        written = write_outputs(tmp_path, p, plan, **LIGHT)
-    assert "travel.npz" not in written
+    p, be, plan = _tuned()
+    write_outputs(tmp_path, p, plan, matrix=be, **LIGHT)
+    (tmp_path / "travel.npz").unlink()
     refused = _check(tmp_path)
     assert refused.exit_code == EXIT_BAD_INPUT, refused.output
     assert "haversine(detour=1.5)" in refused.stderr and "--matrix PATH" in refused.stderr
@@ -300,6 +314,24 @@ def test_a_travel_file_without_points_still_loads(tmp_path: Path) -> None:
     assert medroute.check(p, plan, MatrixBackend.from_npz(tmp_path / "ids.npz")) == []
 
 
+@pytest.mark.parametrize(("name", "advice"), [
+    ("osm", "pass matrix=medroute.travel.backend('osm', source=<the road graph it was planned on>): the backend it "
+            "was solved with (for a scenario: matrix=scenario.travel_backend)"),
+    ("osm(residential_kmh=20.0)", "pass matrix=medroute.travel.backend('osm', source=<the road graph it was "
+                                  "planned on>) and the parameters 'osm(residential_kmh=20.0)' names"),
+    ("cached-osrm", "pass matrix=medroute.travel.backend('osrm', source=<the OSM extract it was planned on>)"),
+    ("osrm-http", "pass matrix=medroute.travel.backend('osrm-http', base_url=<the server it was planned on>)"),
+])
+def test_travel_the_name_cannot_rebuild_is_named_in_the_warning(tmp_path: Path, name: str, advice: str) -> None:
+    """A road graph or OSRM plan written without its travel: the warning says exactly what to pass."""
+    p, _, plan = _given()
+    assert plan.travel is not None
+    made = dataclasses.replace(plan, travel=dataclasses.replace(plan.travel, backend=name))
+    with pytest.warns(MissingTravelWarning) as caught:
+        assert "travel.npz" not in write_outputs(tmp_path, p, made, **LIGHT)
+    assert advice in str(caught[0].message)
+
+
 def test_outputs_are_not_written_with_travel_computed_for_other_places(tmp_path: Path) -> None:
     """A travel.npz records ``lat`` / ``lon`` beside the rows: the day's matrix given for the orders
     in another order would have written travel that lies about its places."""
@@ -365,6 +397,13 @@ def test_a_day_planned_in_parts_writes_the_legs_it_rides_not_a_whole_day_matrix(
     changed = _check(tmp_path)
     assert changed.exit_code == EXIT_BAD_INPUT and "not held" in changed.stderr, changed.output
     assert "violation" not in changed.output
+    with warnings.catch_warnings():  # neither matrix= nor backend=: the legs, asked of the backend the name rebuilds
+        warnings.simplefilter("error")
+        again = write_outputs(tmp_path / "rebuilt", p, plan, violations=[], **LIGHT)
+    rebuilt = read_npz(again["travel.npz"])
+    assert isinstance(rebuilt, LegTable) and rebuilt.held == legs.held
+    checked = _check(tmp_path / "rebuilt")
+    assert checked.exit_code == EXIT_OK, checked.output
 
 
 def test_the_cli_plans_a_big_day_in_parts_without_a_whole_day_matrix(tmp_path: Path,

@@ -9,6 +9,7 @@ import pytest
 from medroute.errors import InvalidProblemError, MissingDependencyError
 from medroute.geo import Location
 from medroute.travel import BACKEND_NAMES, CachedBackend, GraphBackend, HaversineBackend, MatrixBackend, backend
+from medroute.travel.factory import backend_from_name
 
 
 def test_every_name() -> None:
@@ -49,3 +50,19 @@ def test_missing_extra_is_an_error_not_a_fallback(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(importlib, "import_module", no_osrm)
     with pytest.raises(MissingDependencyError, match=r"medroute\[osrm\]"):
         backend("osrm", source="x.osm")
+
+
+@pytest.mark.parametrize("name", ["haversine", "haversine(detour=1.5)", "haversine(car_kmh=40.0, motorbike_kmh=25.0)",
+                                  "haversine(detour=2.0, scooter_kmh=20.0)"])
+def test_a_haversine_name_rebuilds_its_backend(name: str) -> None:
+    be = backend_from_name(name)
+    assert be is not None and be.name == name
+    cached = backend_from_name(f"cached-{name}")
+    assert cached is not None and cached.name == name
+
+
+@pytest.mark.parametrize("name", ["osm", "osrm", "osrm-http", "matrix", "", "haversine(detour=0.5)",
+                                  "haversine(detour=x)", "haversine(motorbike_kmh=30.0)", "haversine(speed=3)",
+                                  "haversine()", "haversine(detour=1.5)x"])
+def test_other_names_rebuild_no_backend(name: str) -> None:
+    assert backend_from_name(name) is None

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..check import Violation
 from ..errors import MissingTravelWarning
-from ..matrices import MatrixLike
+from ..matrices import GIVEN_MATRIX, MatrixLike
 from ..model import Problem
 from ..solution import Solution, TravelSource
 from ..travel.base import TravelBackend, TravelMatrix
@@ -81,8 +81,10 @@ def write_travel(path: Path, problem: Problem, matrix: MatrixLike) -> None:
 
 def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
                 backend: Any = None) -> dict[str, TravelMatrix] | LegTable | None:
-    """The travel to write as ``travel.npz``: ``matrix``, else what ``backend`` computes when it
-    is the travel the plan records; ``None`` when there is none to write.
+    """The travel to write as ``travel.npz``: ``matrix``, else the plan's own backend rebuilt from
+    the name it records when that needs no outside data (haversine with its parameters:
+    :func:`~medroute.travel.factory.backend_from_name`), else what ``backend`` computes when it is
+    the travel the plan records; ``None`` when there is none to write.
 
     For a plan without a travel digest (a day planned in parts) it is the legs the plan rides and
     :func:`medroute.check` reads (:func:`plan_legs`), never a square matrix over the day's places.
@@ -93,16 +95,21 @@ def plan_travel(problem: Problem, solution: Solution, matrix: MatrixLike,
     for a plan without one, another backend's name).
     """
     from ..matrices import as_matrices, travel_source
+    from ..travel.factory import backend_from_name
 
     made = solution.travel or TravelSource(backend="haversine")  # no record: checked on haversine
     needed = made.backend != "haversine"
     given = "matrix="
-    if matrix is None and needed and backend is not None and made.digest and len(problem.profiles) == 1:
-        matrix, given = backend, "backend="  # the drawing backend, kept only if it times the plan's legs
+    if matrix is None and needed:
+        rebuilt = backend_from_name(made.backend)
+        if rebuilt is not None:
+            matrix, given = rebuilt, "the backend rebuilt from the plan's record"
+        elif backend is not None and made.digest and len(problem.profiles) == 1:
+            matrix, given = backend, "backend="  # the drawing backend, kept only if it times the plan's legs
     if matrix is None:
         if needed:
             _missing_travel(f"the plan was made with travel {made.backend or 'of unknown backend'!r} "
-                            "and no matrix= was given")
+                            "and no matrix= was given", _what_to_pass(made.backend))
         return None
     if len(problem.profiles) != 1:
         if needed:
@@ -126,7 +133,7 @@ def plan_legs(problem: Problem, solution: Solution, matrix: MatrixLike) -> LegTa
     a :class:`~medroute.errors.MissingTravelWarning`, when ``matrix`` names another backend than
     the plan records (a plan without a digest is told by name only)."""
     from ..check import checked_legs
-    from ..matrices import GIVEN_MATRIX, as_matrices, other_backend
+    from ..matrices import as_matrices, other_backend
 
     (profile,) = problem.profiles
     by_id_only = getattr(matrix, "locations", False) is None  # a MatrixBackend matched by ids: a matrix
@@ -149,10 +156,26 @@ def plan_legs(problem: Problem, solution: Solution, matrix: MatrixLike) -> LegTa
                        profile=profile)
 
 
-def _missing_travel(why: str, stacklevel: int = 4) -> None:
+def _what_to_pass(name: str) -> str:
+    """What to pass as ``write_outputs(matrix=...)`` for a plan that records travel ``name``
+    that the name alone does not rebuild."""
+    base = name.removeprefix("cached-").partition("(")[0]
+    if base in ("", GIVEN_MATRIX):
+        return "pass matrix=, the matrix the plan was solved with (the same arrays, TravelMatrix or MatrixBackend)"
+    source = {"osm": "source=<the road graph it was planned on>", "osrm": "source=<the OSM extract it was planned on>",
+              "osrm-http": "base_url=<the server it was planned on>"}.get(base)
+    if source is None:
+        return f"pass matrix=, the travel backend {name!r} the plan was solved with"
+    params = f" and the parameters {name!r} names" if "(" in name else ""
+    scenario = " (for a scenario: matrix=scenario.travel_backend)" if base == "osm" else ""
+    return f"pass matrix=medroute.travel.backend({base!r}, {source}){params}: the backend it was solved with{scenario}"
+
+
+def _missing_travel(why: str, advice: str = "pass matrix=, the matrix or backend the plan was solved with",
+                    stacklevel: int = 4) -> None:
     warnings.warn(MissingTravelWarning(
         f"write_outputs: no travel.npz written: {why}; `medroute check` on the folder will ask for the travel "
-        "(pass matrix=, the matrix or backend the plan was solved with)"), stacklevel=stacklevel)
+        f"({advice})"), stacklevel=stacklevel)
 
 
 def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
@@ -189,9 +212,12 @@ def write_outputs(out_dir: str | Path, problem: Problem, solution: Solution, *,
         ``travel.npz`` (one travel profile only) so ``medroute check`` re-checks the plan
         without the road data. For a plan without a travel digest (a day planned in parts) only
         the legs the checker reads are written (:func:`plan_legs`): a travel backend is asked for
-        those, and no square matrix over the day is built. ``None``: ``backend``'s matrix when it
+        those, and no square matrix over the day is built. ``None``: the plan's backend rebuilt
+        from the name it records where that needs no outside data (haversine with its parameters,
+        :func:`~medroute.travel.factory.backend_from_name`), else ``backend``'s matrix when it
         times the plan's legs as recorded (same digest), else no ``travel.npz`` (fine for a plan
-        made on the haversine default, else a :class:`~medroute.errors.MissingTravelWarning`).
+        made on the haversine default, else a :class:`~medroute.errors.MissingTravelWarning`
+        naming what to pass).
         Travel that is not the plan's is never written (see :func:`plan_travel`).
 
     Returns

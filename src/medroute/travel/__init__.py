@@ -10,6 +10,7 @@ from .base import TravelMatrix as TravelMatrix
 from .cache import CachedBackend as CachedBackend
 from .factory import BACKEND_NAMES as BACKEND_NAMES
 from .factory import backend as backend
+from .factory import backend_from_name as backend_from_name
 from .graph import GraphBackend as GraphBackend
 from .graph import RoadGraph as RoadGraph
 from .haversine import HaversineBackend as HaversineBackend

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from ..errors import InvalidProblemError
@@ -70,3 +71,45 @@ def backend(name: str, **kw: Any) -> TravelBackend:
 
         return CachedBackend(inner, cache_dir)
     return inner
+
+
+_HAVERSINE_NAME = re.compile(r"haversine(?:\((?P<params>[^()]*)\))?")
+
+
+def backend_from_name(name: str) -> TravelBackend | None:
+    """The travel backend a recorded name stands for (:attr:`medroute.Solution.travel`), when the
+    name alone rebuilds it with no outside data: ``haversine`` with the parameters it names, e.g.
+    ``"haversine(detour=1.5, motorbike_kmh=40.0)"`` (a ``cached-`` prefix aside).
+
+    Parameters
+    ----------
+    name
+        A backend's name, as a plan records it.
+
+    Returns
+    -------
+    TravelBackend or None
+        A backend whose name is ``name`` (so whose travel is the same); ``None`` for any other
+        name: a road graph's (``osm``: which graph is not named), OSRM's, a given matrix's, or one
+        that does not parse.
+    """
+    from .haversine import DETOUR_FACTOR, SPEEDS_KMH, HaversineBackend
+
+    bare = name.removeprefix("cached-")
+    found = _HAVERSINE_NAME.fullmatch(bare)
+    if found is None:
+        return None
+    detour, speeds = DETOUR_FACTOR, dict(SPEEDS_KMH)
+    try:
+        for param in filter(None, (found["params"] or "").split(", ")):
+            key, _, value = param.partition("=")
+            if key == "detour":
+                detour = float(value)
+            elif key.endswith("_kmh"):
+                speeds[key.removesuffix("_kmh")] = float(value)
+            else:
+                return None
+        rebuilt = HaversineBackend(detour=detour, speeds_kmh=speeds)
+    except (ValueError, InvalidProblemError):
+        return None
+    return cast(TravelBackend, rebuilt) if rebuilt.name == bare else None
