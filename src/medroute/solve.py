@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 
 from .compile import Instance, compile_problem
-from .decompose import decomposes, solve_decomposed
+from .decompose import DecomposeEngine, decomposes, solve_decomposed
 from .engines.base import Engine, EngineResult, relaxed_instance
 from .engines.registry import get_engine
 from .errors import EngineError, InvalidProblemError
@@ -85,7 +85,9 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float 
     report = _with_display(progress) if display else progress
     if decomposes(eng, problem):  # a big day: planned in parts, no matrix over the whole day
         left = replace(budget, seconds=max(1e-3, budget.seconds - (time.perf_counter() - t0)))
-        planned = solve_decomposed(problem, matrix=matrix, stop=left, seed=seed, progress=report, initial=initial)
+        settings = eng.settings() if isinstance(eng, DecomposeEngine) else {}
+        planned = solve_decomposed(problem, matrix=matrix, stop=left, seed=seed, progress=report, initial=initial,
+                                   **settings)
         return replace(planned, engine=eng.name, solve_time_s=time.perf_counter() - t0)
     inst = compile_problem(problem, matrix)
     support = eng.supports(inst)

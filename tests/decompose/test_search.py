@@ -31,6 +31,13 @@ def complete(problem: Problem, plan: Solution) -> bool:
     return counts == Counter(o.id for o in problem.orders)
 
 
+def test_solve_with_a_decompose_engine_plans_with_its_settings() -> None:
+    p = town(1, pharmacies=4, orders=120, riders=16)
+    plan = medroute.solve(p, engine=DecomposeEngine(part_size=30, max_workers=1), stop=MaxWork(0.4), seed=2)
+    assert plan.notes[0].startswith("decomposed into 4 parts")  # the default size plans it whole
+    assert check(p, plan) == [] and complete(p, plan)
+
+
 def test_a_day_in_parts_is_a_checked_complete_plan() -> None:
     p = town(1, pharmacies=4, orders=120, riders=16)
     plan = solve_decomposed(p, stop=MaxWork(0.8), seed=2, part_size=30, max_workers=1)

@@ -36,6 +36,12 @@ class DecomposeEngine:
         self.part_size = part_size
         self.max_workers = max_workers
 
+    def settings(self) -> dict[str, int]:
+        """The keyword arguments of :func:`~medroute.decompose.day.solve_decomposed` this engine
+        sets (those left at ``None`` take that function's defaults)."""
+        given = {"part_size": self.part_size, "max_workers": self.max_workers}
+        return {k: v for k, v in given.items() if v is not None}
+
     def supports(self, instance: Instance) -> Support:
         """Always supported: each part is planned by ``auto``."""
         return SUPPORTED
@@ -50,9 +56,8 @@ class DecomposeEngine:
             start = build_solution(instance, initial) if initial is not None else None
         except EngineError:  # a start that does not time is no start
             start = None
-        kw = {"part_size": self.part_size} if self.part_size is not None else {}
         return solve_decomposed(instance.problem, matrix=dict(instance.matrices), stop=stop, seed=seed,
-                                max_workers=self.max_workers, progress=progress, initial=start, **kw)
+                                progress=progress, initial=start, **self.settings())
 
     def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
               progress: Progress | None = None) -> EngineResult:
