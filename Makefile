@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs clean bench-status bench-provenance regression
+.PHONY: demo test test-3.11 lint typecheck pytest docs clean bench-status bench-provenance regression
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,24 @@ docs: $(STAMP)
 	$(PY) -m medroute.schema docs/schema >/dev/null
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
+# The suite again on Python 3.11 (CI runs it): every extra installs there but the OSRM bindings,
+# which have no 3.11 wheels, so their tests skip and the rest must pass.
+PYTHON311 ?= $(shell command -v python3.11)
+VENV311 := .venv-3.11
+
+$(VENV311)/.installed: pyproject.toml
+	@test -n "$(PYTHON311)" || { echo "python3.11 not found: install it (Debian: apt-get install python3.11-venv) or set PYTHON311=/path/to/python3.11"; exit 2; }
+	$(PYTHON311) -m venv $(VENV311)
+	$(VENV311)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV311)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV311)/bin/python -c "from medroute.engines.alns import warm_up; warm_up()"
+	touch $@
+
+test-3.11: $(VENV311)/.installed
+	$(VENV311)/bin/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV311) out site .pytest_cache .mypy_cache .ruff_cache
 
 # Benchmark studies: each target regenerates benchmarks/results/<study>/ whole (tables, figures and
 # the meta.json that records command, commit, versions and machine; benchmarks/README.md).
