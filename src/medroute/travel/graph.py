@@ -43,7 +43,15 @@ from ..errors import InvalidProblemError, UnreachableLocationError
 from ..geo import EARTH_RADIUS_M, Location, haversine_m
 from .base import DEFAULT_PROFILE, TravelArrays, TravelMatrix, backend_name, location_points
 from .osm_load import GraphLoadError, load_graph
-from .speeds import MOTORBIKE_SPEEDS_KMH, UNKNOWN_CLASS_KMH, checked_speeds, edge_speed_kmh, speed_changes
+from .speeds import (
+    EXCLUDED_ACCESS,
+    MOTORBIKE_SPEEDS_KMH,
+    UNKNOWN_CLASS_KMH,
+    checked_speeds,
+    edge_speed_kmh,
+    motorbike_access,
+    speed_changes,
+)
 
 LENGTH_BITS = 30
 _SHIFT = float(2**LENGTH_BITS)
@@ -115,8 +123,10 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
                   unknown_kmh: float = UNKNOWN_CLASS_KMH) -> RoadGraph:
     """Compile a networkx road graph into a :class:`RoadGraph` for the motorbike profile.
 
-    Edges of excluded classes or closed access are dropped; parallel edges keep the fastest.
-    Nodes left without edges are dropped.
+    Edges of excluded classes or closed to motorbikes (:func:`~medroute.travel.speeds.motorbike_access`)
+    are dropped; so is every node closed to motorbikes (a barrier such as a gate with
+    ``access=private``), with its edges, so that no route passes through it. Parallel edges keep the
+    fastest. Nodes left without edges are dropped.
 
     Parameters
     ----------
@@ -136,10 +146,11 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     speeds: list[float] = []
     geoms: list[Any] = []
     bridge: list[bool] = []
+    barriers = {n for n, d in graph.nodes(data=True) if motorbike_access(d) in EXCLUDED_ACCESS}
     for u, v, data in graph.edges(data=True):
         speed = edge_speed_kmh(data.get("highway"), data.get("maxspeed"), speeds_kmh,
-                               unknown_kmh=unknown_kmh, access=data.get("access"))
-        if speed is None or u == v:
+                               unknown_kmh=unknown_kmh, access=motorbike_access(data))
+        if speed is None or u == v or u in barriers or v in barriers:
             continue
         us.append(index.setdefault(u, len(index)))
         vs.append(index.setdefault(v, len(index)))

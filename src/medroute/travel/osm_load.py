@@ -2,16 +2,21 @@
 
 Every loader returns a :class:`networkx.MultiDiGraph` in osmnx's convention: nodes carry ``x``
 (longitude, degrees) and ``y`` (latitude, degrees); edges carry ``length`` (metres) and, where
-known, ``highway``, ``maxspeed``, ``access`` and ``geometry``. Two-way roads are two directed edges.
+known, ``highway``, ``maxspeed``, ``geometry`` and the access tags a motorbike obeys
+(:data:`~medroute.travel.speeds.ACCESS_KEYS`); nodes carry ``barrier`` and those access tags.
+Two-way roads are two directed edges. OSM data (XML, Overpass JSON) is read with the motorbike's
+one-way rules (:func:`~medroute.travel.speeds.motorbike_oneway`), as the OSRM profile reads it.
 """
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import gzip
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ import numpy as np
 
 from ..errors import MedrouteError, NetworkUnavailableError, require
 from ..geo import haversine_m
-from .speeds import MOTORBIKE_CUSTOM_FILTER
+from .speeds import ACCESS_KEYS, MOTORBIKE_CUSTOM_FILTER, motorbike_oneway
 
 logger = logging.getLogger("medroute")
 
@@ -37,7 +42,7 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     or ``.geojson[.gz]``.
 
     OSM XML is read unsimplified (``simplify=False, retain_all=True``) so every OSM node can be a
-    snap target and one-way tags are kept; GraphML is read as saved.
+    snap target, with the motorbike's one-way rules and access tags; GraphML is read as saved.
 
     Parameters
     ----------
@@ -54,12 +59,11 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     p = Path(path)
     name = p.name.lower()
     if name.endswith((".osm", ".osm.bz2", ".xml", ".xml.bz2")):
-        ox: Any = require("osmnx", "osm")
-        graph = _parsed(p, lambda: ox.graph_from_xml(p, bidirectional=False, simplify=False, retain_all=True))
+        graph = _parsed(p, lambda: _graph_from_osm_elements(_osm_xml_elements(p), p))
     elif name.endswith((".overpass.json", ".overpass.json.gz")):
         graph = _parsed(p, lambda: graph_from_overpass_json(p))
     elif name.endswith((".graphml", ".graphml.gz", ".graphml.bz2")):
-        ox = require("osmnx", "osm")
+        ox: Any = require("osmnx", "osm")
         graph = _parsed(p, lambda: ox.load_graphml(p))
     elif name.endswith((".geojson", ".geojson.gz", ".json", ".json.gz")):
         graph = _parsed(p, lambda: graph_from_geojson_lines(p))
@@ -135,10 +139,7 @@ def graph_from_geojson_lines(path: str | Path) -> nx.MultiDiGraph:
 
 
 def graph_from_overpass_json(path: str | Path) -> nx.MultiDiGraph:
-    """A raw Overpass API JSON response (as osmnx caches it) read through OSM XML, unsimplified."""
-    import tempfile
-    from xml.sax.saxutils import quoteattr
-
+    """A raw Overpass API JSON response (as osmnx caches it) read as OSM data, unsimplified."""
     p = Path(path)
     opener = gzip.open if p.name.lower().endswith(".gz") else open
     try:
@@ -147,25 +148,77 @@ def graph_from_overpass_json(path: str | Path) -> nx.MultiDiGraph:
         elements = doc["elements"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GraphLoadError(f"road graph {str(p)!r}: not an Overpass JSON response ({exc})") from exc
+    return _graph_from_osm_elements(elements, p)
+
+
+def _osm_xml_elements(path: Path) -> Iterator[dict[str, Any]]:
+    """The nodes and ways of an OSM XML file (``.bz2`` or plain) as Overpass JSON elements."""
+    import xml.etree.ElementTree as ET
+
+    opener: Any = bz2.open if path.name.lower().endswith(".bz2") else open
+    with opener(path, "rb") as fh:
+        for _, el in ET.iterparse(fh):
+            if el.tag in ("node", "way"):
+                tags = {t.get("k"): t.get("v") for t in el.iter("tag")}
+                if el.tag == "node":
+                    yield {"type": "node", "id": el.get("id"), "lat": el.get("lat"), "lon": el.get("lon"),
+                           "tags": tags}
+                else:
+                    yield {"type": "way", "id": el.get("id"), "tags": tags,
+                           "nodes": [nd.get("ref") for nd in el.iter("nd")]}
+                el.clear()
+
+
+def motorbike_way_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
+    """A way's tags with ``oneway`` set to the motorbike's direction (``yes``, ``-1`` or ``no``, see
+    :func:`~medroute.travel.speeds.motorbike_oneway`), so that osmnx builds the edges a motorbike
+    may ride; a two-way roundabout loses its ``junction`` tag (osmnx makes every roundabout one-way)."""
+    out = dict(tags)
+    out["oneway"] = motorbike_oneway(tags)
+    if out["oneway"] == "no" and out.get("junction") == "roundabout":
+        del out["junction"]
+    return out
+
+
+@contextlib.contextmanager
+def motorbike_osm_tags(ox: Any) -> Iterator[None]:
+    """Within the block osmnx keeps the access tags a motorbike obeys on ways and nodes, and
+    ``barrier`` on nodes (by default it keeps only ``access``)."""
+    saved = ox.settings.useful_tags_way, ox.settings.useful_tags_node
+    ox.settings.useful_tags_way = [*saved[0], *(k for k in ACCESS_KEYS if k not in saved[0])]
+    ox.settings.useful_tags_node = [*saved[1], *(k for k in ("barrier", *ACCESS_KEYS) if k not in saved[1])]
+    try:
+        yield
+    finally:
+        ox.settings.useful_tags_way, ox.settings.useful_tags_node = saved
+
+
+def _graph_from_osm_elements(elements: Iterable[Mapping[str, Any]], path: Path) -> nx.MultiDiGraph:
+    """Nodes and ways (Overpass JSON elements) as an unsimplified osmnx graph for the motorbike."""
+    import tempfile
+    from xml.sax.saxutils import quoteattr
+
+    def tag_xml(tags: Mapping[str, Any]) -> str:
+        return "".join(f"<tag k={quoteattr(str(k))} v={quoteattr(str(v))}/>" for k, v in tags.items())
+
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">']
     for el in elements:
-        tags = "".join(f"<tag k={quoteattr(str(k))} v={quoteattr(str(v))}/>"
-                       for k, v in (el.get("tags") or {}).items())
+        tags = el.get("tags") or {}
         if el.get("type") == "node":
-            parts.append(f'<node id="{int(el["id"])}" lat="{el["lat"]}" lon="{el["lon"]}">{tags}</node>')
+            parts.append(f'<node id="{int(el["id"])}" lat="{el["lat"]}" lon="{el["lon"]}">{tag_xml(tags)}</node>')
         elif el.get("type") == "way":
             nds = "".join(f'<nd ref="{int(r)}"/>' for r in el.get("nodes", []))
-            parts.append(f'<way id="{int(el["id"])}">{nds}{tags}</way>')
+            parts.append(f'<way id="{int(el["id"])}">{nds}{tag_xml(motorbike_way_tags(tags))}</way>')
     parts.append("</osm>\n")
     ox: Any = require("osmnx", "osm")
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / "overpass.osm"
+    with tempfile.TemporaryDirectory() as tmp, motorbike_osm_tags(ox):
+        xml = Path(tmp) / "roads.osm"
         xml.write_text("\n".join(parts), encoding="utf-8")
         try:
             graph: nx.MultiDiGraph = ox.graph_from_xml(xml, bidirectional=False, simplify=False,
                                                        retain_all=True)
         except ValueError as exc:
-            raise GraphLoadError(f"road graph {str(p)!r}: {exc}") from exc
+            raise GraphLoadError(f"road graph {str(path)!r}: {exc}") from exc
     return graph
 
 
@@ -215,7 +268,8 @@ def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.M
     if path.exists():
         logger.debug("road graph from cache %s", path)
         return ox.load_graphml(path)
-    graph = _download(fetch, ox)
+    with motorbike_osm_tags(ox):
+        graph = _download(fetch, ox)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.graphml")
     ox.save_graphml(graph, tmp)

@@ -44,6 +44,7 @@ from .cache import default_cache_dir
 from .graph import DEFAULT_MAX_SNAP_M
 from .osm_load import load_graph
 from .speeds import (
+    ACCESS_KEYS,
     MOTORBIKE_SPEEDS_KMH,
     UNKNOWN_CLASS_KMH,
     checked_speeds,
@@ -114,8 +115,9 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write a road graph as OSM XML that ``osrm-extract`` reads.
 
     One way per road: both directions present → a two-way way, one direction → ``oneway=yes``.
-    ``highway`` (``unclassified`` when unknown) and ``maxspeed`` (km/h) tags are kept; curved edge
-    geometries become extra nodes.
+    ``highway`` (``unclassified`` when unknown), ``maxspeed`` (km/h) and the access tags
+    (:data:`~medroute.travel.speeds.ACCESS_KEYS`) of edges, and ``barrier`` and the access tags of
+    nodes, are kept; curved edge geometries become extra nodes.
     """
     out = Path(path)
     ids: dict[Any, int] = {}
@@ -130,7 +132,8 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
             ids[n] = next_id[0]
             d = graph.nodes[n]
             lat, lon = float(d["y"]), float(d["x"])
-            lines.append(f'<node id="{ids[n]}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
+            lines.append(f'<node id="{ids[n]}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
+                         f'{_tags_xml(d, ("barrier", *ACCESS_KEYS))}</node>')
         return ids[n]
 
     done: set[tuple[Any, Any]] = set()
@@ -155,18 +158,22 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
         cap = parse_maxspeed_kmh(data.get("maxspeed"))
         if cap is not None:
             tags["maxspeed"] = f"{cap:g}"
-        access = highway_class(data.get("access"))
-        if access:
-            tags["access"] = access
         if not two_way:
             tags["oneway"] = "yes"
         body = "".join(f'<nd ref="{r}"/>' for r in refs)
         body += "".join(f"<tag k={quoteattr(k)} v={quoteattr(val)}/>" for k, val in tags.items())
+        body += _tags_xml(data, ACCESS_KEYS)
         ways.append(f'<way id="{way_id}" version="1">{body}</way>')
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="medroute">\n'
             + "\n".join(lines + extra + ways) + "\n</osm>\n")
     out.write_text(text, encoding="utf-8")
     return out
+
+
+def _tags_xml(data: Mapping[str, Any], keys: Sequence[str]) -> str:
+    """OSM ``<tag>`` elements for the ``keys`` that ``data`` holds (the first of a list)."""
+    values = ((k, highway_class(data.get(k))) for k in keys)
+    return "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in values if v)
 
 
 # ----------------------------------------------------------------------------- dataset build

@@ -61,7 +61,19 @@ EXCLUDED_HIGHWAYS = frozenset({
 """OSM ``highway`` classes a motorbike does not ride (toll motorways, foot/cycle-only ways, ...)."""
 
 EXCLUDED_ACCESS = frozenset({"no", "private", "emergency"})
-"""``access`` values that close a way to couriers."""
+"""Access values that close a way, or a node (a barrier), to couriers."""
+
+OPEN_ACCESS = frozenset({
+    "yes", "motorcycle", "motor_vehicle", "vehicle", "permissive", "designated", "destination",
+    "customers", "delivery",
+})
+"""Access values that keep a way open; in a ``;`` list they win over :data:`EXCLUDED_ACCESS`."""
+
+ACCESS_KEYS = ("motorcycle", "motor_vehicle", "vehicle", "access")
+"""OSM access keys a motorbike obeys, most specific first: the first one present decides."""
+
+ONEWAY_KEYS = ("oneway:motorcycle", "oneway:motor_vehicle", "oneway:vehicle", "oneway")
+"""OSM one-way keys a motorbike obeys, most specific first: the first one present decides."""
 
 MOTORBIKE_CUSTOM_FILTER = (
     '["highway"]["area"!~"yes"]["access"!~"private|no|emergency"]'
@@ -144,8 +156,9 @@ def edge_speed_kmh(highway: object, maxspeed: object, speeds_kmh: Mapping[str, f
                    unknown_kmh: float = UNKNOWN_CLASS_KMH, access: object = None) -> float | None:
     """Speed on an edge, km/h: its class speed capped by its ``maxspeed`` tag.
 
-    ``None`` means the edge is not part of the motorbike network (excluded class or access).
-    A class missing from ``speeds_kmh`` (or no class at all) rides at ``unknown_kmh``.
+    ``None`` means the edge is not part of the motorbike network (excluded class, or an
+    ``access`` value -- the one :func:`motorbike_access` finds -- that closes it). A class missing
+    from ``speeds_kmh`` (or no class at all) rides at ``unknown_kmh``.
     """
     cls = highway_class(highway)
     if cls in EXCLUDED_HIGHWAYS:
@@ -155,3 +168,42 @@ def edge_speed_kmh(highway: object, maxspeed: object, speeds_kmh: Mapping[str, f
     speed = unknown_kmh if cls is None else speeds_kmh.get(cls, unknown_kmh)
     cap = parse_maxspeed_kmh(maxspeed)
     return min(speed, cap) if cap is not None else speed
+
+
+def motorbike_access(tags: Mapping[str, object]) -> str | None:
+    """The access value that applies to a motorbike on a way or node with these ``tags``.
+
+    The first of :data:`ACCESS_KEYS` present decides (``motorcycle=yes`` opens a way with
+    ``access=no``; ``motor_vehicle=private`` closes one with no other tag). A ``;`` list gives its
+    first open value, else its first closing value, else its first value. ``None`` when no key is
+    present. These are the rules of the OSRM profile (``profiles/motorbike.lua``).
+    """
+    for key in ACCESS_KEYS:
+        value = highway_class(tags.get(key))
+        if value is None:
+            continue
+        if ";" not in value:
+            return value
+        parts = [part.strip() for part in value.split(";")]
+        return next((p for p in parts if p in OPEN_ACCESS),
+                    next((p for p in parts if p in EXCLUDED_ACCESS), parts[0]))
+    return None
+
+
+def motorbike_oneway(tags: Mapping[str, object]) -> str:
+    """Which way a motorbike may ride an OSM way with these ``tags``: ``"yes"`` (along its nodes
+    only), ``"-1"`` (against them only) or ``"no"`` (both).
+
+    The first of :data:`ONEWAY_KEYS` present decides (``oneway:motorcycle=no`` opens a one-way
+    street both ways): ``yes``, ``1`` and ``true`` are one-way, ``-1`` reversed, anything else
+    two-way; a roundabout (``junction=roundabout`` or ``circular``) is one-way unless that value is
+    ``no``. These are the rules of the OSRM profile (``profiles/motorbike.lua``).
+    """
+    value = next((str(tags[k]) for k in ONEWAY_KEYS if tags.get(k) is not None), None)
+    if value == "-1":
+        return "-1"
+    if value in ("yes", "1", "true"):
+        return "yes"
+    if value != "no" and (tags.get("junction") in ("roundabout", "circular") or tags.get("highway") == "motorway"):
+        return "yes"
+    return "no"
