@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from medroute import Problem
+from medroute.compile import compile_problem
 from medroute.outputs import write_outputs
 from medroute.outputs.plot import (
     LEGEND_MAX,
@@ -22,6 +23,7 @@ from medroute.outputs.plot import (
     plot_timeline,
     timeline_pages,
 )
+from medroute.schedule import build_solution
 from medroute.solution import Solution
 from tests.plans import bridged_plan, scale_plan
 
@@ -82,6 +84,43 @@ def test_small_multiples_one_panel_per_pharmacy() -> None:
     assert w <= 18 and h <= 18
     riders_drawn = {ln.get_label() for ax in titled for ln in ax.get_lines() if not ln.get_label().startswith("_")}
     assert riders_drawn == {r.rider for r in s.routes}
+
+
+@pytest.mark.parametrize("orders", sorted(SIZES))
+def test_every_small_multiple_lists_its_riders_under_a_full_pharmacy_name(orders: int) -> None:
+    p, s = _plan(orders)
+    fig = plot_route_panels(p, s)
+    names = {ph.name for ph in p.pharmacies}
+    for ax in (ax for ax in fig.axes if ax.get_title()):
+        drawn = sorted(ln.get_label() for ln in ax.get_lines() if not ln.get_label().startswith("_"))
+        assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == drawn
+        *name, counts = ax.get_title().split("\n")
+        assert " ".join(name) in names and "rider" in counts
+    _legend_fits(fig)
+
+
+def test_small_multiples_show_unassigned_orders_in_their_pharmacys_panel() -> None:
+    p, _ = _plan(200)
+    riders, orders = SIZES[200][0], 200
+    inst = compile_problem(p)
+    n = inst.n
+    routes = [[x for k in range(r, orders, riders) if k not in (0, riders) for x in (k, n + k)] for r in range(riders)]
+    plan = build_solution(inst, routes, engine="test")  # the first two orders of rider-000 left out
+    dropped = {p.orders[0].id, p.orders[riders].id}
+    assert {u.order for u in plan.unassigned} == dropped
+    home = p.pharmacy[p.orders[0].pharmacy].name
+    (ax,) = [ax for ax in plot_route_panels(p, plan).axes if ax.get_title().replace("\n", " ").startswith(home)]
+    assert "2 unassigned" in ax.get_title()
+    (crosses,) = [c for c in ax.collections if c.get_label() == "unassigned"]
+    assert {tuple(xy) for xy in crosses.get_offsets()} == {(p.order[o].location.lon, p.order[o].location.lat)
+                                                           for o in dropped}
+    assert "unassigned" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_routes_legend_names_pharmacies_in_full() -> None:
+    p, s = _plan(1000)
+    labels = [t.get_text().replace("\n", " ") for t in plot_routes(p, s).axes[0].get_legend().get_texts()]
+    assert "Puskesmas Number 00 with a long name (8)" in labels
 
 
 def test_timeline_in_pages() -> None:

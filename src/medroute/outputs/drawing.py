@@ -14,6 +14,7 @@ could not route; drawn dashed) or ``"line"`` (straight by model: no road backend
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -82,9 +83,14 @@ def pharmacy_colors(problem: Problem) -> dict[str, str]:
     return colors
 
 
-def short_name(text: str, limit: int = 28) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis (for legends and panel titles)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def wrapped_name(text: str, width: int = 28, lines: int = 2) -> str:
+    """``text`` wrapped at word boundaries into lines of about ``width`` characters (for legends
+    and panel titles); only text beyond ``lines`` lines is cut, with an ellipsis."""
+    parts = textwrap.wrap(text, width, break_long_words=True) or [text]
+    if len(parts) > lines:
+        last = " ".join(parts[lines - 1:])
+        parts = [*parts[: lines - 1], last[: width - 1].rstrip() + "…"]
+    return "\n".join(parts)
 
 
 class PathCache:

@@ -37,8 +37,8 @@ from .drawing import (
     rider_colors,
     road_segments,
     route_groups,
-    short_name,
     split_runs,
+    wrapped_name,
 )
 from .frames import order_outcomes
 
@@ -56,6 +56,8 @@ COLD_ITEMS_MAX = 40
 """Up to this many cold items, :func:`plot_cold_exposure` draws one labelled bar each."""
 LEGEND_MAX = 24
 """Most entries a legend lists before it says how many more there are."""
+PANEL_LEGEND_COLS = 4
+"""Columns of the rider legend under each small-multiple map."""
 
 
 def _pyplot() -> Any:
@@ -189,7 +191,7 @@ def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, back
     else:
         pc = pharmacy_colors(problem)
         names = {p.id: p.name or p.id for p in problem.pharmacies} | {NO_PHARMACY: "no pickup"}
-        handles = [_proxy(pc[k], f"{short_name(names[k])} ({len(v)})") for k, v in
+        handles = [_proxy(pc[k], f"{wrapped_name(names[k], 40)} ({len(v)})") for k, v in
                    route_groups(problem, solution).items()]
     extra = [_proxy("#555555", "straight line, no road data", dashed=True)] if any(bridged) else []
     ax.set_xlabel("longitude (°)")
@@ -207,23 +209,28 @@ def plot_route_panels(problem: Problem, solution: Solution, *, graph: Any = None
                       max_panels: int = 30, title: str | None = None) -> Any:
     """Small multiples: one map per home pharmacy, zoomed on the doors its riders serve.
 
-    Inside a panel each rider has its own colour (distinct within the panel); straight stretches
-    that are not roads are dashed. With more groups than ``max_panels`` the largest are shown and
-    the title says how many are left out.
+    Inside a panel each rider has its own colour (distinct within the panel), listed in a legend
+    under the panel; straight stretches that are not roads are dashed; the pharmacy's unassigned
+    orders are red crosses. With more groups than ``max_panels`` the largest are shown and the
+    title says how many are left out.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per panel, titled with the pharmacy, its riders and orders.
+        One axes per panel, titled with the pharmacy's full name (wrapped), its riders and
+        orders; its legend lists each rider (and ``unassigned`` when the panel has any).
     """
     plt = _pyplot()
     groups = route_groups(problem, solution)
+    stranded = {oc.order.pharmacy for oc in order_outcomes(problem, solution) if not oc.served}
+    groups |= {p.id: [] for p in problem.pharmacies if p.id in stranded and p.id not in groups}
     shown = sorted(groups, key=lambda k: -len(groups[k]))[:max(1, max_panels)]
     shown = [k for k in groups if k in shown]
     ncols = min(5, max(1, math.ceil(math.sqrt(len(shown)))))
     nrows = max(1, math.ceil(len(shown) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.5 * nrows + 0.6), layout="constrained",
-                             squeeze=False)
+    legend_rows = max(math.ceil((len(groups[k]) + 1) / PANEL_LEGEND_COLS) for k in shown)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, (3.7 + 0.13 * legend_rows) * nrows + 0.6),
+                             layout="constrained", squeeze=False)
     drawer = LegDrawer(backend)
     colors = rider_colors(problem, solution)
     names = {p.id: p.name or p.id for p in problem.pharmacies} | {NO_PHARMACY: "no pickup"}
@@ -235,10 +242,14 @@ def plot_route_panels(problem: Problem, solution: Solution, *, graph: Any = None
             _draw_segments(ax, segs.inside(box))
         for rider in riders:
             _draw_route(ax, drawer, problem, solution, rider, colors[rider], 1.4)
-        _draw_panel_places(ax, problem, solution, riders, key)
+        unassigned = _draw_panel_places(ax, problem, solution, riders, key)
         n_orders = sum(len(r.orders) for r in solution.routes if r.rider in riders)
-        ax.set_title(f"{short_name(names[key], 26)}\n{_count(len(riders), 'rider')} · {_count(n_orders, 'order')}",
-                     fontsize=9)
+        ax.set_title(f"{wrapped_name(names[key], 34)}\n{_count(len(riders), 'rider')} · {_count(n_orders, 'order')}"
+                     + (f" · {unassigned} unassigned" if unassigned else ""), fontsize=9)
+        handles = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+        handles += [c for c in ax.collections if c.get_label() == "unassigned"]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=PANEL_LEGEND_COLS,
+                  fontsize=6.5, frameon=False, handlelength=1.2, columnspacing=0.8, borderaxespad=0.2)
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])
         ax.set_aspect("equal", adjustable="box")
@@ -256,8 +267,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _unassigned_of(problem: Problem, solution: Solution, key: str) -> list[Location]:
+    """Doors of the orders of pharmacy ``key`` that no route delivers."""
+    return [oc.order.location for oc in order_outcomes(problem, solution)
+            if not oc.served and oc.order.pharmacy == key]
+
+
 def _panel_box(problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> BBox:
     pts = [problem.pharmacy[key].location] if key in problem.pharmacy else []
+    pts += _unassigned_of(problem, solution, key)
     for rider in riders:
         route = solution.route_of(rider)
         pts += [problem.order[o].location for o in route.orders] if route is not None else []
@@ -275,7 +293,8 @@ def _draw_segments(ax: Any, segs: Any) -> None:
                                                linestyles=[BRIDGE_STYLE], label="_road_bridges"), autolim=False)
 
 
-def _draw_panel_places(ax: Any, problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> None:
+def _draw_panel_places(ax: Any, problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> int:
+    """The panel's doors, pharmacies and unassigned orders; returns how many orders are unassigned."""
     doors = [problem.order[o].location for r in riders if (route := solution.route_of(r)) for o in route.orders]
     if doors:
         ax.scatter([p.lon for p in doors], [p.lat for p in doors], s=9, color="white", edgecolors="black",
@@ -287,6 +306,11 @@ def _draw_panel_places(ax: Any, problem: Problem, solution: Solution, riders: Se
     if key in problem.pharmacy:
         home = problem.pharmacy[key].location
         ax.scatter([home.lon], [home.lat], marker="s", s=45, color="black", zorder=5, label="pharmacy")
+    missing = _unassigned_of(problem, solution, key)
+    if missing:
+        ax.scatter([p.lon for p in missing], [p.lat for p in missing], s=30, marker="x", color=UNASSIGNED_COLOR,
+                   zorder=6, label="unassigned")
+    return len(missing)
 
 
 def _phases(route: Route) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, int]]]:
