@@ -4,13 +4,14 @@ of fixed size — and straight lines that are not roads are dashed. Tested by st
 
 from __future__ import annotations
 
+import itertools
 import struct
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from medroute import Problem
+from medroute import CoolBox, Location, Order, Pharmacy, Problem, Rider
 from medroute.compile import compile_problem
 from medroute.outputs import write_outputs
 from medroute.outputs.plot import (
@@ -121,6 +122,33 @@ def test_routes_legend_names_pharmacies_in_full() -> None:
     p, s = _plan(1000)
     labels = [t.get_text().replace("\n", " ") for t in plot_routes(p, s).axes[0].get_legend().get_texts()]
     assert "Puskesmas Number 00 with a long name (8)" in labels
+
+
+def test_timeline_cold_counts_never_overlap_and_fit_their_band() -> None:
+    """A rider dropping eight cold items at doors ten minutes apart on a long day: every count
+    drawn lies inside its band's span and clear of the others."""
+    site = Location(-8.2136, 114.3579)
+    ph = Pharmacy("ph", site, name="RSUD")
+    cold = tuple(Order(f"rx-{k}", "ph", Location(site.lat, site.lon + 0.08 + 0.035 * k), release_s=12 * 3600,
+                       temperature="refrigerated") for k in range(8))
+    early = Order("rx-early", "ph", Location(site.lat - 0.02, site.lon), release_s=7 * 3600)
+    riders = (Rider("cold", site, start_s=7 * 3600, coolbox=CoolBox(parcels=8, volume_ml=100_000)),
+              Rider("early", site, start_s=7 * 3600))
+    prob = Problem((ph,), (*cold, early), riders, name="cold-row")
+    inst = compile_problem(prob)
+    n = inst.n
+    plan = build_solution(inst, [[*range(8), *(n + k for k in range(8))], [8, n + 8]], engine="test")
+    fig = plot_timeline(prob, plan)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.get_text().endswith(" cold")]
+    assert labels
+    boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
+    assert all(a.x1 <= b.x0 for a, b in itertools.pairwise(boxes))
+    bands = [ax.transData.transform(path.vertices)[:, 0] for c in ax.collections if c.get_label() == "_cold"
+             for path in c.get_paths()]
+    for box in boxes:
+        assert any(xs.min() <= box.x0 and box.x1 <= xs.max() for xs in bands)
 
 
 def test_timeline_in_pages() -> None:

@@ -56,6 +56,8 @@ COLD_ITEMS_MAX = 40
 """Up to this many cold items, :func:`plot_cold_exposure` draws one labelled bar each."""
 LEGEND_MAX = 24
 """Most entries a legend lists before it says how many more there are."""
+COLD_LABEL_PT = 6
+"""Font size of the timeline's cold-item counts, points."""
 PANEL_LEGEND_COLS = 4
 """Columns of the rider legend under each small-multiple map."""
 
@@ -355,15 +357,17 @@ def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_pa
     routes = solution.routes[page * per_page:(page + 1) * per_page]
     fig, ax = _figure(ax, (10.0, 0.32 * max(3, len(routes)) + 1.8))
     mpatches: Any = require("matplotlib.patches", "viz")
+    cold_rows = []
     for row, route in enumerate(routes):
         bars, cold = _phases(route)
         for phase, spans in bars.items():
             if spans:
                 ax.broken_barh(spans, (row - 0.3, 0.5), facecolors=PHASE_COLORS[phase], label=f"_{phase}")
-        for x, w, n in cold:
+        for x, w, _ in cold:
             ax.broken_barh([(x, w)], (row + 0.22, 0.1), facecolors=COLD_COLOR, label="_cold")
-            if w > 0.15:
-                ax.text(x + w / 2, row + 0.42, f"{n} cold", ha="center", va="bottom", fontsize=6, color="#b35c00")
+        cold_rows.append(cold)
+    if any(cold_rows):
+        _label_cold(ax, cold_rows)
     if not routes:
         ax.text(0.5, 0.5, "no route", ha="center", va="center", transform=ax.transAxes)
         ax.set_xticks([])
@@ -383,6 +387,23 @@ def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_pa
     else:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small", ncols=5)
     return fig
+
+
+def _label_cold(ax: Any, cold_rows: Sequence[Sequence[tuple[float, float, int]]]) -> None:
+    """Under each row's cold band, the number of cold items on board, where the label fits inside
+    its span and clear of the row's previous label."""
+    ax.autoscale_view()
+    x0, x1 = ax.get_xlim()
+    axes_in = ax.figure.get_size_inches()[0] * ax.get_position().width
+    hours_per_char = COLD_LABEL_PT * 0.6 / 72 * (x1 - x0) / axes_in  # a character is ~0.6 em wide
+    for row, cold in enumerate(cold_rows):
+        free_from = -math.inf
+        for x, w, n in cold:
+            text = f"{n} cold"
+            width = len(text) * hours_per_char
+            if width <= w and x + (w - width) / 2 >= free_from:
+                ax.text(x + w / 2, row + 0.34, text, ha="center", va="top", fontsize=COLD_LABEL_PT, color="#b35c00")
+                free_from = x + (w + width) / 2 + hours_per_char
 
 
 def plot_activity(problem: Problem, solution: Solution, *, step_s: int = 300, ax: Any = None,
