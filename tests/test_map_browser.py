@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from medroute.outputs.maps import (
+    BRIDGE_CLASS,
+    CASING_CLASS,
     OFFLINE_ATTRIBUTE,
     PANEL_CLASS,
     ROUTE_CLASS,
@@ -118,6 +120,18 @@ def test_map_at_scale_renders_with_grouped_layers_and_a_legend(orders: int, tmp_
     assert len(re.findall(r"<label><span><input [^>]*leaflet-control-layers-selector", dom)) == 5  # 1 base, 4 overlays
     assert PANEL_CLASS in dom
     assert len(re.findall(r"<option ", dom)) == riders + 1  # every rider, and "all"
+    _assert_cased_lines_under_markers(dom)
+
+
+def _assert_cased_lines_under_markers(dom: str) -> None:
+    """Every route line (and dashed stretch) has a dark casing drawn beneath it, so light palette
+    colours stand out from the grey roads; the stop markers are drawn after (above) every line."""
+    lines = [m.start() for m in re.finditer(rf'class="[^"]*(?:{ROUTE_CLASS}|{BRIDGE_CLASS})', dom)]
+    casings = [m.start() for m in re.finditer(rf'class="[^"]*{CASING_CLASS}', dom)]
+    stops = [m.start() for m in re.finditer(rf'class="[^"]*{STOP_CLASS}', dom)]
+    assert lines and len(casings) == len(lines)
+    assert all(c < line for c, line in zip(sorted(casings), sorted(lines), strict=True))
+    assert max(lines) < min(stops)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
@@ -130,6 +144,7 @@ def test_rider_selector_shows_one_rider(tmp_path: Path) -> None:
     dom, _ = _render(map_html(problem, solution), tmp_path, after_load=pick)
     assert len(re.findall(rf'class="[^"]*{ROUTE_CLASS}', dom)) == 1
     assert len(re.findall(rf'class="[^"]*{STOP_CLASS}', dom)) == len(chosen.stops) - 1  # the end has no marker
+    _assert_cased_lines_under_markers(dom)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")

@@ -52,6 +52,11 @@ ROUTE_CLASS = "medroute-route"
 """CSS class of every route polyline (one per route), e.g. to find them in the DOM."""
 BRIDGE_CLASS = "medroute-bridge"
 """CSS class of the dashed straight stretches of a route that are not roads."""
+CASING_CLASS = "medroute-casing"
+"""CSS class of the dark edge drawn beneath every route line (and dashed stretch), so that the
+light palette colours stand out from the grey roads and background."""
+CASING = "#333333"
+"""Colour of the route casing."""
 STOP_CLASS = "medroute-stop"
 """CSS class of every stop marker."""
 PANEL_CLASS = "medroute-panel"
@@ -178,7 +183,8 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
     for layer in overlays:
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _script(_markers_js(markers, missing.get_name(), crosses, cross_px)
+    _script(_casing_js([names[0] for names in layers.values()])
+            + _markers_js(markers, missing.get_name(), crosses, cross_px)
             + _panel_js(problem, solution, fmap.get_name(), layers, (routes.get_name(), stops.get_name()), bases,
                         legend_items)).add_to(fmap)
     if pts_all:
@@ -348,6 +354,26 @@ def _unassigned_marker(oc: Any) -> Cross:
     loc = oc.order.location
     return (*_latlon(loc), html.escape(f"{oc.order.id}: {oc.reason}"),
             _popup_html([("order", oc.order.id), ("reason", oc.reason or ""), ("detail", oc.detail)], "Unassigned"))
+
+
+def _casing_js(groups: Sequence[str]) -> str:
+    """JavaScript drawing a dark casing beneath every line of the route layers ``groups`` (named by
+    their JavaScript variables); it runs before the stop markers are added, which stay on top."""
+    return _CASING_JS % {"groups": ", ".join(groups), "color": CASING, "cls": CASING_CLASS}
+
+
+_CASING_JS = """
+[%(groups)s].forEach(function (group) {
+  var lines = [];
+  group.eachLayer(function (line) { lines.push(line); });
+  lines.forEach(function (line) {
+    group.removeLayer(line);
+    group.addLayer(L.polyline(line.getLatLngs(), {color: '%(color)s', weight: line.options.weight + 3,
+      opacity: 0.55, dashArray: line.options.dashArray, interactive: false, className: '%(cls)s'}));
+    group.addLayer(line);
+  });
+});
+"""
 
 
 def _markers_js(markers: dict[str, list[Marker]], missing: str, crosses: list[Cross], cross_px: int) -> str:
