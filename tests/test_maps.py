@@ -155,3 +155,31 @@ def test_road_segments_are_joined_and_drawn_once() -> None:
     assert dashed == [[a, b], [b, c]]  # dashed strokes: deduplicated, not joined
     (line,) = _chained([[[114.123456789, -8.123456789], [114.2, -8.2]]])
     assert sorted(line) == [[114.12346, -8.12346], [114.2, -8.2]]
+
+
+def _cross_popup_rows(page: str) -> dict[str, str]:
+    import html
+    import json
+
+    crosses = re.search(r"(\[\[[^\n]*\]\])\.forEach\(function \(m\) \{\n    L\.marker", page)
+    assert crosses is not None
+    ((_, _, _, popup),) = json.loads(crosses.group(1))
+    return {k: html.unescape(v) for k, v in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", popup)}
+
+
+def test_an_unassigned_orders_popup_says_where_from_when_and_why_in_words() -> None:
+    import dataclasses
+
+    from medroute.reasons import Reason
+    from medroute.timefmt import format_time
+
+    p, s = small_plan()
+    (left,) = s.unassigned
+    order = p.order[left.order]
+    rows = _cross_popup_rows(map_html(p, s))
+    assert rows["pharmacy"] == p.pharmacy[order.pharmacy].name
+    assert rows["released"] == format_time(order.release_s) and rows["windows"]
+    assert rows["reason"] == f"{left.reason}: {Reason(left.reason).text}"
+    assert rows["detail"] == left.detail
+    bare = dataclasses.replace(s, unassigned=(dataclasses.replace(left, detail=""),))
+    assert "detail" not in _cross_popup_rows(map_html(p, bare))  # no empty row

@@ -33,6 +33,7 @@ from typing import Any
 from ..errors import require
 from ..geo import Location
 from ..model import Problem
+from ..reasons import Reason
 from ..solution import Route, Solution, StopKind
 from ..timefmt import format_time
 from .drawing import (
@@ -178,7 +179,7 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
         markers[marks.get_name()] = _stop_markers(problem, route, colors[route.rider])
     outcomes = [oc for oc in order_outcomes(problem, solution) if not oc.served]
     missing = folium.FeatureGroup(name=f"Unassigned ({len(outcomes)})").add_to(fmap)
-    crosses = [_unassigned_marker(oc) for oc in outcomes]
+    crosses = [_unassigned_marker(problem, oc) for oc in outcomes]
     cross_px = 10 if len(problem.orders) > SMALL_MARKERS_FROM else 14
     for layer in overlays:
         layer.add_to(fmap)
@@ -350,10 +351,17 @@ Cross = tuple[float, float, str, str]
 (HTML) and popup (HTML)."""
 
 
-def _unassigned_marker(oc: Any) -> Cross:
-    loc = oc.order.location
-    return (*_latlon(loc), html.escape(f"{oc.order.id}: {oc.reason}"),
-            _popup_html([("order", oc.order.id), ("reason", oc.reason or ""), ("detail", oc.detail)], "Unassigned"))
+def _unassigned_marker(problem: Problem, oc: Any) -> Cross:
+    """An unassigned order's cross: its pharmacy, release, windows and why, in words."""
+    o = oc.order
+    why = oc.reason or ""
+    if why in {r.value for r in Reason}:
+        why = f"{why}: {Reason(why).text}"
+    pharmacy = problem.pharmacy[o.pharmacy]
+    rows = [("order", o.id), ("pharmacy", pharmacy.name or pharmacy.id), ("released", format_time(o.release_s)),
+            ("windows", ", ".join(str(w) for w in o.delivery_windows)), ("reason", why)]
+    rows += [("detail", oc.detail)] if oc.detail else []
+    return (*_latlon(o.location), html.escape(f"{o.id}: {oc.reason}"), _popup_html(rows, "Unassigned"))
 
 
 def _casing_js(groups: Sequence[str]) -> str:
