@@ -136,3 +136,25 @@ def test_python_access_sets_are_the_profiles() -> None:
     assert lua_set("access_tag_blacklist") == EXCLUDED_ACCESS
     assert re.findall(r"'([^']+)'", re.search(r"access_tags_hierarchy = Sequence \{([^}]*)\}", lua).group(1)) \
         == list(ACCESS_KEYS)  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_osm_and_osrm_agree_on_a_town_tagged_for_motorbikes(tmp_path: Path) -> None:
+    """South Surabaya carries motorcycle, motor_vehicle and access tags on ways and gates: read
+    alike, the two backends' times between 60 road places agree to a few seconds."""
+    pytest.importorskip("osrm", reason="the osrm extra (osrm-bindings) is not installed")
+    import numpy as np
+
+    from medroute.travel.osrm import OsrmBackend, build_dataset
+    from tests.data import data_path
+
+    path = data_path("osm/surabaya_south_drive.osm.bz2")
+    osm = GraphBackend(path)
+    g = osm.graph
+    main = np.flatnonzero(g.component == np.argmax(np.bincount(g.component)))
+    pick = np.random.default_rng(1).choice(main, 60, replace=False)
+    pts = [Location(float(g.lat[i]), float(g.lon[i])) for i in pick]
+    a = osm.matrix(pts).durations_s.astype(float)
+    b = OsrmBackend(dataset=build_dataset(path, cache_dir=tmp_path)).matrix(pts).durations_s.astype(float)
+    rel = np.abs(a - b) / np.maximum(b, 1.0)
+    assert float(np.max(rel)) <= 0.05
