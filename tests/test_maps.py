@@ -183,3 +183,14 @@ def test_an_unassigned_orders_popup_says_where_from_when_and_why_in_words() -> N
     assert rows["detail"] == left.detail
     bare = dataclasses.replace(s, unassigned=(dataclasses.replace(left, detail=""),))
     assert "detail" not in _cross_popup_rows(map_html(p, bare))  # no empty row
+
+
+def test_a_cold_items_popup_row_gives_its_budget_beside_its_time_out_of_the_fridge() -> None:
+    from medroute.outputs.frames import order_outcomes
+
+    p, s = small_plan()
+    (cold,) = [oc for oc in order_outcomes(p, s) if oc.served and oc.order.needs_coolbox]
+    assert cold.budget_s is not None
+    page = map_html(p, s)
+    rows = re.findall(rf"<tr><th>cold {cold.order.id}</th><td>(\d+) min out of fridge of (\d+) min budget</td>", page)
+    assert rows and {int(b) for _, b in rows} == {round(cold.budget_s / 60)}

@@ -24,7 +24,7 @@ import base64
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -172,11 +172,12 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
     drawer = LegDrawer(backend)
     layers: dict[str, list[str]] = {}
     markers: dict[str, list[Marker]] = {}
+    budgets = {oc.order.id: oc.budget_s for oc in order_outcomes(problem, solution)}
     for route in solution.routes:
         line = _route_layer(problem, solution, route, colors[route.rider], drawer).add_to(routes)
         marks = folium.FeatureGroup(name=f"stops {route.rider}", control=False).add_to(stops)
         layers[route.rider] = [line.get_name(), marks.get_name()]
-        markers[marks.get_name()] = _stop_markers(problem, route, colors[route.rider])
+        markers[marks.get_name()] = _stop_markers(problem, route, colors[route.rider], budgets)
     outcomes = [oc for oc in order_outcomes(problem, solution) if not oc.served]
     missing = folium.FeatureGroup(name=f"Unassigned ({len(outcomes)})").add_to(fmap)
     crosses = [_unassigned_marker(problem, oc) for oc in outcomes]
@@ -315,9 +316,10 @@ Marker = tuple[float, float, float, str, str, float, str, str, str]
 width (px), CSS class, tooltip (HTML) and popup (HTML)."""
 
 
-def _stop_markers(problem: Problem, route: Route, color: str) -> list[Marker]:
+def _stop_markers(problem: Problem, route: Route, color: str, budgets: Mapping[str, int | None]) -> list[Marker]:
     """The route's stops as markers (drawn in JavaScript: thousands of folium elements would
-    take seconds each hundred to render)."""
+    take seconds each hundred to render); each cold item on board is shown with its time out of
+    the fridge so far and its budget (``budgets``, seconds, by order id)."""
     small = len(problem.orders) > SMALL_MARKERS_FROM
     out: list[Marker] = []
     for ps in placed_stops(problem, route):
@@ -336,7 +338,9 @@ def _stop_markers(problem: Problem, route: Route, color: str) -> list[Marker]:
             if o.target_s is not None:
                 rows.append(("target", format_time(o.target_s)))
         for oid, exposure in s.cold:
-            rows.append((f"cold {oid}", f"{_mins(exposure)} out of fridge"))
+            budget = budgets.get(oid)
+            rows.append((f"cold {oid}", f"{_mins(exposure)} out of fridge"
+                         + (f" of {_mins(budget)} budget" if budget is not None else "")))
         head = {"start": "Start", "pickup": "Pickup", "delivery": "Delivery", "end": "End"}[s.kind.value]
         door = s.kind == StopKind.DELIVERY
         out.append((*_latlon(ps.location), (4 if small else 6) if door else 3, color,
