@@ -181,7 +181,8 @@ def measure(sizes: str, cache: Path) -> None:
             print(r, flush=True)
             runs.append(r)
     agree = [agreement("banyuwangi_pancer_drive.osm.bz2", datasets["banyuwangi_pancer_drive.osm.bz2"], 300),
-             agreement(graph, datasets[graph], 1000)]
+             agreement(graph, datasets[graph], 1000),
+             agreement("surabaya_south_drive.osm.bz2", datasets["surabaya_south_drive.osm.bz2"], 1000)]
     info = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "osrm_bindings": osrm_version(), "osrm_build_s": builds}
     (OUT / "travel.json").write_text(json.dumps({"info": info, "runs": runs, "agreement": agree}, indent=2))
