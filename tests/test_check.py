@@ -374,3 +374,17 @@ def test_the_legs_the_checker_reads_are_all_it_reads() -> None:
                                 [m.durations_s[a, b] for a, b in pairs], [m.distances_m[a, b] for a, b in pairs])
             assert check(p, variant, table) == check(p, variant)
         assert Rule.CARRIED in rules(p, emptied)
+
+
+def test_a_route_leaving_before_the_shift_starts_is_caught() -> None:
+    """The rider is available at midnight but on shift from 08:00: the same route an hour earlier
+    breaks the start rule alone."""
+    p = tiny(release_s=0, temperature="ambient")
+    p = dataclasses.replace(p, riders=(dataclasses.replace(p.riders[0], shift=TimeWindow(8 * 3600, 17 * 3600)),
+                                       p.riders[1]))
+    s = plan(p, [0, 1, 2, 3], [])
+    assert check(p, s) == [] and s.routes[0].stops[0].departure_s >= 8 * 3600
+    early = tuple(dataclasses.replace(x, arrival_s=x.arrival_s - (3600 if i else 0), start_s=x.start_s - 3600,
+                                      departure_s=x.departure_s - 3600) for i, x in enumerate(s.routes[0].stops))
+    found = check(p, dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], stops=early),)))
+    assert [v.rule for v in found] == [Rule.START] and "07:" in found[0].message

@@ -394,6 +394,9 @@ def _check_terminal(rider: Rider, s: Stop, i: int, on_board: Mapping[str, tuple[
     if i == 0 and s.arrival_s != rider.start_s:
         bad(Rule.START, f"start stop reports arrival {format_time(s.arrival_s)}, but the rider is "
                         f"available at {format_time(rider.start_s)}")
+    if i == 0 and s.departure_s < rider.earliest_departure_s:
+        bad(Rule.START, f"leaves at {format_time(s.departure_s)}, before the rider is available and on shift "
+                        f"({format_time(rider.earliest_departure_s)})")
     if i == 0 and (s.travel_s, s.distance_m) != (0, 0):
         bad(Rule.LEG, f"start stop reports a leg of {s.travel_s} s / {s.distance_m} m into it")
     if s.start_s < s.arrival_s:
