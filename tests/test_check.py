@@ -388,3 +388,11 @@ def test_a_route_leaving_before_the_shift_starts_is_caught() -> None:
                                       departure_s=x.departure_s - 3600) for i, x in enumerate(s.routes[0].stops))
     found = check(p, dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], stops=early),)))
     assert [v.rule for v in found] == [Rule.START] and "07:" in found[0].message
+
+
+def test_two_routes_of_one_rider_are_caught() -> None:
+    """Each route is feasible alone; a rider cannot ride both."""
+    p = tiny(temperature="ambient")
+    one, other = plan(p, [0, 2], []).routes[0], plan(p, [1, 3], []).routes[0]
+    found = check(p, Solution(routes=(one, other)))
+    assert [(v.rule, v.rider) for v in found] == [(Rule.ONE_ROUTE, "r1")]

@@ -35,6 +35,8 @@ class Rule(StrEnum):
     """Every rule :func:`check` enforces."""
 
     UNKNOWN_RIDER = "unknown_rider"
+    ONE_ROUTE = "one_route"
+    """A rider rides at most one route."""
     UNKNOWN_ORDER = "unknown_order"
     ROUTE_SHAPE = "route_shape"
     """A route must be start, visits, end."""
@@ -146,11 +148,16 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
     out: list[Violation] = []
     served: Counter[str] = Counter()
     unassigned = Counter(u.order for u in solution.unassigned)
+    routes_of: Counter[str] = Counter()
     for route in solution.routes:
         rider = problem.rider.get(route.rider)
         if rider is None:
             out.append(Violation(Rule.UNKNOWN_RIDER, f"route of unknown rider {route.rider!r}", route.rider))
             continue
+        routes_of[rider.id] += 1
+        if routes_of[rider.id] == 2:
+            out.append(Violation(Rule.ONE_ROUTE, f"rider {rider.id!r} has more than one route: merge them into "
+                                 "one day's route", rider.id))
         out.extend(_check_route(problem, rider, route.stops, _Legs(rider, mats[rider.profile]), served,
                                 set(unassigned)))
     for oid, count in unassigned.items():
