@@ -396,3 +396,10 @@ def test_two_routes_of_one_rider_are_caught() -> None:
     one, other = plan(p, [0, 2], []).routes[0], plan(p, [1, 3], []).routes[0]
     found = check(p, Solution(routes=(one, other)))
     assert [(v.rule, v.rider) for v in found] == [(Rule.ONE_ROUTE, "r1")]
+
+
+def test_a_cold_exposure_reported_twice_is_caught() -> None:
+    p = tiny()
+    s = plan(p, [0, 1, 2, 3], [])
+    cold = s.routes[0].stops[3].cold
+    assert cold and [v.rule for v in check(p, with_stop(s, 0, 3, cold=cold + cold))] == [Rule.LOAD_REPORT]

@@ -325,10 +325,9 @@ def _check_route(problem: Problem, rider: Rider, stops: tuple[Stop, ...], legs: 
         else:
             served[o.id] += 1
             out.extend(_check_delivery(rider, s, o, on_board))
-        reported = dict(s.cold)
-        if reported != exposures:
-            bad(Rule.LOAD_REPORT, f"stop {i}: reported cold exposure {reported} differs from {exposures}",
-                o.id)
+        if sorted(s.cold) != sorted(exposures.items()):
+            bad(Rule.LOAD_REPORT, f"stop {i}: reported cold exposure {list(s.cold)} differs from "
+                                  f"{sorted(exposures.items())}", o.id)
         out.extend(_check_load(rider, on_board, s, i, o.id))
         prev_dep = s.departure_s
     for oid in on_board:
@@ -413,9 +412,9 @@ def _check_terminal(rider: Rider, s: Stop, i: int, on_board: Mapping[str, tuple[
                           f"{format_time(s.start_s)} / {format_time(s.departure_s)}: a start stop waits "
                           "only before leaving, an end stop neither waits nor serves")
     exposures = {oid: s.start_s - left for oid, (o, left) in on_board.items() if o.needs_coolbox}
-    if dict(s.cold) != exposures:
-        bad(Rule.LOAD_REPORT, f"{s.kind.value} stop: reported cold exposure {dict(s.cold)} differs from "
-                              f"{exposures}")
+    if sorted(s.cold) != sorted(exposures.items()):
+        bad(Rule.LOAD_REPORT, f"{s.kind.value} stop: reported cold exposure {list(s.cold)} differs from "
+                              f"{sorted(exposures.items())}")
     out.extend(_check_load_report(rider, on_board, s, i))
     return out
 
