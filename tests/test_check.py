@@ -403,3 +403,17 @@ def test_a_cold_exposure_reported_twice_is_caught() -> None:
     s = plan(p, [0, 1, 2, 3], [])
     cold = s.routes[0].stops[3].cold
     assert cold and [v.rule for v in check(p, with_stop(s, 0, 3, cold=cold + cold))] == [Rule.LOAD_REPORT]
+
+
+@pytest.mark.parametrize("change", [{"arrival_s": float("nan")}, {"start_s": float("inf")}, {"departure_s": "09:00"},
+                                    {"travel_s": 1.5}, {"distance_m": None}, {"arrival_s": True},
+                                    {"kind": "teleport"}, {"load": Load(weight_g=0.5)},  # type: ignore[arg-type]
+                                    {"cold": (("o1", float("nan")),)}])
+def test_a_stop_of_the_wrong_types_is_refused(change: dict[str, object]) -> None:
+    """A plan built in Python with a NaN time crashed the checker (ValueError); now it is refused."""
+    from medroute import InvalidSolutionError
+
+    p = tiny()
+    name = next(iter(change))
+    with pytest.raises(InvalidSolutionError, match=rf"routes\[0\] \(rider 'r1'\) stop 1: {name}"):
+        check(p, with_stop(plan(p, [0, 1, 2, 3], []), 0, 1, **change))

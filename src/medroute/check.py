@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .errors import InvalidSolutionError
 from .geo import Location
 from .matrices import MatrixLike, as_matrices, warn_if_other_backend, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
@@ -143,7 +144,14 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
     -------
     list of Violation
         Each broken rule with the route, order and stop it concerns.
+
+    Raises
+    ------
+    InvalidSolutionError
+        A stop's kind, times, leg, load or cold exposures are not of their types (a time that is
+        not integer seconds, such as NaN): there is no plan to judge.
     """
+    _refuse_malformed(solution)
     mats = _lookups(problem, solution, matrix)
     out: list[Violation] = []
     served: Counter[str] = Counter()
@@ -176,6 +184,33 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
         if o.picked_up_by is not None and unassigned[o.id] and not served[o.id]:
             out.extend(_check_abandoned(problem, solution, o, mats))
     return out
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _refuse_malformed(solution: Solution) -> None:
+    """Raise :class:`~medroute.errors.InvalidSolutionError` naming the first stop field that is
+    not of its type: the rules compare integer seconds, metres and amounts."""
+    for r, route in enumerate(solution.routes):
+        for i, s in enumerate(route.stops):
+            where = f"routes[{r}] (rider {route.rider!r}) stop {i}"
+            if not isinstance(s, Stop):
+                raise InvalidSolutionError(f"{where}: expected a Stop, got {s!r}"[:300])
+            if s.kind not in tuple(StopKind):
+                raise InvalidSolutionError(f"{where}: kind must be one of {', '.join(k.value for k in StopKind)}, "
+                                           f"got {s.kind!r}"[:300])
+            for name in ("arrival_s", "start_s", "departure_s", "travel_s", "distance_m"):
+                if not _is_int(getattr(s, name)):
+                    raise InvalidSolutionError(f"{where}: {name} must be an integer (seconds, or metres for "
+                                               f"distance_m), got {getattr(s, name)!r}"[:300])
+            if not isinstance(s.load, Load) or not all(_is_int(v) for v in s.load.to_json()):
+                raise InvalidSolutionError(f"{where}: load must be a Load of five integers, got {s.load!r}"[:300])
+            if not all(isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str) and _is_int(c[1])
+                       for c in s.cold):
+                raise InvalidSolutionError(f"{where}: cold must hold (order id, integer seconds) pairs, "
+                                           f"got {s.cold!r}"[:300])
 
 
 def _lookups(problem: Problem, solution: Solution, matrix: MatrixLike) -> dict[str, LegLookup]:
