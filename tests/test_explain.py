@@ -53,3 +53,18 @@ def test_served_and_flagged_orders_are_not_explained() -> None:
     orders = (Order("a", "ph", DOOR, release_s=8 * H), Order("cold", "ph", DOOR, temperature="refrigerated"))
     inst = _inst(orders, (Rider("r", PH),))
     assert explain(inst, [[0, 2]]) == {}
+
+
+def test_an_order_on_board_is_explained_on_its_riders_route() -> None:
+    # Picked up at 07:00 with a 10-minute budget, its rider free from 09:00: no delivery keeps the
+    # budget. It was left with the engine's reason (search_limit from ortools and alns).
+    spent = Order("spent", "ph", DOOR, temperature="refrigerated", max_ride_s=600, picked_up_by="r",
+                  picked_up_s=7 * H)
+    fresh = Order("fresh", "ph", DOOR, temperature="refrigerated", max_ride_s=3600, picked_up_by="r",
+                  picked_up_s=9 * H)
+    rider = Rider("r", PH, start_s=9 * H, coolbox=CoolBox())
+    inst = _inst((spent, fresh), (rider,))
+    assert not inst.flagged
+    assert explain(inst, [[]], engine_reasons={0: Reason.SEARCH_LIMIT}) == {0: Reason.COLD_BUDGET,
+                                                                          1: Reason.SEARCH_LIMIT}
+    assert explain(inst, [[inst.delivery(1)]]) == {0: Reason.COLD_BUDGET}

@@ -2,8 +2,9 @@
 
 Single-order pre-checks come from :func:`medroute.precheck.precheck` (compiled into ``inst.flagged``) and are
 not repeated here. For an order the search dropped, :func:`explain` tries to insert it into each
-allowed rider's route — pickup at every position, delivery at every later position — and times
-each candidate with :func:`~medroute.schedule.schedule_route`:
+allowed rider's route — pickup at every position, delivery at every later position; for an order
+already on board, its delivery at every position of its rider's route — and times each candidate
+with :func:`~medroute.schedule.schedule_route`:
 
 * some insertion times: :attr:`Reason.NOT_WORTH_IT` if the order is optional and even the
   cheapest insertion costs more than its drop cost, else :attr:`Reason.SEARCH_LIMIT` (a longer
@@ -38,6 +39,12 @@ def _insertions(seq: Sequence[int], p: int, d: int) -> Iterator[list[int]]:
             yield [*seq[:i], p, *seq[i:j], d, *seq[j:]]
 
 
+def _deliveries(seq: Sequence[int], d: int) -> Iterator[list[int]]:
+    """``seq`` with ``d`` inserted at every position (an order on board: no pickup)."""
+    for i in range(len(seq) + 1):
+        yield [*seq[:i], d, *seq[i:]]
+
+
 def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
                   max_trials: int = 2000, deadline: float | None = None) -> Reason:
     """Why order ``k`` is not on ``routes`` (see the module docstring).
@@ -55,7 +62,8 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
     deadline
         ``time.perf_counter()`` value after which to stop trying.
     """
-    riders = [r for r in range(inst.m) if inst.allowed[k, r]]
+    carrier = int(inst.carried_by[k])
+    riders = [carrier] if carrier >= 0 else [r for r in range(inst.m) if inst.allowed[k, r]]
     if not riders:
         return Reason.NO_RIDER
     per_rider = max(30, max_trials // len(riders))
@@ -68,7 +76,8 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
         if isinstance(base, Infeasible):
             continue
         base_cost = route_cost(inst, r, seq, base)
-        for trials, cand in enumerate(_insertions(seq, p, d)):
+        cands = _deliveries(seq, d) if carrier >= 0 else _insertions(seq, p, d)
+        for trials, cand in enumerate(cands):
             if trials >= per_rider or (deadline is not None and time.perf_counter() > deadline):
                 break
             res = schedule_route(inst, r, cand)
@@ -114,7 +123,7 @@ def explain(inst: Instance, routes: Sequence[Sequence[int]], *,
     for k in range(inst.n):
         if k in served or k in inst.flagged:
             continue
-        if inst.carried_by[k] >= 0 or (deadline is not None and time.perf_counter() > deadline):
+        if deadline is not None and time.perf_counter() > deadline:
             out[k] = engine_reasons.get(k, Reason.SEARCH_LIMIT)
             continue
         out[k] = explain_order(inst, routes, k, max_trials=max_trials, deadline=deadline)
