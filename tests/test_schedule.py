@@ -197,3 +197,17 @@ def test_an_order_on_board_put_on_another_riders_route_goes_back_to_its_rider() 
     routes, dropped, _ = drop_untimable(inst, [[], [1]], label="test")
     assert routes == [[1], []] and dropped == {}
     assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []
+
+
+def test_an_order_on_board_its_rider_cannot_deliver_is_left_out_before_the_others() -> None:
+    """VROOM appended the delivery of an item whose budget had run out to a route of four orders:
+    all four were taken off before it, and came back unassigned though the route served them."""
+    from medroute.schedule import drop_untimable
+
+    spent = Order("spent", "ph", B, temperature="refrigerated", max_ride_s=60, picked_up_by="r", picked_up_s=0)
+    p = problem(spent, Order("a", "ph", B), Order("b", "ph", C))
+    inst = compiled(p)
+    assert inst.flagged == {}
+    routes, dropped, _ = drop_untimable(inst, [[1, 2, 4, 5, 3]], label="test")
+    assert routes == [[1, 2, 4, 5]] and dropped == {0: Reason.COLD_BUDGET}
+    assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []

@@ -131,11 +131,13 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
 
 def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: str
                    ) -> tuple[list[list[int]], dict[int, Reason], list[str]]:
-    """Take orders off each route until it times: the order the timing blames, or, when that
-    one is already on board, the last order still at its pharmacy; only when none is left, an
-    order on board — a flagged one first, else the one the timing blames. Then every order on
-    board that is on no route (dropped, or left on another rider's route) goes back to its rider's
-    route where that still times; else it comes back unassigned: its rider cannot deliver it.
+    """Take orders off each route until it times: an order on board that its rider cannot
+    deliver even alone first (the other orders would be taken off for nothing); then the order
+    the timing blames, or, when that one is already on board, the last order still at its
+    pharmacy; only when none is left, an order on board — a flagged one first, else the one the
+    timing blames. Then every order on board that is on no route (dropped, or left on another
+    rider's route) goes back to its rider's route where that still times; else it comes back
+    unassigned: its rider cannot deliver it.
 
     Returns the routes, the binding reason of each dropped order, and a note per drop (prefixed
     with ``label``).
@@ -150,10 +152,12 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             if not isinstance(timed, Infeasible):
                 break
             orders = [inst.order_of(v) for v in seq]
-            movable = ([k for k in orders if inst.carried_by[k] < 0] or [k for k in orders if k in inst.flagged]
-                       or orders)
+            alone = {k: schedule_route(inst, r, [inst.delivery(k)]) for k in orders if inst.carried_by[k] >= 0}
+            lost = {k: t for k, t in alone.items() if isinstance(t, Infeasible)}
+            movable = (list(lost) or [k for k in orders if inst.carried_by[k] < 0]
+                       or [k for k in orders if k in inst.flagged] or orders)
             k = timed.order if timed.order in movable else movable[-1]
-            dropped[k] = timed.reason
+            dropped[k] = lost[k].reason if k in lost else timed.reason
             seq = [v for v in seq if inst.order_of(v) != k]
             what = "already on board, left out by" if inst.carried_by[k] >= 0 else "taken off"
             notes.append(f"{label}: order {inst.problem.orders[k].id!r} {what} rider "
