@@ -68,3 +68,12 @@ def test_an_order_on_board_is_explained_on_its_riders_route() -> None:
     assert explain(inst, [[]], engine_reasons={0: Reason.SEARCH_LIMIT}) == {0: Reason.COLD_BUDGET,
                                                                           1: Reason.SEARCH_LIMIT}
     assert explain(inst, [[inst.delivery(1)]]) == {0: Reason.COLD_BUDGET}
+
+
+def test_a_rider_who_cannot_reach_their_end_in_the_shift_is_a_shift_reason() -> None:
+    # The rider's end is hours away, the shift one hour: no route of theirs times, not even the
+    # empty one. Every engine said search_limit (a longer search could have served it).
+    rider = Rider("r", PH, start_s=7 * H, end=Location(-8.9, 113.5), shift=TimeWindow(7 * H, 8 * H))
+    inst = _inst((Order("a", "ph", DOOR, release_s=7 * H),), (rider,))
+    assert not inst.flagged
+    assert explain(inst, [[]]) == {0: Reason.SHIFT}

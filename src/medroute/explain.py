@@ -10,7 +10,9 @@ with :func:`~medroute.schedule.schedule_route`:
   cheapest insertion costs more than its drop cost, else :attr:`Reason.SEARCH_LIMIT` (a longer
   or better search could have served it);
 * none times: the binding constraint that failed most often, one of :attr:`Reason.CAPACITY`,
-  :attr:`Reason.TIME_WINDOW`, :attr:`Reason.SHIFT`, :attr:`Reason.COLD_BUDGET`;
+  :attr:`Reason.TIME_WINDOW`, :attr:`Reason.SHIFT`, :attr:`Reason.COLD_BUDGET` (a rider whose day
+  does not time even without the order — no way to its end inside the shift — counts its own
+  failure);
 * no rider may carry it at all: :attr:`Reason.NO_RIDER`.
 
 Each order gets about ``max_trials`` timings spread over its riders (at least 30 per rider, so
@@ -73,7 +75,8 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
     for r in riders:
         seq = list(routes[r]) if r < len(routes) else []
         base = schedule_route(inst, r, seq)
-        if isinstance(base, Infeasible):
+        if isinstance(base, Infeasible):  # the rider's day does not time even without it
+            why[base.reason] += 1
             continue
         base_cost = route_cost(inst, r, seq, base)
         cands = _deliveries(seq, d) if carrier >= 0 else _insertions(seq, p, d)

@@ -3,6 +3,7 @@ it, is reproducible from its seed, and holds the time limit."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import time
@@ -135,6 +136,19 @@ def test_an_order_on_board_past_its_budget_is_reported_with_cold_budget(engine: 
         return
     assert medroute.check(problem, solution) == []
     assert [(u.order, u.reason) for u in solution.unassigned] == [("spent", Reason.COLD_BUDGET)]
+
+
+def test_orders_of_a_rider_who_cannot_reach_their_end_are_reported_with_shift(engine: str) -> None:
+    # The rider's end is hours away, the shift one hour: no route times, not even an empty one.
+    # Every engine said search_limit (a longer search could have served them).
+    p = generate(3, n=3, m=1, coolbox=False, plain=True)
+    rider = dataclasses.replace(p.riders[0], end=Location(-8.9, 113.5), shift=TimeWindow(7 * H, 8 * H))
+    problem = p.replace(riders=(rider,))
+    solution = _solve(problem, engine, stop=MaxWork(0.3))  # no clock: explain is never cut short
+    if solution is None:
+        return
+    assert medroute.check(problem, solution) == []
+    assert [(u.order, u.reason) for u in solution.unassigned] == [(o.id, Reason.SHIFT) for o in problem.orders]
 
 
 def test_same_seed_same_routes(engine: str) -> None:
