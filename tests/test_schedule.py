@@ -211,3 +211,25 @@ def test_an_order_on_board_its_rider_cannot_deliver_is_left_out_before_the_other
     routes, dropped, _ = drop_untimable(inst, [[1, 2, 4, 5, 3]], label="test")
     assert routes == [[1, 2, 4, 5]] and dropped == {0: Reason.COLD_BUDGET}
     assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []
+
+
+def test_a_window_missed_because_of_the_working_time_is_blamed_on_the_shift() -> None:
+    """A rider who may work one minute: the working time pushes the departure on until the door's
+    window has passed, and the route was reported infeasible for its time window."""
+    rider = Rider("r", A, start_s=3600, max_work_s=60)
+    inst = compiled(problem(Order("x", "ph", B, windows=(TimeWindow(0, 2 * 3600),)), rider=rider))
+    timed = schedule_route(inst, 0, [0, 1])
+    assert isinstance(timed, Infeasible) and timed.reason == Reason.SHIFT
+
+
+def test_a_window_missed_because_of_the_cold_budget_is_blamed_on_the_budget() -> None:
+    """The door opens at 10:00, the item may spend 15 minutes out of the fridge (the ride is 10),
+    the pharmacy closes at 09:00: keeping the budget pushes the pickup past closing."""
+    ph = Pharmacy("ph", A, handover_s=60, opening=(TimeWindow(0, 9 * 3600),))
+    cold = Order("x", "ph", B, windows=(TimeWindow(10 * 3600, 11 * 3600),), temperature="refrigerated",
+                 max_ride_s=900)
+    p = dataclasses.replace(problem(cold), pharmacies=(ph,))
+    inst = compiled(p)
+    assert inst.flagged == {}
+    timed = schedule_route(inst, 0, [0, 1])
+    assert isinstance(timed, Infeasible) and timed.reason == Reason.COLD_BUDGET

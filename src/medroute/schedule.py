@@ -93,19 +93,20 @@ def schedule_route(inst: Instance, r: int, nodes: Sequence[int]) -> RouteTimes |
 
     t: list[int] = [int(inst.depart[r])] + [-1] * len(nodes)
     end = t[0]
+    pushed = Reason.TIME_WINDOW  # what a missed window is blamed on: the last push, if any
     for _ in range(2 * len(nodes) + 10):
         for i in range(1, len(t)):
             bumped = earliest_in(max(t[i], t[i - 1] + gaps[i]), inst.windows[nodes[i - 1]])
             if bumped is None:
-                return Infeasible(Reason.TIME_WINDOW, inst.order_of(nodes[i - 1]))
+                return Infeasible(pushed, inst.order_of(nodes[i - 1]))
             t[i] = bumped
         end = t[-1] + end_gap if nodes else t[0] + end_gap
         changed = False
         for i, j, w, _k in back:
             if t[i] < t[j] + w:
-                t[i], changed = t[j] + w, True
+                t[i], changed, pushed = t[j] + w, True, Reason.COLD_BUDGET
         if max_work < NO_LIMIT and t[0] < end - max_work:
-            t[0], changed = end - max_work, True
+            t[0], changed, pushed = end - max_work, True, Reason.SHIFT
         if not changed:
             break
     else:
