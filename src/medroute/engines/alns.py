@@ -261,7 +261,10 @@ class AlnsEngine:
                          MAX_EVALS, 0 if budget is None else PATIENCE):
                 return StopReason.NO_IMPROVEMENT
             spent = time.perf_counter() - c0
-            chunk = max(1, min(chunk * 2, int(step * CHUNK_SECONDS / max(spent, 1e-6))))
+            # at most CHUNK_SECONDS, and no longer than the clock has left: past its stop, the
+            # search would eat the time solve keeps for explaining what it leaves out
+            span = min(CHUNK_SECONDS, meter.seconds_left())
+            chunk = max(1, min(chunk * 2, int(step * span / max(spent, 1e-6))))
         return StopReason.WORK
 
     @staticmethod
