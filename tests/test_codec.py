@@ -122,7 +122,10 @@ def test_dispatcher_states_saved_before_the_codec_still_restore() -> None:
     # saved before waiting was priced: a weight the file lacks keeps Objective's default (0)
     legacy = dataclasses.replace(PATIENTS_FIRST, rupiah_per_wait_hour=0.0)
     assert restored.objective == legacy
-    assert restored.to_json() == busy_dispatcher(objective=legacy).to_json()
+    expected = busy_dispatcher(objective=legacy).to_json()
+    for rs in expected["riders"]:  # saved before the newest placing event was kept: none known
+        rs["seen"] = None
+    assert restored.to_json() == expected
 
 
 @pytest.mark.parametrize("path", sorted((HERE / "fuzz" / "found").glob("*.json")), ids=lambda p: p.stem)

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from medroute import Location, Rider
-from medroute.dispatch import DispatchError, DispatchState, Visit, apply
+from medroute.dispatch import Dispatcher, DispatchError, DispatchState, Visit, apply
 from medroute.dispatch.persist import state_to_json
 from medroute.events import (
     Delivered,
@@ -20,7 +20,7 @@ from medroute.events import (
     RiderPosition,
     TravelDelay,
 )
-from tests.dispatch.town import BLAMBANGAN, H, dispatcher, order, replan, rider
+from tests.dispatch.town import BLAMBANGAN, GENTENG, H, dispatcher, order, replan, rider
 
 
 def test_apply_returns_a_new_state_and_leaves_its_input_alone() -> None:
@@ -132,3 +132,69 @@ def test_position_of_an_unknown_rider_is_named() -> None:
     d = dispatcher(1)
     with pytest.raises(DispatchError, match="rider 'x': unknown rider"):
         d.apply(RiderPosition(8 * H, "x", Location(0.0, 0.0)))
+
+
+# -- stale position reports -----------------------------------------------------------------------
+
+FAR = Location(-8.30, 114.25)
+"""Somewhere between the two pharmacies, far from both."""
+
+
+def test_a_position_report_older_than_a_pickup_is_logged_as_stale_and_ignored() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    before = d.riders["r0"]
+    d.apply(RiderPosition(8 * H + 300, "r0", FAR))
+    rs = d.riders["r0"]
+    assert (rs.location, rs.time_s) == (BLAMBANGAN.location, 8 * H + 600) == (before.location, before.time_s)
+    assert d.log[-1] == (f"{8 * H + 300}: rider 'r0': stale position report at {8 * H + 300} s ignored "
+                         f"(the pickup of 'o0' at {8 * H + 600} s is newer)")
+
+
+def test_a_position_report_older_than_another_is_ignored_and_a_newer_one_moves_the_rider() -> None:
+    d = dispatcher(1)
+    d.apply(RiderPosition(9 * H, "r0", FAR))
+    d.apply(RiderPosition(9 * H - 60, "r0", GENTENG.location))
+    assert (d.riders["r0"].location, d.riders["r0"].time_s) == (FAR, 9 * H)
+    assert "stale position report" in d.log[-1] and f"the position report at {9 * H} s" in d.log[-1]
+    d.apply(RiderPosition(9 * H + 60, "r0", GENTENG.location))
+    assert (d.riders["r0"].location, d.riders["r0"].time_s) == (GENTENG.location, 9 * H + 60)
+
+
+def test_a_position_report_at_the_same_time_as_a_delivery_moves_the_rider() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    d.apply(Delivered(8 * H + 1200, "o0"))
+    d.apply(RiderPosition(8 * H + 1200, "r0", FAR))
+    assert (d.riders["r0"].location, d.riders["r0"].time_s) == (FAR, 8 * H + 1200)
+    assert not any("stale" in n for n in d.log)
+
+
+def test_a_stale_report_is_judged_by_event_times_not_by_a_travel_delay() -> None:
+    d = dispatcher(1)
+    d.apply(RiderPosition(9 * H, "r0", FAR))
+    d.apply(TravelDelay(9 * H, "r0", 1800))  # planned availability 9:30, but nothing newer was received
+    d.apply(RiderPosition(9 * H + 600, "r0", GENTENG.location))
+    assert (d.riders["r0"].location, d.riders["r0"].time_s) == (GENTENG.location, 9 * H + 600)
+
+
+def test_a_replan_after_a_stale_report_plans_from_the_newer_place() -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(OrderCreated(8 * H, order(2, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    d.apply(RiderPosition(8 * H + 300, "r0", FAR))
+    plan = replan(d, 8 * H + 900)
+    start = plan.problem.rider["r0"]
+    assert (start.start, start.start_s) == (BLAMBANGAN.location, 8 * H + 900)
+
+
+def test_the_newest_placing_event_survives_a_save_and_restore() -> None:
+    d = dispatcher(1)
+    d.apply(RiderPosition(9 * H, "r0", FAR))
+    restored = Dispatcher.from_json(d.to_json())
+    restored.apply(RiderPosition(9 * H - 60, "r0", GENTENG.location))
+    assert restored.riders["r0"].location == FAR and "stale" in restored.log[-1]
+

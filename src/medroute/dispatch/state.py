@@ -117,9 +117,12 @@ class Visit(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class RiderState:
-    """The live record of one rider: last known position ``location`` from ``time_s`` (seconds);
-    ``closing``: offline once what is on board is delivered; ``committed``: the stop
-    ``(kind, order)`` the rider is driving to."""
+    """The live record of one rider: last known position ``location`` from ``time_s`` (seconds;
+    a :class:`~medroute.events.TravelDelay` moves it later); ``closing``: offline once what is on
+    board is delivered; ``committed``: the stop ``(kind, order)`` the rider is driving to;
+    ``seen``: the event time (seconds) and description of the newest event received that placed
+    the rider (a position report, pickup, failed pickup, delivery, ...), which a
+    :class:`~medroute.events.RiderPosition` stamped earlier cannot override."""
 
     rider: Rider
     online: bool
@@ -127,6 +130,7 @@ class RiderState:
     time_s: int
     closing: bool = False
     committed: tuple[str, str] | None = None
+    seen: tuple[int, str] | None = None
 
     @property
     def working(self) -> bool:
@@ -226,6 +230,12 @@ class _Change:
         self.riders[rs.rider.id] = new
         return new
 
+    def place(self, rid: str, location: Location, t: int, what: str) -> None:
+        """Rider ``rid`` is at ``location`` at ``t`` by an event described as ``what``."""
+        rs = self.riders[rid]
+        seen = rs.seen if rs.seen is not None and rs.seen[0] > t else (t, what)
+        self.set_rider(rs, location=location, time_s=t, seen=seen)
+
     def drop_visits(self, oid: str, kind: str | None = None) -> None:
         """Remove ``oid``'s planned stops (of ``kind``) from every route, and commitments to them."""
         for rid, visits in self.routes.items():
@@ -286,9 +296,7 @@ def apply(state: DispatchState, event: Event) -> DispatchState:
         case RiderOffline():
             _offline(c, t, c.rider(event.rider))
         case RiderPosition():
-            rs = c.rider(event.rider)
-            _need(event.location, Location, f"rider {rs.rider.id!r}: position must be a Location")
-            c.set_rider(rs, location=event.location, time_s=t)
+            _position(c, t, c.rider(event.rider), event.location)
         case PickedUp():
             _picked_up(c, t, c.order(event.order), c.rider(event.rider))
         case PickupFailed():
@@ -352,11 +360,14 @@ def _online(c: _Change, t: int, e: RiderOnline) -> None:
     if not isinstance(e.rider, str) or e.rider not in c.riders:
         if e.spec is None:
             raise DispatchError(f"rider {e.rider!r}: unknown rider (give spec= to add one)")
-        c.riders[e.rider] = RiderState(e.spec, True, e.location or e.spec.start, t)
+        seen = (t, "online report") if e.location is not None else None
+        c.riders[e.rider] = RiderState(e.spec, True, e.location or e.spec.start, t, seen=seen)
         return
     rs = c.riders[e.rider]
     c.set_rider(rs, rider=e.spec or rs.rider, online=True, closing=False, location=e.location or rs.location,
                 time_s=max(rs.time_s, t))
+    if e.location is not None and (rs.seen is None or rs.seen[0] <= t):
+        c.set_rider(c.riders[e.rider], seen=(t, "online report"))
 
 
 def _offline(c: _Change, t: int, rs: RiderState) -> None:
@@ -377,6 +388,17 @@ def _offline(c: _Change, t: int, rs: RiderState) -> None:
         c.routes.pop(rid, None)
 
 
+def _position(c: _Change, t: int, rs: RiderState, location: Location) -> None:
+    """A position report moves the rider unless an event received earlier placed them later."""
+    rid = rs.rider.id
+    _need(location, Location, f"rider {rid!r}: position must be a Location")
+    if rs.seen is not None and t < rs.seen[0]:
+        c.log.append(f"{t}: rider {rid!r}: stale position report at {t} s ignored "
+                     f"(the {rs.seen[1]} at {rs.seen[0]} s is newer)")
+        return
+    c.place(rid, location, t, "position report")
+
+
 def _picked_up(c: _Change, t: int, st: OrderState, rs: RiderState) -> None:
     rid = rs.rider.id
     if st.status in FINAL or st.carrier is not None:
@@ -395,7 +417,7 @@ def _picked_up(c: _Change, t: int, st: OrderState, rs: RiderState) -> None:
     for other_rs in list(c.riders.values()):
         if other_rs.rider.id != rid and other_rs.committed is not None and other_rs.committed[1] == st.id:
             c.set_rider(other_rs, committed=None)
-    c.set_rider(c.riders[rid], location=c.base.pharmacies[st.order.pharmacy].location, time_s=t)
+    c.place(rid, c.base.pharmacies[st.order.pharmacy].location, t, f"pickup of {st.id!r}")
     if any(v.order == st.id for v in c.routes.get(rid, ())):
         c.advance(rid, t)
     else:  # picked up off the plan (a released commitment): the rest of the route was planned elsewhere
@@ -410,7 +432,7 @@ def _pickup_failed(c: _Change, t: int, st: OrderState, rs: RiderState, reason: o
     _need_working(rs, f"order {st.id!r}: pickup failed for")
     _need(reason, str, f"order {st.id!r}: the reason a pickup failed must be a string")
     c.drop_visits(st.id)
-    c.set_rider(c.riders[rid], location=c.base.pharmacies[st.order.pharmacy].location, time_s=t)
+    c.place(rid, c.base.pharmacies[st.order.pharmacy].location, t, f"failed pickup of {st.id!r}")
     c.log.append(f"{t}: rider {rid!r} could not pick up {st.id!r}" + (f" ({reason})" if reason else ""))
     c.replan_due = True
 
@@ -427,10 +449,10 @@ def _delivered(c: _Change, t: int, st: OrderState) -> None:
     rs = _carrier(c, st, "delivered", t)
     if st.returning:
         c.set_order(st, returned_s=t, carrier=None)
-        c.set_rider(rs, location=c.base.pharmacies[st.order.pharmacy].location, time_s=t)
+        c.place(rs.rider.id, c.base.pharmacies[st.order.pharmacy].location, t, f"return of {st.id!r}")
     else:
         c.set_order(st, status=OrderStatus.DELIVERED, done_s=t, delivered_by=rs.rider.id, carrier=None)
-        c.set_rider(rs, location=st.order.location, time_s=t)
+        c.place(rs.rider.id, st.order.location, t, f"delivery of {st.id!r}")
     c.drop_visits(st.id)
     c.after_drop(rs.rider.id, t)
 
@@ -444,7 +466,7 @@ def _failed(c: _Change, t: int, st: OrderState, retry: TimeWindow | None) -> Non
         c.set_order(st, attempts=st.attempts + 1, retry=retry)
     else:
         c.set_order(st, attempts=st.attempts + 1, status=OrderStatus.FAILED, done_s=t, returning=True)
-    c.set_rider(rs, location=st.order.location, time_s=t)
+    c.place(rs.rider.id, st.order.location, t, f"failed delivery of {st.id!r}")
     c.drop_visits(st.id)
     c.after_drop(rs.rider.id, t)
 
