@@ -11,6 +11,7 @@ import pytest
 from medroute import Location, Rider
 from medroute.dispatch import Dispatcher, DispatchError, DispatchState, Visit, apply
 from medroute.dispatch.persist import state_to_json
+from medroute.dispatch.state import relax_all
 from medroute.events import (
     Delivered,
     OrderCreated,
@@ -198,3 +199,19 @@ def test_the_newest_placing_event_survives_a_save_and_restore() -> None:
     restored.apply(RiderPosition(9 * H - 60, "r0", GENTENG.location))
     assert restored.riders["r0"].location == FAR and "stale" in restored.log[-1]
 
+
+def test_relax_all_returns_what_it_bent_and_logs_it() -> None:
+    d = dispatcher(2)
+    d.apply(OrderCreated(8 * H, order(0, cold=True, release_s=8 * H), released=True))
+    d.apply(OrderCreated(8 * H, order(2, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 60, "o0", "r0"))
+    d.lock("o2", "r1")
+    state = dataclasses.replace(d.state, riders={**d.state.riders,
+                                                 "r1": dataclasses.replace(d.riders["r1"], committed=("pickup", "o2"))})
+    after, notes = relax_all(state, 9 * H, release_pickups=True)
+    assert notes == ("order 'o0' on board of 'r0': no plan delivers everything on board by the rules; "
+                     "delivered as soon as possible",
+                     "rider 'r1': commitment to pick up 'o2' released (no plan kept it)")
+    assert after.log[len(state.log):] == tuple(f"{9 * H}: {n}" for n in notes)
+    assert after.orders["o0"].relaxed and after.riders["r1"].committed is None
+    assert relax_all(after, 9 * H, release_pickups=True)[1] == (), "nothing left to bend"

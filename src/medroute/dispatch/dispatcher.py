@@ -332,6 +332,7 @@ class Dispatcher:
             improved = self._improved_routes()
             overtime: set[str] = set()
             problem = ""
+            bent: tuple[str, ...] = ()
             for attempt in range(4):
                 b = build(state, at, self.settings, self._matrices, overtime, board_margin=attempt == 0)
                 pool = Pool(b, previous_riders(_stops(state.routes)), self.stability_rp)
@@ -340,12 +341,11 @@ class Dispatcher:
                                  work=work)
                 if out.solution is not None and out.candidate is not None:
                     self._improvement = Improvement(pool, out.candidate)
-                    # what the fallback bent, from its log entries ("{time}: {what}")
-                    bent = tuple(n.split(": ", 1)[1] for n in state.log[len(self._state.log):])
                     return self._adopt(state, b, out.solution, out.candidate, at, time.perf_counter() - t0, bent)
                 problem = out.problem
                 if attempt >= 1:  # the first retry only plans the items on board with their real budgets
-                    state = _bend(state, at, attempt - 1)
+                    state, notes = _bend(state, at, attempt - 1)
+                    bent += notes
                     overtime |= {s.carrier for s in state.orders.values() if s.carrier is not None}
             raise DispatchError(f"dispatch: no plan passes the checker at {at} s: {problem}")
 
@@ -481,7 +481,7 @@ def _stops(routes: Mapping[str, Sequence[st.Visit]]) -> dict[str, list[tuple[str
     return {rid: [(v.kind, v.order) for v in visits] for rid, visits in routes.items()}
 
 
-def _bend(state: DispatchState, at: int, attempt: int) -> DispatchState:
+def _bend(state: DispatchState, at: int, attempt: int) -> tuple[DispatchState, tuple[str, ...]]:
     """After a failed attempt: relax every item on board (their riders get overtime); after the
-    second, also release commitments to pickups."""
+    second, also release commitments to pickups. Returns the new state and what was bent."""
     return st.relax_all(state, at, release_pickups=attempt >= 1)

@@ -576,20 +576,27 @@ def adopt(state: DispatchState, solution: Solution, *, now: int, relaxed: Collec
     return c.done(now)
 
 
-def relax_all(state: DispatchState, now: int, *, release_pickups: bool) -> DispatchState:
+def relax_all(state: DispatchState, now: int, *,
+              release_pickups: bool) -> tuple[DispatchState, tuple[str, ...]]:
     """The state with every item on board relaxed (planned as soon as possible) and, with
     ``release_pickups``, every commitment to a pickup released: what a replan bends when no
-    candidate passes the checker."""
+    candidate passes the checker.
+
+    Returns the new state and what was bent, one note per item or commitment (each also logged,
+    stamped ``now``).
+    """
     c = _Change(state)
+    notes = []
     for st in list(c.orders.values()):
         if st.carrier is not None and not st.returning and not st.relaxed:
-            c.log.append(f"{now}: order {st.id!r} on board of {st.carrier!r}: no plan delivers everything on board "
+            notes.append(f"order {st.id!r} on board of {st.carrier!r}: no plan delivers everything on board "
                          "by the rules; delivered as soon as possible")
             c.set_order(st, relaxed=True)
     if release_pickups:
         for rs in list(c.riders.values()):
             if rs.committed is not None and rs.committed[0] == "pickup":
-                c.log.append(f"{now}: rider {rs.rider.id!r}: commitment to pick up {rs.committed[1]!r} released "
+                notes.append(f"rider {rs.rider.id!r}: commitment to pick up {rs.committed[1]!r} released "
                              "(no plan kept it)")
                 c.set_rider(rs, committed=None)
-    return c.done(state.now_s)
+    c.log.extend(f"{now}: {n}" for n in notes)
+    return c.done(state.now_s), tuple(notes)
