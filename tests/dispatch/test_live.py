@@ -13,7 +13,7 @@ from medroute import Problem, TimeWindow
 from medroute.dispatch import Dispatcher, Plan
 from medroute.dispatch.live import Settings, _earliest_deliveries, build
 from medroute.dispatch.replan import Pool, to_live
-from medroute.events import OrderCreated, PickedUp, RiderPosition, TravelDelay
+from medroute.events import DeliveryFailed, OrderCreated, OrderReleased, PickedUp, RiderPosition, TravelDelay
 from medroute.model import MAX_TIME_S, PATIENTS_FIRST
 from medroute.reasons import Reason
 from medroute.travel.haversine import HaversineBackend
@@ -207,6 +207,25 @@ def test_a_committed_pickup_whose_item_could_no_longer_reach_its_window_is_relea
     assert d.riders["r0"].committed is None
     assert not any("no plan kept it" in line for line in d.log), "the replan needed no bending"
     assert [u.order for u in plan.solution.unassigned] == ["o0"]
+
+
+def test_a_committed_ambient_pickup_is_folded_at_arrival_not_at_its_stale_planned_start() -> None:
+    # r1 was to deliver o3 (genteng side) and then pick o4 up at Blambangan near 10:00; it picked
+    # o3 up early, the patient was out (retry 09:00-11:00), and the o4 pickup became committed.
+    # Riding on now, r1 is back at o3's door before 11:00: no item on board needs relaxing.
+    d = dispatcher(2, commit_within_s=H)
+    d.apply(OrderCreated(8 * H, order(3, release_s=8 * H + 1800, rider_lock="r1")))
+    d.apply(OrderCreated(8 * H, order(4, release_s=8 * H, rider_lock="r1")))
+    replan(d, 8 * H)
+    assert [(v.kind, v.order) for v in d.routes["r1"]][:3] == [("pickup", "o3"), ("delivery", "o3"), ("pickup", "o4")]
+    d.apply(OrderReleased(8 * H, "o3"))
+    d.apply(PickedUp(8 * H, "o3", "r1"))
+    d.apply(DeliveryFailed(8 * H, "o3", retry=TimeWindow(9 * H, 11 * H)))
+    assert d.riders["r1"].committed == ("pickup", "o4")
+    plan = replan(d, 8 * H)
+    assert not d.orders["o3"].relaxed and plan.notes == ()
+    door = next(s for s in plan.route("r1") if s.order == "o3")
+    assert 9 * H <= door.start_s <= 11 * H
 
 
 def test_earliest_deliveries_are_the_quickest_allowed_rider_straight_there() -> None:

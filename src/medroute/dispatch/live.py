@@ -284,10 +284,11 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState, skip: Collectio
     """Fold every committed stop that can still be made into its rider's start (module docstring);
     commitments to ``skip``'s orders (stranded) are released.
 
-    Service at the committed stop starts on arrival, or at its planned start if later (a cold
-    pickup may be planned late on purpose so that the budget reaches the door window). A committed
-    pickup whose item could then no longer reach its door window within its budget and the
-    rider's shift is released.
+    Service at the committed stop starts on arrival; at a cold pickup, at its planned start if
+    later (planned late on purpose so that the budget reaches the door window). Any other planned
+    start may be stale (stops before it done early or dropped) and would hold the rider back. A
+    committed pickup whose item could then no longer reach its door window within its budget and
+    the rider's shift is released.
     """
     notes: list[str] = []
     oindex = {o.id: k for k, o in enumerate(b_live.orders)}
@@ -308,7 +309,8 @@ def _fold(b_live: Problem, inst: Instance, state: DispatchState, skip: Collectio
         node = inst.pickup(k) if kind == "pickup" else inst.delivery(k)
         loc = int(inst.node_loc[node])
         visits = state.routes.get(rider.id, ())
-        planned = visits[0].start_s if visits and (visits[0].kind, visits[0].order) == rs.committed else 0
+        timed = kind == "pickup" and b_live.orders[k].needs_coolbox
+        planned = visits[0].start_s if timed and visits and (visits[0].kind, visits[0].order) == rs.committed else 0
         arrive = int(inst.depart[r]) + int(inst.duration(r)[inst.start_loc[r], loc])
         start = earliest_in(max(arrive, planned), inst.windows[node])
         if start is None and planned > arrive:
