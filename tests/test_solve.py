@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 import medroute
-from medroute import EngineError, Location, Order, Pharmacy, Problem, Rider
+from medroute import EngineError, Location, Order, Pharmacy, Problem, Rider, TimeWindow
 from medroute.compile import Instance
 from medroute.engines import registry
 from medroute.engines.base import SUPPORTED, EngineResult, Support
@@ -88,6 +88,27 @@ def test_left_out_orders_are_explained_and_budget_passed_on() -> None:
     assert [(u.order, u.reason) for u in solution.unassigned] == [("a", medroute.Reason.SEARCH_LIMIT)]
     assert (solution.engine, solution.seed) == ("lazy", 5)
     assert solution.solve_time_s > 0
+
+
+class _Overrunning(_Lazy):
+    """Serves nothing and uses the whole budget, reserve included (a loaded machine)."""
+
+    name = "overrunning"
+
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        time.sleep(stop.seconds + 0.1)
+        return super().solve(instance, stop=stop, seed=seed, initial=initial, progress=progress)
+
+
+def test_an_engine_that_used_the_whole_budget_still_gets_its_left_out_orders_explained() -> None:
+    far = Rider("r", Location(-8.6, 114.37), start_s=8 * H)  # about 60 km away: misses the window
+    order = Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H, windows=(TimeWindow(8 * H, 8 * H + 1800),))
+    problem = Problem(pharmacies=_problem().pharmacies, orders=(order,), riders=(far,))
+    t0 = time.perf_counter()
+    solution = solve(problem, engine=_Overrunning(), time_limit=0.3)
+    assert time.perf_counter() - t0 <= 0.3 * 1.05 + 1
+    assert [(u.order, u.reason) for u in solution.unassigned] == [("a", medroute.Reason.TIME_WINDOW)]
 
 
 def test_greedy_by_name() -> None:

@@ -24,6 +24,10 @@ RESERVE_SHARE = 0.03
 """Share of a clock budget (at most :data:`RESERVE_S`) kept from the engine for explaining and
 timing its plan; what they take beyond it falls in the 5 % + 1 s the limit allows."""
 RESERVE_S = 0.5
+EXPLAIN_MIN_S = 0.1
+"""Seconds :func:`~medroute.explain.explain` always has, even when the engine (or a loaded
+machine) used up the reserve: without them every order left out of a short solve kept the
+engine's ``search_limit``. They come out of the 1 s the limit allows past it."""
 
 
 def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float | None = None,
@@ -134,7 +138,8 @@ def plan_instance(inst: Instance, eng: Engine, budget: Budget, *, t0: float, see
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
     start = node_routes(inst, initial) if initial is not None else None
     result = eng.solve(inst, stop=engine_stop, seed=seed, progress=progress, initial=start)
-    deadline = end if math.isfinite(end) else None  # the 5 % + 1 s allowed past it covers the timing
+    # the 5 % + 1 s allowed past the end covers the timing and the explanations' minimum
+    deadline = max(end, time.perf_counter() + EXPLAIN_MIN_S) if math.isfinite(end) else None
     if relaxed:
         solution = _relaxed_plan(inst, result, eng.name, seed, deadline)
     else:
