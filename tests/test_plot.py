@@ -126,3 +126,20 @@ def test_the_command_line_draws_its_figures_with_agg(tmp_path: Path) -> None:
         assert matplotlib.get_backend().lower() == "agg"
     finally:
         matplotlib.use(before)
+
+
+def test_timeline_cold_band_runs_on_through_a_handover_while_cold_items_stay_on_board() -> None:
+    base = small_problem()
+    cold = tuple(dataclasses.replace(o, temperature="refrigerated") if o.id == "rx-1" else o for o in base.orders)
+    p, s = small_plan(base.replace(orders=cold))  # ani: picks up rx-1, rx-2 (both cold), delivers rx-2, then rx-1
+    ani = s.route_of("ani")
+    assert ani is not None
+    first_pickup = next(st for st in ani.stops if st.kind.value == "pickup")
+    last_door = [st for st in ani.stops if st.kind.value == "delivery"][-1]
+    fig = plot_timeline(p, s)
+    ax = fig.axes[0]
+    bands = [c for c in ax.collections if c.get_label() == "_cold"]
+    rows = {round(float(c.get_paths()[0].vertices[:, 1].min()), 2): c for c in bands}
+    ani_row = rows[round(0 + 0.22, 2)]
+    spans = [(float(v[:, 0].min()), float(v[:, 0].max())) for v in (path.vertices for path in ani_row.get_paths())]
+    assert spans == [pytest.approx((first_pickup.departure_s / 3600, last_door.start_s / 3600))]

@@ -316,7 +316,8 @@ def _draw_panel_places(ax: Any, problem: Problem, solution: Solution, riders: Se
 
 
 def _phases(route: Route) -> tuple[dict[str, list[tuple[float, float]]], list[tuple[float, float, int]]]:
-    """A route's (start h, length h) spans per phase, and its (start h, length h, items) cold spans."""
+    """A route's (start h, length h) spans per phase, and its (start h, length h, items) cold spans:
+    consecutive and touching while any cold item is on board, handovers included."""
     h = 3600.0
     bars: dict[str, list[tuple[float, float]]] = {k: [] for k in PHASE_COLORS}
     cold: list[tuple[float, float, int]] = []
@@ -331,8 +332,24 @@ def _phases(route: Route) -> tuple[dict[str, list[tuple[float, float]]], list[tu
             bars[s.kind.value].append((s.start_s / h, (s.departure_s - s.start_s) / h))
         if prev_dep is not None and prev_cold:
             cold.append((prev_dep / h, (s.start_s - prev_dep) / h, prev_cold))
+        # Items that stay on board through the handover: those there before it and still after.
+        staying = min(prev_cold, s.load.cold_parcels)
+        if staying and s.departure_s > s.start_s:
+            cold.append((s.start_s / h, (s.departure_s - s.start_s) / h, staying))
         prev_dep, prev_cold = s.departure_s, s.load.cold_parcels
     return bars, cold
+
+
+def _joined(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Time-ordered ``(start, length)`` spans with those that touch or overlap joined into one."""
+    out: list[tuple[float, float]] = []
+    for x, w in spans:
+        if out and x <= out[-1][0] + out[-1][1] + 1e-9:
+            x0, w0 = out[-1]
+            out[-1] = (x0, max(w0, x + w - x0))
+        else:
+            out.append((x, w))
+    return out
 
 
 def timeline_pages(solution: Solution, per_page: int = TIMELINE_PAGE) -> int:
@@ -347,8 +364,9 @@ def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_pa
     One row per route (y tick labels are the rider ids); time on the x axis in hours of the
     problem's day. Bars: riding (leg into each stop), waiting (arrival → service start), pickup
     handover and door handover. A thin orange band under a row marks the time with cold items
-    on board, annotated with their number. Without a route the axes say so. :func:`timeline_pages`
-    says how many pages there are; :func:`plot_activity` sums every rider up in one chart.
+    on board, unbroken through a handover that leaves some on board, annotated with their
+    number. Without a route the axes say so. :func:`timeline_pages` says how many pages there
+    are; :func:`plot_activity` sums every rider up in one chart.
 
     Returns
     -------
@@ -363,8 +381,9 @@ def plot_timeline(problem: Problem, solution: Solution, *, page: int = 0, per_pa
         for phase, spans in bars.items():
             if spans:
                 ax.broken_barh(spans, (row - 0.3, 0.5), facecolors=PHASE_COLORS[phase], label=f"_{phase}")
-        for x, w, _ in cold:
-            ax.broken_barh([(x, w)], (row + 0.22, 0.1), facecolors=COLD_COLOR, label="_cold")
+        if cold:
+            ax.broken_barh(_joined([(x, w) for x, w, _ in cold]), (row + 0.22, 0.1), facecolors=COLD_COLOR,
+                           label="_cold")
         cold_rows.append(cold)
     if any(cold_rows):
         _label_cold(ax, cold_rows)
