@@ -151,8 +151,6 @@ def test_road_segments_are_joined_and_drawn_once() -> None:
     assert edges(joined) == edges(segments)
     assert sum(len(line) - 1 for line in joined) == 4  # every street once
     assert len(joined) == 2
-    dashed = _chained([[a, b], [b, a], [b, c]], join=False)
-    assert dashed == [[a, b], [b, c]]  # dashed strokes: deduplicated, not joined
     (line,) = _chained([[[114.123456789, -8.123456789], [114.2, -8.2]]])
     assert sorted(line) == [[114.12346, -8.12346], [114.2, -8.2]]
 
@@ -194,3 +192,15 @@ def test_a_cold_items_popup_row_gives_its_budget_beside_its_time_out_of_the_frid
     page = map_html(p, s)
     rows = re.findall(rf"<tr><th>cold {cold.order.id}</th><td>(\d+) min out of fridge of (\d+) min budget</td>", page)
     assert rows and {int(b) for _, b in rows} == {round(cold.budget_s / 60)}
+
+
+def test_the_offline_base_map_draws_roads_only_not_the_bridges_between_road_clusters() -> None:
+    import json
+
+    p, s, be = bridged_plan()
+    page = map_html(p, s, backend=be)
+    bases = [json.loads(m) for m in re.findall(r'_add\((\{"features": .*?)\);\n', page)]
+    drawn = {frozenset((tuple(a), tuple(b))) for base in bases for f in base["features"]
+             for line in f["geometry"]["coordinates"] for a, b in itertools.pairwise(line)}
+    assert drawn == {frozenset(e) for e in (((114.3, -8.2), (114.305, -8.2)), ((114.305, -8.2), (114.31, -8.205)),
+                                            ((114.36, -8.23), (114.365, -8.23)), ((114.365, -8.23), (114.37, -8.235)))}

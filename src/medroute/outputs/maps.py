@@ -221,14 +221,13 @@ def _base_layers(fmap: Any, tiles: str | None, graph: Any, pts: Sequence[Locatio
     offline = folium.FeatureGroup(name="Roads (offline)" if roads else "No base map", overlay=False,
                                   show=tiles is None)
     if roads:
-        segs = road_segments(graph, bbox_of(pts, 0.02))
-        for coords, dashed in ((segs.roads, False), (segs.bridges, True)):
-            if len(coords):
-                folium.GeoJson(
-                    {"type": "MultiLineString", "coordinates": _chained(coords.tolist(), join=not dashed)},
-                    style_function=lambda _f, dashed=dashed: {"color": "#9a9a9a", "weight": 1, "opacity": 0.7,
-                                                              "dashArray": DASH if dashed else None},
-                    interactive=False, control=False).add_to(offline)
+        # Roads only: a bridge between road clusters is no road, and a route that takes one draws
+        # it dashed in the rider's colour.
+        coords = road_segments(graph, bbox_of(pts, 0.02)).roads
+        if len(coords):
+            folium.GeoJson({"type": "MultiLineString", "coordinates": _chained(coords.tolist())},
+                           style_function=lambda _f: {"color": "#9a9a9a", "weight": 1, "opacity": 0.7},
+                           interactive=False, control=False).add_to(offline)
     offline.add_to(fmap)
     names["offline"] = offline.get_name()
     if roads:
@@ -236,20 +235,17 @@ def _base_layers(fmap: Any, tiles: str | None, graph: Any, pts: Sequence[Locatio
     return names
 
 
-def _chained(segments: list[list[list[float]]], *, join: bool = True) -> list[list[list[float]]]:
+def _chained(segments: list[list[list[float]]]) -> list[list[list[float]]]:
     """``[lon, lat]`` segments rounded to :data:`DECIMALS`, each drawn once (whichever way it
-    runs), and with ``join`` joined end to end into as few lines as a greedy walk finds: the same
-    strokes, less text. Dashed strokes are not joined: two nearly parallel dashed lines drawn from
-    opposite ends would fill each other's gaps and read as one solid line."""
+    runs), joined end to end into as few lines as a greedy walk finds: the same strokes, less
+    text."""
     seen: set[tuple[tuple[float, float], ...]] = set()
     segs: list[list[tuple[float, float]]] = []
     for raw in segments:
         key = tuple((round(x, DECIMALS), round(y, DECIMALS)) for x, y in raw)
-        if key not in seen and key[::-1] not in seen:  # a two-way street once: its dashes stay in step
+        if key not in seen and key[::-1] not in seen:  # a two-way street once
             seen.add(key)
             segs.append(list(key))
-    if not join:
-        return [[list(p) for p in seg] for seg in segs]
     ends: dict[tuple[float, float], list[int]] = {}
     for i, seg in enumerate(segs):
         ends.setdefault(seg[0], []).append(i)

@@ -90,12 +90,8 @@ def _xy(parts: Sequence[Sequence[Location]]) -> tuple[list[float], list[float]]:
 
 def _draw_roads(ax: Any, graph: Any, bbox: BBox) -> None:
     mcoll: Any = require("matplotlib.collections", "viz")
-    segs = road_segments(graph, bbox)
-    ax.add_collection(mcoll.LineCollection(segs.roads, colors="#cccccc", linewidths=0.5, zorder=0, label="_roads"),
-                      autolim=False)
-    if len(segs.bridges):
-        ax.add_collection(mcoll.LineCollection(segs.bridges, colors="#d0d0d0", linewidths=0.5, zorder=0,
-                                               linestyles=[BRIDGE_STYLE], label="_road_bridges"), autolim=False)
+    ax.add_collection(mcoll.LineCollection(road_segments(graph, bbox).roads, colors="#cccccc", linewidths=0.5,
+                                           zorder=0, label="_roads"), autolim=False)
 
 
 def _draw_route(ax: Any, drawer: LegDrawer, problem: Problem, solution: Solution, rider: str, color: str,
@@ -154,7 +150,8 @@ def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, back
         A road graph to draw underneath in light grey: a
         :class:`~medroute.travel.graph.RoadGraph`, a :class:`~medroute.travel.graph.GraphBackend`
         or a networkx graph with node ``x`` / ``y`` in degrees. Only edges near the plan are
-        drawn; straight bridges between road clusters are dashed.
+        drawn, and only roads: the straight bridges between road clusters are not (a route
+        that takes one draws it dashed).
     backend
         A travel backend whose ``path`` gives each leg's road geometry; ``None`` draws
         straight legs (``graph`` alone does not route the legs). Stretches that are not roads
@@ -290,9 +287,6 @@ def _draw_segments(ax: Any, segs: Any) -> None:
     mcoll: Any = require("matplotlib.collections", "viz")
     ax.add_collection(mcoll.LineCollection(segs.roads, colors="#d5d5d5", linewidths=0.4, zorder=0, label="_roads"),
                       autolim=False)
-    if len(segs.bridges):
-        ax.add_collection(mcoll.LineCollection(segs.bridges, colors="#c0c0c0", linewidths=0.5, zorder=0,
-                                               linestyles=[BRIDGE_STYLE], label="_road_bridges"), autolim=False)
 
 
 def _draw_panel_places(ax: Any, problem: Problem, solution: Solution, riders: Sequence[str], key: str) -> int:
