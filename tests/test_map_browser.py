@@ -157,3 +157,50 @@ def test_unreachable_web_tiles_fall_back_to_the_offline_base_map(tmp_path: Path)
     note = re.search(r'<div class="note medroute-offline-note" style="([^"]*)"', dom)
     assert note is not None and "none" not in note.group(1)
     assert "leaflet-tile" in dom  # it did try the web tiles first
+
+
+FIND_MAP = ("var map = null; Object.keys(window).forEach(function (k) {"
+            " try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} });")
+
+
+def _recorded(dom: str) -> dict[str, object]:
+    """What the after-load script recorded with ``record(value)`` (JSON in a DOM attribute)."""
+    import html
+    import json
+
+    m = re.search(r'data-recorded="([^"]*)"', dom)
+    assert m is not None, "the after-load script recorded nothing"
+    value: dict[str, object] = json.loads(html.unescape(m.group(1)))
+    return value
+
+
+RECORD = ("function record(v) { document.documentElement.setAttribute('data-recorded', JSON.stringify(v)); }")
+
+
+def _when_settled(js: str) -> str:
+    """``js`` run once the map's first animated fit to the plan is over."""
+    return f"setTimeout(function () {{ {FIND_MAP} {RECORD} {js} }}, 1000);"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
+@pytest.mark.slow
+def test_stop_markers_grow_as_the_map_zooms_in(tmp_path: Path) -> None:
+    from medroute.outputs.maps import MARKER_MAX_SCALE, MARKER_ZOOM
+
+    problem, solution = scale_plan(400, 40, 8)  # above SMALL_MARKERS_FROM: the smallest markers
+    widest = ("function widest() { var w = 0; document.querySelectorAll('." + STOP_CLASS + "').forEach("
+              "function (c) { w = Math.max(w, c.getBBox().width); }); return w; }")
+    zooms = [MARKER_ZOOM - 3, MARKER_ZOOM, MARKER_ZOOM + 1, MARKER_ZOOM + 4]
+    door = problem.order[solution.routes[0].orders[0]].location  # markers out of view are not drawn
+    script = _when_settled(
+        widest + "var out = {};"
+        + "".join(f"map.setView([{door.lat}, {door.lon}], {z}, {{animate: false}}); out['{z}'] = widest();"
+                  for z in zooms)
+        + "record(out);")
+    dom, _ = _render(map_html(problem, solution), tmp_path, after_load=script)
+    assert _page_errors(dom) is None
+    width = {int(z): float(w) for z, w in _recorded(dom).items()}  # type: ignore[arg-type]
+    far, base, near, close = (width[z] for z in zooms)
+    assert far == base > 0  # zoomed out: no smaller than the overview's markers
+    assert base < near < close  # zoomed in: larger, level by level
+    assert close == pytest.approx(MARKER_MAX_SCALE * base, rel=0.15)  # up to a cap

@@ -10,7 +10,8 @@ Layers are grouped: base maps (radio buttons) are the road network drawn from th
 (offline), a blank background, and optional web tiles (``tiles=``); overlays (check boxes) are
 *Pharmacies*, *Routes*, *Stops* and *Unassigned*, plus any ``overlays=`` given (e.g. demand by
 area). One panel holds the legend and a rider selector that shows one rider's route and stops
-(riders listed under their home pharmacy). Stops are circles in their rider's colour; unassigned
+(riders listed under their home pharmacy). Stops are circles in their rider's colour that grow as
+the map zooms in (:data:`MARKER_GROWTH`); unassigned
 orders are crosses in :data:`~medroute.outputs.drawing.UNASSIGNED_COLOR`, a red no rider takes,
 drawn above the stops (the legend shows the same cross). When web tiles are asked for but no tile
 server answers, the page switches to the offline base map by itself and says so.
@@ -74,6 +75,13 @@ DASH = "6 5"
 """SVG dash pattern of straight stretches that are not roads."""
 SMALL_MARKERS_FROM = 200
 """Above this many orders, stop markers are drawn smaller so the overview stays readable."""
+MARKER_ZOOM = 13
+"""Zoom level up to which stop markers have their base radius and line width."""
+MARKER_GROWTH = 1.5
+"""Factor on the stop markers' radius and line width per zoom level in beyond :data:`MARKER_ZOOM`
+(up to :data:`MARKER_MAX_SCALE`), so stops stay readable close up."""
+MARKER_MAX_SCALE = 2.0
+"""Greatest factor on the stop markers' base radius and line width."""
 DECIMALS = 5
 """Coordinates are written with this many decimals (1e-5 degree: about 1 m), which keeps the page
 small."""
@@ -186,7 +194,7 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     _script(_casing_js([names[0] for names in layers.values()])
-            + _markers_js(markers, missing.get_name(), crosses, cross_px)
+            + _markers_js(fmap.get_name(), markers, missing.get_name(), crosses, cross_px)
             + _panel_js(problem, solution, fmap.get_name(), layers, (routes.get_name(), stops.get_name()), bases,
                         legend_items)).add_to(fmap)
     if pts_all:
@@ -309,7 +317,8 @@ def _route_layer(problem: Problem, solution: Solution, route: Route, color: str,
 
 Marker = tuple[float, float, float, str, str, float, str, str, str]
 """A circle marker drawn by the page's script: lat, lon, radius (px), colour, fill colour, line
-width (px), CSS class, tooltip (HTML) and popup (HTML)."""
+width (px), CSS class, tooltip (HTML) and popup (HTML); radius and width are those up to zoom
+:data:`MARKER_ZOOM`."""
 
 
 def _stop_markers(problem: Problem, route: Route, color: str, budgets: Mapping[str, int | None]) -> list[Marker]:
@@ -384,24 +393,40 @@ _CASING_JS = """
 """
 
 
-def _markers_js(markers: dict[str, list[Marker]], missing: str, crosses: list[Cross], cross_px: int) -> str:
-    """JavaScript adding every stop marker to its layer (named by its JavaScript variable) and every
-    unassigned order, as a cross ``cross_px`` pixels wide, to the layer ``missing``."""
+def _markers_js(map_name: str, markers: dict[str, list[Marker]], missing: str, crosses: list[Cross],
+                cross_px: int) -> str:
+    """JavaScript adding every stop marker to its layer (named by its JavaScript variable), sized for
+    the map's zoom (see :data:`MARKER_GROWTH`), and every unassigned order, as a cross ``cross_px``
+    pixels wide, to the layer ``missing``."""
     entries = ", ".join(f"[{name}, {json.dumps(marks, separators=(',', ':'))}]" for name, marks in markers.items())
-    return _MARKERS_JS % {"entries": entries, "missing": missing,
+    return _MARKERS_JS % {"map": map_name, "entries": entries, "missing": missing, "ref": MARKER_ZOOM,
+                          "growth": MARKER_GROWTH, "most": MARKER_MAX_SCALE,
                           "crosses": json.dumps(crosses, separators=(",", ":")),
                           "icon": json.dumps(UNASSIGNED_ICON), "cls": UNASSIGNED_CLASS, "px": cross_px,
                           "half": cross_px // 2}
 
 
 _MARKERS_JS = """
-[%(entries)s].forEach(function (entry) {
-  entry[1].forEach(function (m) {
-    L.circleMarker([m[0], m[1]], {radius: m[2], color: m[3], fill: true, fillColor: m[4], fillOpacity: 1,
-                                  weight: m[5], className: m[6]})
-      .bindTooltip(m[7]).bindPopup(m[8], {maxWidth: 320}).addTo(entry[0]);
+(function () {
+  var map = %(map)s, circles = [];
+  function scale() {
+    return Math.min(%(most)s, Math.max(1, Math.pow(%(growth)s, map.getZoom() - %(ref)s)));
+  }
+  [%(entries)s].forEach(function (entry) {
+    entry[1].forEach(function (m) {
+      var c = L.circleMarker([m[0], m[1]], {radius: m[2], color: m[3], fill: true, fillColor: m[4],
+                                            fillOpacity: 1, weight: m[5], className: m[6]});
+      c.base = [m[2], m[5]];
+      circles.push(c.bindTooltip(m[7]).bindPopup(m[8], {maxWidth: 320}).addTo(entry[0]));
+    });
   });
-});
+  function resize() {
+    var k = scale();
+    circles.forEach(function (c) { c.setRadius(c.base[0] * k); c.setStyle({weight: c.base[1] * k}); });
+  }
+  map.on('zoomend', resize);
+  map.whenReady(resize);
+})();
 (function () {
   var icon = L.divIcon({html: %(icon)s, className: '%(cls)s', iconSize: [%(px)d, %(px)d],
                         iconAnchor: [%(half)d, %(half)d]});
