@@ -204,3 +204,23 @@ def test_stop_markers_grow_as_the_map_zooms_in(tmp_path: Path) -> None:
     assert far == base > 0  # zoomed out: no smaller than the overview's markers
     assert base < near < close  # zoomed in: larger, level by level
     assert close == pytest.approx(MARKER_MAX_SCALE * base, rel=0.15)  # up to a cap
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
+@pytest.mark.slow
+@pytest.mark.parametrize("orders", [200, 1000])
+def test_the_first_view_fits_the_plan_and_fills_most_of_the_window(orders: int, tmp_path: Path) -> None:
+    riders, pharmacies = SCALES[orders]
+    problem, solution = scale_plan(orders, riders, pharmacies)
+    pts = [p.location for p in problem.pharmacies] + [o.location for o in problem.orders]
+    pts += [r.start for r in problem.riders]
+    south, west = min(p.lat for p in pts), min(p.lon for p in pts)
+    north, east = max(p.lat for p in pts), max(p.lon for p in pts)
+    script = _when_settled(
+        f"var sw = map.latLngToContainerPoint([{south}, {west}]), ne = map.latLngToContainerPoint([{north}, {east}]);"
+        "var size = map.getSize(); record({x0: sw.x, y0: ne.y, x1: ne.x, y1: sw.y, w: size.x, h: size.y});")
+    dom, _ = _render(map_html(problem, solution), tmp_path, after_load=script)
+    box = {k: float(v) for k, v in _recorded(dom).items()}  # type: ignore[arg-type]
+    assert 0 <= box["x0"] < box["x1"] <= box["w"] and 0 <= box["y0"] < box["y1"] <= box["h"]  # all in view
+    fill = max((box["x1"] - box["x0"]) / box["w"], (box["y1"] - box["y0"]) / box["h"])
+    assert fill > 0.8  # whole zoom levels left as little as half the window

@@ -11,7 +11,7 @@ Layers are grouped: base maps (radio buttons) are the road network drawn from th
 *Pharmacies*, *Routes*, *Stops* and *Unassigned*, plus any ``overlays=`` given (e.g. demand by
 area). One panel holds the legend and a rider selector that shows one rider's route and stops
 (riders listed under their home pharmacy). Stops are circles in their rider's colour that grow as
-the map zooms in (:data:`MARKER_GROWTH`); unassigned
+the map zooms in (:data:`MARKER_GROWTH`); the first view fits the plan's extent; unassigned
 orders are crosses in :data:`~medroute.outputs.drawing.UNASSIGNED_COLOR`, a red no rider takes,
 drawn above the stops (the legend shows the same cross). When web tiles are asked for but no tile
 server answers, the page switches to the offline base map by itself and says so.
@@ -82,6 +82,10 @@ MARKER_GROWTH = 1.5
 (up to :data:`MARKER_MAX_SCALE`), so stops stay readable close up."""
 MARKER_MAX_SCALE = 2.0
 """Greatest factor on the stop markers' base radius and line width."""
+ZOOM_SNAP = 0.25
+"""Zoom levels the map snaps to: the first view fits the plan tighter than whole levels would."""
+FIT_PADDING = 12
+"""Pixels kept clear around the plan in the first view."""
 DECIMALS = 5
 """Coordinates are written with this many decimals (1e-5 degree: about 1 m), which keeps the page
 small."""
@@ -170,7 +174,7 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
     pts_all += [r.start for r in problem.riders]
     center = (_latlon(Location(sum(p.lat for p in pts_all) / len(pts_all), sum(p.lon for p in pts_all) / len(pts_all)))
               if pts_all else (-8.2192, 114.3691))  # Banyuwangi
-    fmap = folium.Map(location=center, zoom_start=zoom_start, tiles=None, control_scale=True)
+    fmap = folium.Map(location=center, zoom_start=zoom_start, tiles=None, control_scale=True, zoom_snap=ZOOM_SNAP)
     _inline_leaflet(fmap)
     bases = _base_layers(fmap, tiles, graph if graph is not None else road_graph_of(backend), pts_all)
     _pharmacy_layer(problem).add_to(fmap)
@@ -199,7 +203,8 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
                         legend_items)).add_to(fmap)
     if pts_all:
         fmap.fit_bounds([_latlon(Location(min(p.lat for p in pts_all), min(p.lon for p in pts_all))),
-                         _latlon(Location(max(p.lat for p in pts_all), max(p.lon for p in pts_all)))])
+                         _latlon(Location(max(p.lat for p in pts_all), max(p.lon for p in pts_all)))],
+                        padding=(FIT_PADDING, FIT_PADDING))
     return fmap
 
 
