@@ -69,6 +69,25 @@ def test_routes_figure_keeps_one_line_per_route_and_a_legend_that_fits(orders: i
     _legend_fits(fig)
 
 
+def test_past_twelve_riders_the_routes_figure_says_a_pharmacy_s_riders_share_its_colour() -> None:
+    from matplotlib.colors import to_hex
+
+    from medroute.outputs.drawing import home_pharmacies, pharmacy_colors
+
+    p, s = _plan(200)  # 30 riders, 8 pharmacies
+    (ax,) = plot_routes(p, s).axes
+    home, colors = home_pharmacies(p, s), pharmacy_colors(p)
+    drawn = {ln.get_label(): to_hex(ln.get_color()) for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+    assert drawn == {r.rider: colors[home[r.rider]] for r in s.routes}
+    legend = ax.get_legend()
+    swatches = {t.get_text().rsplit(" (", 1)[0]: to_hex(h.get_color())
+                for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True) if t.get_text()[0] == "P"}
+    assert swatches == {ph.name: colors[ph.id] for ph in p.pharmacies if ph.id in home.values()}
+    # ... and the figure says so: in its title and its legend's.
+    assert "a colour per home pharmacy" in ax.get_title()
+    assert "its riders share its colour" in legend.get_title().get_text()
+
+
 def test_legend_says_how_many_pharmacies_it_leaves_out() -> None:
     p, s = scale_plan(300, 60, 30)
     labels = [t.get_text() for t in plot_routes(p, s).axes[0].get_legend().get_texts()]

@@ -49,7 +49,10 @@ BRIDGE_STYLE = (0, (4, 3))
 """Dash pattern of straight lines that are not roads."""
 RIDER_LEGEND_MAX = 12
 """Up to this many routes, :func:`plot_routes` colours by rider with one legend entry each;
-beyond, by home pharmacy."""
+beyond, by home pharmacy: at that scale a pharmacy's routes lie too close to tell its riders apart
+by colour, which :func:`plot_route_panels` does, one map per pharmacy."""
+PHARMACY_LEGEND_TITLE = "home pharmacy (riders);\nits riders share its colour"
+"""Title of :func:`plot_routes`' legend when it colours by home pharmacy."""
 TIMELINE_PAGE = 40
 """Riders per page of :func:`plot_timeline`."""
 COLD_ITEMS_MAX = 40
@@ -164,8 +167,10 @@ def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, back
         Margin around the plan's extent for the road graph, degrees.
     color_by
         ``"rider"`` (a colour and a legend entry per rider), ``"pharmacy"`` (a colour per
-        home pharmacy, the pharmacy of the rider's first pickup; the legend lists pharmacies) or
-        ``"auto"``: by rider up to :data:`RIDER_LEGEND_MAX` routes, else by pharmacy.
+        home pharmacy, the pharmacy of the rider's first pickup, shared by all its riders, as the
+        title and the legend say; the legend lists pharmacies) or ``"auto"``: by rider up to
+        :data:`RIDER_LEGEND_MAX` routes, else by pharmacy (:func:`plot_route_panels` tells each
+        pharmacy's riders apart).
 
     Returns
     -------
@@ -197,10 +202,11 @@ def plot_routes(problem: Problem, solution: Solution, *, graph: Any = None, back
     ax.set_ylabel("latitude (°)")
     ax.set_aspect("equal", adjustable="datalim")
     ax.autoscale_view()
-    ax.set_title(title or f"Routes — {problem.name or 'plan'} ({len(solution.routes)} riders)")
+    ax.set_title(title or f"Routes — {problem.name or 'plan'} ({len(solution.routes)} riders"
+                 + ("" if by_rider else ", a colour per home pharmacy") + ")")
     if handles or places:
         ax.legend(handles=[*_capped(handles), *places, *extra], loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize="small", title=None if by_rider else "home pharmacy (riders)", title_fontsize="small")
+                  fontsize="small", title=None if by_rider else PHARMACY_LEGEND_TITLE, title_fontsize="small")
     return fig
 
 
