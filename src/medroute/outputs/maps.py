@@ -11,8 +11,8 @@ Layers are grouped: base maps (radio buttons) are the road network drawn from th
 *Pharmacies*, *Routes*, *Stops* and *Unassigned*, plus any ``overlays=`` given (e.g. demand by
 area). One panel holds the legend and a rider selector that shows one rider's route and stops
 (riders listed under their home pharmacy). Stops are circles in their rider's colour that grow as
-the map zooms in (:data:`MARKER_GROWTH`); the first view fits the plan's extent; unassigned
-orders are crosses in :data:`~medroute.outputs.drawing.UNASSIGNED_COLOR`, a red no rider takes,
+the map zooms in (:data:`MARKER_GROWTH`); the first view fits the plan's extent clear of the map's
+controls; unassigned orders are crosses in :data:`~medroute.outputs.drawing.UNASSIGNED_COLOR`, a red no rider takes,
 drawn above the stops (the legend shows the same cross). When web tiles are asked for but no tile
 server answers, the page switches to the offline base map by itself and says so.
 
@@ -85,7 +85,7 @@ MARKER_MAX_SCALE = 2.0
 ZOOM_SNAP = 0.25
 """Zoom levels the map snaps to: the first view fits the plan tighter than whole levels would."""
 FIT_PADDING = 12
-"""Pixels kept clear around the plan in the first view."""
+"""Pixels kept clear around the plan, and between it and the map's controls, in the first view."""
 DECIMALS = 5
 """Coordinates are written with this many decimals (1e-5 degree: about 1 m), which keeps the page
 small."""
@@ -200,11 +200,7 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
     _script(_casing_js([names[0] for names in layers.values()])
             + _markers_js(fmap.get_name(), markers, missing.get_name(), crosses, cross_px)
             + _panel_js(problem, solution, fmap.get_name(), layers, (routes.get_name(), stops.get_name()), bases,
-                        legend_items)).add_to(fmap)
-    if pts_all:
-        fmap.fit_bounds([_latlon(Location(min(p.lat for p in pts_all), min(p.lon for p in pts_all))),
-                         _latlon(Location(max(p.lat for p in pts_all), max(p.lon for p in pts_all)))],
-                        padding=(FIT_PADDING, FIT_PADDING))
+                        legend_items, pts_all)).add_to(fmap)
     return fmap
 
 
@@ -470,8 +466,10 @@ _LEGEND = [
 
 
 def _panel_js(problem: Problem, solution: Solution, map_name: str, layers: dict[str, list[str]],
-              parents: tuple[str, str], bases: dict[str, str], extra: Sequence[tuple[str, str]]) -> str:
-    """The legend and rider selector (a Leaflet control) and the web-tile fallback, as JavaScript."""
+              parents: tuple[str, str], bases: dict[str, str], extra: Sequence[tuple[str, str]],
+              points: Sequence[Location]) -> str:
+    """The legend and rider selector (a Leaflet control), the first view of ``points`` and of a
+    chosen rider clear of that control, and the web-tile fallback, as JavaScript."""
     names = {p.id: p.name or p.id for p in problem.pharmacies} | {NO_PHARMACY: "no pickup"}
     home = home_pharmacies(problem, solution)
     rows = [*_LEGEND, *((f"<span class='sw' style='border-top-color:{html.escape(c)}'></span>", label)
@@ -483,7 +481,10 @@ def _panel_js(problem: Problem, solution: Solution, map_name: str, layers: dict[
         "map": map_name, "riders": json.dumps([{"id": r, "group": names[home[r]]} for r in layers]),
         "layers": "{" + refs + "}", "parents": f"[{', '.join(parents)}]", "legend": json.dumps(legend),
         "tiles": bases.get("tiles", "null"), "offline": bases["offline"], "cls": PANEL_CLASS,
-        "attr": OFFLINE_ATTRIBUTE}
+        "attr": OFFLINE_ATTRIBUTE, "pad": FIT_PADDING,
+        "bounds": json.dumps([_latlon(Location(min(p.lat for p in points), min(p.lon for p in points))),
+                              _latlon(Location(max(p.lat for p in points), max(p.lon for p in points)))])
+        if points else "null"}
 
 
 def _script(js: str) -> Any:
@@ -521,7 +522,7 @@ _PANEL_JS = """
         });
         if (chosen === r.id) { bounds = layers[r.id][0].getBounds(); }
       });
-      if (bounds && bounds.isValid()) { map.fitBounds(bounds, {maxZoom: 16, animate: false}); }
+      if (bounds && bounds.isValid()) { fitClear(bounds, 16); }
     };
     var legend = L.DomUtil.create('div', 'medroute-legend', div);
     legend.innerHTML = %(legend)s;
@@ -533,6 +534,36 @@ _PANEL_JS = """
     return div;
   };
   panel.addTo(map);
+  // Fit clear of the controls in the map's corners: each is kept out of view by a strip along
+  // one of its two sides; of those choices, the one that leaves the largest view.
+  function fitClear(bounds, maxZoom) {
+    var p = %(pad)d, m = map.getContainer().getBoundingClientRect(), choices = [[[p, p], [p, p]]];
+    ['top', 'bottom'].forEach(function (v) { ['left', 'right'].forEach(function (u) {
+      var corner = map.getContainer().querySelector('.leaflet-' + v + '.leaflet-' + u);
+      var boxes = corner ? Array.prototype.map.call(corner.children, function (c) { return c.getBoundingClientRect(); })
+                         : [];
+      if (!boxes.length) { return; }
+      var wide = Math.max.apply(null, boxes.map(function (b) {
+        return u === 'left' ? b.right - m.left : m.right - b.left; }));
+      var tall = Math.max.apply(null, boxes.map(function (b) {
+        return v === 'top' ? b.bottom - m.top : m.bottom - b.top; }));
+      var x = u === 'left' ? 0 : 1, y = v === 'top' ? 0 : 1;
+      choices = [].concat.apply([], choices.map(function (c) {
+        var side = [c[0].slice(), c[1].slice()], end = [c[0].slice(), c[1].slice()];
+        side[x][0] = Math.max(side[x][0], wide + p);
+        end[y][1] = Math.max(end[y][1], tall + p);
+        return [side, end];
+      }));
+    }); });
+    var best = null, zoom = -Infinity;
+    choices.forEach(function (c) {
+      var z = map.getBoundsZoom(bounds, false, L.point(c[0][0] + c[1][0], c[0][1] + c[1][1]));
+      if (z > zoom) { zoom = z; best = c; }
+    });
+    map.fitBounds(bounds, {paddingTopLeft: best[0], paddingBottomRight: best[1], maxZoom: maxZoom, animate: false});
+  }
+  var planBounds = %(bounds)s;
+  if (planBounds) { fitClear(L.latLngBounds(planBounds), 18); }
   var tiles = %(tiles)s, offline = %(offline)s;
   if (tiles) {
     var loaded = 0;
