@@ -9,13 +9,15 @@ import math
 import pytest
 
 from medroute import Location, Rider
-from medroute.dispatch import Dispatcher, DispatchError, DispatchState, Visit, apply
+from medroute.dispatch import Dispatcher, DispatchError, DispatchState, OrderStatus, Visit, apply
 from medroute.dispatch.persist import state_to_json
 from medroute.dispatch.state import relax_all
 from medroute.events import (
     Delivered,
+    DeliveryFailed,
     OrderCreated,
     PickedUp,
+    PickupFailed,
     RiderOffline,
     RiderOnline,
     RiderPosition,
@@ -198,6 +200,42 @@ def test_the_newest_placing_event_survives_a_save_and_restore() -> None:
     restored = Dispatcher.from_json(d.to_json())
     restored.apply(RiderPosition(9 * H - 60, "r0", GENTENG.location))
     assert restored.riders["r0"].location == FAR and "stale" in restored.log[-1]
+
+
+@pytest.mark.parametrize("stop", ["pickup", "failed pickup", "delivery", "failed delivery"])
+def test_a_late_stop_event_applies_its_fact_but_leaves_the_rider_at_the_newer_report(stop: str) -> None:
+    d = dispatcher(1, commit_within_s=24 * H)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    if stop in ("delivery", "failed delivery"):
+        d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    d.apply(RiderPosition(9 * H, "r0", FAR))
+    late = 9 * H - 300
+    event = {"pickup": PickedUp(late, "o0", "r0"), "failed pickup": PickupFailed(late, "o0", "r0"),
+             "delivery": Delivered(late, "o0"), "failed delivery": DeliveryFailed(late, "o0")}[stop]
+    d.apply(event)
+    rs, st = d.riders["r0"], d.orders["o0"]
+    assert (rs.location, rs.time_s, rs.seen) == (FAR, 9 * H, (9 * H, "position report"))
+    assert f"{late}: rider 'r0': the {stop} of 'o0' at {late} s arrived after the position report at {9 * H} s; " \
+           "the rider stays at the newer place" in d.log
+    fact = {"pickup": (st.status, st.carrier, st.picked_up_s) == (OrderStatus.ON_BOARD, "r0", late),
+            "failed pickup": st.status == OrderStatus.RELEASED and st.carrier is None and d.replan_due,
+            "delivery": (st.status, st.carrier, st.done_s) == (OrderStatus.DELIVERED, None, late),
+            "failed delivery": (st.status, st.returning, st.done_s) == (OrderStatus.FAILED, True, late)}[stop]
+    assert fact
+
+
+def test_a_late_delivery_keeps_the_newer_delivery_as_the_newest_placing_event() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(OrderCreated(8 * H, order(2, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    d.apply(PickedUp(8 * H + 600, "o2", "r0"))
+    d.apply(Delivered(9 * H, "o2"))
+    d.apply(Delivered(9 * H - 600, "o0"))
+    rs = d.riders["r0"]
+    assert (rs.location, rs.time_s, rs.seen) == (order(2).location, 9 * H, (9 * H, "delivery of 'o2'"))
+    d.apply(RiderPosition(9 * H - 60, "r0", FAR))  # still older than the newest delivery: stale
+    assert d.riders["r0"].location == order(2).location and "stale position report" in d.log[-1]
 
 
 def test_relax_all_returns_what_it_bent_and_logs_it() -> None:

@@ -121,8 +121,8 @@ class RiderState:
     a :class:`~medroute.events.TravelDelay` moves it later); ``closing``: offline once what is on
     board is delivered; ``committed``: the stop ``(kind, order)`` the rider is driving to;
     ``seen``: the event time (seconds) and description of the newest event received that placed
-    the rider (a position report, pickup, failed pickup, delivery, ...), which a
-    :class:`~medroute.events.RiderPosition` stamped earlier cannot override."""
+    the rider (a position report, pickup, failed pickup, delivery, ...), which no event stamped
+    earlier overrides: such an event does not move the rider."""
 
     rider: Rider
     online: bool
@@ -231,10 +231,15 @@ class _Change:
         return new
 
     def place(self, rid: str, location: Location, t: int, what: str) -> None:
-        """Rider ``rid`` is at ``location`` at ``t`` by an event described as ``what``."""
+        """Rider ``rid`` is at ``location`` at ``t`` by an event described as ``what``, unless an
+        event received earlier placed them later: the rider then stays where and when that newer
+        event left them (the late event's fact is applied by the caller), and it is logged."""
         rs = self.riders[rid]
-        seen = rs.seen if rs.seen is not None and rs.seen[0] > t else (t, what)
-        self.set_rider(rs, location=location, time_s=t, seen=seen)
+        if rs.seen is not None and t < rs.seen[0]:
+            self.log.append(f"{t}: rider {rid!r}: the {what} at {t} s arrived after the {rs.seen[1]} at "
+                            f"{rs.seen[0]} s; the rider stays at the newer place")
+            return
+        self.set_rider(rs, location=location, time_s=t, seen=(t, what))
 
     def drop_visits(self, oid: str, kind: str | None = None) -> None:
         """Remove ``oid``'s planned stops (of ``kind``) from every route, and commitments to them."""
