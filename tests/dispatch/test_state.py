@@ -238,6 +238,20 @@ def test_a_late_delivery_keeps_the_newer_delivery_as_the_newest_placing_event() 
     assert d.riders["r0"].location == order(2).location and "stale position report" in d.log[-1]
 
 
+def test_a_rider_online_event_with_a_stale_location_brings_the_rider_online_where_the_newer_report_is() -> None:
+    d = dispatcher(1)
+    d.apply(RiderOffline(8 * H + 60, "r0"))
+    d.apply(RiderPosition(9 * H, "r0", FAR))
+    d.apply(RiderOnline(9 * H - 300, "r0", GENTENG.location))
+    rs = d.riders["r0"]
+    assert rs.online and (rs.location, rs.time_s, rs.seen) == (FAR, 9 * H, (9 * H, "position report"))
+    assert d.log[-1] == (f"{9 * H - 300}: rider 'r0': stale location in the online report at {9 * H - 300} s "
+                         f"ignored (the position report at {9 * H} s is newer)")
+    d.apply(RiderOnline(9 * H + 60, "r0", GENTENG.location))
+    rs = d.riders["r0"]
+    assert (rs.location, rs.time_s, rs.seen) == (GENTENG.location, 9 * H + 60, (9 * H + 60, "online report"))
+
+
 def test_relax_all_returns_what_it_bent_and_logs_it() -> None:
     d = dispatcher(2)
     d.apply(OrderCreated(8 * H, order(0, cold=True, release_s=8 * H), released=True))

@@ -369,10 +369,14 @@ def _online(c: _Change, t: int, e: RiderOnline) -> None:
         c.riders[e.rider] = RiderState(e.spec, True, e.location or e.spec.start, t, seen=seen)
         return
     rs = c.riders[e.rider]
-    c.set_rider(rs, rider=e.spec or rs.rider, online=True, closing=False, location=e.location or rs.location,
-                time_s=max(rs.time_s, t))
-    if e.location is not None and (rs.seen is None or rs.seen[0] <= t):
-        c.set_rider(c.riders[e.rider], seen=(t, "online report"))
+    rs = c.set_rider(rs, rider=e.spec or rs.rider, online=True, closing=False)
+    if e.location is None:
+        c.set_rider(rs, time_s=max(rs.time_s, t))
+    elif rs.seen is not None and t < rs.seen[0]:
+        c.log.append(f"{t}: rider {e.rider!r}: stale location in the online report at {t} s ignored "
+                     f"(the {rs.seen[1]} at {rs.seen[0]} s is newer)")
+    else:
+        c.set_rider(rs, location=e.location, time_s=max(rs.time_s, t), seen=(t, "online report"))
 
 
 def _offline(c: _Change, t: int, rs: RiderState) -> None:
