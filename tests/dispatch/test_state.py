@@ -96,6 +96,21 @@ def test_delivery_before_its_pickup_is_rejected() -> None:
     assert d.orders["o0"].status.value == "delivered"
 
 
+@pytest.mark.parametrize("failed", [False, True])
+def test_a_pickup_before_its_order_was_created_is_rejected_naming_both_times(failed: bool) -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=True))
+    before = d.to_json()
+    event = PickupFailed(9 * H - 60, "o0", "r0") if failed else PickedUp(9 * H - 60, "o0", "r0")
+    what = "pickup failed" if failed else "picked up"
+    with pytest.raises(DispatchError, match=f"order 'o0': {what} at {9 * H - 60} s, before the order was created "
+                                            f"at {9 * H} s"):
+        d.apply(event)
+    assert d.to_json() == before
+    d.apply(PickedUp(9 * H, "o0", "r0"))  # at the creation time: accepted
+    assert d.orders["o0"].carrier == "r0"
+
+
 def test_a_long_delay_on_a_busy_rider_asks_for_a_replan() -> None:
     d = dispatcher(1, commit_within_s=24 * H)
     d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))

@@ -120,8 +120,7 @@ class DispatcherMachine(RuleBasedStateMachine):
         rid, kind, oid = nxt
         st_ = self.d.orders[oid]
         when = max(self.t, self.d.now_s) - late
-        if st_.picked_up_s is not None:
-            when = max(when, st_.picked_up_s)
+        when = max(when, st_.created_s if st_.picked_up_s is None else st_.picked_up_s)
         if kind == "pickup":
             if st_.status == OrderStatus.CREATED:
                 self.d.apply(OrderReleased(when, oid))

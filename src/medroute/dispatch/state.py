@@ -414,6 +414,7 @@ def _picked_up(c: _Change, t: int, st: OrderState, rs: RiderState) -> None:
         raise DispatchError(f"order {st.id!r}: picked up by {rid!r} but it is {st.status.value}"
                             + (f" and on board of {st.carrier!r}" if st.carrier else ""))
     _need_working(rs, f"order {st.id!r}: picked up by")
+    _after_creation(st, "picked up", t)
     if st.lock is not None and st.lock != rid:
         c.log.append(f"{t}: order {st.id!r} locked to {st.lock!r} was picked up by {rid!r}")
     c.set_order(st, status=OrderStatus.ON_BOARD, carrier=rid, picked_up_s=t, lock=rid,
@@ -439,11 +440,18 @@ def _pickup_failed(c: _Change, t: int, st: OrderState, rs: RiderState, reason: o
         raise DispatchError(f"order {st.id!r}: pickup failed for {rid!r} but it is {st.status.value}"
                             + (f" and on board of {st.carrier!r}" if st.carrier else ""))
     _need_working(rs, f"order {st.id!r}: pickup failed for")
+    _after_creation(st, "pickup failed", t)
     _need(reason, str, f"order {st.id!r}: the reason a pickup failed must be a string")
     c.drop_visits(st.id)
     c.place(rid, c.base.pharmacies[st.order.pharmacy].location, t, f"failed pickup of {st.id!r}")
     c.log.append(f"{t}: rider {rid!r} could not pick up {st.id!r}" + (f" ({reason})" if reason else ""))
     c.replan_due = True
+
+
+def _after_creation(st: OrderState, what: str, t: int) -> None:
+    if t < st.created_s:
+        raise DispatchError(f"order {st.id!r}: {what} at {t} s, before the order was created at {st.created_s} s "
+                            "(check the event's time: a pickup cannot precede its order)")
 
 
 def _carrier(c: _Change, st: OrderState, what: str, t: int) -> RiderState:
