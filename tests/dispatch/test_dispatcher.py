@@ -308,6 +308,17 @@ def test_auto_inside_a_replan_inserts_by_the_clock_and_keep_still_places_every_o
     assert sorted(plan.solution.served) == [f"o{i}" for i in range(6)]
 
 
+def test_commit_due_with_a_clock_behind_the_latest_event_commits_what_a_replan_then_would() -> None:
+    d = dispatcher(2, commit_within_s=60)
+    d.apply(OrderCreated(8 * H, order(0, release_s=10 * H)))
+    replan(d, 8 * H)
+    visit = d.routes["r0"][0]
+    assert (visit.kind, visit.order) == ("pickup", "o0") and d.riders["r0"].committed is None
+    d.apply(OrderCreated(visit.leave_s, order(1, release_s=12 * H)))  # the clock moves to the leave time
+    assert d.commit_due(8 * H) == ["r0"]  # as replan(8 * H) would: it plans at the clock
+    assert d.riders["r0"].committed == ("pickup", "o0") and d.now_s == visit.leave_s
+
+
 def test_a_replan_with_a_clock_behind_the_latest_event_plans_from_that_event() -> None:
     # the order was created at 10:00 (its medicine expected at 09:00); a replan asked for 09:00
     # planned its pickup at 09:00, an hour before the order existed

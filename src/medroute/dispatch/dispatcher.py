@@ -266,6 +266,10 @@ class Dispatcher:
         A replan commits the stops due then, and a completed stop the next one; a stop that
         falls due later (a retry window an hour away, a cold pickup timed to the medicine) is
         committed by the next replan or by this call. Call it between events, e.g. on a timer.
+
+        As :meth:`replan` does, a ``now`` before :attr:`now_s` commits at :attr:`now_s`, and a
+        later ``now`` becomes :attr:`now_s` when something is committed (the commitments were
+        made then).
         """
         with self._lock:
             self._state, out = st.commit_due(self._state, now)

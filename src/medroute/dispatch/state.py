@@ -532,9 +532,12 @@ def commit_due(state: DispatchState, now: int) -> tuple[DispatchState, list[str]
     events a service calls this (or replans) to keep riders moving: a rider waiting for a retry
     window an hour away is committed when the window comes near.
 
+    As for a replan, a ``now`` before the clock (``state.now_s``) commits at the clock, and a later
+    one becomes the clock when something is committed.
+
     Returns the new state (``state`` itself when nothing was due) and the riders committed.
     """
-    t = seconds(now, "commit_due: now")
+    t = max(seconds(now, "commit_due: now"), state.now_s)
     c = _Change(state)
     out = []
     for rid, rs in state.riders.items():
