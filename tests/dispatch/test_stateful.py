@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from medroute import Location, TimeWindow
-from medroute.dispatch import FINAL, Dispatcher, DispatchError, OrderStatus
+from medroute.dispatch import FINAL, Dispatcher, DispatchError, OrderStatus, RiderState
 from medroute.events import (
     Delivered,
     DeliveryFailed,
@@ -33,6 +33,8 @@ RIDERS = st.integers(0, N_RIDERS - 1)
 WORK = 0.05
 """The engine's work budget per replan, reference seconds: replans read no clock, so a failing
 sequence replays and shrinks."""
+LATE = st.sampled_from([0, 0, 120, 1800])
+"""How long before the latest event a stop report is stamped (it arrived late), seconds."""
 PLACES = st.sampled_from([BLAMBANGAN.location, GENTENG.location, Location(-8.30, 114.25)])
 
 
@@ -80,6 +82,17 @@ class DispatcherMachine(RuleBasedStateMachine):
         mine = [s for s in stops if s[0] == f"r{r}"]
         return next(iter(mine or stops), None)
 
+    def _placed(self, rid: str, before: RiderState, when: int, where: Location) -> None:
+        """After a stop event at ``when``: the rider is at ``where`` from ``when``, unless an event
+        received earlier placed them later (then the rider has not moved)."""
+        after = self.d.riders[rid]
+        if before.seen is not None and when < before.seen[0]:
+            assert (after.location, after.time_s, after.seen) == (before.location, before.time_s, before.seen)
+            assert any(n.startswith(f"{when}: rider {rid!r}: the ") and "arrived after" in n for n in self.d.log[-2:])
+        else:
+            assert (after.location, after.time_s) == (where, when) and after.seen is not None
+            assert after.seen[0] == when
+
     def _planned(self) -> bool:
         return bool(self._stops())
 
@@ -110,7 +123,7 @@ class DispatcherMachine(RuleBasedStateMachine):
             self.d.apply(OrderReleased(self.t, oid))
 
     @precondition(_planned)
-    @rule(r=RIDERS, late=st.sampled_from([0, 0, 120, 1800]))
+    @rule(r=RIDERS, late=LATE)
     def do_next(self, r: int, late: int) -> None:
         """Rider ``r`` (or another) does what the current plan says is next; the report may arrive
         ``late`` seconds after later events."""
@@ -118,9 +131,10 @@ class DispatcherMachine(RuleBasedStateMachine):
         if nxt is None:
             return
         rid, kind, oid = nxt
-        st_ = self.d.orders[oid]
+        st_, before = self.d.orders[oid], self.d.riders[rid]
         when = max(self.t, self.d.now_s) - late
         when = max(when, st_.created_s if st_.picked_up_s is None else st_.picked_up_s)
+        pharmacy = self.d.pharmacies[st_.order.pharmacy].location
         if kind == "pickup":
             if st_.status == OrderStatus.CREATED:
                 self.d.apply(OrderReleased(when, oid))
@@ -130,6 +144,7 @@ class DispatcherMachine(RuleBasedStateMachine):
             self.d.apply(Delivered(when, oid))
             assert self.d.orders[oid].carrier is None
             self.gone.add(oid)
+        self._placed(rid, before, when, pharmacy if kind == "pickup" or st_.returning else st_.order.location)
         self.t = when
 
     @precondition(_any_order)
@@ -147,25 +162,31 @@ class DispatcherMachine(RuleBasedStateMachine):
             self._rejected(event)
 
     @precondition(_planned)
-    @rule(r=RIDERS, reason=st.sampled_from(["", "closed"]))
-    def pickup_failed(self, r: int, reason: str) -> None:
+    @rule(r=RIDERS, reason=st.sampled_from(["", "closed"]), late=LATE)
+    def pickup_failed(self, r: int, reason: str, late: int) -> None:
         nxt = self._next(r, "pickup")
         if nxt is not None:
-            self.d.apply(PickupFailed(self.t, nxt[2], nxt[0], reason))
+            st_, before = self.d.orders[nxt[2]], self.d.riders[nxt[0]]
+            when = max(self.t - late, st_.created_s)
+            self.d.apply(PickupFailed(when, nxt[2], nxt[0], reason))
             assert self.d.replan_due and self.d.riders[nxt[0]].committed is None
+            self._placed(nxt[0], before, when, self.d.pharmacies[st_.order.pharmacy].location)
 
     @precondition(_planned)
-    @rule(r=RIDERS, retry=st.booleans())
-    def delivery_failed(self, r: int, retry: bool) -> None:
+    @rule(r=RIDERS, retry=st.booleans(), late=LATE)
+    def delivery_failed(self, r: int, retry: bool, late: int) -> None:
         nxt = self._next(r, "delivery")
         if nxt is None:
             return
-        event = DeliveryFailed(max(self.t, self.d.now_s), nxt[2],
-                               retry=TimeWindow(self.t + H, self.t + 3 * H) if retry else None)
-        if self.d.orders[nxt[2]].returning:
+        st_, before = self.d.orders[nxt[2]], self.d.riders[nxt[0]]
+        when = max(self.t, self.d.now_s) - late
+        when = max(when, st_.picked_up_s if st_.picked_up_s is not None else 0)
+        event = DeliveryFailed(when, nxt[2], retry=TimeWindow(self.t + H, self.t + 3 * H) if retry else None)
+        if st_.returning:
             self._rejected(event)
         else:
             self.d.apply(event)
+            self._placed(nxt[0], before, when, st_.order.location)
 
     @rule(r=RIDERS, delay=st.integers(0, 1800))
     def travel_delay(self, r: int, delay: int) -> None:
@@ -219,9 +240,21 @@ class DispatcherMachine(RuleBasedStateMachine):
             else:
                 raise AssertionError(f"lock({oid!r}, {rid!r}) was accepted")
 
-    @rule(r=RIDERS, online=st.booleans())
-    def online(self, r: int, online: bool) -> None:
-        self.d.apply(RiderOnline(self.t, f"r{r}") if online else RiderOffline(self.t, f"r{r}"))
+    @rule(r=RIDERS, online=st.booleans(), place=st.none() | PLACES, late=LATE)
+    def online(self, r: int, online: bool, place: Location | None, late: int) -> None:
+        """On or off line; coming online may report a place, possibly late."""
+        rid = f"r{r}"
+        if not online:
+            self.d.apply(RiderOffline(self.t, rid))
+            return
+        t, before = max(0, self.t - late), self.d.riders[rid]
+        self.d.apply(RiderOnline(t, rid, place))
+        after = self.d.riders[rid]
+        assert after.online and not after.closing
+        if place is None or (before.seen is not None and t < before.seen[0]):
+            assert (after.location, after.seen) == (before.location, before.seen)
+        else:
+            assert (after.location, after.seen) == (place, (t, "online report"))
 
     @rule(i=st.integers(0, 50))
     def invalid(self, i: int) -> None:
@@ -231,6 +264,9 @@ class DispatcherMachine(RuleBasedStateMachine):
         oid = self._order(i)
         if oid is not None and self.d.orders[oid].carrier is None:
             self._rejected(Delivered(self.t, oid))
+            s = self.d.orders[oid]
+            if s.status not in FINAL and s.created_s > 0 and self.d.riders["r0"].working:
+                self._rejected(PickedUp(s.created_s - 1, oid, "r0"))  # before the order existed
 
     @rule(dt=st.integers(0, 2 * H))
     def commit_due(self, dt: int) -> None:
