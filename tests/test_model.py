@@ -142,6 +142,26 @@ def test_flags_budget_shorter_than_ride_with_a_given_matrix() -> None:
     assert precheck(p) == []
 
 
+def test_flags_an_order_no_rider_serves_inside_the_shift_to_the_second() -> None:
+    # rider at the pharmacy, 600 s to the door and back, 60 s handover and service: done at 08:22
+    # when leaving at 08:00; the second door window (10:00-11:00) is the one reached.
+    hour, door = 3600, (TimeWindow(3600, 7200), TimeWindow(10 * 3600, 11 * 3600))
+    travel = TravelMatrix([[0, 600], [600, 0]], [[0, 1000], [1000, 0]])
+    ph = Pharmacy("rsud", RSUD_BLAMBANGAN, handover_s=60)
+
+    def flags(shift_end: int, max_work: int | None = None, windows: tuple[TimeWindow, ...] = door) -> list[Reason]:
+        rider = Rider("r1", RSUD_BLAMBANGAN, end=RSUD_BLAMBANGAN, shift=TimeWindow(8 * hour, shift_end),
+                      max_work_s=max_work)
+        order = Order("o1", "rsud", PATIENT, windows=windows, service_s=60)
+        return [f.reason for f in precheck(problem(pharmacies=(ph,), orders=(order,), riders=(rider,)), travel)]
+
+    assert flags(10 * hour + 660) == []  # delivered at 10:00, back at 10:11
+    assert flags(10 * hour + 659) == [Reason.SHIFT]
+    assert flags(12 * hour, max_work=1320) == []  # riding and service alone: 1,320 s
+    assert flags(12 * hour, max_work=1319) == [Reason.SHIFT]
+    assert flags(12 * hour, windows=(TimeWindow(3600, 7200),)) == [Reason.SHIFT]  # door closes before the shift
+
+
 @given(problems())
 def test_json_round_trip(p: Problem) -> None:
     doc = json.loads(json.dumps(p.to_json()))

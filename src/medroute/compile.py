@@ -316,8 +316,12 @@ def _flags(inst: Instance) -> dict[int, Flag]:
     No allowed rider, none it fits, a pharmacy farther from the door than the trip limit, a
     fastest direct ride longer than the most lenient out-of-fridge budget, or a door not reached
     inside its windows even by a direct ride from the earliest pickup (from the carrier's start
-    for an order on board). Each rider's travel, budget and room are the instance's own; the
-    rules are evaluated for all orders at once, the messages written for the flagged ones.
+    for an order on board); then, for an order still at its pharmacy, no rider it fits who
+    serves it alone inside the shift (:func:`_alone_in_shift`: a pharmacy open only before or
+    after every shift, a door window outside them, a door too far to reach and return from in the
+    shift, a cold order whose cool-box riders are off shift then), :attr:`Reason.SHIFT`. Each rider's travel,
+    budget and room are the instance's own; the rules are evaluated for all orders at once, the
+    messages written for the flagged ones.
     """
     n = inst.n
     pick, door = inst.node_loc[:n], inst.node_loc[n:]
@@ -333,11 +337,83 @@ def _flags(inst: Instance) -> dict[int, Flag]:
         has = (fit & (inst.rider_durations == d)[None, :]).any(axis=1)
         ride = np.where(has, np.minimum(ride, durations[pick, door]), ride)
     budget = np.where(fit, inst.max_ride, -1).max(axis=1, initial=-1)
+    alone = _alone_in_shift(inst, fit)
     out = {}
     for k in range(n):
         if (flag := _flag(inst, k, bool(fit[k].any()), int(dist[k]), int(ride[k]), int(budget[k]))) is not None:
             out[k] = flag
+        elif inst.carried_by[k] < 0 and not alone[k]:
+            out[k] = _shift_flag(inst, k, fit[k])
     return out
+
+
+_NEVER = np.iinfo(np.int64).max // 4
+"""Stands for "no window left" in :func:`_earliest_each` (sums of it and of seconds do not overflow)."""
+
+
+def _padded(windows: Sequence[tuple[tuple[int, int], ...]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``windows`` as (starts, ends) arrays of one row each, padded with windows no time is inside."""
+    width = max((len(w) for w in windows), default=0)
+    starts = np.full((len(windows), max(width, 1)), _NEVER, dtype=np.int64)
+    ends = np.full((len(windows), max(width, 1)), -1, dtype=np.int64)
+    for i, w in enumerate(windows):
+        if w:
+            starts[i, :len(w)], ends[i, :len(w)] = zip(*w, strict=True)
+    return starts, ends
+
+
+def _earliest_each(t: NDArray[np.int64], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
+    """:func:`earliest_in` row by row (``_NEVER`` for ``None``)."""
+    inside = t[:, None] <= ends
+    first = inside.argmax(axis=1)
+    at = np.maximum(t, starts[np.arange(len(t)), first])
+    return np.where(inside.any(axis=1), at, _NEVER)
+
+
+def _alone_in_shift(inst: Instance, fit: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(n,) whether some rider fit to carry order ``k`` serves it alone inside the shift: leaving
+    its start at its earliest departure, riding to the pharmacy, picking up at the earliest
+    opening, riding straight to the door, delivering in the earliest window and reaching its end
+    by the end of the shift, with the riding and service alone within its working time."""
+    n = inst.n
+    pick, door = inst.node_loc[:n].astype(np.intp), inst.node_loc[n:].astype(np.intp)
+    pick_starts, pick_ends = _padded(inst.windows[:n])
+    door_starts, door_ends = _padded(inst.windows[n:])
+    handover, service = inst.service[:n].astype(np.int64), inst.service[n:].astype(np.int64)
+    ok = np.zeros(n, dtype=bool)
+    for r in range(inst.m):
+        ks = np.flatnonzero(fit[:, r] & ~ok)
+        if not len(ks):
+            continue
+        dur = inst.duration(r)
+        to_pharmacy = dur[inst.start_loc[r], pick[ks]].astype(np.int64)
+        ride = dur[pick[ks], door[ks]].astype(np.int64)
+        home = dur[door[ks], inst.end_loc[r]].astype(np.int64) if inst.end_loc[r] >= 0 else np.zeros(len(ks), np.int64)
+        picked = _earliest_each(inst.depart[r] + to_pharmacy, pick_starts[ks], pick_ends[ks])
+        delivered = _earliest_each(picked + handover[ks] + ride, door_starts[ks], door_ends[ks])
+        work = to_pharmacy + handover[ks] + ride + service[ks] + home
+        ok[ks] = (delivered + service[ks] + home <= inst.shift_end[r]) & (work <= inst.max_work[r])
+    return ok
+
+
+def _shift_flag(inst: Instance, k: int, fit: NDArray[np.bool_]) -> Flag:
+    """The :attr:`Reason.SHIFT` flag of order ``k``: its pharmacy's hours, its door windows and the
+    shifts of the riders fit to carry it (the first few)."""
+    o = inst.problem.orders[k]
+    riders = [inst.problem.riders[r] for r in np.flatnonzero(fit)]
+
+    def shift(r: Rider) -> str:
+        free = f", free from {format_time(r.start_s)}" if r.start_s > r.shift.start_s else ""
+        work = f", working at most {r.max_work_s} s" if r.max_work_s is not None else ""
+        return f"{r.id!r} {r.shift}{free}{work}"
+
+    shifts = ", ".join(shift(r) for r in riders[:4]) + (f" and {len(riders) - 4} more" if len(riders) > 4 else "")
+    opening = ", ".join(str(w) for w in inst.problem.pharmacy[o.pharmacy].opening)
+    doors = ", ".join(str(w) for w in o.delivery_windows)
+    return Flag(Reason.SHIFT, o.id, f"order {o.id!r}: no rider who can carry it can pick it up at pharmacy "
+                f"{o.pharmacy!r} (open {opening}, released {format_time(o.release_s)}) and deliver it "
+                f"({doors}) inside their shift, even riding it alone; riders' shifts: {shifts}. Widen a "
+                "shift or the pharmacy's hours, or move the order's windows")
 
 
 def _flag(inst: Instance, k: int, fits: bool, dist: int, ride: int, budget: int) -> Flag | None:

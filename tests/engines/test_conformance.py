@@ -151,6 +151,45 @@ def test_orders_of_a_rider_who_cannot_reach_their_end_are_reported_with_shift(en
     assert [(u.order, u.reason) for u in solution.unassigned] == [(o.id, Reason.SHIFT) for o in problem.orders]
 
 
+def _outside_shifts(case: str) -> Problem:
+    """A problem with one order ``x`` no rider can serve inside the shift, for the reason ``case``."""
+    p = generate(7, n=3, m=2, plain=True)
+    door, early = Location(-8.22, 114.35), TimeWindow(5 * H, 6 * H)
+    if case == "pharmacy_closes_before_shifts":
+        ph = Pharmacy("early", Location(-8.25, 114.33), opening=(early,))
+        return p.replace(pharmacies=(*p.pharmacies, ph), orders=(*p.orders, Order("x", "early", door, release_s=5 * H)))
+    if case == "pharmacy_opens_after_shifts":
+        ph = Pharmacy("late", Location(-8.25, 114.33), opening=(TimeWindow(22 * H, 23 * H),))
+        return p.replace(pharmacies=(*p.pharmacies, ph), orders=(*p.orders, Order("x", "late", door, release_s=9 * H)))
+    if case == "window_before_shifts":
+        ph = Pharmacy("dawn", Location(-8.25, 114.33), opening=(TimeWindow(4 * H, 20 * H),))
+        return p.replace(pharmacies=(*p.pharmacies, ph),
+                         orders=(*p.orders, Order("x", "dawn", door, release_s=4 * H, windows=(early,))))
+    if case == "door_too_far_to_come_back":
+        riders = tuple(dataclasses.replace(r, end=r.start, shift=TimeWindow(7 * H, 12 * H)) for r in p.riders)
+        far = Order("x", "ph0", Location(-9.6, 113.0), release_s=8 * H)
+        return p.replace(riders=riders, orders=(*p.orders, far), max_trip_m=None)
+    assert case == "coolbox_rider_off_shift"
+    riders = tuple(dataclasses.replace(r, shift=TimeWindow(12 * H, 21 * H)) if r.coolbox else r
+                   for r in p.riders)
+    cold = Order("x", "ph0", door, release_s=8 * H, windows=(TimeWindow(8 * H, 10 * H),), temperature="refrigerated")
+    return p.replace(riders=riders, orders=(*p.orders, cold))
+
+
+@pytest.mark.parametrize("case", ["pharmacy_closes_before_shifts", "pharmacy_opens_after_shifts",
+                                  "window_before_shifts", "door_too_far_to_come_back", "coolbox_rider_off_shift"])
+def test_an_order_no_shift_can_serve_is_reported_with_shift(engine: str, case: str) -> None:
+    # Every engine reported these time_window (or search_limit): nothing said the shifts were the cause.
+    problem = _outside_shifts(case)
+    assert {f.id: f.reason for f in medroute.precheck(problem)}["x"] == Reason.SHIFT
+    solution = _solve(problem, engine, stop=MaxWork(0.3))
+    if solution is None:
+        return
+    assert medroute.check(problem, solution) == []
+    (u,) = [u for u in solution.unassigned if u.order == "x"]
+    assert u.reason == Reason.SHIFT and "shift" in u.detail
+
+
 def test_same_seed_same_routes(engine: str) -> None:
     # Reproducible mode: a work budget, no clock.
     problem = generate(4, n=8, m=3, plain=engine == "pyvrp")
