@@ -367,8 +367,13 @@ def test_the_legs_the_checker_reads_are_all_it_reads() -> None:
         no_route = dataclasses.replace(s, routes=(s.routes[1],), unassigned=(Unassigned("o1", Reason.SEARCH_LIMIT),))
         emptied = dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], stops=(
             s.routes[0].stops[0], s.routes[0].stops[-1])), s.routes[1]), unassigned=no_route.unassigned)
+        unreached = dataclasses.replace(no_route, unassigned=(Unassigned("o1", Reason.WINDOW_UNREACHABLE),))
+        judged = [dataclasses.replace(s, routes=(s.routes[0], dataclasses.replace(s.routes[1], stops=(
+            s.routes[1].stops[0], s.routes[1].stops[-1]))), unassigned=tuple(
+                Unassigned(o, reason) for o in s.routes[1].orders)) for reason in (
+                    Reason.WINDOW_UNREACHABLE, Reason.BUDGET_SHORTER_THAN_RIDE, Reason.BEYOND_TRIP_LIMIT)]
         m = as_matrices(p, None)["motorbike"]
-        for variant in (s, no_route, emptied):
+        for variant in (s, no_route, emptied, unreached, *judged):
             pairs = checked_legs(p, variant)["motorbike"]
             table = LegTable.of([(p.locations[a], p.locations[b]) for a, b in pairs],
                                 [m.durations_s[a, b] for a, b in pairs], [m.distances_m[a, b] for a, b in pairs])

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from medroute import Problem, Route, Rule, Solution, Stop, StopKind, TimeWindow, Unassigned, check
-from medroute.errors import TravelMismatchWarning
+from medroute.errors import InvalidSolutionError, TravelMismatchWarning
 from medroute.reasons import Reason
 from medroute.scenarios import load
 from medroute.solve import solve
@@ -218,6 +218,40 @@ def huge_times(p: Problem, s: Solution) -> Case:
     return p, _set_stop(s, r, len(s.routes[r].stops) - 1, arrival_s=t, start_s=t, departure_s=t)
 
 
+def _reported(s: Solution, reason: Reason, *, cold: bool | None = None, p: Problem | None = None) -> Solution:
+    """``s`` with a served order (a cold one when ``cold``, an ambient one when not) taken off its
+    route and reported unassigned with ``reason``."""
+    oid = next(o for route in s.routes for o in route.orders
+               if cold is None or p is None or p.order[o].needs_coolbox == cold)
+    r = next(i for i, route in enumerate(s.routes) if oid in route.orders)
+    return dataclasses.replace(_set_stops(s, r, [x for x in s.routes[r].stops if x.order != oid]),
+                               unassigned=(*s.unassigned, Unassigned(oid, reason)))
+
+
+def untrue_over_capacity(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.OVER_CAPACITY)
+
+
+def untrue_window_unreachable(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.WINDOW_UNREACHABLE)
+
+
+def untrue_budget_shorter_than_ride(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.BUDGET_SHORTER_THAN_RIDE)
+
+
+def untrue_beyond_trip_limit(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.BEYOND_TRIP_LIMIT)
+
+
+def untrue_no_coolbox_rider(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.NO_COOLBOX_RIDER, cold=True, p=p)
+
+
+def untrue_no_coolbox_rider_of_an_ambient_order(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.NO_COOLBOX_RIDER, cold=False, p=p)
+
+
 MUTATIONS: dict[Callable[[Problem, Solution], Case], Rule] = {
     swap_two_stops: Rule.LEG,
     delivery_before_pickup: Rule.PICKUP_DELIVERY,
@@ -245,6 +279,12 @@ MUTATIONS: dict[Callable[[Problem, Solution], Case], Rule] = {
     two_routes_for_one_rider: Rule.ONE_ROUTE,
     negative_times: Rule.START,
     huge_times: Rule.END,
+    untrue_over_capacity: Rule.REASON,
+    untrue_window_unreachable: Rule.REASON,
+    untrue_budget_shorter_than_ride: Rule.REASON,
+    untrue_beyond_trip_limit: Rule.REASON,
+    untrue_no_coolbox_rider: Rule.REASON,
+    untrue_no_coolbox_rider_of_an_ambient_order: Rule.REASON,
 }
 
 
@@ -260,3 +300,22 @@ def test_a_plan_of_other_travel_is_warned_about(planned: Case) -> None:
     other = dataclasses.replace(solution.travel, digest="0" * len(solution.travel.digest))
     with pytest.warns(TravelMismatchWarning, match="digest 0+"):
         check(problem, dataclasses.replace(solution, travel=other))
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda s: dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], rider=7), *s.routes[1:])),
+     r"routes\[0\]: rider must be a rider id"),
+    (lambda s: dataclasses.replace(s, routes=(dataclasses.replace(s.routes[0], stops=list(s.routes[0].stops)),
+                                              *s.routes[1:])),
+     r"routes\[0\] \(rider '[^']+'\): stops must be a tuple of Stop, got list"),
+    (lambda s: dataclasses.replace(s, routes=(*s.routes, "r1")), r"routes\[\d+\]: expected a Route"),
+    (lambda s: dataclasses.replace(s, unassigned=(Unassigned("x", "capacity"),)),  # type: ignore[arg-type]
+     r"unassigned\[0\] \(order 'x'\): reason must be a medroute.Reason, got 'capacity'"),
+    (lambda s: dataclasses.replace(s, unassigned=(Unassigned(3, Reason.CAPACITY),)),  # type: ignore[arg-type]
+     r"unassigned\[0\]: order and detail must be strings"),
+    (lambda s: dataclasses.replace(s, unassigned=("x",)), r"unassigned\[0\]: expected an Unassigned"),
+])
+def test_a_plan_of_wrong_types_is_refused(planned: Case, mutate: Callable[[Solution], Solution], message: str) -> None:
+    problem, solution = planned
+    with pytest.raises(InvalidSolutionError, match=message):
+        check(problem, mutate(solution))

@@ -20,7 +20,8 @@ from .errors import InvalidSolutionError
 from .geo import Location
 from .matrices import MatrixLike, as_matrices, warn_if_other_backend, warn_if_other_travel
 from .model import Order, Problem, Rider, TimeWindow
-from .solution import Load, Solution, Stop, StopKind
+from .reasons import Reason
+from .solution import Load, Route, Solution, Stop, StopKind, Unassigned
 from .timefmt import format_time
 from .travel.base import TravelBackend, TravelMatrix
 from .travel.lookup import LegLookup
@@ -76,6 +77,16 @@ class Rule(StrEnum):
     CARRIED = "carried"
     """An order already on a rider is reported unassigned only if that rider could not deliver it
     (it then leaves the plan: it is not counted on board)."""
+    REASON = "reason"
+    """An order reported unassigned with a pre-check reason of :data:`JUDGED_REASONS` is one that
+    reason holds for."""
+
+
+JUDGED_REASONS = frozenset({Reason.NO_COOLBOX_RIDER, Reason.OVER_CAPACITY, Reason.BEYOND_TRIP_LIMIT,
+                            Reason.BUDGET_SHORTER_THAN_RIDE, Reason.WINDOW_UNREACHABLE})
+"""The unassigned reasons :func:`check` judges (:attr:`Rule.REASON`): those about the order alone,
+decided exactly from the problem and the travel. What a search found (``time_window``,
+``shift``, ``search_limit``, ...) is not judged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +194,11 @@ def check(problem: Problem, solution: Solution, matrix: MatrixLike = None) -> li
                                  order=o.id))
         if o.picked_up_by is not None and unassigned[o.id] and not served[o.id]:
             out.extend(_check_abandoned(problem, solution, o, mats))
+    for u in solution.unassigned:
+        told = problem.order.get(u.order)
+        if told is not None and u.reason in JUDGED_REASONS and (why := _untrue(problem, told, u.reason, mats)):
+            out.append(Violation(Rule.REASON, f"order {told.id!r} is reported {u.reason.value}, but {why}",
+                                 order=told.id))
     return out
 
 
@@ -191,9 +207,26 @@ def _is_int(value: object) -> bool:
 
 
 def _refuse_malformed(solution: Solution) -> None:
-    """Raise :class:`~medroute.errors.InvalidSolutionError` naming the first stop field that is
-    not of its type: the rules compare integer seconds, metres and amounts."""
+    """Raise :class:`~medroute.errors.InvalidSolutionError` naming the first route, stop or
+    unassigned entry field that is not of its type: the rules compare ids, reasons, integer
+    seconds, metres and amounts."""
+    for i, u in enumerate(solution.unassigned):
+        if not isinstance(u, Unassigned):
+            raise InvalidSolutionError(f"unassigned[{i}]: expected an Unassigned, got {u!r}"[:300])
+        if not isinstance(u.order, str) or not isinstance(u.detail, str):
+            raise InvalidSolutionError(f"unassigned[{i}]: order and detail must be strings (an order id, a "
+                                       f"sentence), got {u.order!r} and {u.detail!r}"[:300])
+        if not isinstance(u.reason, Reason):
+            raise InvalidSolutionError(f"unassigned[{i}] (order {u.order!r}): reason must be a medroute.Reason, "
+                                       f"got {u.reason!r}"[:300])
     for r, route in enumerate(solution.routes):
+        if not isinstance(route, Route):
+            raise InvalidSolutionError(f"routes[{r}]: expected a Route, got {route!r}"[:300])
+        if not isinstance(route.rider, str):
+            raise InvalidSolutionError(f"routes[{r}]: rider must be a rider id (a string), got {route.rider!r}"[:300])
+        if not isinstance(route.stops, tuple):
+            raise InvalidSolutionError(f"routes[{r}] (rider {route.rider!r}): stops must be a tuple of Stop, got "
+                                       f"{type(route.stops).__name__}")
         for i, s in enumerate(route.stops):
             where = f"routes[{r}] (rider {route.rider!r}) stop {i}"
             if not isinstance(s, Stop):
@@ -243,7 +276,9 @@ def checked_legs(problem: Problem, solution: Solution) -> dict[str, list[tuple[i
 
     Every route's legs from stop to stop, the pharmacy → door trip of every pickup (when the
     problem limits trips), and for an order on board reported unassigned, the legs its rider's
-    route would ride to deliver it anywhere (the :attr:`Rule.CARRIED` rule). Unknown riders and
+    route would ride to deliver it anywhere (the :attr:`Rule.CARRIED` rule), and for an order
+    reported with a reason of :data:`JUDGED_REASONS`, the direct ride to its door of each rider it
+    fits (the :attr:`Rule.REASON` rule). Unknown riders and
     orders are skipped: the checker reports them without travel.
     """
     index = problem.location_index
@@ -254,6 +289,11 @@ def checked_legs(problem: Problem, solution: Solution) -> dict[str, list[tuple[i
         if rider is not None and locs is not None:
             out[rider.profile].update(dict.fromkeys([*itertools.pairwise(locs), *_trips(problem, route.stops)]))
     held = {u.order for u in solution.unassigned}
+    for u in solution.unassigned:
+        o = problem.order.get(u.order)
+        if o is not None and u.reason in JUDGED_REASONS:
+            for r, a, b in _reason_legs(problem, o):
+                out[r.profile][a, b] = None
     for o in problem.orders:
         carrier = problem.rider.get(o.picked_up_by or "")
         if carrier is None or o.id not in held:
@@ -494,6 +534,73 @@ def _check_load(rider: Rider, on_board: Mapping[str, tuple[Order, int]], s: Stop
                     out.append(Violation(Rule.COOLBOX, f"rider {rid!r}: cool box holds {value} {name} after "
                                                        f"stop {i}, over its capacity {cap}", rid, oid))
     return out + _check_load_report(rider, on_board, s, i, oid)
+
+
+# ---------------------------------------------------------------------------------------------
+# A pre-check reason given for an unassigned order must hold for it.
+
+def _fitting(problem: Problem, o: Order) -> tuple[list[Rider], list[Rider]]:
+    """The riders who may carry ``o`` (its locked rider or carrier only; a cool box for a cold
+    item), and those of them whose empty boxes it fits."""
+    lock = o.picked_up_by or o.rider
+    riders = [problem.rider[lock]] if lock is not None else list(problem.riders)
+    eligible = [r for r in riders if not o.needs_coolbox or r.coolbox is not None]
+    return eligible, [r for r in eligible if _fits(r, o, Load())]
+
+
+def _reason_legs(problem: Problem, o: Order) -> list[tuple[Rider, int, int]]:
+    """(rider, origin row, door row) of the direct ride to ``o``'s door each rider it fits would
+    make: from its pharmacy, or from the carrier's start for an order on board."""
+    index = problem.location_index
+    door = index[o.location]
+    if o.picked_up_by is not None:
+        return [(r, index[r.start], door) for r in _fitting(problem, o)[1]]
+    pharmacy = index[problem.pharmacy[o.pharmacy].location]
+    return [(r, pharmacy, door) for r in _fitting(problem, o)[1]]
+
+
+def _untrue(problem: Problem, o: Order, reason: Reason, mats: Mapping[str, LegLookup]) -> str | None:
+    """Why the pre-check ``reason`` does not hold for ``o`` (a clause), or ``None``."""
+    eligible, fitting = _fitting(problem, o)
+    if reason == Reason.NO_COOLBOX_RIDER:
+        if not o.needs_coolbox:
+            return "it is not a cold item"
+        return f"rider {eligible[0].id!r} may carry it in a cool box" if eligible else None
+    if reason == Reason.OVER_CAPACITY:
+        return f"it fits rider {fitting[0].id!r}'s boxes" if fitting else None
+    ph = problem.pharmacy[o.pharmacy]
+    if reason == Reason.WINDOW_UNREACHABLE:
+        doors = [(w.start_s, w.end_s) for w in o.delivery_windows]
+        pickup = _earliest([(max(w.start_s, o.release_s), w.end_s) for w in ph.opening], o.release_s)
+        for r, a, b in _reason_legs(problem, o):
+            ride = _Legs(r, mats[r.profile]).time(a, b)
+            if o.picked_up_by is not None:
+                there = r.earliest_departure_s + ride
+                how = f"rider {r.id!r} riding straight from its start at {format_time(r.earliest_departure_s)}"
+            elif pickup is not None:
+                there = pickup + ph.handover_s + ride
+                how = f"rider {r.id!r} picking it up at {format_time(pickup)} and riding straight"
+            else:
+                return None
+            if _earliest(doors, there) is not None:
+                return f"{how} reaches the door at {format_time(there)}, in time for {_fmt(o.delivery_windows)}"
+        return None
+    if o.picked_up_by is not None:
+        return None  # the trip limit and the direct ride concern a pickup still to make
+    legs = [(r, _Legs(r, mats[r.profile]), a, b) for r, a, b in _reason_legs(problem, o)]
+    if reason == Reason.BEYOND_TRIP_LIMIT:
+        if problem.max_trip_m is None:
+            return "the problem has no trip limit"
+        trips = [leg.distance(a, b) for _, leg, a, b in legs]
+        if trips and max(trips) <= problem.max_trip_m:
+            return f"pharmacy → door is {max(trips)} m, within the {problem.max_trip_m} m trip limit"
+        return None
+    for r, leg, a, b in legs:  # Reason.BUDGET_SHORTER_THAN_RIDE
+        ride, budget = leg.time(a, b), _budget(o, r)
+        if budget is None or ride <= budget:
+            return (f"rider {r.id!r} rides it straight in {ride} s, within its out-of-fridge budget "
+                    f"{'(none)' if budget is None else f'{budget} s'}")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
