@@ -143,7 +143,7 @@ def verdict(now: dict[str, Any], then: dict[str, Any] | None) -> str:
     if now["cost_rp"] > limit:
         rise = now["cost_rp"] / then["cost_rp"] - 1
         problems.append(f"mean cost beyond riders {now['cost_rp']:,.0f} Rp is {rise:+.2%} on committed "
-                        f"{then['cost_rp']:,.0f}, over its tolerance of {tol:.2%}")
+                        f"{then['cost_rp']:,.0f}, over its tolerance of {tol:.2%} (at most {limit:,.0f})")
     if problems:
         return "REGRESSED: " + "; ".join(problems)
     return "better" if now["cost_rp"] < then["cost_rp"] * (1 - 1e-9) else "ok"
