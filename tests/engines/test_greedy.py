@@ -54,11 +54,15 @@ def test_release_order_then_id() -> None:
 
 
 def test_order_nobody_can_take_gets_a_reason() -> None:
-    orders = (Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H),)
-    rider = Rider("r", NEAR, start_s=7 * H, shift=TimeWindow(7 * H, 8 * H))
-    routes, reasons = _run(_problem(orders, (rider,)))
-    assert routes == ((),)
-    assert reasons == {0: Reason.SHIFT}
+    # Each order alone fits the half-hour shift (no pre-check flags either), not both.
+    orders = (Order("a", "ph", Location(-8.22, 114.37), release_s=8 * H),
+              Order("b", "ph", Location(-8.25, 114.33), release_s=8 * H))
+    rider = Rider("r", NEAR, start_s=8 * H, shift=TimeWindow(8 * H, 8 * H + 1800))
+    problem = _problem(orders, (rider,))
+    assert not compile_problem(problem).flagged
+    routes, reasons = _run(problem)
+    assert routes == ((0, 2),)
+    assert reasons == {1: Reason.SHIFT}
 
 
 def test_cold_order_goes_to_coolbox_rider() -> None:
