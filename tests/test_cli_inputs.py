@@ -169,7 +169,7 @@ def test_graph_build_offline_says_it_needs_the_internet(tmp_path: Path, monkeypa
     def offline(*_a: object, **_k: object) -> None:
         raise requests.exceptions.ConnectionError("Failed to resolve 'nominatim.openstreetmap.org'")
 
-    monkeypatch.setattr(ox, "graph_from_place", offline)
+    monkeypatch.setattr(ox, "geocode_to_gdf", offline)
     monkeypatch.setenv("MEDROUTE_CACHE", str(tmp_path / "cache"))
     _one_line(runner.invoke(app, ["graph", "build", "--place", "Kecamatan Banyuwangi", "-o",
                                   str(tmp_path / "g.graphml")]), EXIT_OFFLINE, "needs the internet", "--file")

@@ -1,4 +1,5 @@
-"""The ``osm`` backend reads road access as the shipped OSRM motorbike profile does.
+"""The ``osm`` backend reads road access as the shipped OSRM motorbike profile does, from OSM files and
+from osmnx downloads (answered offline from the same cases).
 
 Each case is a square of roads: a direct way from ``a`` to ``b`` (through a middle node ``m``)
 carrying the tags under test, and an untagged residential detour three times as long. Whether the
@@ -8,8 +9,10 @@ that direction.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -52,30 +55,42 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], bool, bool]] = {
 }
 
 
-def _osm_file(path: Path) -> dict[str, tuple[Location, Location]]:
-    """Write every case as its own square, side by side; the (a, b) places of each case."""
-    nodes: list[str] = []
-    ways: list[str] = []
+def _elements() -> tuple[list[dict[str, Any]], dict[str, tuple[Location, Location]]]:
+    """Every case as its own square, side by side, as Overpass JSON elements; the (a, b) places of
+    each case."""
+    elements: list[dict[str, Any]] = []
     places: dict[str, tuple[Location, Location]] = {}
-
-    def tags(t: dict[str, str]) -> str:
-        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
-
     for i, (name, (way_tags, node_tags, _, _)) in enumerate(CASES.items()):
         lon0 = 114.0 + i * 4 * STEP
         pts = {"a": (-8.0, lon0), "m": (-8.0, lon0 + STEP), "b": (-8.0, lon0 + 2 * STEP),
                "c": (-8.0 - STEP, lon0 + 2 * STEP), "d": (-8.0 - STEP, lon0)}
         ids = {k: 10 * i + j + 1 for j, k in enumerate(pts)}
-        for k, (lat, lon) in pts.items():
-            nodes.append(f'<node id="{ids[k]}" lat="{lat}" lon="{lon}">{tags(node_tags if k == "m" else {})}</node>')
-        direct = {"highway": "residential", **way_tags}
-        ways.append(f'<way id="{2 * i + 1}"><nd ref="{ids["a"]}"/><nd ref="{ids["m"]}"/><nd ref="{ids["b"]}"/>'
-                    f"{tags(direct)}</way>")
-        ways.append(f'<way id="{2 * i + 2}"><nd ref="{ids["a"]}"/><nd ref="{ids["d"]}"/><nd ref="{ids["c"]}"/>'
-                    f'<nd ref="{ids["b"]}"/>{tags({"highway": "residential"})}</way>')
+        elements += [{"type": "node", "id": ids[k], "lat": lat, "lon": lon, "tags": node_tags if k == "m" else {}}
+                     for k, (lat, lon) in pts.items()]
+        elements.append({"type": "way", "id": 2 * i + 1, "nodes": [ids[k] for k in "amb"],
+                         "tags": {"highway": "residential", **way_tags}})
+        elements.append({"type": "way", "id": 2 * i + 2, "nodes": [ids[k] for k in "adcb"],
+                         "tags": {"highway": "residential"}})
         places[name] = (Location(*pts["a"]), Location(*pts["b"]))
+    return elements, places
+
+
+def _osm_file(path: Path) -> dict[str, tuple[Location, Location]]:
+    """Write every case (:func:`_elements`) as OSM XML; the (a, b) places of each case."""
+    elements, places = _elements()
+
+    def tags(t: dict[str, str]) -> str:
+        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
+
+    lines = []
+    for el in elements:
+        if el["type"] == "node":
+            lines.append(f'<node id="{el["id"]}" lat="{el["lat"]}" lon="{el["lon"]}">{tags(el["tags"])}</node>')
+        else:
+            nds = "".join(f'<nd ref="{n}"/>' for n in el["nodes"])
+            lines.append(f'<way id="{el["id"]}">{nds}{tags(el["tags"])}</way>')
     path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
-                    + "\n".join(nodes + ways) + "\n</osm>\n", encoding="utf-8")
+                    + "\n".join(lines) + "\n</osm>\n", encoding="utf-8")
     return places
 
 
@@ -158,3 +173,112 @@ def test_osm_and_osrm_agree_on_a_town_tagged_for_motorbikes(tmp_path: Path) -> N
     b = OsrmBackend(dataset=build_dataset(path, cache_dir=tmp_path)).matrix(pts).durations_s.astype(float)
     rel = np.abs(a - b) / np.maximum(b, 1.0)
     assert float(np.max(rel)) <= 0.05
+
+
+_FILTER_PART = re.compile(r'\[(~?)"([^"]*)"(?:(!?~)"([^"]*)")?\]')
+
+
+def _overpass_keeps(way_filter: str, tags: dict[str, str]) -> bool:
+    """Whether an Overpass QL way filter (``["k"]``, ``["k"~"re"]``, ``["k"!~"re"]``,
+    ``[~"key re"~"re"]``, all of them) selects a way with these tags."""
+    parts = _FILTER_PART.findall(way_filter)
+    assert "".join(f"[{t}" for t in way_filter.split("[")[1:]) == way_filter and parts, way_filter
+    for key_re, key, op, value_re in parts:
+        if key_re:
+            hit = any(re.search(key, k) and re.search(value_re, v) for k, v in tags.items())
+        elif not op:
+            hit = key in tags
+        else:
+            matched = key in tags and re.search(value_re, tags[key]) is not None
+            hit = matched if op == "~" else not matched
+        if not hit:
+            return False
+    return True
+
+
+class _FakeOverpass:
+    """Answers osmnx's Overpass POSTs from the case elements as the server would: the ways the
+    query's filter selects, and their nodes (``>;``)."""
+
+    def __init__(self, elements: list[dict[str, Any]]) -> None:
+        self.elements = elements
+        self.filters: list[str] = []
+        self.ways: set[int] = set()
+
+    def post(self, url: str, data: dict[str, str], **_: object) -> Any:
+        import requests
+
+        query = re.search(r"way(.*)\(poly:", data["data"])
+        assert query is not None, data
+        self.filters.append(query.group(1))
+        ways = [el for el in self.elements if el["type"] == "way" and _overpass_keeps(query.group(1), el["tags"])]
+        refs = {n for way in ways for n in way["nodes"]}
+        self.ways |= {way["id"] for way in ways}
+        nodes = [el for el in self.elements if el["type"] == "node" and el["id"] in refs]
+        response = requests.Response()
+        response.status_code, response.url, response.reason = 200, url, "OK"
+        response._content = json.dumps({"version": 0.6, "elements": nodes + ways}).encode()
+        return response
+
+
+@pytest.fixture
+def overpass(monkeypatch: pytest.MonkeyPatch) -> _FakeOverpass:
+    """osmnx's Overpass and Nominatim traffic answered offline from the case elements."""
+    ox: Any = pytest.importorskip("osmnx")
+    import requests
+
+    fake = _FakeOverpass(_elements()[0])
+    monkeypatch.setattr(requests, "post", fake.post)
+    monkeypatch.setattr(requests, "get", lambda *a, **k: pytest.fail(f"unexpected GET {a}"))
+    monkeypatch.setattr(ox._http, "_config_dns", lambda url: None)
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+    monkeypatch.setattr(ox, "geocode_to_gdf", lambda query, **_: _area())
+    monkeypatch.setattr(ox.geocoder, "geocode_to_gdf", lambda query, **_: _area())
+    return fake
+
+
+def _area() -> Any:
+    """The place every case lies in, as osmnx's geocoder gives it."""
+    geopandas = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely.geometry")
+    east = 114.0 + 4 * STEP * len(CASES)
+    return geopandas.GeoDataFrame(geometry=[shapely.box(113.99, -8.01, east, -7.99)], crs="epsg:4326")
+
+
+def test_download_filter_keeps_what_the_motorbike_rules_may_open(overpass: _FakeOverpass, tmp_path: Path) -> None:
+    from medroute.travel.osm_load import graph_from_polygon
+
+    graph_from_polygon(_area().geometry[0], cache_dir=tmp_path)
+    direct = {name: 2 * i + 1 for i, name in enumerate(CASES)}
+    for name in ("motorcycle=yes opens access=no", "motorcycle=yes over motor_vehicle=no",
+                 "access=no;destination", "access=destination", "oneway:motorcycle=no", "gate access=private"):
+        assert direct[name] in overpass.ways, name
+    for name in ("access=no", "access=private", "motorway", "footway"):  # no tag opens them
+        assert direct[name] not in overpass.ways, name
+
+
+def test_downloaded_graph_honours_motorbike_access(overpass: _FakeOverpass, tmp_path: Path) -> None:
+    from medroute.travel.osm_load import graph_from_place
+
+    backend = GraphBackend(graph_from_place("Kecamatan Kotak", cache_dir=tmp_path))
+    got = {case: _direct(backend.matrix(list(ab)).durations_s) for case, ab in _elements()[1].items()}
+    assert got == {case: want[2:] for case, want in CASES.items()}
+
+
+def test_download_is_the_overpass_file_graph(overpass: _FakeOverpass, tmp_path: Path) -> None:
+    """The same elements downloaded or read from an Overpass JSON file give the same graph."""
+    ox: Any = pytest.importorskip("osmnx")
+    from medroute.travel.osm_load import graph_from_polygon, load_graph
+
+    downloaded = graph_from_polygon(_area().geometry[0], cache_dir=tmp_path)
+    served = [el for way_filter in list(overpass.filters)
+              for el in overpass.post("https://overpass", {"data": f"way{way_filter}(poly:'')"}).json()["elements"]]
+    (tmp_path / "served.overpass.json").write_text(json.dumps({"elements": served}), encoding="utf-8")
+    ox.save_graphml(load_graph(tmp_path / "served.overpass.json"), tmp_path / "file.graphml")
+    from_file = ox.load_graphml(tmp_path / "file.graphml")
+
+    def edges(g: nx.MultiDiGraph) -> list[tuple[Any, ...]]:
+        return sorted((u, v, sorted(d.items())) for u, v, d in g.edges(data=True))
+
+    assert dict(downloaded.nodes(data=True)) == dict(from_file.nodes(data=True))
+    assert edges(downloaded) == edges(from_file)

@@ -3,6 +3,7 @@ through the loader, or is refused clearly."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -78,31 +79,44 @@ def test_geojson_dedup_and_rounding(tmp_path: Path) -> None:
     assert road_clusters(g) == [4]
 
 
-def _tiny() -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph(crs="epsg:4326")
-    g.add_node(1, x=114.0, y=-8.0)
-    g.add_node(2, x=114.001, y=-8.0)
-    g.add_edge(1, 2, length=110.0, highway="residential")
-    g.add_edge(2, 1, length=110.0, highway="residential")
-    return g
+_TINY_RESPONSE = {"elements": [
+    {"type": "node", "id": 1, "lat": -8.005, "lon": 114.002},
+    {"type": "node", "id": 2, "lat": -8.005, "lon": 114.003},
+    {"type": "way", "id": 7, "nodes": [1, 2], "tags": {"highway": "residential"}},
+]}
+
+
+def _fake_download(ox: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """osmnx offline: a place geocodes to a small box, and a polygon query caches one two-node road
+    as osmnx's ``cache_only_mode`` does; the keyword arguments of each query."""
+    geopandas = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely.geometry")
+    calls: list[dict[str, Any]] = []
+
+    def graph_from_polygon(polygon: Any, **kw: Any) -> None:
+        calls.append(kw)
+        assert ox.settings.cache_only_mode and ox.settings.use_cache
+        (Path(ox.settings.cache_folder) / "response.json").write_text(json.dumps(_TINY_RESPONSE), encoding="utf-8")
+        raise ox._errors.CacheOnlyInterruptError("Interrupted because `settings.cache_only_mode=True`.")
+
+    box = shapely.box(114.0, -8.01, 114.01, -8.0)
+    monkeypatch.setattr(ox, "graph_from_polygon", graph_from_polygon)
+    monkeypatch.setattr(ox, "geocode_to_gdf", lambda query, **_: geopandas.GeoDataFrame(geometry=[box]))
+    return calls
 
 
 def test_graph_from_place_downloads_once_then_reads_the_cache(monkeypatch: pytest.MonkeyPatch,
                                                               tmp_path: Path) -> None:
     ox: Any = pytest.importorskip("osmnx")
-    calls: list[dict[str, Any]] = []
-
-    def fake(query: str, **kw: Any) -> nx.MultiDiGraph:
-        calls.append({"query": query, **kw})
-        return _tiny()
-
-    monkeypatch.setattr(ox, "graph_from_place", fake)
+    calls = _fake_download(ox, monkeypatch)
+    cache_mode = ox.settings.use_cache, ox.settings.cache_folder, ox.settings.cache_only_mode
     g1 = graph_from_place("Kecamatan Banyuwangi", cache_dir=tmp_path)
     g2 = graph_from_place("Kecamatan Banyuwangi", cache_dir=tmp_path)
     assert len(calls) == 1
-    assert "motorway" in calls[0]["custom_filter"] and calls[0]["simplify"] is False
+    assert any("motorway" in f for f in calls[0]["custom_filter"]) and calls[0]["simplify"] is False
     assert g1.number_of_edges() == g2.number_of_edges() == 2
     assert list((tmp_path / "osm").glob("*.graphml"))
+    assert (ox.settings.use_cache, ox.settings.cache_folder, ox.settings.cache_only_mode) == cache_mode
     graph_from_place("Kecamatan Giri", cache_dir=tmp_path)
     assert len(calls) == 2
 
@@ -112,13 +126,21 @@ def test_graph_from_polygon_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     shapely = pytest.importorskip("shapely.geometry")
     from medroute.travel.osm_load import graph_from_polygon
 
-    calls: list[object] = []
-    monkeypatch.setattr(ox, "graph_from_polygon", lambda poly, **kw: calls.append(poly) or _tiny())
+    calls = _fake_download(ox, monkeypatch)
     poly = shapely.box(114.0, -8.01, 114.01, -8.0)
     graph_from_polygon(poly, cache_dir=tmp_path)
     graph_from_polygon(poly, cache_dir=tmp_path)
     assert len(calls) == 1
 
+
+def test_download_with_no_road_inside_the_area_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ox: Any = pytest.importorskip("osmnx")
+    shapely = pytest.importorskip("shapely.geometry")
+    from medroute.travel.osm_load import graph_from_polygon
+
+    _fake_download(ox, monkeypatch)
+    with pytest.raises(GraphLoadError, match="no road node inside the area"):
+        graph_from_polygon(shapely.box(115.0, -8.01, 115.01, -8.0), cache_dir=tmp_path)
 
 
 @pytest.mark.parametrize(("name", "content"), [

@@ -1,11 +1,12 @@
-"""Road graphs from files (OSM XML, GraphML, GeoJSON road lines) or, online, from OSM by place.
+"""Road graphs from files (OSM XML, GraphML, GeoJSON road lines) or, online, from OSM by place or polygon.
 
 Every loader returns a :class:`networkx.MultiDiGraph` in osmnx's convention: nodes carry ``x``
 (longitude, degrees) and ``y`` (latitude, degrees); edges carry ``length`` (metres) and, where
 known, ``highway``, ``maxspeed``, ``geometry`` and the access tags a motorbike obeys
 (:data:`~medroute.travel.speeds.ACCESS_KEYS`); nodes carry ``barrier`` and those access tags.
-Two-way roads are two directed edges. OSM data (XML, Overpass JSON) is read with the motorbike's
-one-way rules (:func:`~medroute.travel.speeds.motorbike_oneway`), as the OSRM profile reads it.
+Two-way roads are two directed edges. OSM data (XML, Overpass JSON, downloads) is read with the
+motorbike's one-way rules (:func:`~medroute.travel.speeds.motorbike_oneway`), as the OSRM profile
+reads it.
 """
 
 from __future__ import annotations
@@ -193,8 +194,9 @@ def motorbike_osm_tags(ox: Any) -> Iterator[None]:
         ox.settings.useful_tags_way, ox.settings.useful_tags_node = saved
 
 
-def _graph_from_osm_elements(elements: Iterable[Mapping[str, Any]], path: Path) -> nx.MultiDiGraph:
-    """Nodes and ways (Overpass JSON elements) as an unsimplified osmnx graph for the motorbike."""
+def _graph_from_osm_elements(elements: Iterable[Mapping[str, Any]], where: str | Path) -> nx.MultiDiGraph:
+    """Nodes and ways (Overpass JSON elements) as an unsimplified osmnx graph for the motorbike;
+    ``where`` names their source in errors."""
     import tempfile
     from xml.sax.saxutils import quoteattr
 
@@ -218,7 +220,7 @@ def _graph_from_osm_elements(elements: Iterable[Mapping[str, Any]], path: Path) 
             graph: nx.MultiDiGraph = ox.graph_from_xml(xml, bidirectional=False, simplify=False,
                                                        retain_all=True)
         except ValueError as exc:
-            raise GraphLoadError(f"road graph {str(path)!r}: {exc}") from exc
+            raise GraphLoadError(f"road graph {str(where)!r}: {exc}") from exc
     return graph
 
 
@@ -233,12 +235,18 @@ def _cache_root(cache_dir: str | Path | None) -> Path:
     return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
 
+_DOWNLOAD_RULES = "ways read by motorbike_way_tags"
+"""Part of a download's cache key: how its ways became edges."""
+
+
 def graph_from_place(query: str | dict[str, str] | Sequence[str], *, cache_dir: str | Path | None = None,
-                     custom_filter: str = MOTORBIKE_CUSTOM_FILTER) -> nx.MultiDiGraph:
+                     custom_filter: str | Sequence[str] = MOTORBIKE_CUSTOM_FILTER) -> nx.MultiDiGraph:
     """Download the motorbike road network of a place from OpenStreetMap (needs the internet once).
 
-    The result is saved as GraphML under ``<cache_dir>/osm/`` keyed by the query and the filter;
-    later calls read it from disk and never touch the network.
+    The place's boundary comes from Nominatim (``osmnx.geocode_to_gdf``); its roads are downloaded
+    and read as :func:`graph_from_polygon` reads them. The result is saved as GraphML under
+    ``<cache_dir>/osm/`` keyed by the query and the filter; later calls read it from disk and never
+    touch the network.
 
     Parameters
     ----------
@@ -247,19 +255,72 @@ def graph_from_place(query: str | dict[str, str] | Sequence[str], *, cache_dir: 
     cache_dir
         Cache root (default ``$MEDROUTE_CACHE`` or ``~/.cache/medroute``).
     custom_filter
-        Overpass QL way filter (default: the motorbike network).
+        Overpass QL way filter, or filters (one query each; default: the ways the motorbike rules
+        may open, :data:`~medroute.travel.speeds.MOTORBIKE_CUSTOM_FILTER`).
+
+    Raises
+    ------
+    NetworkUnavailableError
+        The graph is not cached and OpenStreetMap cannot be reached.
+    GraphLoadError
+        The place holds no road the filter keeps.
     """
-    key = hashlib.sha256(json.dumps(["place", query, custom_filter], sort_keys=True).encode()).hexdigest()
-    return _cached_download(key, cache_dir, lambda ox: ox.graph_from_place(
-        query, custom_filter=custom_filter, simplify=False, retain_all=True))
+    filters = _filters(custom_filter)
+    key = hashlib.sha256(json.dumps(["place", query, filters, _DOWNLOAD_RULES], sort_keys=True).encode()).hexdigest()
+    return _cached_download(key, cache_dir, lambda ox: _overpass_graph(
+        ox.geocode_to_gdf(query).union_all(), filters, ox, f"OpenStreetMap place {query!r}"))
 
 
 def graph_from_polygon(polygon: Any, *, cache_dir: str | Path | None = None,
-                       custom_filter: str = MOTORBIKE_CUSTOM_FILTER) -> nx.MultiDiGraph:
-    """As :func:`graph_from_place` for a shapely (Multi)Polygon in WGS84 degrees."""
-    key = hashlib.sha256(json.dumps(["polygon", polygon.wkt, custom_filter]).encode()).hexdigest()
-    return _cached_download(key, cache_dir, lambda ox: ox.graph_from_polygon(
-        polygon, custom_filter=custom_filter, simplify=False, retain_all=True))
+                       custom_filter: str | Sequence[str] = MOTORBIKE_CUSTOM_FILTER) -> nx.MultiDiGraph:
+    """Download the motorbike road network inside a shapely (Multi)Polygon in WGS84 degrees.
+
+    The ways come as osmnx downloads them (Overpass, ``custom_filter``) and are read as
+    :func:`load_graph` reads an OSM file: unsimplified, with the motorbike's one-way rules
+    (:func:`~medroute.travel.speeds.motorbike_oneway`) and access tags; then cut to the polygon
+    as osmnx cuts its graphs. Cached as :func:`graph_from_place` is.
+    """
+    filters = _filters(custom_filter)
+    key = hashlib.sha256(json.dumps(["polygon", polygon.wkt, filters, _DOWNLOAD_RULES]).encode()).hexdigest()
+    return _cached_download(key, cache_dir, lambda ox: _overpass_graph(
+        polygon, filters, ox, f"OpenStreetMap polygon {polygon.wkt[:60]}"))
+
+
+def _filters(custom_filter: str | Sequence[str]) -> list[str]:
+    """The way filter(s) as the list osmnx takes (it reads a tuple as no filter)."""
+    return [custom_filter] if isinstance(custom_filter, str) else list(custom_filter)
+
+
+def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx.MultiDiGraph:
+    """The roads inside ``polygon``, downloaded by osmnx and read as the Overpass-file loader reads them.
+
+    osmnx sends its Overpass queries (buffered polygon, subdivision, rate limits) with its
+    response cache pointed at a fresh folder and ``cache_only_mode`` on, so it stops before
+    building a graph with its own one-way rules; the responses saved there are then read by
+    :func:`_graph_from_osm_elements` and the graph cut to ``polygon``.
+    """
+    import tempfile
+
+    names = ("use_cache", "cache_folder", "cache_only_mode")
+    saved = {name: getattr(ox.settings, name) for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        ox.settings.use_cache, ox.settings.cache_folder, ox.settings.cache_only_mode = True, tmp, True
+        try:
+            ox.graph_from_polygon(polygon, custom_filter=filters, simplify=False, retain_all=True)
+        except InterruptedError:  # osmnx's "responses cached, no graph built"
+            pass
+        finally:
+            for name, value in saved.items():
+                setattr(ox.settings, name, value)
+        elements = [el for f in sorted(Path(tmp).glob("*.json"))
+                    for el in json.loads(f.read_text(encoding="utf-8")).get("elements", [])]
+    graph = _graph_from_osm_elements(elements, where)
+    try:
+        cut: nx.MultiDiGraph = ox.truncate.truncate_graph_polygon(graph, polygon, truncate_by_edge=False)
+    except ValueError as exc:
+        raise GraphLoadError(f"road graph {where!r}: no road node inside the area ({exc}); "
+                             "check the place or polygon (WGS84 longitude, latitude)") from exc
+    return cut
 
 
 def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.MultiDiGraph:
@@ -268,8 +329,7 @@ def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.M
     if path.exists():
         logger.debug("road graph from cache %s", path)
         return ox.load_graphml(path)
-    with motorbike_osm_tags(ox):
-        graph = _download(fetch, ox)
+    graph = _download(fetch, ox)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.graphml")
     ox.save_graphml(graph, tmp)

@@ -75,13 +75,24 @@ ACCESS_KEYS = ("motorcycle", "motor_vehicle", "vehicle", "access")
 ONEWAY_KEYS = ("oneway:motorcycle", "oneway:motor_vehicle", "oneway:vehicle", "oneway")
 """OSM one-way keys a motorbike obeys, most specific first: the first one present decides."""
 
-MOTORBIKE_CUSTOM_FILTER = (
-    '["highway"]["area"!~"yes"]["access"!~"private|no|emergency"]'
+_MOTORBIKE_HIGHWAYS = (
+    '["highway"]["area"!~"yes"]'
     '["highway"!~"abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|'
     'escalator|footway|motorway|motorway_link|path|pedestrian|planned|platform|proposed|raceway|'
     'razed|steps|via_ferrata"]["service"!~"emergency_access"]'
 )
-"""Overpass QL filter for ``osmnx.graph_from_place(..., custom_filter=...)``: the motorbike network."""
+_CLOSED = "^(" + "|".join(sorted(EXCLUDED_ACCESS)) + ")$"
+_MORE_SPECIFIC = "^(" + "|".join(ACCESS_KEYS[:-1]) + ")$"
+
+MOTORBIKE_CUSTOM_FILTER = (
+    f'{_MOTORBIKE_HIGHWAYS}["access"!~"{_CLOSED}"]',
+    f'{_MOTORBIKE_HIGHWAYS}["access"~"{_CLOSED}"][~"{_MORE_SPECIFIC}"~"."]',
+)
+"""Overpass QL way filters for ``osmnx`` downloads (``custom_filter=list(...)``, one query each):
+the ways :func:`motorbike_access` may open. The first takes every way whose ``access`` does not
+close it; the second a way that ``access`` closes but a more specific key (``motorcycle``,
+``motor_vehicle``, ``vehicle``) may open. Excluded classes (footways, toll motorways, ...), which
+no tag opens, are never downloaded; whether a downloaded way is open is left to the rules."""
 
 MAX_SPEED_KMH = 200.0
 """Fastest running speed a speed table may give, km/h (anything above is a typo, not a road)."""
