@@ -282,3 +282,24 @@ def test_relax_all_returns_what_it_bent_and_logs_it() -> None:
     assert after.log[len(state.log):] == tuple(f"{9 * H}: {n}" for n in notes)
     assert after.orders["o0"].relaxed and after.riders["r1"].committed is None
     assert relax_all(after, 9 * H, release_pickups=True)[1] == (), "nothing left to bend"
+
+
+@pytest.mark.parametrize("stop", ["pickup", "delivery"])
+def test_a_late_stop_event_commits_the_next_stop_as_of_the_clock(stop: str) -> None:
+    d = dispatcher(1)
+    for i in (0, 2):
+        d.apply(OrderCreated(8 * H, order(i, release_s=8 * H), released=True))
+    if stop == "delivery":
+        d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+        d.apply(PickedUp(8 * H + 600, "o2", "r0"))
+    route = {"pickup": [("pickup", "o0"), ("delivery", "o0")],
+             "delivery": [("delivery", "o0"), ("delivery", "o2")]}[stop]
+    state = apply(_planned(d.state, {"r0": route}), RiderPosition(9 * H + 30, "r0", FAR))
+    event = PickedUp if stop == "pickup" else Delivered
+    args = ("o0", "r0") if stop == "pickup" else ("o0",)
+    nxt = state.routes["r0"][1]
+    assert nxt.leave_s == 9 * H + 60  # due within commit_within_s of the clock, not of the late report
+    on_time = apply(state, event(9 * H + 30, *args))  # type: ignore[arg-type]
+    late = apply(state, event(8 * H + 1200, *args))  # type: ignore[arg-type]
+    assert on_time.riders["r0"].committed == late.riders["r0"].committed == (nxt.kind, nxt.order)
+    assert late.now_s == 9 * H + 30

@@ -252,10 +252,13 @@ class _Change:
                 self.set_rider(rs, committed=None)
 
     def advance(self, rid: str, t: int) -> None:
-        """After a stop is done: commit the next planned stop if the rider must leave for it now."""
+        """After a stop is done at ``t``: commit the next planned stop if the rider must leave for
+        it within ``commit_within_s`` of the later of ``t`` and the clock (a stop reported late
+        commits what a replan at the clock would)."""
         rs = self.riders[rid]
         visits = self.routes.get(rid, ())
-        if rs.committed is None and visits and visits[0].leave_s <= t + self.base.commit_within_s:
+        now = max(t, self.base.now_s)
+        if rs.committed is None and visits and visits[0].leave_s <= now + self.base.commit_within_s:
             self.set_rider(rs, committed=(visits[0].kind, visits[0].order))
 
     def after_drop(self, rid: str, t: int) -> None:
