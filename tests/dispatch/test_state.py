@@ -303,3 +303,36 @@ def test_a_late_stop_event_commits_the_next_stop_as_of_the_clock(stop: str) -> N
     late = apply(state, event(8 * H + 1200, *args))  # type: ignore[arg-type]
     assert on_time.riders["r0"].committed == late.riders["r0"].committed == (nxt.kind, nxt.order)
     assert late.now_s == 9 * H + 30
+
+
+# -- online and offline out of order --------------------------------------------------------------
+
+def test_an_online_report_older_than_an_offline_one_is_logged_and_ignored() -> None:
+    d = dispatcher(1)
+    d.apply(RiderOffline(9 * H, "r0"))
+    before = d.riders["r0"]
+    d.apply(RiderOnline(9 * H - 300, "r0", FAR))
+    rs = d.riders["r0"]
+    assert not rs.working and (rs.location, rs.seen, rs.presence_s) == (before.location, before.seen, 9 * H)
+    assert d.log[-1] == (f"{9 * H - 300}: rider 'r0': the online report at {9 * H - 300} s arrived after the "
+                         f"offline report at {9 * H} s; ignored")
+    d.apply(RiderOnline(9 * H, "r0"))  # at the same time or later: the newest wins
+    assert d.riders["r0"].online and d.riders["r0"].presence_s == 9 * H
+
+
+def test_an_offline_report_older_than_an_online_one_is_logged_and_ignored() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.lock("o0", "r0")
+    d.apply(RiderOnline(9 * H, "r0"))
+    d.apply(RiderOffline(9 * H - 300, "r0"))
+    rs = d.riders["r0"]
+    assert rs.online and not rs.closing and d.orders["o0"].lock == "r0"
+    assert d.log[-1] == (f"{9 * H - 300}: rider 'r0': the offline report at {9 * H - 300} s arrived after the "
+                         f"online report at {9 * H} s; ignored")
+    restored = Dispatcher.from_json(d.to_json())  # the newest survives a save and restore
+    restored.apply(RiderOffline(9 * H - 60, "r0"))
+    assert restored.riders["r0"].online
+    restored.apply(RiderOffline(9 * H + 60, "r0"))
+    assert not restored.riders["r0"].working and restored.orders["o0"].lock is None
+

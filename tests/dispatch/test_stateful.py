@@ -242,14 +242,19 @@ class DispatcherMachine(RuleBasedStateMachine):
 
     @rule(r=RIDERS, online=st.booleans(), place=st.none() | PLACES, late=LATE)
     def online(self, r: int, online: bool, place: Location | None, late: int) -> None:
-        """On or off line; coming online may report a place, possibly late."""
+        """On or off line, possibly late (stamped before the newest of the two received, it is
+        ignored); coming online may report a place."""
         rid = f"r{r}"
-        if not online:
-            self.d.apply(RiderOffline(self.t, rid))
-            return
         t, before = max(0, self.t - late), self.d.riders[rid]
-        self.d.apply(RiderOnline(t, rid, place))
+        self.d.apply(RiderOnline(t, rid, place) if online else RiderOffline(t, rid))
         after = self.d.riders[rid]
+        if before.presence_s is not None and t < before.presence_s:
+            assert after == before and self.d.log[-1].endswith("; ignored")
+            return
+        assert after.presence_s == t
+        if not online:
+            assert not (after.online and not after.closing), "an offline rider takes no new orders"
+            return
         assert after.online and not after.closing
         if place is None or (before.seen is not None and t < before.seen[0]):
             assert (after.location, after.seen) == (before.location, before.seen)

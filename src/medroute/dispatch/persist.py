@@ -56,7 +56,7 @@ def rider_state_to_json(rs: RiderState) -> dict[str, Any]:
     return {"rider": rider_to_json(rs.rider, SECONDS), "online": rs.online, "closing": rs.closing,
             "location": location_to_json(rs.location), "time_s": rs.time_s,
             "committed": list(rs.committed) if rs.committed else None,
-            "seen": list(rs.seen) if rs.seen is not None else None}
+            "seen": list(rs.seen) if rs.seen is not None else None, "presence_s": rs.presence_s}
 
 
 def state_to_json(state: DispatchState, config: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def _order_state(n: Node) -> OrderState:
 
 
 def _rider_state(n: Node) -> RiderState:
-    n.obj(required=("rider", "online", "location", "time_s"), optional=("closing", "committed", "seen"))
+    n.obj(required=("rider", "online", "location", "time_s"), optional=("closing", "committed", "seen", "presence_s"))
     c = n["committed"]
     committed = None
     if c.value is not None:
@@ -145,7 +145,8 @@ def _rider_state(n: Node) -> RiderState:
         committed = (parts[0], parts[1])
     return RiderState(rider=_field(n["rider"], lambda x: rider_from_json(x, SECONDS)), online=n["online"].bool(),
                       location=_field(n["location"], location_from_json), time_s=n["time_s"].int(),
-                      closing=bool(_opt(n["closing"], "bool")), committed=committed, seen=_seen(n["seen"]))
+                      closing=bool(_opt(n["closing"], "bool")), committed=committed, seen=_seen(n["seen"]),
+                      presence_s=_opt(n["presence_s"], "int"))
 
 
 def _seen(n: Node) -> tuple[int, str] | None:

@@ -122,7 +122,10 @@ class RiderState:
     board is delivered; ``committed``: the stop ``(kind, order)`` the rider is driving to;
     ``seen``: the event time (seconds) and description of the newest event received that placed
     the rider (a position report, pickup, failed pickup, delivery, ...), which no event stamped
-    earlier overrides: such an event does not move the rider."""
+    earlier overrides: such an event does not move the rider; ``presence_s``: the event time
+    (seconds) of the newest :class:`~medroute.events.RiderOnline` or
+    :class:`~medroute.events.RiderOffline` received, which decides whether the rider is online:
+    one of them stamped earlier is logged and ignored."""
 
     rider: Rider
     online: bool
@@ -131,6 +134,7 @@ class RiderState:
     closing: bool = False
     committed: tuple[str, str] | None = None
     seen: tuple[int, str] | None = None
+    presence_s: int | None = None
 
     @property
     def working(self) -> bool:
@@ -369,10 +373,12 @@ def _online(c: _Change, t: int, e: RiderOnline) -> None:
         if e.spec is None:
             raise DispatchError(f"rider {e.rider!r}: unknown rider (give spec= to add one)")
         seen = (t, "online report") if e.location is not None else None
-        c.riders[e.rider] = RiderState(e.spec, True, e.location or e.spec.start, t, seen=seen)
+        c.riders[e.rider] = RiderState(e.spec, True, e.location or e.spec.start, t, seen=seen, presence_s=t)
         return
     rs = c.riders[e.rider]
-    rs = c.set_rider(rs, rider=e.spec or rs.rider, online=True, closing=False)
+    if _superseded(c, rs, t, "online report"):
+        return
+    rs = c.set_rider(rs, rider=e.spec or rs.rider, online=True, closing=False, presence_s=t)
     if e.location is None:
         c.set_rider(rs, time_s=max(rs.time_s, t))
     elif rs.seen is not None and t < rs.seen[0]:
@@ -382,8 +388,22 @@ def _online(c: _Change, t: int, e: RiderOnline) -> None:
         c.set_rider(rs, location=e.location, time_s=max(rs.time_s, t), seen=(t, "online report"))
 
 
+def _superseded(c: _Change, rs: RiderState, t: int, what: str) -> bool:
+    """Whether an online or offline report at ``t`` is older than the newest one received (then it
+    is logged, and the caller ignores it)."""
+    if rs.presence_s is None or t >= rs.presence_s:
+        return False
+    newer = "online report" if rs.online else "offline report"
+    c.log.append(f"{t}: rider {rs.rider.id!r}: the {what} at {t} s arrived after the {newer} at "
+                 f"{rs.presence_s} s; ignored")
+    return True
+
+
 def _offline(c: _Change, t: int, rs: RiderState) -> None:
     rid = rs.rider.id
+    if _superseded(c, rs, t, "offline report"):
+        return
+    rs = c.set_rider(rs, presence_s=t)
     if not rs.working:
         return
     for st in list(c.orders.values()):
