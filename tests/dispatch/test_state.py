@@ -16,6 +16,7 @@ from medroute.events import (
     Delivered,
     DeliveryFailed,
     OrderCreated,
+    OrderReleased,
     PickedUp,
     PickupFailed,
     RiderOffline,
@@ -336,3 +337,30 @@ def test_an_offline_report_older_than_an_online_one_is_logged_and_ignored() -> N
     restored.apply(RiderOffline(9 * H + 60, "r0"))
     assert not restored.riders["r0"].working and restored.orders["o0"].lock is None
 
+
+# -- a pickup before the release ------------------------------------------------------------------
+
+def test_a_pickup_stamped_before_the_release_moves_the_release_to_the_pickup_and_is_logged() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=9 * H)))
+    d.apply(OrderReleased(9 * H, "o0"))
+    d.apply(PickedUp(9 * H - 120, "o0", "r0"))  # the pharmacy reported the release late
+    st = d.orders["o0"]
+    assert (st.status, st.carrier, st.picked_up_s, st.released_s) == (OrderStatus.ON_BOARD, "r0", 9 * H - 120,
+                                                                      9 * H - 120)
+    assert (f"{9 * H - 120}: order 'o0': picked up at {9 * H - 120} s, before its release at {9 * H} s; "
+            f"released at {9 * H - 120} s (the pickup shows the medicine was ready)") in d.log
+    replan(d, 9 * H)
+
+
+def test_a_release_received_after_the_pickup_but_stamped_before_it_is_the_release() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=9 * H)))
+    d.apply(PickedUp(9 * H, "o0", "r0"))
+    assert d.orders["o0"].released_s == 9 * H
+    d.apply(OrderReleased(9 * H - 300, "o0"))  # the earliest report wins, whichever arrives first
+    assert d.orders["o0"].released_s == 9 * H - 300
+    assert d.log[-1] == (f"{9 * H - 300}: order 'o0': released at {9 * H - 300} s, before the release known "
+                         f"at {9 * H} s; released at {9 * H - 300} s")
+    d.apply(OrderReleased(9 * H + 60, "o0"))  # a later report changes nothing
+    assert d.orders["o0"].released_s == 9 * H - 300

@@ -116,17 +116,25 @@ class DispatcherMachine(RuleBasedStateMachine):
         self.n += 1
 
     @precondition(_any_order)
-    @rule(i=st.integers(0, 50))
-    def release(self, i: int) -> None:
+    @rule(i=st.integers(0, 50), late=LATE)
+    def release(self, i: int, late: int) -> None:
+        """A release report, possibly late; the earliest report of a release wins."""
         oid = self._order(i)
-        if oid is not None and self.d.orders[oid].status == OrderStatus.CREATED:
-            self.d.apply(OrderReleased(self.t, oid))
+        if oid is None:
+            return
+        before = self.d.orders[oid]
+        t = max(self.t - late, before.created_s)
+        self.d.apply(OrderReleased(t, oid))
+        known = before.released_s
+        expected = t if before.status == OrderStatus.CREATED else (None if known is None else min(known, t))
+        assert self.d.orders[oid].released_s == expected
 
     @precondition(_planned)
-    @rule(r=RIDERS, late=LATE)
-    def do_next(self, r: int, late: int) -> None:
+    @rule(r=RIDERS, late=LATE, release_after=st.sampled_from([0, 0, 300]))
+    def do_next(self, r: int, late: int, release_after: int) -> None:
         """Rider ``r`` (or another) does what the current plan says is next; the report may arrive
-        ``late`` seconds after later events."""
+        ``late`` seconds after later events, and the release of what is picked up may be stamped
+        ``release_after`` seconds after the pickup."""
         nxt = self._next(r)
         if nxt is None:
             return
@@ -137,9 +145,11 @@ class DispatcherMachine(RuleBasedStateMachine):
         pharmacy = self.d.pharmacies[st_.order.pharmacy].location
         if kind == "pickup":
             if st_.status == OrderStatus.CREATED:
-                self.d.apply(OrderReleased(when, oid))
+                self.d.apply(OrderReleased(when + release_after, oid))
+            released = self.d.orders[oid].released_s
             self.d.apply(PickedUp(when, oid, rid))
             assert self.d.orders[oid].carrier == rid
+            assert self.d.orders[oid].released_s == (when if released is None else min(released, when))
         else:
             self.d.apply(Delivered(when, oid))
             assert self.d.orders[oid].carrier is None
@@ -320,6 +330,12 @@ class DispatcherMachine(RuleBasedStateMachine):
                 s = self.d.orders[v.order]
                 if v.order in self.gone or s.status in FINAL:
                     assert s.carrier == rid and v.kind == "delivery", f"{v.order} ({s.status}) planned again"
+
+    @invariant()
+    def nothing_is_picked_up_before_its_release(self) -> None:
+        for s in self.d.orders.values():
+            if s.picked_up_s is not None:
+                assert s.released_s is not None and s.released_s <= s.picked_up_s, s
 
     @invariant()
     def items_on_board_stay_with_their_rider(self) -> None:

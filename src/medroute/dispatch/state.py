@@ -298,9 +298,7 @@ def apply(state: DispatchState, event: Event) -> DispatchState:
         case OrderCreated():
             _created(c, t, event)
         case OrderReleased():
-            st = c.order(event.order)
-            if st.status == OrderStatus.CREATED:
-                c.set_order(st, status=OrderStatus.RELEASED, released_s=t)
+            _released(c, t, c.order(event.order))
         case OrderCancelled():
             _cancelled(c, t, c.order(event.order))
         case RiderOnline():
@@ -343,6 +341,16 @@ def _created(c: _Change, t: int, e: OrderCreated) -> None:
         _need_working(carrier, f"order {o.id!r}: imported on board of")
         c.set_order(st, status=OrderStatus.ON_BOARD, carrier=carrier.rider.id, picked_up_s=o.picked_up_s,
                     lock=carrier.rider.id, released_s=st.released_s if st.released_s is not None else o.picked_up_s)
+
+
+def _released(c: _Change, t: int, st: OrderState) -> None:
+    """The medicine is ready from ``t``: the earliest report of it wins, a pickup being one."""
+    if st.status == OrderStatus.CREATED:
+        c.set_order(st, status=OrderStatus.RELEASED, released_s=t)
+    elif st.released_s is not None and t < st.released_s:
+        c.log.append(f"{t}: order {st.id!r}: released at {t} s, before the release known at {st.released_s} s; "
+                     f"released at {t} s")
+        c.set_order(st, released_s=t)
 
 
 def _takes_orders(rs: RiderState) -> bool:
@@ -440,8 +448,11 @@ def _picked_up(c: _Change, t: int, st: OrderState, rs: RiderState) -> None:
     _after_creation(st, "picked up", t)
     if st.lock is not None and st.lock != rid:
         c.log.append(f"{t}: order {st.id!r} locked to {st.lock!r} was picked up by {rid!r}")
+    if st.released_s is not None and t < st.released_s:
+        c.log.append(f"{t}: order {st.id!r}: picked up at {t} s, before its release at {st.released_s} s; "
+                     f"released at {t} s (the pickup shows the medicine was ready)")
     c.set_order(st, status=OrderStatus.ON_BOARD, carrier=rid, picked_up_s=t, lock=rid,
-                released_s=st.released_s if st.released_s is not None else t)
+                released_s=t if st.released_s is None else min(st.released_s, t))
     c.drop_visits(st.id, "pickup")
     # The delivery, if planned on another rider, moves to this one at the next replan.
     for other, visits in list(c.routes.items()):
