@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,15 @@ settings.load_profile("ci" if os.environ.get("CI") else "medroute")
 def _restore_data_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """``medroute --data-dir`` sets a process-wide setting; no test leaks it into the next."""
     monkeypatch.setattr(datadir.settings, "data_dir", datadir.settings.data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """The figures a test drew are closed after it (pyplot keeps them, and warns past 20)."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -45,10 +45,9 @@ def test_a_block_not_run_says_why_and_most_run() -> None:
 
 @pytest.mark.parametrize("page", RUN)
 def test_the_page_s_examples_run_as_written(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from medroute import datadir, scenarios
+    from medroute import scenarios
 
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(datadir.settings, "data_dir", datadir.settings.data_dir)  # a page may set it
+    monkeypatch.chdir(tmp_path)  # (conftest restores the data settings a page may set)
     scenarios.load("historic").problem.save("day.json")  # the reader's own day in the quick starts
     namespace: dict[str, object] = {"__name__": "__main__"}
     for line, code, why in blocks(page):
