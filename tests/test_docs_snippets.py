@@ -37,10 +37,9 @@ def blocks(page: str) -> list[tuple[int, str, str | None]]:
 RUN = [p for p in PAGES if any(why is None for _, _, why in blocks(p))]
 
 
-def test_a_block_not_run_says_why_and_most_run() -> None:
-    shown = [(p, line, why) for p in PAGES for line, _, why in blocks(p) if why is not None]
-    assert all(why.strip() for _, _, why in shown)
-    assert len(shown) * 3 < sum(len(blocks(p)) for p in PAGES)  # most examples are run
+def test_most_examples_are_run() -> None:
+    shown = sum(why is not None for p in PAGES for _, _, why in blocks(p))
+    assert shown * 3 < sum(len(blocks(p)) for p in PAGES)
 
 
 @pytest.mark.parametrize("page", RUN)

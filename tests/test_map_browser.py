@@ -178,7 +178,7 @@ RECORD = ("function record(v) { document.documentElement.setAttribute('data-reco
 
 
 def _when_settled(js: str) -> str:
-    """``js`` run once the map's first animated fit to the plan is over."""
+    """``js`` run a second after the page loaded, once its layout and first fit have settled."""
     return f"setTimeout(function () {{ {FIND_MAP} {RECORD} {js} }}, 1000);"
 
 

@@ -148,14 +148,15 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
     notes: list[str] = []
     for r, nodes in enumerate(routes):
         seq = list(nodes)
+        alone = {k: schedule_route(inst, r, [inst.delivery(k)]) for k in {inst.order_of(v) for v in seq}
+                 if inst.carried_by[k] >= 0}
+        lost = {k: t for k, t in alone.items() if isinstance(t, Infeasible)}  # items it cannot deliver at all
         while seq:
             timed = schedule_route(inst, r, seq)
             if not isinstance(timed, Infeasible):
                 break
             orders = [inst.order_of(v) for v in seq]
-            alone = {k: schedule_route(inst, r, [inst.delivery(k)]) for k in orders if inst.carried_by[k] >= 0}
-            lost = {k: t for k, t in alone.items() if isinstance(t, Infeasible)}
-            movable = (list(lost) or [k for k in orders if inst.carried_by[k] < 0]
+            movable = ([k for k in orders if k in lost] or [k for k in orders if inst.carried_by[k] < 0]
                        or [k for k in orders if k in inst.flagged] or orders)
             k = timed.order if timed.order in movable else movable[-1]
             dropped[k] = lost[k].reason if k in lost else timed.reason
