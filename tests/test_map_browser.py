@@ -17,7 +17,9 @@ import pytest
 
 from medroute.outputs.maps import (
     BRIDGE_CLASS,
+    CASING,
     CASING_CLASS,
+    EDGE_CLASS,
     OFFLINE_ATTRIBUTE,
     PANEL_CLASS,
     ROUTE_CLASS,
@@ -121,6 +123,7 @@ def test_map_at_scale_renders_with_grouped_layers_and_a_legend(orders: int, tmp_
     assert PANEL_CLASS in dom
     assert len(re.findall(r"<option ", dom)) == riders + 1  # every rider, and "all"
     _assert_cased_lines_under_markers(dom)
+    _assert_doors_edged(dom, orders)
 
 
 def _assert_cased_lines_under_markers(dom: str) -> None:
@@ -132,6 +135,25 @@ def _assert_cased_lines_under_markers(dom: str) -> None:
     assert lines and len(casings) == len(lines)
     assert all(c < line for c, line in zip(sorted(casings), sorted(lines), strict=True))
     assert max(lines) < min(stops)
+
+
+def _assert_doors_edged(dom: str, doors: int) -> None:
+    """Every door's ring (white fill) lies on a dark edge of the same circle, drawn just beneath it
+    and wider, so that rings in light colours stand out; no other marker has one."""
+    paths = re.findall(r"<path [^>]*>", dom)
+    edges = [i for i, p in enumerate(paths) if EDGE_CLASS in p]
+    assert len(edges) == doors == sum(STOP_CLASS in p and 'fill="white"' in p for p in paths)
+
+    def attr(path: str, name: str) -> str:
+        m = re.search(rf'{name}="([^"]*)"', path)
+        assert m is not None, path
+        return m.group(1)
+
+    for i in edges:
+        edge, ring = paths[i], paths[i + 1]
+        assert STOP_CLASS in ring and attr(ring, "fill") == "white"
+        assert attr(edge, "d") == attr(ring, "d") and attr(edge, "stroke") == CASING
+        assert float(attr(edge, "stroke-width")) > float(attr(ring, "stroke-width"))
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")

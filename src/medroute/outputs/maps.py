@@ -60,6 +60,9 @@ light palette colours stand out from the grey roads and background."""
 CASING = "#333333"
 """Colour of the route casing."""
 STOP_CLASS = "medroute-stop"
+EDGE_CLASS = "medroute-edge"
+"""CSS class of the dark edge (:data:`CASING`) drawn beneath every door's ring, so that rings in
+light palette colours stand out from the grey background."""
 """CSS class of every stop marker."""
 PANEL_CLASS = "medroute-panel"
 """CSS class of the legend and rider-selector panel."""
@@ -164,7 +167,8 @@ def route_map(problem: Problem, solution: Solution, *, backend: Any = None, tile
     -------
     folium.Map
         One polyline per route (CSS class :data:`ROUTE_CLASS`; its dashed stretches
-        :data:`BRIDGE_CLASS`), circle markers per stop (class :data:`STOP_CLASS`) with popups
+        :data:`BRIDGE_CLASS`), circle markers per stop (class :data:`STOP_CLASS`; a door's ring
+        has a dark edge beneath, :data:`EDGE_CLASS`) with popups
         giving the ETAs (``HH:MM``), waiting and every cold item's minutes out of the fridge,
         pharmacies and unassigned orders with their reason; a layer control with grouped layers
         and a legend panel (:data:`PANEL_CLASS`) with a rider selector.
@@ -316,10 +320,10 @@ def _route_layer(problem: Problem, solution: Solution, route: Route, color: str,
     return group
 
 
-Marker = tuple[float, float, float, str, str, float, str, str, str]
+Marker = tuple[float, float, float, str, str, float, str, str, str, bool]
 """A circle marker drawn by the page's script: lat, lon, radius (px), colour, fill colour, line
-width (px), CSS class, tooltip (HTML) and popup (HTML); radius and width are those up to zoom
-:data:`MARKER_ZOOM`."""
+width (px), CSS class, tooltip (HTML), popup (HTML) and whether a dark edge (:data:`EDGE_CLASS`)
+lies beneath it; radius and width are those up to zoom :data:`MARKER_ZOOM`."""
 
 
 def _stop_markers(problem: Problem, route: Route, color: str, budgets: Mapping[str, int | None]) -> list[Marker]:
@@ -352,7 +356,7 @@ def _stop_markers(problem: Problem, route: Route, color: str, budgets: Mapping[s
         out.append((*_latlon(ps.location), (4 if small else 6) if door else 3, color,
                     "white" if door else color, 1.5 if small else 2, STOP_CLASS,
                     html.escape(f"{route.rider} {format_time(s.start_s)} {s.kind.value} {s.order or ''}"),
-                    _popup_html(rows, f"{head} — {route.rider}")))
+                    _popup_html(rows, f"{head} — {route.rider}"), door))
     return out
 
 
@@ -404,6 +408,7 @@ def _markers_js(map_name: str, markers: dict[str, list[Marker]], missing: str, c
                           "growth": MARKER_GROWTH, "most": MARKER_MAX_SCALE,
                           "crosses": json.dumps(crosses, separators=(",", ":")),
                           "icon": json.dumps(UNASSIGNED_ICON), "cls": UNASSIGNED_CLASS, "px": cross_px,
+                          "casing": CASING, "edge_cls": EDGE_CLASS,
                           "half": cross_px // 2}
 
 
@@ -415,6 +420,12 @@ _MARKERS_JS = """
   }
   [%(entries)s].forEach(function (entry) {
     entry[1].forEach(function (m) {
+      if (m[9]) {
+        var e = L.circleMarker([m[0], m[1]], {radius: m[2], color: '%(casing)s', fill: false, weight: m[5] + 2,
+                                              interactive: false, className: '%(edge_cls)s'});
+        e.base = [m[2], m[5] + 2];
+        circles.push(e.addTo(entry[0]));
+      }
       var c = L.circleMarker([m[0], m[1]], {radius: m[2], color: m[3], fill: true, fillColor: m[4],
                                             fillOpacity: 1, weight: m[5], className: m[6]});
       c.base = [m[2], m[5]];
@@ -457,7 +468,8 @@ _LEGEND = [
     ("<span style='display:inline-block;width:9px;height:9px;border-radius:50%;background:#1f77b4'></span>",
      "pickup (filled, the rider's colour)"),
     ("<span style='display:inline-block;width:9px;height:9px;border-radius:50%;border:2px solid #1f77b4;"
-     "background:#fff'></span>", "delivery (ring in the rider's colour)"),
+     "background:#fff;box-shadow:0 0 0 1px #333,inset 0 0 0 1px #333'></span>",
+     "delivery (ring in the rider's colour)"),
     (UNASSIGNED_ICON, "unassigned order (a colour no rider takes)"),
     ("<span class='sw'></span>", "route along the roads: one colour per rider, distinct among the riders of "
                                  "one pharmacy"),
