@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from medroute import CoolBox, Location, Order, Pharmacy, Problem, Reason, Rider, TimeWindow
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import medroute.explain as explain_module
+from medroute import CoolBox, Location, MaxWork, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, solve
 from medroute.compile import compile_problem
-from medroute.explain import explain, explain_order
+from medroute.explain import _route, _screen, _with, explain, explain_order
+from medroute.schedule import Infeasible, node_routes, schedule_route
+from tests.strategies import coords
 
 H = 3600
 PH = Location(-8.2084, 114.3662)
@@ -77,3 +86,93 @@ def test_a_rider_who_cannot_reach_their_end_in_the_shift_is_a_shift_reason() -> 
     inst = _inst((Order("a", "ph", DOOR, release_s=7 * H),), (rider,))
     assert inst.flagged[0].reason == Reason.SHIFT  # the pre-check finds it first
     assert explain_order(inst, [[]], 0) == Reason.SHIFT
+
+
+@st.composite
+def _tight_days(draw: st.DrawFn) -> Problem:
+    """Small days where little fits: short shifts and working times, narrow or split windows,
+    small boxes, tight out-of-fridge budgets, items on board."""
+    opening = draw(st.sampled_from([(TimeWindow(7 * H, 20 * H),),
+                                    (TimeWindow(7 * H, 9 * H), TimeWindow(10 * H, 20 * H))]))
+    pharmacies = tuple(Pharmacy(f"ph{i}", draw(coords), opening=opening, handover_s=draw(st.integers(0, 300)))
+                       for i in range(draw(st.integers(1, 2))))
+    riders = tuple(Rider(f"r{i}", draw(coords), start_s=draw(st.integers(7 * H, 8 * H)),
+                         end=draw(st.none() | coords),
+                         shift=TimeWindow(7 * H, draw(st.integers(10 * H, 13 * H))),
+                         max_work_s=draw(st.none() | st.integers(2 * H, 5 * H)),
+                         parcels=draw(st.integers(1, 3)),
+                         coolbox=CoolBox(parcels=draw(st.integers(1, 2))) if i == 0 or draw(st.booleans()) else None)
+                   for i in range(draw(st.integers(1, 2))))
+    orders = []
+    for k in range(draw(st.integers(3, 10))):
+        release = draw(st.integers(7 * H, 9 * H))
+        starts = sorted(draw(st.lists(st.integers(8 * H, 11 * H), min_size=1, max_size=2, unique=True)))
+        windows = tuple(TimeWindow(a, a + draw(st.integers(1800, 7200))) for a in starts)
+        windows = tuple(w for i, w in enumerate(windows) if i == 0 or w.start_s > windows[i - 1].end_s)
+        cold = draw(st.booleans())
+        on_board = k < 2 and draw(st.booleans())
+        orders.append(Order(f"o{k}", draw(st.sampled_from(pharmacies)).id, draw(coords), release_s=release,
+                            windows=windows, parcels=draw(st.integers(1, 2)),
+                            temperature="refrigerated" if cold else "ambient",
+                            max_ride_s=draw(st.integers(900, 3600)) if cold else None,
+                            picked_up_by="r0" if on_board else None,
+                            picked_up_s=draw(st.integers(7 * H, 9 * H)) if on_board else None))
+    return Problem(pharmacies=pharmacies, orders=tuple(orders), riders=riders)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_tight_days(), st.sampled_from(["greedy", "ortools"]))
+def test_the_ways_the_screen_rules_out_never_time(problem: Problem, engine: str) -> None:
+    # every order on every route of a plan, its own taken off first: what the necessary tests rule
+    # out cannot time
+    inst = compile_problem(problem)
+    routes = node_routes(inst, solve(problem, engine=engine, stop=MaxWork(0.05)))
+    for r, k in itertools.product(range(inst.m), range(inst.n)):
+        carrier = int(inst.carried_by[k])
+        if k in inst.flagged or not inst.allowed[k, r] or carrier not in (-1, r):
+            continue
+        seq = [v for v in routes[r] if inst.order_of(v) != k]
+        if isinstance(schedule_route(inst, r, seq), Infeasible):
+            continue
+        why, ways = _screen(inst, r, _route(inst, r, seq), k)
+        every = ([(-1, j) for j in range(len(seq) + 1)] if carrier >= 0 else
+                 [(i, j) for i in range(len(seq) + 1) for j in range(i, len(seq) + 1)])
+        assert sum(why.values()) + len(ways) == len(every)  # each way once: passed or counted
+        for i, j in set(every) - set(ways):
+            ruled_out = schedule_route(inst, r, _with(seq, inst.pickup(k), inst.delivery(k), i, j))
+            assert isinstance(ruled_out, Infeasible), (k, r, i, j)
+
+
+def test_a_packed_route_is_explained_without_timing_what_cannot_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One rider whose day is full of back-to-back doors; an order due mid-morning has no room.
+    doors = [Location(-8.2084 + 0.01 * (i % 2), 114.3662 + 0.01 * (i % 3)) for i in range(12)]
+    orders = tuple(Order(f"o{i}", "ph", door, release_s=8 * H,
+                         windows=(TimeWindow(8 * H + 900 * i, 8 * H + 900 * i + 300),))
+                   for i, door in enumerate(doors))
+    late = Order("late", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(9 * H, 9 * H + 600),))
+    inst = _inst((*orders, late), (Rider("r", PH, start_s=8 * H, parcels=20),))
+    route = [v for i in range(len(orders)) for v in (inst.pickup(i), inst.delivery(i))]
+    assert not isinstance(schedule_route(inst, 0, route), Infeasible)
+    timed = []
+    real = explain_module.schedule_route
+
+    def counting(inst_: object, r: int, nodes: object) -> object:
+        timed.append(nodes)
+        return real(inst_, r, nodes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(explain_module, "schedule_route", counting)
+    assert explain(inst, [route]) == {len(orders): Reason.TIME_WINDOW}
+    ways = (len(route) + 1) * (len(route) + 2) // 2
+    assert len(timed) < ways // 10  # the plan's route, and the few ways the tests cannot rule out
+
+
+def test_the_screen_rules_out_a_ride_longer_than_the_budget_and_keeps_the_direct_one() -> None:
+    far = Location(-8.30, 114.30)
+    other = Order("other", "ph", far, release_s=8 * H)
+    cold = Order("cold", "ph", DOOR, release_s=8 * H, temperature="refrigerated", max_ride_s=900)
+    inst = _inst((other, cold), (Rider("r", PH, start_s=8 * H, coolbox=CoolBox()),))
+    seq = [inst.pickup(0), inst.delivery(0)]
+    why, ways = _screen(inst, 0, _route(inst, 0, seq), 1)
+    assert (0, 0) in ways and (2, 2) in ways  # straight to the door, before or after the other order
+    assert (0, 2) not in ways and why[Reason.COLD_BUDGET] >= 1  # by way of the far door: too long a ride
+    assert isinstance(schedule_route(inst, 0, _with(seq, inst.pickup(1), inst.delivery(1), 0, 2)), Infeasible)

@@ -138,16 +138,20 @@ def plan_instance(inst: Instance, eng: Engine, budget: Budget, *, t0: float, see
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
     start = node_routes(inst, initial) if initial is not None else None
     result = eng.solve(inst, stop=engine_stop, seed=seed, progress=progress, initial=start)
-    # the 5 % + 1 s allowed past the end covers the timing and the explanations' minimum
-    deadline = max(end, time.perf_counter() + EXPLAIN_MIN_S) if math.isfinite(end) else None
     if relaxed:
-        solution = _relaxed_plan(inst, result, eng.name, seed, deadline)
+        solution = _relaxed_plan(inst, result, eng.name, seed, _explain_deadline(end))
     else:
         routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
-        reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=deadline) | dropped
+        reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=_explain_deadline(end)) | dropped
         solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                                   notes=(*result.notes, *notes))
     return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats)
+
+
+def _explain_deadline(end: float) -> float | None:
+    """When :func:`~medroute.explain.explain` stops: at the budget's ``end``, but no sooner than
+    :data:`EXPLAIN_MIN_S` from now (the 5 % + 1 s allowed past the end covers them)."""
+    return max(end, time.perf_counter() + EXPLAIN_MIN_S) if math.isfinite(end) else None
 
 
 def _relaxed_plan(inst: Instance, result: EngineResult, name: str, seed: int, deadline: float | None) -> Solution:
