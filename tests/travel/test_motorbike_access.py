@@ -198,26 +198,41 @@ def _overpass_keeps(way_filter: str, tags: dict[str, str]) -> bool:
 
 class _FakeOverpass:
     """Answers osmnx's Overpass POSTs from the case elements as the server would: the ways the
-    query's filter selects, and their nodes (``>;``)."""
+    query's filter selects, and their nodes (``>;``); with ``remark`` set, every answer carries it,
+    as a server that timed out does. It answers at the transport, so requests runs its hooks."""
 
     def __init__(self, elements: list[dict[str, Any]]) -> None:
         self.elements = elements
         self.filters: list[str] = []
         self.ways: set[int] = set()
+        self.remark: str | None = None
 
-    def post(self, url: str, data: dict[str, str], **_: object) -> Any:
-        import requests
-
-        query = re.search(r"way(.*)\(poly:", data["data"])
-        assert query is not None, data
+    def answer(self, query_text: str) -> dict[str, Any]:
+        """The Overpass JSON answer to an Overpass QL query."""
+        query = re.search(r"way(.*)\(poly:", query_text)
+        assert query is not None, query_text
         self.filters.append(query.group(1))
         ways = [el for el in self.elements if el["type"] == "way" and _overpass_keeps(query.group(1), el["tags"])]
         refs = {n for way in ways for n in way["nodes"]}
         self.ways |= {way["id"] for way in ways}
         nodes = [el for el in self.elements if el["type"] == "node" and el["id"] in refs]
+        doc: dict[str, Any] = {"version": 0.6, "elements": nodes + ways}
+        if self.remark is not None:
+            doc["remark"] = self.remark
+        return doc
+
+    def send(self, request: Any, **_: object) -> Any:
+        """``requests.adapters.HTTPAdapter.send``: an Overpass POST answered, anything else a failure."""
+        from urllib.parse import parse_qs
+
+        import requests
+
+        assert request.method == "POST", f"unexpected {request.method} {request.url}"
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
         response = requests.Response()
-        response.status_code, response.url, response.reason = 200, url, "OK"
-        response._content = json.dumps({"version": 0.6, "elements": nodes + ways}).encode()
+        response.status_code, response.url, response.reason = 200, request.url, "OK"
+        response.request = request
+        response._content = json.dumps(self.answer(parse_qs(body)["data"][0])).encode()
         return response
 
 
@@ -228,8 +243,7 @@ def overpass(monkeypatch: pytest.MonkeyPatch) -> _FakeOverpass:
     import requests
 
     fake = _FakeOverpass(_elements()[0])
-    monkeypatch.setattr(requests, "post", fake.post)
-    monkeypatch.setattr(requests, "get", lambda *a, **k: pytest.fail(f"unexpected GET {a}"))
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", fake.send)
     monkeypatch.setattr(ox._http, "_config_dns", lambda url: None)
     monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
     monkeypatch.setattr(ox, "geocode_to_gdf", lambda query, **_: _area())
@@ -272,7 +286,7 @@ def test_download_is_the_overpass_file_graph(overpass: _FakeOverpass, tmp_path: 
 
     downloaded = graph_from_polygon(_area().geometry[0], cache_dir=tmp_path)
     served = [el for way_filter in list(overpass.filters)
-              for el in overpass.post("https://overpass", {"data": f"way{way_filter}(poly:'')"}).json()["elements"]]
+              for el in overpass.answer(f"way{way_filter}(poly:'')")["elements"]]
     (tmp_path / "served.overpass.json").write_text(json.dumps({"elements": served}), encoding="utf-8")
     ox.save_graphml(load_graph(tmp_path / "served.overpass.json"), tmp_path / "file.graphml")
     from_file = ox.load_graphml(tmp_path / "file.graphml")
@@ -282,3 +296,21 @@ def test_download_is_the_overpass_file_graph(overpass: _FakeOverpass, tmp_path: 
 
     assert dict(downloaded.nodes(data=True)) == dict(from_file.nodes(data=True))
     assert edges(downloaded) == edges(from_file)
+
+
+def test_download_answered_with_a_remark_is_refused(overpass: _FakeOverpass, tmp_path: Path) -> None:
+    """An Overpass answer with a remark (a server timeout) holds part of the roads at most: the
+    download raises, quoting it, and caches nothing; a clean answer then downloads."""
+    from medroute.travel.osm_load import GraphLoadError, graph_from_place, graph_from_polygon
+
+    overpass.remark = 'runtime error: Query timed out in "query" at line 3 after 26 seconds.'
+    for download in (lambda: graph_from_polygon(_area().geometry[0], cache_dir=tmp_path),
+                     lambda: graph_from_place("Kecamatan Kotak", cache_dir=tmp_path)):
+        with pytest.raises(GraphLoadError, match=r"answered with a remark: 'runtime error: Query timed out"
+                                                 r".*incomplete.*[Rr]etry later.*smaller area.*overpass_url"):
+            download()
+    assert not list(tmp_path.rglob("*.graphml"))
+    assert pytest.importorskip("osmnx").settings.requests_kwargs == {}
+    overpass.remark = None
+    assert graph_from_polygon(_area().geometry[0], cache_dir=tmp_path).number_of_edges() > 0
+    assert len(list(tmp_path.rglob("*.graphml"))) == 1

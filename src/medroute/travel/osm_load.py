@@ -263,7 +263,8 @@ def graph_from_place(query: str | dict[str, str] | Sequence[str], *, cache_dir: 
     NetworkUnavailableError
         The graph is not cached and OpenStreetMap cannot be reached.
     GraphLoadError
-        The place holds no road the filter keeps.
+        The place holds no road the filter keeps, or the Overpass server answered a query with a
+        remark (such as a timeout): the graph would be incomplete.
     """
     filters = _filters(custom_filter)
     key = hashlib.sha256(json.dumps(["place", query, filters, _DOWNLOAD_RULES], sort_keys=True).encode()).hexdigest()
@@ -278,7 +279,8 @@ def graph_from_polygon(polygon: Any, *, cache_dir: str | Path | None = None,
     The ways come as osmnx downloads them (Overpass, ``custom_filter``) and are read as
     :func:`load_graph` reads an OSM file: unsimplified, with the motorbike's one-way rules
     (:func:`~medroute.travel.speeds.motorbike_oneway`) and access tags; then cut to the polygon
-    as osmnx cuts its graphs. Cached as :func:`graph_from_place` is.
+    as osmnx cuts its graphs. Cached as :func:`graph_from_place` is, and refused as it is when
+    the Overpass server answers with a remark.
     """
     filters = _filters(custom_filter)
     key = hashlib.sha256(json.dumps(["polygon", polygon.wkt, filters, _DOWNLOAD_RULES]).encode()).hexdigest()
@@ -298,13 +300,38 @@ def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx
     response cache pointed at a fresh folder and ``cache_only_mode`` on, so it stops before
     building a graph with its own one-way rules; the responses saved there are then read by
     :func:`_graph_from_osm_elements` and the graph cut to ``polygon``.
+
+    An answer with a ``remark`` (a server timeout or memory limit) holds part of its ways at most,
+    and osmnx leaves it out of its cache with only a log warning; such a download is refused.
+
+    Raises
+    ------
+    GraphLoadError
+        Overpass answered a query with a remark, or no road node lies inside ``polygon``.
     """
     import tempfile
 
-    names = ("use_cache", "cache_folder", "cache_only_mode")
+    remarks: list[str] = []
+
+    def note_remark(response: Any, *_: Any, **__: Any) -> None:
+        """Keep the remark of an Overpass JSON answer (a requests response hook)."""
+        if b'"remark"' not in response.content:
+            return
+        try:
+            doc = response.json()
+        except ValueError:
+            return
+        if isinstance(doc, dict) and "remark" in doc:
+            remarks.append(str(doc["remark"]))
+
+    names = ("use_cache", "cache_folder", "cache_only_mode", "requests_kwargs")
     saved = {name: getattr(ox.settings, name) for name in names}
+    hooks = dict(saved["requests_kwargs"].get("hooks") or {})
+    theirs = hooks.get("response") or []
+    hooks["response"] = [*([theirs] if callable(theirs) else theirs), note_remark]
     with tempfile.TemporaryDirectory() as tmp:
         ox.settings.use_cache, ox.settings.cache_folder, ox.settings.cache_only_mode = True, tmp, True
+        ox.settings.requests_kwargs = {**saved["requests_kwargs"], "hooks": hooks}
         try:
             ox.graph_from_polygon(polygon, custom_filter=filters, simplify=False, retain_all=True)
         except InterruptedError:  # osmnx's "responses cached, no graph built"
@@ -314,6 +341,12 @@ def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx
                 setattr(ox.settings, name, value)
         elements = [el for f in sorted(Path(tmp).glob("*.json"))
                     for el in json.loads(f.read_text(encoding="utf-8")).get("elements", [])]
+    if remarks:
+        more = f" (and {len(remarks) - 1} more)" if len(remarks) > 1 else ""
+        raise GraphLoadError(
+            f"road graph {where!r}: the Overpass server answered with a remark: {remarks[0][:200]!r}{more}; "
+            "the road graph would be incomplete, so it was neither built nor cached. Retry later, ask "
+            "for a smaller area, or use another Overpass server (osmnx.settings.overpass_url)")
     graph = _graph_from_osm_elements(elements, where)
     try:
         cut: nx.MultiDiGraph = ox.truncate.truncate_graph_polygon(graph, polygon, truncate_by_edge=False)
