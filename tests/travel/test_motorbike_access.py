@@ -19,7 +19,7 @@ import pytest
 
 from medroute.geo import Location
 from medroute.travel.graph import GraphBackend
-from medroute.travel.speeds import ACCESS_KEYS, EXCLUDED_ACCESS, OPEN_ACCESS
+from medroute.travel.speeds import ACCESS_KEYS, CLOSED_WAY_TAGS, EXCLUDED_ACCESS, OPEN_ACCESS
 
 pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
 
@@ -52,6 +52,12 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], bool, bool]] = {
     "lift_gate motor_vehicle=no": ({}, {"barrier": "lift_gate", "motor_vehicle": "no"}, False, False),
     "bollard motorcycle=yes access=private": (
         {}, {"barrier": "bollard", "motorcycle": "yes", "access": "private"}, True, True),
+    "area=yes": ({"area": "yes"}, {}, False, False),
+    "area=yes motorcycle=yes": ({"area": "yes", "motorcycle": "yes"}, {}, False, False),
+    "area=no": ({"area": "no"}, {}, True, True),
+    "service=emergency_access": ({"service": "emergency_access"}, {}, False, False),
+    "service=emergency_access access=yes": ({"service": "emergency_access", "access": "yes"}, {}, False, False),
+    "service=driveway": ({"service": "driveway"}, {}, True, True),
 }
 
 
@@ -114,6 +120,18 @@ def test_osm_backend_honours_motorbike_access(case: str, access_town: tuple[Path
     assert _direct(backend.matrix(list(places[case])).durations_s) == CASES[case][2:]
 
 
+def test_osm_backend_on_graphml_honours_motorbike_access(access_town: tuple[Path, dict], tmp_path: Path) -> None:
+    """A GraphML of the cases (osmnx keeps ``area`` and ``service``) rides as the OSM file does."""
+    ox: Any = pytest.importorskip("osmnx")
+    from medroute.travel.osm_load import load_graph
+
+    path, places = access_town
+    ox.save_graphml(load_graph(path), tmp_path / "access.graphml")
+    backend = GraphBackend(tmp_path / "access.graphml")
+    got = {case: _direct(backend.matrix(list(ab)).durations_s) for case, ab in places.items()}
+    assert got == {case: want[2:] for case, want in CASES.items()}
+
+
 def test_osm_and_osrm_agree_on_every_access_rule(access_town: tuple[Path, dict], tmp_path: Path) -> None:
     pytest.importorskip("osrm", reason="the osrm extra (osrm-bindings) is not installed")
     from medroute.travel.osrm import OsrmBackend, build_dataset
@@ -149,6 +167,9 @@ def test_python_access_sets_are_the_profiles() -> None:
 
     assert lua_set("access_tag_whitelist") == OPEN_ACCESS
     assert lua_set("access_tag_blacklist") == EXCLUDED_ACCESS
+    assert lua_set("service_tag_forbidden") == CLOSED_WAY_TAGS["service"]
+    assert "area" in lua_set("avoid") and CLOSED_WAY_TAGS["area"] == {"yes"}  # OSRM blocks area=yes
+    assert set(CLOSED_WAY_TAGS) == {"area", "service"}
     assert re.findall(r"'([^']+)'", re.search(r"access_tags_hierarchy = Sequence \{([^}]*)\}", lua).group(1)) \
         == list(ACCESS_KEYS)  # type: ignore[union-attr]
 
@@ -267,8 +288,11 @@ def test_download_filter_keeps_what_the_motorbike_rules_may_open(overpass: _Fake
     for name in ("motorcycle=yes opens access=no", "motorcycle=yes over motor_vehicle=no",
                  "access=no;destination", "access=destination", "oneway:motorcycle=no", "gate access=private"):
         assert direct[name] in overpass.ways, name
-    for name in ("access=no", "access=private", "motorway", "footway"):  # no tag opens them
+    for name in ("access=no", "access=private", "motorway", "footway", "area=yes", "area=yes motorcycle=yes",
+                 "service=emergency_access", "service=emergency_access access=yes"):  # no tag opens them
         assert direct[name] not in overpass.ways, name
+    for name in ("area=no", "service=driveway"):
+        assert direct[name] in overpass.ways, name
 
 
 def test_downloaded_graph_honours_motorbike_access(overpass: _FakeOverpass, tmp_path: Path) -> None:
@@ -277,6 +301,21 @@ def test_downloaded_graph_honours_motorbike_access(overpass: _FakeOverpass, tmp_
     backend = GraphBackend(graph_from_place("Kecamatan Kotak", cache_dir=tmp_path))
     got = {case: _direct(backend.matrix(list(ab)).durations_s) for case, ab in _elements()[1].items()}
     assert got == {case: want[2:] for case, want in CASES.items()}
+
+
+def test_download_rides_as_the_osm_file(overpass: _FakeOverpass, tmp_path: Path,
+                                       access_town: tuple[Path, dict]) -> None:
+    """The download (which the filter cuts) and the OSM file of every case (which it does not) give
+    the same times and distances within each case."""
+    from medroute.travel.osm_load import graph_from_polygon
+
+    path, places = access_town
+    downloaded = GraphBackend(graph_from_polygon(_area().geometry[0], cache_dir=tmp_path))
+    from_file = GraphBackend(path)
+    for case, ab in places.items():
+        got, want = downloaded.matrix(list(ab)), from_file.matrix(list(ab))
+        assert got.durations_s.tolist() == want.durations_s.tolist(), case
+        assert got.distances_m.tolist() == want.distances_m.tolist(), case
 
 
 def test_download_is_the_overpass_file_graph(overpass: _FakeOverpass, tmp_path: Path) -> None:

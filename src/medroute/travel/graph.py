@@ -48,6 +48,7 @@ from .speeds import (
     MOTORBIKE_SPEEDS_KMH,
     UNKNOWN_CLASS_KMH,
     checked_speeds,
+    closed_way,
     edge_speed_kmh,
     motorbike_access,
     speed_changes,
@@ -123,10 +124,11 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
                   unknown_kmh: float = UNKNOWN_CLASS_KMH) -> RoadGraph:
     """Compile a networkx road graph into a :class:`RoadGraph` for the motorbike profile.
 
-    Edges of excluded classes or closed to motorbikes (:func:`~medroute.travel.speeds.motorbike_access`)
-    are dropped; so is every node closed to motorbikes (a barrier such as a gate with
-    ``access=private``), with its edges, so that no route passes through it. Parallel edges keep the
-    fastest. Nodes left without edges are dropped.
+    Edges of excluded classes, closed to motorbikes (:func:`~medroute.travel.speeds.motorbike_access`)
+    or closed to every vehicle (``area=yes``, ``service=emergency_access``:
+    :func:`~medroute.travel.speeds.closed_way`) are dropped; so is every node closed to motorbikes
+    (a barrier such as a gate with ``access=private``), with its edges, so that no route passes
+    through it. Parallel edges keep the fastest. Nodes left without edges are dropped.
 
     Parameters
     ----------
@@ -150,7 +152,7 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     for u, v, data in graph.edges(data=True):
         speed = edge_speed_kmh(data.get("highway"), data.get("maxspeed"), speeds_kmh,
                                unknown_kmh=unknown_kmh, access=motorbike_access(data))
-        if speed is None or u == v or u in barriers or v in barriers:
+        if speed is None or closed_way(data) or u == v or u in barriers or v in barriers:
             continue
         us.append(index.setdefault(u, len(index)))
         vs.append(index.setdefault(v, len(index)))

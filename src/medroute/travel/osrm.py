@@ -45,6 +45,7 @@ from .graph import DEFAULT_MAX_SNAP_M
 from .osm_load import load_graph
 from .speeds import (
     ACCESS_KEYS,
+    CLOSED_WAY_TAGS,
     MOTORBIKE_SPEEDS_KMH,
     UNKNOWN_CLASS_KMH,
     checked_speeds,
@@ -115,9 +116,10 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write a road graph as OSM XML that ``osrm-extract`` reads.
 
     One way per road: both directions present → a two-way way, one direction → ``oneway=yes``.
-    ``highway`` (``unclassified`` when unknown), ``maxspeed`` (km/h) and the access tags
-    (:data:`~medroute.travel.speeds.ACCESS_KEYS`) of edges, and ``barrier`` and the access tags of
-    nodes, are kept; curved edge geometries become extra nodes.
+    ``highway`` (``unclassified`` when unknown), ``maxspeed`` (km/h), the access tags
+    (:data:`~medroute.travel.speeds.ACCESS_KEYS`) and the tags that close a way
+    (:data:`~medroute.travel.speeds.CLOSED_WAY_TAGS`) of edges, and ``barrier`` and the access tags
+    of nodes, are kept; curved edge geometries become extra nodes.
     """
     out = Path(path)
     ids: dict[Any, int] = {}
@@ -162,7 +164,7 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
             tags["oneway"] = "yes"
         body = "".join(f'<nd ref="{r}"/>' for r in refs)
         body += "".join(f"<tag k={quoteattr(k)} v={quoteattr(val)}/>" for k, val in tags.items())
-        body += _tags_xml(data, ACCESS_KEYS)
+        body += _tags_xml(data, (*ACCESS_KEYS, *CLOSED_WAY_TAGS))
         ways.append(f'<way id="{way_id}" version="1">{body}</way>')
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="medroute">\n'
             + "\n".join(lines + extra + ways) + "\n</osm>\n")

@@ -72,14 +72,23 @@ OPEN_ACCESS = frozenset({
 ACCESS_KEYS = ("motorcycle", "motor_vehicle", "vehicle", "access")
 """OSM access keys a motorbike obeys, most specific first: the first one present decides."""
 
+CLOSED_WAY_TAGS: Mapping[str, frozenset[str]] = {
+    "area": frozenset({"yes"}),
+    "service": frozenset({"emergency_access"}),
+}
+"""Way tags that close a way whatever its access tags: an area (the outline of a square or a yard,
+not a road) and an emergency-access service road. The OSRM profile's ``avoid`` ``area`` and
+``service_tag_forbidden``; the download filter leaves such ways out."""
+
 ONEWAY_KEYS = ("oneway:motorcycle", "oneway:motor_vehicle", "oneway:vehicle", "oneway")
 """OSM one-way keys a motorbike obeys, most specific first: the first one present decides."""
 
 _MOTORBIKE_HIGHWAYS = (
-    '["highway"]["area"!~"yes"]'
+    '["highway"]'
     '["highway"!~"abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|'
     'escalator|footway|motorway|motorway_link|path|pedestrian|planned|platform|proposed|raceway|'
-    'razed|steps|via_ferrata"]["service"!~"emergency_access"]'
+    'razed|steps|via_ferrata"]'
+    + "".join(f'["{key}"!~"^({"|".join(sorted(values))})$"]' for key, values in CLOSED_WAY_TAGS.items())
 )
 _CLOSED = "^(" + "|".join(sorted(EXCLUDED_ACCESS)) + ")$"
 _MORE_SPECIFIC = "^(" + "|".join(ACCESS_KEYS[:-1]) + ")$"
@@ -179,6 +188,12 @@ def edge_speed_kmh(highway: object, maxspeed: object, speeds_kmh: Mapping[str, f
     speed = unknown_kmh if cls is None else speeds_kmh.get(cls, unknown_kmh)
     cap = parse_maxspeed_kmh(maxspeed)
     return min(speed, cap) if cap is not None else speed
+
+
+def closed_way(tags: Mapping[str, object]) -> bool:
+    """Whether a way with these ``tags`` is closed to every vehicle by :data:`CLOSED_WAY_TAGS`
+    (``area=yes``, ``service=emergency_access``), as the OSRM profile closes it."""
+    return any(highway_class(tags.get(key)) in values for key, values in CLOSED_WAY_TAGS.items())
 
 
 def motorbike_access(tags: Mapping[str, object]) -> str | None:
