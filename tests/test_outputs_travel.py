@@ -439,3 +439,63 @@ def test_the_cli_plans_a_big_day_in_parts_without_a_whole_day_matrix(tmp_path: P
     checked = _check(out)
     assert checked.exit_code == EXIT_OK, checked.output
     assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+
+
+def _no_square_haversine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, a haversine matrix over a problem's places fails the test."""
+    def refuse(self: HaversineBackend, locations: Sequence[Location], **_: object) -> TravelMatrix:
+        raise AssertionError(f"a {len(locations)}-place haversine matrix was computed")
+
+    monkeypatch.setattr(HaversineBackend, "matrix", refuse)
+
+
+def test_a_plain_haversine_plan_is_checked_on_its_travel_npz_not_a_new_matrix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The travel.npz beside a plan on the haversine default, when it times the plan's legs as
+    recorded, is read by ``medroute check``: no haversine matrix is computed again."""
+    p = small_problem()
+    plan = medroute.solve(p, engine="greedy", time_limit=2)
+    assert "travel.npz" in write_outputs(tmp_path, p, plan, violations=[], matrix=HaversineBackend(), **LIGHT)
+    _no_square_haversine(monkeypatch)
+    checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+
+
+def test_a_plain_haversine_day_planned_in_parts_is_checked_on_its_legs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan made in parts on the haversine default is checked on the legs written beside it
+    (computed by the backend it names, holding every leg the checker reads), not on a haversine
+    matrix over the day; legs of another backend, or of a plan changed since, are not its travel:
+    it is checked on haversine as before."""
+    from medroute.decompose import solve_decomposed
+    from medroute.stop import MaxWork
+    from medroute.travel.matrix import LegTable, read_npz
+    from tests.decompose.towns import town
+
+    p = town(5, pharmacies=4, orders=120, riders=16)
+    plan = solve_decomposed(p, matrix=HaversineBackend(), stop=MaxWork(0.6), seed=1, part_size=30, max_workers=1)
+    assert plan.travel == TravelSource(backend="haversine", digest="")
+    written = write_outputs(tmp_path, p, plan, violations=[], matrix=HaversineBackend(), **LIGHT)
+    legs = read_npz(written["travel.npz"])
+    assert isinstance(legs, LegTable) and legs.backend == "haversine"
+    with monkeypatch.context() as patched:
+        _no_square_haversine(patched)
+        checked = _check(tmp_path)
+    assert checked.exit_code == EXIT_OK, checked.output
+    assert "travel.npz" in checked.stderr and "warning" not in checked.stderr
+    with np.load(written["travel.npz"]) as z:
+        arrays = dict(z)
+    np.savez(written["travel.npz"], **{**arrays, "backend": np.array("osm")})
+    with monkeypatch.context() as patched:
+        _no_square_haversine(patched)
+        fell_back = _check(tmp_path)
+    assert "haversine matrix was computed" in fell_back.stderr, fell_back.output
+    assert _check(tmp_path).exit_code == EXIT_OK
+    np.savez(written["travel.npz"], **arrays)
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    stops = max(doc["routes"], key=lambda r: len(r["stops"]))["stops"]
+    stops[1], stops[-2] = stops[-2], stops[1]
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    changed = _check(tmp_path)  # its legs are no longer all held: checked on haversine, not refused
+    assert changed.exit_code in (EXIT_OK, 1) and "not held" not in changed.stderr, changed.output

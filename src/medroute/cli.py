@@ -268,8 +268,9 @@ def _plan_backend(solution: Any) -> str:
 def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | None, graph: Path | None,
                   matrix: Path | None) -> Any:
     """The travel matrices to check a plan with: those of the options given, else the travel the
-    plan records: the default haversine (when it records plain ``haversine``) or the ``travel.npz``
-    beside the plan, the one that times its legs as recorded (same digest) first. When neither does
+    plan records: the ``travel.npz`` beside the plan when it is the plan's (:func:`_travel_beside`:
+    read, nothing computed), else the default haversine (when it records plain ``haversine``) or that
+    ``travel.npz``, the one that times its legs as recorded (same digest) first. When neither does
     (a plan edited since it was made), the one its name points to, and :func:`medroute.check` warns.
     Any other plan is refused, naming what to pass.
 
@@ -285,6 +286,11 @@ def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | N
     if chosen is not None:
         return _travel(problem, chosen, graph, matrix)[1] if digest else _open_travel(chosen, graph, matrix)
     beside = plan_file.parent / "travel.npz"  # written with the plan by solve, demo and write_outputs
+    if beside.is_file():
+        travel = _travel_beside(problem, solution, beside, made)
+        if travel is not None:
+            err_console.print(f"checking with the travel the plan was made with: {beside}")
+            return travel
     at_hand: list[tuple[str, Path | None]] = [("haversine", None)] if made == "haversine" else []
     if beside.is_file():
         at_hand.append(("matrix", beside))
@@ -309,6 +315,30 @@ def _check_travel(problem: Any, solution: Any, plan_file: Path, backend: str | N
     raise UsageError(f"the plan was made with {what} and no travel.npz lies beside it: pass --matrix PATH, the "
                      f"travel.npz written with the plan (by solve, demo or write_outputs(matrix=...)){advice}; "
                      "--backend haversine checks it against straight lines anyway (leg times will not match)")
+
+
+def _travel_beside(problem: Any, solution: Any, npz: Path, made: str) -> Any:
+    """The travel in ``npz`` (the ``travel.npz`` beside the plan) when it is the plan's, else ``None``.
+
+    For a plan with a travel digest: its matrices when they time the plan's legs as recorded (same
+    digest). For a plan made in parts: its legs (:class:`~medroute.travel.matrix.LegTable`) when
+    the backend the plan records (``made``) computed them and they hold every leg the checker
+    reads. A file of other places is refused as :func:`_travel` refuses it."""
+    from .check import checked_legs
+    from .matrices import travel_source
+    from .travel.matrix import LegTable
+
+    digest = solution.travel.digest if solution.travel is not None else ""
+    if digest:
+        mats = _travel(problem, "matrix", None, npz)[1]
+        return mats if travel_source(problem, solution, mats).digest == digest else None
+    travel = _open_travel("matrix", None, npz)
+    if not isinstance(travel, LegTable) or travel.backend.removeprefix("cached-") != made \
+            or problem.profiles != (travel.profile,):
+        return None
+    places = problem.locations
+    pairs = checked_legs(problem, solution)[travel.profile]
+    return travel if travel.holds((places[a], places[b]) for a, b in pairs) else None
 
 
 def _read_problem(path: Path) -> Any:

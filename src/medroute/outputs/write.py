@@ -153,7 +153,7 @@ def plan_legs(problem: Problem, solution: Solution, matrix: MatrixLike) -> LegTa
     legs = [lookup.leg(a, b) for a, b in pairs]
     places = problem.locations
     return LegTable.of([(places[a], places[b]) for a, b in pairs], [d for d, _ in legs], [m for _, m in legs],
-                       profile=profile)
+                       profile=profile, backend=name)
 
 
 def _what_to_pass(name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,8 @@ class LegTable:
         (m,) seconds and metres of each leg.
     profile
         The one travel profile the legs are for.
+    backend
+        The name of the backend that computed the legs (``""``: not known).
 
     Raises
     ------
@@ -292,10 +294,10 @@ class LegTable:
     """
 
     name = "matrix"
-    """As :class:`MatrixBackend`: travel supplied, of whichever backend computed it."""
+    """As :class:`MatrixBackend`: travel supplied, of whichever backend computed it (:attr:`backend`)."""
 
     def __init__(self, points: ArrayLike, origins: ArrayLike, destinations: ArrayLike, durations_s: ArrayLike,
-                 distances_m: ArrayLike, *, profile: str = DEFAULT_PROFILE) -> None:
+                 distances_m: ArrayLike, *, profile: str = DEFAULT_PROFILE, backend: str = "") -> None:
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         rows = [np.asarray(a, dtype=np.int64).ravel() for a in (origins, destinations)]
         values = [np.rint(_as_legs(a, name)).astype(np.int64)
@@ -308,6 +310,7 @@ class LegTable:
             raise InvalidMatrixError(f"legs: origins and destinations must be rows of the {len(pts)} points")
         self.points = pts
         self.profile = profile
+        self.backend = backend
         self._at = {(float(a), float(b)): i for i, (a, b) in enumerate(pts.tolist())}
         if len(self._at) != len(pts):
             raise InvalidMatrixError("legs: a place appears twice among the points")
@@ -316,32 +319,47 @@ class LegTable:
 
     @classmethod
     def of(cls, pairs: Sequence[tuple[Location, Location]], durations_s: ArrayLike, distances_m: ArrayLike, *,
-           profile: str = DEFAULT_PROFILE) -> LegTable:
-        """The legs ``pairs`` (origin, destination) with their seconds and metres."""
+           profile: str = DEFAULT_PROFILE, backend: str = "") -> LegTable:
+        """The legs ``pairs`` (origin, destination) with their seconds and metres, computed by the
+        backend named ``backend``."""
         places = list(dict.fromkeys(p for pair in pairs for p in pair))
         at = {p: i for i, p in enumerate(places)}
         return cls(location_points(places), [at[a] for a, _ in pairs], [at[b] for _, b in pairs], durations_s,
-                   distances_m, profile=profile)
+                   distances_m, profile=profile, backend=backend)
 
     @property
     def held(self) -> int:
         """Number of legs held."""
         return len(self._legs)
 
+    def holds(self, pairs: Iterable[tuple[Location, Location]]) -> bool:
+        """Whether every leg (origin, destination) of ``pairs`` is held (a place to itself always is)."""
+        at = self._at
+        for a, b in pairs:
+            if a == b:
+                continue
+            ra, rb = at.get((float(a.lat), float(a.lon))), at.get((float(b.lat), float(b.lon)))
+            if ra is None or rb is None or (ra, rb) not in self._legs:
+                return False
+        return True
+
     @classmethod
     def from_npz(cls, path: str | Path) -> LegTable:
-        """Read what :meth:`to_npz` wrote (see :func:`read_npz` for any ``travel.npz``)."""
+        """Read what :meth:`to_npz` wrote (see :func:`read_npz` for any ``travel.npz``); a file
+        without ``backend`` (written before it was kept) gives ``backend=""``."""
         with np.load(Path(path), allow_pickle=False) as z:
             return cls(np.stack([z["lat"], z["lon"]], axis=1), z["origins"], z["destinations"], z["durations_s"],
-                       z["distances_m"], profile=str(z["profile"]))
+                       z["distances_m"], profile=str(z["profile"]),
+                       backend=str(z["backend"]) if "backend" in z.files else "")
 
     def to_npz(self, path: str | Path) -> None:
         """Save, compressed: ``lat``, ``lon`` (the places), ``origins``, ``destinations`` (their rows),
-        ``durations_s``, ``distances_m`` (one per leg) and ``profile``."""
+        ``durations_s``, ``distances_m`` (one per leg), ``profile`` and ``backend``."""
         (o, d), (dur, dist) = (np.array(list(self._legs), dtype=np.int32).reshape(-1, 2).T,
                                np.array(list(self._legs.values()), dtype=np.int32).reshape(-1, 2).T)
         np.savez_compressed(Path(path), lat=self.points[:, 0], lon=self.points[:, 1], origins=o, destinations=d,
-                            durations_s=dur, distances_m=dist, profile=np.array(self.profile))
+                            durations_s=dur, distances_m=dist, profile=np.array(self.profile),
+                            backend=np.array(self.backend))
 
     def legs(self, origins: Sequence[Location], destinations: Sequence[Location], *,
              profile: str = DEFAULT_PROFILE) -> TravelArrays:
