@@ -29,16 +29,45 @@ def test_hit_after_miss_is_identical(tmp_path: Path) -> None:
     assert c.misses == 3
 
 
-def test_a_hit_knows_its_points_and_an_older_file_without_them_still_loads(tmp_path: Path) -> None:
+def test_a_hit_knows_its_points_and_an_older_file_without_them_is_computed_again(tmp_path: Path) -> None:
+    """A file written before matrices knew their points is not trusted: it is computed again and
+    rewritten with them, so the matrix is refused for other places, as a miss is."""
+    import dataclasses
+
+    from medroute.matrices import as_matrices
+    from tests.plans import small_problem
+
+    problem = small_problem()
     c = CachedBackend(HaversineBackend(), tmp_path)
-    miss = c.matrix(PTS)
-    hit = c.matrix(PTS)
+    miss = c.matrix(problem.locations)
+    hit = c.matrix(problem.locations)
     assert c.hits == 1 and miss.points is not None and hit.points is not None
-    np.testing.assert_array_equal(hit.points, [(p.lat, p.lon) for p in PTS])
+    np.testing.assert_array_equal(hit.points, [(p.lat, p.lon) for p in problem.locations])
     (path,) = tmp_path.glob("*.npz")
     np.savez(path, durations_s=miss.durations_s, distances_m=miss.distances_m, snap_m=miss.snap_m)  # as before
-    old = c.matrix(PTS)
-    assert c.hits == 2 and old.points is None and np.array_equal(old.durations_s, miss.durations_s)
+    again = c.matrix(problem.locations)
+    assert (c.hits, c.misses) == (1, 2)
+    np.testing.assert_array_equal(again.durations_s, miss.durations_s)
+    with np.load(path) as z:
+        np.testing.assert_array_equal(z["points"], miss.points)
+    door = problem.orders[0]
+    moved = problem.replace(orders=(dataclasses.replace(door, location=Location(door.location.lat + 0.01,
+                                                                               door.location.lon)),
+                                    *problem.orders[1:]))
+    with pytest.raises(InvalidMatrixError, match="computed for other places"):
+        as_matrices(moved, again)
+
+
+def test_a_matrix_without_points_is_cached_as_one(tmp_path: Path) -> None:
+    """A backend's matrix without points (a matrix known by ids only) reads back without, as a hit."""
+    ids = [f"p{i}" for i in range(len(PTS))]
+    inner = MatrixBackend(HaversineBackend().matrix(PTS).durations_s, HaversineBackend().matrix(PTS).distances_m,
+                          ids=ids)
+    c = CachedBackend(inner, tmp_path)
+    miss = c.matrix(PTS, ids=ids)
+    hit = c.matrix(PTS, ids=ids)
+    assert miss.points is None and hit.points is None and (c.hits, c.misses) == (1, 1)
+    np.testing.assert_array_equal(hit.durations_s, miss.durations_s)
 
 
 def test_key_depends_on_backend_params_points_and_ids() -> None:

@@ -2,9 +2,9 @@
 
 The key is a sha256 of the backend's :meth:`cache_key` (graph content hash and parameters), the
 profile, the ids and the exact coordinates of the points, in order. A hit is read back bit for
-bit, with the matrix's :attr:`~medroute.travel.TravelMatrix.points` when it has them (a file
-written before matrices knew their points reads back without); a corrupt file is ignored and
-rewritten.
+bit, with the matrix's :attr:`~medroute.travel.TravelMatrix.points` (an empty ``points`` array
+for a matrix without them). A file without ``points`` (written before matrices knew their points)
+is computed again and rewritten, as a corrupt file is: a hit is never weaker than a miss.
 """
 
 from __future__ import annotations
@@ -116,9 +116,11 @@ class CachedBackend:
         if path.exists():
             try:
                 with np.load(path, allow_pickle=False) as z:
-                    self.hits += 1
-                    return TravelMatrix(z["durations_s"], z["distances_m"], z["snap_m"], profile=profile,
-                                        ids=names, points=z.get("points"))
+                    points = z["points"]
+                    hit = TravelMatrix(z["durations_s"], z["distances_m"], z["snap_m"], profile=profile,
+                                       ids=names, points=points if points.size else None)
+                self.hits += 1
+                return hit
             except (OSError, ValueError, KeyError):
                 path.unlink(missing_ok=True)
         self.misses += 1
@@ -130,11 +132,8 @@ class CachedBackend:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".npz.tmp")
         with os.fdopen(fd, "wb") as fh:
-            arrays: dict[str, Any] = {"durations_s": result.durations_s, "distances_m": result.distances_m,
-                                      "snap_m": result.snap_m}
-            if result.points is not None:
-                arrays["points"] = result.points
-            np.savez(fh, **arrays)
+            np.savez(fh, durations_s=result.durations_s, distances_m=result.distances_m, snap_m=result.snap_m,
+                     points=result.points if result.points is not None else np.zeros((0, 2)))
         Path(tmp).replace(path)
         return result
 
