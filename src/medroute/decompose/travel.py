@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,7 +31,7 @@ def travel_backend(matrix: MatrixLike) -> TravelBackend | None:
     if matrix is None:
         from ..travel.haversine import HaversineBackend
 
-        return cast(TravelBackend, HaversineBackend())
+        return HaversineBackend()
     if isinstance(matrix, TravelBackend) and not isinstance(matrix, TravelMatrix) \
             and getattr(matrix, "locations", True) is not None:  # a MatrixBackend known by ids only is cut
         return matrix

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -489,7 +489,7 @@ def _travel(net: RoadNetwork | None, backend: str, cache_dir: Path | None) -> tu
     if backend in ("osm", "osmnx-download", "auto") and net is not None:
         travel, name = net.backend, "osm"
     else:
-        travel, name = cast(TravelBackend, HaversineBackend()), "haversine"
+        travel, name = HaversineBackend(), "haversine"
     if cache_dir is not None:
         from ..travel.cache import CachedBackend
 

@@ -158,7 +158,11 @@ def points_off(points: NDArray[np.float64], locations: Sequence[Location]) -> tu
 class TravelBackend(Protocol):
     """What every travel backend provides."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The backend's name, with the parameters that make its travel differ from the defaults'
+        (:func:`backend_name`); a plan records it (:attr:`medroute.Solution.travel`)."""
+        ...
 
     def matrix(self, locations: Sequence[Location], *, profile: str = DEFAULT_PROFILE) -> TravelMatrix:
         """Travel durations (s) and distances (m) between every pair of ``locations``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 from ..errors import InvalidProblemError
 from .base import TravelBackend
@@ -40,7 +40,7 @@ def backend(name: str, **kw: Any) -> TravelBackend:
         if name == "haversine":
             from .haversine import HaversineBackend
 
-            inner = cast(TravelBackend, HaversineBackend(**kw))
+            inner = HaversineBackend(**kw)
         elif name == "matrix":
             from .matrix import MatrixBackend, read_npz
 
@@ -112,4 +112,4 @@ def backend_from_name(name: str) -> TravelBackend | None:
         rebuilt = HaversineBackend(detour=detour, speeds_kmh=speeds)
     except (ValueError, InvalidProblemError):
         return None
-    return cast(TravelBackend, rebuilt) if rebuilt.name == bare else None
+    return rebuilt if rebuilt.name == bare else None

@@ -1,0 +1,42 @@
+"""User code typed as a user would type it: ``make typecheck`` runs mypy over the tests, so a
+public type narrower than what the library takes fails there; pytest runs the same calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import medroute
+from medroute import Location, Order, Pharmacy, Problem, Rider
+from medroute.travel import (
+    CachedBackend,
+    GraphBackend,
+    HaversineBackend,
+    MatrixBackend,
+    TravelBackend,
+    TravelMatrix,
+)
+from medroute.travel.base import TableBackend
+from medroute.travel.osrm import OsrmBackend, OsrmHttpBackend
+
+PLACES = [Location(-8.2084, 114.36617), Location(-8.2200, 114.3500)]
+
+
+def shipped_backends(graph: GraphBackend, osrm: OsrmBackend, http: OsrmHttpBackend,
+                     table: MatrixBackend) -> list[TravelBackend]:
+    """Every backend the library ships is a :class:`TravelBackend` to mypy, not only at run time."""
+    return [graph, osrm, http, table, HaversineBackend(), CachedBackend(HaversineBackend())]
+
+
+def test_a_haversine_backend_is_a_travel_backend_wherever_one_is_taken(tmp_path: Path) -> None:
+    haversine = HaversineBackend(detour=1.5)
+    backend: TravelBackend = haversine
+    table: TableBackend = haversine
+    cached = CachedBackend(haversine, tmp_path)
+    assert isinstance(backend, TravelBackend) and isinstance(table, TableBackend)
+    assert cached.name == "cached-haversine(detour=1.5)"
+    matrix: TravelMatrix = cached.matrix(PLACES)
+    assert matrix.size == 2
+    problem = Problem(pharmacies=(Pharmacy("ph", PLACES[0]),), orders=(Order("a", "ph", PLACES[1]),),
+                      riders=(Rider("r", PLACES[0]),))
+    plan = medroute.solve(problem, engine="greedy", matrix=haversine)
+    assert plan.served == ("a",) and medroute.check(problem, plan, haversine) == []
