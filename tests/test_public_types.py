@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import medroute
-from medroute import Location, Order, Pharmacy, Problem, Rider
+from medroute import Location, MaxRuntime, MaxWork, NoImprovement, Order, Pharmacy, Problem, Rider, scenarios
+from medroute.compile import compile_problem
 from medroute.travel import (
     CachedBackend,
     GraphBackend,
@@ -40,3 +43,17 @@ def test_a_haversine_backend_is_a_travel_backend_wherever_one_is_taken(tmp_path:
                       riders=(Rider("r", PLACES[0]),))
     plan = medroute.solve(problem, engine="greedy", matrix=haversine)
     assert plan.served == ("a",) and medroute.check(problem, plan, haversine) == []
+
+
+def test_numpy_numbers_are_taken_where_the_api_takes_numbers() -> None:
+    """A sweep over ``np.arange`` hands out numpy scalars, which a call takes as Python's."""
+    problem = Problem(pharmacies=(Pharmacy("ph", PLACES[0]),), orders=(Order("a", "ph", PLACES[1]),),
+                      riders=(Rider("r", PLACES[0]),))
+    assert MaxRuntime(np.int64(2)) == MaxRuntime(np.float32(2.0)) == MaxRuntime(2)
+    assert MaxWork(np.int32(1)) | NoImprovement(np.float64(1)) == MaxWork(1) | NoImprovement(1)
+    assert medroute.solve(problem, engine="greedy", time_limit=np.int64(1)).served == ("a",)
+    assert scenarios.load("historic", seed=np.int64(3), backend="haversine").seed == 3
+    assert scenarios.province(np.int64(0), seed=np.int64(1)) == []
+    inst = compile_problem(problem, HaversineBackend())
+    for r in np.arange(inst.m):
+        assert inst.duration(r).shape == inst.distance(r).shape == inst.arc_cost(r).shape

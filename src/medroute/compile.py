@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from .matrices import MatrixLike, as_matrices
 from .model import Flag, Order, Problem, Rider
 from .reasons import Reason
+from .scalars import Integer
 from .timefmt import format_time
 from .travel.base import TravelMatrix
 
@@ -147,15 +148,15 @@ class Instance:
     def is_pickup(self, node: int) -> bool:
         return node < self.n
 
-    def duration(self, r: int) -> NDArray[np.int32]:
+    def duration(self, r: Integer) -> NDArray[np.int32]:
         """Rider r's travel-time matrix, seconds."""
         return self.durations[int(self.rider_durations[r])]
 
-    def distance(self, r: int) -> NDArray[np.int32]:
+    def distance(self, r: Integer) -> NDArray[np.int32]:
         """Rider r's distance matrix, metres."""
         return self.distances[int(self.rider_distances[r])]
 
-    def arc_cost(self, r: int) -> NDArray[np.int64]:
+    def arc_cost(self, r: Integer) -> NDArray[np.int64]:
         """Rider r's cost of every arc between matrix rows, integer cost units."""
         return np.rint(self.distance(r) * self.cost_per_m + self.duration(r) * self.cost_per_s).astype(np.int64)
 

@@ -15,6 +15,7 @@ from .errors import EngineError, InvalidProblemError
 from .explain import explain
 from .matrices import MatrixLike, travel_source
 from .model import Problem
+from .scalars import Real
 from .schedule import build_solution, drop_untimable, node_routes
 from .solution import Solution
 from .stats import Progress, ProgressEvent
@@ -30,7 +31,7 @@ machine) used up the reserve: without them every order left out of a short solve
 engine's ``search_limit``. They come out of the 1 s the limit allows past it."""
 
 
-def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: float | None = None,
+def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: Real | None = None,
           stop: Stop | None = None, seed: int = 0, matrix: MatrixLike = None, progress: Progress | None = None,
           display: bool = False, initial: Solution | None = None) -> Solution:
     """Plan ``problem``: compile it, run one engine, explain what is left out.
@@ -164,7 +165,7 @@ def _relaxed_plan(inst: Instance, result: EngineResult, name: str, seed: int, de
                               seed=seed, notes=(*result.notes, "timed on the relaxed instance"))
 
 
-def solve_budget(time_limit: float | None, stop: Stop | None) -> Budget:
+def solve_budget(time_limit: Real | None, stop: Stop | None) -> Budget:
     """The criterion of a call: ``stop``, or ``MaxRuntime(time_limit)`` (10 s by default).
 
     Raises

@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .scalars import Real
+
 
 class StopReason(StrEnum):
     """What ended a search (``solution.stats.stopped_by``)."""
@@ -87,21 +89,21 @@ class Budget:
         return not math.isfinite(self.seconds) and self.counts_work
 
 
-def MaxRuntime(seconds: float) -> Budget:  # noqa: N802 - PyVRP's names for its criteria
+def MaxRuntime(seconds: Real) -> Budget:  # noqa: N802 - PyVRP's names for its criteria
     """Stop after ``seconds`` of wall-clock time (> 0); the plan may vary from run to run."""
     if not (is_number(seconds) and math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"MaxRuntime: seconds must be a finite number > 0, got {seconds!r}")
     return Budget(seconds=float(seconds))
 
 
-def MaxWork(units: float) -> Budget:  # noqa: N802
+def MaxWork(units: Real) -> Budget:  # noqa: N802
     """Stop after ``units`` of work (> 0): reference seconds, the same plan on any machine."""
     if not (is_number(units) and math.isfinite(units) and units > 0):
         raise ValueError(f"MaxWork: units must be a finite number > 0, got {units!r}")
     return Budget(work=float(units))
 
 
-def NoImprovement(units: float) -> Budget:  # noqa: N802
+def NoImprovement(units: Real) -> Budget:  # noqa: N802
     """Stop once the best objective has not improved during ``units`` of work (> 0, reference
     seconds). Combine it with :func:`MaxRuntime` or :func:`MaxWork`: alone it may run long."""
     if not (is_number(units) and math.isfinite(units) and units > 0):

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..matrices import MatrixLike
 from ..model import Problem
+from ..scalars import Real
 from ..solution import Solution
 from ..stats import Progress
 from ..stop import Meter, Stop
@@ -37,7 +38,7 @@ def decomposes(engine: Any, problem: Problem) -> bool:
 
 
 def solve_decomposed(problem: Problem, *, matrix: MatrixLike = None, stop: Stop | None = None,
-                     time_limit: float | None = None, seed: int = 0, executor: Executor | Any | None = None,
+                     time_limit: Real | None = None, seed: int = 0, executor: Executor | Any | None = None,
                      max_workers: int | None = None, part_size: int = PART_SIZE, progress: Progress | None = None,
                      initial: Solution | None = None) -> Solution:
     """Plan ``problem`` in parts, in parallel, then across the parts' borders

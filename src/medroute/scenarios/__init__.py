@@ -39,6 +39,7 @@ from typing import Any
 
 from ..errors import InvalidProblemError
 from ..model import Problem
+from ..scalars import Integer
 from ..travel.base import TravelBackend, TravelMatrix
 from .params import PARAMS as PARAMS
 from .params import Param as Param
@@ -97,7 +98,7 @@ def names() -> tuple[str, ...]:
     return _NAMES
 
 
-def load(name: str, *, seed: int = 0, data_dir: Path | None = None, backend: str = "auto",
+def load(name: str, *, seed: Integer = 0, data_dir: Path | None = None, backend: str = "auto",
          cache_dir: Path | None = None, **overrides: Any) -> Scenario:
     """Generate scenario ``name``.
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..defaults import DEFAULT_DAY
 from ..errors import InvalidProblemError
+from ..scalars import Integer
 from . import Scenario, load
 
 PROVINCE_TOWNS = ("expanded", "probolinggo", "surabaya")
@@ -17,7 +18,7 @@ PROVINCE_TOWNS = ("expanded", "probolinggo", "surabaya")
 the Probolinggo and Surabaya stand-ins."""
 
 
-def province(days: int = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: int = 0,
+def province(days: Integer = 4, *, towns: Sequence[str] = PROVINCE_TOWNS, seed: Integer = 0,
              start: date = DEFAULT_DAY, **overrides: Any) -> list[Scenario]:
     """``days`` generated days: day ``i`` is town ``towns[i % len(towns)]``, dated
     ``start + i // len(towns)`` days, generated with seed ``seed + i``.
