@@ -3,6 +3,7 @@ public type narrower than what the library takes fails there; pytest runs the sa
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +58,14 @@ def test_numpy_numbers_are_taken_where_the_api_takes_numbers() -> None:
     inst = compile_problem(problem, HaversineBackend())
     for r in np.arange(inst.m):
         assert inst.duration(r).shape == inst.distance(r).shape == inst.arc_cost(r).shape
+
+
+def test_a_travel_matrix_is_built_from_any_array_like_of_integers() -> None:
+    """The constructor takes what it converts (lists, int64 arrays); the attributes are int32."""
+    from_lists = TravelMatrix([[0, 60], [60, 0]], [[0, 500], [500, 0]], points=[(-8.2, 114.3), (-8.3, 114.4)])
+    from_int64 = TravelMatrix(np.array([[0, 60], [60, 0]], dtype=np.int64), np.zeros((2, 2), dtype=np.int64),
+                              snap_m=np.zeros(2, dtype=np.float32))
+    durations: np.ndarray[tuple[int, ...], np.dtype[np.int32]] = from_int64.durations_s
+    assert durations.dtype == from_lists.distances_m.dtype == np.int32
+    assert np.array_equal(from_lists.durations_s, durations) and from_lists.points is not None
+    assert dataclasses.replace(from_lists, profile="car").profile == "car"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ..defaults import DEFAULT_PROFILE as DEFAULT_PROFILE
 from ..errors import InvalidMatrixError
@@ -25,7 +25,7 @@ def backend_name(name: str, params: Sequence[str]) -> str:
     return f"{name}({', '.join(params)})" if params else name
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class TravelMatrix:
     """Many-to-many travel between ``n`` locations.
 
@@ -57,15 +57,22 @@ class TravelMatrix:
 
     durations_s: NDArray[np.int32]
     distances_m: NDArray[np.int32]
-    snap_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    profile: str = DEFAULT_PROFILE
-    ids: tuple[str, ...] | None = None
-    backend: str = ""
-    points: NDArray[np.float64] | None = None
+    snap_m: NDArray[np.float64]
+    profile: str
+    ids: tuple[str, ...] | None
+    backend: str
+    points: NDArray[np.float64] | None
 
-    def __post_init__(self) -> None:
-        d = np.asarray(self.durations_s)
-        m = np.asarray(self.distances_m)
+    def __init__(self, durations_s: ArrayLike, distances_m: ArrayLike, snap_m: ArrayLike = (),
+                 profile: str = DEFAULT_PROFILE, ids: tuple[str, ...] | None = None, backend: str = "",
+                 points: ArrayLike | None = None) -> None:
+        """Any array-like of integers (a list of lists, an int64 array) for the travel, any of
+        floats for ``snap_m`` (empty: zeros) and ``points``; they are stored as the attributes'
+        arrays, read-only."""
+        for name, value in (("profile", profile), ("ids", ids), ("backend", backend)):
+            object.__setattr__(self, name, value)
+        d = np.asarray(durations_s)
+        m = np.asarray(distances_m)
         if d.ndim != 2 or d.shape[0] != d.shape[1]:
             raise InvalidMatrixError(f"matrix: durations must be square, got shape {d.shape}")
         if m.shape != d.shape:
@@ -85,7 +92,7 @@ class TravelMatrix:
                 raise InvalidMatrixError(f"matrix: {name} exceeds the int32 range")
         object.__setattr__(self, "durations_s", np.ascontiguousarray(d, dtype=np.int32))
         object.__setattr__(self, "distances_m", np.ascontiguousarray(m, dtype=np.int32))
-        snap = np.asarray(self.snap_m, dtype=np.float64)
+        snap = np.asarray(snap_m, dtype=np.float64)
         if snap.size == 0:
             snap = np.zeros(d.shape[0])
         if snap.shape != (d.shape[0],):
@@ -98,8 +105,9 @@ class TravelMatrix:
                 )
             if len(set(self.ids)) != len(self.ids):
                 raise InvalidMatrixError("matrix: ids must be unique")
-        if self.points is not None:
-            pts = np.ascontiguousarray(self.points, dtype=np.float64)
+        object.__setattr__(self, "points", None)
+        if points is not None:
+            pts = np.ascontiguousarray(points, dtype=np.float64)
             if pts.shape != (d.shape[0], 2):
                 raise InvalidMatrixError(
                     f"matrix: points must be (n, 2) latitudes and longitudes for a {d.shape[0]} x "
