@@ -50,7 +50,7 @@ def instances() -> list[tuple[str, Instance]]:
     from cold_heavy import COLD
     from medroute.scenarios import load
 
-    sc = load("expanded", seed=0, **COLD)  # type: ignore[arg-type]
+    sc = load("expanded", seed=0, **COLD)
     out.append(("expanded-cold", compile_problem(sc.problem, sc.matrix)))
     return out
 
@@ -69,7 +69,7 @@ def timing_speeds(inst: Instance, routes: list[list[int]], reps: int) -> tuple[f
     P = alns_kernel.new_plan(inst.n, inst.m, 0)
     riders = np.array([r for r, _ in used], np.int64)
     sizes = np.array([len(s) for _, s in used], np.int64)
-    seqs = np.zeros((len(used), int(sizes.max())), np.int64)
+    seqs = np.zeros((len(used), int(np.max(sizes))), np.int64)
     for x, (_, s) in enumerate(used):
         seqs[x, :len(s)] = s
     _time_all(T, P, riders, seqs, sizes, 1)

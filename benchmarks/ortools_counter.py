@@ -65,6 +65,7 @@ def search_seconds(inst: Instance, start: list[list[int]], counter: str,
                    solutions: int = SOLUTIONS) -> tuple[float, int, int]:
     """Seconds to ``solutions`` solutions from ``start``, the objective reached and the count."""
     model = build_model(inst)
+    assert model is not None, "build_model returns None only when cancelled, and nothing cancels it here"
     make = COUNTERS[counter]
     count = make(model.routing) if make is not None else (lambda: 0)
     assignment = model.routing.ReadAssignmentFromRoutes(

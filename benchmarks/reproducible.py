@@ -100,9 +100,9 @@ def _compare(args: argparse.Namespace) -> int:
             import distributed
 
             def dask() -> Any:
-                cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None)
-                return distributed.Client(cluster).get_executor()
+                cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+                return distributed.Client(cluster).get_executor()  # type: ignore[no-untyped-call]
 
             ways.append(("dask LocalCluster", dask))
         except ImportError:

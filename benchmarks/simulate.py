@@ -92,7 +92,8 @@ def run_one(run: Run) -> dict[str, Any]:
                    engine=None if run.engine == "none" else run.engine, time_budget=run.budget,
                    improve_rounds=run.improve_rounds, objective=objective, replan_work=run.work)
     done = [t for t in res.timeline if t.outcome == "delivered" and t.delivered_s is not None]
-    carry = [(t.delivered_s - t.picked_up_s) / 60 for t in done if t.picked_up_s is not None]
+    carry = [(t.delivered_s - t.picked_up_s) / 60 for t in done
+             if t.delivered_s is not None and t.picked_up_s is not None]
     r = res.report
     return {**asdict(run), "wall_s": time.perf_counter() - t0, "on_time_share": r.on_time_share,
             "mean_lead_min": r.mean_lead_min, "p90_lead_min": r.p90_lead_min,

@@ -136,7 +136,7 @@ def run_day(day: Day) -> Outcome:
     previous = signal.signal(signal.SIGALRM, _timeout)
     signal.alarm(day.timeout_s)
     try:
-        overrides = {} if day.orders is None else {"orders": day.orders}
+        overrides: dict[str, Any] = {} if day.orders is None else {"orders": day.orders}
         sc = scenarios.load(day.scenario, seed=day.seed, **overrides)
         res = simulate(sc, policy="medroute", seed=day.seed, engine=None if day.engine == "none" else day.engine,
                        time_budget=day.budget, noise=day.noise, retry_share=0.5, replan_every=day.replan_every,

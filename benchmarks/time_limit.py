@@ -31,7 +31,7 @@ from medroute.engines.registry import available_engines, get_engine
 from medroute.errors import EngineError
 from medroute.scenarios import load
 
-PLAIN = {"cold_share": 0.0, "slot_share": 1.0}
+PLAIN: dict[str, Any] = {"cold_share": 0.0, "slot_share": 1.0}
 """Scenario parameters of ``--plain``: nothing PyVRP or VROOM relaxes."""
 
 

@@ -59,7 +59,7 @@ def test_reproducible_mode_gives_the_serial_plans_on_a_process_pool_and_a_dask_c
     # stage used to fail: "daemonic processes are not allowed to have children").
     distributed = pytest.importorskip("distributed")
     ps = cold_problems()
-    kw = {"engine": "auto", "stop": MaxWork(0.3), "seed": 3}
+    kw: dict[str, Any] = {"engine": "auto", "stop": MaxWork(0.3), "seed": 3}
     with ThreadPoolExecutor(1) as one:
         serial = solve_many(ps, executor=one, **kw)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -98,7 +98,7 @@ def test_a_province_batch_on_a_dask_cluster_gives_the_serial_plans() -> None:
     assert [d.name for d in days] == ["expanded", "probolinggo", "surabaya", "expanded"]
     assert days[0].travel_backend is days[3].travel_backend
     problems_, backends = [d.problem for d in days], [d.travel_backend for d in days]
-    kw = {"engine": "auto", "stop": MaxWork(0.3), "seed": 2}
+    kw: dict[str, Any] = {"engine": "auto", "stop": MaxWork(0.3), "seed": 2}
     serial = solve_many(problems_, matrices=backends, max_workers=1, **kw)
     seen: list[int] = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \

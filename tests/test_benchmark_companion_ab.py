@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-
-import companion_ab
+from benchmarks import companion_ab
 
 
 def test_the_variants_differ_only_in_the_companion() -> None:

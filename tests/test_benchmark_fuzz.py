@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from benchmarks import fuzz
 
+from tests.fuzz.trials import Outcome
+
 
 def test_the_osrm_section_keeps_its_fault_server_listening_between_trials() -> None:
     # Seeds 0 and 1 serve the well-formed answer to /table and /route: both must be accepted, on
@@ -14,10 +16,10 @@ def test_the_osrm_section_keeps_its_fault_server_listening_between_trials() -> N
         assert outcome.kind == "accepted", outcome.what
 
 
-def _dies_on_seed_3(seed: int) -> fuzz.Outcome:
+def _dies_on_seed_3(seed: int) -> Outcome:
     if seed == 3:
         raise OverflowError("a trial that escapes its own guard")
-    return fuzz.Outcome("accepted", "", 1)
+    return Outcome("accepted", "", 1)
 
 
 def test_a_worker_that_dies_inside_a_trial_is_a_defect_and_its_block_goes_on(

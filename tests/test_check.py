@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -122,7 +123,8 @@ def test_capacity_in_every_dimension() -> None:
     p = tiny()
     s = plan(p, [0, 1, 2, 3], [])
     for field in ("weight_g", "volume_ml", "parcels"):
-        small = dataclasses.replace(p.riders[0], **{field: 1})
+        capacity: dict[str, Any] = {field: 1}
+        small = dataclasses.replace(p.riders[0], **capacity)
         assert Rule.CAPACITY in rules(dataclasses.replace(p, riders=(small, p.riders[1])), s), field
 
 
@@ -288,7 +290,7 @@ def test_start_and_end_stops_are_compared() -> None:
     start, end = s.routes[0].stops[0], s.routes[0].stops[-1]
     last = len(s.routes[0].stops) - 1
     assert start.load.cold_parcels == 1 and start.cold == (("o1", 60),)
-    for i, change, rule in [
+    changes: list[tuple[int, dict[str, Any], Rule]] = [
         (0, {"arrival_s": start.arrival_s - 1}, Rule.START),
         (0, {"start_s": start.start_s - 5}, Rule.SERVICE),
         (0, {"load": Load()}, Rule.LOAD_REPORT),
@@ -298,7 +300,8 @@ def test_start_and_end_stops_are_compared() -> None:
         (last, {"departure_s": end.departure_s + 5}, Rule.SERVICE),
         (last, {"load": Load(weight_g=1)}, Rule.LOAD_REPORT),
         (last, {"cold": (("o1", 1),)}, Rule.LOAD_REPORT),
-    ]:
+    ]
+    for i, change, rule in changes:
         assert rule in rules(p, with_stop(s, 0, i, **change)), (i, change)
 
 

@@ -247,7 +247,7 @@ def test_the_search_core_is_compiled_before_the_clock_on_a_fresh_machine(problem
 
     def timed_solve(problem: object, **kw: object) -> object:
         events.append(f"solve {kw['engine']}")
-        return real_solve(problem, **{**kw, "engine": "greedy"})  # type: ignore[arg-type]
+        return real_solve(problem, **{**kw, "engine": "greedy"})
 
     monkeypatch.setattr(solve_module, "solve", timed_solve)
     for engine in ("greedy", "auto", "auto"):

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,14 +186,14 @@ FIND_MAP = ("var map = null; Object.keys(window).forEach(function (k) {"
             " try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} });")
 
 
-def _recorded(dom: str) -> dict[str, object]:
+def _recorded(dom: str) -> dict[str, Any]:
     """What the after-load script recorded with ``record(value)`` (JSON in a DOM attribute)."""
     import html
     import json
 
     m = re.search(r'data-recorded="([^"]*)"', dom)
     assert m is not None, "the after-load script recorded nothing"
-    value: dict[str, object] = json.loads(html.unescape(m.group(1)))
+    value: dict[str, Any] = json.loads(html.unescape(m.group(1)))
     return value
 
 
@@ -221,7 +222,7 @@ def test_stop_markers_grow_as_the_map_zooms_in(tmp_path: Path) -> None:
         + "record(out);")
     dom, _ = _render(map_html(problem, solution), tmp_path, after_load=script)
     assert _page_errors(dom) is None
-    width = {int(z): float(w) for z, w in _recorded(dom).items()}  # type: ignore[arg-type]
+    width = {int(z): float(w) for z, w in _recorded(dom).items()}
     far, base, near, close = (width[z] for z in zooms)
     assert far == base > 0  # zoomed out: no smaller than the overview's markers
     assert base < near < close  # zoomed in: larger, level by level
@@ -247,10 +248,10 @@ def test_the_first_view_fits_the_plan_clear_of_the_controls_and_fills_most_of_th
         "var size = map.getSize(); record({box: [sw.x, ne.y, ne.x, sw.y], w: size.x, h: size.y, controls: controls});")
     dom, _ = _render(map_html(problem, solution), tmp_path, after_load=script)
     got = _recorded(dom)
-    x0, y0, x1, y1 = got["box"]  # type: ignore[misc]
-    w, h = float(got["w"]), float(got["h"])  # type: ignore[arg-type]
+    x0, y0, x1, y1 = got["box"]
+    w, h = float(got["w"]), float(got["h"])
     assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h  # all in view
-    assert len(got["controls"]) >= 3  # type: ignore[arg-type]  # zoom, layers, legend (and the scale bar)
-    for cx0, cy0, cx1, cy1 in got["controls"]:  # type: ignore[union-attr]
+    assert len(got["controls"]) >= 3  # zoom, layers, legend (and the scale bar)
+    for cx0, cy0, cx1, cy1 in got["controls"]:
         assert x1 < cx0 or cx1 < x0 or y1 < cy0 or cy1 < y0  # no control covers the plan
     assert max((x1 - x0) / w, (y1 - y0) / h) > 0.7  # whole zoom levels left as little as half the window

@@ -142,7 +142,7 @@ def test_road_segments_are_joined_and_drawn_once() -> None:
     from medroute.outputs.maps import _chained
 
     def edges(lines: list[list[list[float]]]) -> set[frozenset[tuple[float, float]]]:
-        return {frozenset((tuple(a), tuple(b))) for line in lines for a, b in itertools.pairwise(line)}
+        return {frozenset(((a[0], a[1]), (b[0], b[1]))) for line in lines for a, b in itertools.pairwise(line)}
 
     # a - b - c - d as single edges in both directions, in no helpful order, and a spur b - e.
     a, b, c, d, e = [0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [1.0, 1.0]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from typer.testing import CliRunner
 
 import medroute
@@ -328,7 +329,7 @@ def test_a_matrix_without_points_keeps_todays_behaviour() -> None:
     (np.full((6, 2), np.nan), "not a latitude"),
     (np.tile([[-8.2, 214.3]], (6, 1)), "not a latitude"),
 ])
-def test_bad_points_are_refused(points: object, match: str) -> None:
+def test_bad_points_are_refused(points: NDArray[np.float64], match: str) -> None:
     _, m = _reference()
     with pytest.raises(InvalidMatrixError, match=match):
         dataclasses.replace(m, points=points)

@@ -6,7 +6,9 @@ import dataclasses
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -74,7 +76,8 @@ def problem(**kw: object) -> Problem:
     (lambda: Order("rx-17", "rsud", PATIENT, service_s=10**12),
      "order 'rx-17': service_s 1000000000000 is over the limit of 8,640,000 s (2400:00)"),
     (lambda: Order("rx-17", "rsud", PATIENT, priority=101), "order 'rx-17': priority 101 is over the limit of 100"),
-    (lambda: Order("rx-17", "rsud", PATIENT, required=1), "order 'rx-17': required must be True or False"),
+    (lambda: Order("rx-17", "rsud", PATIENT, required=1),  # type: ignore[arg-type]
+     "order 'rx-17': required must be True or False"),
     (lambda: TimeWindow(0, 100 * 86400 + 1), "time window: end_s 8640001 is over the limit"),
     (lambda: CoolBox(hold_s=10**10), "cool box: hold_s 10000000000 is over the limit"),
     (lambda: Rider("r9", RSUD_BLAMBANGAN, max_work_s=10**10), "rider 'r9': max_work_s 10000000000 is over"),
@@ -335,7 +338,7 @@ def test_numpy_scalars_from_a_table_build_the_same_problem() -> None:
     lat, lon = np.array([-8.2200, -8.2350]), np.array([114.3500, 114.3400])
     release = np.array([9 * 3600, 10 * 3600])
 
-    def build(num: object, num_float: object, flag: object) -> Problem:
+    def build(num: Callable[[Any], Any], num_float: Callable[[Any], Any], flag: Callable[[Any], Any]) -> Problem:
         home = Location(num_float(-8.2084), num_float(114.36617))
         return Problem(
             (Pharmacy("p", home, opening=(TimeWindow(num(0), num(17 * 3600)),), handover_s=num(240)),),
@@ -352,6 +355,7 @@ def test_numpy_scalars_from_a_table_build_the_same_problem() -> None:
     order = from_numpy.orders[0]
     assert type(order.release_s) is int and type(order.required) is bool and type(order.penalty) is float
     assert type(order.location.lat) is float and type(from_numpy.riders[0].speed_factor) is float
-    assert Location(np.float32(-8.5), np.int32(114)) == Location(-8.5, 114)  # float32 and int columns too
+    # float32 and int columns too: taken at run time, though the fields are typed as what they hold
+    assert Location(np.float32(-8.5), np.int32(114)) == Location(-8.5, 114)  # type: ignore[arg-type]
     with pytest.raises(InvalidProblemError, match=r"release_s must be an integer, got 3600\.5"):
-        Order("o", "p", RSUD_BLAMBANGAN, release_s=np.float64(3600.5))
+        Order("o", "p", RSUD_BLAMBANGAN, release_s=np.float64(3600.5))  # type: ignore[arg-type]

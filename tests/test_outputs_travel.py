@@ -11,6 +11,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ from medroute.travel.base import DEFAULT_PROFILE
 from tests.plans import small_problem
 
 runner = CliRunner()
-LIGHT = {"tables": False, "figures": False, "html_map": False}
+LIGHT: dict[str, Any] = {"tables": False, "figures": False, "html_map": False}
 
 
 def _given() -> tuple[medroute.Problem, TravelMatrix, medroute.Solution]:

@@ -241,6 +241,6 @@ def test_days_at_pharmacies_that_close_end_with_no_pickup_after_closing(close_mi
 def test_every_plan_of_the_day_passes_the_checker() -> None:
     from medroute import check
 
-    plans = []
+    plans: list[Plan] = []
     simulate(small_problem(), policy="medroute", seed=2, engine="greedy", time_budget=0.2, on_plan=plans.append)
     assert plans and all(check(p.problem, p.solution, p.matrix) == [] for p in plans)

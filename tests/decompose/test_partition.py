@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Sequence
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from medroute.decompose import split
 from .towns import town
 
 
-def _owner(parts: tuple, attr: str) -> dict[int, int]:
+def _owner(parts: Sequence[object], attr: str) -> dict[int, int]:
     return {i: p for p, part in enumerate(parts) for i in getattr(part, attr)}
 
 

@@ -3,6 +3,8 @@ property tests of the invariants (every plan checked with :func:`medroute.check`
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,7 +103,7 @@ OPS = st.lists(st.one_of(
 
 @settings(max_examples=40, deadline=None)
 @given(ops=OPS, commit=st.sampled_from([60, 3 * H]))
-def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object, ...]], commit: int) -> None:
+def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[Any, ...]], commit: int) -> None:
     d = dispatcher(4, engine=None, commit_within_s=commit)
     t = 8 * H
     n = 0
@@ -114,7 +116,7 @@ def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object,
             d.apply(OrderCreated(t, order(n, release_s=t + 600, cold=bool(op[1])), released=bool(op[2])))
             n += 1
         elif kind in ("release", "cancel", "lock") and ids:
-            st_ = d.orders[ids[int(op[1]) % len(ids)]]  # type: ignore[call-overload]
+            st_ = d.orders[ids[int(op[1]) % len(ids)]]
             if kind == "release" and st_.status == OrderStatus.CREATED:
                 d.apply(OrderReleased(t, st_.id))
             elif kind == "cancel" and st_.status.value not in ("delivered", "failed", "cancelled"):
@@ -124,7 +126,7 @@ def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object,
                 if d.riders[rid].online and not d.riders[rid].closing:
                     d.lock(st_.id, rid)
         elif kind == "commit":
-            t += int(op[1])  # type: ignore[call-overload]
+            t += int(op[1])
             for rid in d.commit_due(t):
                 first = d.routes[rid][0]
                 assert d.riders[rid].committed == (first.kind, first.order) and first.leave_s <= t + commit
@@ -143,7 +145,7 @@ def test_random_events_lose_nothing_and_keep_commitments(ops: list[tuple[object,
                 d.apply(PickupFailed(t, oid, rid))
                 assert d.riders[rid].committed is None and d.orders[oid].carrier is None and d.replan_due
             elif kind == "delay" and rs.online:
-                d.apply(TravelDelay(t, rid, int(op[2])))  # type: ignore[call-overload]
+                d.apply(TravelDelay(t, rid, int(op[2])))
             elif kind == "position" and rs.online:
                 d.apply(RiderPosition(t, rid, GENTENG.location if int(op[1]) % 2 else BLAMBANGAN.location))
             elif kind == "offline" and rs.online:

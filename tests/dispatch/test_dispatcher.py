@@ -234,8 +234,9 @@ def test_bad_events_raise_rule_stating_errors() -> None:
     ("commit_within_s", -60), ("behind_s", math.nan)])
 def test_settings_out_of_range_are_refused_naming_the_setting(setting: str, value: object) -> None:
     # a quantile below 1 moved soft targets later, past the latest time a plan may hold
+    kw: dict[str, Any] = {setting: value}
     with pytest.raises(DispatchError, match=f"^{setting}: must be"):
-        dispatcher(1, **{setting: value})
+        dispatcher(1, **kw)
 
 
 @pytest.mark.parametrize("budget", [{"time_budget": math.inf}, {"time_budget": math.nan}, {"time_budget": "1"},

@@ -102,7 +102,8 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floa
 def test_mutated_states_load_and_plan_or_are_refused(picks: list[tuple[int, Any]], drop: bool) -> None:
     doc = copy.deepcopy(BASE)
     for i, value in picks:
-        *up, last = LEAVES[i][0] or [None]
+        leaf: list[Any] = LEAVES[i][0] or [None]
+        *up, last = leaf
         parent: Any = doc
         for key in up:  # an earlier mutation may have replaced a container on the way
             parent = _child(parent, key)
@@ -161,7 +162,12 @@ def test_concurrent_savers_never_leave_a_corrupt_file(tmp_path: Path) -> None:
 def test_save_is_flushed_to_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     synced: list[int] = []
     real = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     busy_dispatcher().save(tmp_path / "state.json")
     assert len(synced) >= 2, "the file and its directory"
 

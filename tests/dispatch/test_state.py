@@ -15,6 +15,7 @@ from medroute.dispatch.state import relax_all
 from medroute.events import (
     Delivered,
     DeliveryFailed,
+    Event,
     OrderCreated,
     OrderReleased,
     PickedUp,
@@ -226,9 +227,9 @@ def test_a_late_stop_event_applies_its_fact_but_leaves_the_rider_at_the_newer_re
         d.apply(PickedUp(8 * H + 600, "o0", "r0"))
     d.apply(RiderPosition(9 * H, "r0", FAR))
     late = 9 * H - 300
-    event = {"pickup": PickedUp(late, "o0", "r0"), "failed pickup": PickupFailed(late, "o0", "r0"),
-             "delivery": Delivered(late, "o0"), "failed delivery": DeliveryFailed(late, "o0")}[stop]
-    d.apply(event)
+    events: dict[str, Event] = {"pickup": PickedUp(late, "o0", "r0"), "failed pickup": PickupFailed(late, "o0", "r0"),
+                                "delivery": Delivered(late, "o0"), "failed delivery": DeliveryFailed(late, "o0")}
+    d.apply(events[stop])
     rs, st = d.riders["r0"], d.orders["o0"]
     assert (rs.location, rs.time_s, rs.seen) == (FAR, 9 * H, (9 * H, "position report"))
     assert f"{late}: rider 'r0': the {stop} of 'o0' at {late} s arrived after the position report at {9 * H} s; " \
@@ -300,8 +301,8 @@ def test_a_late_stop_event_commits_the_next_stop_as_of_the_clock(stop: str) -> N
     args = ("o0", "r0") if stop == "pickup" else ("o0",)
     nxt = state.routes["r0"][1]
     assert nxt.leave_s == 9 * H + 60  # due within commit_within_s of the clock, not of the late report
-    on_time = apply(state, event(9 * H + 30, *args))  # type: ignore[arg-type]
-    late = apply(state, event(8 * H + 1200, *args))  # type: ignore[arg-type]
+    on_time = apply(state, event(9 * H + 30, *args))
+    late = apply(state, event(8 * H + 1200, *args))
     assert on_time.riders["r0"].committed == late.riders["r0"].committed == (nxt.kind, nxt.order)
     assert late.now_s == 9 * H + 30
 

@@ -49,7 +49,7 @@ def do_committed(d: Dispatcher, rid: str, t: int) -> int | None:
     if rs.committed is None:
         return None
     kind, oid = rs.committed
-    visits = d.routes.get(rid, [])
+    visits = d.routes.get(rid, ())
     planned = visits[0].start_s if visits and (visits[0].kind, visits[0].order) == rs.committed else t
     when = max(t, planned, d.now_s)
     st = d.orders[oid]

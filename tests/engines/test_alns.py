@@ -211,7 +211,6 @@ def test_the_last_chunk_of_the_search_ends_by_the_clock(monkeypatch: pytest.Monk
     search now stops by its 0.18 s."""
     from types import SimpleNamespace
 
-    from medroute.engines import alns
     from medroute.stop import MaxRuntime, Meter, StopReason
 
     now = [0.0]
@@ -222,7 +221,7 @@ def test_the_last_chunk_of_the_search_ends_by_the_clock(monkeypatch: pytest.Monk
         return False
 
     monkeypatch.setattr(time, "perf_counter", lambda: now[0])
-    monkeypatch.setattr(alns.K, "iterate", iterate)
+    monkeypatch.setattr(kernel, "iterate", iterate)
     T = SimpleNamespace(dist=np.ones((2, 2)), dur=np.ones((2, 2)), cost_per_m=1.0, cost_per_s=1.0, n=2)
     P = SimpleNamespace(where=np.zeros(1, dtype=np.int64), cost=np.ones(1))
     meter = Meter(MaxRuntime(0.18))

@@ -320,7 +320,7 @@ def test_a_construction_the_clock_cut_is_dropped_beside_the_greedy_plan(monkeypa
     inst = compile_problem(town(12, 3, 4))
     original = stages.construct
 
-    def cut(ctx: stages.Context, stop: object) -> object:
+    def cut(ctx: stages.Context, stop: Stop) -> EngineResult | None:
         return original(ctx, MaxRuntime(1e-9))
 
     table = [Stage(s.name, s.share, s.applies, cut) if s.name == "construct" else s for s in STAGES]

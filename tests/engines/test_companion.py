@@ -8,6 +8,7 @@ import multiprocessing
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -74,8 +75,12 @@ def test_where_ortools_is_slow_a_second_alns_runs_beside_the_table_with_the_next
     monkeypatch.setattr(stages, "SLOW_ORTOOLS", math.inf)
     seeds: list[int] = []
     solve = AlnsEngine.solve
-    monkeypatch.setattr(AlnsEngine, "solve",
-                        lambda self, inst, **kw: seeds.append(kw["seed"]) or solve(self, inst, **kw))
+
+    def seeded(self: AlnsEngine, inst: Instance, **kw: Any) -> EngineResult:
+        seeds.append(kw["seed"])
+        return solve(self, inst, **kw)
+
+    monkeypatch.setattr(AlnsEngine, "solve", seeded)
     inst = cold_town()
     res = AutoEngine(parallel=True).solve(inst, stop=MaxRuntime(CLOCK), seed=3)
     assert names(res)[:3] == ["construct", "greedy", "alns"] and "ortools-own" not in names(res)
@@ -119,8 +124,17 @@ def test_the_companion_forks_before_ortools_is_looked_up(monkeypatch: pytest.Mon
 
     order: list[str] = []
     find, fork = auto._ortools, companion.start
-    monkeypatch.setattr(auto, "_ortools", lambda inst: order.append("ortools") or find(inst))
-    monkeypatch.setattr(companion, "start", lambda ctx, stages: order.append("fork") or fork(ctx, stages))
+
+    def ortools(inst: Instance) -> Any:
+        order.append("ortools")
+        return find(inst)
+
+    def start(ctx: Any, stages: Any) -> Any:
+        order.append("fork")
+        return fork(ctx, stages)
+
+    monkeypatch.setattr(auto, "_ortools", ortools)
+    monkeypatch.setattr(companion, "start", start)
     res = AutoEngine(parallel=True).solve(ambient_town(), stop=MaxRuntime(CLOCK), seed=0)
     assert "pyvrp-own" in names(res) and order[0] == "fork"
 
@@ -129,7 +143,8 @@ def test_the_companion_s_plans_reach_the_pool_and_the_better_one_is_returned() -
     inst = ambient_town()
     greedy = AutoEngine(stages=GREEDY, parallel=False).solve(inst, stop=MaxRuntime(CLOCK), seed=0)
     better = PyVrpEngine().solve(inst, stop=MaxWork(0.5), seed=0).routes
-    assert plan_objective(inst, better) < plan_objective(inst, greedy.routes)
+    ours, greedy_objective = plan_objective(inst, better), plan_objective(inst, greedy.routes)
+    assert ours is not None and greedy_objective is not None and ours < greedy_objective
     res = AutoEngine(stages=GREEDY, companions=(planted(better),), parallel=True).solve(inst, stop=MaxRuntime(CLOCK),
                                                                                         seed=0)
     assert res.routes == better and res.stats.best_stage == "planted"

@@ -90,12 +90,12 @@ def _trickled_headers(req: Request) -> list[Chunk]:
 
 
 def _huge(req: Request) -> list[Chunk]:
-    return [_http(200, b"", length=200 << 20)] + [b" " * (1 << 20)] * 8
+    return [_http(200, b"", length=200 << 20), *[b" " * (1 << 20)] * 8]
 
 
 def _huge_unannounced(req: Request) -> list[Chunk]:
-    return [b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[" ] \
-        + [b"1," * (1 << 19)] * 8
+    return [b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[",
+            *[b"1," * (1 << 19)] * 8]
 
 
 def _truncated(req: Request) -> list[Chunk]:

@@ -128,8 +128,8 @@ class Stream:
             far = self.hostile and pick.chance(0.1)
             return RiderPosition(t, self.rider_id(), Location(-7.0, 115.0) if far else seeds.location(pick))
         if kind == 13:
-            odd = [-5, math.nan, 10**9] if self.hostile else []
-            return TravelDelay(t, self.rider_id(), pick.choice([60, 600, 3 * H, *odd]))
+            odd = [-5, math.nan, 10**9] if self.hostile else []  # a hostile feed sends a nan delay
+            return TravelDelay(t, self.rider_id(), pick.choice([60, 600, 3 * H, *odd]))  # type: ignore[arg-type]
         if kind == 14:
             return RiderOnline(t, self.rider_id(), seeds.location(pick) if pick.chance(0.5) else None)
         if kind == 15:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ import medroute.io
 from medroute.io import KINDS, read_instance
 from medroute.io.darp import read_darp
 from medroute.io.lilim import read_lilim
+from medroute.io.literature import LiteratureInstance
 from medroute.io.solomon import read_solomon
 
 IO = Path(medroute.io.__file__).parent
@@ -43,10 +46,17 @@ def test_the_io_modules_import_each_other_without_a_cycle() -> None:
 
 
 @pytest.mark.parametrize(("kind", "reader"), list(zip(KINDS, (read_lilim, read_solomon, read_darp), strict=True)))
-def test_read_instance_uses_the_reader_of_its_set(kind: str, reader: object, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_instance_uses_the_reader_of_its_set(kind: str, reader: Callable[..., LiteratureInstance],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    monkeypatch.setattr(f"medroute.io.sets.{reader.__name__}", lambda path: seen.append(path) or "read")  # type: ignore[attr-defined]
-    assert read_instance("x.txt", kind) == "read"
+    read: Any = object()
+
+    def stand_in(path: str) -> Any:
+        seen.append(path)
+        return read
+
+    monkeypatch.setattr(f"medroute.io.sets.{reader.__name__}", stand_in)
+    assert read_instance("x.txt", kind) is read
     assert seen == ["x.txt"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -136,7 +137,7 @@ def test_seed_takes_numpy_integers_and_refuses_a_negative_one() -> None:
     ({"weight_rsud": float("inf")}, "weight_rsud", "finite"),
 ])
 def test_sizes_past_any_day_and_infinite_numbers_are_refused_before_generating(
-        overrides: dict[str, object], name: str, rule: str) -> None:
+        overrides: dict[str, Any], name: str, rule: str) -> None:
     """They hung (a billion riders allocated) or failed deep inside with OverflowError."""
     from medroute.scenarios import load
 
