@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import medroute.explain as explain_module
 from medroute import CoolBox, Location, MaxWork, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, solve
-from medroute.compile import compile_problem
+from medroute.compile import Instance, compile_problem
 from medroute.explain import _route, _screen, _with, explain, explain_order
-from medroute.schedule import Infeasible, node_routes, schedule_route
+from medroute.schedule import Infeasible, RouteTimes, node_routes, schedule_route
 from tests.strategies import coords
 
 H = 3600
@@ -153,14 +153,13 @@ def test_a_packed_route_is_explained_without_timing_what_cannot_fit(monkeypatch:
     inst = _inst((*orders, late), (Rider("r", PH, start_s=8 * H, parcels=20),))
     route = [v for i in range(len(orders)) for v in (inst.pickup(i), inst.delivery(i))]
     assert not isinstance(schedule_route(inst, 0, route), Infeasible)
-    timed = []
-    real = explain_module.schedule_route
+    timed: list[Sequence[int]] = []
 
-    def counting(inst_: object, r: int, nodes: object) -> object:
+    def counting(inst_: Instance, r: int, nodes: Sequence[int]) -> RouteTimes | Infeasible:
         timed.append(nodes)
-        return real(inst_, r, nodes)  # type: ignore[arg-type]
+        return schedule_route(inst_, r, nodes)
 
-    monkeypatch.setattr(explain_module, "schedule_route", counting)
+    monkeypatch.setattr("medroute.explain.schedule_route", counting)
     assert explain(inst, [route]) == {len(orders): Reason.TIME_WINDOW}
     ways = (len(route) + 1) * (len(route) + 2) // 2
     assert len(timed) < ways // 10  # the plan's route, and the few ways the tests cannot rule out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +310,7 @@ def test_downloaded_graph_honours_motorbike_access(overpass: _FakeOverpass, tmp_
 
 
 def test_download_rides_as_the_osm_file(overpass: _FakeOverpass, tmp_path: Path,
-                                       access_town: tuple[Path, dict]) -> None:
+                                       access_town: AccessTown) -> None:
     """The download (which the filter cuts) and the OSM file of every case (which it does not) give
     the same times and distances within each case."""
     from medroute.travel.osm_load import graph_from_polygon
@@ -348,8 +349,9 @@ def test_download_answered_with_a_remark_is_refused(overpass: _FakeOverpass, tmp
     from medroute.travel.osm_load import GraphLoadError, graph_from_place, graph_from_polygon
 
     overpass.remark = 'runtime error: Query timed out in "query" at line 3 after 26 seconds.'
-    for download in (lambda: graph_from_polygon(_area().geometry[0], cache_dir=tmp_path),
-                     lambda: graph_from_place("Kecamatan Kotak", cache_dir=tmp_path)):
+    downloads: list[Callable[[], object]] = [lambda: graph_from_polygon(_area().geometry[0], cache_dir=tmp_path),
+                                             lambda: graph_from_place("Kecamatan Kotak", cache_dir=tmp_path)]
+    for download in downloads:
         with pytest.raises(GraphLoadError, match=r"answered with a remark: 'runtime error: Query timed out"
                                                  r".*incomplete.*[Rr]etry later.*smaller area.*overpass_url"):
             download()
