@@ -41,12 +41,25 @@ def test_shift_over_before_release() -> None:
     assert explain_order(inst, [[]], 0) == Reason.SHIFT
 
 
-def test_window_missed_from_where_the_rider_is() -> None:
+def _late_and_far() -> Problem:
+    """The rider is free at 08:00, about 30 km away: the door window (08:00-08:30) is reached by
+    riding straight from the pharmacy, but not by this rider."""
     far = Location(-8.45, 114.20)
-    inst = _inst((Order("a", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(8 * H, 8 * H + 1800),)),),
-                 (Rider("r", far, start_s=8 * H),))
-    assert inst.flagged[0].reason == Reason.SHIFT  # the pre-check finds it first: the rider is free too late
-    assert explain_order(inst, [[]], 0) == Reason.TIME_WINDOW
+    return Problem(pharmacies=(Pharmacy("ph", PH),), riders=(Rider("r", far, start_s=8 * H),), orders=(
+        Order("a", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(8 * H, 8 * H + 1800),)),))
+
+
+def test_window_missed_from_where_the_rider_is_is_the_shift_however_asked() -> None:
+    # explain_order said time_window while the pre-check said shift
+    inst = compile_problem(_late_and_far())
+    assert inst.flagged[0].reason == Reason.SHIFT
+    assert explain_order(inst, [[]], 0) == Reason.SHIFT
+
+
+@pytest.mark.parametrize("engine", ["greedy", "ortools"])
+def test_a_rider_free_too_late_and_too_far_comes_back_shift(engine: str) -> None:
+    (u,) = solve(_late_and_far(), engine=engine, time_limit=1).unassigned
+    assert (u.order, u.reason) == ("a", Reason.SHIFT)
 
 
 def test_capacity_when_the_box_is_full_all_day() -> None:

@@ -1,13 +1,16 @@
 """Reason codes for orders a plan leaves out.
 
-Single-order pre-checks come from :func:`medroute.precheck.precheck` (compiled into ``inst.flagged``) and are
-not repeated here. For an order the search dropped, :func:`explain` looks at every way to insert it
-into each allowed rider's route — pickup at every position, delivery at every later position; for
-an order already on board, its delivery at every position of its rider's route. Necessary tests
-rule most ways out at once, in arrays: room in the boxes between pickup and door, the pickup's and
-the door's windows from the route's least timing, the next visit's latest start (its windows, the
-shift's end), the least ride against the out-of-fridge budget. The ways they pass are timed
-exactly with :func:`~medroute.schedule.schedule_route`:
+Single-order pre-checks come from :func:`medroute.precheck.precheck` (compiled into
+``inst.flagged``) and are not repeated here: :func:`explain_order` gives a flagged order its flag's
+reason (an order whose riders are all free too late or too far away to reach its door window is
+:attr:`Reason.SHIFT`: the window is reachable from the pharmacy, the riders' day is what to change).
+For an order the search dropped, :func:`explain` looks at every way to insert it into each allowed
+rider's route — pickup at every position, delivery at every later position; for an order already on
+board, its delivery at every position of its rider's route. Necessary tests rule most ways out at
+once, in arrays: room in the boxes between pickup and door, the pickup's and the door's windows from
+the route's least timing, the next visit's latest start (its windows, the shift's end), the least
+ride against the out-of-fridge budget. The ways they pass are timed exactly with
+:func:`~medroute.schedule.schedule_route`:
 
 * some insertion times: :attr:`Reason.NOT_WORTH_IT` if the order is optional and even the
   cheapest insertion costs more than its drop cost, else :attr:`Reason.SEARCH_LIMIT` (a longer
@@ -238,6 +241,8 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
     deadline
         ``time.perf_counter()`` value after which to stop timing.
     """
+    if k in inst.flagged:
+        return inst.flagged[k].reason
     return _explain_order(inst, routes, k, max_trials, deadline, {})
 
 

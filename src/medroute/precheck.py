@@ -4,8 +4,9 @@ An order is flagged (not an error: it comes back unassigned with the reason) whe
 none has the cool box it needs or the room, its pharmacy is farther from the door than the trip
 limit, the direct ride is longer than its out-of-fridge budget, even a direct ride cannot reach
 the door inside its windows, or no rider it fits can serve it alone inside the shift (``shift``:
-the pharmacy is open only before or after every shift, the door windows lie outside them, the
-door is too far to reach and come back from in time, or the cool-box riders are off shift).
+the pharmacy is open only before or after every shift, the door windows lie outside them or
+every rider is free too late or too far away to reach them, the door is too far to reach and
+come back from in time, or the cool-box riders are off shift).
 :func:`medroute.compile.compile_problem` finds them on the compiled arrays (each rider's travel,
 budgets and room, the pickup and door windows, and the window rule
 :func:`~medroute.compile.earliest_in` that :mod:`medroute.schedule` times routes with) and keeps
