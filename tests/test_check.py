@@ -384,6 +384,20 @@ def test_the_legs_the_checker_reads_are_all_it_reads() -> None:
         assert Rule.CARRIED in rules(p, emptied)
 
 
+def test_a_true_no_rider_passes_and_an_untrue_one_is_caught() -> None:
+    """No rider in the problem, and the cold ``o1`` locked to the rider without a cool box: no
+    rider may carry it. Locked to the rider with one, it may be carried: no_rider is untrue."""
+    p = tiny()
+    nobody = p.replace(riders=())
+    assert check(nobody, build_solution(compile_problem(nobody), [])) == []
+    assert {u.reason for u in plan(nobody).unassigned} == {Reason.NO_RIDER}
+    untrue = (Rule.REASON, "order 'o1' is reported no_rider, but rider 'r1' may carry it")
+    for lock, found in (("r2", []), ("r1", [untrue])):
+        locked = p.replace(orders=(dataclasses.replace(p.orders[0], rider=lock), p.orders[1]))
+        s = build_solution(compile_problem(locked), [[], [1, 3]], reasons={0: Reason.NO_RIDER})
+        assert [(v.rule, v.message) for v in check(locked, s)] == found
+
+
 def test_a_route_leaving_before_the_shift_starts_is_caught() -> None:
     """The rider is available at midnight but on shift from 08:00: the same route an hour earlier
     breaks the start rule alone."""

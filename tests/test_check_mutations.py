@@ -252,6 +252,21 @@ def untrue_no_coolbox_rider_of_an_ambient_order(p: Problem, s: Solution) -> Case
     return p, _reported(s, Reason.NO_COOLBOX_RIDER, cold=False, p=p)
 
 
+def untrue_no_rider(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.NO_RIDER)
+
+
+def untrue_no_rider_of_a_cold_order(p: Problem, s: Solution) -> Case:
+    return p, _reported(s, Reason.NO_RIDER, cold=True, p=p)
+
+
+def untrue_no_rider_of_a_locked_order(p: Problem, s: Solution) -> Case:
+    """A served order locked to its rider, reported no_rider: its rider may carry it."""
+    reported = _reported(s, Reason.NO_RIDER)
+    oid = reported.unassigned[-1].order
+    return _order(p, oid, rider=next(r.rider for r in s.routes if oid in r.orders)), reported
+
+
 MUTATIONS: dict[Callable[[Problem, Solution], Case], Rule] = {
     swap_two_stops: Rule.LEG,
     delivery_before_pickup: Rule.PICKUP_DELIVERY,
@@ -285,6 +300,9 @@ MUTATIONS: dict[Callable[[Problem, Solution], Case], Rule] = {
     untrue_beyond_trip_limit: Rule.REASON,
     untrue_no_coolbox_rider: Rule.REASON,
     untrue_no_coolbox_rider_of_an_ambient_order: Rule.REASON,
+    untrue_no_rider: Rule.REASON,
+    untrue_no_rider_of_a_cold_order: Rule.REASON,
+    untrue_no_rider_of_a_locked_order: Rule.REASON,
 }
 
 

@@ -82,11 +82,13 @@ class Rule(StrEnum):
     reason holds for."""
 
 
-JUDGED_REASONS = frozenset({Reason.NO_COOLBOX_RIDER, Reason.OVER_CAPACITY, Reason.BEYOND_TRIP_LIMIT,
-                            Reason.BUDGET_SHORTER_THAN_RIDE, Reason.WINDOW_UNREACHABLE})
+JUDGED_REASONS = frozenset({Reason.NO_RIDER, Reason.NO_COOLBOX_RIDER, Reason.OVER_CAPACITY,
+                            Reason.BEYOND_TRIP_LIMIT, Reason.BUDGET_SHORTER_THAN_RIDE,
+                            Reason.WINDOW_UNREACHABLE})
 """The unassigned reasons :func:`check` judges (:attr:`Rule.REASON`): those about the order alone,
 decided exactly from the problem and the travel. What a search found (``time_window``,
-``shift``, ``search_limit``, ...) is not judged."""
+``shift``, ``search_limit``, ...) is not judged; nor is a pre-check's ``shift``, which is the same
+code as a search's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,6 +564,8 @@ def _reason_legs(problem: Problem, o: Order) -> list[tuple[Rider, int, int]]:
 def _untrue(problem: Problem, o: Order, reason: Reason, mats: Mapping[str, LegLookup]) -> str | None:
     """Why the pre-check ``reason`` does not hold for ``o`` (a clause), or ``None``."""
     eligible, fitting = _fitting(problem, o)
+    if reason == Reason.NO_RIDER:
+        return f"rider {eligible[0].id!r} may carry it" if eligible else None
     if reason == Reason.NO_COOLBOX_RIDER:
         if not o.needs_coolbox:
             return "it is not a cold item"

@@ -42,7 +42,7 @@ REASON_TEXT: Mapping[Reason, str] = MappingProxyType({
     Reason.CAPACITY: "Boxes were full when it could have been picked up.",
     Reason.COLD_BUDGET: "It could only be fitted by exceeding its out-of-fridge budget.",
     Reason.NOT_WORTH_IT: "Optional order whose penalty is lower than the cost of serving it.",
-    Reason.NO_RIDER: "The problem has no rider (or its locked rider is unavailable).",
+    Reason.NO_RIDER: "No rider may carry it (the problem has none).",
     Reason.SEARCH_LIMIT: "The search ran out of time before it found a place for it.",
     Reason.CANCELLED: "Cancelled (live dispatch).",
 })

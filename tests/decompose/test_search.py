@@ -50,6 +50,18 @@ def test_a_day_in_parts_is_a_checked_complete_plan() -> None:
     assert plan.kpis.orders == 120 and plan.kpis.served == len(plan.served)
 
 
+def test_orders_of_a_part_without_riders_are_not_reported_no_rider() -> None:
+    # Four parts, two riders: two parts have none. Their orders came back no_rider, which the
+    # checker refutes: the day has riders who may carry them.
+    p = town(1, pharmacies=4, orders=120, riders=2)
+    plan = solve_decomposed(p, stop=MaxWork(0.4), seed=2, part_size=30, max_workers=1)
+    assert plan.notes[0].startswith("decomposed into 4 parts")
+    assert check(p, plan) == [] and complete(p, plan)
+    assert Reason.NO_RIDER not in {u.reason for u in plan.unassigned}
+    assert any("its part of the day has no rider who may carry it (no_rider there)" in u.detail
+               for u in plan.unassigned)
+
+
 def test_work_budget_gives_the_same_plan_on_any_executor() -> None:
     p = town(2, pharmacies=3, orders=90, riders=12)
     kw: dict[str, Any] = {"stop": MaxWork(0.6), "seed": 5, "part_size": 30}

@@ -70,3 +70,16 @@ def test_cold_order_goes_to_coolbox_rider() -> None:
     riders = (Rider("plain", NEAR, start_s=7 * H), Rider("cool", FAR, start_s=7 * H, coolbox=CoolBox()))
     routes, _ = _run(_problem(orders, riders))
     assert routes == ((), (0, 1))
+
+
+def test_an_order_only_a_rider_whose_items_on_board_do_not_time_may_carry_gets_that_riders_reason() -> None:
+    # Two items on board, each deliverable alone by 08:10 but not both; the open order is locked to
+    # the same rider. It came back no_rider, which the checker refutes: the rider may carry it.
+    north, south = Location(-8.1900, 114.3662), Location(-8.2270, 114.3662)
+    window = (TimeWindow(8 * H, 8 * H + 600),)
+    orders = (Order("a", "ph", north, windows=window, picked_up_by="r", picked_up_s=8 * H),
+              Order("b", "ph", south, windows=window, picked_up_by="r", picked_up_s=8 * H),
+              Order("c", "ph", NEAR, release_s=8 * H, rider="r"))
+    inst = compile_problem(_problem(orders, (Rider("r", PH, start_s=8 * H),)))
+    assert not inst.flagged
+    assert GreedyEngine().solve(inst, stop=MaxRuntime(1.0), seed=0).reasons[2] == Reason.TIME_WINDOW

@@ -17,6 +17,7 @@ from medroute.engines.ortools import OrToolsEngine, _params, _restore, build_mod
 from medroute.schedule import RouteTimes, schedule_route
 from medroute.solve import solve
 from medroute.stop import MaxRuntime, MaxWork, Meter, StopReason
+from medroute.travel import TravelMatrix
 from tests.decompose.towns import town
 
 H = 3600
@@ -213,3 +214,19 @@ def test_a_search_that_overruns_its_time_limit_is_cut_at_the_deadline(monkeypatc
                                            Meter(MaxRuntime(0.5)), 0, notes)
     assert time.perf_counter() - t0 < 1.05 * 0.5 + 1
     assert first is None
+
+
+def test_an_order_whose_riders_cannot_ride_from_start_to_end_in_the_shift_is_shift() -> None:
+    # Start → end takes longer than the shift, start → pharmacy → door → end does not (travel that
+    # breaks the triangle inequality): the pre-check passes the order, the model leaves the rider
+    # out. It came back no_rider, which the checker refutes: the rider may carry it.
+    ph, door, start, end = (Location(-8.20, 114.36), Location(-8.21, 114.36), Location(-8.22, 114.36),
+                            Location(-8.23, 114.36))
+    seconds = [[0, 60, 60, 60], [60, 0, 60, 60], [60, 60, 0, 7200], [60, 60, 7200, 0]]
+    travel = TravelMatrix(seconds, [[0 if a == b else 1000 for b in range(4)] for a in range(4)])
+    problem = Problem(pharmacies=(Pharmacy("ph", ph),), orders=(Order("a", "ph", door),), riders=(
+        Rider("r", start, end=end, shift=TimeWindow(8 * 3600, 9 * 3600)),))
+    assert problem.locations == (ph, door, start, end)
+    inst = compile_problem(problem, travel)
+    assert not inst.flagged
+    assert OrToolsEngine().solve(inst, stop=MaxRuntime(2.0), seed=0).reasons == {0: Reason.SHIFT}

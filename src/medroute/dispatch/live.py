@@ -28,7 +28,8 @@ straight there, works in **overtime**: the shift extended to the horizon, nothin
 order locked to a rider past the end of the shift is left out and reported unassigned like a
 stranded item (the lock holds; releasing it is the service's decision). An open order that only
 riders who take nothing new (closing, in overtime, past the end of the shift) could carry stays
-in the planning problem, allowed to no rider, and is reported unassigned with why
+in the planning problem, allowed to no rider, and is reported unassigned
+(:attr:`~medroute.reasons.Reason.SHIFT`: the live problem has riders who may carry it) with why
 (:attr:`Built.blocked`).
 """
 
@@ -46,7 +47,6 @@ from numpy.typing import NDArray
 
 from ..compile import NO_LIMIT, Instance, compile_problem
 from ..model import MAX_TIME_S, Objective, Order, Problem, Rider, TimeWindow
-from ..reasons import Reason
 from ..schedule import earliest_in
 from ..timefmt import format_time
 from ..travel.base import TravelMatrix
@@ -110,7 +110,7 @@ class Built:
         budget needs, not as early as the real one allows).
     blocked
         Open orders only riders who take nothing new (closing, in overtime, past the end of the
-        shift) could carry, by order id, with the reason and detail they are reported unassigned
+        shift) could carry, by order id, with the detail they are reported unassigned (``shift``)
         with (they stay in the planning problem, allowed to no rider).
     """
 
@@ -125,7 +125,7 @@ class Built:
     notes: tuple[str, ...]
     stranded: Mapping[str, str]
     live_timing: Instance
-    blocked: Mapping[str, tuple[Reason, str]]
+    blocked: Mapping[str, str]
 
 
 def _live_order(st: OrderState, now: int, state: DispatchState, working: Collection[str], relaxed: bool,
@@ -480,13 +480,13 @@ def build(state: DispatchState, now: int, settings: Settings, matrices: GrowingM
         plan_inst, _ = compiled(plan)
     # Closing riders, riders in overtime and riders past their shift take nothing new.
     no_new = {i: why for i, r in enumerate(plan.riders) if (why := _takes_nothing_new(state, r, overtime, off_shift))}
-    blocked: dict[str, tuple[Reason, str]] = {}
+    blocked: dict[str, str] = {}
     if no_new:
         allowed = plan_inst.allowed.copy()
         for i in no_new:
             allowed[:, i] &= plan_inst.carried_by == i
         allowed.setflags(write=False)
-        blocked = _blocked(state, plan_inst, allowed, no_new)
+        blocked = _blocked(plan_inst, allowed, no_new)
         plan_inst = dataclasses.replace(plan_inst, allowed=allowed)
     all_relaxed = frozenset(relaxed | {o.id for o in live.orders if state.orders[o.id].relaxed})
     return Built(live, inst, mats, plan, plan_inst, first, kept, all_relaxed, tuple(notes), stranded,
@@ -507,29 +507,24 @@ def _takes_nothing_new(state: DispatchState, rider: Rider, overtime: Collection[
     return ""
 
 
-def _blocked(state: DispatchState, inst: Instance, allowed: NDArray[np.bool_], no_new: Mapping[int, str]
-             ) -> dict[str, tuple[Reason, str]]:
+def _blocked(inst: Instance, allowed: NDArray[np.bool_], no_new: Mapping[int, str]) -> dict[str, str]:
     """Open orders that only riders of ``no_new`` (index → why they take nothing new) may carry by
-    the rules (``inst.allowed``; ``allowed`` is without them), with the reason and detail to report
-    them unassigned with: :attr:`Reason.NO_RIDER` when every such rider is closing, else
-    :attr:`Reason.SHIFT`. Orders the pre-checks flagged keep their flag."""
-    out: dict[str, tuple[Reason, str]] = {}
-    riders = inst.problem.riders
+    the rules (``inst.allowed``; ``allowed`` is without them), with the detail to report them
+    unassigned (:attr:`~medroute.reasons.Reason.SHIFT`) with. Orders the pre-checks flagged keep
+    their flag."""
+    out: dict[str, str] = {}
     for k in np.flatnonzero(inst.allowed.any(axis=1) & ~allowed.any(axis=1) & (inst.carried_by < 0)).tolist():
         if k in inst.flagged:
             continue
         o = inst.problem.orders[k]
         could = np.flatnonzero(inst.allowed[k]).tolist()
-        closing = all(state.riders[riders[r].id].closing for r in could)
-        reason = Reason.NO_RIDER if closing else Reason.SHIFT
         if o.rider is not None:
-            detail = (f"order {o.id!r} is locked to a rider who takes nothing new ({no_new[could[0]]}): unlock it "
-                      "(Dispatcher.lock(order, None)) to plan it with another rider")
+            out[o.id] = (f"order {o.id!r} is locked to a rider who takes nothing new ({no_new[could[0]]}): unlock "
+                         "it (Dispatcher.lock(order, None)) to plan it with another rider")
         else:
             who = "; ".join(no_new[r] for r in could)
-            detail = (f"order {o.id!r}: only riders who take nothing new could carry it ({who}); it needs "
-                      "another rider who may carry it")
-        out[o.id] = (reason, detail)
+            out[o.id] = (f"order {o.id!r}: only riders who take nothing new could carry it ({who}); it needs "
+                         "another rider who may carry it")
     return out
 
 

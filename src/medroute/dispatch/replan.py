@@ -218,8 +218,8 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
     if missing:
         return f"items on board left out: {missing}"
     reasons = {lindex[built.plan.orders[k].id]: why for k, why in cand.candidate.reasons.items()}
-    reasons |= {lindex[oid]: Reason.SHIFT for oid in built.stranded}
-    reasons |= {lindex[oid]: why for oid, (why, _) in built.blocked.items()}
+    details = {**built.stranded, **built.blocked}
+    reasons |= {lindex[oid]: Reason.SHIFT for oid in details}
     try:
         sol = build_solution(built.live_timing, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
     except EngineError:
@@ -227,7 +227,6 @@ def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
             sol = build_solution(li, live_routes, reasons=reasons, engine=cand.stage, seed=seed)
         except EngineError as exc:
             return str(exc)
-    details = {**built.stranded, **{oid: detail for oid, (_, detail) in built.blocked.items()}}
     if details:
         sol = dataclasses.replace(sol, unassigned=tuple(
             dataclasses.replace(u, detail=details.get(u.order, u.detail)) for u in sol.unassigned))

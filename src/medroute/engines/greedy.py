@@ -102,9 +102,12 @@ class _Fleet:
         self.inst = inst
         self.routes, self.notes = _carried_first(inst)
         self.timed: list[RouteTimes | None] = []
+        self.untimed: dict[int, Reason] = {}  # riders whose route of what they carry does not time: why
         for r in range(inst.m):
             t = schedule_route(inst, r, self.routes[r]) if self.routes[r] else None
             self.timed.append(t if isinstance(t, RouteTimes) else None)
+            if isinstance(t, Infeasible):
+                self.untimed[r] = t.reason
         self.free_loc = np.zeros(inst.m, dtype=np.int64)
         self.free_t = np.zeros(inst.m, dtype=np.int64)
         self.last_pick_loc = np.full(inst.m, -1, dtype=np.int64)
@@ -125,9 +128,11 @@ class _Fleet:
         """Give order ``k`` to the rider who reaches its pharmacy first (``None``), or the reason
         no rider can take it."""
         inst = self.inst
-        cand = inst.allowed[k] & self.usable
-        if not cand.any():
+        if not inst.allowed[k].any():
             return Reason.NO_RIDER
+        cand = inst.allowed[k] & self.usable
+        if not cand.any():  # the routes of its riders do not time even without it
+            return self.untimed[int(np.flatnonzero(inst.allowed[k])[0])]
         why: Counter[Reason] = Counter()
         options = self._batch_options(k, cand) + self._append_options(k, cand, why)
         options.sort(key=lambda o: (o.reach_s, o.rider, not o.batch))

@@ -110,8 +110,10 @@ def _routed(inst: Instance, riders_ok: NDArray[np.bool_]) -> tuple[list[int], li
             carried.append(k)
         elif k in inst.flagged:
             continue
-        elif not usable[k] or not inst.windows[k] or not inst.windows[inst.delivery(k)]:
-            left[k] = Reason.NO_RIDER if not usable[k] else Reason.TIME_WINDOW
+        elif not usable[k]:  # no rider may carry it, or none can even ride from start to end in the shift
+            left[k] = Reason.SHIFT if inst.allowed[k].any() else Reason.NO_RIDER
+        elif not inst.windows[k] or not inst.windows[inst.delivery(k)]:
+            left[k] = Reason.TIME_WINDOW
         else:
             picked.append(k)
     return picked, carried, left
