@@ -128,6 +128,20 @@ def test_restored_state_is_identical_and_plans_the_same(tmp_path: Path) -> None:
     assert [r.orders for r in a.solution.routes] == [r.orders for r in b.solution.routes]
 
 
+def test_an_order_saved_with_a_release_after_its_pickup_is_restored_released_by_the_pickup() -> None:
+    d = dispatcher(1)
+    d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))
+    d.apply(PickedUp(8 * H + 600, "o0", "r0"))
+    doc = d.to_json()
+    (saved,) = doc["orders"]
+    saved["released_s"] = 9 * H  # as an import that kept a release later than the pickup saved it
+    e = Dispatcher.from_json(doc)
+    assert e.orders["o0"].released_s == 8 * H + 600
+    assert e.log[-1] == (f"{8 * H + 600}: order 'o0': saved as picked up at {8 * H + 600} s, before its release at "
+                         f"{9 * H} s; released at {8 * H + 600} s (the pickup shows the medicine was ready)")
+    replan(e, 8 * H + 660)
+
+
 def test_concurrent_savers_never_leave_a_corrupt_file(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     ds = [busy_dispatcher() for _ in range(3)]

@@ -354,6 +354,30 @@ def test_a_pickup_stamped_before_the_release_moves_the_release_to_the_pickup_and
     replan(d, 9 * H)
 
 
+@pytest.mark.parametrize("released", [False, True])
+def test_an_order_imported_on_board_is_released_by_its_pickup_and_it_is_logged(released: bool) -> None:
+    # Picked up at 08:00, it kept the release it came with: 10:00 (its release_s) as the order's,
+    # and its creation at 09:00 as the state's when created released.
+    d = dispatcher(1)
+    imported = dataclasses.replace(order(0, release_s=10 * H), picked_up_by="r0", picked_up_s=8 * H)
+    d.apply(OrderCreated(9 * H, imported, released=released))
+    st = d.orders["o0"]
+    assert (st.status, st.picked_up_s, st.released_s, st.order.release_s) == (OrderStatus.ON_BOARD, 8 * H, 8 * H,
+                                                                              8 * H)
+    assert d.log[-1] == (f"{9 * H}: order 'o0': imported on board, picked up at {8 * H} s, before its release at "
+                         f"{10 * H} s; released at {8 * H} s (the pickup shows the medicine was ready)")
+    replan(d, 9 * H)
+
+
+def test_an_order_imported_on_board_after_its_release_keeps_it_unlogged() -> None:
+    d = dispatcher(1)
+    imported = dataclasses.replace(order(0, release_s=7 * H), picked_up_by="r0", picked_up_s=8 * H)
+    d.apply(OrderCreated(8 * H, imported, released=True))
+    st = d.orders["o0"]
+    assert (st.picked_up_s, st.released_s, st.order.release_s) == (8 * H, 8 * H, 7 * H)
+    assert not any("imported on board" in line for line in d.log)
+
+
 def test_a_release_received_after_the_pickup_but_stamped_before_it_is_the_release() -> None:
     d = dispatcher(1)
     d.apply(OrderCreated(8 * H, order(0, release_s=9 * H)))

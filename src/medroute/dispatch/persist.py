@@ -4,6 +4,7 @@ on the way in, written atomically and durably on the way out."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import tempfile
@@ -168,6 +169,9 @@ def _visit(n: Node) -> Visit:
 def state_from_json(source: str | Path | dict[str, Any]) -> tuple[DispatchState, dict[str, Any]]:
     """A state and its config from a ``dispatch/1`` document (a dict, a JSON string or a path).
 
+    An order saved with a release later than its pickup is restored released at the pickup, logged
+    (the pickup shows the medicine was ready).
+
     Raises
     ------
     SchemaError
@@ -192,8 +196,14 @@ def state_from_json(source: str | Path | dict[str, Any]) -> tuple[DispatchState,
     routes = {rid: tuple(_visit(v) for v in routes_node[rid].items()) for rid in routes_node.value}
     log = [x.value if isinstance(x.value, str) else x.str() for x in root["log"].items()] \
         if root.has("log") else []
+    now = root["now_s"].int()
+    for oid, st in orders.items():
+        if st.picked_up_s is not None and st.released_s is not None and st.released_s > st.picked_up_s:
+            log.append(f"{now}: order {oid!r}: saved as picked up at {st.picked_up_s} s, before its release at "
+                       f"{st.released_s} s; released at {st.picked_up_s} s (the pickup shows the medicine was ready)")
+            orders[oid] = dataclasses.replace(st, released_s=st.picked_up_s)
     state = DispatchState(pharmacies=pharmacies, riders=riders, orders=orders, routes=routes,
-                          now_s=root["now_s"].int(), commit_within_s=cfg["commit_within_s"].int(),
+                          now_s=now, commit_within_s=cfg["commit_within_s"].int(),
                           behind_s=cfg["behind_s"].int() if cfg.has("behind_s") else 120,
                           replan_due=bool(_opt(root["replan_due"], "bool")), log=tuple(log))
     _consistent(state, len(doc["pharmacies"]), len(doc["riders"]), len(doc["orders"]))

@@ -336,11 +336,17 @@ def _created(c: _Change, t: int, e: OrderCreated) -> None:
                     status=OrderStatus.RELEASED if e.released else OrderStatus.CREATED, created_s=t,
                     released_s=t if e.released else None, lock=o.rider)
     c.orders[o.id] = st
-    if o.picked_up_by is not None:
+    if o.picked_up_by is not None and o.picked_up_s is not None:  # the model sets both or neither
         carrier = c.riders[o.picked_up_by]
         _need_working(carrier, f"order {o.id!r}: imported on board of")
-        c.set_order(st, status=OrderStatus.ON_BOARD, carrier=carrier.rider.id, picked_up_s=o.picked_up_s,
-                    lock=carrier.rider.id, released_s=st.released_s if st.released_s is not None else o.picked_up_s)
+        picked = o.picked_up_s
+        stated = o.release_s if st.released_s is None else max(o.release_s, st.released_s)
+        if stated > picked:  # the earliest evidence wins, as for a pickup before its release
+            c.log.append(f"{t}: order {o.id!r}: imported on board, picked up at {picked} s, before its release at "
+                         f"{stated} s; released at {picked} s (the pickup shows the medicine was ready)")
+        c.set_order(st, order=dataclasses.replace(st.order, release_s=min(o.release_s, picked)),
+                    status=OrderStatus.ON_BOARD, carrier=carrier.rider.id, picked_up_s=picked, lock=carrier.rider.id,
+                    released_s=picked if st.released_s is None else min(st.released_s, picked))
 
 
 def _released(c: _Change, t: int, st: OrderState) -> None:
