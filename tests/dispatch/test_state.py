@@ -113,6 +113,28 @@ def test_a_pickup_before_its_order_was_created_is_rejected_naming_both_times(fai
     assert d.orders["o0"].carrier == "r0"
 
 
+@pytest.mark.parametrize("released", [False, True])
+def test_a_release_before_its_order_was_created_is_rejected_naming_both_times(released: bool) -> None:
+    # it was accepted, and moved the release before the order existed
+    d = dispatcher(1)
+    d.apply(OrderCreated(9 * H, order(0, release_s=9 * H), released=released))
+    before = d.to_json()
+    with pytest.raises(DispatchError, match=f"order 'o0': released at {9 * H - 60} s, before the order was created "
+                                            f"at {9 * H} s"):
+        d.apply(OrderReleased(9 * H - 60, "o0"))
+    assert d.to_json() == before
+    d.apply(OrderReleased(9 * H, "o0"))  # at the creation time: accepted
+    assert d.orders["o0"].released_s == 9 * H
+
+
+def test_a_release_before_the_creation_of_an_order_imported_on_board_is_accepted() -> None:
+    # picked up at 08:00 and imported at 09:00: the medicine was ready before the order was known
+    d = dispatcher(1)
+    d.apply(OrderCreated(9 * H, dataclasses.replace(order(0, release_s=8 * H), picked_up_by="r0", picked_up_s=8 * H)))
+    d.apply(OrderReleased(8 * H - 600, "o0"))
+    assert d.orders["o0"].released_s == 8 * H - 600
+
+
 def test_a_long_delay_on_a_busy_rider_asks_for_a_replan() -> None:
     d = dispatcher(1, commit_within_s=24 * H)
     d.apply(OrderCreated(8 * H, order(0, release_s=8 * H), released=True))

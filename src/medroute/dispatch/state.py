@@ -350,7 +350,11 @@ def _created(c: _Change, t: int, e: OrderCreated) -> None:
 
 
 def _released(c: _Change, t: int, st: OrderState) -> None:
-    """The medicine is ready from ``t``: the earliest report of it wins, a pickup being one."""
+    """The medicine is ready from ``t``: the earliest report of it wins, a pickup being one. A
+    report stamped before the order was created is refused, unless the order was picked up by then
+    (imported on board: the medicine was ready before the order was known)."""
+    if st.picked_up_s is None or st.picked_up_s > st.created_s:
+        _after_creation(st, "released", t)
     if st.status == OrderStatus.CREATED:
         c.set_order(st, status=OrderStatus.RELEASED, released_s=t)
     elif st.released_s is not None and t < st.released_s:
@@ -491,7 +495,7 @@ def _pickup_failed(c: _Change, t: int, st: OrderState, rs: RiderState, reason: o
 def _after_creation(st: OrderState, what: str, t: int) -> None:
     if t < st.created_s:
         raise DispatchError(f"order {st.id!r}: {what} at {t} s, before the order was created at {st.created_s} s "
-                            "(check the event's time: a pickup cannot precede its order)")
+                            "(check the event's time: it cannot precede its order)")
 
 
 def _carrier(c: _Change, st: OrderState, what: str, t: int) -> RiderState:
