@@ -404,3 +404,23 @@ def test_an_order_only_a_closing_rider_could_carry_comes_back_saying_so() -> Non
     (u,) = plan.solution.unassigned
     assert u.order == "o2" and u.reason is Reason.SHIFT
     assert "rider 'r0' is going offline" in u.detail
+
+
+@pytest.mark.parametrize("engine", ["auto", "greedy"])
+def test_a_plan_carries_the_work_its_engine_counted_whichever_candidate_won(engine: str) -> None:
+    plans = []
+    for work in (0.02, 0.04):
+        d = dispatcher(2, engine=engine)
+        for i in range(6):
+            d.apply(OrderCreated(8 * H, order(i)))
+        plans.append(d.replan(8 * H, work=work))
+    stats = [p.solution.stats for p in plans]
+    assert all(s is not None and s.reproducible for s in stats)
+    if engine == "auto":  # the work its stages counted, up to the budget
+        assert [s.work for s in stats if s] == [pytest.approx(0.02, rel=0.1), pytest.approx(0.04, rel=0.1)]
+
+
+def test_a_plan_without_an_engine_has_no_search_stats() -> None:
+    d = dispatcher(2)
+    d.apply(OrderCreated(8 * H, order(0)))
+    assert d.replan(8 * H, work=0.02).solution.stats is None

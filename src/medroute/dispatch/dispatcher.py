@@ -51,7 +51,9 @@ class Plan:
     problem
         The live problem (open orders, riders at their current positions and times).
     solution
-        The plan; ``medroute.check(problem, solution, matrix) == []``.
+        The plan; ``medroute.check(problem, solution, matrix) == []``. Its ``stats`` are the
+        engine's search in this replan (the work it counted, what stopped it, per stage; ``None``
+        when no engine ran), whichever candidate won.
     matrix
         Travel matrices over ``problem.locations`` per profile.
     diff

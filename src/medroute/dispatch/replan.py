@@ -33,6 +33,7 @@ from ..insertion import FullCostInserter, board_deadline, plan_objective
 from ..reasons import Reason
 from ..schedule import build_solution
 from ..solution import Solution
+from ..stats import SolveStats
 from ..stop import Budget, MaxRuntime, MaxWork
 from .live import Built
 
@@ -180,21 +181,21 @@ def keep_candidate(pool: Pool, stage: str, routes: LiveRoutes, seconds: float) -
     return pool.add(stage, planning_routes(pool.built, routes), seconds=seconds)
 
 
-def engine_candidate(pool: Pool, engine: Engine, *, stop: Budget, seed: int, repair_s: float) -> None:
+def engine_candidate(pool: Pool, engine: Engine, *, stop: Budget, seed: int, repair_s: float) -> SolveStats:
     """``engine`` on the planning problem until ``stop``, its plans added to ``pool``: ``auto``
     searches from the pool and adds every stage's plan; another engine is warm-started from the
-    pool's best plan and its plan repaired within ``repair_s``."""
+    pool's best plan and its plan repaired within ``repair_s``. Returns the engine's search stats."""
     inst = pool.built.plan_inst
     if isinstance(engine, AutoEngine):
         pool.inserter.finish = False  # auto's stages are clock-bound (a cut construction is dropped)
         try:
-            engine.solve(inst, stop=stop, seed=seed, pool=pool.plans)
+            return engine.solve(inst, stop=stop, seed=seed, pool=pool.plans).stats
         finally:
             pool.inserter.finish = True
-        return
     best = pool.best()
     res = engine.solve(inst, stop=stop, seed=seed, initial=best.routes if best is not None else None)
     pool.add(engine.name, res.routes, res.reasons, seconds=max(0.02, repair_s))
+    return res.stats
 
 
 def to_live(built: Built, cand: Scored, seed: int) -> Solution | str:
@@ -270,7 +271,9 @@ def solve_pool(pool: Pool, *, engine: Engine | None, previous: LiveRoutes, impro
     """Fill ``pool`` within the wall-clock ``deadline`` (a :func:`time.perf_counter` value) and
     choose (see the module docstring). ``final``: the last attempt, keep candidate only.
     ``work``: a work budget for the engine (:func:`~medroute.stop.MaxWork`) instead of the clock;
-    ``deadline`` is then ignored and the candidates are completed at full effort (reproducible)."""
+    ``deadline`` is then ignored and the candidates are completed at full effort (reproducible).
+    The chosen solution's ``stats`` are the engine's search (``None`` when no engine ran),
+    whichever candidate won."""
     left = math.inf if work is not None else deadline - time.perf_counter()
     if incremental or engine is None or final:
         share = 0.3 if engine is not None and not final else 0.9
@@ -283,8 +286,12 @@ def solve_pool(pool: Pool, *, engine: Engine | None, previous: LiveRoutes, impro
         left = deadline - time.perf_counter()
         reserve = min(0.3, 0.1 * (left + 0.1)) + 0.02
         stop, repair_s = (MaxRuntime(left - reserve) if left - reserve > 0.05 else None), reserve / 2
+    stats = None
     if engine is not None and not final and stop is not None:
-        engine_candidate(pool, engine, stop=stop, seed=seed, repair_s=repair_s)
+        stats = engine_candidate(pool, engine, stop=stop, seed=seed, repair_s=repair_s)
     if not len(pool.plans):
         keep_candidate(pool, "keep", previous, 0.5)
-    return choose(pool, seed)
+    out = choose(pool, seed)
+    if out.solution is None:
+        return out
+    return dataclasses.replace(out, solution=dataclasses.replace(out.solution, stats=stats))
