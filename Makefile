@@ -145,7 +145,7 @@ bench-demand: $(STAMP)  ## orders per village and kecamatan against population (
 	rm -rf $(R)/demand
 	$(RUN) benchmarks/demand.py
 
-bench-regression: $(STAMP)  ## rewrite the CI regression slice's committed figures (~2 min)
+bench-regression: $(STAMP)  ## rewrite the CI regression slice's committed figures (~3 min)
 	rm -rf $(R)/regression
 	$(RUN) benchmarks/regression.py --write
 
