@@ -118,12 +118,13 @@ def test_write_then_check_and_a_worsened_engine_fails_and_says_how_to_update(
     spread = [480.0, 490.0, 500.0, 510.0, 520.0]
     rows = [now(), now(set="darp", name="a4-40", costs_rp=spread, cost_rp=500.0)]
     monkeypatch.setattr(regression, "_run", lambda: [dict(r) for r in rows])
-    day = {k: v for k, v in DAY.items() if k != "tolerances"} | {"lead_mins": [100.0, 105.0, 105.0, 105.0, 110.0]}
+    lead_mins = [100.0, 105.0, 105.0, 105.0, 110.0]
+    day = {k: v for k, v in DAY.items() if k != "tolerances"} | {"lead_mins": lead_mins}
     monkeypatch.setattr(regression, "_replay", lambda: [dict(day)])
     assert regression.main(["--write", "--figures", str(tmp_path)]) == 0
     doc = json.loads((tmp_path / "regression.json").read_text(encoding="utf-8"))
     assert [w["tolerance"] for w in doc["cases"]] == [MIN_TOLERANCE, tolerance(spread)]
-    assert doc["days"][0]["tolerances"] == {"on_time": MIN_TOLERANCE, "lead_min": tolerance(day["lead_mins"]),
+    assert doc["days"][0]["tolerances"] == {"on_time": MIN_TOLERANCE, "lead_min": tolerance(lead_mins),
                                             "engine_work": MIN_TOLERANCE}
     doc = read(tmp_path)
     assert doc is not None and doc["runs"][0]["status"] == "done"
