@@ -60,7 +60,7 @@ R := benchmarks/results
 RUN = MEDROUTE_BENCH_TARGET=$@ $(BENCH) $(PY)
 STUDIES := banyuwangi banyuwangi-work cold-heavy scale scale-work scale-big literature-10s literature-30s \
 	literature-30s-subset literature-spread companion route-elimination reproducible time-limit work-rates engine-speed alns-speed ortools-counter travel matrix-memory \
-	demand regression dispatch simulate simulate-cold simulate-unseen soak fuzz
+	demand explain-speed regression dispatch simulate simulate-cold simulate-unseen soak fuzz
 .PHONY: $(addprefix bench-,$(STUDIES))
 
 bench-status: $(STAMP)  ## list the studies and the results that have no meta.json
@@ -140,6 +140,10 @@ bench-travel: $(STAMP)  ## matrix time and memory: osm, osrm, networkx; OSRM bui
 bench-matrix-memory: $(STAMP)  ## peak memory per travel-matrix cell: haversine, osm, osrm (~2 min, memory not time)
 	rm -rf $(R)/matrix_memory
 	$(RUN) benchmarks/matrix_memory.py
+
+bench-explain-speed: $(STAMP)  ## left-out orders explained: the screen against timing each insertion (~5 min)
+	rm -rf $(R)/explain_speed
+	$(RUN) benchmarks/explain_speed.py
 
 bench-demand: $(STAMP)  ## orders per village and kecamatan against population (~30 s, no solving)
 	rm -rf $(R)/demand
