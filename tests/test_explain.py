@@ -147,10 +147,11 @@ def test_the_ways_the_screen_rules_out_never_time(problem: Problem, engine: str)
         seq = [v for v in routes[r] if inst.order_of(v) != k]
         if isinstance(schedule_route(inst, r, seq), Infeasible):
             continue
-        why, ways = _screen(inst, r, _route(inst, r, seq), k)
+        [(why, ways, passed)] = _screen(inst, r, _route(inst, r, seq), [k], len(seq) ** 2 + 2)
         every = ([(-1, j) for j in range(len(seq) + 1)] if carrier >= 0 else
                  [(i, j) for i in range(len(seq) + 1) for j in range(i, len(seq) + 1)])
-        assert sum(why.values()) + len(ways) == len(every)  # each way once: passed or counted
+        assert sum(why.values()) + passed == len(every) and len(ways) == passed  # each way once
+        assert ways == sorted(ways) and set(ways) <= set(every)
         for i, j in set(every) - set(ways):
             ruled_out = schedule_route(inst, r, _with(seq, inst.pickup(k), inst.delivery(k), i, j))
             assert isinstance(ruled_out, Infeasible), (k, r, i, j)
@@ -184,7 +185,7 @@ def test_the_screen_rules_out_a_ride_longer_than_the_budget_and_keeps_the_direct
     cold = Order("cold", "ph", DOOR, release_s=8 * H, temperature="refrigerated", max_ride_s=900)
     inst = _inst((other, cold), (Rider("r", PH, start_s=8 * H, coolbox=CoolBox()),))
     seq = [inst.pickup(0), inst.delivery(0)]
-    why, ways = _screen(inst, 0, _route(inst, 0, seq), 1)
+    [(why, ways, _)] = _screen(inst, 0, _route(inst, 0, seq), [1], 10)
     assert (0, 0) in ways and (2, 2) in ways  # straight to the door, before or after the other order
     assert (0, 2) not in ways and why[Reason.COLD_BUDGET] >= 1  # by way of the far door: too long a ride
     assert isinstance(schedule_route(inst, 0, _with(seq, inst.pickup(1), inst.delivery(1), 0, 2)), Infeasible)

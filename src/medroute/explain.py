@@ -6,10 +6,11 @@ reason (an order whose riders are all free too late or too far away to reach its
 :attr:`Reason.SHIFT`: the window is reachable from the pharmacy, the riders' day is what to change).
 For an order the search dropped, :func:`explain` looks at every way to insert it into each allowed
 rider's route — pickup at every position, delivery at every later position; for an order already on
-board, its delivery at every position of its rider's route. Necessary tests rule most ways out at
-once, in arrays: room in the boxes between pickup and door, the pickup's and the door's windows from
-the route's least timing, the next visit's latest start (its windows, the shift's end), the least
-ride against the out-of-fridge budget. The ways they pass are timed exactly with
+board, its delivery at every position of its rider's route. Necessary tests rule most ways out
+without timing them, in arrays, route by route for all the left-out orders at once: room in the
+boxes between pickup and door, the pickup's and the door's windows from the route's least timing,
+the next visit's latest start (its windows, the shift's end), the least ride against the
+out-of-fridge budget. The ways they pass are timed exactly with
 :func:`~medroute.schedule.schedule_route`:
 
 * some insertion times: :attr:`Reason.NOT_WORTH_IT` if the order is optional and even the
@@ -22,8 +23,9 @@ ride against the out-of-fridge budget. The ways they pass are timed exactly with
 * no rider may carry it at all: :attr:`Reason.NO_RIDER`.
 
 Each order gets about ``max_trials`` exact timings spread over its riders (at least 30 per rider,
-so more with over ``max_trials / 30`` riders), and the whole call stops at ``deadline``; orders
-not reached keep the engine's reason (or ``SEARCH_LIMIT``).
+so more with over ``max_trials / 30`` riders), and the whole call stops at ``deadline``: an order
+not screened on all its riders by then, or with a way that passed the tests left untimed, keeps the
+engine's reason (or ``SEARCH_LIMIT``).
 """
 
 from __future__ import annotations
@@ -100,82 +102,135 @@ def _route(inst: Instance, r: int, seq: Sequence[int]) -> _Route:
                   latest_windows, load, span, np.array([0, *(service[v] for v in seq)], np.int64))
 
 
-def _earliest(t: NDArray[np.int64], windows: Sequence[tuple[int, int]]) -> NDArray[np.int64]:
-    """:func:`~medroute.compile.earliest_in` of each time (``_NEVER``: past the last window)."""
-    if not windows:
-        return np.full_like(t, _NEVER)
-    starts, ends = (np.array(c, np.int64) for c in zip(*windows, strict=True))
-    at = np.searchsorted(ends, t)
-    return np.where(at < len(ends), np.maximum(t, starts[np.minimum(at, len(ends) - 1)]), _NEVER)
+def _windows(inst: Instance, nodes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The windows of ``nodes`` as (starts, ends) rows, padded with windows no time is inside."""
+    windows = [inst.windows[v] for v in nodes.tolist()]
+    width = max((len(w) for w in windows), default=1) or 1
+    starts = np.full((len(windows), width), _NEVER, np.int64)
+    ends = np.full((len(windows), width), -1, np.int64)
+    for x, w in enumerate(windows):
+        if w:
+            starts[x, :len(w)], ends[x, :len(w)] = zip(*w, strict=True)
+    return starts, ends
 
 
-def _screen(inst: Instance, r: int, route: _Route, k: int
-            ) -> tuple[Counter[Reason], list[tuple[int, int]]]:
-    """Every way to put order ``k`` on ``route`` (pickup at position ``i``, delivery at ``j >= i``;
-    an order on board: its delivery alone, ``i = -1``) through necessary tests: room at every
-    position between them, the pickup's and the door's windows, the next visit's latest start
-    after each, and the least ride against the order's budget. Returns the constraint each way
-    that fails breaks first (as the exact timing blames it: a later visit's window missed before
-    the shift's end), counted, and the ways that pass, to be timed exactly."""
+def _earliest(t: NDArray[np.int64], windows: tuple[NDArray[np.int64], NDArray[np.int64]]) -> NDArray[np.int64]:
+    """:func:`~medroute.compile.earliest_in` of each time, row ``x`` in the windows' row ``x``
+    (``_NEVER``: past the last window)."""
+    starts, ends = windows
+    out = np.full_like(t, _NEVER)
+    for w in range(starts.shape[1] - 1, -1, -1):
+        out = np.where(t <= ends[:, w, None], np.maximum(t, starts[:, w, None]), out)
+    return out
+
+
+_AT = {reason: x for x, reason in enumerate(BINDING)}
+"""Column of each binding reason in the counts of :func:`_screen`."""
+
+Screened = tuple[Counter[Reason], list[tuple[int, int]], int]
+
+
+def _screen(inst: Instance, r: int, route: _Route, ks: Sequence[int], cap: int) -> list[Screened]:
+    """Every way to put each order of ``ks`` on ``route`` (pickup at position ``i``, delivery at
+    ``j >= i``; an order on board: its delivery alone, ``i = -1``) through necessary tests: room at
+    every position between them, the pickup's and the door's windows, the next visit's latest
+    start after each, and the least ride against the order's budget. Per order: the constraint
+    each way that fails breaks first (as the exact timing blames it: a later visit's window missed
+    before the shift's end), counted; the first ``cap`` ways that pass (by ``i``, then ``j``), to be
+    timed exactly; and how many pass. The pickup's tests depend on ``i`` alone and the door's on
+    ``j`` alone, so the ways are counted by position, for every order at once."""
     dur = inst.duration(r)
-    p, d = inst.pickup(k), inst.delivery(k)
-    lp, ld = int(inst.node_loc[p]), int(inst.node_loc[d])
-    sp_, sd_ = inst.service_list[p], inst.service_list[d]
+    k = np.array(ks, np.int64)
+    carried = inst.carried_by[k] >= 0
     n_pos = len(route.ready)
     pos = np.arange(n_pos)
     ends = route.after >= 0
     after = np.maximum(route.after, 0)
-    fits = (route.load + inst.demand[k] <= inst.capacity[r]).all(axis=1)
-    no_room = np.minimum.accumulate(np.where(fits, n_pos, pos)[::-1])[::-1]  # the first position ≥ x without room
-    limit = int(inst.max_ride[k, r])
+    lp, ld = inst.node_loc[k].astype(np.int64), inst.node_loc[k + inst.n].astype(np.int64)
+    sp_, sd_ = inst.service[k, None].astype(np.int64), inst.service[k + inst.n, None].astype(np.int64)
+    limit = inst.max_ride[k, r][:, None]
+    fits = (route.load[None] + inst.demand[k][:, None, :] <= inst.capacity[r]).all(axis=2)
+    # the first position at or after each without room
+    no_room = np.minimum.accumulate(np.where(fits, n_pos, pos)[:, ::-1], axis=1)[:, ::-1]
+    leg_d = np.where(ends, dur[ld][:, after], 0)
+    door_windows = _windows(inst, k + inst.n)
     # the door after the visits before position j (the pickup earlier): its tests by j
-    arrive = route.ready + dur[route.before, ld]
-    door = _door_tests(route, _earliest(arrive, inst.windows[d]), sd_, np.where(ends, dur[ld, after], 0))
-    why: Counter[Reason] = Counter()
-    if inst.carried_by[k] >= 0:
-        ride_ok = door[0] - int(inst.carried_since[k]) <= limit
-        # on board from the start (the timing checks the room after each visit): room up to its door
-        room = pos < (no_room[1] if n_pos > 1 else 1)
-        tests = [(room, Reason.CAPACITY), *door[1:], (ride_ok | (limit >= NO_LIMIT), Reason.COLD_BUDGET)]
-        alive = _count(tests, np.ones(n_pos, bool), why)
-        return why, [(-1, j) for j in np.flatnonzero(alive).tolist()]
-    sp = _earliest(route.ready + dur[route.before, lp], inst.windows[p])
-    leg_p = np.where(ends, dur[lp, after], 0)
+    arrive = route.ready + dur[route.before][:, ld].T
+    door = _door_tests(route, _earliest(arrive, door_windows), sd_, leg_d)
+    why = np.zeros((len(k), len(BINDING)), np.int64)
+    every = np.ones((len(k), n_pos), bool)
+    # on board from the start (the timing checks the room after each visit): room up to the door
+    on_board = _count([(pos < (no_room[:, 1:2] if n_pos > 1 else 1), Reason.CAPACITY), *door[1:],
+                       ((door[0] - inst.carried_since[k, None] <= limit) | (limit >= NO_LIMIT), Reason.COLD_BUDGET)],
+                      every & carried[:, None], why)
+    pick_windows = _windows(inst, k)
+    sp = _earliest(route.ready + dur[route.before][:, lp].T, pick_windows)
+    leg_p = np.where(ends, dur[lp][:, after], 0)
     leave_p = sp + sp_ + leg_p
+    direct = dur[lp, ld][:, None].astype(np.int64)
     # pickup and door together at position i
-    leg_d = np.where(ends, dur[ld, after], 0)
-    same = _door_tests(route, _earliest(sp + sp_ + dur[lp, ld], inst.windows[d]), sd_, leg_d)
-    tests = [(fits, Reason.CAPACITY), (sp < _NEVER, Reason.TIME_WINDOW), *same[1:],
-             (np.full(n_pos, dur[lp, ld] <= limit), Reason.COLD_BUDGET)]
-    diagonal = _count(tests, np.ones(n_pos, bool), why)
-    # pickup at i, door at j > i: pairs as (i, j) matrices
-    p_last = inst.windows[p][-1][1] if inst.windows[p] else -_NEVER
+    same = _door_tests(route, _earliest(sp + sp_ + direct, door_windows), sd_, leg_d)
+    picked = every & ~carried[:, None]
+    diagonal = _count([(fits, Reason.CAPACITY), (sp < _NEVER, Reason.TIME_WINDOW), *same[1:],
+                       (np.broadcast_to(direct <= limit, fits.shape), Reason.COLD_BUDGET)], picked, why)
+    # pickup at i, door at j in (i, last[i]]: room up to last[i]; each row's tests, then each column's
+    last = np.maximum(pos, no_room - 1)
+    why[:, _AT[Reason.CAPACITY]] += np.where(carried, 0, (n_pos - 1 - last).sum(axis=1))
+    rows = _count([(sp < _NEVER, Reason.TIME_WINDOW), (leave_p <= route.latest_windows, Reason.TIME_WINDOW),
+                   (leave_p <= route.latest, Reason.SHIFT)], picked, why, weight=last - pos)
+    failed_at = np.full(fits.shape, len(door) - 1)  # the first of the door's tests failed at j (none: len - 1)
+    for t, (ok, _) in reversed(list(enumerate(door[1:]))):
+        failed_at[~ok] = t
+    below = np.cumsum(failed_at[None] == np.arange(len(door) - 1)[:, None, None], axis=2)  # (test, order, j)
+    order = np.arange(len(k))[:, None]
+    spans = np.where(rows, below[:, order, last] - below[:, order, pos], 0).sum(axis=2)
+    for (_, reason), n in zip(door[1:], spans, strict=True):
+        why[:, _AT[reason]] += n
+    p_last = np.array([inst.windows[v][-1][1] if inst.windows[v] else -_NEVER for v in ks], np.int64)[:, None]
     sp_max = np.minimum(p_last, route.latest - sp_ - leg_p)  # the pickup as late as the visit after it allows
-    tests = [(pos[None, :] < no_room[:, None], Reason.CAPACITY), ((sp < _NEVER)[:, None], Reason.TIME_WINDOW),
-             ((leave_p <= route.latest_windows)[:, None], Reason.TIME_WINDOW),
-             ((leave_p <= route.latest)[:, None], Reason.SHIFT),
-             *((ok[None, :], reason) for ok, reason in door[1:]),
-             ((_least_ride(route, dur, lp, ld, arrive, sp_max + sp_) <= limit) | (limit >= NO_LIMIT),
-              Reason.COLD_BUDGET)]
-    pairs = _count(tests, pos[None, :] > pos[:, None], why)
-    ways = [(i, i) for i in np.flatnonzero(diagonal).tolist()] + list(zip(*(a.tolist() for a in np.nonzero(pairs)),
-                                                                            strict=True))
-    return why, sorted(ways)
+    open_cols = failed_at == len(door) - 1
+    some = on_board.any(axis=1) | diagonal.any(axis=1) | (rows.any(axis=1) & open_cols.any(axis=1))
+    out: list[Screened] = []
+    for x in range(len(ks)):
+        ways: list[tuple[int, int]] = []
+        if some[x] and carried[x]:
+            ways = [(-1, j) for j in np.flatnonzero(on_board[x]).tolist()]
+        elif some[x]:
+            i, j = _pairs(pos[rows[x]], last[x, rows[x]], np.flatnonzero(open_cols[x]))
+            if limit[x, 0] < NO_LIMIT and len(i):
+                ok = _least_ride(route, dur, int(lp[x]), int(ld[x]), arrive[x], sp_max[x] + sp_[x], i, j) <= limit[x]
+                why[x, _AT[Reason.COLD_BUDGET]] += int(np.count_nonzero(~ok))
+                i, j = i[ok], j[ok]
+            ways = sorted([(y, y) for y in np.flatnonzero(diagonal[x]).tolist()]
+                          + list(zip(i.tolist(), j.tolist(), strict=True)))
+        counted = Counter({reason: int(n) for reason, n in zip(BINDING, why[x].tolist(), strict=True) if n})
+        out.append((counted, ways[:cap], len(ways)))
+    return out
+
+
+def _pairs(first: NDArray[np.int64], last: NDArray[np.int64], cols: NDArray[np.int64]
+           ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every (i, j) with ``i`` in ``first`` and ``j`` in ``cols`` inside ``(i, last]`` (row by row)."""
+    lo, hi = np.searchsorted(cols, first, side="right"), np.searchsorted(cols, last, side="right")
+    counts = np.maximum(hi - lo, 0)
+    i = np.repeat(first, counts)
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return i, cols[np.arange(len(i)) + starts] if len(i) else cols[:0]
 
 
 def _least_ride(route: _Route, dur: NDArray[np.int32], lp: int, ld: int, arrive: NDArray[np.int64],
-                picked: NDArray[np.int64]) -> NDArray[np.int64]:
-    """(i, j) the least ride of an order picked up at position ``i`` and delivered at ``j > i``: the
-    rides and services of the visits between, or the door's earliest arrival (``arrive``, by
+                picked: NDArray[np.int64], i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The least ride of an order picked up at position ``i`` and delivered at ``j > i`` (pairwise):
+    the rides and services of the visits between, or the door's earliest arrival (``arrive``, by
     ``j``) after the latest end of the pickup at ``i`` (``picked``), whichever is longer."""
     n_pos = len(route.span)
     to_next = dur[lp, np.maximum(route.after, 0)] - route.span[np.minimum(np.arange(n_pos) + 1, n_pos - 1)]
     from_last = route.span + route.service_before + dur[route.before, ld]
-    least: NDArray[np.int64] = np.maximum(to_next[:, None] + from_last[None, :], arrive[None, :] - picked[:, None])
+    least: NDArray[np.int64] = np.maximum(to_next[i] + from_last[j], arrive[j] - picked[i])
     return least
 
 
-def _door_tests(route: _Route, sd: NDArray[np.int64], service: int, leg: NDArray[np.int64]
+def _door_tests(route: _Route, sd: NDArray[np.int64], service: NDArray[np.int64], leg: NDArray[np.int64]
                 ) -> tuple[NDArray[np.int64], tuple[NDArray[np.bool_], Reason], tuple[NDArray[np.bool_], Reason],
                            tuple[NDArray[np.bool_], Reason]]:
     """The door's start ``sd`` at each position, and the tests on it in order: a window left, the
@@ -186,12 +241,12 @@ def _door_tests(route: _Route, sd: NDArray[np.int64], service: int, leg: NDArray
 
 
 def _count(tests: Sequence[tuple[NDArray[np.bool_], Reason]], alive: NDArray[np.bool_],
-           why: Counter[Reason]) -> NDArray[np.bool_]:
-    """Count into ``why`` the ways of ``alive`` each test fails first; the ways that pass them all."""
+           why: NDArray[np.int64], weight: NDArray[np.int64] | None = None) -> NDArray[np.bool_]:
+    """Add to ``why`` (order, reason) the ways of ``alive`` (order, position) each test fails
+    first (``weight``: ways per entry); the entries that pass them all."""
     for ok, reason in tests:
-        failed = int(np.count_nonzero(alive & ~ok))
-        if failed:
-            why[reason] += failed
+        failed = alive & ~ok
+        why[:, _AT[reason]] += failed.sum(axis=1) if weight is None else np.where(failed, weight, 0).sum(axis=1)
         alive = alive & ok
     return alive
 
@@ -243,31 +298,52 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
     """
     if k in inst.flagged:
         return inst.flagged[k].reason
-    return _explain_order(inst, routes, k, max_trials, deadline, {})
+    return _explain(inst, routes, [k], {}, max_trials, deadline)[k]
 
 
-def _explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, max_trials: int,
-                   deadline: float | None, bases: dict[int, _Base]) -> Reason:
-    """:func:`explain_order`, the riders' routes timed once in ``bases`` (by rider)."""
-    carrier = int(inst.carried_by[k])
-    riders = [carrier] if carrier >= 0 else [r for r in range(inst.m) if inst.allowed[k, r]]
-    if not riders:
-        return Reason.NO_RIDER
-    per_rider = max(30, max_trials // len(riders))
+def _explain(inst: Instance, routes: Sequence[Sequence[int]], ks: Sequence[int], engine_reasons: Mapping[int, Reason],
+             max_trials: int, deadline: float | None) -> dict[int, Reason]:
+    """The reasons of orders ``ks`` (none on a route): each rider's route screened for all of them
+    at once, then each order's passing ways timed exactly; an order not screened on every rider of
+    its by ``deadline`` keeps its ``engine_reasons`` entry (or ``SEARCH_LIMIT``)."""
+    riders = {k: [int(inst.carried_by[k])] if inst.carried_by[k] >= 0 else np.flatnonzero(inst.allowed[k]).tolist()
+              for k in ks}
+    cap = {k: max(30, max_trials // len(rs)) for k, rs in riders.items() if rs}
+    found: dict[int, list[tuple[int, _Base, Screened]]] = {k: [] for k in ks}
+    for r in sorted({r for rs in riders.values() for r in rs}):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        base = _base(inst, routes, r)
+        mine = [k for k in ks if r in riders[k]]
+        if base.bounds is None:  # the rider's day does not time even without it
+            assert isinstance(base.times, Infeasible)
+            for k in mine:
+                found[k].append((r, base, (Counter({base.times.reason: 1}), [], 0)))
+            continue
+        for k, screened in zip(mine, _screen(inst, r, base.bounds, mine, max(cap[k] for k in mine)), strict=True):
+            found[k].append((r, base, screened))
+    out: dict[int, Reason] = {}
+    for k in ks:
+        if not riders[k]:
+            out[k] = Reason.NO_RIDER
+            continue
+        reason = _timed(inst, k, found[k], cap[k], deadline) if len(found[k]) == len(riders[k]) else None
+        out[k] = engine_reasons.get(k, Reason.SEARCH_LIMIT) if reason is None else reason
+    return out
+
+
+def _timed(inst: Instance, k: int, found: Sequence[tuple[int, _Base, Screened]], cap: int,
+           deadline: float | None) -> Reason | None:
+    """Order ``k``'s reason from its screened ways on each rider, those that passed timed exactly
+    (at most ``cap`` a rider); ``None`` if ``deadline`` came before a way that passed was timed."""
     why: Counter[Reason] = Counter()
     best_delta: float | None = None
     p, d = inst.pickup(k), inst.delivery(k)
-    for r in riders:
-        base = bases[r] if r in bases else bases.setdefault(r, _base(inst, routes, r))
-        if base.bounds is None:  # the rider's day does not time even without it
-            assert isinstance(base.times, Infeasible)
-            why[base.times.reason] += 1
-            continue
-        screened, ways = _screen(inst, r, base.bounds, k)
+    for r, base, (screened, ways, _) in found:
         why.update(screened)
-        for trials, (i, j) in enumerate(ways):
-            if trials >= per_rider or (deadline is not None and time.perf_counter() > deadline):
-                break
+        for i, j in ways[:cap]:
+            if deadline is not None and time.perf_counter() > deadline:
+                return None
             cand = _with(base.seq, p, d, i, j)
             res = schedule_route(inst, r, cand)
             if isinstance(res, Infeasible):
@@ -306,15 +382,6 @@ def explain(inst: Instance, routes: Sequence[Sequence[int]], *,
     dict
         Order index → :class:`~medroute.reasons.Reason`.
     """
-    engine_reasons = dict(engine_reasons or {})
     served = {inst.order_of(v) for seq in routes for v in seq}
-    out: dict[int, Reason] = {}
-    bases: dict[int, _Base] = {}
-    for k in range(inst.n):
-        if k in served or k in inst.flagged:
-            continue
-        if deadline is not None and time.perf_counter() > deadline:
-            out[k] = engine_reasons.get(k, Reason.SEARCH_LIMIT)
-            continue
-        out[k] = _explain_order(inst, routes, k, max_trials, deadline, bases)
-    return out
+    left = [k for k in range(inst.n) if k not in served and k not in inst.flagged]
+    return _explain(inst, routes, left, dict(engine_reasons or {}), max_trials, deadline)
