@@ -21,7 +21,14 @@ import pytest
 
 from medroute.geo import Location
 from medroute.travel.graph import GraphBackend
-from medroute.travel.speeds import ACCESS_KEYS, CLOSED_WAY_TAGS, EXCLUDED_ACCESS, OPEN_ACCESS
+from medroute.travel.speeds import (
+    ACCESS_KEYS,
+    CLOSED_WAY_TAGS,
+    EXCLUDED_ACCESS,
+    EXCLUDED_HIGHWAYS,
+    OPEN_ACCESS,
+    OPEN_CONSTRUCTION,
+)
 
 pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
 
@@ -60,6 +67,23 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], bool, bool]] = {
     "service=emergency_access": ({"service": "emergency_access"}, {}, False, False),
     "service=emergency_access access=yes": ({"service": "emergency_access", "access": "yes"}, {}, False, False),
     "service=driveway": ({"service": "driveway"}, {}, True, True),
+    "oneway=reversible": ({"oneway": "reversible"}, {}, False, False),
+    "oneway=reversible oneway:motorcycle=yes": ({"oneway": "reversible", "oneway:motorcycle": "yes"}, {},
+                                               False, False),
+    "impassable=yes": ({"impassable": "yes"}, {}, False, False),
+    "impassable=yes motorcycle=yes": ({"impassable": "yes", "motorcycle": "yes"}, {}, False, False),
+    "impassable=no": ({"impassable": "no"}, {}, True, True),
+    "status=impassable": ({"status": "impassable"}, {}, False, False),
+    "construction=yes": ({"construction": "yes"}, {}, False, False),
+    "construction=residential access=yes": ({"construction": "residential", "access": "yes"}, {}, False, False),
+    "construction=no": ({"construction": "no"}, {}, True, True),
+    "construction=widening": ({"construction": "widening"}, {}, True, True),
+    "construction=minor": ({"construction": "minor"}, {}, True, True),
+    "construction=minor;yes": ({"construction": "minor;yes"}, {}, False, False),
+    "railway=construction": ({"railway": "construction"}, {}, False, False),
+    "highway=construction": ({"highway": "construction"}, {}, False, False),
+    "highway=proposed": ({"highway": "proposed"}, {}, False, False),
+    "proposed=secondary on a built road": ({"proposed": "secondary"}, {}, True, True),
 }
 
 
@@ -127,7 +151,8 @@ def test_osm_backend_honours_motorbike_access(case: str, access_town: AccessTown
 
 
 def test_osm_backend_on_graphml_honours_motorbike_access(access_town: AccessTown, tmp_path: Path) -> None:
-    """A GraphML of the cases (osmnx keeps ``area`` and ``service``) rides as the OSM file does."""
+    """A GraphML of the cases (with the access tags, the tags that close a way and each way's own
+    ``oneway``) rides as the OSM file does."""
     ox: Any = pytest.importorskip("osmnx")
     from medroute.travel.osm_load import load_graph
 
@@ -174,10 +199,32 @@ def test_python_access_sets_are_the_profiles() -> None:
     assert lua_set("access_tag_whitelist") == OPEN_ACCESS
     assert lua_set("access_tag_blacklist") == EXCLUDED_ACCESS
     assert lua_set("service_tag_forbidden") == CLOSED_WAY_TAGS["service"]
-    assert "area" in lua_set("avoid") and CLOSED_WAY_TAGS["area"] == {"yes"}  # OSRM blocks area=yes
-    assert set(CLOSED_WAY_TAGS) == {"area", "service"}
+    assert lua_set("construction_whitelist") == OPEN_CONSTRUCTION
+    # avoid holds the excluded classes, and switches on the blocks of OSRM's way handler
+    # (blocked_ways): area=yes; oneway=reversible; impassable=yes, status=impassable; construction=*
+    # outside construction_whitelist, railway=construction, highway=construction; proposed=* only
+    # on highway=proposed (an excluded class)
+    assert lua_set("avoid") - EXCLUDED_HIGHWAYS == {"area", "reversible", "impassable"}
+    assert {"construction", "proposed"} <= EXCLUDED_HIGHWAYS <= lua_set("avoid")
+    assert dict(CLOSED_WAY_TAGS) == {"area": {"yes"}, "service": {"emergency_access"}, "oneway": {"reversible"},
+                                     "impassable": {"yes"}, "status": {"impassable"}, "railway": {"construction"}}
     hierarchy = re.search(r"access_tags_hierarchy = Sequence \{([^}]*)\}", lua)
     assert hierarchy is not None and re.findall(r"'([^']+)'", hierarchy.group(1)) == list(ACCESS_KEYS)
+
+
+def test_closed_way_tags_are_osrms_blocked_ways() -> None:
+    """The tag values on which OSRM's way handler ``blocked_ways`` closes a way (for the ``avoid``
+    switches the profile sets) are those of :data:`CLOSED_WAY_TAGS`, less ``service`` (closed by
+    the profile's ``service_tag_forbidden``)."""
+    osrm: Any = pytest.importorskip("osrm", reason="the osrm extra (osrm-bindings) is not installed")
+    lua = (Path(osrm.__file__).parent / "share/profiles/lib/way_handlers.lua").read_text()
+    body = re.search(r"\nfunction WayHandlers\.blocked_ways\(.*?\n(.*?)\nend\n", lua, re.S)
+    assert body is not None
+    pairs = set(re.findall(r"""get_value_by_key\(["'](\w+)["']\)\s*==\s*["'](\w+)["']""", body.group(1)))
+    profile = (Path(__file__).parents[2] / "src/medroute/travel/profiles/motorbike.lua").read_text()
+    assert not re.search(r"avoid = Set \{[^}]*'(toll|motorroad)'", profile)  # their blocks are off
+    assert pairs - {("toll", "yes"), ("motorroad", "yes")} == {
+        (key, value) for key, values in CLOSED_WAY_TAGS.items() if key != "service" for value in values}
 
 
 @pytest.mark.slow
@@ -291,14 +338,13 @@ def test_download_filter_keeps_what_the_motorbike_rules_may_open(overpass: _Fake
 
     graph_from_polygon(_area().geometry[0], cache_dir=tmp_path)
     direct = {name: 2 * i + 1 for i, name in enumerate(CASES)}
-    for name in ("motorcycle=yes opens access=no", "motorcycle=yes over motor_vehicle=no",
-                 "access=no;destination", "access=destination", "oneway:motorcycle=no", "gate access=private"):
-        assert direct[name] in overpass.ways, name
-    for name in ("access=no", "access=private", "motorway", "footway", "area=yes", "area=yes motorcycle=yes",
-                 "service=emergency_access", "service=emergency_access access=yes"):  # no tag opens them
-        assert direct[name] not in overpass.ways, name
-    for name in ("area=no", "service=driveway"):
-        assert direct[name] in overpass.ways, name
+    left_out = {  # no tag opens them
+        "access=no", "access=private", "motorway", "footway", "area=yes", "area=yes motorcycle=yes",
+        "service=emergency_access", "service=emergency_access access=yes", "oneway=reversible",
+        "oneway=reversible oneway:motorcycle=yes", "impassable=yes", "impassable=yes motorcycle=yes",
+        "status=impassable", "construction=yes", "construction=residential access=yes",
+        "construction=minor;yes", "railway=construction", "highway=construction", "highway=proposed"}
+    assert {name for name in CASES if direct[name] not in overpass.ways} == left_out
 
 
 def test_downloaded_graph_honours_motorbike_access(overpass: _FakeOverpass, tmp_path: Path) -> None:
@@ -360,3 +406,4 @@ def test_download_answered_with_a_remark_is_refused(overpass: _FakeOverpass, tmp
     overpass.remark = None
     assert graph_from_polygon(_area().geometry[0], cache_dir=tmp_path).number_of_edges() > 0
     assert len(list(tmp_path.rglob("*.graphml"))) == 1
+

@@ -125,10 +125,11 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     """Compile a networkx road graph into a :class:`RoadGraph` for the motorbike profile.
 
     Edges of excluded classes, closed to motorbikes (:func:`~medroute.travel.speeds.motorbike_access`)
-    or closed to every vehicle (``area=yes``, ``service=emergency_access``:
-    :func:`~medroute.travel.speeds.closed_way`) are dropped; so is every node closed to motorbikes
-    (a barrier such as a gate with ``access=private``), with its edges, so that no route passes
-    through it. Parallel edges keep the fastest. Nodes left without edges are dropped.
+    or closed to every vehicle (``area=yes``, ``service=emergency_access``, ``oneway=reversible``,
+    ``impassable=yes``, ``construction=*``, ...: :func:`~medroute.travel.speeds.closed_way`) are
+    dropped; so is every node closed to motorbikes (a barrier such as a gate with
+    ``access=private``), with its edges, so that no route passes through it. Parallel edges keep
+    the fastest. Nodes left without edges are dropped.
 
     Parameters
     ----------

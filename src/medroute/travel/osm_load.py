@@ -2,8 +2,10 @@
 
 Every loader returns a :class:`networkx.MultiDiGraph` in osmnx's convention: nodes carry ``x``
 (longitude, degrees) and ``y`` (latitude, degrees); edges carry ``length`` (metres) and, where
-known, ``highway``, ``maxspeed``, ``geometry`` and the access tags a motorbike obeys
-(:data:`~medroute.travel.speeds.ACCESS_KEYS`); nodes carry ``barrier`` and those access tags.
+known, ``highway``, ``maxspeed``, ``geometry``, the access tags a motorbike obeys
+(:data:`~medroute.travel.speeds.ACCESS_KEYS`) and the tags that close a way
+(:data:`~medroute.travel.speeds.CLOSED_WAY_TAGS`, ``construction``; the way's own ``oneway`` as
+:data:`~medroute.travel.speeds.OSM_ONEWAY`); nodes carry ``barrier`` and those access tags.
 Two-way roads are two directed edges. OSM data (XML, Overpass JSON, downloads) is read with the
 motorbike's one-way rules (:func:`~medroute.travel.speeds.motorbike_oneway`), as the OSRM profile
 reads it.
@@ -26,7 +28,7 @@ import numpy as np
 
 from ..errors import MedrouteError, NetworkUnavailableError, require
 from ..geo import haversine_m
-from .speeds import ACCESS_KEYS, MOTORBIKE_CUSTOM_FILTER, motorbike_oneway
+from .speeds import ACCESS_KEYS, CLOSED_WAY_TAGS, MOTORBIKE_CUSTOM_FILTER, OSM_ONEWAY, motorbike_oneway
 
 logger = logging.getLogger("medroute")
 
@@ -173,8 +175,12 @@ def _osm_xml_elements(path: Path) -> Iterator[dict[str, Any]]:
 def motorbike_way_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
     """A way's tags with ``oneway`` set to the motorbike's direction (``yes``, ``-1`` or ``no``, see
     :func:`~medroute.travel.speeds.motorbike_oneway`), so that osmnx builds the edges a motorbike
-    may ride; a two-way roundabout loses its ``junction`` tag (osmnx makes every roundabout one-way)."""
+    may ride, and the way's own ``oneway`` kept as :data:`~medroute.travel.speeds.OSM_ONEWAY` (osmnx
+    replaces ``oneway`` by a bool; ``oneway=reversible`` closes a way); a two-way roundabout loses
+    its ``junction`` tag (osmnx makes every roundabout one-way)."""
     out = dict(tags)
+    if "oneway" in tags:
+        out[OSM_ONEWAY] = tags["oneway"]
     out["oneway"] = motorbike_oneway(tags)
     if out["oneway"] == "no" and out.get("junction") == "roundabout":
         del out["junction"]
@@ -183,10 +189,12 @@ def motorbike_way_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def motorbike_osm_tags(ox: Any) -> Iterator[None]:
-    """Within the block osmnx keeps the access tags a motorbike obeys on ways and nodes, and
-    ``barrier`` on nodes (by default it keeps only ``access``)."""
+    """Within the block osmnx keeps the access tags a motorbike obeys on ways and nodes, the tags
+    that close a way (and its own ``oneway``, see :func:`motorbike_way_tags`) on ways, and
+    ``barrier`` on nodes (by default it keeps only ``access``, ``area`` and ``service``)."""
     saved = ox.settings.useful_tags_way, ox.settings.useful_tags_node
-    ox.settings.useful_tags_way = [*saved[0], *(k for k in ACCESS_KEYS if k not in saved[0])]
+    way_keys = (*ACCESS_KEYS, *CLOSED_WAY_TAGS, "construction", OSM_ONEWAY)
+    ox.settings.useful_tags_way = [*saved[0], *(k for k in way_keys if k not in saved[0])]
     ox.settings.useful_tags_node = [*saved[1], *(k for k in ("barrier", *ACCESS_KEYS) if k not in saved[1])]
     try:
         yield
@@ -235,7 +243,7 @@ def _cache_root(cache_dir: str | Path | None) -> Path:
     return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
 
-_DOWNLOAD_RULES = "ways read by motorbike_way_tags"
+_DOWNLOAD_RULES = "ways read by motorbike_way_tags, with the tags that close a way"
 """Part of a download's cache key: how its ways became edges."""
 
 

@@ -52,6 +52,7 @@ from .speeds import (
     highway_class,
     parse_maxspeed_kmh,
     speed_changes,
+    way_tag,
 )
 
 logger = logging.getLogger("medroute")
@@ -118,8 +119,9 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     One way per road: both directions present → a two-way way, one direction → ``oneway=yes``.
     ``highway`` (``unclassified`` when unknown), ``maxspeed`` (km/h), the access tags
     (:data:`~medroute.travel.speeds.ACCESS_KEYS`) and the tags that close a way
-    (:data:`~medroute.travel.speeds.CLOSED_WAY_TAGS`) of edges, and ``barrier`` and the access tags
-    of nodes, are kept; curved edge geometries become extra nodes.
+    (:data:`~medroute.travel.speeds.CLOSED_WAY_TAGS`, ``construction``; ``oneway=reversible`` from
+    the way's own ``oneway``, :func:`~medroute.travel.speeds.way_tag`) of edges, and ``barrier`` and
+    the access tags of nodes, are kept; curved edge geometries become extra nodes.
     """
     out = Path(path)
     ids: dict[Any, int] = {}
@@ -160,11 +162,14 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
         cap = parse_maxspeed_kmh(data.get("maxspeed"))
         if cap is not None:
             tags["maxspeed"] = f"{cap:g}"
-        if not two_way:
+        oneway = way_tag(data, "oneway")
+        if oneway in CLOSED_WAY_TAGS["oneway"]:
+            tags["oneway"] = oneway
+        elif not two_way:
             tags["oneway"] = "yes"
         body = "".join(f'<nd ref="{r}"/>' for r in refs)
         body += "".join(f"<tag k={quoteattr(k)} v={quoteattr(val)}/>" for k, val in tags.items())
-        body += _tags_xml(data, (*ACCESS_KEYS, *CLOSED_WAY_TAGS))
+        body += _tags_xml(data, (*ACCESS_KEYS, *(k for k in CLOSED_WAY_TAGS if k != "oneway"), "construction"))
         ways.append(f'<way id="{way_id}" version="1">{body}</way>')
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="medroute">\n'
             + "\n".join(lines + extra + ways) + "\n</osm>\n")

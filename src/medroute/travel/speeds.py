@@ -75,13 +75,41 @@ ACCESS_KEYS = ("motorcycle", "motor_vehicle", "vehicle", "access")
 CLOSED_WAY_TAGS: Mapping[str, frozenset[str]] = {
     "area": frozenset({"yes"}),
     "service": frozenset({"emergency_access"}),
+    "oneway": frozenset({"reversible"}),
+    "impassable": frozenset({"yes"}),
+    "status": frozenset({"impassable"}),
+    "railway": frozenset({"construction"}),
 }
 """Way tags that close a way whatever its access tags: an area (the outline of a square or a yard,
-not a road) and an emergency-access service road. The OSRM profile's ``avoid`` ``area`` and
+not a road), an emergency-access service road, a reversible one-way (its direction changes during
+the day), an impassable way and a road on a railway under construction. The OSRM profile's
+``avoid`` ``area``, ``reversible``, ``impassable`` and ``construction``, and its
 ``service_tag_forbidden``; the download filter leaves such ways out."""
+
+OPEN_CONSTRUCTION = frozenset({"no", "widening", "minor"})
+"""``construction`` values that leave a way open; any other value (``yes``, a highway class, ...)
+closes it, as the OSRM profile's ``construction_whitelist`` does."""
+
+OSM_ONEWAY = "osm_oneway"
+"""Edge attribute holding the way's own OSM ``oneway`` tag: osmnx replaces ``oneway`` by a bool."""
 
 ONEWAY_KEYS = ("oneway:motorcycle", "oneway:motor_vehicle", "oneway:vehicle", "oneway")
 """OSM one-way keys a motorbike obeys, most specific first: the first one present decides."""
+
+
+def _other_than(words: frozenset[str]) -> str:
+    """A POSIX extended regular expression that finds every value except these ``words`` (plain
+    lower-case words): each way of leaving their letter tree -- ending before a word ends, taking
+    another letter, going on after a word's end. Overpass QL has no look-ahead to negate a list."""
+    prefixes = sorted({word[:i] for word in words for i in range(len(word) + 1)})
+    alternatives: list[str] = []
+    for prefix in prefixes:
+        after = sorted({w[len(prefix)] for w in words if w.startswith(prefix) and len(w) > len(prefix)})
+        if prefix not in words:
+            alternatives.append(prefix + "$")
+        alternatives.append(prefix + (f"[^{''.join(after)}]" if after else "."))
+    return "^(" + "|".join(alternatives) + ")"
+
 
 _MOTORBIKE_HIGHWAYS = (
     '["highway"]'
@@ -89,6 +117,7 @@ _MOTORBIKE_HIGHWAYS = (
     'escalator|footway|motorway|motorway_link|path|pedestrian|planned|platform|proposed|raceway|'
     'razed|steps|via_ferrata"]'
     + "".join(f'["{key}"!~"^({"|".join(sorted(values))})$"]' for key, values in CLOSED_WAY_TAGS.items())
+    + f'["construction"!~"{_other_than(OPEN_CONSTRUCTION)}"]'
 )
 _CLOSED = "^(" + "|".join(sorted(EXCLUDED_ACCESS)) + ")$"
 _MORE_SPECIFIC = "^(" + "|".join(ACCESS_KEYS[:-1]) + ")$"
@@ -100,8 +129,9 @@ MOTORBIKE_CUSTOM_FILTER = (
 """Overpass QL way filters for ``osmnx`` downloads (``custom_filter=list(...)``, one query each):
 the ways :func:`motorbike_access` may open. The first takes every way whose ``access`` does not
 close it; the second a way that ``access`` closes but a more specific key (``motorcycle``,
-``motor_vehicle``, ``vehicle``) may open. Excluded classes (footways, toll motorways, ...), which
-no tag opens, are never downloaded; whether a downloaded way is open is left to the rules."""
+``motor_vehicle``, ``vehicle``) may open. Excluded classes (footways, toll motorways, ...) and
+ways :func:`closed_way` closes, which no tag opens, are never downloaded; whether a downloaded way
+is open is left to the rules."""
 
 MAX_SPEED_KMH = 200.0
 """Fastest running speed a speed table may give, km/h (anything above is a typo, not a road)."""
@@ -190,10 +220,22 @@ def edge_speed_kmh(highway: object, maxspeed: object, speeds_kmh: Mapping[str, f
     return min(speed, cap) if cap is not None else speed
 
 
+def way_tag(tags: Mapping[str, object], key: str) -> str | None:
+    """A way's OSM tag ``key`` (the first value of a list), or ``None``; its ``oneway`` from
+    :data:`OSM_ONEWAY` where a loader kept it there (on graph edges ``oneway`` is osmnx's bool)."""
+    if key == "oneway" and tags.get(OSM_ONEWAY) is not None:
+        return highway_class(tags[OSM_ONEWAY])
+    return highway_class(tags.get(key))
+
+
 def closed_way(tags: Mapping[str, object]) -> bool:
-    """Whether a way with these ``tags`` is closed to every vehicle by :data:`CLOSED_WAY_TAGS`
-    (``area=yes``, ``service=emergency_access``), as the OSRM profile closes it."""
-    return any(highway_class(tags.get(key)) in values for key, values in CLOSED_WAY_TAGS.items())
+    """Whether a way with these ``tags`` (OSM tags or a graph edge's attributes, see
+    :func:`way_tag`) is closed to every vehicle, as the OSRM profile closes it: by
+    :data:`CLOSED_WAY_TAGS` (``area=yes``, ``oneway=reversible``, ``impassable=yes``, ...) or by a
+    ``construction`` value not in :data:`OPEN_CONSTRUCTION`."""
+    construction = way_tag(tags, "construction")
+    return (any(way_tag(tags, key) in values for key, values in CLOSED_WAY_TAGS.items())
+            or (construction is not None and construction not in OPEN_CONSTRUCTION))
 
 
 def motorbike_access(tags: Mapping[str, object]) -> str | None:
