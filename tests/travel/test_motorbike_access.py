@@ -273,13 +273,17 @@ def _overpass_keeps(way_filter: str, tags: dict[str, str]) -> bool:
 class _FakeOverpass:
     """Answers osmnx's Overpass POSTs from the case elements as the server would: the ways the
     query's filter selects, and their nodes (``>;``); with ``remark`` set, every answer carries it,
-    as a server that timed out does. It answers at the transport, so requests runs its hooks."""
+    as a server that timed out does; ``errors`` maps a query's number (0 for the first) to the
+    HTTP error (status, reason, body) it is answered with. It answers at the transport, so requests
+    runs its hooks."""
 
     def __init__(self, elements: list[dict[str, Any]]) -> None:
         self.elements = elements
         self.filters: list[str] = []
         self.ways: set[int] = set()
         self.remark: str | None = None
+        self.errors: dict[int, tuple[int, str, str]] = {}
+        self.posts = 0
 
     def answer(self, query_text: str) -> dict[str, Any]:
         """The Overpass JSON answer to an Overpass QL query."""
@@ -304,8 +308,13 @@ class _FakeOverpass:
         assert request.method == "POST", f"unexpected {request.method} {request.url}"
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
         response = requests.Response()
-        response.status_code, response.url, response.reason = 200, request.url, "OK"
-        response.request = request
+        response.url, response.request = request.url, request
+        self.posts += 1
+        if self.posts - 1 in self.errors:
+            response.status_code, response.reason, text = self.errors[self.posts - 1]
+            response._content = text.encode()
+            return response
+        response.status_code, response.reason = 200, "OK"
         response._content = json.dumps(self.answer(parse_qs(body)["data"][0])).encode()
         return response
 
@@ -407,3 +416,39 @@ def test_download_answered_with_a_remark_is_refused(overpass: _FakeOverpass, tmp
     assert graph_from_polygon(_area().geometry[0], cache_dir=tmp_path).number_of_edges() > 0
     assert len(list(tmp_path.rglob("*.graphml"))) == 1
 
+
+_OVERPASS_400 = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en"><head>
+  <meta http-equiv="content-type" content="text/html; charset=utf-8" lang="en"/>
+  <title>OSM3S Response</title>
+</head>
+<body>
+<p>The data included in this document is from www.openstreetmap.org. The data is made available under ODbL.</p>
+<p><strong style="color:#FF0000">Error</strong>: line 3: parse error: Unknown type "wya" </p>
+</body>
+</html>
+"""
+
+
+@pytest.mark.parametrize(("query", "status", "reason", "body", "message"), [
+    (0, 400, "Bad Request", _OVERPASS_400, 'Error: line 3: parse error: Unknown type "wya"'),
+    (1, 503, "Service Unavailable", '{"error": "the server is overloaded"}',
+     '{"error": "the server is overloaded"}'),
+    (1, 500, "Internal Server Error", '{"version": 0.6, "elements": [], "remark": "runtime error: out of memory"}',
+     "runtime error: out of memory"),
+], ids=["400 html", "503 json", "500 json remark"])
+def test_download_answered_with_an_http_error_is_refused(overpass: _FakeOverpass, tmp_path: Path, query: int,
+                                                         status: int, reason: str, body: str, message: str) -> None:
+    """An Overpass HTTP error osmnx does not retry (it only logs one with a JSON body, and the
+    other queries' answers would make a partial graph) makes the download raise, quoting the
+    status and the server's message, and cache nothing."""
+    from medroute.travel.osm_load import GraphLoadError, graph_from_place
+
+    overpass.errors = {query: (status, reason, body)}
+    with pytest.raises(GraphLoadError, match=re.escape(f"answered HTTP {status} {reason}: {message!r}")
+                       + r".*incomplete.*neither built nor cached.*[Rr]etry later.*smaller area.*custom_filter"
+                         r".*overpass_url"):
+        graph_from_place("Kecamatan Kotak", cache_dir=tmp_path)
+    assert not list(tmp_path.rglob("*.graphml"))
+    assert pytest.importorskip("osmnx").settings.requests_kwargs == {}

@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -272,7 +273,8 @@ def graph_from_place(query: str | dict[str, str] | Sequence[str], *, cache_dir: 
         The graph is not cached and OpenStreetMap cannot be reached.
     GraphLoadError
         The place holds no road the filter keeps, or the Overpass server answered a query with a
-        remark (such as a timeout): the graph would be incomplete.
+        remark (such as a timeout) or with an HTTP error osmnx does not retry (any but 429 and
+        504): the graph would be incomplete.
     """
     filters = _filters(custom_filter)
     key = hashlib.sha256(json.dumps(["place", query, filters, _DOWNLOAD_RULES], sort_keys=True).encode()).hexdigest()
@@ -288,7 +290,7 @@ def graph_from_polygon(polygon: Any, *, cache_dir: str | Path | None = None,
     :func:`load_graph` reads an OSM file: unsimplified, with the motorbike's one-way rules
     (:func:`~medroute.travel.speeds.motorbike_oneway`) and access tags; then cut to the polygon
     as osmnx cuts its graphs. Cached as :func:`graph_from_place` is, and refused as it is when
-    the Overpass server answers with a remark.
+    the Overpass server answers with a remark or an HTTP error.
     """
     filters = _filters(custom_filter)
     key = hashlib.sha256(json.dumps(["polygon", polygon.wkt, filters, _DOWNLOAD_RULES]).encode()).hexdigest()
@@ -310,19 +312,30 @@ def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx
     :func:`_graph_from_osm_elements` and the graph cut to ``polygon``.
 
     An answer with a ``remark`` (a server timeout or memory limit) holds part of its ways at most,
-    and osmnx leaves it out of its cache with only a log warning; such a download is refused.
+    and osmnx leaves it out of its cache with only a log warning, as it does an HTTP error answer
+    with a JSON body (one without raises osmnx's own error); such a download is refused. osmnx
+    retries 429 and 504 answers itself.
 
     Raises
     ------
     GraphLoadError
-        Overpass answered a query with a remark, or no road node lies inside ``polygon``.
+        Overpass answered a query with a remark or an HTTP error other than 429 and 504, or no
+        road node lies inside ``polygon``.
     """
     import tempfile
 
     remarks: list[str] = []
 
-    def note_remark(response: Any, *_: Any, **__: Any) -> None:
-        """Keep the remark of an Overpass JSON answer (a requests response hook)."""
+    def check_answer(response: Any, *_: Any, **__: Any) -> None:
+        """Refuse an Overpass HTTP error answer osmnx does not retry, and keep the remark of a
+        JSON answer (a requests response hook)."""
+        if response.request.method != "POST":  # osmnx only POSTs to Overpass's interpreter
+            return
+        if not response.ok and response.status_code not in _OSMNX_RETRIES:
+            raise GraphLoadError(
+                f"road graph {where!r}: the Overpass server answered HTTP {response.status_code} "
+                f"{response.reason}: {_server_message(response)!r}; {_INCOMPLETE}, check the "
+                "custom_filter if you gave one, or use another Overpass server (osmnx.settings.overpass_url)")
         if b'"remark"' not in response.content:
             return
         try:
@@ -336,7 +349,7 @@ def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx
     saved = {name: getattr(ox.settings, name) for name in names}
     hooks = dict(saved["requests_kwargs"].get("hooks") or {})
     theirs = hooks.get("response") or []
-    hooks["response"] = [*([theirs] if callable(theirs) else theirs), note_remark]
+    hooks["response"] = [*([theirs] if callable(theirs) else theirs), check_answer]
     with tempfile.TemporaryDirectory() as tmp:
         ox.settings.use_cache, ox.settings.cache_folder, ox.settings.cache_only_mode = True, tmp, True
         ox.settings.requests_kwargs = {**saved["requests_kwargs"], "hooks": hooks}
@@ -353,8 +366,7 @@ def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx
         more = f" (and {len(remarks) - 1} more)" if len(remarks) > 1 else ""
         raise GraphLoadError(
             f"road graph {where!r}: the Overpass server answered with a remark: {remarks[0][:200]!r}{more}; "
-            "the road graph would be incomplete, so it was neither built nor cached. Retry later, ask "
-            "for a smaller area, or use another Overpass server (osmnx.settings.overpass_url)")
+            f"{_INCOMPLETE}, or use another Overpass server (osmnx.settings.overpass_url)")
     graph = _graph_from_osm_elements(elements, where)
     try:
         cut: nx.MultiDiGraph = ox.truncate.truncate_graph_polygon(graph, polygon, truncate_by_edge=False)
@@ -362,6 +374,26 @@ def _overpass_graph(polygon: Any, filters: list[str], ox: Any, where: str) -> nx
         raise GraphLoadError(f"road graph {where!r}: no road node inside the area ({exc}); "
                              "check the place or polygon (WGS84 longitude, latitude)") from exc
     return cut
+
+
+_OSMNX_RETRIES = frozenset({429, 504})
+"""HTTP statuses of an Overpass answer that osmnx waits on and asks again."""
+
+_INCOMPLETE = ("the road graph would be incomplete, so it was neither built nor cached. Retry later, ask "
+               "for a smaller area")
+
+
+def _server_message(response: Any) -> str:
+    """What an Overpass error answer says: its ``remark``, else its text without HTML markup, from
+    the first ``Error`` on (Overpass's error pages open with a licence note)."""
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and doc.get("remark"):
+        return str(doc["remark"])[:300]
+    text = " ".join(re.sub(r"<head>.*?</head>|<[^>]*>", "", response.text, flags=re.S).split())
+    return text[max(text.find("Error"), 0):][:300] or "(no message)"
 
 
 def _cached_download(key: str, cache_dir: str | Path | None, fetch: Any) -> nx.MultiDiGraph:
