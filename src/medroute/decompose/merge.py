@@ -1,15 +1,12 @@
 """One plan of the day from the plans of its parts: their routes and unassigned orders side by
-side (parts share no rider and no order), the figures added up. An order its part had no rider to
-carry (``no_rider``, ``no_coolbox_rider``) while the day has one comes back ``search_limit``."""
+side (parts share no rider and no order), the figures added up."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
-from ..model import Order, Problem
-from ..reasons import Reason
-from ..solution import Kpis, Solution, TravelSource, Unassigned
+from ..model import Problem
+from ..solution import Kpis, Solution, TravelSource
 from ..stats import SolveStats
 
 
@@ -39,27 +36,9 @@ def merge(problem: Problem, parts: Sequence[Solution], *, engine: str, seed: int
     rider_at = {r.id: i for i, r in enumerate(problem.riders)}
     order_at = {o.id: k for k, o in enumerate(problem.orders)}
     routes = sorted((r for p in parts for r in p.routes), key=lambda r: rider_at[r.rider])
-    unassigned = sorted((_for_the_day(problem, u) for p in parts for u in p.unassigned),
+    unassigned = sorted((u for p in parts for u in p.unassigned),
                         key=lambda u: order_at[u.order])
     kpis = merge_kpis(problem, [p.kpis for p in parts])
     return Solution(routes=tuple(routes), unassigned=tuple(unassigned), kpis=kpis, engine=engine, seed=seed,
                     solve_time_s=solve_time_s, notes=tuple(notes), stats=stats, travel=travel)
 
-
-def _may_carry(problem: Problem, o: Order) -> bool:
-    """Whether a rider of the day may carry ``o``: its locked rider or carrier if it has one, with a
-    cool box for a cold item."""
-    lock = o.picked_up_by or o.rider
-    riders = [problem.rider[lock]] if lock is not None else problem.riders
-    return any(not o.needs_coolbox or r.coolbox is not None for r in riders)
-
-
-def _for_the_day(problem: Problem, u: Unassigned) -> Unassigned:
-    """``u`` as the day's plan reports it: ``search_limit`` for an order its part had no rider to
-    carry, when a rider of the day may carry it (parts share out the riders, the search moves orders
-    across part borders while it has time)."""
-    if u.reason not in (Reason.NO_RIDER, Reason.NO_COOLBOX_RIDER) or not _may_carry(problem, problem.order[u.order]):
-        return u
-    return dataclasses.replace(u, reason=Reason.SEARCH_LIMIT, detail=(
-        f"order {u.order!r}: its part of the day has no rider who may carry it ({u.reason.value} there), the day "
-        "has; a longer search moves orders across part borders"))

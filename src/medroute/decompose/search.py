@@ -10,6 +10,8 @@
    order then belongs to the part of the rider who serves it, so orders and riders move across
    the border. A pair is tried again only after one of its parts changed. Rounds go on while
    the budget lasts and untried pairs remain.
+4. The parts' plans side by side are the day's (:mod:`~medroute.decompose.merge`), an order a
+   part's pre-check flagged reported with what holds for the whole day.
 
 Every decision depends only on the plans found, never on which worker finished first, so with a
 work budget (:func:`medroute.stop.MaxWork`, split among the tasks in fixed shares) the plan is
@@ -21,16 +23,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..compile import COST_SCALE, compile_problem
 from ..engines.base import carried_routes
-from ..model import Problem
+from ..model import Flag, Problem
 from ..reasons import Reason
 from ..schedule import build_solution, drop_untimable
-from ..solution import Solution, TravelSource
+from ..solution import Solution, TravelSource, Unassigned
 from ..stats import Progress, ProgressEvent, SolveStats, StageStats
 from ..stop import Budget, Meter, StopReason
 from .merge import merge
@@ -44,6 +46,11 @@ PLANNED_ROUNDS = 3
 """Border rounds the rest of the budget is shared over (later rounds get what is left)."""
 MIN_WORK = 0.05
 """Least work (reference seconds) worth a border round."""
+PRECHECK_REASONS = frozenset({Reason.NO_RIDER, Reason.NO_COOLBOX_RIDER, Reason.OVER_CAPACITY,
+                              Reason.BEYOND_TRIP_LIMIT, Reason.BUDGET_SHORTER_THAN_RIDE,
+                              Reason.WINDOW_UNREACHABLE, Reason.SHIFT})
+"""The reasons of a part's pre-check (about the order and the part's riders alone)."""
+_NONE_THERE = (Reason.NO_RIDER, Reason.NO_COOLBOX_RIDER)
 
 
 @dataclass(eq=False)
@@ -108,6 +115,7 @@ class Search:
         self.plans = [None] * len(parts)
         self.version = [0] * len(parts)
         self.order_index = {o.id: k for k, o in enumerate(self.problem.orders)}
+        self.rider_index = {r.id: i for i, r in enumerate(self.problem.riders)}
 
     # -- running tasks -------------------------------------------------------------------------
     def _wave(self, jobs: Sequence[_Job], fraction: float, *,
@@ -338,8 +346,8 @@ class Search:
         return StageStats(name, self.meter.elapsed() - started, work, stopped, objective)
 
     def result(self, *, engine: str, seed: int, solve_time_s: float) -> Solution:
-        """The day's plan."""
-        plans = [p for p in self.plans if p is not None]
+        """The day's plan, its unassigned reasons true for the whole day (:meth:`_for_the_day`)."""
+        plans = self._for_the_day()
         parts = len(self.partition.parts)
         sizes = [len(p.orders) for p in self.partition.parts]
         self.notes.insert(0, f"decomposed into {parts} part{'s' if parts != 1 else ''} of {min(sizes)}–{max(sizes)} "
@@ -349,6 +357,63 @@ class Search:
         travel = TravelSource(backend=self.travel.name, digest="")
         return merge(self.problem, plans, engine=engine, seed=seed, solve_time_s=solve_time_s, notes=self.notes,
                      stats=stats, travel=travel)
+
+    def _for_the_day(self) -> list[Solution]:
+        """The parts' plans, each order a part's pre-check flagged with a reason that holds for the
+        whole day.
+
+        A part's pre-check saw the part's riders only. Its flag holds for the day when every rider
+        of the day who may carry the order (:meth:`_carriers`) is in the part. Else the order is
+        pre-checked again with those riders: the day's flag if they cannot serve it either, else
+        ``search_limit`` (the detail names the part and its flag). An order its part had no rider
+        to carry (``no_rider``, ``no_coolbox_rider`` there) while the day has one is
+        ``search_limit`` without that travel. A ``shift`` the part's pre-check did not give (a
+        search's) is kept.
+        """
+        plans = [(p, plan) for p, plan in enumerate(self.plans) if plan is not None]
+        doubt: dict[str, tuple[int, Reason]] = {}  # order id → its part and the part's flag
+        for p, plan in plans:
+            own = set(self.partition.parts[p].riders)
+            mine = [u for u in plan.unassigned if u.reason in PRECHECK_REASONS
+                    and (not self._carriers(self.order_index[u.order]) <= own or (not own and self.problem.riders))]
+            shift = [self.order_index[u.order] for u in mine if u.reason == Reason.SHIFT]
+            flagged = self._flags(shift, own) if shift else {}
+            doubt |= {u.order: (p, u.reason) for u in mine if u.reason != Reason.SHIFT or u.order in flagged}
+        asked = [self.order_index[oid] for oid, (_, why) in doubt.items()
+                 if not (self._carriers(self.order_index[oid]) and why in _NONE_THERE)]
+        riders = {r for k in asked for r in self._carriers(k)} | {0}  # riders in the sub, as in the day
+        day = self._flags(asked, riders) if asked else {}
+        return [replace(plan, unassigned=tuple(self._reported(doubt, u, day) for u in plan.unassigned))
+                for _, plan in plans]
+
+    def _carriers(self, k: int) -> set[int]:
+        """The riders of the day who may carry order ``k`` (indices): its locked rider or carrier
+        if it has one, with a cool box for a cold item."""
+        o = self.problem.orders[k]
+        lock = o.picked_up_by or o.rider
+        riders = [self.rider_index[lock]] if lock is not None else range(len(self.problem.riders))
+        return {r for r in riders if not o.needs_coolbox or self.problem.riders[r].coolbox is not None}
+
+    def _flags(self, orders: Sequence[int], riders: Iterable[int]) -> dict[str, Flag]:
+        """The pre-check's flags of ``orders`` with ``riders`` (indices), by order id."""
+        sub = sub_problem(self.problem, orders, sorted(riders))
+        return {f.id: f for f in compile_problem(sub, self.travel.matrices(sub)).flagged.values()}
+
+    def _reported(self, doubt: Mapping[str, tuple[int, Reason]], u: Unassigned, day: Mapping[str, Flag]
+                  ) -> Unassigned:
+        """``u`` as the day's plan reports it (see :meth:`_for_the_day`)."""
+        if u.order not in doubt:
+            return u
+        if u.order in day:
+            flag = day[u.order]
+            return Unassigned(u.order, flag.reason, flag.message)
+        p = doubt[u.order][0]
+        ids = [repr(self.problem.riders[r].id) for r in self.partition.parts[p].riders]
+        riders = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "") if ids else "none"
+        return Unassigned(u.order, Reason.SEARCH_LIMIT, (
+            f"order {u.order!r}: not routed; part {p} of the day (riders {riders}) cannot serve it "
+            f"({u.reason.value} there: {u.detail or u.reason.text}); riders of other parts may carry it. A "
+            "longer search moves orders across part borders"))
 
 
 def _only(plan: Solution, sub: Problem) -> Solution:
