@@ -233,3 +233,38 @@ def test_a_window_missed_because_of_the_cold_budget_is_blamed_on_the_budget() ->
     assert inst.flagged == {}
     timed = schedule_route(inst, 0, [0, 1])
     assert isinstance(timed, Infeasible) and timed.reason == Reason.COLD_BUDGET
+
+
+def test_an_order_taken_off_a_malformed_route_is_not_reported_no_rider() -> None:
+    """An order on a rider who may not carry it (a cold item without a cool box, a lock to
+    another rider) or picked up and never delivered was reported no_rider (the route's
+    structural verdict), which the checker refutes: another rider may carry it."""
+    from medroute.schedule import drop_untimable
+
+    cold = Order("cold", "ph", B, temperature="refrigerated")
+    locked = Order("locked", "ph", B, rider="cool")
+    half = Order("half", "ph", C)
+    p = Problem(pharmacies=(Pharmacy("ph", A, handover_s=60),), orders=(cold, locked, half), max_trip_m=None,
+                riders=(Rider("cool", A, start_s=3600, coolbox=CoolBox()), Rider("plain", A, start_s=3600)))
+    inst = compiled(p)
+    assert inst.flagged == {}
+    routes, dropped, notes = drop_untimable(inst, [[2], [0, 3, 1, 4]], label="test")
+    assert routes == [[], []] and dropped == dict.fromkeys((0, 1, 2), Reason.SEARCH_LIMIT)
+    assert all("malformed" in n for n in notes)
+    assert check(p, build_solution(inst, routes, reasons=dropped), matrix(p)) == []
+
+
+def test_pyvrp_out_of_time_with_a_malformed_start_reports_true_reasons() -> None:
+    """PyVRP out of time returns its start; a start with a locked order on another rider came back
+    no_rider."""
+    pytest.importorskip("pyvrp")
+    from medroute import Solution, solve
+    from medroute.stop import MaxRuntime
+
+    p = Problem(pharmacies=(Pharmacy("ph", A, handover_s=60),), orders=(Order("o", "ph", B, rider="a"),),
+                riders=(Rider("a", A, start_s=3600), Rider("b", A, start_s=3600)), max_trip_m=None)
+    planned = solve(p, engine="greedy", time_limit=1, matrix=matrix(p))
+    wrong = Solution(routes=tuple(dataclasses.replace(r, rider="b") for r in planned.routes if r.orders))
+    got = solve(p, engine="pyvrp", stop=MaxRuntime(0.001), matrix=matrix(p), initial=wrong)
+    assert [(u.order, u.reason) for u in got.unassigned] == [("o", Reason.SEARCH_LIMIT)]
+    assert check(p, got, matrix(p)) == []

@@ -159,11 +159,14 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             movable = ([k for k in orders if k in lost] or [k for k in orders if inst.carried_by[k] < 0]
                        or [k for k in orders if k in inst.flagged] or orders)
             k = timed.order if timed.order in movable else movable[-1]
-            dropped[k] = lost[k].reason if k in lost else timed.reason
+            binding = lost[k].reason if k in lost else timed.reason
+            dropped[k] = _for_the_plan(inst, k, binding)
             seq = [v for v in seq if inst.order_of(v) != k]
             what = "already on board, left out by" if inst.carried_by[k] >= 0 else "taken off"
+            why = (f"its route does not time, {binding.value}" if dropped[k] == binding else "its route is malformed "
+                   "for it: picked up twice, never delivered or picked up, or on a rider who may not carry it")
             notes.append(f"{label}: order {inst.problem.orders[k].id!r} {what} rider "
-                         f"{inst.problem.riders[r].id!r} (dropped: its route does not time, {timed.reason.value})")
+                         f"{inst.problem.riders[r].id!r} (dropped: {why})")
         out.append(seq)
     routed = {inst.order_of(v) for seq in out for v in seq}
     for k in [k for k in range(inst.n) if 0 <= inst.carried_by[k] < len(out) and k not in routed
@@ -175,6 +178,16 @@ def drop_untimable(inst: Instance, routes: Sequence[Sequence[int]], *, label: st
             notes.append(f"{label}: order {inst.problem.orders[k].id!r} delivered by rider "
                          f"{inst.problem.riders[r].id!r} after all")
     return out, dropped, notes
+
+
+def _for_the_plan(inst: Instance, k: int, binding: Reason) -> Reason:
+    """The reason the plan gives order ``k``, taken off a route on ``binding``: a structural fault
+    of the route (:func:`schedule_route`'s ``no_rider`` or ``no_coolbox_rider``) says nothing
+    about the order when some rider may carry it: ``search_limit`` then (the search did not place
+    it well)."""
+    if binding in (Reason.NO_RIDER, Reason.NO_COOLBOX_RIDER) and inst.allowed[k].any():
+        return Reason.SEARCH_LIMIT
+    return binding
 
 
 def _reinsert_delivery(inst: Instance, r: int, seq: list[int], k: int) -> list[int] | None:
