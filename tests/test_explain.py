@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medroute import CoolBox, Location, MaxWork, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, solve
+from medroute import CoolBox, Location, MaxWork, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, check, solve
 from medroute.compile import Instance, compile_problem
 from medroute.explain import _route, _screen, _with, explain, explain_order
 from medroute.schedule import Infeasible, RouteTimes, node_routes, schedule_route
@@ -60,6 +61,21 @@ def test_window_missed_from_where_the_rider_is_is_the_shift_however_asked() -> N
 def test_a_rider_free_too_late_and_too_far_comes_back_shift(engine: str) -> None:
     (u,) = solve(_late_and_far(), engine=engine, time_limit=1).unassigned
     assert (u.order, u.reason) == ("a", Reason.SHIFT)
+
+
+@pytest.mark.parametrize("engine", ["greedy", "ortools"])
+def test_an_order_on_board_of_a_rider_free_too_late_and_too_far_is_window_unreachable(engine: str) -> None:
+    # The same order on the rider's bike: no other rider can take it and it rides from the rider's
+    # start, so no plan reaches its window (checked true); at the pharmacy it is shift (above).
+    p = _late_and_far()
+    p = p.replace(orders=(dataclasses.replace(p.orders[0], picked_up_by="r", picked_up_s=8 * H),))
+    inst = compile_problem(p)
+    assert inst.flagged[0].reason == Reason.WINDOW_UNREACHABLE
+    assert explain_order(inst, [[]], 0) == Reason.WINDOW_UNREACHABLE
+    assert "on board of rider 'r', free at 08:00" in inst.flagged[0].message
+    plan = solve(p, engine=engine, time_limit=1)
+    assert [(u.order, u.reason) for u in plan.unassigned] == [("a", Reason.WINDOW_UNREACHABLE)]
+    assert check(p, plan) == []
 
 
 def test_capacity_when_the_box_is_full_all_day() -> None:

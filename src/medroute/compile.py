@@ -316,8 +316,10 @@ def _flags(inst: Instance) -> dict[int, Flag]:
 
     No allowed rider, none it fits, a pharmacy farther from the door than the trip limit, a
     fastest direct ride longer than the most lenient out-of-fridge budget, or a door not reached
-    inside its windows even by a direct ride from the earliest pickup (from the carrier's start
-    for an order on board); then, for an order still at its pharmacy, no rider it fits who
+    inside its windows even by a direct ride from the earliest pickup (for an order on board, from
+    the carrier's start when the carrier is free: it can go with no other rider, so a carrier free
+    too late or too far away makes its window unreachable); then, for an order still at its
+    pharmacy, no rider it fits who
     serves it alone inside the shift (:func:`_alone_in_shift`: a pharmacy open only before or
     after every shift, a door window outside them, a door too far to reach and return from in the
     shift, a cold order whose cool-box riders are off shift then), :attr:`Reason.SHIFT`. Each rider's travel,
@@ -436,16 +438,21 @@ def _flag(inst: Instance, k: int, fits: bool, dist: int, ride: int, budget: int)
     if carrier < 0 and ride > budget:
         return Flag(Reason.BUDGET_SHORTER_THAN_RIDE, o.id, f"order {o.id!r}: direct ride {ride} s exceeds its "
                     f"out-of-fridge budget {budget} s")
-    if carrier < 0:
-        pickup = earliest_in(o.release_s, inst.windows[k])
-        if pickup is None:
-            return Flag(Reason.WINDOW_UNREACHABLE, o.id, f"order {o.id!r}: released at "
-                        f"{format_time(o.release_s)}, after pharmacy {o.pharmacy!r} closes")
-        earliest = pickup + int(inst.service[k]) + ride
-    else:
+    doors = inst.windows[inst.n + k]
+    if carrier >= 0:  # on board: no other rider can take it, so its carrier's day is the order's
         j = int(inst.node_loc[inst.n + k])
         earliest = int(inst.depart[carrier]) + int(inst.duration(carrier)[inst.start_loc[carrier], j])
-    doors = inst.windows[inst.n + k]
+        if earliest_in(earliest, doors) is None:
+            return Flag(Reason.WINDOW_UNREACHABLE, o.id, f"order {o.id!r}: on board of rider "
+                        f"{o.picked_up_by!r}, free at {format_time(int(inst.depart[carrier]))}: riding straight "
+                        f"from its start it reaches the door at {format_time(earliest)}, after its last window "
+                        f"closes at {format_time(doors[-1][1])}. Widen its door window, or free the rider earlier")
+        return None
+    pickup = earliest_in(o.release_s, inst.windows[k])
+    if pickup is None:
+        return Flag(Reason.WINDOW_UNREACHABLE, o.id, f"order {o.id!r}: released at "
+                    f"{format_time(o.release_s)}, after pharmacy {o.pharmacy!r} closes")
+    earliest = pickup + int(inst.service[k]) + ride
     if earliest_in(earliest, doors) is None:
         return Flag(Reason.WINDOW_UNREACHABLE, o.id, f"order {o.id!r}: cannot reach the door before "
                     f"{format_time(doors[-1][1])} even by direct travel (earliest {format_time(earliest)})")

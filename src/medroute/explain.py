@@ -2,8 +2,10 @@
 
 Single-order pre-checks come from :func:`medroute.precheck.precheck` (compiled into
 ``inst.flagged``) and are not repeated here: :func:`explain_order` gives a flagged order its flag's
-reason (an order whose riders are all free too late or too far away to reach its door window is
-:attr:`Reason.SHIFT`: the window is reachable from the pharmacy, the riders' day is what to change).
+reason (an order still at its pharmacy whose riders are all free too late or too far away to reach
+its door window is :attr:`Reason.SHIFT`: the window is reachable from the pharmacy, the riders' day
+is what to change; for an order already on board whose carrier is, it is
+:attr:`Reason.WINDOW_UNREACHABLE`: it can go with no other rider, from nowhere else).
 For an order the search dropped, :func:`explain` looks at every way to insert it into each allowed
 rider's route — pickup at every position, delivery at every later position; for an order already on
 board, its delivery at every position of its rider's route. Necessary tests rule most ways out

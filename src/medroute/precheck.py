@@ -3,7 +3,9 @@
 An order is flagged (not an error: it comes back unassigned with the reason) when no rider works,
 none has the cool box it needs or the room, its pharmacy is farther from the door than the trip
 limit, the direct ride is longer than its out-of-fridge budget, even a direct ride cannot reach
-the door inside its windows, or no rider it fits can serve it alone inside the shift (``shift``:
+the door inside its windows (for an order on board: from its carrier's start, once the carrier is
+free; a carrier free too late or too far away is ``window_unreachable``, as no other rider can take
+it), or an order still at its pharmacy no rider it fits can serve alone inside the shift (``shift``:
 the pharmacy is open only before or after every shift, the door windows lie outside them or
 every rider is free too late or too far away to reach them, the door is too far to reach and
 come back from in time, or the cool-box riders are off shift).

@@ -36,7 +36,8 @@ REASON_TEXT: Mapping[Reason, str] = MappingProxyType({
     Reason.OVER_CAPACITY: "Heavier or bulkier than every eligible rider's box or cool box.",
     Reason.BEYOND_TRIP_LIMIT: "Pharmacy → door is longer than the courier's trip limit (Go-Send: 40 km).",
     Reason.BUDGET_SHORTER_THAN_RIDE: "The out-of-fridge budget is shorter than the direct ride.",
-    Reason.WINDOW_UNREACHABLE: "No delivery window can be met even by riding straight from the pharmacy.",
+    Reason.WINDOW_UNREACHABLE: "No delivery window can be met even by riding straight from the pharmacy "
+                               "(for an item on board, from its rider's start once free).",
     Reason.SHIFT: "No rider's shift or working time leaves room for it.",
     Reason.TIME_WINDOW: "Routed riders cannot fit it inside its windows alongside the other orders.",
     Reason.CAPACITY: "Boxes were full when it could have been picked up.",
