@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from medroute import CoolBox, Location, MaxWork, Order, Pharmacy, Problem, Reason, Rider, TimeWindow, check, solve
 from medroute.compile import Instance, compile_problem
-from medroute.explain import _route, _screen, _with, explain, explain_order
+from medroute.explain import Screened, _route, _screen, _with, explain, explain_order
 from medroute.schedule import Infeasible, RouteTimes, node_routes, schedule_route
 from tests.strategies import coords
 
@@ -173,16 +174,24 @@ def test_the_ways_the_screen_rules_out_never_time(problem: Problem, engine: str)
             assert isinstance(ruled_out, Infeasible), (k, r, i, j)
 
 
-def test_a_packed_route_is_explained_without_timing_what_cannot_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    # One rider whose day is full of back-to-back doors; an order due mid-morning has no room.
+def _packed(extra: int = 1) -> tuple[Instance, list[int]]:
+    """One rider whose day is full of back-to-back doors, and ``extra`` orders due mid-morning for
+    which it has no room (the last order indices)."""
     doors = [Location(-8.2084 + 0.01 * (i % 2), 114.3662 + 0.01 * (i % 3)) for i in range(12)]
     orders = tuple(Order(f"o{i}", "ph", door, release_s=8 * H,
                          windows=(TimeWindow(8 * H + 900 * i, 8 * H + 900 * i + 300),))
                    for i, door in enumerate(doors))
-    late = Order("late", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(9 * H, 9 * H + 600),))
-    inst = _inst((*orders, late), (Rider("r", PH, start_s=8 * H, parcels=20),))
+    late = tuple(Order(f"late{i}", "ph", DOOR, release_s=8 * H, windows=(TimeWindow(9 * H, 9 * H + 600),))
+                 for i in range(extra))
+    inst = _inst((*orders, *late), (Rider("r", PH, start_s=8 * H, parcels=20),))
     route = [v for i in range(len(orders)) for v in (inst.pickup(i), inst.delivery(i))]
     assert not isinstance(schedule_route(inst, 0, route), Infeasible)
+    return inst, route
+
+
+def test_a_packed_route_is_explained_without_timing_what_cannot_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    inst, route = _packed()
+    orders = inst.n - 1
     timed: list[Sequence[int]] = []
 
     def counting(inst_: Instance, r: int, nodes: Sequence[int]) -> RouteTimes | Infeasible:
@@ -190,9 +199,26 @@ def test_a_packed_route_is_explained_without_timing_what_cannot_fit(monkeypatch:
         return schedule_route(inst_, r, nodes)
 
     monkeypatch.setattr("medroute.explain.schedule_route", counting)
-    assert explain(inst, [route]) == {len(orders): Reason.TIME_WINDOW}
+    assert explain(inst, [route]) == {orders: Reason.TIME_WINDOW}
     ways = (len(route) + 1) * (len(route) + 2) // 2
     assert len(timed) < ways // 10  # the plan's route, and the few ways the tests cannot rule out
+
+
+def test_a_deadline_keeps_the_batches_explained_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of one order; the clock runs out once the first has been screened.
+    inst, route = _packed(extra=3)
+    screened: list[int] = []
+
+    def screen(*args: Any) -> list[Screened]:
+        screened.append(1)
+        return _screen(*args)
+
+    monkeypatch.setattr("medroute.explain.BATCH", 1)
+    monkeypatch.setattr("medroute.explain._screen", screen)
+    monkeypatch.setattr("medroute.explain.perf_counter", lambda: 1e9 if screened else 0.0)
+    first, *rest = range(inst.n - 3, inst.n)
+    got = explain(inst, [route], engine_reasons=dict.fromkeys(rest, Reason.CAPACITY), deadline=1.0)
+    assert got == {first: Reason.TIME_WINDOW} | dict.fromkeys(rest, Reason.CAPACITY)
 
 
 def test_the_screen_rules_out_a_ride_longer_than_the_budget_and_keeps_the_direct_one() -> None:

@@ -32,10 +32,10 @@ engine's reason (or ``SEARCH_LIMIT``).
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -303,34 +303,52 @@ def explain_order(inst: Instance, routes: Sequence[Sequence[int]], k: int, *,
     return _explain(inst, routes, [k], {}, max_trials, deadline)[k]
 
 
+BATCH = 64
+"""Orders screened together (route by route) before their insertions are timed: enough to spread
+the cost of the arrays, few enough that a deadline leaves the orders before it explained."""
+
+
 def _explain(inst: Instance, routes: Sequence[Sequence[int]], ks: Sequence[int], engine_reasons: Mapping[int, Reason],
              max_trials: int, deadline: float | None) -> dict[int, Reason]:
-    """The reasons of orders ``ks`` (none on a route): each rider's route screened for all of them
-    at once, then each order's passing ways timed exactly; an order not screened on every rider of
-    its by ``deadline`` keeps its ``engine_reasons`` entry (or ``SEARCH_LIMIT``)."""
+    """The reasons of orders ``ks`` (none on a route), :data:`BATCH` at a time: each rider's route
+    screened for the batch's orders at once; the orders with no way through the tests are decided
+    at once, the others' passing ways are timed exactly once every batch is screened. An order not
+    decided by ``deadline`` keeps its ``engine_reasons`` entry (or ``SEARCH_LIMIT``)."""
     riders = {k: [int(inst.carried_by[k])] if inst.carried_by[k] >= 0 else np.flatnonzero(inst.allowed[k]).tolist()
               for k in ks}
     cap = {k: max(30, max_trials // len(rs)) for k, rs in riders.items() if rs}
-    found: dict[int, list[tuple[int, _Base, Screened]]] = {k: [] for k in ks}
-    for r in sorted({r for rs in riders.values() for r in rs}):
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-        base = _base(inst, routes, r)
-        mine = [k for k in ks if r in riders[k]]
-        if base.bounds is None:  # the rider's day does not time even without it
-            assert isinstance(base.times, Infeasible)
-            for k in mine:
-                found[k].append((r, base, (Counter({base.times.reason: 1}), [], 0)))
-            continue
-        for k, screened in zip(mine, _screen(inst, r, base.bounds, mine, max(cap[k] for k in mine)), strict=True):
-            found[k].append((r, base, screened))
+    bases: dict[int, _Base] = {}
     out: dict[int, Reason] = {}
-    for k in ks:
-        if not riders[k]:
-            out[k] = Reason.NO_RIDER
-            continue
-        reason = _timed(inst, k, found[k], cap[k], deadline) if len(found[k]) == len(riders[k]) else None
-        out[k] = engine_reasons.get(k, Reason.SEARCH_LIMIT) if reason is None else reason
+    pending: dict[int, list[tuple[int, _Base, Screened]]] = {}
+    for start in range(0, len(ks), BATCH):
+        batch = ks[start:start + BATCH]
+        by_rider: dict[int, list[int]] = {}
+        for k in batch:
+            for r in riders[k]:
+                by_rider.setdefault(r, []).append(k)
+        found: dict[int, list[tuple[int, _Base, Screened]]] = {k: [] for k in batch}
+        for r, mine in sorted(by_rider.items()):
+            if deadline is not None and perf_counter() > deadline:
+                break
+            base = bases[r] if r in bases else bases.setdefault(r, _base(inst, routes, r))
+            if base.bounds is None:  # the rider's day does not time even without it
+                assert isinstance(base.times, Infeasible)
+                for k in mine:
+                    found[k].append((r, base, (Counter({base.times.reason: 1}), [], 0)))
+                continue
+            for k, screened in zip(mine, _screen(inst, r, base.bounds, mine, max(cap[k] for k in mine)), strict=True):
+                found[k].append((r, base, screened))
+        for k in batch:
+            if not riders[k]:
+                out[k] = Reason.NO_RIDER
+            elif len(found[k]) < len(riders[k]):
+                out[k] = engine_reasons.get(k, Reason.SEARCH_LIMIT)
+            elif any(passed for _, _, (_, _, passed) in found[k]):
+                pending[k] = found[k]  # timed once every batch is screened: the others need no timing
+            else:
+                out[k] = _timed(inst, k, found[k], cap[k], deadline) or Reason.SEARCH_LIMIT
+    for k, ways in pending.items():
+        out[k] = _timed(inst, k, ways, cap[k], deadline) or engine_reasons.get(k, Reason.SEARCH_LIMIT)
     return out
 
 
@@ -344,7 +362,7 @@ def _timed(inst: Instance, k: int, found: Sequence[tuple[int, _Base, Screened]],
     for r, base, (screened, ways, _) in found:
         why.update(screened)
         for i, j in ways[:cap]:
-            if deadline is not None and time.perf_counter() > deadline:
+            if deadline is not None and perf_counter() > deadline:
                 return None
             cand = _with(base.seq, p, d, i, j)
             res = schedule_route(inst, r, cand)

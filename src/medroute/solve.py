@@ -25,10 +25,11 @@ RESERVE_SHARE = 0.03
 """Share of a clock budget (at most :data:`RESERVE_S`) kept from the engine for explaining and
 timing its plan; what they take beyond it falls in the 5 % + 1 s the limit allows."""
 RESERVE_S = 0.5
-EXPLAIN_MIN_S = 0.1
+EXPLAIN_MIN_S = 0.3
 """Seconds :func:`~medroute.explain.explain` always has, even when the engine (or a loaded
-machine) used up the reserve: without them every order left out of a short solve kept the
-engine's ``search_limit``. They come out of the 1 s the limit allows past it."""
+machine) used up the reserve: without them every order left out kept the engine's
+``search_limit``; in this time a few hundred orders left out of full routes are explained. They
+come out of the 1 s the limit allows past it."""
 
 
 def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: Real | None = None,
