@@ -2,9 +2,9 @@
 from osmnx downloads (answered offline from the same cases).
 
 Each case is a square of roads: a direct way from ``a`` to ``b`` (through a middle node ``m``)
-carrying the tags under test, and an untagged residential detour three times as long. Whether the
-fastest ride ``a → b`` and ``b → a`` takes the direct way says whether the tags leave it open in
-that direction.
+carrying the tags under test (over ``highway=residential``; ``None`` removes a tag), and an
+untagged residential detour twice as long. Whether the fastest ride ``a → b`` and ``b → a`` takes
+the direct way says whether the tags leave it open in that direction.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from medroute.travel.speeds import (
     EXCLUDED_HIGHWAYS,
     OPEN_ACCESS,
     OPEN_CONSTRUCTION,
+    ROUTE_SPEEDS_KMH,
 )
 
 pytest.importorskip("osmnx", reason="the osm extra (osmnx) is not installed")
@@ -36,7 +37,7 @@ STEP = 0.002
 """Side of the detour's short legs, degrees (≈ 220 m); the direct way is twice as long."""
 
 # (way tags of the direct road, tags of its middle node, open a → b, open b → a)
-CASES: dict[str, tuple[dict[str, str], dict[str, str], bool, bool]] = {
+CASES: dict[str, tuple[dict[str, str | None], dict[str, str], bool, bool]] = {
     "untagged": ({}, {}, True, True),
     "access=no": ({"access": "no"}, {}, False, False),
     "access=private": ({"access": "private"}, {}, False, False),
@@ -84,6 +85,9 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], bool, bool]] = {
     "highway=construction": ({"highway": "construction"}, {}, False, False),
     "highway=proposed": ({"highway": "proposed"}, {}, False, False),
     "proposed=secondary on a built road": ({"proposed": "secondary"}, {}, True, True),
+    "building outline": ({"highway": None, "building": "yes"}, {}, False, False),
+    "route=bus without highway": ({"highway": None, "route": "bus"}, {}, False, False),
+    "route=ferry on a road": ({"route": "ferry"}, {}, False, False),  # 5 km/h: the detour is faster
 }
 
 
@@ -99,8 +103,8 @@ def _elements() -> tuple[list[dict[str, Any]], dict[str, tuple[Location, Locatio
         ids = {k: 10 * i + j + 1 for j, k in enumerate(pts)}
         elements += [{"type": "node", "id": ids[k], "lat": lat, "lon": lon, "tags": node_tags if k == "m" else {}}
                      for k, (lat, lon) in pts.items()]
-        elements.append({"type": "way", "id": 2 * i + 1, "nodes": [ids[k] for k in "amb"],
-                         "tags": {"highway": "residential", **way_tags}})
+        tags = {k: v for k, v in {"highway": "residential", **way_tags}.items() if v is not None}
+        elements.append({"type": "way", "id": 2 * i + 1, "nodes": [ids[k] for k in "amb"], "tags": tags})
         elements.append({"type": "way", "id": 2 * i + 2, "nodes": [ids[k] for k in "adcb"],
                          "tags": {"highway": "residential"}})
         places[name] = (Location(*pts["a"]), Location(*pts["b"]))
@@ -188,6 +192,47 @@ def test_osrm_from_a_graph_keeps_the_access_tags(access_town: AccessTown, tmp_pa
         assert _direct(osrm.matrix([a, b]).durations_s) == CASES[case][2:], case
 
 
+@pytest.fixture(scope="module")
+def ferry_crossing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Location, Location]:
+    """An OSM file of a ferry (``route=ferry``, no ``highway``) from ``a`` to ``b`` and a road to
+    each (OSRM starts no ride on a ferry); ``a`` and ``b``."""
+    path = tmp_path_factory.mktemp("ferry") / "ferry.osm"
+    a, b = Location(-8.0, 114.0), Location(-8.0, 114.0 + 2 * STEP)
+    ends = (Location(-8.0 - STEP, 114.0), Location(-8.0 - STEP, 114.0 + 2 * STEP))
+    nodes = "".join(f'<node id="{i}" lat="{p.lat}" lon="{p.lon}"/>' for i, p in enumerate((a, b, *ends), 1))
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n' + nodes
+                    + '<way id="1"><nd ref="1"/><nd ref="2"/><tag k="route" v="ferry"/></way>'
+                    + '<way id="2"><nd ref="3"/><nd ref="1"/><tag k="highway" v="residential"/></way>'
+                    + '<way id="3"><nd ref="2"/><nd ref="4"/><tag k="highway" v="residential"/></way>'
+                    + "\n</osm>\n", encoding="utf-8")
+    return path, a, b
+
+
+@pytest.mark.parametrize("source", ["osm file", "osm GraphML", "osrm file", "osrm graph"])
+def test_ferry_without_highway_rides_at_the_profiles_ferry_speed(
+        source: str, ferry_crossing: tuple[Path, Location, Location], tmp_path: Path) -> None:
+    from medroute.geo import haversine_m
+    from medroute.travel.osm_load import load_graph
+
+    path, a, b = ferry_crossing
+    backend: Any
+    if source == "osm file":
+        backend = GraphBackend(path)
+    elif source == "osm GraphML":
+        ox: Any = pytest.importorskip("osmnx")
+        ox.save_graphml(load_graph(path), tmp_path / "ferry.graphml")
+        backend = GraphBackend(tmp_path / "ferry.graphml")
+    else:
+        pytest.importorskip("osrm", reason="the osrm extra (osrm-bindings) is not installed")
+        from medroute.travel.osrm import OsrmBackend, build_dataset
+
+        backend = OsrmBackend(dataset=build_dataset(path if source == "osrm file" else load_graph(path),
+                                                    cache_dir=tmp_path))
+    ferry_s = float(haversine_m(a.lat, a.lon, b.lat, b.lon)) / (ROUTE_SPEEDS_KMH["ferry"] / 3.6)
+    durations = backend.matrix([a, b]).durations_s
+    assert abs(durations[0][1] - ferry_s) <= 2 and abs(durations[1][0] - ferry_s) <= 2
+
+
 def test_python_access_sets_are_the_profiles() -> None:
     lua = (Path(__file__).parents[2] / "src/medroute/travel/profiles/motorbike.lua").read_text()
 
@@ -208,6 +253,11 @@ def test_python_access_sets_are_the_profiles() -> None:
     assert {"construction", "proposed"} <= EXCLUDED_HIGHWAYS <= lua_set("avoid")
     assert dict(CLOSED_WAY_TAGS) == {"area": {"yes"}, "service": {"emergency_access"}, "oneway": {"reversible"},
                                      "impassable": {"yes"}, "status": {"impassable"}, "railway": {"construction"}}
+    routes = re.search(r"route_speeds = \{([^}]*)\}", lua)
+    assert routes is not None
+    assert {k: float(v) for k, v in re.findall(r"(\w+) = (\d+(?:\.\d+)?)", routes.group(1))} == ROUTE_SPEEDS_KMH
+    # a way without highway is dropped unless its route is set (and ridden only at a route speed)
+    assert "if (not data.highway or data.highway == '') and (not data.route or data.route == '') then" in lua
     hierarchy = re.search(r"access_tags_hierarchy = Sequence \{([^}]*)\}", lua)
     assert hierarchy is not None and re.findall(r"'([^']+)'", hierarchy.group(1)) == list(ACCESS_KEYS)
 
@@ -352,7 +402,8 @@ def test_download_filter_keeps_what_the_motorbike_rules_may_open(overpass: _Fake
         "service=emergency_access", "service=emergency_access access=yes", "oneway=reversible",
         "oneway=reversible oneway:motorcycle=yes", "impassable=yes", "impassable=yes motorcycle=yes",
         "status=impassable", "construction=yes", "construction=residential access=yes",
-        "construction=minor;yes", "railway=construction", "highway=construction", "highway=proposed"}
+        "construction=minor;yes", "railway=construction", "highway=construction", "highway=proposed",
+        "building outline", "route=bus without highway"}
     assert {name for name in CASES if direct[name] not in overpass.ways} == left_out
 
 

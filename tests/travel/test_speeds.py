@@ -34,6 +34,16 @@ def test_edge_speed_rules() -> None:
     assert edge_speed_kmh(["track", "residential"], None, MOTORBIKE_SPEEDS_KMH) == 15.0
 
 
+def test_osm_way_without_highway_is_no_road_unless_a_ferry() -> None:
+    assert edge_speed_kmh(None, None, MOTORBIKE_SPEEDS_KMH, osm_way=True) is None
+    assert edge_speed_kmh("", None, MOTORBIKE_SPEEDS_KMH, osm_way=True) is None
+    assert edge_speed_kmh(None, None, MOTORBIKE_SPEEDS_KMH, route="bus", osm_way=True) is None
+    assert edge_speed_kmh(None, None, MOTORBIKE_SPEEDS_KMH, route="ferry", osm_way=True) == 5.0
+    assert edge_speed_kmh("residential", "4", MOTORBIKE_SPEEDS_KMH, route="ferry", osm_way=True) == 4.0
+    assert edge_speed_kmh("footway", None, MOTORBIKE_SPEEDS_KMH, route="ferry", osm_way=True) is None
+    assert edge_speed_kmh(None, None, MOTORBIKE_SPEEDS_KMH, route="ferry", access="no", osm_way=True) is None
+
+
 def test_motorbike_network_is_wider_than_drive() -> None:
     for cls in ("service", "track", "living_street"):
         assert cls in MOTORBIKE_SPEEDS_KMH

@@ -50,6 +50,7 @@ from .speeds import (
     checked_speeds,
     closed_way,
     edge_speed_kmh,
+    from_osm_way,
     motorbike_access,
     speed_changes,
 )
@@ -127,9 +128,11 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     Edges of excluded classes, closed to motorbikes (:func:`~medroute.travel.speeds.motorbike_access`)
     or closed to every vehicle (``area=yes``, ``service=emergency_access``, ``oneway=reversible``,
     ``impassable=yes``, ``construction=*``, ...: :func:`~medroute.travel.speeds.closed_way`) are
-    dropped; so is every node closed to motorbikes (a barrier such as a gate with
-    ``access=private``), with its edges, so that no route passes through it. Parallel edges keep
-    the fastest. Nodes left without edges are dropped.
+    dropped, and so are edges of OSM ways (they have an ``osmid``) without a ``highway`` tag (a
+    building outline), unless a ``route`` of :data:`~medroute.travel.speeds.ROUTE_SPEEDS_KMH`
+    (a ferry) rides them at its speed, as the OSRM profile does; so is every node closed to
+    motorbikes (a barrier such as a gate with ``access=private``), with its edges, so that no
+    route passes through it. Parallel edges keep the fastest. Nodes left without edges are dropped.
 
     Parameters
     ----------
@@ -139,7 +142,8 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
         Running speed per ``highway`` class, km/h (default
         :data:`~medroute.travel.speeds.MOTORBIKE_SPEEDS_KMH`).
     unknown_kmh
-        Speed for edges whose class is missing or unknown, km/h.
+        Speed for edges whose class is unknown, or missing on an edge that is not from an OSM way
+        (a GeoJSON road line), km/h.
     """
     speeds_kmh = checked_speeds(speeds_kmh, unknown_kmh, where="osm")
     index: dict[Any, int] = {}
@@ -152,7 +156,8 @@ def compile_graph(graph: nx.MultiDiGraph, *, speeds_kmh: Mapping[str, float] = M
     barriers = {n for n, d in graph.nodes(data=True) if motorbike_access(d) in EXCLUDED_ACCESS}
     for u, v, data in graph.edges(data=True):
         speed = edge_speed_kmh(data.get("highway"), data.get("maxspeed"), speeds_kmh,
-                               unknown_kmh=unknown_kmh, access=motorbike_access(data))
+                               unknown_kmh=unknown_kmh, access=motorbike_access(data), route=data.get("route"),
+                               osm_way=from_osm_way(data))
         if speed is None or closed_way(data) or u == v or u in barriers or v in barriers:
             continue
         us.append(index.setdefault(u, len(index)))

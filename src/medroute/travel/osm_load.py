@@ -2,7 +2,7 @@
 
 Every loader returns a :class:`networkx.MultiDiGraph` in osmnx's convention: nodes carry ``x``
 (longitude, degrees) and ``y`` (latitude, degrees); edges carry ``length`` (metres) and, where
-known, ``highway``, ``maxspeed``, ``geometry``, the access tags a motorbike obeys
+known, ``highway``, ``maxspeed``, ``geometry``, ``route`` (a ferry), the access tags a motorbike obeys
 (:data:`~medroute.travel.speeds.ACCESS_KEYS`) and the tags that close a way
 (:data:`~medroute.travel.speeds.CLOSED_WAY_TAGS`, ``construction``; the way's own ``oneway`` as
 :data:`~medroute.travel.speeds.OSM_ONEWAY`); nodes carry ``barrier`` and those access tags.
@@ -191,10 +191,10 @@ def motorbike_way_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
 @contextlib.contextmanager
 def motorbike_osm_tags(ox: Any) -> Iterator[None]:
     """Within the block osmnx keeps the access tags a motorbike obeys on ways and nodes, the tags
-    that close a way (and its own ``oneway``, see :func:`motorbike_way_tags`) on ways, and
-    ``barrier`` on nodes (by default it keeps only ``access``, ``area`` and ``service``)."""
+    that close a way (and its own ``oneway``, see :func:`motorbike_way_tags`) and ``route`` (a
+    ferry) on ways, and ``barrier`` on nodes (by default it keeps only ``access``, ``area`` and ``service``)."""
     saved = ox.settings.useful_tags_way, ox.settings.useful_tags_node
-    way_keys = (*ACCESS_KEYS, *CLOSED_WAY_TAGS, "construction", OSM_ONEWAY)
+    way_keys = (*ACCESS_KEYS, *CLOSED_WAY_TAGS, "construction", "route", OSM_ONEWAY)
     ox.settings.useful_tags_way = [*saved[0], *(k for k in way_keys if k not in saved[0])]
     ox.settings.useful_tags_node = [*saved[1], *(k for k in ("barrier", *ACCESS_KEYS) if k not in saved[1])]
     try:
@@ -244,7 +244,7 @@ def _cache_root(cache_dir: str | Path | None) -> Path:
     return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
 
-_DOWNLOAD_RULES = "ways read by motorbike_way_tags, with the tags that close a way"
+_DOWNLOAD_RULES = "ways read by motorbike_way_tags, with the tags that close a way and route"
 """Part of a download's cache key: how its ways became edges."""
 
 

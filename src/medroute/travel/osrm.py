@@ -47,8 +47,10 @@ from .speeds import (
     ACCESS_KEYS,
     CLOSED_WAY_TAGS,
     MOTORBIKE_SPEEDS_KMH,
+    ROUTE_SPEEDS_KMH,
     UNKNOWN_CLASS_KMH,
     checked_speeds,
+    from_osm_way,
     highway_class,
     parse_maxspeed_kmh,
     speed_changes,
@@ -117,7 +119,9 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write a road graph as OSM XML that ``osrm-extract`` reads.
 
     One way per road: both directions present → a two-way way, one direction → ``oneway=yes``.
-    ``highway`` (``unclassified`` when unknown), ``maxspeed`` (km/h), the access tags
+    ``highway`` (``unclassified`` when unknown; an OSM way's edge without it is left out, as the
+    profile leaves it out, unless its ``route`` is a ferry's, which is written:
+    :data:`~medroute.travel.speeds.ROUTE_SPEEDS_KMH`), ``maxspeed`` (km/h), the access tags
     (:data:`~medroute.travel.speeds.ACCESS_KEYS`) and the tags that close a way
     (:data:`~medroute.travel.speeds.CLOSED_WAY_TAGS`, ``construction``; ``oneway=reversible`` from
     the way's own ``oneway``, :func:`~medroute.travel.speeds.way_tag`) of edges, and ``barrier`` and
@@ -143,7 +147,10 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     done: set[tuple[Any, Any]] = set()
     way_id = 0
     for u, v, data in graph.edges(data=True):
-        if (u, v) in done or u == v:
+        highway = highway_class(data.get("highway"))
+        route = highway_class(data.get("route"))
+        ferry = route in ROUTE_SPEEDS_KMH
+        if (u, v) in done or u == v or (not highway and not ferry and from_osm_way(data)):
             continue
         two_way = graph.has_edge(v, u)
         done.add((u, v))
@@ -158,7 +165,9 @@ def write_osm_xml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
                 refs.append(next_id[0])
         refs.append(node_id(v))
         way_id += 1
-        tags = {"highway": highway_class(data.get("highway")) or "unclassified"}
+        tags = {"highway": highway} if highway else {} if ferry else {"highway": "unclassified"}
+        if ferry and route:
+            tags["route"] = route
         cap = parse_maxspeed_kmh(data.get("maxspeed"))
         if cap is not None:
             tags["maxspeed"] = f"{cap:g}"

@@ -51,7 +51,15 @@ MOTORBIKE_SPEEDS_KMH: Mapping[str, float] = {
 
 UNKNOWN_CLASS_KMH = 30.0
 """Speed for a road with no class (e.g. attribute-less GeoJSON lines), km/h: the middle of
-domain.md's "~25–35 km/h in town" (E). Equal to ``unclassified``."""
+domain.md's "~25–35 km/h in town" (E). Equal to ``unclassified``. An OSM way without a ``highway``
+tag is no road (a building outline, a river bank): it is not ridden, unless it is a route of
+:data:`ROUTE_SPEEDS_KMH`."""
+
+ROUTE_SPEEDS_KMH: Mapping[str, float] = {"ferry": 5.0, "shuttle_train": 10.0}
+"""Speed on an OSM way with one of these ``route`` values, km/h, with or without a ``highway`` tag:
+the OSRM profile's ``route_speeds`` (a ferry, a car train), capped by ``maxspeed`` as a road is.
+The profile takes a ferry's ``duration`` tag, when it has one, as the time of the whole way; the
+``osm`` backend does not read it."""
 
 EXCLUDED_HIGHWAYS = frozenset({
     "motorway", "motorway_link", "footway", "pedestrian", "steps", "cycleway", "bridleway",
@@ -203,21 +211,35 @@ def highway_class(value: object) -> str | None:
 
 
 def edge_speed_kmh(highway: object, maxspeed: object, speeds_kmh: Mapping[str, float], *,
-                   unknown_kmh: float = UNKNOWN_CLASS_KMH, access: object = None) -> float | None:
-    """Speed on an edge, km/h: its class speed capped by its ``maxspeed`` tag.
+                   unknown_kmh: float = UNKNOWN_CLASS_KMH, access: object = None, route: object = None,
+                   osm_way: bool = False) -> float | None:
+    """Speed on an edge, km/h: its class speed (its route's, :data:`ROUTE_SPEEDS_KMH`, on a ferry)
+    capped by its ``maxspeed`` tag.
 
-    ``None`` means the edge is not part of the motorbike network (excluded class, or an
-    ``access`` value -- the one :func:`motorbike_access` finds -- that closes it). A class missing
-    from ``speeds_kmh`` (or no class at all) rides at ``unknown_kmh``.
+    ``None`` means the edge is not part of the motorbike network (excluded class, an ``access``
+    value -- the one :func:`motorbike_access` finds -- that closes it, or, on an ``osm_way``, no
+    ``highway`` tag and no route of :data:`ROUTE_SPEEDS_KMH`). A class missing from
+    ``speeds_kmh`` (or no class at all, on an edge that is not an ``osm_way``) rides at
+    ``unknown_kmh``.
     """
-    cls = highway_class(highway)
+    cls = highway_class(highway) or None
     if cls in EXCLUDED_HIGHWAYS:
         return None
     if highway_class(access) in EXCLUDED_ACCESS:
         return None
-    speed = unknown_kmh if cls is None else speeds_kmh.get(cls, unknown_kmh)
+    speed = ROUTE_SPEEDS_KMH.get(highway_class(route) or "")
+    if speed is None:
+        if cls is None and osm_way:
+            return None
+        speed = unknown_kmh if cls is None else speeds_kmh.get(cls, unknown_kmh)
     cap = parse_maxspeed_kmh(maxspeed)
     return min(speed, cap) if cap is not None else speed
+
+
+def from_osm_way(edge: Mapping[str, object]) -> bool:
+    """Whether a graph edge with these attributes comes from an OSM way: osmnx gives it the way's
+    ``osmid`` (a GeoJSON road line has none)."""
+    return edge.get("osmid") is not None
 
 
 def way_tag(tags: Mapping[str, object], key: str) -> str | None:
