@@ -9,12 +9,14 @@ from collections.abc import Callable, Sequence
 import pytest
 
 import medroute
-from medroute import EngineError, Location, Order, Pharmacy, Problem, Rider, TimeWindow
+from medroute import CoolBox, EngineError, Location, Order, Pharmacy, Problem, Rider, TimeWindow
 from medroute.compile import Instance
 from medroute.engines import registry
 from medroute.engines.base import SUPPORTED, EngineResult, Support
 from medroute.errors import InvalidProblemError
 from medroute.scalars import Real
+from medroute.solution import Route, Solution, StopKind
+from medroute.solution import Stop as Visit
 from medroute.solve import solve
 from medroute.stats import Progress, ProgressEvent
 from medroute.stop import Budget, MaxRuntime, MaxWork, Meter, NoImprovement, Stop, StopReason
@@ -153,6 +155,74 @@ def test_untimable_routes_lose_the_blamed_order_not_the_plan() -> None:
     assert [(u.order, u.reason) for u in s.unassigned] == [("b", Reason.TIME_WINDOW)]
     assert any("'b' taken off rider 'r'" in n for n in s.notes)
     assert check(p, s) == []
+
+
+def _visit(kind: str, order: str) -> Visit:
+    return Visit(StopKind(kind), order, 0, 0, 0)
+
+
+def _start(*routes: tuple[str, str]) -> Solution:
+    """A start plan by hand: per rider, its visits as ``"p:order d:order ..."``."""
+    return Solution(routes=tuple(Route(rider, tuple(_visit("pickup" if v[0] == "p" else "delivery", v[2:])
+                                                    for v in visits.split()))
+                                 for rider, visits in routes))
+
+
+def _two_riders() -> Problem:
+    home = Location(-8.2090, 114.3670)
+    orders = tuple(Order(f"o{i}", "ph", Location(-8.22 - 0.01 * i, 114.37), release_s=8 * H) for i in range(4))
+    orders += (Order("onb", "ph", Location(-8.25, 114.37), picked_up_by="b", picked_up_s=7 * H),
+               Order("mine", "ph", Location(-8.25, 114.37), release_s=8 * H, rider="b"))
+    return Problem(pharmacies=(Pharmacy("ph", Location(-8.2084, 114.3662)),), orders=orders,
+                   riders=(Rider("a", home, start_s=7 * H), Rider("b", home, start_s=7 * H)))
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools", "greedy", "alns"])
+def test_a_start_plan_with_a_pickup_never_delivered_leaves_that_order_out_of_the_start(engine: str) -> None:
+    """A start plan is a hint: the order it picks up and never delivers is left out of the start
+    with a note naming it, its rider and the fault; the rest of the start is used (PyVRP raised
+    its own "unpaired pickup and delivery", OR-Tools dropped the whole start)."""
+    from medroute import check
+
+    p = _two_riders()
+    s = solve(p, engine=engine, stop=MaxWork(0.2), initial=_start(("a", "p:o0 d:o0 p:o3"), ("b", "d:onb")))
+    assert s.notes[0] == ("initial plan: order 'o3' on rider 'a' is picked up but not delivered; it is left out of "
+                          "the start")
+    assert not any("initial" in n for n in s.notes[1:]) and not any("could not" in n for n in s.notes)
+    assert sorted(s.served) == ["mine", "o0", "o1", "o2", "o3", "onb"]
+    assert check(p, s) == []
+
+
+def test_a_start_plan_s_faults_are_each_named_and_left_out() -> None:
+    p = _two_riders()
+    start = _start(("a", "d:o0 p:o0 p:o1 d:o1 d:onb p:zz d:zz p:o2 d:o2 p:o2 d:o2 p:mine d:mine"),
+                   ("b", "p:o1 d:o1 d:o3"),
+                   ("z", "p:o3 d:o3"), ("b", "p:o0 d:o0"))
+    s = solve(p, engine="pyvrp", stop=MaxWork(0.2), initial=start)
+    assert [n for n in s.notes if n.startswith("initial plan")] == [
+        "initial plan: rider 'z' is not in the problem; its route is left out of the start",
+        "initial plan: rider 'b' has a second route; it is left out of the start",
+        "initial plan: order 'o0' on rider 'a' is delivered before it is picked up; it is left out of the start",
+        "initial plan: order 'o1' on rider 'a' is also on rider 'b'; it is left out of the start",
+        "initial plan: order 'onb' on rider 'a' is already on board of rider 'b'; it is left out of the start",
+        "initial plan: order 'zz' on rider 'a' is not in the problem; it is left out of the start",
+        "initial plan: order 'o2' on rider 'a' is visited 4 times (a pickup and a delivery each once); it is left "
+        "out of the start",
+        "initial plan: order 'mine' on rider 'a' is locked to rider 'b'; it is left out of the start",
+        "initial plan: order 'o1' on rider 'b' is also on rider 'a'; it is left out of the start",
+        "initial plan: order 'o3' on rider 'b' is delivered but not picked up; it is left out of the start"]
+    assert sorted(s.served) == ["mine", "o0", "o1", "o2", "o3", "onb"]
+
+
+def test_a_start_plan_with_a_cold_order_on_a_rider_without_a_cool_box_leaves_it_out_of_the_start() -> None:
+    home = Location(-8.2090, 114.3670)
+    p = Problem(pharmacies=(Pharmacy("ph", Location(-8.2084, 114.3662)),),
+                orders=(Order("cold", "ph", Location(-8.24, 114.37), release_s=8 * H, temperature="refrigerated"),),
+                riders=(Rider("a", home, start_s=7 * H), Rider("b", home, start_s=7 * H, coolbox=CoolBox())))
+    s = solve(p, engine="ortools", stop=MaxWork(0.2), initial=_start(("a", "p:cold d:cold")))
+    assert s.notes[0] == ("initial plan: order 'cold' on rider 'a' is cold and this rider has no cool box; it is "
+                          "left out of the start")
+    assert [(r.rider, r.orders) for r in s.routes if r.orders] == [("b", ("cold",))]
 
 
 def _four_orders() -> Problem:

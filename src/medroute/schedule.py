@@ -11,7 +11,7 @@ whenever the sequence admits it. The checker (:mod:`medroute.check`) shares none
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from .compile import COST_SCALE, NO_LIMIT, Instance
@@ -333,3 +333,74 @@ def node_routes(inst: Instance, solution: Solution) -> tuple[tuple[int, ...], ..
         routes[r] = tuple(inst.pickup(orders[s.order]) if s.kind == StopKind.PICKUP else inst.delivery(orders[s.order])
                           for s in route.visits if s.order in orders)
     return tuple(routes)
+
+
+def start_routes(inst: Instance, initial: Solution) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:
+    """``initial``'s routes as a warm start (:func:`node_routes`) of only the orders whose visits
+    make a well-formed start, and a note for each rider or order left out.
+
+    A start plan is a hint: an order the engines could not read -- picked up but not delivered,
+    delivered but not picked up (and not on board of that rider), delivered before it is picked
+    up, visited twice, on two riders, on a rider who may not carry it, or already on board of
+    another rider -- is left out of the start (the search may still plan it), as are a second
+    route of one rider, a rider and an order the problem does not hold.
+    """
+    orders = {o.id: k for k, o in enumerate(inst.problem.orders)}
+    riders = {r.id: i for i, r in enumerate(inst.problem.riders)}
+    notes: list[str] = []
+    kept: list[Route] = []
+    for route in initial.routes:
+        if route.rider not in riders:
+            notes.append(f"initial plan: rider {route.rider!r} is not in the problem; its route is left out of "
+                         "the start")
+        elif any(r.rider == route.rider for r in kept):
+            notes.append(f"initial plan: rider {route.rider!r} has a second route; it is left out of the start")
+        else:
+            kept.append(route)
+    carriers: dict[str, list[str]] = {}
+    for route in kept:
+        for oid in dict.fromkeys(s.order for s in route.visits if s.order is not None):
+            carriers.setdefault(oid, []).append(route.rider)
+    bad: set[str] = set()
+    for route in kept:
+        r = riders[route.rider]
+        kinds: dict[str, list[StopKind]] = {}
+        for stop in route.visits:
+            if stop.order is not None:
+                kinds.setdefault(stop.order, []).append(stop.kind)
+        for oid, seen in kinds.items():
+            what = _start_fault(inst, orders.get(oid), r, seen, carriers[oid])
+            if what is not None:
+                bad.add(oid)
+                notes.append(f"initial plan: order {oid!r} on rider {route.rider!r} {what}; it is left out of "
+                             "the start")
+    clean = Solution(routes=tuple(replace(route, stops=tuple(s for s in route.stops if s.order not in bad))
+                                  for route in kept))
+    return node_routes(inst, clean), tuple(notes)
+
+
+def _start_fault(inst: Instance, k: int | None, r: int, kinds: Sequence[StopKind], carriers: Sequence[str]
+                 ) -> str | None:
+    """What makes order ``k``'s visits ``kinds`` on rider ``r`` no start (``carriers``: the riders
+    whose start routes visit it), or ``None``."""
+    if k is None:
+        return "is not in the problem"
+    if len(carriers) > 1:
+        return "is also on rider " + ", ".join(repr(c) for c in carriers if c != inst.problem.riders[r].id)
+    carrier = int(inst.carried_by[k])
+    if carrier >= 0 and carrier != r:
+        return f"is already on board of rider {inst.problem.riders[carrier].id!r}"
+    if not inst.allowed[k, r]:
+        lock = inst.problem.orders[k].rider
+        return f"is locked to rider {lock!r}" if lock is not None else "is cold and this rider has no cool box"
+    if carrier == r:
+        return None if list(kinds) == [StopKind.DELIVERY] else "is already on board: its start is its delivery alone"
+    if list(kinds) == [StopKind.PICKUP, StopKind.DELIVERY]:
+        return None
+    if list(kinds) == [StopKind.PICKUP]:
+        return "is picked up but not delivered"
+    if list(kinds) == [StopKind.DELIVERY]:
+        return "is delivered but not picked up"
+    if list(kinds) == [StopKind.DELIVERY, StopKind.PICKUP]:
+        return "is delivered before it is picked up"
+    return f"is visited {len(kinds)} times (a pickup and a delivery each once)"

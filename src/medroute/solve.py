@@ -16,7 +16,7 @@ from .explain import explain
 from .matrices import MatrixLike, travel_source
 from .model import Problem
 from .scalars import Real
-from .schedule import build_solution, drop_untimable, node_routes
+from .schedule import build_solution, drop_untimable, start_routes
 from .solution import Solution
 from .stats import Progress, ProgressEvent
 from .stop import Budget, MaxRuntime, Stop, budget_of, is_number
@@ -68,7 +68,10 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: Real |
         Print a progress table to standard error (stage, best objective, feasible,
         elapsed), like PyVRP's ``display=True``.
     initial
-        A plan to start the search from (its routes of this problem's riders and orders).
+        A plan to start the search from (its routes of this problem's riders and orders). It is a
+        hint: an order whose visits cannot start a search (picked up but not delivered, delivered
+        before its pickup, on two riders, on a rider who may not carry it, ...) is left out of the
+        start with a note naming it, its rider and the fault, and the search may still plan it.
 
     Returns
     -------
@@ -124,7 +127,8 @@ def plan_instance(inst: Instance, eng: Engine, budget: Budget, *, t0: float, see
     progress
         Called as the best plan improves.
     initial
-        A plan to start the search from.
+        A plan to start the search from (a hint, read by
+        :func:`~medroute.schedule.start_routes`).
     relaxed
         ``eng`` does not support ``inst`` and plans what it can model (how the benchmarks compare
         engines on rules they lack): its routes are kept whole, and timed on the relaxed instance
@@ -138,8 +142,9 @@ def plan_instance(inst: Instance, eng: Engine, budget: Budget, *, t0: float, see
     end = t0 + budget.seconds
     reserve = min(RESERVE_S, RESERVE_SHARE * budget.seconds)
     engine_stop = replace(budget, seconds=max(0.0, end - reserve - time.perf_counter()))
-    start = node_routes(inst, initial) if initial is not None else None
+    start, start_notes = start_routes(inst, initial) if initial is not None else (None, ())
     result = eng.solve(inst, stop=engine_stop, seed=seed, progress=progress, initial=start)
+    result = replace(result, notes=(*start_notes, *result.notes))
     if relaxed:
         solution = _relaxed_plan(inst, result, eng.name, seed, _explain_deadline(end))
     else:
