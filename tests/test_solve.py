@@ -157,6 +157,42 @@ def test_untimable_routes_lose_the_blamed_order_not_the_plan() -> None:
     assert check(p, s) == []
 
 
+class _Misplaced:
+    """Puts order x (locked to rider b) on rider a, order y on rider b."""
+
+    name = "misplaced"
+
+    def supports(self, instance: Instance) -> Support:
+        return SUPPORTED
+
+    def solve(self, instance: Instance, *, stop: Stop, seed: int, initial: Sequence[Sequence[int]] | None = None,
+              progress: Progress | None = None) -> EngineResult:
+        n = instance.n
+        return EngineResult(routes=((0, n), (1, n + 1)))
+
+
+def test_an_order_taken_off_a_malformed_route_gets_the_reason_explain_finds() -> None:
+    """x, taken off a rider who may not carry it, was reported search_limit (the drop's reason
+    for a malformed route); its only rider b cannot also reach it in time after y (by 2 rides)."""
+    from medroute import Reason, check
+    from medroute.explain import explain_order
+    from medroute.schedule import node_routes
+    from medroute.travel import backend
+
+    home, east, west = Location(-8.2084, 114.3662), Location(-8.2084, 114.4112), Location(-8.2084, 114.3212)
+    by = TimeWindow(0, 8 * H + 2 * int(backend("haversine").matrix([home, east]).durations_s[0][1]))
+    p = Problem(pharmacies=(Pharmacy("ph", home),),
+                orders=(Order("x", "ph", east, release_s=8 * H, windows=(by,), rider="b"),
+                        Order("y", "ph", west, release_s=8 * H, windows=(by,))),
+                riders=(Rider("a", home, start_s=8 * H), Rider("b", home, start_s=8 * H)))
+    s = solve(p, engine=_Misplaced(), time_limit=2)
+    assert any("'x' taken off rider 'a'" in n and "malformed" in n for n in s.notes)
+    inst = medroute.compile_problem(p)
+    assert not inst.flagged and explain_order(inst, node_routes(inst, s), 0) == Reason.TIME_WINDOW
+    assert [(u.order, u.reason) for u in s.unassigned] == [("x", Reason.TIME_WINDOW)]
+    assert check(p, s) == []
+
+
 def _visit(kind: str, order: str) -> Visit:
     return Visit(StopKind(kind), order, 0, 0, 0)
 

@@ -15,6 +15,7 @@ from .errors import EngineError, InvalidProblemError
 from .explain import explain
 from .matrices import MatrixLike, travel_source
 from .model import Problem
+from .reasons import Reason
 from .scalars import Real
 from .schedule import build_solution, drop_untimable, start_routes
 from .solution import Solution
@@ -78,7 +79,9 @@ def solve(problem: Problem, *, engine: str | Engine = "auto", time_limit: Real |
     Solution
         Every order either on exactly one route or unassigned with a reason; ``stats`` says what
         stopped the search. An order on a route that cannot be timed under the full rules (an
-        engine that broke its own model) is taken off and reported with the binding constraint.
+        engine that broke its own model) is taken off and reported with the binding constraint;
+        one on a malformed route (on a rider who may not carry it, never delivered, ...) with
+        the reason :func:`~medroute.explain.explain` finds, as an order the engine left out.
 
     Raises
     ------
@@ -149,7 +152,9 @@ def plan_instance(inst: Instance, eng: Engine, budget: Budget, *, t0: float, see
         solution = _relaxed_plan(inst, result, eng.name, seed, _explain_deadline(end))
     else:
         routes, dropped, notes = drop_untimable(inst, result.routes, label=eng.name)
-        reasons = explain(inst, routes, engine_reasons=result.reasons, deadline=_explain_deadline(end)) | dropped
+        explained = explain(inst, routes, engine_reasons=result.reasons, deadline=_explain_deadline(end))
+        # a drop's search_limit (a malformed route) says less than what explain finds for the order
+        reasons = explained | {k: r for k, r in dropped.items() if r != Reason.SEARCH_LIMIT}
         solution = build_solution(inst, routes, reasons=reasons, engine=eng.name, seed=seed,
                                   notes=(*result.notes, *notes))
     return replace(solution, solve_time_s=time.perf_counter() - t0, stats=result.stats)
