@@ -27,8 +27,9 @@ H = 3600
 
 @st.composite
 def timed_sequences(draw: st.DrawFn) -> tuple[medroute.Problem, int, list[int]]:
-    """A problem with binding budgets and split windows, a rider, and a structurally valid
-    sequence of some of its orders (each pickup before its delivery), orders on board included."""
+    """A problem with binding budgets and split windows, lateness, lead time and waiting priced or not, a
+    rider, and a structurally valid sequence of some of its orders (each pickup before its
+    delivery), orders on board included."""
     problem = draw(problems(max_orders=7, max_riders=2))
     orders = []
     for o in problem.orders:
@@ -40,7 +41,10 @@ def timed_sequences(draw: st.DrawFn) -> tuple[medroute.Problem, int, list[int]]:
     on_board = draw(st.integers(0, min(2, len(orders) - 1)))
     for i in range(on_board):
         orders[i] = dataclasses.replace(orders[i], picked_up_by=rider.id, picked_up_s=rider.start_s - 600)
-    problem = problem.replace(orders=tuple(orders))
+    objective = dataclasses.replace(problem.objective, rupiah_per_late_minute=draw(st.sampled_from((0.0, 20_000.0))),
+                                    rupiah_per_lead_minute=draw(st.sampled_from((0.0, 500.0))),
+                                    rupiah_per_wait_hour=draw(st.sampled_from((0.0, 20_000.0))))
+    problem = problem.replace(orders=tuple(orders), objective=objective)
     inst = compile_problem(problem)
     chosen = [k for k in range(inst.n) if k < on_board or draw(st.booleans())]
     events = [v for k in chosen for v in ((inst.n + k,) if k < on_board else (k, inst.n + k))]
@@ -109,6 +113,17 @@ def test_warm_start_keeps_a_good_initial_plan() -> None:
     good = AlnsEngine().solve(inst, stop=MaxWork(400 * iteration_work(inst)), seed=1).routes
     again = AlnsEngine().solve(inst, stop=MaxWork(iteration_work(inst)), seed=9, initial=good)
     assert plan_objective(inst, again.routes) <= plan_objective(inst, good)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_search_from_a_plan_never_returns_a_dearer_one_under_patients_first(seed: int) -> None:
+    """Lead time and waiting priced (the dispatcher's objective): the search from the insertion
+    plan keeps its start unless it finds a plan cheaper by the whole objective."""
+    problem = cold_day(seed, n=16)
+    inst = compile_problem(problem.replace(objective=medroute.Objective.named("patients_first")))
+    start = AlnsEngine().solve(inst, stop=MaxWork(1e-9), seed=seed).routes
+    found = AlnsEngine().solve(inst, stop=MaxWork(300 * iteration_work(inst)), seed=seed, initial=start).routes
+    assert plan_objective(inst, found) <= plan_objective(inst, start)  # type: ignore[operator]
 
 
 def test_clock_budget_uses_the_whole_time() -> None:

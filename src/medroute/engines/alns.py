@@ -6,8 +6,9 @@ inside a general local search. This engine is built around it: every candidate r
 by :func:`~medroute.engines.alns_kernel.time_route`, the compiled twin of
 :func:`medroute.schedule.schedule_route` (travel, windows, releases, shift, working time,
 out-of-fridge budgets, orders already on board, the five capacity dimensions), so a move is
-kept only if the route it makes is feasible, and its cost includes the lateness of the least
-timing.
+kept only if the route it makes is feasible, and its cost is
+:func:`~medroute.schedule.route_cost`'s (riding, lateness, lead time, waiting between stops) of
+the least timing.
 
 Search (Ropke & Pisinger 2006, with the ride-time checks of the DARP literature): each
 iteration removes 4 to :data:`REMOVE_SHARE` of the served orders (random, worst, related —
@@ -17,8 +18,10 @@ annealing (a plan 5 % worse than the start is accepted with probability 1/2 at f
 temperature falls to 0.2 % of that). Operators are chosen by roulette wheels whose weights
 follow their success every 100 iterations. Insertion positions are filtered by O(1) necessary
 tests (load, the new stops' windows, reaching the next stop by its latest start, a lower bound
-of the new order's ride time) and timed cheapest first; the search on one route stops when
-the riding cost alone reaches the best exact cost found (lateness only adds to it).
+of the new order's ride time) and timed cheapest first, by a bound of the cost change
+(riding, lateness and lead time, which only add to it; waiting, which an insertion into a wait
+can shorten, is left out); the search on one route stops when the bound reaches the best exact
+change found.
 
 Budgets (:mod:`medroute.stop`): under ``MaxWork`` every iteration counts
 :func:`iteration_work` units (the measured iterations per reference second of
@@ -99,7 +102,8 @@ def tables(inst: Instance) -> K.Tables:
         float(inst.cost_per_m), float(inst.cost_per_s), float(inst.rider_cost), i64(inst.service),
         ptr, win[:, 0].copy(), win[:, 1].copy(), i64(inst.demand), i64(inst.capacity), carried_load,
         i64(inst.max_ride), np.array(inst.allowed, dtype=np.bool_), i64(inst.carried_by), i64(inst.carried_since),
-        i64(inst.target), np.array(inst.late_cost, dtype=np.float64), np.array(penalty, dtype=np.float64),
+        i64(inst.target), np.array(inst.late_cost, dtype=np.float64), i64(inst.release),
+        np.array(inst.lead_cost, dtype=np.float64), float(inst.cost_per_wait_s), np.array(penalty, dtype=np.float64),
         i64(inst.depart), i64(inst.shift_end), i64(inst.max_work), float(np.max(dur)) if dur.size else 1.0)
 
 

@@ -3,10 +3,11 @@
 Everything here works on :class:`Tables` (the :class:`~medroute.compile.Instance` as flat
 arrays) and :class:`State` (the current plan as arrays). :func:`time_route` is a line-by-line
 port of :func:`medroute.schedule.schedule_route`'s feasibility test and
-:func:`medroute.schedule.route_cost`: the least timing by monotone fixed-point iteration over
-travel, windows, out-of-fridge budgets (ride times) and working time, then the shift end and
-the budgets of orders already on board. The engine re-times its final plan with the Python
-originals, so a disagreement can never reach a user.
+:func:`medroute.schedule.route_cost` (riding, lateness, lead time, waiting between stops): the
+least timing by monotone fixed-point iteration over travel, windows, out-of-fridge budgets
+(ride times) and working time, then the shift end and the budgets of orders already on board.
+The engine re-times its final plan with the Python originals, so a disagreement can never
+reach a user.
 
 Why numba (``docs/engines.md``, measured by ``benchmarks/alns_speed.py``): the search times
 tens of thousands of candidate routes a second; the Python timing costs 20-60 µs a route,
@@ -61,6 +62,9 @@ class Tables(NamedTuple):
     carried_since: np.ndarray
     target: np.ndarray
     late_cost: np.ndarray
+    release: np.ndarray
+    lead_cost: np.ndarray
+    cost_per_wait_s: float
     penalty: np.ndarray  # (n,) cost of leaving k out in the search (drop cost, more if required)
     depart: np.ndarray
     shift_end: np.ndarray
@@ -155,10 +159,12 @@ def time_route(T: Tables, r: int, nodes: np.ndarray, L: int, t: np.ndarray, gap:
     dist = T.dist[T.rider_dist[r]]
     prev = T.start_loc[r]
     late = 0.0
+    busy = 0  # riding and service, seconds
     for i in range(L):
         v = nodes[i]
         loc = T.node_loc[v]
         cost += dist[prev, loc] * T.cost_per_m + dur[prev, loc] * T.cost_per_s
+        busy += dur[prev, loc] + T.service[v]
         prev = loc
         if v >= n:
             k = v - n
@@ -166,8 +172,26 @@ def time_route(T: Tables, r: int, nodes: np.ndarray, L: int, t: np.ndarray, gap:
                 return INFEASIBLE
             if t[i + 1] > T.target[k]:
                 late += (t[i + 1] - T.target[k]) * T.late_cost[k]
+            if t[i + 1] > T.release[k]:
+                late += (t[i + 1] - T.release[k]) * T.lead_cost[k]
     if end_loc >= 0:
         cost += dist[prev, end_loc] * T.cost_per_m + dur[prev, end_loc] * T.cost_per_s
+        busy += dur[prev, end_loc]
+    if T.cost_per_wait_s > 0:
+        # schedule_route's departure: every pickup as late as the stop after it allows (last
+        # first), then leave as late as the first stop allows
+        nxt = t[L]
+        for i in range(L - 1, 0, -1):
+            v = nodes[i - 1]
+            if v < n:
+                w = T.win_ptr[v]
+                while T.win_b[w] < t[i]:
+                    w += 1
+                nxt = max(t[i], min(T.win_b[w], nxt - gap[i + 1]))
+            else:
+                nxt = t[i]
+        depart = max(t[0], nxt - gap[1])
+        cost += (end - depart - busy) * T.cost_per_wait_s
     return cost + late
 
 
@@ -271,15 +295,17 @@ def refresh(T: Tables, P: Plan, r: int) -> bool:
 
 
 @jit
-def _late_push(route: np.ndarray, times: np.ndarray, target: np.ndarray, late_cost: np.ndarray, n: int,
-               x: int, arrive: int) -> float:
-    """A lower bound of the lateness cost added when visit x can start no earlier than
-    ``arrive`` (0 unless it is a delivery with a lateness cost)."""
+def _late_push(route: np.ndarray, times: np.ndarray, target: np.ndarray, late_cost: np.ndarray,
+               lead_cost: np.ndarray, n: int, x: int, arrive: int) -> float:
+    """A lower bound of the lateness and lead-time cost added when visit x can start no earlier
+    than ``arrive`` (0 unless it is a delivery; it starts after its release)."""
     v = route[x]
-    if v < n or late_cost[v - n] <= 0:
+    if v < n:
         return 0.0
-    tgt, old = target[v - n], times[x + 1]
-    return float((max(max(old, arrive), tgt) - max(old, tgt)) * late_cost[v - n])
+    k = v - n
+    tgt, old = target[k], times[x + 1]
+    new = max(old, arrive)
+    return float((max(new, tgt) - max(old, tgt)) * late_cost[k] + (new - old) * lead_cost[k])
 
 
 @jit
@@ -306,8 +332,9 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
                 out_j: np.ndarray) -> int:
     """Insertion positions of order k on route r that pass the O(1) necessary tests (load, the
     new stops' windows, reaching the next stop by its latest start, a lower bound of the new
-    order's ride time), with a lower bound of their cost change (riding, the new order's
-    lateness and the lateness pushed onto the stops right after the new ones); how many.
+    order's ride time), with a bound of their cost change (riding, the new order's lateness
+    and lead time, and those pushed onto the stops right after the new ones; a lower bound
+    unless waiting is priced, which an insertion into a wait shortens); how many.
 
     Written over local arrays: a helper taking the tables costs a copy of them per call."""
     n = T.n
@@ -327,7 +354,7 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
     limit = T.max_ride[k, r]
     fixed = T.rider_cost if L == 0 else 0.0
     end_loc = T.end_loc[r]
-    tgt, lc = T.target, T.late_cost
+    tgt, lc, rel, llc = T.target, T.late_cost, T.release, T.lead_cost
     # matrix rows before/after each position, and the riding cost of the arcs between them
     before = np.empty(L + 1, np.int64)
     after = np.empty(L + 1, np.int64)
@@ -362,16 +389,16 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
         if sd >= 0 and (limit >= NO_LIMIT or dur[lp, ld] <= limit) and (
                 i == L or sd + sd_ + dur[ld, b] <= latest[i + 1]):
             tail = dist[ld, b] * cpm + dur[ld, b] * cps if b >= 0 else 0.0
-            late = max(0, sd - tgt[k]) * lc[k]
+            late = max(0, sd - tgt[k]) * lc[k] + max(0, sd - rel[k]) * llc[k]
             if i < L:
-                late += _late_push(route, times, tgt, lc, n, i, sd + sd_ + dur[ld, b])
+                late += _late_push(route, times, tgt, lc, llc, n, i, sd + sd_ + dur[ld, b])
             out_c[count] = c_ap + dist[lp, ld] * cpm + dur[lp, ld] * cps + tail - base[i] + fixed + late
             out_i[count], out_j[count] = i, i
             count += 1
         if i == L or sp + sp_ + dur[lp, b] > latest[i + 1]:
             continue
         dp = (c_ap + dist[lp, b] * cpm + dur[lp, b] * cps - base[i] + fixed
-              + _late_push(route, times, tgt, lc, n, i, sp + sp_ + dur[lp, b]))
+              + _late_push(route, times, tgt, lc, llc, n, i, sp + sp_ + dur[lp, b]))
         # the latest start of p that still reaches visit i bounds the new ride from below
         sp_max = min(p_end, latest[i + 1] - sp_ - dur[lp, b])
         for j in range(i + 1, L + 1):
@@ -388,9 +415,9 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
             if sd < 0 or (j < L and sd + sd_ + dur[ld, b2] > latest[j + 1]):
                 continue
             tail = dist[ld, b2] * cpm + dur[ld, b2] * cps if b2 >= 0 else 0.0
-            late = max(0, sd - tgt[k]) * lc[k]
+            late = max(0, sd - tgt[k]) * lc[k] + max(0, sd - rel[k]) * llc[k]
             if j < L:
-                late += _late_push(route, times, tgt, lc, n, j, sd + sd_ + dur[ld, b2])
+                late += _late_push(route, times, tgt, lc, llc, n, j, sd + sd_ + dur[ld, b2])
             out_c[count] = dp + dist[a2, ld] * cpm + dur[a2, ld] * cps + tail - base[j] + late
             out_i[count], out_j[count] = i, j
             count += 1
@@ -401,9 +428,9 @@ def _candidates(T: Tables, P: Plan, k: int, r: int, out_c: np.ndarray, out_i: np
             if sd < 0 or (j < L and sd + sd_ + dur[ld, b] > latest[j + 1]):
                 continue
             tail = dist[ld, b] * cpm + dur[ld, b] * cps if b >= 0 else 0.0
-            late = max(0, sd - tgt[k]) * lc[k]
+            late = max(0, sd - tgt[k]) * lc[k] + max(0, sd - rel[k]) * llc[k]
             if j < L:
-                late += _late_push(route, times, tgt, lc, n, j, sd + sd_ + dur[ld, b])
+                late += _late_push(route, times, tgt, lc, llc, n, j, sd + sd_ + dur[ld, b])
             out_c[count] = dist[a, ld] * cpm + dur[a, ld] * cps + tail - base[j] + fixed + late
             out_i[count], out_j[count] = -1, j
             count += 1
