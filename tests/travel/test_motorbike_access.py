@@ -211,7 +211,7 @@ def ferry_crossing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Loca
 @pytest.mark.parametrize("source", ["osm file", "osm GraphML", "osrm file", "osrm graph"])
 def test_ferry_without_highway_rides_at_the_profiles_ferry_speed(
         source: str, ferry_crossing: tuple[Path, Location, Location], tmp_path: Path) -> None:
-    from medroute.geo import haversine_m
+    from medroute.geo import pairwise_haversine_m
     from medroute.travel.osm_load import load_graph
 
     path, a, b = ferry_crossing
@@ -228,7 +228,7 @@ def test_ferry_without_highway_rides_at_the_profiles_ferry_speed(
 
         backend = OsrmBackend(dataset=build_dataset(path if source == "osrm file" else load_graph(path),
                                                     cache_dir=tmp_path))
-    ferry_s = float(haversine_m(a.lat, a.lon, b.lat, b.lon)) / (ROUTE_SPEEDS_KMH["ferry"] / 3.6)
+    ferry_s = float(pairwise_haversine_m([a, b])[0, 1]) / (ROUTE_SPEEDS_KMH["ferry"] / 3.6)
     durations = backend.matrix([a, b]).durations_s
     assert abs(durations[0][1] - ferry_s) <= 2 and abs(durations[1][0] - ferry_s) <= 2
 
