@@ -179,6 +179,11 @@ class Instance:
         return tuple(tuple(int(x) for x in row) for row in self.capacity)
 
     @cached_property
+    def window_rows(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Every node's windows as :func:`padded_windows` arrays (starts, ends), a row per node."""
+        return padded_windows(self.windows)
+
+    @cached_property
     def service_list(self) -> tuple[int, ...]:
         return tuple(int(x) for x in self.service)
 
@@ -350,14 +355,14 @@ def _flags(inst: Instance) -> dict[int, Flag]:
     return out
 
 
-_NEVER = np.iinfo(np.int64).max // 4
-"""Stands for "no window left" in :func:`_earliest_each` (sums of it and of seconds do not overflow)."""
+NEVER = np.iinfo(np.int64).max // 4
+"""Stands for "no window left" in :func:`earliest_each` (sums of it and of seconds do not overflow)."""
 
 
-def _padded(windows: Sequence[tuple[tuple[int, int], ...]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def padded_windows(windows: Sequence[tuple[tuple[int, int], ...]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """``windows`` as (starts, ends) arrays of one row each, padded with windows no time is inside."""
     width = max((len(w) for w in windows), default=0)
-    starts = np.full((len(windows), max(width, 1)), _NEVER, dtype=np.int64)
+    starts = np.full((len(windows), max(width, 1)), NEVER, dtype=np.int64)
     ends = np.full((len(windows), max(width, 1)), -1, dtype=np.int64)
     for i, w in enumerate(windows):
         if w:
@@ -365,12 +370,14 @@ def _padded(windows: Sequence[tuple[tuple[int, int], ...]]) -> tuple[NDArray[np.
     return starts, ends
 
 
-def _earliest_each(t: NDArray[np.int64], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
-    """:func:`earliest_in` row by row (``_NEVER`` for ``None``)."""
-    inside = t[:, None] <= ends
-    first = inside.argmax(axis=1)
-    at = np.maximum(t, starts[np.arange(len(t)), first])
-    return np.where(inside.any(axis=1), at, _NEVER)
+def earliest_each(t: NDArray[np.int64], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
+    """:func:`earliest_in` row by row: the times of ``t``'s row ``x`` (one time, or a row of them)
+    in the windows of row ``x`` of :func:`padded_windows`' arrays; :data:`NEVER` for ``None``."""
+    shape = (-1,) + (1,) * (t.ndim - 1)
+    out = np.full_like(t, NEVER)
+    for w in range(starts.shape[1] - 1, -1, -1):
+        out = np.where(t <= ends[:, w].reshape(shape), np.maximum(t, starts[:, w].reshape(shape)), out)
+    return out
 
 
 def _alone_in_shift(inst: Instance, fit: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -380,8 +387,7 @@ def _alone_in_shift(inst: Instance, fit: NDArray[np.bool_]) -> NDArray[np.bool_]
     by the end of the shift, with the riding and service alone within its working time."""
     n = inst.n
     pick, door = inst.node_loc[:n].astype(np.intp), inst.node_loc[n:].astype(np.intp)
-    pick_starts, pick_ends = _padded(inst.windows[:n])
-    door_starts, door_ends = _padded(inst.windows[n:])
+    starts, ends = inst.window_rows
     handover, service = inst.service[:n].astype(np.int64), inst.service[n:].astype(np.int64)
     ok = np.zeros(n, dtype=bool)
     for r in range(inst.m):
@@ -392,8 +398,8 @@ def _alone_in_shift(inst: Instance, fit: NDArray[np.bool_]) -> NDArray[np.bool_]
         to_pharmacy = dur[inst.start_loc[r], pick[ks]].astype(np.int64)
         ride = dur[pick[ks], door[ks]].astype(np.int64)
         home = dur[door[ks], inst.end_loc[r]].astype(np.int64) if inst.end_loc[r] >= 0 else np.zeros(len(ks), np.int64)
-        picked = _earliest_each(inst.depart[r] + to_pharmacy, pick_starts[ks], pick_ends[ks])
-        delivered = _earliest_each(picked + handover[ks] + ride, door_starts[ks], door_ends[ks])
+        picked = earliest_each(inst.depart[r] + to_pharmacy, starts[ks], ends[ks])
+        delivered = earliest_each(picked + handover[ks] + ride, starts[n + ks], ends[n + ks])
         work = to_pharmacy + handover[ks] + ride + service[ks] + home
         ok[ks] = (delivered + service[ks] + home <= inst.shift_end[r]) & (work <= inst.max_work[r])
     return ok

@@ -40,16 +40,12 @@ from time import perf_counter
 import numpy as np
 from numpy.typing import NDArray
 
-from .compile import NO_LIMIT, Instance
+from .compile import NEVER, NO_LIMIT, Instance, earliest_each
 from .reasons import Reason
 from .schedule import Infeasible, RouteTimes, earliest_in, route_cost, schedule_route
 
 BINDING = (Reason.CAPACITY, Reason.TIME_WINDOW, Reason.SHIFT, Reason.COLD_BUDGET)
 """The reasons an insertion attempt can report, in tie-break order."""
-
-
-_NEVER = np.iinfo(np.int64).max // 4
-"""Stands for "no window left" (sums of it and of seconds do not overflow)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +75,16 @@ def _route(inst: Instance, r: int, seq: Sequence[int]) -> _Route:
     for x, v in enumerate(seq, start=1):
         gaps[x] = int(dur[locs[x - 1], locs[x]]) + (service[seq[x - 2]] if x > 1 else 0)
         at = earliest_in(t + gaps[x], windows[v])
-        t = _NEVER if at is None else at
+        t = NEVER if at is None else at
         ready[x] = t + service[v]
     shift_end = int(inst.shift_end[r])
     end_gap = (int(dur[locs[-1], end_loc]) if end_loc >= 0 else 0) + (service[seq[-1]] if seq else 0)
     latest = np.full(len(seq) + 1, shift_end, np.int64)
-    latest_windows = np.full(len(seq) + 1, _NEVER, np.int64)
-    bound, bound_windows = shift_end - end_gap, _NEVER
+    latest_windows = np.full(len(seq) + 1, NEVER, np.int64)
+    bound, bound_windows = shift_end - end_gap, NEVER
     for x in range(len(seq), 0, -1):
         w = windows[seq[x - 1]]
-        bound_windows = min(bound_windows, w[-1][1]) if w else -_NEVER
+        bound_windows = min(bound_windows, w[-1][1]) if w else -NEVER
         bound = min(bound, bound_windows)
         latest[x - 1], latest_windows[x - 1] = bound, bound_windows
         bound, bound_windows = bound - gaps[x], bound_windows - gaps[x]
@@ -102,28 +98,6 @@ def _route(inst: Instance, r: int, seq: Sequence[int]) -> _Route:
     span = np.cumsum([0, 0, *gaps[2:]][:len(seq) + 1], dtype=np.int64)
     return _Route(ready, np.array(locs, np.int64), np.array([*locs[1:], end_loc], np.int64), latest,
                   latest_windows, load, span, np.array([0, *(service[v] for v in seq)], np.int64))
-
-
-def _windows(inst: Instance, nodes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The windows of ``nodes`` as (starts, ends) rows, padded with windows no time is inside."""
-    windows = [inst.windows[v] for v in nodes.tolist()]
-    width = max((len(w) for w in windows), default=1) or 1
-    starts = np.full((len(windows), width), _NEVER, np.int64)
-    ends = np.full((len(windows), width), -1, np.int64)
-    for x, w in enumerate(windows):
-        if w:
-            starts[x, :len(w)], ends[x, :len(w)] = zip(*w, strict=True)
-    return starts, ends
-
-
-def _earliest(t: NDArray[np.int64], windows: tuple[NDArray[np.int64], NDArray[np.int64]]) -> NDArray[np.int64]:
-    """:func:`~medroute.compile.earliest_in` of each time, row ``x`` in the windows' row ``x``
-    (``_NEVER``: past the last window)."""
-    starts, ends = windows
-    out = np.full_like(t, _NEVER)
-    for w in range(starts.shape[1] - 1, -1, -1):
-        out = np.where(t <= ends[:, w, None], np.maximum(t, starts[:, w, None]), out)
-    return out
 
 
 _AT = {reason: x for x, reason in enumerate(BINDING)}
@@ -155,30 +129,31 @@ def _screen(inst: Instance, r: int, route: _Route, ks: Sequence[int], cap: int) 
     # the first position at or after each without room
     no_room = np.minimum.accumulate(np.where(fits, n_pos, pos)[:, ::-1], axis=1)[:, ::-1]
     leg_d = np.where(ends, dur[ld][:, after], 0)
-    door_windows = _windows(inst, k + inst.n)
+    opens, closes = inst.window_rows
+    door_windows = opens[k + inst.n], closes[k + inst.n]
     # the door after the visits before position j (the pickup earlier): its tests by j
     arrive = route.ready + dur[route.before][:, ld].T
-    door = _door_tests(route, _earliest(arrive, door_windows), sd_, leg_d)
+    door = _door_tests(route, earliest_each(arrive, *door_windows), sd_, leg_d)
     why = np.zeros((len(k), len(BINDING)), np.int64)
     every = np.ones((len(k), n_pos), bool)
     # on board from the start (the timing checks the room after each visit): room up to the door
     on_board = _count([(pos < (no_room[:, 1:2] if n_pos > 1 else 1), Reason.CAPACITY), *door[1:],
                        ((door[0] - inst.carried_since[k, None] <= limit) | (limit >= NO_LIMIT), Reason.COLD_BUDGET)],
                       every & carried[:, None], why)
-    pick_windows = _windows(inst, k)
-    sp = _earliest(route.ready + dur[route.before][:, lp].T, pick_windows)
+    pick_windows = opens[k], closes[k]
+    sp = earliest_each(route.ready + dur[route.before][:, lp].T, *pick_windows)
     leg_p = np.where(ends, dur[lp][:, after], 0)
     leave_p = sp + sp_ + leg_p
     direct = dur[lp, ld][:, None].astype(np.int64)
     # pickup and door together at position i
-    same = _door_tests(route, _earliest(sp + sp_ + direct, door_windows), sd_, leg_d)
+    same = _door_tests(route, earliest_each(sp + sp_ + direct, *door_windows), sd_, leg_d)
     picked = every & ~carried[:, None]
-    diagonal = _count([(fits, Reason.CAPACITY), (sp < _NEVER, Reason.TIME_WINDOW), *same[1:],
+    diagonal = _count([(fits, Reason.CAPACITY), (sp < NEVER, Reason.TIME_WINDOW), *same[1:],
                        (np.broadcast_to(direct <= limit, fits.shape), Reason.COLD_BUDGET)], picked, why)
     # pickup at i, door at j in (i, last[i]]: room up to last[i]; each row's tests, then each column's
     last = np.maximum(pos, no_room - 1)
     why[:, _AT[Reason.CAPACITY]] += np.where(carried, 0, (n_pos - 1 - last).sum(axis=1))
-    rows = _count([(sp < _NEVER, Reason.TIME_WINDOW), (leave_p <= route.latest_windows, Reason.TIME_WINDOW),
+    rows = _count([(sp < NEVER, Reason.TIME_WINDOW), (leave_p <= route.latest_windows, Reason.TIME_WINDOW),
                    (leave_p <= route.latest, Reason.SHIFT)], picked, why, weight=last - pos)
     failed_at = np.full(fits.shape, len(door) - 1)  # the first of the door's tests failed at j (none: len - 1)
     for t, (ok, _) in reversed(list(enumerate(door[1:]))):
@@ -188,7 +163,7 @@ def _screen(inst: Instance, r: int, route: _Route, ks: Sequence[int], cap: int) 
     spans = np.where(rows, below[:, order, last] - below[:, order, pos], 0).sum(axis=2)
     for (_, reason), n in zip(door[1:], spans, strict=True):
         why[:, _AT[reason]] += n
-    p_last = np.array([inst.windows[v][-1][1] if inst.windows[v] else -_NEVER for v in ks], np.int64)[:, None]
+    p_last = pick_windows[1].max(axis=1, keepdims=True)  # the pickup's last window end
     sp_max = np.minimum(p_last, route.latest - sp_ - leg_p)  # the pickup as late as the visit after it allows
     open_cols = failed_at == len(door) - 1
     some = on_board.any(axis=1) | diagonal.any(axis=1) | (rows.any(axis=1) & open_cols.any(axis=1))
@@ -238,7 +213,7 @@ def _door_tests(route: _Route, sd: NDArray[np.int64], service: NDArray[np.int64]
     """The door's start ``sd`` at each position, and the tests on it in order: a window left, the
     next visit's windows, the shift's end (``leg``: the ride from the door to what follows)."""
     leave = sd + service + leg
-    return (sd, (sd < _NEVER, Reason.TIME_WINDOW), (leave <= route.latest_windows, Reason.TIME_WINDOW),
+    return (sd, (sd < NEVER, Reason.TIME_WINDOW), (leave <= route.latest_windows, Reason.TIME_WINDOW),
             (leave <= route.latest, Reason.SHIFT))
 
 
