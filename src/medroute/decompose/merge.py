@@ -36,9 +36,7 @@ def merge(problem: Problem, parts: Sequence[Solution], *, engine: str, seed: int
     rider_at = {r.id: i for i, r in enumerate(problem.riders)}
     order_at = {o.id: k for k, o in enumerate(problem.orders)}
     routes = sorted((r for p in parts for r in p.routes), key=lambda r: rider_at[r.rider])
-    unassigned = sorted((u for p in parts for u in p.unassigned),
-                        key=lambda u: order_at[u.order])
+    unassigned = sorted((u for p in parts for u in p.unassigned), key=lambda u: order_at[u.order])
     kpis = merge_kpis(problem, [p.kpis for p in parts])
     return Solution(routes=tuple(routes), unassigned=tuple(unassigned), kpis=kpis, engine=engine, seed=seed,
                     solve_time_s=solve_time_s, notes=tuple(notes), stats=stats, travel=travel)
-
